@@ -1,0 +1,85 @@
+import { resolve } from 'node:path';
+import { createAwsClients, type AwsClients } from '../aws/clients.js';
+import { loadConfig } from '../config/load.js';
+import { readEnvOverrides, type Overrides } from '../config/overrides.js';
+import { resolveEnvironment, type EnvironmentConfig } from '../config/environment.js';
+import type { JsonMode, Output } from '../log/output.js';
+import { UsageError } from './errors.js';
+
+/** The options every sub-command accepts, after flags and GREENLIGHT_* variables are merged. */
+export interface GlobalOptions {
+  env?: string;
+  config: string;
+  json: JsonMode;
+  region?: string;
+  profile?: string;
+  verbose: boolean;
+}
+
+/** Everything a command needs from the outside world, passed in so commands run the same in tests. */
+export interface CommandContext {
+  readonly options: GlobalOptions;
+  readonly output: Output;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+  readonly signal: AbortSignal;
+  /** The environment selected with --env (or GREENLIGHT_ENV), loaded and validated. */
+  environment(flagOverrides?: Partial<Overrides>): EnvironmentConfig;
+  /** SDK clients for the selected environment's region (or --region). */
+  aws(): AwsClients;
+  /** Data for `--json`: the command's result. */
+  setResult(data: unknown): void;
+}
+
+export interface ContextInput {
+  options: GlobalOptions;
+  output: Output;
+  env: Readonly<Record<string, string | undefined>>;
+  cwd: string;
+  signal: AbortSignal;
+}
+
+export function createContext(input: ContextInput): CommandContext & { result(): unknown; dispose(): void } {
+  let result: unknown;
+  let clients: AwsClients | undefined;
+  let selected: EnvironmentConfig | undefined;
+  const ctx = {
+    ...input,
+    environment(flagOverrides: Partial<Overrides> = {}): EnvironmentConfig {
+      if (selected) return selected;
+      const envOverrides = readEnvOverrides(input.env);
+      for (const name of envOverrides.ignored) {
+        input.output.emit({ kind: 'message', level: 'warn', text: `ignoring unknown variable ${name}` });
+      }
+      const name = input.options.env ?? envOverrides.values.env;
+      if (!name) throw new UsageError('no environment given: pass --env NAME (or set GREENLIGHT_ENV)');
+      const configPath = resolve(input.cwd, input.options.config);
+      const config = loadConfig({ path: configPath });
+      const flags: Partial<Overrides> = { ...flagOverrides };
+      if (input.options.region) flags.region = input.options.region;
+      selected = resolveEnvironment(config, name, { ...envOverrides.values, ...flags });
+      return selected;
+    },
+    aws(): AwsClients {
+      if (!clients) {
+        const region = input.options.region ?? selected?.region;
+        clients = createAwsClients(
+          {
+            ...(region ? { region } : {}),
+            ...(input.options.profile ? { profile: input.options.profile } : {}),
+          },
+          input.env,
+        );
+      }
+      return clients;
+    },
+    setResult(data: unknown) {
+      result = data;
+    },
+    result: () => result,
+    dispose() {
+      clients?.destroy();
+    },
+  };
+  return ctx;
+}

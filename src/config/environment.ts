@@ -1,0 +1,161 @@
+/** The typed result of loading greenlight.yml, fully defaulted, and how one environment of it is chosen. */
+import { ConfigError } from './errors.js';
+import { checkOverrides } from './overrides.js';
+import type { Overrides } from './overrides.js';
+import { didYouMean } from './suggestion.js';
+
+export type MinimumHealthyHostsType = 'HOST_COUNT' | 'FLEET_PERCENT';
+
+export interface MinimumHealthyHosts {
+  readonly type: MinimumHealthyHostsType;
+  readonly value: number;
+}
+
+/**
+ * `named`: a config that already exists (one of CodeDeploy's own, or one made outside greenlight);
+ * `custom`: one greenlight creates, so the deployment group can use it.
+ */
+export type DeploymentConfigSpec =
+  | { readonly kind: 'named'; readonly name: string }
+  | { readonly kind: 'custom'; readonly name: string; readonly minimumHealthyHosts: MinimumHealthyHosts };
+
+export type GreenFleetAction = 'COPY_AUTO_SCALING_GROUP' | 'DISCOVER_EXISTING';
+
+/** Which instances make up the green fleet with DISCOVER_EXISTING (`CreateDeployment.targetInstances`). */
+export interface TargetInstances {
+  /** EC2 tags, each matched as KEY_AND_VALUE. */
+  readonly tags: Readonly<Record<string, string>>;
+  readonly autoScalingGroups: readonly string[];
+}
+
+export type ReadyOption =
+  | { readonly action: 'CONTINUE_DEPLOYMENT' }
+  | { readonly action: 'STOP_DEPLOYMENT'; readonly waitMinutes: number };
+
+export type TerminateBlueOption =
+  { readonly action: 'TERMINATE'; readonly waitMinutes: number } | { readonly action: 'KEEP_ALIVE' };
+
+export interface BlueGreenOptions {
+  readonly greenFleet: GreenFleetAction;
+  /** Present exactly when `greenFleet` is DISCOVER_EXISTING. */
+  readonly targetInstances?: TargetInstances;
+  readonly ready: ReadyOption;
+  readonly terminateBlue: TerminateBlueOption;
+}
+
+export type AutoRollbackEvent =
+  'DEPLOYMENT_FAILURE' | 'DEPLOYMENT_STOP_ON_ALARM' | 'DEPLOYMENT_STOP_ON_REQUEST';
+
+export type BundleType = 'zip' | 'tar' | 'tgz';
+
+export type RevisionSource =
+  | { readonly kind: 'github'; readonly repository: string }
+  | {
+      readonly kind: 's3';
+      readonly bucket: string;
+      readonly prefix: string;
+      readonly bundleType: BundleType;
+    };
+
+export interface HealthCheck {
+  /** Path each instance answers on, e.g. `/healthcheck`. */
+  readonly path: string;
+  /** Port the app listens on, on each instance's private address. */
+  readonly port: number;
+  /** A public URL (usually through the load balancer), for when instances are not reachable from CI. */
+  readonly url?: string;
+  /** Whether the `version` the endpoint reports must be the deployed commit. */
+  readonly expectVersion: boolean;
+}
+
+export interface CapacityRange {
+  readonly min: number;
+  readonly max: number;
+}
+
+export type OutdatedInstancesStrategy = 'UPDATE' | 'IGNORE';
+
+export type FileExistsBehavior = 'DISALLOW' | 'OVERWRITE' | 'RETAIN';
+
+export interface EnvironmentConfig {
+  /** The environment's key under `environments:` (`dev`, `prod` …). */
+  readonly name: string;
+  /** CodeDeploy application. */
+  readonly application: string;
+  /** Absent: the AWS SDK's own resolution (AWS_REGION, the profile) decides. */
+  readonly region?: string;
+  readonly deploymentGroup: string;
+  readonly serviceRoleArn: string;
+  /** The group's first ASG; after COPY_AUTO_SCALING_GROUP deployments CodeDeploy's copy takes over. */
+  readonly autoScalingGroup?: string;
+  readonly targetGroups: readonly string[];
+  readonly deploymentConfig: DeploymentConfigSpec;
+  readonly blueGreen: BlueGreenOptions;
+  /** Empty: automatic rollback disabled. */
+  readonly autoRollback: readonly AutoRollbackEvent[];
+  /** CloudWatch alarms of the deployment group (at most 10). */
+  readonly alarms: readonly string[];
+  readonly ignorePollAlarmFailure: boolean;
+  /** What the promotion gate watches in addition to the group's alarms. */
+  readonly gate: { readonly alarms: readonly string[] };
+  readonly revision: RevisionSource;
+  readonly health: HealthCheck;
+  readonly bakeMs: number;
+  /** When set, the green fleet's size must fall in this range. */
+  readonly expectedCapacity?: CapacityRange;
+  readonly outdatedInstancesStrategy: OutdatedInstancesStrategy;
+  readonly tags: Readonly<Record<string, string>>;
+  /** Verify the green fleet while the deployment waits in Ready, before any traffic moves. */
+  readonly verifyBeforeTraffic: boolean;
+  readonly timeouts: {
+    /** Overrides the wait deadline greenlight derives from the group's timeouts. */
+    readonly waitMs?: number;
+  };
+  readonly fileExistsBehavior: FileExistsBehavior;
+  readonly ignoreApplicationStopFailures: boolean;
+}
+
+export interface Config {
+  /** The file it was loaded from, for messages. */
+  readonly file: string;
+  readonly application: string;
+  /** Each environment with `defaults:` merged in and validated; overrides are applied by `resolveEnvironment`. */
+  readonly environments: ReadonlyMap<string, EnvironmentConfig>;
+}
+
+/**
+ * The environment `name` of `config`, with overrides applied (see `Overrides` for the precedence).
+ * An unknown name is a ConfigError that lists the known ones.
+ */
+export function resolveEnvironment(
+  config: Config,
+  name: string,
+  overrides: Overrides = {},
+): EnvironmentConfig {
+  const environment = config.environments.get(name);
+  if (environment === undefined) {
+    const known = [...config.environments.keys()];
+    throw new ConfigError(
+      `unknown environment ${JSON.stringify(name)} in ${config.file}${didYouMean(name, known)}; ` +
+        `it defines ${known.length === 0 ? 'none' : known.join(', ')}`,
+      { file: config.file, path: `environments.${name}` },
+    );
+  }
+  const checked = checkOverrides(overrides);
+  const deploymentConfig =
+    checked.deploymentConfig === undefined || checked.deploymentConfig === environment.deploymentConfig.name
+      ? environment.deploymentConfig
+      : { kind: 'named' as const, name: checked.deploymentConfig };
+  return {
+    ...environment,
+    ...(checked.region !== undefined && { region: checked.region }),
+    ...(checked.deploymentGroup !== undefined && { deploymentGroup: checked.deploymentGroup }),
+    deploymentConfig,
+    ...(checked.bakeMs !== undefined && { bakeMs: checked.bakeMs }),
+    health:
+      checked.healthUrl === undefined
+        ? environment.health
+        : { ...environment.health, url: checked.healthUrl },
+    timeouts: checked.waitTimeoutMs === undefined ? environment.timeouts : { waitMs: checked.waitTimeoutMs },
+  };
+}

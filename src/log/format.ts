@@ -1,0 +1,53 @@
+import type { DeploymentOverview, EventOf, LogEvent, LogEventKind } from './events.js';
+
+// One formatter per kind: adding a kind to LogEvent does not compile until it has a formatter here.
+type Formatters = { [K in LogEventKind]: (event: EventOf<K>) => string };
+
+const formatters: Formatters = {
+  message: (e) => (e.level === 'info' || e.level === 'debug' ? e.text : `${e.level}: ${e.text}`),
+  step: (e) => `${stepMark[e.status]} ${e.step}${e.detail ? `: ${e.detail}` : ''}`,
+  deployment: (e) => {
+    const parts = [`${e.deploymentId} ${e.status}`];
+    if (e.overview) parts.push(formatOverview(e.overview));
+    const active = Object.entries(e.activeEvents ?? {}).filter(([, ids]) => ids.length > 0);
+    if (active.length > 0) parts.push(active.map(([event, ids]) => `${event}: ${ids.length}`).join(', '));
+    return parts.join(' · ');
+  },
+  'instance-failed': (e) => {
+    const lines = [
+      `✗ ${e.instanceId} failed ${e.lifecycleEvent}${e.scriptName ? ` (${e.scriptName})` : ''}: ${e.errorCode}`,
+      `  ${e.message}`,
+    ];
+    const tail = e.logTail.trimEnd();
+    if (tail) lines.push('  log tail:', ...tail.split('\n').map((line) => `    ${line}`));
+    return lines.join('\n');
+  },
+  heartbeat: (e) => `… still waiting for ${e.waitingFor} (${formatElapsed(e.elapsedMs)})`,
+};
+
+const stepMark = { started: '→', done: '✓', skipped: '-', failed: '✗' } as const;
+
+export function formatEvent(event: LogEvent): string {
+  return (formatters[event.kind] as (e: LogEvent) => string)(event);
+}
+
+export function formatOverview(o: DeploymentOverview): string {
+  const order: (keyof DeploymentOverview)[] = [
+    'Succeeded',
+    'Failed',
+    'InProgress',
+    'Ready',
+    'Pending',
+    'Skipped',
+  ];
+  const shown = order.filter((k) => o[k] > 0).map((k) => `${k} ${o[k]}`);
+  return shown.length > 0 ? shown.join(', ') : 'no instances yet';
+}
+
+export function formatElapsed(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}
