@@ -38,6 +38,7 @@ export default tseslint.config(
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: {
+      parserOptions: { projectService: false, project: null },
       globals: { process: 'readonly', URL: 'readonly', console: 'readonly' },
     },
   },
