@@ -123,13 +123,7 @@ export interface AutoScalingPort {
 }
 
 export type TargetHealthState =
-  | 'initial'
-  | 'healthy'
-  | 'unhealthy'
-  | 'unhealthy.draining'
-  | 'unused'
-  | 'draining'
-  | 'unavailable';
+  'initial' | 'healthy' | 'unhealthy' | 'unhealthy.draining' | 'unused' | 'draining' | 'unavailable';
 
 export interface TargetHealth {
   state: TargetHealthState;

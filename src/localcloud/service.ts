@@ -22,7 +22,11 @@ export class AwsApiError extends Error {
   readonly status: number;
   /** `Sender` (client fault) or `Receiver` (server fault), for query protocols. */
   readonly fault: 'Sender' | 'Receiver';
-  constructor(code: string, message: string, options: { status?: number; fault?: 'Sender' | 'Receiver' } = {}) {
+  constructor(
+    code: string,
+    message: string,
+    options: { status?: number; fault?: 'Sender' | 'Receiver' } = {},
+  ) {
     super(message);
     this.name = code;
     this.code = code;
