@@ -1,7 +1,7 @@
 import { CommanderError, type Command } from 'commander';
 import { Output, type TextSink } from '../log/output.js';
 import { createContext, type GlobalOptions } from './context.js';
-import { CancelledError, ExitCode, UsageError, exitCodeOf } from './errors.js';
+import { ExitCode, UsageError, exitCodeOf } from './errors.js';
 import { buildProgram, type CommandAction, type Runner } from './program.js';
 
 export interface CliIo {
@@ -38,7 +38,6 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       let error: { message: string; code?: string } | undefined;
       try {
         exitCode = await action(ctx, ...positionals);
-        if (io.signal.aborted) throw new CancelledError(String(io.signal.reason ?? 'SIGINT'));
       } catch (caught) {
         exitCode = exitCodeOf(caught) ?? ExitCode.Failed;
         error = { message: describe(caught, options.verbose), code: errorName(caught) };

@@ -168,3 +168,36 @@ describe('greenlight CLI', () => {
     assert.match(r.stderr, /staging/);
   });
 });
+
+describe('signals', () => {
+  it('SIGTERM stops greenlight localcloud cleanly: it says so and exits 0', async () => {
+    const { spawn } = await import('node:child_process');
+    const { fileURLToPath } = await import('node:url');
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        import.meta.resolve('tsx'),
+        fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url)),
+        'localcloud',
+        '--port',
+        '0',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH, CI: 'true' } },
+    );
+    let stderr = '';
+    child.stderr.setEncoding('utf8');
+    await new Promise<void>((resolve, reject) => {
+      child.stderr.on('data', (d: string) => {
+        stderr += d;
+        if (stderr.includes('listening on')) resolve();
+      });
+      child.on('exit', () => reject(new Error(`exited before listening: ${stderr}`)));
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0);
+    assert.match(stderr, /SIGTERM received: finishing cleanly/);
+    assert.match(stderr, /local cloud stopped/);
+  });
+});

@@ -1,7 +1,13 @@
 import type { Command } from 'commander';
-import { NotImplementedError } from '../errors.js';
 import type { Runner } from '../program.js';
 import { parsePortOption, parsePositiveNumberOption } from './arguments.js';
+
+interface LocalCloudOptions {
+  port: number;
+  world?: string;
+  timeScale: number;
+  seed?: number;
+}
 
 export function registerLocalCloud(program: Command, run: Runner): void {
   program
@@ -17,9 +23,19 @@ export function registerLocalCloud(program: Command, run: Runner): void {
       parsePositiveNumberOption,
       1,
     )
+    .option('--seed <n>', 'seed of the random numbers behind probabilistic faults', parsePositiveNumberOption)
     .action(
-      run(() => {
-        throw new NotImplementedError('localcloud');
+      run(async (ctx, options: LocalCloudOptions) => {
+        // Imported here: the other commands should not pay for loading the emulator.
+        const { runLocalCloud } = await import('../../localcloud/main.js');
+        await runLocalCloud({
+          port: options.port,
+          timeScale: options.timeScale,
+          ...(options.world ? { worldFile: options.world } : {}),
+          ...(options.seed !== undefined ? { seed: options.seed } : {}),
+          signal: ctx.signal,
+        });
+        return 0;
       }),
     );
 }

@@ -1,0 +1,355 @@
+// Auto Scaling operations: parse the input, call the model, render the output shape.
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument --
+   Inputs are OperationInput (service.ts): botocore shapes the protocol layer has already decoded and type-checked. */
+import type { LifecycleHookSpec } from '../ports.js';
+import type { OperationInput, RequestContext, ServiceDefinition } from '../service.js';
+import { paginate } from '../pagination.js';
+import { randomUuid, type Random } from '../random.js';
+import * as errors from './errors.js';
+import type { AsgInstanceRecord, AutoScalingModel, GroupRecord } from './model.js';
+
+function launchTemplateView(
+  template: { id: string; name: string; version: string } | undefined,
+): Record<string, unknown> | undefined {
+  return template
+    ? { LaunchTemplateId: template.id, LaunchTemplateName: template.name, Version: template.version }
+    : undefined;
+}
+
+function instanceView(member: AsgInstanceRecord): Record<string, unknown> {
+  return {
+    InstanceId: member.instanceId,
+    InstanceType: member.instanceType,
+    AvailabilityZone: member.availabilityZone,
+    LifecycleState: member.lifecycleState,
+    HealthStatus: member.healthStatus,
+    LaunchTemplate: launchTemplateView(member.launchTemplate),
+    ProtectedFromScaleIn: false,
+  };
+}
+
+function groupView(group: GroupRecord): Record<string, unknown> {
+  return {
+    AutoScalingGroupName: group.name,
+    AutoScalingGroupARN: group.arn,
+    LaunchTemplate: launchTemplateView(group.launchTemplate),
+    MinSize: group.minSize,
+    MaxSize: group.maxSize,
+    DesiredCapacity: group.desiredCapacity,
+    DefaultCooldown: group.defaultCooldown,
+    AvailabilityZones: group.availabilityZones,
+    LoadBalancerNames: [],
+    TargetGroupARNs: group.targetGroupArns,
+    HealthCheckType: group.healthCheckType,
+    HealthCheckGracePeriod: group.healthCheckGracePeriod,
+    Instances: group.instances.map(instanceView),
+    CreatedTime: group.createdTime,
+    SuspendedProcesses: [],
+    VPCZoneIdentifier: group.vpcZoneIdentifier,
+    EnabledMetrics: [],
+    Status: group.status,
+    Tags: [...group.tags].map(([Key, Value]) => ({
+      ResourceId: group.name,
+      ResourceType: 'auto-scaling-group',
+      Key,
+      Value,
+      PropagateAtLaunch: group.propagatedTags.has(Key),
+    })),
+    TerminationPolicies: ['Default'],
+    NewInstancesProtectedFromScaleIn: false,
+    ServiceLinkedRoleARN: `arn:aws:iam::${group.arn.split(':')[4]}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`,
+    CapacityRebalance: false,
+    TrafficSources: group.targetGroupArns.map((arn) => ({ Identifier: arn, Type: 'elbv2' })),
+  };
+}
+
+function hookView(group: GroupRecord, hook: LifecycleHookSpec): Record<string, unknown> {
+  const details = group.hookDetails.get(hook.name) ?? {};
+  return {
+    LifecycleHookName: hook.name,
+    AutoScalingGroupName: group.name,
+    LifecycleTransition: hook.transition,
+    NotificationTargetARN: details.notificationTargetArn,
+    RoleARN: details.roleArn,
+    NotificationMetadata: details.notificationMetadata,
+    HeartbeatTimeout: hook.heartbeatTimeoutSeconds,
+    GlobalTimeout: Math.min(100 * hook.heartbeatTimeoutSeconds, 172800),
+    DefaultResult: hook.defaultResult,
+  };
+}
+
+function activityView(
+  group: GroupRecord,
+  instanceId: string,
+  cause: string,
+  description: string,
+  now: Date,
+  random: Random,
+): Record<string, unknown> {
+  return {
+    ActivityId: randomUuid(random),
+    AutoScalingGroupName: group.name,
+    Description: `${description}: ${instanceId}`,
+    Cause: `At ${now.toISOString().slice(0, 19)}Z ${cause}`,
+    StartTime: now,
+    StatusCode: 'InProgress',
+    Progress: 0,
+    Details: '{"Subnet ID":"subnet-localcloud","Availability Zone":"' + group.availabilityZones[0] + '"}',
+    AutoScalingGroupARN: group.arn,
+  };
+}
+
+function checkMaxRecords(value: number | undefined): number {
+  const max = value ?? 50;
+  if (max < 1 || max > 100) throw errors.maxRecords(max);
+  return max;
+}
+
+function matchesFilter(group: GroupRecord, filter: { Name?: string; Values?: string[] }): boolean {
+  const name = filter.Name ?? '';
+  const values = filter.Values ?? [];
+  if (name === 'tag-key') return values.some((v) => group.tags.has(v));
+  if (name === 'tag-value') return values.some((v) => [...group.tags.values()].includes(v));
+  if (name.startsWith('tag:')) {
+    const value = group.tags.get(name.slice(4));
+    return value !== undefined && values.includes(value);
+  }
+  throw errors.invalidFilter(name);
+}
+
+function launchTemplateRef(
+  input: OperationInput,
+): { id?: string; name?: string; version?: string } | undefined {
+  const spec = input.LaunchTemplate;
+  if (!spec) return undefined;
+  return { id: spec.LaunchTemplateId, name: spec.LaunchTemplateName, version: spec.Version };
+}
+
+export interface AutoScalingServiceDeps {
+  readonly modelFor: (ctx: RequestContext) => AutoScalingModel;
+  readonly now: () => Date;
+  readonly random: Random;
+}
+
+export function autoScalingService({ modelFor, now, random }: AutoScalingServiceDeps): ServiceDefinition {
+  return {
+    signingName: 'autoscaling',
+    operations: {
+      DescribeAutoScalingGroups(input: OperationInput, ctx) {
+        const names: string[] = input.AutoScalingGroupNames ?? [];
+        const filters: { Name?: string; Values?: string[] }[] = input.Filters ?? [];
+        const groups = modelFor(ctx)
+          .all()
+          .filter((g) => names.length === 0 || names.includes(g.name))
+          .filter((g) => filters.every((f) => matchesFilter(g, f)));
+        const page = paginate(
+          groups,
+          input.NextToken,
+          checkMaxRecords(input.MaxRecords),
+          errors.invalidNextToken,
+        );
+        return { AutoScalingGroups: page.items.map(groupView), NextToken: page.nextToken };
+      },
+
+      CreateAutoScalingGroup(input: OperationInput, ctx) {
+        if (!input.AutoScalingGroupName) throw errors.missingParameter('autoScalingGroupName');
+        if (input.MinSize === undefined) throw errors.missingParameter('minSize');
+        if (input.MaxSize === undefined) throw errors.missingParameter('maxSize');
+        const model = modelFor(ctx);
+        const hooks = ((input.LifecycleHookSpecificationList ?? []) as OperationInput[]).map((spec) => ({
+          name: spec.LifecycleHookName,
+          transition: spec.LifecycleTransition,
+          heartbeatTimeoutSeconds: spec.HeartbeatTimeout ?? 3600,
+          defaultResult: spec.DefaultResult ?? 'ABANDON',
+        }));
+        model.create({
+          name: input.AutoScalingGroupName,
+          launchTemplate: launchTemplateRef(input),
+          minSize: input.MinSize,
+          maxSize: input.MaxSize,
+          desiredCapacity: input.DesiredCapacity,
+          availabilityZones: input.AvailabilityZones,
+          vpcZoneIdentifier: input.VPCZoneIdentifier,
+          targetGroupArns: input.TargetGroupARNs,
+          healthCheckType: input.HealthCheckType,
+          healthCheckGracePeriod: input.HealthCheckGracePeriod,
+          defaultCooldown: input.DefaultCooldown,
+          tags: ((input.Tags ?? []) as OperationInput[]).map((t) => ({
+            key: t.Key,
+            value: t.Value ?? '',
+            propagateAtLaunch: t.PropagateAtLaunch === true,
+          })),
+          lifecycleHooks: hooks,
+        });
+        return {};
+      },
+
+      UpdateAutoScalingGroup(input: OperationInput, ctx) {
+        if (!input.AutoScalingGroupName) throw errors.missingParameter('autoScalingGroupName');
+        modelFor(ctx).update(input.AutoScalingGroupName, {
+          launchTemplate: launchTemplateRef(input),
+          minSize: input.MinSize,
+          maxSize: input.MaxSize,
+          desiredCapacity: input.DesiredCapacity,
+          availabilityZones: input.AvailabilityZones,
+          vpcZoneIdentifier: input.VPCZoneIdentifier,
+          healthCheckType: input.HealthCheckType,
+          healthCheckGracePeriod: input.HealthCheckGracePeriod,
+          defaultCooldown: input.DefaultCooldown,
+        });
+        return {};
+      },
+
+      DeleteAutoScalingGroup(input: OperationInput, ctx) {
+        if (!input.AutoScalingGroupName) throw errors.missingParameter('autoScalingGroupName');
+        modelFor(ctx).deleteGroup(input.AutoScalingGroupName, input.ForceDelete === true);
+        return {};
+      },
+
+      SetDesiredCapacity(input: OperationInput, ctx) {
+        if (!input.AutoScalingGroupName) throw errors.missingParameter('autoScalingGroupName');
+        if (input.DesiredCapacity === undefined) throw errors.missingParameter('desiredCapacity');
+        modelFor(ctx).setDesiredCapacity(input.AutoScalingGroupName, input.DesiredCapacity);
+        return {};
+      },
+
+      DescribeAutoScalingInstances(input: OperationInput, ctx) {
+        const model = modelFor(ctx);
+        const ids: string[] = input.InstanceIds ?? [];
+        const members =
+          ids.length > 0
+            ? ids.map((id) => model.memberFor(id)).filter((m) => m !== undefined)
+            : model.all().flatMap((group) => group.instances.map((member) => ({ group, member })));
+        const page = paginate(
+          members,
+          input.NextToken,
+          checkMaxRecords(input.MaxRecords),
+          errors.invalidNextToken,
+        );
+        return {
+          AutoScalingInstances: page.items.map(({ group, member }) => ({
+            ...instanceView(member),
+            AutoScalingGroupName: group.name,
+          })),
+          NextToken: page.nextToken,
+        };
+      },
+
+      PutLifecycleHook(input: OperationInput, ctx) {
+        if (!input.AutoScalingGroupName) throw errors.missingParameter('autoScalingGroupName');
+        if (!input.LifecycleHookName) throw errors.missingParameter('lifecycleHookName');
+        const model = modelFor(ctx);
+        const group = model.require(input.AutoScalingGroupName);
+        const existing = group.lifecycleHooks.find((h) => h.name === input.LifecycleHookName);
+        const transition = input.LifecycleTransition ?? existing?.transition;
+        if (
+          transition !== 'autoscaling:EC2_INSTANCE_LAUNCHING' &&
+          transition !== 'autoscaling:EC2_INSTANCE_TERMINATING'
+        ) {
+          throw errors.validationError(`Invalid Lifecycle Transition: ${String(transition)}`);
+        }
+        model.putLifecycleHook(group.name, {
+          name: input.LifecycleHookName,
+          transition,
+          heartbeatTimeoutSeconds: input.HeartbeatTimeout ?? existing?.heartbeatTimeoutSeconds ?? 3600,
+          defaultResult: input.DefaultResult ?? existing?.defaultResult ?? 'ABANDON',
+        });
+        group.hookDetails.set(input.LifecycleHookName, {
+          notificationMetadata: input.NotificationMetadata,
+          roleArn: input.RoleARN,
+          notificationTargetArn: input.NotificationTargetARN,
+        });
+        return {};
+      },
+
+      DescribeLifecycleHooks(input: OperationInput, ctx) {
+        if (!input.AutoScalingGroupName) throw errors.missingParameter('autoScalingGroupName');
+        const group = modelFor(ctx).require(input.AutoScalingGroupName);
+        const names: string[] = input.LifecycleHookNames ?? [];
+        const hooks = group.lifecycleHooks.filter((h) => names.length === 0 || names.includes(h.name));
+        return { LifecycleHooks: hooks.map((hook) => hookView(group, hook)) };
+      },
+
+      DeleteLifecycleHook(input: OperationInput, ctx) {
+        if (!input.AutoScalingGroupName) throw errors.missingParameter('autoScalingGroupName');
+        if (!input.LifecycleHookName) throw errors.missingParameter('lifecycleHookName');
+        modelFor(ctx).deleteLifecycleHook(input.AutoScalingGroupName, input.LifecycleHookName);
+        return {};
+      },
+
+      CompleteLifecycleAction(input: OperationInput, ctx) {
+        if (!input.AutoScalingGroupName) throw errors.missingParameter('autoScalingGroupName');
+        if (!input.LifecycleHookName) throw errors.missingParameter('lifecycleHookName');
+        const result = input.LifecycleActionResult;
+        if (result !== 'CONTINUE' && result !== 'ABANDON') {
+          throw errors.validationError(
+            `Invalid lifecycle action result: ${String(result)}. Valid values are CONTINUE and ABANDON`,
+          );
+        }
+        const model = modelFor(ctx);
+        const instanceId = model.instanceForAction(
+          input.AutoScalingGroupName,
+          input.LifecycleHookName,
+          input.InstanceId,
+          input.LifecycleActionToken,
+        );
+        model.completeLifecycleAction(
+          input.AutoScalingGroupName,
+          input.LifecycleHookName,
+          instanceId,
+          result,
+        );
+        return {};
+      },
+
+      RecordLifecycleActionHeartbeat(input: OperationInput, ctx) {
+        if (!input.AutoScalingGroupName) throw errors.missingParameter('autoScalingGroupName');
+        if (!input.LifecycleHookName) throw errors.missingParameter('lifecycleHookName');
+        modelFor(ctx).recordHeartbeat(
+          input.AutoScalingGroupName,
+          input.LifecycleHookName,
+          input.InstanceId,
+          input.LifecycleActionToken,
+        );
+        return {};
+      },
+
+      TerminateInstanceInAutoScalingGroup(input: OperationInput, ctx) {
+        if (!input.InstanceId) throw errors.missingParameter('instanceId');
+        if (input.ShouldDecrementDesiredCapacity === undefined)
+          throw errors.missingParameter('shouldDecrementDesiredCapacity');
+        const decrement = input.ShouldDecrementDesiredCapacity === true;
+        const group = modelFor(ctx).terminateInstance(input.InstanceId, decrement);
+        const cause = decrement
+          ? `instance ${input.InstanceId} was taken out of service in response to a user request, shrinking the capacity.`
+          : `instance ${input.InstanceId} was taken out of service in response to a user request.`;
+        return {
+          Activity: activityView(group, input.InstanceId, cause, 'Terminating EC2 instance', now(), random),
+        };
+      },
+
+      DetachInstances(input: OperationInput, ctx) {
+        if (!input.AutoScalingGroupName) throw errors.missingParameter('autoScalingGroupName');
+        if (input.ShouldDecrementDesiredCapacity === undefined)
+          throw errors.missingParameter('shouldDecrementDesiredCapacity');
+        const model = modelFor(ctx);
+        const group = model.require(input.AutoScalingGroupName);
+        const ids: string[] = input.InstanceIds ?? [];
+        for (const id of ids)
+          model.detachInstance(group.name, id, input.ShouldDecrementDesiredCapacity === true);
+        return {
+          Activities: ids.map((id) =>
+            activityView(
+              group,
+              id,
+              `instance ${id} was detached in response to a user request.`,
+              'Detaching EC2 instance',
+              now(),
+              random,
+            ),
+          ),
+        };
+      },
+    },
+  };
+}

@@ -1,0 +1,577 @@
+// Auto Scaling state: groups, their instances' lifecycle, lifecycle hooks. Implements AutoScalingPort.
+//
+// An instance goes Pending → (EC2 running) → Pending:Wait while launch hooks are open → InService,
+// and is then registered with the group's target groups, as AWS does. Scale-in and termination
+// deregister first, wait for the target groups' deregistration delay, then terminate through EC2.
+import type {
+  AgentMode,
+  AsgInstance,
+  AutoScalingGroup,
+  AutoScalingPort,
+  Ec2Instance,
+  Elbv2Port,
+  LifecycleHookSpec,
+  Scheduler,
+} from '../ports.js';
+import type { Random } from '../random.js';
+import { randomUuid } from '../random.js';
+import type { Ec2Model } from '../ec2/model.js';
+import { AwsApiError } from '../service.js';
+import * as errors from './errors.js';
+
+const GROUP_NAME_TAG = 'aws:autoscaling:groupName';
+/** AWS-time pause before replacing an instance that was lost (health check grace, cooldown). */
+const REPLACEMENT_DELAY_MS = 10_000;
+
+export interface AsgInstanceRecord extends AsgInstance {
+  readonly instanceType: string;
+  readonly launchTemplate?: { id: string; name: string; version: string };
+  /** Open lifecycle actions by hook name. */
+  readonly pendingActions: Map<string, PendingAction>;
+}
+
+export interface PendingAction {
+  readonly token: string;
+  readonly hook: LifecycleHookSpec;
+  cancelTimeout: () => void;
+}
+
+export interface GroupRecord extends AutoScalingGroup {
+  instances: AsgInstanceRecord[];
+  defaultCooldown: number;
+  vpcZoneIdentifier?: string;
+  /** Tag keys whose PropagateAtLaunch is true. */
+  readonly propagatedTags: Set<string>;
+  /** Set while a forced delete waits for its instances to terminate. */
+  status?: 'Delete in progress';
+  readonly hookDetails: Map<
+    string,
+    { notificationMetadata?: string; roleArn?: string; notificationTargetArn?: string }
+  >;
+}
+
+export interface CreateGroupRequest {
+  name: string;
+  launchTemplate?: { id?: string; name?: string; version?: string };
+  minSize: number;
+  maxSize: number;
+  desiredCapacity?: number;
+  availabilityZones?: string[];
+  vpcZoneIdentifier?: string;
+  targetGroupArns?: string[];
+  healthCheckType?: 'EC2' | 'ELB';
+  healthCheckGracePeriod?: number;
+  defaultCooldown?: number;
+  tags?: { key: string; value: string; propagateAtLaunch: boolean }[];
+  lifecycleHooks?: LifecycleHookSpec[];
+  agent?: AgentMode;
+}
+
+export interface UpdateGroupRequest {
+  launchTemplate?: { id?: string; name?: string; version?: string };
+  minSize?: number;
+  maxSize?: number;
+  desiredCapacity?: number;
+  availabilityZones?: string[];
+  vpcZoneIdentifier?: string;
+  healthCheckType?: 'EC2' | 'ELB';
+  healthCheckGracePeriod?: number;
+  defaultCooldown?: number;
+}
+
+export interface AutoScalingModelDeps {
+  readonly region: string;
+  readonly accountId: string;
+  readonly scheduler: Scheduler;
+  readonly random: Random;
+  readonly ec2: Ec2Model;
+  readonly elbv2: Elbv2Port;
+}
+
+/** The AZs behind subnets: `subnet-<az>` (how the local cloud names subnets) or the region's a, b, c. */
+export function zonesOfSubnets(region: string, vpcZoneIdentifier: string): string[] {
+  const subnets = vpcZoneIdentifier
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return subnets.map((subnet, index) => {
+    const named = /^subnet-([a-z]{2}-[a-z]+-\d[a-z])$/.exec(subnet);
+    return named?.[1] ?? `${region}${'abc'.charAt(index % 3)}`;
+  });
+}
+
+function isLive(instance: AsgInstance): boolean {
+  return !instance.lifecycleState.startsWith('Terminat') && !instance.lifecycleState.startsWith('Detach');
+}
+
+export class AutoScalingModel implements AutoScalingPort {
+  private readonly groups = new Map<string, GroupRecord>();
+  private readonly memberOf = new Map<string, { group: GroupRecord; member: AsgInstanceRecord }>();
+  private readonly launchHookListeners: ((
+    groupName: string,
+    hookName: string,
+    instanceId: string,
+  ) => void)[] = [];
+
+  constructor(private readonly deps: AutoScalingModelDeps) {
+    deps.ec2.onStateChange((instance) => this.onInstanceState(instance));
+  }
+
+  // --- AutoScalingPort -----------------------------------------------------------------------------
+
+  get(name: string): GroupRecord | undefined {
+    return this.groups.get(name);
+  }
+
+  copy(sourceName: string, newName: string, desiredCapacity: number): GroupRecord {
+    const source = this.require(sourceName);
+    return this.create({
+      name: newName,
+      ...(source.launchTemplate ? { launchTemplate: source.launchTemplate } : {}),
+      minSize: Math.min(source.minSize, desiredCapacity),
+      maxSize: Math.max(source.maxSize, desiredCapacity),
+      desiredCapacity,
+      availabilityZones: source.availabilityZones,
+      ...(source.vpcZoneIdentifier ? { vpcZoneIdentifier: source.vpcZoneIdentifier } : {}),
+      healthCheckType: source.healthCheckType,
+      healthCheckGracePeriod: source.healthCheckGracePeriod,
+      defaultCooldown: source.defaultCooldown,
+      tags: [...source.tags].map(([key, value]) => ({
+        key,
+        value,
+        propagateAtLaunch: source.propagatedTags.has(key),
+      })),
+      agent: source.agent,
+    });
+  }
+
+  delete(name: string): void {
+    const group = this.require(name);
+    group.status = 'Delete in progress';
+    group.desiredCapacity = 0;
+    group.minSize = 0;
+    for (const member of [...group.instances]) this.terminateMember(group, member);
+    this.removeIfDrained(group);
+  }
+
+  putLifecycleHook(groupName: string, hook: LifecycleHookSpec): void {
+    const group = this.require(groupName);
+    const index = group.lifecycleHooks.findIndex((h) => h.name === hook.name);
+    if (index >= 0) group.lifecycleHooks[index] = hook;
+    else group.lifecycleHooks.push(hook);
+  }
+
+  deleteLifecycleHook(groupName: string, hookName: string): void {
+    const group = this.require(groupName);
+    const index = group.lifecycleHooks.findIndex((h) => h.name === hookName);
+    if (index < 0) throw errors.lifecycleHookNotFound(hookName, groupName);
+    group.lifecycleHooks.splice(index, 1);
+    group.hookDetails.delete(hookName);
+    // Instances waiting on a deleted hook proceed with its default result, as AWS does.
+    for (const member of group.instances) {
+      const action = member.pendingActions.get(hookName);
+      if (action) this.finishAction(group, member, action, action.hook.defaultResult);
+    }
+  }
+
+  onLaunchHook(listener: (groupName: string, hookName: string, instanceId: string) => void): void {
+    this.launchHookListeners.push(listener);
+  }
+
+  completeLifecycleAction(
+    groupName: string,
+    hookName: string,
+    instanceId: string,
+    result: 'CONTINUE' | 'ABANDON',
+  ): void {
+    const group = this.require(groupName);
+    const member = group.instances.find((m) => m.instanceId === instanceId);
+    const action = member?.pendingActions.get(hookName);
+    if (!member || !action) throw errors.noActiveLifecycleAction(instanceId);
+    this.finishAction(group, member, action, result);
+  }
+
+  detachInstance(groupName: string, instanceId: string, decrementDesired = true): void {
+    const group = this.require(groupName);
+    const member = group.instances.find((m) => m.instanceId === instanceId);
+    if (!member || !isLive(member)) throw errors.instanceNotInGroup(instanceId);
+    member.lifecycleState = 'Detaching';
+    this.deregisterFromTargetGroups(group, member);
+    group.instances = group.instances.filter((m) => m !== member);
+    member.lifecycleState = 'Detached';
+    this.memberOf.delete(instanceId);
+    if (decrementDesired) {
+      group.desiredCapacity = Math.max(0, group.desiredCapacity - 1);
+      group.minSize = Math.min(group.minSize, group.desiredCapacity);
+    } else {
+      this.reconcile(group);
+    }
+  }
+
+  // --- Operations behind the API ---------------------------------------------------------------------
+
+  require(name: string): GroupRecord {
+    const group = this.groups.get(name);
+    if (!group) throw errors.groupNotFound(name);
+    return group;
+  }
+
+  all(): GroupRecord[] {
+    return [...this.groups.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  memberFor(instanceId: string): { group: GroupRecord; member: AsgInstanceRecord } | undefined {
+    return this.memberOf.get(instanceId);
+  }
+
+  create(request: CreateGroupRequest): GroupRecord {
+    if (this.groups.has(request.name)) throw errors.alreadyExists(request.name);
+    const launchTemplate = request.launchTemplate
+      ? this.resolveLaunchTemplate(request.launchTemplate)
+      : undefined;
+    if (!launchTemplate) throw errors.noLaunchSource();
+    const desired = request.desiredCapacity ?? request.minSize;
+    this.checkSizes(request.minSize, request.maxSize, desired);
+    const zones = request.availabilityZones?.length
+      ? request.availabilityZones
+      : request.vpcZoneIdentifier
+        ? zonesOfSubnets(this.deps.region, request.vpcZoneIdentifier)
+        : [];
+    if (zones.length === 0) throw errors.noAvailabilityZones();
+    const targetGroupArns = request.targetGroupArns ?? [];
+    if (targetGroupArns.some((arn) => !this.deps.elbv2.getTargetGroupByArn(arn)))
+      throw errors.invalidTargetGroups();
+    const tags = request.tags ?? [];
+    const group: GroupRecord = {
+      name: request.name,
+      arn: `arn:aws:autoscaling:${this.deps.region}:${this.deps.accountId}:autoScalingGroup:${randomUuid(this.deps.random)}:autoScalingGroupName/${request.name}`,
+      minSize: request.minSize,
+      maxSize: request.maxSize,
+      desiredCapacity: desired,
+      availabilityZones: [...zones],
+      targetGroupArns: [...targetGroupArns],
+      launchTemplate,
+      healthCheckType: request.healthCheckType ?? 'EC2',
+      healthCheckGracePeriod: request.healthCheckGracePeriod ?? (request.healthCheckType === 'ELB' ? 300 : 0),
+      tags: new Map(tags.map((t) => [t.key, t.value])),
+      propagatedTags: new Set(tags.filter((t) => t.propagateAtLaunch).map((t) => t.key)),
+      instances: [],
+      lifecycleHooks: [...(request.lifecycleHooks ?? [])],
+      hookDetails: new Map(),
+      agent: request.agent ?? 'synthetic',
+      createdTime: this.deps.scheduler.now(),
+      defaultCooldown: request.defaultCooldown ?? 300,
+      ...(request.vpcZoneIdentifier ? { vpcZoneIdentifier: request.vpcZoneIdentifier } : {}),
+    };
+    this.groups.set(group.name, group);
+    this.reconcile(group);
+    return group;
+  }
+
+  update(name: string, request: UpdateGroupRequest): GroupRecord {
+    const group = this.require(name);
+    const minSize = request.minSize ?? group.minSize;
+    const maxSize = request.maxSize ?? group.maxSize;
+    // As on AWS, changing only a bound drags the desired capacity along with it.
+    const desired = request.desiredCapacity ?? Math.min(Math.max(group.desiredCapacity, minSize), maxSize);
+    this.checkSizes(minSize, maxSize, desired);
+    if (request.launchTemplate) group.launchTemplate = this.resolveLaunchTemplate(request.launchTemplate);
+    if (request.availabilityZones?.length) group.availabilityZones = [...request.availabilityZones];
+    if (request.vpcZoneIdentifier) {
+      group.vpcZoneIdentifier = request.vpcZoneIdentifier;
+      group.availabilityZones = zonesOfSubnets(this.deps.region, request.vpcZoneIdentifier);
+    }
+    if (request.healthCheckType) group.healthCheckType = request.healthCheckType;
+    if (request.healthCheckGracePeriod !== undefined)
+      group.healthCheckGracePeriod = request.healthCheckGracePeriod;
+    if (request.defaultCooldown !== undefined) group.defaultCooldown = request.defaultCooldown;
+    group.minSize = minSize;
+    group.maxSize = maxSize;
+    group.desiredCapacity = desired;
+    this.reconcile(group);
+    return group;
+  }
+
+  deleteGroup(name: string, force: boolean): void {
+    const group = this.require(name);
+    if (!force && group.instances.length > 0) throw errors.resourceInUse();
+    this.delete(name);
+  }
+
+  setDesiredCapacity(name: string, desired: number): void {
+    const group = this.require(name);
+    if (desired < group.minSize || desired > group.maxSize) {
+      throw errors.validationError(
+        `New SetDesiredCapacity value ${desired} is below min value ${group.minSize} or above max value ${group.maxSize} for the AutoScalingGroup.`,
+      );
+    }
+    group.desiredCapacity = desired;
+    this.reconcile(group);
+  }
+
+  terminateInstance(instanceId: string, decrementDesired: boolean): GroupRecord {
+    const found = this.memberOf.get(instanceId);
+    if (!found || !isLive(found.member)) throw errors.instanceNotInGroup(instanceId);
+    const { group, member } = found;
+    if (decrementDesired) {
+      if (group.desiredCapacity - 1 < group.minSize) {
+        throw errors.validationError(
+          `Currently, desiredSize equals minSize (${group.minSize}). Terminating instance without replacement will violate group's min size constraint. Either set shouldDecrementDesiredCapacity flag to false or lower group's min size.`,
+        );
+      }
+      group.desiredCapacity--;
+    }
+    this.terminateMember(group, member);
+    if (!decrementDesired) this.reconcile(group);
+    return group;
+  }
+
+  recordHeartbeat(
+    groupName: string,
+    hookName: string,
+    instanceId: string | undefined,
+    token: string | undefined,
+  ): void {
+    const group = this.require(groupName);
+    const member = group.instances.find(
+      (m) =>
+        (instanceId !== undefined && m.instanceId === instanceId) ||
+        (token !== undefined && m.pendingActions.get(hookName)?.token === token),
+    );
+    const action = member?.pendingActions.get(hookName);
+    if (!member || !action) throw errors.noActiveLifecycleAction(instanceId);
+    action.cancelTimeout();
+    action.cancelTimeout = this.actionTimeout(group, member, action);
+  }
+
+  /** Finds the instance a CompleteLifecycleAction names by instance id or by token. */
+  instanceForAction(
+    groupName: string,
+    hookName: string,
+    instanceId: string | undefined,
+    token: string | undefined,
+  ): string {
+    const group = this.require(groupName);
+    if (!group.lifecycleHooks.some((h) => h.name === hookName))
+      throw errors.lifecycleHookNotFound(hookName, groupName);
+    const member = group.instances.find(
+      (m) =>
+        (instanceId !== undefined && m.instanceId === instanceId) ||
+        (token !== undefined && m.pendingActions.get(hookName)?.token === token),
+    );
+    if (!member) throw errors.noActiveLifecycleAction(instanceId);
+    return member.instanceId;
+  }
+
+  // --- Lifecycle ---------------------------------------------------------------------------------------
+
+  private resolveLaunchTemplate(ref: { id?: string; name?: string; version?: string }): {
+    id: string;
+    name: string;
+    version: string;
+  } {
+    try {
+      const template = this.deps.ec2.requireLaunchTemplate(ref);
+      const version = ref.version ?? '$Default';
+      this.deps.ec2.templateVersion(template, version);
+      return { id: template.id, name: template.name, version };
+    } catch (error) {
+      if (error instanceof AwsApiError) throw errors.invalidLaunchTemplate(error.message);
+      throw error;
+    }
+  }
+
+  private checkSizes(min: number, max: number, desired: number): void {
+    if (min > max) throw errors.sizeBounds(min, max);
+    if (desired < min || desired > max) throw errors.desiredOutOfBounds(desired, min, max);
+  }
+
+  private reconcile(group: GroupRecord): void {
+    if (this.groups.get(group.name) !== group) return;
+    const live = group.instances.filter(isLive);
+    if (live.length < group.desiredCapacity) this.launchInto(group, group.desiredCapacity - live.length);
+    if (live.length > group.desiredCapacity) {
+      // Default termination policy, simplified: balance AZs, then the newest instance goes first.
+      const victims: AsgInstanceRecord[] = [];
+      const remaining = [...live];
+      for (let n = live.length - group.desiredCapacity; n > 0; n--) {
+        const counts = new Map<string, number>();
+        for (const m of remaining) counts.set(m.availabilityZone, (counts.get(m.availabilityZone) ?? 0) + 1);
+        const busiest = [...counts].sort((a, b) => b[1] - a[1])[0]?.[0];
+        const victim = [...remaining]
+          .reverse()
+          .find((m) => m.availabilityZone === busiest) as AsgInstanceRecord;
+        remaining.splice(remaining.indexOf(victim), 1);
+        victims.push(victim);
+      }
+      for (const victim of victims) this.terminateMember(group, victim);
+    }
+  }
+
+  private launchInto(group: GroupRecord, count: number): void {
+    const counts = new Map(group.availabilityZones.map((zone) => [zone, 0]));
+    for (const m of group.instances.filter(isLive))
+      counts.set(m.availabilityZone, (counts.get(m.availabilityZone) ?? 0) + 1);
+    const zones = [...counts].sort((a, b) => a[1] - b[1]).map(([zone]) => zone);
+    const tags: Record<string, string> = {};
+    for (const key of group.propagatedTags) tags[key] = group.tags.get(key) ?? '';
+    tags[GROUP_NAME_TAG] = group.name;
+    const launched = this.deps.ec2.launch({
+      count,
+      availabilityZones: zones,
+      tags,
+      agent: group.agent,
+      ...(group.launchTemplate ? { launchTemplate: group.launchTemplate } : {}),
+    });
+    for (const instance of launched) {
+      const member: AsgInstanceRecord = {
+        instanceId: instance.instanceId,
+        availabilityZone: instance.availabilityZone,
+        lifecycleState: 'Pending',
+        healthStatus: 'Healthy',
+        instanceType: instance.instanceType,
+        ...(group.launchTemplate ? { launchTemplate: group.launchTemplate } : {}),
+        pendingActions: new Map(),
+      };
+      group.instances.push(member);
+      this.memberOf.set(instance.instanceId, { group, member });
+    }
+  }
+
+  private onInstanceState(instance: Ec2Instance): void {
+    const found = this.memberOf.get(instance.instanceId);
+    if (!found) return;
+    const { group, member } = found;
+    if (instance.state === 'running' && member.lifecycleState === 'Pending') {
+      this.enterHooks(group, member, 'autoscaling:EC2_INSTANCE_LAUNCHING');
+      return;
+    }
+    if (instance.state === 'shutting-down' || instance.state === 'terminated') {
+      if (isLive(member)) {
+        // Terminated behind the group's back: the health check marks it Unhealthy and it is replaced.
+        member.healthStatus = 'Unhealthy';
+        member.lifecycleState = 'Terminating';
+        for (const action of member.pendingActions.values()) action.cancelTimeout();
+        member.pendingActions.clear();
+        this.deregisterFromTargetGroups(group, member);
+        this.deps.scheduler.after(REPLACEMENT_DELAY_MS, () => this.reconcile(group));
+      }
+      if (instance.state === 'terminated') {
+        member.lifecycleState = 'Terminated';
+        group.instances = group.instances.filter((m) => m !== member);
+        this.memberOf.delete(instance.instanceId);
+        this.removeIfDrained(group);
+      }
+    }
+  }
+
+  private enterHooks(
+    group: GroupRecord,
+    member: AsgInstanceRecord,
+    transition: LifecycleHookSpec['transition'],
+  ): void {
+    const hooks = group.lifecycleHooks.filter((h) => h.transition === transition);
+    const launching = transition === 'autoscaling:EC2_INSTANCE_LAUNCHING';
+    if (hooks.length === 0) {
+      this.proceed(group, member, launching);
+      return;
+    }
+    member.lifecycleState = launching ? 'Pending:Wait' : 'Terminating:Wait';
+    for (const hook of hooks) {
+      const action: PendingAction = {
+        token: randomUuid(this.deps.random),
+        hook,
+        cancelTimeout: () => undefined,
+      };
+      action.cancelTimeout = this.actionTimeout(group, member, action);
+      member.pendingActions.set(hook.name, action);
+    }
+    if (launching) {
+      for (const hook of hooks) {
+        if (!member.pendingActions.has(hook.name)) continue;
+        for (const listener of this.launchHookListeners) listener(group.name, hook.name, member.instanceId);
+      }
+    }
+  }
+
+  private actionTimeout(group: GroupRecord, member: AsgInstanceRecord, action: PendingAction): () => void {
+    return this.deps.scheduler.after(action.hook.heartbeatTimeoutSeconds * 1000, () => {
+      if (member.pendingActions.get(action.hook.name) === action)
+        this.finishAction(group, member, action, action.hook.defaultResult);
+    });
+  }
+
+  private finishAction(
+    group: GroupRecord,
+    member: AsgInstanceRecord,
+    action: PendingAction,
+    result: 'CONTINUE' | 'ABANDON',
+  ): void {
+    action.cancelTimeout();
+    member.pendingActions.delete(action.hook.name);
+    const launching = action.hook.transition === 'autoscaling:EC2_INSTANCE_LAUNCHING';
+    if (launching && result === 'ABANDON') {
+      // An abandoned launch is terminated; the group launches a replacement.
+      for (const other of member.pendingActions.values()) other.cancelTimeout();
+      member.pendingActions.clear();
+      this.terminateMember(group, member);
+      this.deps.scheduler.after(REPLACEMENT_DELAY_MS, () => this.reconcile(group));
+      return;
+    }
+    if (member.pendingActions.size === 0) this.proceed(group, member, launching);
+  }
+
+  private proceed(group: GroupRecord, member: AsgInstanceRecord, launching: boolean): void {
+    if (!launching) {
+      member.lifecycleState = 'Terminating:Proceed';
+      this.deps.ec2.terminate(member.instanceId);
+      return;
+    }
+    member.lifecycleState = 'InService';
+    for (const arn of group.targetGroupArns) {
+      if (this.deps.elbv2.getTargetGroupByArn(arn)) this.deps.elbv2.register(arn, [member.instanceId]);
+    }
+  }
+
+  private terminateMember(group: GroupRecord, member: AsgInstanceRecord): void {
+    if (!isLive(member)) return;
+    for (const action of member.pendingActions.values()) action.cancelTimeout();
+    member.pendingActions.clear();
+    const wasInService = member.lifecycleState === 'InService';
+    member.lifecycleState = 'Terminating';
+    const drainSeconds = wasInService ? this.deregisterFromTargetGroups(group, member) : 0;
+    const startTermination = (): void => {
+      if (group.lifecycleHooks.some((h) => h.transition === 'autoscaling:EC2_INSTANCE_TERMINATING')) {
+        this.enterHooks(group, member, 'autoscaling:EC2_INSTANCE_TERMINATING');
+      } else {
+        this.proceed(group, member, false);
+      }
+    };
+    if (drainSeconds > 0) this.deps.scheduler.after(drainSeconds * 1000, startTermination);
+    else startTermination();
+  }
+
+  /** Deregisters from the group's target groups; returns the longest deregistration delay. */
+  private deregisterFromTargetGroups(group: GroupRecord, member: AsgInstanceRecord): number {
+    let delay = 0;
+    for (const arn of group.targetGroupArns) {
+      const targetGroup = this.deps.elbv2.getTargetGroupByArn(arn);
+      if (!targetGroup) continue;
+      const state = this.deps.elbv2.health(arn, member.instanceId).state;
+      if (state === 'unused' || state === 'draining') continue;
+      this.deps.elbv2.deregister(arn, [member.instanceId]);
+      delay = Math.max(delay, targetGroup.deregistrationDelaySeconds);
+    }
+    return delay;
+  }
+
+  private removeIfDrained(group: GroupRecord): void {
+    if (
+      group.status === 'Delete in progress' &&
+      group.instances.length === 0 &&
+      this.groups.get(group.name) === group
+    ) {
+      this.groups.delete(group.name);
+    }
+  }
+}

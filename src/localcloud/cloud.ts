@@ -1,0 +1,159 @@
+// The local cloud's state: one set of service models per region, wired to one another, plus what is
+// global (S3 buckets, fault rules, request counts, GitHub mappings) and the shared clock.
+import { AutoScalingModel } from './autoscaling/model.js';
+import { createScheduler } from './clock.js';
+import { CloudWatchModel } from './cloudwatch/model.js';
+import { createCodeDeployModel, type CodeDeployModel } from './codedeploy/index.js';
+import { createAddressAllocator, Ec2Model, type AddressAllocator } from './ec2/model.js';
+import { Elbv2Model, type ListenerOpener } from './elbv2/model.js';
+import { FaultRules } from './faults.js';
+import type { Scheduler } from './ports.js';
+import { seededRandom, type Random } from './random.js';
+import { S3Model } from './s3/model.js';
+import type { World } from './world.js';
+
+export const DEFAULT_ACCOUNT_ID = '123456789012';
+export const DEFAULT_REGION = 'us-east-1';
+
+export interface RegionModels {
+  readonly region: string;
+  readonly ec2: Ec2Model;
+  readonly elbv2: Elbv2Model;
+  readonly autoscaling: AutoScalingModel;
+  readonly cloudwatch: CloudWatchModel;
+  readonly codedeploy: CodeDeployModel;
+}
+
+export interface CloudOptions {
+  readonly timeScale?: number;
+  /** Seeds ids, fault probabilities and jitter, so a run can be replayed. */
+  readonly seed?: number;
+  readonly accountId?: string;
+  readonly scheduler?: Scheduler;
+  /** Page size of CodeDeploy's List* operations (tests make it small to exercise pagination). */
+  readonly codeDeployPageSize?: number;
+  /** Opens load balancer listener ports (part 2: real reverse proxies). */
+  readonly openListener?: ListenerOpener;
+}
+
+/** Calls per `service:Operation` since the last reset (GET /_localcloud/requests). */
+export class RequestCounts {
+  private readonly counts = new Map<string, number>();
+
+  record(service: string, operation: string): void {
+    const key = `${service}:${operation}`;
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+  }
+
+  snapshot(): Record<string, number> {
+    return Object.fromEntries([...this.counts].sort(([a], [b]) => a.localeCompare(b)));
+  }
+
+  clear(): void {
+    this.counts.clear();
+  }
+}
+
+export class Cloud {
+  readonly accountId: string;
+  readonly scheduler: Scheduler;
+  readonly random: Random;
+  readonly faults: FaultRules;
+  readonly requests = new RequestCounts();
+  /** `owner/repo` → local git repository, from the world file (the real agent uses it). */
+  readonly github = new Map<string, string>();
+  private s3Model: S3Model;
+  private addresses: AddressAllocator = createAddressAllocator();
+  private readonly regions = new Map<string, RegionModels>();
+  private readonly resetListeners: (() => void)[] = [];
+  private readonly regionListeners: ((models: RegionModels) => void)[] = [];
+  private readonly worldListeners: ((world: World, models: RegionModels) => void)[] = [];
+
+  constructor(private readonly options: CloudOptions = {}) {
+    this.accountId = options.accountId ?? DEFAULT_ACCOUNT_ID;
+    this.scheduler = options.scheduler ?? createScheduler({ timeScale: options.timeScale ?? 1 });
+    this.random = seededRandom(options.seed ?? 1);
+    this.faults = new FaultRules(this.random);
+    this.s3Model = new S3Model({ scheduler: this.scheduler, random: this.random });
+  }
+
+  get s3(): S3Model {
+    return this.s3Model;
+  }
+
+  /** The models of a region, created on first use. */
+  region(name: string): RegionModels {
+    let models = this.regions.get(name);
+    if (!models) {
+      models = this.createRegion(name);
+      this.regions.set(name, models);
+      for (const listener of this.regionListeners) listener(models);
+    }
+    return models;
+  }
+
+  allRegions(): RegionModels[] {
+    return [...this.regions.values()];
+  }
+
+  /** Forgets everything: every region's state, buckets, fault rules, request counts and timers. */
+  reset(): void {
+    this.scheduler.cancelAll();
+    this.regions.clear();
+    this.s3Model = new S3Model({ scheduler: this.scheduler, random: this.random });
+    this.addresses = createAddressAllocator();
+    this.faults.clear();
+    this.requests.clear();
+    this.github.clear();
+    for (const listener of this.resetListeners) listener();
+  }
+
+  /** Runs on reset, after the state is gone (part 2: stop instance processes). */
+  onReset(listener: () => void): void {
+    this.resetListeners.push(listener);
+  }
+
+  /** Runs when a region's models are created (e.g. to attach an agent to EC2 state changes). */
+  onRegionCreated(listener: (models: RegionModels) => void): void {
+    this.regionListeners.push(listener);
+  }
+
+  /** Runs after a world's infrastructure is applied; CodeDeploy applies `world.applications` here. */
+  onWorldApplied(listener: (world: World, models: RegionModels) => void): void {
+    this.worldListeners.push(listener);
+  }
+
+  /** Called by applyWorld. */
+  worldApplied(world: World, models: RegionModels): void {
+    for (const listener of this.worldListeners) listener(world, models);
+  }
+
+  private createRegion(region: string): RegionModels {
+    const { accountId, scheduler, random } = this;
+    const ec2 = new Ec2Model({ region, accountId, scheduler, random, addresses: this.addresses });
+    const elbv2 = new Elbv2Model({
+      region,
+      accountId,
+      scheduler,
+      random,
+      ec2,
+      ...(this.options.openListener ? { openListener: this.options.openListener } : {}),
+    });
+    const autoscaling = new AutoScalingModel({ region, accountId, scheduler, random, ec2, elbv2 });
+    const cloudwatch = new CloudWatchModel({ region, accountId, scheduler });
+    const codedeploy = createCodeDeployModel({
+      region,
+      accountId,
+      scheduler,
+      ec2,
+      autoscaling,
+      elbv2,
+      cloudwatch,
+      s3: { getObject: (bucket, key, version) => this.s3.getObject(bucket, key, version) },
+      faults: this.faults,
+      random,
+      ...(this.options.codeDeployPageSize !== undefined ? { pageSize: this.options.codeDeployPageSize } : {}),
+    });
+    return { region, ec2, elbv2, autoscaling, cloudwatch, codedeploy };
+  }
+}

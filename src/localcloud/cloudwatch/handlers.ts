@@ -1,0 +1,107 @@
+// CloudWatch operations (JSON 1.0 for the SDK, query for older CLIs): parse, call the model, render.
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument --
+   Inputs are OperationInput (service.ts): botocore shapes the protocol layer has already decoded and type-checked. */
+import type { AlarmState } from '../ports.js';
+import type { OperationInput, RequestContext, ServiceDefinition } from '../service.js';
+import { paginate } from '../pagination.js';
+import * as errors from './errors.js';
+import type { AlarmRecord, CloudWatchModel } from './model.js';
+
+const DEFINITION_MEMBERS = [
+  'ActionsEnabled',
+  'OKActions',
+  'AlarmActions',
+  'InsufficientDataActions',
+  'MetricName',
+  'Namespace',
+  'Statistic',
+  'ExtendedStatistic',
+  'Dimensions',
+  'Period',
+  'Unit',
+  'EvaluationPeriods',
+  'DatapointsToAlarm',
+  'Threshold',
+  'ComparisonOperator',
+  'TreatMissingData',
+  'EvaluateLowSampleCountPercentile',
+  'Metrics',
+  'ThresholdMetricId',
+];
+
+function alarmView(alarm: AlarmRecord): Record<string, unknown> {
+  return {
+    AlarmName: alarm.name,
+    AlarmArn: alarm.arn,
+    AlarmDescription: alarm.description,
+    AlarmConfigurationUpdatedTimestamp: alarm.configurationUpdatedTimestamp,
+    ActionsEnabled: true,
+    OKActions: [],
+    AlarmActions: [],
+    InsufficientDataActions: [],
+    Dimensions: [],
+    ...alarm.definition,
+    StateValue: alarm.state,
+    StateReason: alarm.stateReason,
+    StateReasonData: alarm.stateReasonData,
+    StateUpdatedTimestamp: alarm.stateUpdatedTimestamp,
+    StateTransitionedTimestamp: alarm.stateTransitionedTimestamp,
+  };
+}
+
+export function cloudWatchService(modelFor: (ctx: RequestContext) => CloudWatchModel): ServiceDefinition {
+  return {
+    signingName: 'monitoring',
+    operations: {
+      DescribeAlarms(input: OperationInput, ctx) {
+        const names: string[] = input.AlarmNames ?? [];
+        const maxRecords: number = input.MaxRecords ?? 50;
+        if (maxRecords < 1 || maxRecords > 100) {
+          throw errors.invalidParameterValue(
+            `The value ${maxRecords} for parameter MaxRecords is not valid.`,
+          );
+        }
+        const types: string[] = input.AlarmTypes ?? ['MetricAlarm'];
+        const alarms = types.includes('MetricAlarm')
+          ? modelFor(ctx)
+              .all()
+              .filter((a) => names.length === 0 || names.includes(a.name))
+              .filter((a) => input.AlarmNamePrefix === undefined || a.name.startsWith(input.AlarmNamePrefix))
+              .filter((a) => input.StateValue === undefined || a.state === input.StateValue)
+          : [];
+        const page = paginate(alarms, input.NextToken, maxRecords, errors.invalidNextToken);
+        return { MetricAlarms: page.items.map(alarmView), CompositeAlarms: [], NextToken: page.nextToken };
+      },
+
+      SetAlarmState(input: OperationInput, ctx) {
+        if (!input.AlarmName) throw errors.missingParameter('AlarmName');
+        if (!input.StateValue) throw errors.missingParameter('StateValue');
+        if (input.StateReason === undefined) throw errors.missingParameter('StateReason');
+        modelFor(ctx).setAlarmState(
+          input.AlarmName,
+          input.StateValue as AlarmState,
+          input.StateReason,
+          input.StateReasonData,
+        );
+        return {};
+      },
+
+      PutMetricAlarm(input: OperationInput, ctx) {
+        if (!input.AlarmName) throw errors.missingParameter('AlarmName');
+        if (input.EvaluationPeriods === undefined) throw errors.missingParameter('EvaluationPeriods');
+        if (!input.ComparisonOperator) throw errors.missingParameter('ComparisonOperator');
+        const definition: Record<string, unknown> = {};
+        for (const member of DEFINITION_MEMBERS)
+          if (input[member] !== undefined) definition[member] = input[member];
+        modelFor(ctx).putMetricAlarm(input.AlarmName, definition, input.AlarmDescription);
+        return {};
+      },
+
+      DeleteAlarms(input: OperationInput, ctx) {
+        if (!input.AlarmNames) throw errors.missingParameter('AlarmNames');
+        modelFor(ctx).deleteAlarms(input.AlarmNames);
+        return {};
+      },
+    },
+  };
+}

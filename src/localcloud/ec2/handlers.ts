@@ -1,0 +1,276 @@
+// EC2 operations: parse the input, call the model, render the output shape.
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument --
+   Inputs are OperationInput (service.ts): botocore shapes the protocol layer has already decoded and type-checked. */
+import type { OperationInput, RequestContext, ServiceDefinition } from '../service.js';
+import { paginate } from '../pagination.js';
+import * as errors from './errors.js';
+import type {
+  Ec2Model,
+  InstanceFilter,
+  InstanceRecord,
+  LaunchTemplateRecord,
+  LaunchTemplateVersionRecord,
+} from './model.js';
+import { INSTANCE_STATE_CODES } from './model.js';
+
+function tagList(tags: Map<string, string>): { Key: string; Value: string }[] {
+  return [...tags].map(([Key, Value]) => ({ Key, Value }));
+}
+
+function stateView(instance: InstanceRecord, state = instance.state): { Code: number; Name: string } {
+  return { Code: INSTANCE_STATE_CODES[state], Name: state };
+}
+
+function instanceView(instance: InstanceRecord): Record<string, unknown> {
+  const running = instance.state !== 'terminated';
+  return {
+    InstanceId: instance.instanceId,
+    ImageId: instance.imageId,
+    State: stateView(instance),
+    PrivateDnsName: running ? `ip-${instance.privateIpAddress.replace(/\./g, '-')}.ec2.internal` : '',
+    PublicDnsName: '',
+    StateTransitionReason: instance.stateTransitionReason,
+    AmiLaunchIndex: instance.amiLaunchIndex,
+    ProductCodes: [],
+    InstanceType: instance.instanceType,
+    LaunchTime: instance.launchTime,
+    Placement: { AvailabilityZone: instance.availabilityZone, GroupName: '', Tenancy: 'default' },
+    Monitoring: { State: 'disabled' },
+    ...(running
+      ? { SubnetId: instance.subnetId, VpcId: instance.vpcId, PrivateIpAddress: instance.privateIpAddress }
+      : {}),
+    Architecture: 'x86_64',
+    RootDeviceType: 'ebs',
+    RootDeviceName: '/dev/xvda',
+    BlockDeviceMappings: [],
+    VirtualizationType: 'hvm',
+    ClientToken: '',
+    Tags: tagList(instance.tags),
+    SecurityGroups: running ? [{ GroupId: 'sg-localcloud', GroupName: 'default' }] : [],
+    SourceDestCheck: true,
+    Hypervisor: 'xen',
+    NetworkInterfaces: [],
+    EbsOptimized: false,
+    EnaSupport: true,
+    ...(instance.stateReason
+      ? { StateReason: { Code: instance.stateReason.code, Message: instance.stateReason.message } }
+      : {}),
+  };
+}
+
+/** Groups a page of instances into reservations, keeping launch order. */
+function reservations(instances: InstanceRecord[], ctx: RequestContext): Record<string, unknown>[] {
+  const byId = new Map<string, InstanceRecord[]>();
+  for (const instance of instances) {
+    const group = byId.get(instance.reservationId);
+    if (group) group.push(instance);
+    else byId.set(instance.reservationId, [instance]);
+  }
+  return [...byId].map(([ReservationId, members]) => ({
+    ReservationId,
+    OwnerId: ctx.accountId,
+    Groups: [],
+    Instances: members.map(instanceView),
+  }));
+}
+
+function checkMaxResults(maxResults: number | undefined, min: number, max: number): void {
+  if (maxResults !== undefined && (maxResults < min || maxResults > max)) {
+    throw errors.invalidParameterValue(
+      `Value ( ${maxResults} ) for parameter maxResults is invalid. Expecting a value between ${min} and ${max}.`,
+    );
+  }
+}
+
+function launchTemplateView(template: LaunchTemplateRecord): Record<string, unknown> {
+  return {
+    LaunchTemplateId: template.id,
+    LaunchTemplateName: template.name,
+    CreateTime: template.createTime,
+    CreatedBy: 'arn:aws:iam::123456789012:root',
+    DefaultVersionNumber: template.defaultVersion,
+    LatestVersionNumber: template.versions.length,
+    ...(template.tags.size > 0 ? { Tags: tagList(template.tags) } : {}),
+  };
+}
+
+/** The response shape of launch template data differs from the request's; these members match. */
+const RESPONSE_DATA_MEMBERS = [
+  'ImageId',
+  'InstanceType',
+  'KeyName',
+  'UserData',
+  'SecurityGroupIds',
+  'SecurityGroups',
+  'EbsOptimized',
+  'IamInstanceProfile',
+];
+
+function launchTemplateVersionView(
+  template: LaunchTemplateRecord,
+  version: LaunchTemplateVersionRecord,
+): Record<string, unknown> {
+  const data: Record<string, unknown> = {};
+  for (const member of RESPONSE_DATA_MEMBERS)
+    if (version.data[member] !== undefined) data[member] = version.data[member];
+  return {
+    LaunchTemplateId: template.id,
+    LaunchTemplateName: template.name,
+    VersionNumber: version.versionNumber,
+    ...(version.description ? { VersionDescription: version.description } : {}),
+    CreateTime: version.createTime,
+    CreatedBy: 'arn:aws:iam::123456789012:root',
+    DefaultVersion: version.versionNumber === template.defaultVersion,
+    LaunchTemplateData: data,
+  };
+}
+
+function tagsFromSpecifications(specs: OperationInput, resourceType: string): Record<string, string> {
+  const tags: Record<string, string> = {};
+  for (const spec of (specs ?? []) as {
+    ResourceType?: string;
+    Tags?: { Key?: string; Value?: string }[];
+  }[]) {
+    if (spec.ResourceType !== undefined && spec.ResourceType !== resourceType) continue;
+    for (const tag of spec.Tags ?? []) if (tag.Key !== undefined) tags[tag.Key] = tag.Value ?? '';
+  }
+  return tags;
+}
+
+export function ec2Service(modelFor: (ctx: RequestContext) => Ec2Model): ServiceDefinition {
+  return {
+    signingName: 'ec2',
+    operations: {
+      DescribeInstances(input: OperationInput, ctx) {
+        const ids: string[] = input.InstanceIds ?? [];
+        if (ids.length > 0 && input.MaxResults !== undefined) {
+          throw errors.invalidParameterCombination(
+            'The parameter instancesSet cannot be used with the parameter maxResults',
+          );
+        }
+        checkMaxResults(input.MaxResults, 5, 1000);
+        const found = modelFor(ctx).describeInstances(ids, (input.Filters ?? []) as InstanceFilter[]);
+        const page = paginate(found, input.NextToken, input.MaxResults ?? 1000, errors.invalidNextToken);
+        return { Reservations: reservations(page.items, ctx), NextToken: page.nextToken };
+      },
+
+      DescribeInstanceStatus(input: OperationInput, ctx) {
+        checkMaxResults(input.MaxResults, 5, 1000);
+        const found = modelFor(ctx)
+          .describeInstances(input.InstanceIds ?? [], [])
+          .filter((i) => input.IncludeAllInstances === true || i.state === 'running');
+        const page = paginate(found, input.NextToken, input.MaxResults ?? 1000, errors.invalidNextToken);
+        const status = (i: InstanceRecord) => ({
+          Status: i.state === 'running' ? 'ok' : 'not-applicable',
+          Details: [{ Name: 'reachability', Status: i.state === 'running' ? 'passed' : 'initializing' }],
+        });
+        return {
+          InstanceStatuses: page.items.map((i) => ({
+            InstanceId: i.instanceId,
+            AvailabilityZone: i.availabilityZone,
+            InstanceState: stateView(i),
+            InstanceStatus: status(i),
+            SystemStatus: status(i),
+            Events: [],
+          })),
+          NextToken: page.nextToken,
+        };
+      },
+
+      TerminateInstances(input: OperationInput, ctx) {
+        if (!input.InstanceIds?.length) throw errors.missingParameter('InstanceId');
+        const changes = modelFor(ctx).terminateInstances(input.InstanceIds);
+        return {
+          TerminatingInstances: changes.map(({ instance, previous }) => ({
+            InstanceId: instance.instanceId,
+            CurrentState: stateView(instance),
+            PreviousState: stateView(instance, previous),
+          })),
+        };
+      },
+
+      DescribeTags(input: OperationInput, ctx) {
+        const filters = (input.Filters ?? []) as InstanceFilter[];
+        const rows = modelFor(ctx)
+          .all()
+          .filter((i) => i.state !== 'terminated')
+          .flatMap((i) =>
+            [...i.tags].map(([Key, Value]) => ({
+              Key,
+              Value,
+              ResourceId: i.instanceId,
+              ResourceType: 'instance',
+            })),
+          );
+        const accepted = rows.filter((row) =>
+          filters.every((filter) => {
+            const field = {
+              key: row.Key,
+              value: row.Value,
+              'resource-id': row.ResourceId,
+              'resource-type': row.ResourceType,
+            }[filter.Name ?? ''];
+            if (field === undefined) throw errors.invalidFilter(filter.Name ?? '');
+            return (filter.Values ?? []).includes(field);
+          }),
+        );
+        const page = paginate(accepted, input.NextToken, input.MaxResults ?? 1000, errors.invalidNextToken);
+        return { Tags: page.items, NextToken: page.nextToken };
+      },
+
+      CreateLaunchTemplate(input: OperationInput, ctx) {
+        if (!input.LaunchTemplateName) throw errors.missingParameter('LaunchTemplateName');
+        if (!input.LaunchTemplateData) throw errors.missingParameter('LaunchTemplateData');
+        const template = modelFor(ctx).createLaunchTemplate({
+          name: input.LaunchTemplateName,
+          data: input.LaunchTemplateData,
+          description: input.VersionDescription,
+          tags: tagsFromSpecifications(input.TagSpecifications, 'launch-template'),
+        });
+        return { LaunchTemplate: launchTemplateView(template) };
+      },
+
+      DescribeLaunchTemplates(input: OperationInput, ctx) {
+        const model = modelFor(ctx);
+        const ids: string[] = input.LaunchTemplateIds ?? [];
+        const names: string[] = input.LaunchTemplateNames ?? [];
+        const templates =
+          ids.length + names.length === 0
+            ? model.allLaunchTemplates()
+            : [
+                ...ids.map((id) => model.requireLaunchTemplate({ id })),
+                ...names.map((name) => model.requireLaunchTemplate({ name })),
+              ];
+        const filters = (input.Filters ?? []) as InstanceFilter[];
+        const accepted = templates.filter((t) =>
+          filters.every((f) => {
+            if (f.Name === 'launch-template-name') return (f.Values ?? []).includes(t.name);
+            if (f.Name?.startsWith('tag:'))
+              return (f.Values ?? []).includes(t.tags.get(f.Name.slice(4)) ?? '\u0000');
+            throw errors.invalidFilter(f.Name ?? '');
+          }),
+        );
+        const page = paginate(accepted, input.NextToken, input.MaxResults ?? 1000, errors.invalidNextToken);
+        return { LaunchTemplates: page.items.map(launchTemplateView), NextToken: page.nextToken };
+      },
+
+      DescribeLaunchTemplateVersions(input: OperationInput, ctx) {
+        const model = modelFor(ctx);
+        const template = model.requireLaunchTemplate({
+          id: input.LaunchTemplateId,
+          name: input.LaunchTemplateName,
+        });
+        const requested: string[] = input.Versions ?? [];
+        const versions =
+          requested.length > 0
+            ? requested.map((v) => model.templateVersion(template, v))
+            : [...template.versions].reverse();
+        const page = paginate(versions, input.NextToken, input.MaxResults ?? 1000, errors.invalidNextToken);
+        return {
+          LaunchTemplateVersions: page.items.map((version) => launchTemplateVersionView(template, version)),
+          NextToken: page.nextToken,
+        };
+      },
+    },
+  };
+}

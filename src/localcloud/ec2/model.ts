@@ -1,0 +1,341 @@
+// EC2 state: instances (pending → running → shutting-down → terminated, on the scheduler's clock)
+// and launch templates. Implements Ec2Port for Auto Scaling, ELBv2 and CodeDeploy.
+import type { Ec2Instance, Ec2Port, Ec2StateName, LaunchRequest, Scheduler } from '../ports.js';
+import type { Random } from '../random.js';
+import { randomHex } from '../random.js';
+import * as errors from './errors.js';
+
+/** AWS-time durations of an instance's state changes. */
+const BOOT_MS = 20_000;
+const SHUTDOWN_MS = 15_000;
+/** Terminated instances stay visible to DescribeInstances for a while, as on AWS (usually under an hour). */
+const TERMINATED_VISIBLE_MS = 60 * 60_000;
+
+export const INSTANCE_STATE_CODES: Record<Ec2StateName, number> = {
+  pending: 0,
+  running: 16,
+  'shutting-down': 32,
+  terminated: 48,
+  stopping: 64,
+  stopped: 80,
+};
+
+export const DEFAULT_IMAGE_ID = 'ami-0abcdef1234567890';
+export const DEFAULT_INSTANCE_TYPE = 't3.micro';
+
+export interface InstanceRecord extends Ec2Instance {
+  readonly reservationId: string;
+  readonly amiLaunchIndex: number;
+  readonly subnetId: string;
+  readonly vpcId: string;
+  stateTransitionReason: string;
+  stateReason?: { code: string; message: string };
+}
+
+/** What a launch template version holds; the subset of RequestLaunchTemplateData the local cloud uses. */
+export interface LaunchTemplateData {
+  ImageId?: string;
+  InstanceType?: string;
+  KeyName?: string;
+  UserData?: string;
+  SecurityGroupIds?: string[];
+  IamInstanceProfile?: { Arn?: string; Name?: string };
+  [member: string]: unknown;
+}
+
+export interface LaunchTemplateVersionRecord {
+  readonly versionNumber: number;
+  readonly description?: string;
+  readonly createTime: Date;
+  readonly data: LaunchTemplateData;
+}
+
+export interface LaunchTemplateRecord {
+  readonly id: string;
+  readonly name: string;
+  readonly createTime: Date;
+  defaultVersion: number;
+  readonly versions: LaunchTemplateVersionRecord[];
+  readonly tags: Map<string, string>;
+}
+
+/** Hands out the loopback addresses instances use as private IPs, 127.0.1.1 upward, never reused. */
+export interface AddressAllocator {
+  next(): string;
+}
+
+export function createAddressAllocator(): AddressAllocator {
+  let counter = 0;
+  return {
+    next() {
+      // 254 hosts per /24: 127.0.1.1 … 127.0.1.254, 127.0.2.1 …
+      const x = 1 + Math.floor(counter / 254);
+      const y = 1 + (counter % 254);
+      counter++;
+      if (x > 255) throw new Error('the local cloud ran out of loopback addresses for instances');
+      return `127.0.${x}.${y}`;
+    },
+  };
+}
+
+export interface Ec2ModelDeps {
+  readonly region: string;
+  readonly accountId: string;
+  readonly scheduler: Scheduler;
+  readonly random: Random;
+  readonly addresses: AddressAllocator;
+}
+
+export interface InstanceFilter {
+  readonly Name?: string;
+  readonly Values?: string[];
+}
+
+const FILTERS: Record<string, (instance: InstanceRecord, name: string) => string[]> = {
+  'instance-id': (i) => [i.instanceId],
+  'instance-state-name': (i) => [i.state],
+  'instance-state-code': (i) => [String(INSTANCE_STATE_CODES[i.state])],
+  'availability-zone': (i) => [i.availabilityZone],
+  'private-ip-address': (i) => [i.privateIpAddress],
+  'image-id': (i) => [i.imageId],
+  'instance-type': (i) => [i.instanceType],
+  'reservation-id': (i) => [i.reservationId],
+  'tag-key': (i) => [...i.tags.keys()],
+  'tag-value': (i) => [...i.tags.values()],
+};
+
+function filterValues(instance: InstanceRecord, name: string): string[] {
+  if (name.startsWith('tag:')) {
+    const value = instance.tags.get(name.slice(4));
+    return value === undefined ? [] : [value];
+  }
+  const read = FILTERS[name];
+  if (!read) throw errors.invalidFilter(name);
+  return read(instance, name);
+}
+
+/** EC2 filter values accept `*` and `?` wildcards. */
+function wildcardMatch(pattern: string, value: string): boolean {
+  if (!pattern.includes('*') && !pattern.includes('?')) return pattern === value;
+  const regex = new RegExp(
+    '^' +
+      pattern
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.') +
+      '$',
+  );
+  return regex.test(value);
+}
+
+export function matchesFilters(instance: InstanceRecord, filters: readonly InstanceFilter[]): boolean {
+  return filters.every((filter) => {
+    const name = filter.Name ?? '';
+    const values = filterValues(instance, name);
+    return (filter.Values ?? []).some((pattern) => values.some((value) => wildcardMatch(pattern, value)));
+  });
+}
+
+export class Ec2Model implements Ec2Port {
+  private readonly instances = new Map<string, InstanceRecord>();
+  private readonly launchTemplates = new Map<string, LaunchTemplateRecord>();
+  private readonly listeners: ((instance: Ec2Instance) => void)[] = [];
+
+  constructor(private readonly deps: Ec2ModelDeps) {}
+
+  // --- Ec2Port -------------------------------------------------------------------------------
+
+  launch(request: LaunchRequest): InstanceRecord[] {
+    const template = request.launchTemplate ? this.resolveLaunchTemplate(request.launchTemplate) : undefined;
+    const data = template?.version.data ?? {};
+    const reservationId = `r-${randomHex(this.deps.random, 17)}`;
+    const zones = request.availabilityZones.length > 0 ? request.availabilityZones : [`${this.deps.region}a`];
+    const launched: InstanceRecord[] = [];
+    for (let index = 0; index < request.count; index++) {
+      const zone = zones[index % zones.length] as string;
+      const tags = new Map(Object.entries(request.tags));
+      if (template) {
+        tags.set('aws:ec2launchtemplate:id', template.template.id);
+        tags.set('aws:ec2launchtemplate:version', String(template.version.versionNumber));
+      }
+      const instance: InstanceRecord = {
+        instanceId: this.newInstanceId(),
+        state: 'pending',
+        availabilityZone: zone,
+        privateIpAddress: this.deps.addresses.next(),
+        launchTime: this.deps.scheduler.now(),
+        imageId: data.ImageId ?? DEFAULT_IMAGE_ID,
+        instanceType: data.InstanceType ?? DEFAULT_INSTANCE_TYPE,
+        ...(request.launchTemplate ? { launchTemplate: request.launchTemplate } : {}),
+        tags,
+        agent: request.agent,
+        reservationId,
+        amiLaunchIndex: index,
+        subnetId: `subnet-${zone}`,
+        vpcId: 'vpc-localcloud',
+        stateTransitionReason: '',
+      };
+      this.instances.set(instance.instanceId, instance);
+      launched.push(instance);
+      this.deps.scheduler.after(BOOT_MS, () => {
+        if (instance.state === 'pending') this.setState(instance, 'running');
+      });
+    }
+    for (const instance of launched) this.notify(instance);
+    return launched;
+  }
+
+  /** Skips the boot time: a world file describes instances that are already running. */
+  boot(instanceId: string): void {
+    const instance = this.instances.get(instanceId);
+    if (instance?.state === 'pending') this.setState(instance, 'running');
+  }
+
+  terminate(instanceId: string): void {
+    const instance = this.instances.get(instanceId);
+    if (!instance || instance.state === 'shutting-down' || instance.state === 'terminated') return;
+    const now = this.deps.scheduler.now();
+    instance.stateTransitionReason = `User initiated (${now.toISOString().replace('T', ' ').slice(0, 19)} GMT)`;
+    instance.stateReason = {
+      code: 'Client.UserInitiatedShutdown',
+      message: 'Client.UserInitiatedShutdown: User initiated shutdown',
+    };
+    this.setState(instance, 'shutting-down');
+    this.deps.scheduler.after(SHUTDOWN_MS, () => {
+      this.setState(instance, 'terminated');
+      this.deps.scheduler.after(TERMINATED_VISIBLE_MS, () => this.instances.delete(instanceId));
+    });
+  }
+
+  get(instanceId: string): InstanceRecord | undefined {
+    return this.instances.get(instanceId);
+  }
+
+  onStateChange(listener: (instance: Ec2Instance) => void): void {
+    this.listeners.push(listener);
+  }
+
+  // --- Queries the handlers use ----------------------------------------------------------------
+
+  /** Instances in launch order. */
+  all(): InstanceRecord[] {
+    return [...this.instances.values()];
+  }
+
+  /** The instances with these ids; throws InvalidInstanceID.* naming the ones that do not exist. */
+  require(instanceIds: readonly string[]): InstanceRecord[] {
+    for (const id of instanceIds) if (!/^i-[0-9a-f]{8,17}$/.test(id)) throw errors.instanceIdMalformed(id);
+    const missing = instanceIds.filter((id) => !this.instances.has(id));
+    if (missing.length > 0) throw errors.instanceIdNotFound(missing);
+    return instanceIds.map((id) => this.instances.get(id) as InstanceRecord);
+  }
+
+  describeInstances(instanceIds: readonly string[], filters: readonly InstanceFilter[]): InstanceRecord[] {
+    const candidates = instanceIds.length > 0 ? this.require([...new Set(instanceIds)]) : this.all();
+    return candidates.filter((instance) => matchesFilters(instance, filters));
+  }
+
+  terminateInstances(instanceIds: readonly string[]): { instance: InstanceRecord; previous: Ec2StateName }[] {
+    return this.require(instanceIds).map((instance) => {
+      const previous = instance.state;
+      this.terminate(instance.instanceId);
+      return { instance, previous };
+    });
+  }
+
+  // --- Launch templates ------------------------------------------------------------------------
+
+  createLaunchTemplate(input: {
+    name: string;
+    data: LaunchTemplateData;
+    description?: string;
+    tags?: Record<string, string>;
+  }): LaunchTemplateRecord {
+    if (!/^[a-zA-Z0-9().\-/_]{3,128}$/.test(input.name)) {
+      throw errors.invalidParameterValue(`Launch template name '${input.name}' is not valid.`);
+    }
+    if (this.findLaunchTemplateByName(input.name)) throw errors.launchTemplateNameAlreadyExists(input.name);
+    const now = this.deps.scheduler.now();
+    const template: LaunchTemplateRecord = {
+      id: `lt-${randomHex(this.deps.random, 17)}`,
+      name: input.name,
+      createTime: now,
+      defaultVersion: 1,
+      versions: [
+        {
+          versionNumber: 1,
+          createTime: now,
+          data: input.data,
+          ...(input.description ? { description: input.description } : {}),
+        },
+      ],
+      tags: new Map(Object.entries(input.tags ?? {})),
+    };
+    this.launchTemplates.set(template.id, template);
+    return template;
+  }
+
+  findLaunchTemplateByName(name: string): LaunchTemplateRecord | undefined {
+    for (const template of this.launchTemplates.values()) if (template.name === name) return template;
+    return undefined;
+  }
+
+  /** By id or name, as the APIs accept either. */
+  requireLaunchTemplate(ref: { id?: string; name?: string }): LaunchTemplateRecord {
+    if (ref.id !== undefined) {
+      const template = this.launchTemplates.get(ref.id);
+      if (!template) throw errors.launchTemplateIdNotFound(ref.id);
+      return template;
+    }
+    if (ref.name !== undefined) {
+      const template = this.findLaunchTemplateByName(ref.name);
+      if (!template) throw errors.launchTemplateNameNotFound(ref.name);
+      return template;
+    }
+    throw errors.missingParameter('LaunchTemplateId or LaunchTemplateName');
+  }
+
+  allLaunchTemplates(): LaunchTemplateRecord[] {
+    return [...this.launchTemplates.values()];
+  }
+
+  /** Resolves `$Latest`, `$Default` or a version number. */
+  templateVersion(template: LaunchTemplateRecord, version: string | undefined): LaunchTemplateVersionRecord {
+    const number =
+      version === undefined || version === '$Default'
+        ? template.defaultVersion
+        : version === '$Latest'
+          ? template.versions.length
+          : Number(version);
+    const found = template.versions.find((v) => v.versionNumber === number);
+    if (!found) throw errors.launchTemplateVersionNotFound(version ?? '$Default');
+    return found;
+  }
+
+  private resolveLaunchTemplate(ref: {
+    id: string;
+    name: string;
+    version: string;
+  }): { template: LaunchTemplateRecord; version: LaunchTemplateVersionRecord } | undefined {
+    // A template deleted after its group was created launches with defaults rather than failing.
+    const template = this.launchTemplates.get(ref.id) ?? this.findLaunchTemplateByName(ref.name);
+    if (!template) return undefined;
+    return { template, version: this.templateVersion(template, ref.version) };
+  }
+
+  private newInstanceId(): string {
+    for (;;) {
+      const id = `i-${randomHex(this.deps.random, 17)}`;
+      if (!this.instances.has(id)) return id;
+    }
+  }
+
+  private setState(instance: InstanceRecord, state: Ec2StateName): void {
+    instance.state = state;
+    this.notify(instance);
+  }
+
+  private notify(instance: Ec2Instance): void {
+    for (const listener of this.listeners) listener(instance);
+  }
+}

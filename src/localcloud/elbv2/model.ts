@@ -1,0 +1,455 @@
+// ELBv2 state: target groups with their registered targets and synthetic health, load balancers and
+// listeners. Implements Elbv2Port.
+//
+// Health is event driven rather than polled, so fleets of thousands cost nothing between changes: a
+// registered target is `initial` until healthyThreshold × interval has passed, then `healthy` if its
+// app is healthy (see setAppHealthy) or `unhealthy` after unhealthyThreshold × interval otherwise. A
+// change of app health moves registered targets the same way. Real HTTP health checks (part 2) plug
+// in by calling setAppHealthy from a prober.
+import type { Ec2Port, Elbv2Port, Scheduler, TargetGroup, TargetHealth } from '../ports.js';
+import type { Random } from '../random.js';
+import { randomHex } from '../random.js';
+import * as errors from './errors.js';
+
+export type HealthCheckSettings = TargetGroup['healthCheck'];
+
+export interface RegisteredTarget {
+  readonly instanceId: string;
+  port: number;
+  state: 'initial' | 'healthy' | 'unhealthy' | 'draining';
+  /** Set while the first health checks run. */
+  initialReason?: 'Elb.RegistrationInProgress' | 'Elb.InitialHealthChecking';
+  cancelPending?: () => void;
+}
+
+export interface TargetGroupRecord extends TargetGroup {
+  readonly vpcId: string;
+  readonly protocolVersion: string;
+  readonly targetType: string;
+  healthCheckEnabled: boolean;
+  readonly loadBalancerArns: Set<string>;
+  readonly targets: Map<string, RegisteredTarget>;
+  readonly attributes: Map<string, string>;
+  readonly tags: Map<string, string>;
+}
+
+export interface LoadBalancerRecord {
+  readonly arn: string;
+  readonly name: string;
+  readonly createdTime: Date;
+  readonly scheme: string;
+  readonly type: string;
+  readonly availabilityZones: string[];
+  readonly securityGroups: string[];
+  readonly ipAddressType: string;
+}
+
+export interface ListenerAction {
+  Type: string;
+  TargetGroupArn?: string;
+  ForwardConfig?: { TargetGroups?: { TargetGroupArn?: string; Weight?: number }[] };
+  [member: string]: unknown;
+}
+
+export interface ListenerRecord {
+  readonly arn: string;
+  readonly loadBalancerArn: string;
+  readonly port: number;
+  readonly protocol: string;
+  readonly defaultActions: ListenerAction[];
+}
+
+/**
+ * Opens the listener's traffic port. Part 2 binds a reverse proxy on 127.0.0.1; until then the
+ * requested port is recorded as is (port 0 gets a placeholder from 20000 up).
+ */
+export type ListenerOpener = (listener: {
+  loadBalancerArn: string;
+  port: number;
+  targetGroupArns: string[];
+}) => number;
+
+export interface Elbv2ModelDeps {
+  readonly region: string;
+  readonly accountId: string;
+  readonly scheduler: Scheduler;
+  readonly random: Random;
+  readonly ec2: Ec2Port;
+  readonly openListener?: ListenerOpener;
+}
+
+export interface CreateTargetGroupRequest {
+  name: string;
+  protocol?: string;
+  port?: number;
+  vpcId?: string;
+  targetType?: string;
+  healthCheck?: Partial<HealthCheckSettings> & { enabled?: boolean };
+  deregistrationDelaySeconds?: number;
+  tags?: Record<string, string>;
+}
+
+const TARGET_GROUP_ATTRIBUTE_DEFAULTS: Record<string, string> = {
+  'deregistration_delay.timeout_seconds': '300',
+  'stickiness.enabled': 'false',
+  'stickiness.type': 'lb_cookie',
+  'stickiness.lb_cookie.duration_seconds': '86400',
+  'load_balancing.algorithm.type': 'round_robin',
+  'slow_start.duration_seconds': '0',
+};
+
+const DESCRIPTIONS: Record<string, string> = {
+  'Elb.RegistrationInProgress': 'Target registration is in progress',
+  'Elb.InitialHealthChecking': 'Initial health checks in progress',
+  'Target.FailedHealthChecks': 'Health checks failed',
+  'Target.NotRegistered': 'Target is not registered to the target group',
+  'Target.InvalidState': 'Target is in the stopped or terminated state',
+  'Target.DeregistrationInProgress': 'Target deregistration is in progress',
+  'Target.HealthCheckDisabled': 'Health checks are disabled',
+};
+
+function health(state: TargetHealth['state'], reason?: string): TargetHealth {
+  return reason ? { state, reason, description: DESCRIPTIONS[reason] ?? reason } : { state };
+}
+
+export class Elbv2Model implements Elbv2Port {
+  private readonly targetGroups = new Map<string, TargetGroupRecord>();
+  private readonly loadBalancers = new Map<string, LoadBalancerRecord>();
+  private readonly listeners = new Map<string, ListenerRecord>();
+  /** Instances whose app fails health checks; every other instance passes. */
+  private readonly unhealthyApps = new Set<string>();
+  private nextPlaceholderPort = 20000;
+
+  constructor(private readonly deps: Elbv2ModelDeps) {
+    deps.ec2.onStateChange((instance) => {
+      if (instance.state === 'running') return;
+      // A target whose instance stops running has its pending health transitions cancelled; it reads
+      // as unused / Target.InvalidState (see health()).
+      for (const group of this.targetGroups.values()) {
+        const target = group.targets.get(instance.instanceId);
+        if (target && target.state !== 'draining') {
+          target.cancelPending?.();
+          delete target.cancelPending;
+        }
+      }
+    });
+  }
+
+  // --- Elbv2Port ---------------------------------------------------------------------------------
+
+  getTargetGroupByName(name: string): TargetGroupRecord | undefined {
+    for (const group of this.targetGroups.values()) if (group.name === name) return group;
+    return undefined;
+  }
+
+  getTargetGroupByArn(arn: string): TargetGroupRecord | undefined {
+    return this.targetGroups.get(arn);
+  }
+
+  register(targetGroupArn: string, instanceIds: string[], port?: number): void {
+    const group = this.requireTargetGroup(targetGroupArn);
+    const unknown = instanceIds.filter((id) => !this.deps.ec2.get(id));
+    if (unknown.length > 0) throw errors.invalidTargetUnknown(unknown);
+    const notRunning = instanceIds.filter((id) => this.deps.ec2.get(id)?.state !== 'running');
+    if (notRunning.length > 0) throw errors.invalidTargetNotRunning(notRunning);
+    for (const instanceId of instanceIds) {
+      const existing = group.targets.get(instanceId);
+      if (existing && existing.state !== 'draining') continue;
+      existing?.cancelPending?.();
+      const target: RegisteredTarget = {
+        instanceId,
+        port: port ?? group.port,
+        state: 'initial',
+        initialReason: 'Elb.RegistrationInProgress',
+      };
+      group.targets.set(instanceId, target);
+      this.scheduleHealth(group, target);
+    }
+  }
+
+  deregister(targetGroupArn: string, instanceIds: string[]): void {
+    const group = this.requireTargetGroup(targetGroupArn);
+    for (const instanceId of instanceIds) {
+      const target = group.targets.get(instanceId);
+      if (!target || target.state === 'draining') continue;
+      target.cancelPending?.();
+      target.state = 'draining';
+      delete target.initialReason;
+      const cancel = this.deps.scheduler.after(group.deregistrationDelaySeconds * 1000, () => {
+        if (group.targets.get(instanceId) === target) group.targets.delete(instanceId);
+      });
+      target.cancelPending = cancel;
+    }
+  }
+
+  health(targetGroupArn: string, instanceId: string): TargetHealth {
+    const group = this.requireTargetGroup(targetGroupArn);
+    const target = group.targets.get(instanceId);
+    if (!target) return health('unused', 'Target.NotRegistered');
+    if (target.state === 'draining') return health('draining', 'Target.DeregistrationInProgress');
+    const instance = this.deps.ec2.get(instanceId);
+    if (!instance || instance.state !== 'running') return health('unused', 'Target.InvalidState');
+    if (!group.healthCheckEnabled) return health('unavailable', 'Target.HealthCheckDisabled');
+    if (target.state === 'initial')
+      return health('initial', target.initialReason ?? 'Elb.InitialHealthChecking');
+    if (target.state === 'unhealthy') return health('unhealthy', 'Target.FailedHealthChecks');
+    return health('healthy');
+  }
+
+  // --- Synthetic app health ------------------------------------------------------------------------
+
+  /** Marks an instance's app as passing or failing health checks; registered targets follow. */
+  setAppHealthy(instanceId: string, healthy: boolean): void {
+    if (healthy) this.unhealthyApps.delete(instanceId);
+    else this.unhealthyApps.add(instanceId);
+    for (const group of this.targetGroups.values()) {
+      const target = group.targets.get(instanceId);
+      if (!target || target.state === 'draining') continue;
+      if ((healthy && target.state === 'healthy') || (!healthy && target.state === 'unhealthy')) {
+        target.cancelPending?.();
+        delete target.cancelPending;
+        continue;
+      }
+      this.scheduleHealth(group, target);
+    }
+  }
+
+  /** Skips the initial health checks of a group's targets: a world file describes a settled fleet. */
+  settleInitialTargets(targetGroupArn: string): void {
+    const group = this.requireTargetGroup(targetGroupArn);
+    for (const target of group.targets.values()) {
+      if (target.state !== 'initial') continue;
+      target.cancelPending?.();
+      this.settle(target, !this.unhealthyApps.has(target.instanceId));
+    }
+  }
+
+  private scheduleHealth(group: TargetGroupRecord, target: RegisteredTarget): void {
+    target.cancelPending?.();
+    const { intervalSeconds, healthyThreshold, unhealthyThreshold } = group.healthCheck;
+    const healthy = !this.unhealthyApps.has(target.instanceId);
+    const checks = healthy ? healthyThreshold : unhealthyThreshold;
+    if (target.state === 'initial') {
+      // The first check starts one interval after registration.
+      target.cancelPending = this.deps.scheduler.after(intervalSeconds * 1000, () => {
+        if (target.state === 'initial') target.initialReason = 'Elb.InitialHealthChecking';
+        target.cancelPending = this.deps.scheduler.after(
+          Math.max(0, checks - 1) * intervalSeconds * 1000,
+          () => this.settle(target, healthy),
+        );
+      });
+      return;
+    }
+    target.cancelPending = this.deps.scheduler.after(checks * intervalSeconds * 1000, () =>
+      this.settle(target, healthy),
+    );
+  }
+
+  private settle(target: RegisteredTarget, healthy: boolean): void {
+    delete target.cancelPending;
+    if (target.state === 'draining') return;
+    target.state = healthy ? 'healthy' : 'unhealthy';
+    delete target.initialReason;
+  }
+
+  // --- Target groups -------------------------------------------------------------------------------
+
+  requireTargetGroup(arn: string): TargetGroupRecord {
+    const group = this.targetGroups.get(arn);
+    if (!group) throw errors.targetGroupNotFound();
+    return group;
+  }
+
+  requireTargetGroupByName(name: string): TargetGroupRecord {
+    const group = this.getTargetGroupByName(name);
+    if (!group) throw errors.targetGroupNotFound();
+    return group;
+  }
+
+  allTargetGroups(): TargetGroupRecord[] {
+    return [...this.targetGroups.values()];
+  }
+
+  createTargetGroup(request: CreateTargetGroupRequest): TargetGroupRecord {
+    if (!/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?$/.test(request.name)) {
+      throw errors.validationError(
+        `Target group name '${request.name}' can have a maximum of 32 characters, can contain only alphanumeric characters or hyphens, and cannot begin or end with a hyphen`,
+      );
+    }
+    const protocol = request.protocol ?? 'HTTP';
+    const check = request.healthCheck ?? {};
+    const healthCheck: HealthCheckSettings = {
+      path: check.path ?? '/',
+      port: check.port ?? 'traffic-port',
+      protocol: check.protocol ?? protocol,
+      intervalSeconds: check.intervalSeconds ?? 30,
+      timeoutSeconds: check.timeoutSeconds ?? 5,
+      healthyThreshold: check.healthyThreshold ?? 5,
+      unhealthyThreshold: check.unhealthyThreshold ?? 2,
+      matcher: check.matcher ?? '200',
+    };
+    const existing = this.getTargetGroupByName(request.name);
+    if (existing) {
+      const same =
+        existing.protocol === protocol &&
+        existing.port === (request.port ?? existing.port) &&
+        JSON.stringify(existing.healthCheck) === JSON.stringify(healthCheck);
+      if (!same) throw errors.duplicateTargetGroupName(request.name);
+      return existing;
+    }
+    const attributes = new Map(Object.entries(TARGET_GROUP_ATTRIBUTE_DEFAULTS));
+    const delay = request.deregistrationDelaySeconds ?? 300;
+    attributes.set('deregistration_delay.timeout_seconds', String(delay));
+    const group: TargetGroupRecord = {
+      name: request.name,
+      arn: `arn:aws:elasticloadbalancing:${this.deps.region}:${this.deps.accountId}:targetgroup/${request.name}/${randomHex(this.deps.random, 16)}`,
+      port: request.port ?? 80,
+      protocol,
+      protocolVersion: 'HTTP1',
+      vpcId: request.vpcId ?? 'vpc-localcloud',
+      targetType: request.targetType ?? 'instance',
+      healthCheck,
+      healthCheckEnabled: check.enabled ?? true,
+      deregistrationDelaySeconds: delay,
+      loadBalancerArns: new Set(),
+      targets: new Map(),
+      attributes,
+      tags: new Map(Object.entries(request.tags ?? {})),
+    };
+    this.targetGroups.set(group.arn, group);
+    return group;
+  }
+
+  deleteTargetGroup(arn: string): void {
+    const group = this.targetGroups.get(arn);
+    if (!group) return;
+    if (group.loadBalancerArns.size > 0) throw errors.targetGroupInUse(arn);
+    for (const target of group.targets.values()) target.cancelPending?.();
+    this.targetGroups.delete(arn);
+  }
+
+  modifyAttributes(arn: string, attributes: { Key?: string; Value?: string }[]): TargetGroupRecord {
+    const group = this.requireTargetGroup(arn);
+    for (const { Key, Value } of attributes) {
+      if (Key === undefined || !(Key in TARGET_GROUP_ATTRIBUTE_DEFAULTS))
+        throw errors.unknownAttribute(Key ?? '');
+      if (Key === 'deregistration_delay.timeout_seconds') {
+        const seconds = Number(Value);
+        if (!Number.isInteger(seconds) || seconds < 0 || seconds > 3600) {
+          throw errors.validationError(
+            `'${Value}' must be an integer between 0 and 3600 for attribute '${Key}'`,
+          );
+        }
+        group.deregistrationDelaySeconds = seconds;
+      }
+      group.attributes.set(Key, Value ?? '');
+    }
+    return group;
+  }
+
+  // --- Load balancers and listeners ------------------------------------------------------------------
+
+  createLoadBalancer(request: {
+    name: string;
+    scheme?: string;
+    type?: string;
+    availabilityZones?: string[];
+    securityGroups?: string[];
+    ipAddressType?: string;
+  }): LoadBalancerRecord {
+    for (const existing of this.loadBalancers.values()) {
+      if (existing.name === request.name) return existing;
+    }
+    const type = request.type ?? 'application';
+    const kind = type === 'network' ? 'net' : 'app';
+    const balancer: LoadBalancerRecord = {
+      arn: `arn:aws:elasticloadbalancing:${this.deps.region}:${this.deps.accountId}:loadbalancer/${kind}/${request.name}/${randomHex(this.deps.random, 16)}`,
+      name: request.name,
+      createdTime: this.deps.scheduler.now(),
+      scheme: request.scheme ?? 'internet-facing',
+      type,
+      availabilityZones: request.availabilityZones?.length
+        ? request.availabilityZones
+        : [`${this.deps.region}a`, `${this.deps.region}b`],
+      securityGroups: request.securityGroups ?? [],
+      ipAddressType: request.ipAddressType ?? 'ipv4',
+    };
+    this.loadBalancers.set(balancer.arn, balancer);
+    return balancer;
+  }
+
+  requireLoadBalancer(arn: string): LoadBalancerRecord {
+    const balancer = this.loadBalancers.get(arn);
+    if (!balancer) throw errors.loadBalancerNotFound();
+    return balancer;
+  }
+
+  findLoadBalancerByName(name: string): LoadBalancerRecord | undefined {
+    for (const balancer of this.loadBalancers.values()) if (balancer.name === name) return balancer;
+    return undefined;
+  }
+
+  requireLoadBalancerByName(name: string): LoadBalancerRecord {
+    const balancer = this.findLoadBalancerByName(name);
+    if (!balancer) throw errors.loadBalancerNotFound();
+    return balancer;
+  }
+
+  allLoadBalancers(): LoadBalancerRecord[] {
+    return [...this.loadBalancers.values()];
+  }
+
+  createListener(request: {
+    loadBalancerArn: string;
+    port: number;
+    protocol?: string;
+    defaultActions: ListenerAction[];
+  }): ListenerRecord {
+    const balancer = this.requireLoadBalancer(request.loadBalancerArn);
+    const targetGroupArns = request.defaultActions.flatMap((action) => [
+      ...(action.TargetGroupArn ? [action.TargetGroupArn] : []),
+      ...(action.ForwardConfig?.TargetGroups ?? []).flatMap((t) =>
+        t.TargetGroupArn ? [t.TargetGroupArn] : [],
+      ),
+    ]);
+    const groups = targetGroupArns.map((arn) => this.requireTargetGroup(arn));
+    if (request.port !== 0) {
+      for (const listener of this.listeners.values()) {
+        if (listener.loadBalancerArn === balancer.arn && listener.port === request.port)
+          throw errors.duplicateListener();
+      }
+    }
+    const port = this.deps.openListener
+      ? this.deps.openListener({ loadBalancerArn: balancer.arn, port: request.port, targetGroupArns })
+      : request.port !== 0
+        ? request.port
+        : this.nextPlaceholderPort++;
+    const lbId = balancer.arn.split(':loadbalancer/')[1] ?? balancer.name;
+    const listener: ListenerRecord = {
+      arn: `arn:aws:elasticloadbalancing:${this.deps.region}:${this.deps.accountId}:listener/${lbId}/${randomHex(this.deps.random, 16)}`,
+      loadBalancerArn: balancer.arn,
+      port,
+      protocol: request.protocol ?? 'HTTP',
+      defaultActions: request.defaultActions,
+    };
+    for (const group of groups) group.loadBalancerArns.add(balancer.arn);
+    this.listeners.set(listener.arn, listener);
+    return listener;
+  }
+
+  allListeners(): ListenerRecord[] {
+    return [...this.listeners.values()];
+  }
+
+  requireListener(arn: string): ListenerRecord {
+    const listener = this.listeners.get(arn);
+    if (!listener) throw errors.listenerNotFound();
+    return listener;
+  }
+
+  /** Cancels every pending health or draining transition (reset). */
+  dispose(): void {
+    for (const group of this.targetGroups.values())
+      for (const target of group.targets.values()) target.cancelPending?.();
+  }
+}

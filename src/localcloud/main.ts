@@ -1,0 +1,37 @@
+// `greenlight localcloud`: starts the local cloud, says where it listens, stops when `signal` aborts.
+import type { Writable } from 'node:stream';
+import { startLocalCloud, type RunningLocalCloud } from './server.js';
+
+export interface RunLocalCloudOptions {
+  readonly port?: number;
+  readonly worldFile?: string;
+  readonly timeScale?: number;
+  readonly seed?: number;
+  readonly signal: AbortSignal;
+  /** Where progress goes; stderr unless a test says otherwise. */
+  readonly stderr?: Writable;
+  /** Called once the server listens (tests use it to find the port). */
+  readonly onListening?: (cloud: RunningLocalCloud) => void;
+}
+
+export async function runLocalCloud(options: RunLocalCloudOptions): Promise<void> {
+  const stderr = options.stderr ?? process.stderr;
+  const cloud = await startLocalCloud({
+    port: options.port ?? 4566,
+    ...(options.worldFile !== undefined ? { world: options.worldFile } : {}),
+    ...(options.timeScale !== undefined ? { timeScale: options.timeScale } : {}),
+    ...(options.seed !== undefined ? { seed: options.seed } : {}),
+  });
+  stderr.write(`local cloud listening on ${cloud.url}\n`);
+  stderr.write(
+    `use it with: export AWS_ENDPOINT_URL=${cloud.url} AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=us-east-1\n`,
+  );
+  options.onListening?.(cloud);
+  if (!options.signal.aborted) {
+    await new Promise<void>((resolve) =>
+      options.signal.addEventListener('abort', () => resolve(), { once: true }),
+    );
+  }
+  await cloud.close();
+  stderr.write('local cloud stopped\n');
+}

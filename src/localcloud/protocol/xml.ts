@@ -1,0 +1,94 @@
+// Renders an output structure as the XML of awsQuery and ec2 query responses, walking the model:
+// element names are the members' locationName (or member name), list items are the list member's
+// locationName (`member` by default, `item` throughout EC2), an empty list is `<Name/>`, timestamps
+// are ISO-8601 with milliseconds.
+import type { ServiceModel, ShapeRef } from './model.js';
+import { shapeOf } from './model.js';
+
+const XML_ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '\r': '&#13;',
+};
+
+/** Escapes element text (the renderers write no attributes but constant namespaces). */
+export function escapeXml(text: string): string {
+  return text.replace(/[&<>\r]/g, (char) => XML_ESCAPES[char] ?? char);
+}
+
+function scalarText(type: string, value: unknown): string {
+  if (type === 'timestamp') {
+    const date = value instanceof Date ? value : new Date(value as string | number);
+    return date.toISOString();
+  }
+  if (type === 'blob') return Buffer.isBuffer(value) ? value.toString('base64') : String(value);
+  return escapeXml(String(value));
+}
+
+export interface XmlRenderer {
+  /** The members of `value` (a structure of shape `ref`) as a sequence of elements, without a wrapper. */
+  members(ref: ShapeRef, value: unknown): string;
+}
+
+export function createXmlRenderer(model: ServiceModel): XmlRenderer {
+  function element(out: string[], ref: ShapeRef, value: unknown, name: string): void {
+    const shape = shapeOf(model, ref);
+    switch (shape.type) {
+      case 'structure':
+        out.push(`<${name}>`);
+        structMembers(out, ref, value);
+        out.push(`</${name}>`);
+        return;
+      case 'list': {
+        const items = value as unknown[];
+        if (shape.flattened === true || ref.flattened === true) {
+          for (const item of items) element(out, shape.member, item, name);
+          return;
+        }
+        if (items.length === 0) {
+          out.push(`<${name}/>`);
+          return;
+        }
+        const itemName = shape.member.locationName ?? 'member';
+        out.push(`<${name}>`);
+        for (const item of items) element(out, shape.member, item, itemName);
+        out.push(`</${name}>`);
+        return;
+      }
+      case 'map': {
+        const keyName = shape.key.locationName ?? 'key';
+        const valueName = shape.value.locationName ?? 'value';
+        out.push(`<${name}>`);
+        for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
+          out.push(`<entry><${keyName}>${escapeXml(key)}</${keyName}>`);
+          element(out, shape.value, item, valueName);
+          out.push('</entry>');
+        }
+        out.push(`</${name}>`);
+        return;
+      }
+      default:
+        out.push(`<${name}>${scalarText(shape.type, value)}</${name}>`);
+    }
+  }
+
+  function structMembers(out: string[], ref: ShapeRef, value: unknown): void {
+    const shape = shapeOf(model, ref);
+    if (shape.type !== 'structure') throw new Error(`${ref.shape} is not a structure`);
+    const record = (value ?? {}) as Record<string, unknown>;
+    for (const [memberName, memberRef] of Object.entries(shape.members)) {
+      const member = record[memberName];
+      if (member === undefined || member === null) continue;
+      element(out, memberRef, member, memberRef.locationName ?? memberName);
+    }
+  }
+
+  return {
+    members(ref, value) {
+      const out: string[] = [];
+      structMembers(out, ref, value);
+      return out.join('');
+    },
+  };
+}

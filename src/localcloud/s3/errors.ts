@@ -1,0 +1,56 @@
+// S3's errors, with the codes, statuses and wording S3 uses.
+import { AwsApiError } from '../service.js';
+
+export function noSuchBucket(bucket: string): AwsApiError {
+  return new AwsApiError('NoSuchBucket', `The specified bucket does not exist: ${bucket}`, { status: 404 });
+}
+
+export function noSuchKey(): AwsApiError {
+  return new AwsApiError('NoSuchKey', 'The specified key does not exist.', { status: 404 });
+}
+
+export function noSuchVersion(): AwsApiError {
+  return new AwsApiError('NoSuchVersion', 'The specified version does not exist.', { status: 404 });
+}
+
+export function bucketAlreadyOwnedByYou(bucket: string): AwsApiError {
+  return new AwsApiError(
+    'BucketAlreadyOwnedByYou',
+    `Your previous request to create the named bucket succeeded and you already own it: ${bucket}`,
+    { status: 409 },
+  );
+}
+
+export function bucketNotEmpty(): AwsApiError {
+  return new AwsApiError('BucketNotEmpty', 'The bucket you tried to delete is not empty', { status: 409 });
+}
+
+export function invalidBucketName(bucket: string): AwsApiError {
+  return new AwsApiError('InvalidBucketName', `The specified bucket is not valid: ${bucket}`);
+}
+
+export function badDigest(algorithm: string): AwsApiError {
+  return new AwsApiError(
+    'BadDigest',
+    `The ${algorithm} you specified did not match the calculated checksum.`,
+  );
+}
+
+export function invalidRequest(message: string): AwsApiError {
+  return new AwsApiError('InvalidRequest', message);
+}
+
+export function invalidRange(): AwsApiError {
+  return new AwsApiError('InvalidRange', 'The requested range is not satisfiable', { status: 416 });
+}
+
+export function notImplemented(what: string): AwsApiError {
+  return new AwsApiError('NotImplemented', `${what} is not implemented by the local cloud`, { status: 501 });
+}
+
+export function malformedXml(): AwsApiError {
+  return new AwsApiError(
+    'MalformedXML',
+    'The XML you provided was not well-formed or did not validate against our published schema',
+  );
+}

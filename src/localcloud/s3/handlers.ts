@@ -1,0 +1,315 @@
+// S3 REST, path style: /bucket and /bucket/key. Routing picks the operation from the method, the path
+// and the sub-resource in the query string; each handler parses, calls the model and renders.
+import { createHash } from 'node:crypto';
+import { crc32 } from 'node:zlib';
+import { decodeAwsChunked, isAwsChunked, MalformedChunkError } from '../protocol/aws-chunked.js';
+import type { WireRequest } from '../protocol/wire.js';
+import { headerValue } from '../protocol/wire.js';
+import { escapeXml } from '../protocol/xml.js';
+import type { AwsApiError, RequestContext } from '../service.js';
+import { encodePageToken, decodePageToken } from '../pagination.js';
+import * as errors from './errors.js';
+import type { S3Model, StoredObject } from './model.js';
+
+const S3_NAMESPACE = 'http://s3.amazonaws.com/doc/2006-03-01/';
+
+export interface S3Request extends WireRequest {
+  readonly method: string;
+  readonly path: string;
+}
+
+export interface S3Response {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: string | Buffer;
+}
+
+export interface S3Route {
+  readonly operation: string;
+  readonly bucket?: string;
+  readonly key?: string;
+}
+
+function xml(body: string, status = 200, headers: Record<string, string> = {}): S3Response {
+  return {
+    status,
+    headers: { 'content-type': 'application/xml', ...headers },
+    body: `<?xml version="1.0" encoding="UTF-8"?>\n${body}`,
+  };
+}
+
+/** Names the S3 operation a request is, for routing, fault rules and request counts. */
+export function routeS3(method: string, path: string, search: string): S3Route {
+  const params = new URLSearchParams(search);
+  const trimmed = path.replace(/^\/+/, '');
+  const slash = trimmed.indexOf('/');
+  const bucket = decodeURIComponent(slash < 0 ? trimmed : trimmed.slice(0, slash));
+  const key = slash < 0 ? undefined : decodeURIComponent(trimmed.slice(slash + 1));
+  if (bucket === '') return { operation: method === 'GET' ? 'ListBuckets' : `Unsupported${method}` };
+  if (key === undefined || key === '') {
+    const sub = params.has('versioning') ? 'Versioning' : params.has('location') ? 'Location' : '';
+    const byMethod: Record<string, string> = {
+      PUT: sub === 'Versioning' ? 'PutBucketVersioning' : sub === '' ? 'CreateBucket' : '',
+      GET:
+        sub === 'Versioning'
+          ? 'GetBucketVersioning'
+          : sub === 'Location'
+            ? 'GetBucketLocation'
+            : params.has('uploads') || params.has('versions')
+              ? ''
+              : params.get('list-type') === '2'
+                ? 'ListObjectsV2'
+                : 'ListObjects',
+      HEAD: 'HeadBucket',
+      DELETE: sub === '' ? 'DeleteBucket' : '',
+    };
+    return { operation: byMethod[method] || `Unsupported${method}Bucket`, bucket };
+  }
+  if (params.has('uploads') || params.has('uploadId')) return { operation: 'MultipartUpload', bucket, key };
+  const byMethod: Record<string, string> = {
+    PUT: 'PutObject',
+    GET: 'GetObject',
+    HEAD: 'HeadObject',
+    DELETE: 'DeleteObject',
+  };
+  const operation = byMethod[method];
+  if (
+    !operation ||
+    [...params.keys()].some((k) => ['tagging', 'acl', 'retention', 'legal-hold', 'attributes'].includes(k))
+  ) {
+    return { operation: `Unsupported${method}Object`, bucket, key };
+  }
+  return { operation, bucket, key };
+}
+
+function objectHeaders(object: StoredObject): Record<string, string> {
+  const headers: Record<string, string> = {
+    etag: object.etag,
+    'last-modified': object.lastModified.toUTCString(),
+    'content-type': object.contentType ?? 'binary/octet-stream',
+    'accept-ranges': 'bytes',
+  };
+  if (object.versionId) headers['x-amz-version-id'] = object.versionId;
+  for (const [name, value] of Object.entries(object.metadata)) headers[`x-amz-meta-${name}`] = value;
+  return headers;
+}
+
+function checkChecksums(
+  payload: Buffer,
+  headers: WireRequest['headers'],
+  trailers: Map<string, string>,
+): void {
+  const crc = trailers.get('x-amz-checksum-crc32') ?? headerValue(headers, 'x-amz-checksum-crc32');
+  if (crc !== undefined) {
+    const digest = Buffer.alloc(4);
+    digest.writeUInt32BE(crc32(payload) >>> 0);
+    if (digest.toString('base64') !== crc) throw errors.badDigest('CRC32');
+  }
+  const md5 = headerValue(headers, 'content-md5');
+  if (md5 !== undefined && createHash('md5').update(payload).digest('base64') !== md5)
+    throw errors.badDigest('Content-MD5');
+}
+
+function readPayload(request: S3Request): Buffer {
+  if (!isAwsChunked(request.headers)) {
+    checkChecksums(request.body, request.headers, new Map());
+    return request.body;
+  }
+  try {
+    const { payload, trailers } = decodeAwsChunked(request.body);
+    const declared = headerValue(request.headers, 'x-amz-decoded-content-length');
+    if (declared !== undefined && Number(declared) !== payload.length) {
+      throw errors.invalidRequest(
+        `The decoded content length ${payload.length} does not match x-amz-decoded-content-length ${declared}`,
+      );
+    }
+    checkChecksums(payload, request.headers, trailers);
+    return payload;
+  } catch (error) {
+    if (error instanceof MalformedChunkError)
+      throw errors.invalidRequest(`Malformed aws-chunked body: ${error.message}`);
+    throw error;
+  }
+}
+
+function contentTypeOf(headers: WireRequest['headers']): string | undefined {
+  return headerValue(headers, 'content-type');
+}
+
+function metadataOf(headers: WireRequest['headers']): Record<string, string> {
+  const metadata: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (name.startsWith('x-amz-meta-') && value !== undefined)
+      metadata[name.slice(11)] = Array.isArray(value) ? value.join(',') : value;
+  }
+  return metadata;
+}
+
+function listObjects(model: S3Model, bucket: string, params: URLSearchParams, v2: boolean): S3Response {
+  const prefix = params.get('prefix') ?? '';
+  const delimiter = params.get('delimiter') ?? '';
+  const maxKeys = Math.min(Number(params.get('max-keys') ?? 1000) || 1000, 1000);
+  const start = v2 ? (params.get('continuation-token') ?? undefined) : undefined;
+  let offset = start !== undefined ? decodePageToken(start) : 0;
+  if (offset === undefined) throw errors.invalidRequest('The continuation token provided is incorrect');
+  const marker = v2 ? params.get('start-after') : params.get('marker');
+  const all = model.listObjects(bucket, prefix).filter((o) => !marker || o.key > marker);
+  const contents: StoredObject[] = [];
+  const prefixes = new Set<string>();
+  for (; offset < all.length && contents.length + prefixes.size < maxKeys; offset++) {
+    const object = all[offset] as StoredObject;
+    const rest = object.key.slice(prefix.length);
+    const cut = delimiter ? rest.indexOf(delimiter) : -1;
+    if (cut >= 0) prefixes.add(prefix + rest.slice(0, cut + delimiter.length));
+    else contents.push(object);
+  }
+  const truncated = offset < all.length;
+  const parts = [
+    `<ListBucketResult xmlns="${S3_NAMESPACE}"><Name>${escapeXml(bucket)}</Name><Prefix>${escapeXml(prefix)}</Prefix>`,
+    v2
+      ? `<KeyCount>${contents.length + prefixes.size}</KeyCount>`
+      : `<Marker>${escapeXml(marker ?? '')}</Marker>`,
+    `<MaxKeys>${maxKeys}</MaxKeys>`,
+    delimiter ? `<Delimiter>${escapeXml(delimiter)}</Delimiter>` : '',
+    `<IsTruncated>${truncated}</IsTruncated>`,
+    ...contents.map(
+      (o) =>
+        `<Contents><Key>${escapeXml(o.key)}</Key><LastModified>${o.lastModified.toISOString()}</LastModified>` +
+        `<ETag>${escapeXml(o.etag)}</ETag><Size>${o.body.length}</Size><StorageClass>STANDARD</StorageClass></Contents>`,
+    ),
+    ...[...prefixes].map((p) => `<CommonPrefixes><Prefix>${escapeXml(p)}</Prefix></CommonPrefixes>`),
+    truncated && v2 ? `<NextContinuationToken>${encodePageToken(offset)}</NextContinuationToken>` : '',
+    truncated && !v2 && contents.length > 0
+      ? `<NextMarker>${escapeXml(contents[contents.length - 1]?.key ?? '')}</NextMarker>`
+      : '',
+    '</ListBucketResult>',
+  ];
+  return xml(parts.join(''));
+}
+
+function rangeOf(header: string | undefined, size: number): { start: number; end: number } | undefined {
+  if (header === undefined) return undefined;
+  const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!match) return undefined;
+  const [, from = '', to = ''] = match;
+  let start: number;
+  let end: number;
+  if (from === '') {
+    start = Math.max(0, size - Number(to));
+    end = size - 1;
+  } else {
+    start = Number(from);
+    end = to === '' ? size - 1 : Math.min(Number(to), size - 1);
+  }
+  if (start >= size || start > end) throw errors.invalidRange();
+  return { start, end };
+}
+
+/** Serves one S3 request. `route` comes from routeS3; errors are thrown as AwsApiError. */
+export function handleS3(
+  model: S3Model,
+  route: S3Route,
+  request: S3Request,
+  ctx: RequestContext,
+): S3Response {
+  const params = new URLSearchParams(request.search);
+  const bucket = route.bucket ?? '';
+  const key = route.key ?? '';
+  switch (route.operation) {
+    case 'ListBuckets':
+      return xml(
+        `<ListAllMyBucketsResult xmlns="${S3_NAMESPACE}"><Owner><ID>${ctx.accountId}</ID><DisplayName>localcloud</DisplayName></Owner><Buckets>` +
+          model
+            .allBuckets()
+            .map(
+              (b) =>
+                `<Bucket><Name>${escapeXml(b.name)}</Name><CreationDate>${b.creationDate.toISOString()}</CreationDate></Bucket>`,
+            )
+            .join('') +
+          '</Buckets></ListAllMyBucketsResult>',
+      );
+    case 'CreateBucket': {
+      const text = request.body.toString('utf8');
+      const constraint = /<LocationConstraint>([^<]*)<\/LocationConstraint>/.exec(text)?.[1];
+      model.createBucket(bucket, constraint || ctx.region);
+      return { status: 200, headers: { location: `/${bucket}` }, body: '' };
+    }
+    case 'HeadBucket': {
+      const found = model.requireBucket(bucket);
+      return { status: 200, headers: { 'x-amz-bucket-region': found.region }, body: '' };
+    }
+    case 'DeleteBucket':
+      model.deleteBucket(bucket);
+      return { status: 204, headers: {}, body: '' };
+    case 'GetBucketLocation': {
+      const found = model.requireBucket(bucket);
+      const location = found.region === 'us-east-1' ? '' : found.region;
+      return xml(`<LocationConstraint xmlns="${S3_NAMESPACE}">${location}</LocationConstraint>`);
+    }
+    case 'GetBucketVersioning': {
+      const found = model.requireBucket(bucket);
+      const status = found.versioning ? `<Status>${found.versioning}</Status>` : '';
+      return xml(`<VersioningConfiguration xmlns="${S3_NAMESPACE}">${status}</VersioningConfiguration>`);
+    }
+    case 'PutBucketVersioning': {
+      const status = /<Status>(Enabled|Suspended)<\/Status>/.exec(request.body.toString('utf8'))?.[1];
+      if (status !== 'Enabled' && status !== 'Suspended') throw errors.malformedXml();
+      model.setVersioning(bucket, status);
+      return { status: 200, headers: {}, body: '' };
+    }
+    case 'ListObjectsV2':
+    case 'ListObjects':
+      return listObjects(model, bucket, params, route.operation === 'ListObjectsV2');
+    case 'PutObject': {
+      const payload = readPayload(request);
+      const object = model.putObject(
+        bucket,
+        key,
+        payload,
+        contentTypeOf(request.headers),
+        metadataOf(request.headers),
+      );
+      const headers: Record<string, string> = { etag: object.etag };
+      if (object.versionId) headers['x-amz-version-id'] = object.versionId;
+      return { status: 200, headers, body: '' };
+    }
+    case 'GetObject':
+    case 'HeadObject': {
+      const object = model.requireObject(bucket, key, params.get('versionId') ?? undefined);
+      const headers = objectHeaders(object);
+      const range = rangeOf(headerValue(request.headers, 'range'), object.body.length);
+      const body = range ? object.body.subarray(range.start, range.end + 1) : object.body;
+      headers['content-length'] = String(body.length);
+      if (range) headers['content-range'] = `bytes ${range.start}-${range.end}/${object.body.length}`;
+      return { status: range ? 206 : 200, headers, body: route.operation === 'GetObject' ? body : '' };
+    }
+    case 'DeleteObject':
+      model.requireBucket(bucket);
+      model.deleteObject(bucket, key);
+      return { status: 204, headers: {}, body: '' };
+    default:
+      throw errors.notImplemented(`S3 operation ${route.operation}`);
+  }
+}
+
+export function renderS3Error(
+  error: AwsApiError,
+  route: S3Route,
+  method: string,
+  requestId: string,
+): S3Response {
+  const headers: Record<string, string> = { 'x-amz-request-id': requestId };
+  // HEAD responses carry no body, so the SDK falls back on the status code (404 → NotFound).
+  if (method === 'HEAD') return { status: error.status, headers, body: '' };
+  const resource =
+    route.key !== undefined
+      ? `<Key>${escapeXml(route.key)}</Key>`
+      : route.bucket
+        ? `<BucketName>${escapeXml(route.bucket)}</BucketName>`
+        : '';
+  return xml(
+    `<Error><Code>${escapeXml(error.code)}</Code><Message>${escapeXml(error.message)}</Message>${resource}<RequestId>${requestId}</RequestId></Error>`,
+    error.status,
+    headers,
+  );
+}

@@ -1,0 +1,30 @@
+// The scheduler: AWS durations scaled down, cancellation, cancelAll.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createScheduler } from '../../src/localcloud/clock.js';
+
+describe('scheduler', () => {
+  it('runs timers in AWS-time order and never runs cancelled ones', async () => {
+    const scheduler = createScheduler({ timeScale: 10_000 });
+    const fired: string[] = [];
+    scheduler.after(60_000, () => fired.push('one minute'));
+    scheduler.after(1_000, () => fired.push('one second'));
+    const cancel = scheduler.after(2_000, () => fired.push('cancelled'));
+    cancel();
+    await new Promise<void>((resolve) => scheduler.after(120_000, resolve));
+    assert.deepEqual(fired, ['one second', 'one minute']);
+  });
+
+  it('cancelAll drops every pending timer', async () => {
+    const scheduler = createScheduler({ timeScale: 10_000 });
+    let fired = false;
+    scheduler.after(1_000, () => (fired = true));
+    scheduler.cancelAll();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(fired, false);
+  });
+
+  it('rejects a time scale that is not a positive number', () => {
+    assert.throws(() => createScheduler({ timeScale: 0 }), /timeScale must be a positive number, got 0/);
+  });
+});

@@ -1,0 +1,518 @@
+// The infrastructure services' semantics through the real SDK clients: filters, pagination, errors
+// (name and message), lifecycle of instances, hooks and target health.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { after, before, describe, it } from 'node:test';
+import * as asg from '@aws-sdk/client-auto-scaling';
+import * as cw from '@aws-sdk/client-cloudwatch';
+import * as ec2 from '@aws-sdk/client-ec2';
+import * as elb from '@aws-sdk/client-elastic-load-balancing-v2';
+import * as s3 from '@aws-sdk/client-s3';
+import { caught, eventually, startTestCloud, type TestCloud } from './harness.js';
+
+const WORLD = {
+  targetGroups: [
+    {
+      name: 'web-tg',
+      port: 8000,
+      deregistrationDelay: 30,
+      healthCheck: { path: '/healthcheck', intervalSeconds: 5, healthyThreshold: 2 },
+    },
+  ],
+  loadBalancers: [{ name: 'web-alb', listeners: [{ port: 8080, targetGroup: 'web-tg' }] }],
+  autoScalingGroups: [
+    {
+      name: 'web-asg',
+      instances: 4,
+      maxSize: 8,
+      availabilityZones: ['us-east-1a', 'us-east-1b'],
+      targetGroups: ['web-tg'],
+      tags: { env: 'dev' },
+    },
+    { name: 'jobs-asg', instances: 1, availabilityZones: ['us-east-1c'], tags: { env: 'prod' } },
+  ],
+  alarms: ['web-5xx', { name: 'web-latency', state: 'ALARM' as const }],
+  buckets: ['revisions', { name: 'versioned-revisions', versioned: true }],
+};
+
+let t: TestCloud;
+before(async () => {
+  t = await startTestCloud({ world: WORLD });
+});
+after(async () => t.close());
+
+const instancesOf = async (filters: ec2.Filter[] = [], ids?: string[]) =>
+  (
+    await t.ec2.send(
+      new ec2.DescribeInstancesCommand({ Filters: filters, ...(ids ? { InstanceIds: ids } : {}) }),
+    )
+  ).Reservations!.flatMap((r) => r.Instances!);
+const group = async (name: string) =>
+  (await t.autoscaling.send(new asg.DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] })))
+    .AutoScalingGroups![0];
+const tgArn = async (name: string) =>
+  (await t.elbv2.send(new elb.DescribeTargetGroupsCommand({ Names: [name] }))).TargetGroups![0]!
+    .TargetGroupArn!;
+const health = async (arn: string, ids?: string[]) =>
+  (
+    await t.elbv2.send(
+      new elb.DescribeTargetHealthCommand({
+        TargetGroupArn: arn,
+        ...(ids ? { Targets: ids.map((Id) => ({ Id })) } : {}),
+      }),
+    )
+  ).TargetHealthDescriptions!;
+
+describe('EC2', () => {
+  it('filters by tag, state, zone and id; every instance has a unique loopback address', async () => {
+    const web = await instancesOf([{ Name: 'tag:aws:autoscaling:groupName', Values: ['web-asg'] }]);
+    assert.equal(web.length, 4);
+    assert.equal(new Set(web.map((i) => i.PrivateIpAddress)).size, 4);
+    for (const i of web) assert.match(i.InstanceId!, /^i-[0-9a-f]{17}$/);
+    assert.equal((await instancesOf([{ Name: 'availability-zone', Values: ['us-east-1c'] }])).length, 1);
+    assert.equal(
+      (
+        await instancesOf([
+          { Name: 'tag-key', Values: ['env'] },
+          { Name: 'instance-state-name', Values: ['running'] },
+        ])
+      ).length,
+      5,
+    );
+    assert.equal((await instancesOf([{ Name: 'instance-id', Values: [web[0]!.InstanceId!] }])).length, 1);
+  });
+
+  it('paginates with MaxResults and NextToken, and rejects MaxResults with InstanceIds', async () => {
+    const first = await t.ec2.send(
+      new ec2.DescribeInstancesCommand({ MaxResults: 5, Filters: [{ Name: 'tag-key', Values: ['env'] }] }),
+    );
+    assert.ok(first.NextToken === undefined || first.Reservations!.flatMap((r) => r.Instances!).length === 5);
+    const all: string[] = [];
+    for await (const page of ec2.paginateDescribeInstances({ client: t.ec2, pageSize: 5 }, {})) {
+      all.push(...page.Reservations!.flatMap((r) => r.Instances!.map((i) => i.InstanceId!)));
+    }
+    assert.equal(new Set(all).size, all.length);
+    assert.ok(all.length >= 5);
+    const error = await caught(() =>
+      t.ec2.send(new ec2.DescribeInstancesCommand({ InstanceIds: [all[0]!], MaxResults: 5 })),
+    );
+    assert.equal(error.name, 'InvalidParameterCombination');
+    assert.equal(error.message, 'The parameter instancesSet cannot be used with the parameter maxResults');
+  });
+
+  it('names the instances that do not exist, and rejects malformed ids and unknown filters', async () => {
+    const missing = await caught(() =>
+      t.ec2.send(new ec2.DescribeInstancesCommand({ InstanceIds: ['i-0aaaaaaaaaaaaaaaa'] })),
+    );
+    assert.equal(missing.name, 'InvalidInstanceID.NotFound');
+    assert.equal(missing.message, "The instance ID 'i-0aaaaaaaaaaaaaaaa' does not exist");
+    const malformed = await caught(() =>
+      t.ec2.send(new ec2.DescribeInstancesCommand({ InstanceIds: ['web-1'] })),
+    );
+    assert.equal(malformed.name, 'InvalidInstanceID.Malformed');
+    const filter = await caught(() =>
+      t.ec2.send(new ec2.DescribeInstancesCommand({ Filters: [{ Name: 'flavour', Values: ['x'] }] })),
+    );
+    assert.equal(filter.message, "The filter 'flavour' is invalid");
+  });
+
+  it('terminated instances go shutting-down → terminated and stay visible', async () => {
+    const [victim] = await instancesOf([{ Name: 'tag:env', Values: ['prod'] }]);
+    const result = await t.ec2.send(
+      new ec2.TerminateInstancesCommand({ InstanceIds: [victim!.InstanceId!] }),
+    );
+    assert.deepEqual(result.TerminatingInstances![0]!.CurrentState, { Code: 32, Name: 'shutting-down' });
+    assert.deepEqual(result.TerminatingInstances![0]!.PreviousState, { Code: 16, Name: 'running' });
+    const terminated = await eventually(
+      () => instancesOf([], [victim!.InstanceId!]),
+      (i) => i[0]?.State?.Name === 'terminated',
+    );
+    assert.equal(terminated[0]!.StateReason?.Code, 'Client.UserInitiatedShutdown');
+  });
+
+  it('launch templates: create, duplicate name, versions', async () => {
+    const created = await t.ec2.send(
+      new ec2.CreateLaunchTemplateCommand({
+        LaunchTemplateName: 'api-lt',
+        LaunchTemplateData: { ImageId: 'ami-0bbbbbbbbbbbbbbbb', InstanceType: 't3.large' },
+      }),
+    );
+    assert.match(created.LaunchTemplate!.LaunchTemplateId!, /^lt-[0-9a-f]{17}$/);
+    assert.equal(created.LaunchTemplate!.LatestVersionNumber, 1);
+    const duplicate = await caught(() =>
+      t.ec2.send(
+        new ec2.CreateLaunchTemplateCommand({
+          LaunchTemplateName: 'api-lt',
+          LaunchTemplateData: { ImageId: 'ami-0cccccccccccccccc' },
+        }),
+      ),
+    );
+    assert.equal(duplicate.name, 'InvalidLaunchTemplateName.AlreadyExistsException');
+    const versions = await t.ec2.send(
+      new ec2.DescribeLaunchTemplateVersionsCommand({
+        LaunchTemplateId: created.LaunchTemplate!.LaunchTemplateId,
+        Versions: ['$Default'],
+      }),
+    );
+    assert.deepEqual(versions.LaunchTemplateVersions![0]!.LaunchTemplateData, {
+      ImageId: 'ami-0bbbbbbbbbbbbbbbb',
+      InstanceType: 't3.large',
+    });
+    const missing = await caught(() =>
+      t.ec2.send(new ec2.DescribeLaunchTemplatesCommand({ LaunchTemplateNames: ['nope'] })),
+    );
+    assert.equal(missing.name, 'InvalidLaunchTemplateName.NotFoundException');
+  });
+});
+
+describe('Auto Scaling', () => {
+  it('describes by names, filters and pages; an empty name list is sent as Name= and means all', async () => {
+    const all = await t.autoscaling.send(
+      new asg.DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [] }),
+    );
+    assert.deepEqual(
+      all.AutoScalingGroups!.map((g) => g.AutoScalingGroupName),
+      ['jobs-asg', 'web-asg'],
+    );
+    const tagged = await t.autoscaling.send(
+      new asg.DescribeAutoScalingGroupsCommand({ Filters: [{ Name: 'tag:env', Values: ['dev'] }] }),
+    );
+    assert.deepEqual(
+      tagged.AutoScalingGroups!.map((g) => g.AutoScalingGroupName),
+      ['web-asg'],
+    );
+    const missing = await t.autoscaling.send(
+      new asg.DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['nope'] }),
+    );
+    assert.deepEqual(missing.AutoScalingGroups, []);
+    const page = await t.autoscaling.send(new asg.DescribeAutoScalingGroupsCommand({ MaxRecords: 1 }));
+    assert.equal(page.AutoScalingGroups!.length, 1);
+    const next = await t.autoscaling.send(
+      new asg.DescribeAutoScalingGroupsCommand({ MaxRecords: 1, NextToken: page.NextToken }),
+    );
+    assert.equal(next.AutoScalingGroups![0]!.AutoScalingGroupName, 'web-asg');
+    const badToken = await caught(() =>
+      t.autoscaling.send(new asg.DescribeAutoScalingGroupsCommand({ NextToken: 'garbage' })),
+    );
+    assert.equal(badToken.name, 'InvalidNextToken');
+  });
+
+  it('scale-out launches instances that go InService and join the target groups; scale-in drains them', async () => {
+    const arn = await tgArn('web-tg');
+    await t.autoscaling.send(
+      new asg.SetDesiredCapacityCommand({ AutoScalingGroupName: 'web-asg', DesiredCapacity: 6 }),
+    );
+    const grown = await eventually(
+      () => group('web-asg'),
+      (g) => g!.Instances!.filter((i) => i.LifecycleState === 'InService').length === 6,
+    );
+    const ids = grown!.Instances!.map((i) => i.InstanceId!);
+    await eventually(
+      () => health(arn),
+      (h) => h.length === 6 && h.every((d) => d.TargetHealth!.State === 'healthy'),
+    );
+    await t.autoscaling.send(
+      new asg.SetDesiredCapacityCommand({ AutoScalingGroupName: 'web-asg', DesiredCapacity: 4 }),
+    );
+    const draining = await health(arn);
+    assert.equal(draining.filter((d) => d.TargetHealth!.State === 'draining').length, 2);
+    assert.equal(
+      draining.find((d) => d.TargetHealth!.State === 'draining')!.TargetHealth!.Reason,
+      'Target.DeregistrationInProgress',
+    );
+    await eventually(
+      () => group('web-asg'),
+      (g) => g!.Instances!.length === 4,
+    );
+    const gone = ids.filter(
+      (id) => !(grown!.Instances!.slice(0, 4).map((i) => i.InstanceId) as string[]).includes(id),
+    );
+    const after = await health(arn, gone);
+    assert.ok(after.every((d) => d.TargetHealth!.State === 'unused'));
+  });
+
+  it('a launch hook holds new instances in Pending:Wait until CompleteLifecycleAction', async () => {
+    await t.autoscaling.send(
+      new asg.CreateAutoScalingGroupCommand({
+        AutoScalingGroupName: 'hooked-asg',
+        LaunchTemplate: { LaunchTemplateName: 'web-asg-lt' },
+        MinSize: 0,
+        MaxSize: 3,
+        DesiredCapacity: 0,
+        AvailabilityZones: ['us-east-1a'],
+      }),
+    );
+    await t.autoscaling.send(
+      new asg.PutLifecycleHookCommand({
+        AutoScalingGroupName: 'hooked-asg',
+        LifecycleHookName: 'deploy-hook',
+        LifecycleTransition: 'autoscaling:EC2_INSTANCE_LAUNCHING',
+        HeartbeatTimeout: 3600,
+      }),
+    );
+    await t.autoscaling.send(
+      new asg.SetDesiredCapacityCommand({ AutoScalingGroupName: 'hooked-asg', DesiredCapacity: 2 }),
+    );
+    const waiting = await eventually(
+      () => group('hooked-asg'),
+      (g) => g!.Instances!.length === 2 && g!.Instances!.every((i) => i.LifecycleState === 'Pending:Wait'),
+    );
+    const [a, b] = waiting!.Instances!.map((i) => i.InstanceId!);
+    await t.autoscaling.send(
+      new asg.CompleteLifecycleActionCommand({
+        AutoScalingGroupName: 'hooked-asg',
+        LifecycleHookName: 'deploy-hook',
+        InstanceId: a,
+        LifecycleActionResult: 'CONTINUE',
+      }),
+    );
+    await t.autoscaling.send(
+      new asg.CompleteLifecycleActionCommand({
+        AutoScalingGroupName: 'hooked-asg',
+        LifecycleHookName: 'deploy-hook',
+        InstanceId: b,
+        LifecycleActionResult: 'ABANDON',
+      }),
+    );
+    const after = await group('hooked-asg');
+    assert.equal(after!.Instances!.find((i) => i.InstanceId === a)!.LifecycleState, 'InService');
+    assert.match(after!.Instances!.find((i) => i.InstanceId === b)!.LifecycleState!, /^Terminating/);
+    const again = await caught(() =>
+      t.autoscaling.send(
+        new asg.CompleteLifecycleActionCommand({
+          AutoScalingGroupName: 'hooked-asg',
+          LifecycleHookName: 'deploy-hook',
+          InstanceId: a,
+          LifecycleActionResult: 'CONTINUE',
+        }),
+      ),
+    );
+    assert.equal(again.name, 'ValidationError');
+    assert.equal(again.message, `No active Lifecycle Action found with instance ID ${a}`);
+  });
+
+  it('reports AWS’s errors for bad groups', async () => {
+    const exists = await caught(() =>
+      t.autoscaling.send(
+        new asg.CreateAutoScalingGroupCommand({
+          AutoScalingGroupName: 'web-asg',
+          LaunchTemplate: { LaunchTemplateName: 'web-asg-lt' },
+          MinSize: 1,
+          MaxSize: 1,
+          AvailabilityZones: ['us-east-1a'],
+        }),
+      ),
+    );
+    assert.equal(exists.name, 'AlreadyExistsFault');
+    assert.equal(
+      exists.message,
+      'AutoScalingGroup by this name already exists - A group with the name web-asg already exists',
+    );
+    const template = await caught(() =>
+      t.autoscaling.send(
+        new asg.CreateAutoScalingGroupCommand({
+          AutoScalingGroupName: 'x',
+          LaunchTemplate: { LaunchTemplateName: 'nope' },
+          MinSize: 1,
+          MaxSize: 1,
+          AvailabilityZones: ['us-east-1a'],
+        }),
+      ),
+    );
+    assert.equal(template.name, 'ValidationError');
+    assert.match(template.message, /^You must use a valid fully-formed launch template\./);
+    const inUse = await caught(() =>
+      t.autoscaling.send(new asg.DeleteAutoScalingGroupCommand({ AutoScalingGroupName: 'web-asg' })),
+    );
+    assert.equal(inUse.name, 'ResourceInUseFault');
+    const missing = await caught(() =>
+      t.autoscaling.send(
+        new asg.SetDesiredCapacityCommand({ AutoScalingGroupName: 'nope', DesiredCapacity: 1 }),
+      ),
+    );
+    assert.equal(missing.message, 'AutoScalingGroup name not found - AutoScalingGroup nope not found');
+  });
+});
+
+describe('ELBv2', () => {
+  it('refuses more than 20 names and unknown groups; pages with Marker', async () => {
+    const many = await caught(() =>
+      t.elbv2.send(
+        new elb.DescribeTargetGroupsCommand({ Names: Array.from({ length: 21 }, (_, i) => `tg-${i}`) }),
+      ),
+    );
+    assert.equal(many.name, 'ValidationError');
+    assert.equal(many.message, "You cannot describe more than '20' target groups at a time");
+    const missing = await caught(() =>
+      t.elbv2.send(new elb.DescribeTargetGroupsCommand({ Names: ['nope'] })),
+    );
+    assert.equal(missing.name, 'TargetGroupNotFoundException');
+    await t.elbv2.send(new elb.CreateTargetGroupCommand({ Name: 'second-tg', Port: 9000 }));
+    const first = await t.elbv2.send(new elb.DescribeTargetGroupsCommand({ PageSize: 1 }));
+    assert.equal(first.TargetGroups!.length, 1);
+    const second = await t.elbv2.send(
+      new elb.DescribeTargetGroupsCommand({ PageSize: 1, Marker: first.NextMarker }),
+    );
+    assert.notEqual(second.TargetGroups![0]!.TargetGroupName, first.TargetGroups![0]!.TargetGroupName);
+  });
+
+  it('registers running instances (initial → healthy), refuses others, and reports unregistered ones as unused', async () => {
+    const arn = (
+      await t.elbv2.send(
+        new elb.CreateTargetGroupCommand({
+          Name: 'manual-tg',
+          Port: 80,
+          HealthCheckIntervalSeconds: 10,
+          HealthyThresholdCount: 3,
+        }),
+      )
+    ).TargetGroups![0]!.TargetGroupArn!;
+    const [instance] = await instancesOf([
+      { Name: 'tag:aws:autoscaling:groupName', Values: ['web-asg'] },
+      { Name: 'instance-state-name', Values: ['running'] },
+    ]);
+    await t.elbv2.send(
+      new elb.RegisterTargetsCommand({ TargetGroupArn: arn, Targets: [{ Id: instance!.InstanceId! }] }),
+    );
+    const initial = (await health(arn))[0]!.TargetHealth!;
+    assert.equal(initial.State, 'initial');
+    assert.match(initial.Reason!, /^Elb\.(RegistrationInProgress|InitialHealthChecking)$/);
+    await eventually(
+      () => health(arn),
+      (h) => h[0]!.TargetHealth!.State === 'healthy',
+    );
+    const unregistered = await health(arn, ['i-0123456789abcdef0']);
+    assert.deepEqual(unregistered[0]!.TargetHealth, {
+      State: 'unused',
+      Reason: 'Target.NotRegistered',
+      Description: 'Target is not registered to the target group',
+    });
+    const terminated = (await instancesOf([{ Name: 'instance-state-name', Values: ['terminated'] }]))[0];
+    const invalid = await caught(() =>
+      t.elbv2.send(
+        new elb.RegisterTargetsCommand({ TargetGroupArn: arn, Targets: [{ Id: terminated!.InstanceId! }] }),
+      ),
+    );
+    assert.equal(invalid.name, 'InvalidTargetException');
+    assert.match(invalid.message, /not in a running state/);
+  });
+
+  it('an unhealthy app turns its target unhealthy', async () => {
+    const arn = await tgArn('web-tg');
+    const target = (await health(arn))[0]!.Target!.Id!;
+    t.lc.cloud.region('us-east-1').elbv2.setAppHealthy(target, false);
+    const after = await eventually(
+      () => health(arn, [target]),
+      (h) => h[0]!.TargetHealth!.State === 'unhealthy',
+    );
+    assert.equal(after[0]!.TargetHealth!.Reason, 'Target.FailedHealthChecks');
+    t.lc.cloud.region('us-east-1').elbv2.setAppHealthy(target, true);
+    await eventually(
+      () => health(arn, [target]),
+      (h) => h[0]!.TargetHealth!.State === 'healthy',
+    );
+  });
+
+  it('load balancers answer with DNSName 127.0.0.1 and listeners forward to their target group', async () => {
+    const balancers = await t.elbv2.send(new elb.DescribeLoadBalancersCommand({ Names: ['web-alb'] }));
+    assert.equal(balancers.LoadBalancers![0]!.DNSName, '127.0.0.1');
+    const listeners = await t.elbv2.send(
+      new elb.DescribeListenersCommand({ LoadBalancerArn: balancers.LoadBalancers![0]!.LoadBalancerArn }),
+    );
+    assert.equal(listeners.Listeners![0]!.Port, 8080);
+    assert.equal(listeners.Listeners![0]!.DefaultActions![0]!.TargetGroupArn, await tgArn('web-tg'));
+    const attributes = await t.elbv2.send(
+      new elb.DescribeTargetGroupAttributesCommand({ TargetGroupArn: await tgArn('web-tg') }),
+    );
+    assert.equal(
+      attributes.Attributes!.find((a) => a.Key === 'deregistration_delay.timeout_seconds')!.Value,
+      '30',
+    );
+  });
+});
+
+describe('CloudWatch', () => {
+  it('describes by name and state, sets state, and names missing alarms', async () => {
+    const alarming = await t.cloudwatch.send(new cw.DescribeAlarmsCommand({ StateValue: 'ALARM' }));
+    assert.deepEqual(
+      alarming.MetricAlarms!.map((a) => a.AlarmName),
+      ['web-latency'],
+    );
+    await t.cloudwatch.send(
+      new cw.SetAlarmStateCommand({ AlarmName: 'web-5xx', StateValue: 'ALARM', StateReason: 'test' }),
+    );
+    const named = await t.cloudwatch.send(new cw.DescribeAlarmsCommand({ AlarmNames: ['web-5xx'] }));
+    assert.equal(named.MetricAlarms![0]!.StateValue, 'ALARM');
+    assert.equal(t.lc.cloud.region('us-east-1').cloudwatch.alarmState('web-5xx'), 'ALARM');
+    const page = await t.cloudwatch.send(new cw.DescribeAlarmsCommand({ MaxRecords: 1 }));
+    assert.equal(page.MetricAlarms!.length, 1);
+    assert.ok(page.NextToken);
+    const missing = await caught(() =>
+      t.cloudwatch.send(
+        new cw.SetAlarmStateCommand({ AlarmName: 'nope', StateValue: 'OK', StateReason: 'x' }),
+      ),
+    );
+    assert.equal(missing.name, 'ResourceNotFound');
+    assert.equal(missing.message, 'Alarm nope not found');
+  });
+});
+
+describe('S3', () => {
+  it('puts, heads and gets objects with a quoted MD5 ETag', async () => {
+    const put = await t.s3.send(
+      new s3.PutObjectCommand({ Bucket: 'revisions', Key: 'web/app.zip', Body: 'bundle-bytes' }),
+    );
+    assert.equal(put.ETag, `"${createHash('md5').update('bundle-bytes').digest('hex')}"`);
+    const head = await t.s3.send(new s3.HeadObjectCommand({ Bucket: 'revisions', Key: 'web/app.zip' }));
+    assert.equal(head.ContentLength, 12);
+    assert.equal(head.ETag, put.ETag);
+    const got = await t.s3.send(new s3.GetObjectCommand({ Bucket: 'revisions', Key: 'web/app.zip' }));
+    assert.equal(await got.Body!.transformToString(), 'bundle-bytes');
+  });
+
+  it('decodes aws-chunked streaming uploads with the SDK’s CRC32 trailer', async () => {
+    const body = Buffer.alloc(200_000, 'x');
+    const put = await t.s3.send(
+      new s3.PutObjectCommand({
+        Bucket: 'revisions',
+        Key: 'web/stream.bin',
+        Body: Readable.from([body.subarray(0, 70_000), body.subarray(70_000)]),
+        ContentLength: body.length,
+      }),
+    );
+    assert.ok(put.ETag);
+    const stored = t.lc.cloud.s3.getObject('revisions', 'web/stream.bin');
+    assert.equal(stored?.body.length, body.length);
+    assert.ok(stored?.body.equals(body));
+  });
+
+  it('gives version ids in versioned buckets and S3’s errors otherwise', async () => {
+    const v1 = await t.s3.send(
+      new s3.PutObjectCommand({ Bucket: 'versioned-revisions', Key: 'a.zip', Body: 'one' }),
+    );
+    const v2 = await t.s3.send(
+      new s3.PutObjectCommand({ Bucket: 'versioned-revisions', Key: 'a.zip', Body: 'two' }),
+    );
+    assert.ok(v1.VersionId && v2.VersionId && v1.VersionId !== v2.VersionId);
+    const old = await t.s3.send(
+      new s3.GetObjectCommand({ Bucket: 'versioned-revisions', Key: 'a.zip', VersionId: v1.VersionId }),
+    );
+    assert.equal(await old.Body!.transformToString(), 'one');
+    const noKey = await caught(() =>
+      t.s3.send(new s3.GetObjectCommand({ Bucket: 'revisions', Key: 'missing' })),
+    );
+    assert.equal(noKey.name, 'NoSuchKey');
+    assert.equal(noKey.message, 'The specified key does not exist.');
+    const noBucket = await caught(() =>
+      t.s3.send(new s3.PutObjectCommand({ Bucket: 'missing-bucket', Key: 'k', Body: 'x' })),
+    );
+    assert.equal(noBucket.name, 'NoSuchBucket');
+    assert.equal(noBucket.$metadata?.httpStatusCode, 404);
+    const list = await t.s3.send(new s3.ListObjectsV2Command({ Bucket: 'revisions', Prefix: 'web/' }));
+    assert.deepEqual(
+      list.Contents!.map((o) => o.Key),
+      ['web/app.zip', 'web/stream.bin'],
+    );
+  });
+});
