@@ -1,31 +1,4 @@
-// The greenlight command's process entry: wires signals and stdio to runCli and sets the exit code.
-import { runCli } from './run.js';
+// The greenlight command's process entry.
+import { runAsProcess } from './process.js';
 
-const controller = new AbortController();
-const onSignal = (signal: NodeJS.Signals): void => {
-  if (controller.signal.aborted) {
-    // A second signal: stop waiting for a clean shutdown and let the default handler end us.
-    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
-    process.kill(process.pid, signal);
-    return;
-  }
-  process.stderr.write(`\n${signal} received: finishing cleanly (send it again to stop at once)\n`);
-  controller.abort(signal);
-};
-process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
-
-// `greenlight … | head` closes the pipe early; that is not an error worth a stack trace.
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE') throw error;
-  });
-}
-
-process.exitCode = await runCli(process.argv.slice(2), {
-  stdout: process.stdout,
-  stderr: process.stderr,
-  env: process.env,
-  cwd: process.cwd(),
-  signal: controller.signal,
-});
-process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+await runAsProcess(process.argv.slice(2));

@@ -62,3 +62,31 @@ export function parseDeploymentId(text: string): string {
   }
   return value;
 }
+
+/** The commit to deploy when none is named: CircleCI's, else the checkout's HEAD. */
+export async function defaultCommit(
+  env: Readonly<Record<string, string | undefined>>,
+  cwd: string,
+): Promise<string> {
+  if (env.CIRCLE_SHA1) return parseRevisionCommit(env.CIRCLE_SHA1, 'CIRCLE_SHA1');
+  const { execFile } = await import('node:child_process');
+  const head = await new Promise<string>((resolve, reject) => {
+    execFile('git', ['rev-parse', 'HEAD'], { cwd }, (error, stdout) => {
+      if (error) {
+        reject(
+          new InvalidArgumentError(
+            `no revision given and none found: pass --revision SHA|s3://bucket/key, set CIRCLE_SHA1, or run in a git checkout (git rev-parse HEAD failed in ${cwd})`,
+          ),
+        );
+      } else resolve(stdout.trim());
+    });
+  });
+  return parseRevisionCommit(head, 'git rev-parse HEAD');
+}
+
+function parseRevisionCommit(value: string, source: string): string {
+  const ref = parseRevision(value);
+  if (ref.type !== 'GitHub')
+    throw new InvalidArgumentError(`${source} is not a commit id: ${JSON.stringify(value)}`);
+  return ref.commitId;
+}

@@ -24,14 +24,25 @@ const apiRuleSchema = z
     scope: z.literal('api'),
     service: z.enum(SIGNING_NAMES),
     operation: z.string().min(1).default('*'),
-    effect: z.enum(['throttle', 'error500', 'reset', 'delay']),
+    effect: z.enum(['throttle', 'error500', 'reset', 'delay', 'error']),
     ms: z.number().int().min(0).max(600_000).optional(),
+    /** For `error`: the AWS error code to answer with (e.g. AccessDeniedException), status and message. */
+    code: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9.]*$/)
+      .optional(),
+    status: z.number().int().min(400).max(599).optional(),
+    message: z.string().max(1000).optional(),
     ...firing,
   })
   .strict()
   .refine((rule) => rule.effect !== 'delay' || rule.ms !== undefined, {
     message: 'a delay rule needs "ms" (milliseconds of real time)',
     path: ['ms'],
+  })
+  .refine((rule) => (rule.effect === 'error') === (rule.code !== undefined), {
+    message: 'an error rule needs "code" (and only an error rule takes one)',
+    path: ['code'],
   });
 
 const instanceRuleSchema = z
@@ -164,6 +175,15 @@ export class FaultRules implements InstanceFaultPort {
           return { kind: 'reset' };
         case 'delay':
           return { kind: 'delay', ms: rule.ms ?? 0 };
+        case 'error':
+          return {
+            kind: 'error',
+            error: new AwsApiError(
+              rule.code ?? 'InternalFailure',
+              rule.message ?? `injected ${rule.code ?? 'error'} (local cloud fault rule ${rule.id})`,
+              { status: rule.status ?? 400 },
+            ),
+          };
       }
     }
     return undefined;

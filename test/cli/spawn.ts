@@ -17,10 +17,25 @@ export function greenlight(
   args: string[],
   options: { cwd?: string; env?: Record<string, string | undefined>; input?: string } = {},
 ): Promise<CliResult> {
+  return runTypeScript(entry, args, options);
+}
+
+/** Runs a TypeScript entry point of the repository (e.g. a deployscript) the way CI does. */
+export function runTypeScript(
+  file: string,
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string | undefined>; input?: string } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', tsxLoader, entry, ...args], {
+    const child = spawn(process.execPath, ['--import', tsxLoader, file, ...args], {
       cwd: options.cwd ?? repoRoot,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, CI: 'true', ...options.env },
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        CI: 'true',
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        ...options.env,
+      },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -1,27 +1,28 @@
 import { Option, type Command } from 'commander';
-import { parseRevision } from '../../codedeploy/revision.js';
-import { NotImplementedError } from '../errors.js';
+import { systemClock } from '../../clock.js';
+import { buildInfoFromEnv, revisionLabel, startDeployment, type BusyMode } from '../../codedeploy/deploy.js';
+import { revisionLocation } from '../../codedeploy/revision-location.js';
+import { defaultCommit, parseRevision, type RevisionRef } from '../../codedeploy/revision.js';
+import { UsageError } from '../errors.js';
 import type { Runner } from '../program.js';
 import { parseDurationOption } from './arguments.js';
+import { follow, type FollowOptions } from './wait.js';
 
-export interface DeployOptions {
+export interface DeployOptions extends FollowOptions {
   revision?: string;
   bundle?: string;
   wait: boolean;
   verify: boolean;
-  rollbackOnFailure?: boolean;
-  ifBusy: 'wait' | 'attach' | 'fail';
+  ifBusy: BusyMode;
   force?: boolean;
-  continue?: boolean;
-  stopOnCancel?: boolean;
-  timeout?: number;
+  busyTimeout: number;
 }
 
 export function registerDeploy(program: Command, run: Runner): void {
   program
     .command('deploy')
     .description(
-      'create a deployment of a revision (no duplicates, no collisions, no older build over a newer one), wait for it and verify every instance',
+      'create a deployment of a revision (no duplicates, no collisions, no older build over a newer one), follow it and verify every instance',
     )
     .option(
       '--revision <sha|s3://bucket/key>',
@@ -45,6 +46,12 @@ export function registerDeploy(program: Command, run: Runner): void {
         .choices(['wait', 'attach', 'fail'])
         .default('wait'),
     )
+    .option(
+      '--busy-timeout <duration>',
+      'how long --if-busy wait waits for the other deployment',
+      parseDurationOption,
+      3_600_000,
+    )
     .option('--force', 'deploy even if this revision was already verified, or a newer build was deployed')
     .option(
       '--continue',
@@ -59,11 +66,62 @@ export function registerDeploy(program: Command, run: Runner): void {
       'give up waiting after this long (default: derived from the group)',
       parseDurationOption,
     )
+    .option('--poll <duration>', 'how often to ask CodeDeploy', parseDurationOption, 15_000)
     .action(
-      run((ctx, options: DeployOptions) => {
-        if (options.revision) parseRevision(options.revision);
-        ctx.environment();
-        throw new NotImplementedError('deploy');
+      run(async (ctx, options: DeployOptions) => {
+        // Everything the person typed is checked before the first AWS call.
+        if (options.bundle)
+          throw new UsageError(
+            '--bundle is not available yet: upload the bundle and pass --revision s3://bucket/key',
+          );
+        const named = options.revision ? parseRevision(options.revision) : undefined;
+        const env = ctx.environment(options.timeout !== undefined ? { waitTimeoutMs: options.timeout } : {});
+        const ref: RevisionRef = named ?? { type: 'GitHub', commitId: await defaultCommit(ctx.env, ctx.cwd) };
+        const aws = ctx.aws();
+        const revision = await revisionLocation(env, ref, () => aws.s3());
+        const codedeploy = await aws.codedeploy();
+        const started = await startDeployment(
+          {
+            env,
+            revision,
+            build: buildInfoFromEnv(ctx.env),
+            ifBusy: options.ifBusy,
+            force: Boolean(options.force),
+            busyTimeoutMs: options.busyTimeout,
+            pollMs: options.poll,
+            signal: ctx.signal,
+          },
+          { codedeploy, clock: systemClock, logger: ctx.output },
+        );
+        const id = started.deploymentId;
+        const label = revisionLabel(revision);
+        if (started.kind === 'already-verified') {
+          ctx.output.emit({
+            kind: 'step',
+            step: `deploy ${label}`,
+            status: 'skipped',
+            detail: `already deployed and verified in ${id}; --force deploys it again`,
+          });
+          ctx.setResult({ deploymentId: id, status: 'Succeeded', verified: true, created: false });
+          return 0;
+        }
+        ctx.output.emit({
+          kind: 'step',
+          step: `deploy ${label} to ${env.application}/${env.deploymentGroup}`,
+          status: 'done',
+          detail: started.kind === 'created' ? `created ${id}` : `attached to ${id}: ${started.reason}`,
+        });
+        if (!options.wait) {
+          ctx.setResult({ deploymentId: id, created: started.kind === 'created' });
+          return 0;
+        }
+        const timeout = options.timeout ?? env.timeouts.waitMs;
+        const { exitCode, result } = await follow(ctx, id, {
+          ...options,
+          ...(timeout !== undefined ? { timeout } : {}),
+        });
+        ctx.setResult({ ...result, created: started.kind === 'created' });
+        return exitCode;
       }),
     );
 }

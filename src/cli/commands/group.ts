@@ -1,6 +1,46 @@
 import type { Command } from 'commander';
-import { NotImplementedError } from '../errors.js';
+import { applyGroup, planGroup, type GroupPlan } from '../../codedeploy/group.js';
+import type { FieldChange } from '../../codedeploy/group-spec.js';
+import type { Logger } from '../../log/events.js';
+import type { CommandContext } from '../context.js';
 import type { Runner } from '../program.js';
+
+async function clients(ctx: CommandContext) {
+  const aws = ctx.aws();
+  return { codedeploy: await aws.codedeploy(), autoscaling: await aws.autoscaling() };
+}
+
+function show(value: FieldChange['current']): string {
+  return Array.isArray(value) ? `[${value.join(', ')}]` : String(value);
+}
+
+/** The plan as a person reads it: one line per resource, one indented line per changed field. */
+export function printPlan(plan: GroupPlan, logger: Logger, cleanOrphans: boolean): void {
+  const say = (text: string) => logger.emit({ kind: 'message', level: 'info', text });
+  say(`application ${plan.application.name}: ${plan.application.action === 'create' ? 'create' : 'exists'}`);
+  if (plan.deploymentConfig) {
+    const c = plan.deploymentConfig;
+    say(
+      `deployment config ${c.name}: ${c.action === 'create' ? 'create' : 'exists'} (minimum healthy hosts ${c.minimumHealthyHosts.type} ${c.minimumHealthyHosts.value})`,
+    );
+  }
+  const group = `${plan.desired.applicationName}/${plan.desired.deploymentGroupName}`;
+  if (plan.group.action === 'create') say(`deployment group ${group}: create`);
+  else if (plan.group.action === 'none') say(`deployment group ${group}: up to date`);
+  else {
+    say(`deployment group ${group}: update ${plan.group.changes.length} field(s)`);
+    for (const change of plan.group.changes)
+      say(`  ~ ${change.field}: ${show(change.current)} → ${show(change.desired)}`);
+  }
+  const tags = Object.entries(plan.tagsToSet);
+  if (tags.length > 0) say(`tags to set: ${tags.map(([k, v]) => `${k}=${v}`).join(', ')}`);
+  if (plan.orphans.length > 0) {
+    say(
+      `orphaned Auto Scaling groups (no deployment owns them): ${plan.orphans.join(', ')}` +
+        (cleanOrphans ? '' : ' — delete them with: greenlight group apply --clean-orphans'),
+    );
+  }
+}
 
 export function registerGroup(program: Command, run: Runner): void {
   const group = program
@@ -12,9 +52,12 @@ export function registerGroup(program: Command, run: Runner): void {
       'show how the deployment group differs from greenlight.yml ("create" if it does not exist) and list orphaned CodeDeploy_<group>_* Auto Scaling groups',
     )
     .action(
-      run((ctx) => {
-        ctx.environment();
-        throw new NotImplementedError('group plan');
+      run(async (ctx) => {
+        const env = ctx.environment();
+        const plan = await planGroup(env, await clients(ctx));
+        printPlan(plan, ctx.output, false);
+        ctx.setResult(plan);
+        return 0;
       }),
     );
   group
@@ -28,9 +71,18 @@ export function registerGroup(program: Command, run: Runner): void {
       'delete CodeDeploy_<group>_* Auto Scaling groups no deployment owns (never the current one)',
     )
     .action(
-      run((ctx) => {
-        ctx.environment();
-        throw new NotImplementedError('group apply');
+      run(async (ctx, options: { dryRun?: boolean; cleanOrphans?: boolean }) => {
+        const env = ctx.environment();
+        const result = await applyGroup(env, await clients(ctx), ctx.output, {
+          dryRun: Boolean(options.dryRun),
+          cleanOrphans: Boolean(options.cleanOrphans),
+        });
+        if (options.dryRun) {
+          printPlan(result.plan, ctx.output, Boolean(options.cleanOrphans));
+          ctx.output.emit({ kind: 'message', level: 'info', text: 'dry run: nothing was changed' });
+        }
+        ctx.setResult(result);
+        return 0;
       }),
     );
 }

@@ -1,20 +1,108 @@
+import type { DeploymentInfo } from '@aws-sdk/client-codedeploy';
 import type { Command } from 'commander';
-import { NotImplementedError } from '../errors.js';
+import { systemClock } from '../../clock.js';
+import { waitForDeployment, type InstanceFailure, type WaitOutcome } from '../../codedeploy/wait.js';
+import type { CommandContext } from '../context.js';
 import type { Runner } from '../program.js';
 import { parseDeploymentIdArgument, parseDurationOption } from './arguments.js';
+
+export interface FollowOptions {
+  timeout?: number;
+  poll: number;
+  rollbackOnFailure?: boolean;
+  continue?: boolean;
+  stopOnCancel?: boolean;
+}
+
+export interface FollowResult {
+  deploymentId: string;
+  status: string;
+  failures: readonly InstanceFailure[];
+  rollback?: { deploymentId: string; status: string };
+}
+
+/**
+ * Follows a deployment to its end (and, when it was stopped with rollback, the rollback deployment
+ * too), reporting failed instances as they happen. Exit code 1 when CodeDeploy failed or any
+ * instance failed, whatever CodeDeploy's final word.
+ */
+export async function follow(
+  ctx: CommandContext,
+  deploymentId: string,
+  options: FollowOptions,
+): Promise<{ exitCode: number; result: FollowResult; outcome: WaitOutcome }> {
+  const codedeploy = await ctx.aws().codedeploy();
+  const deps = { codedeploy, clock: systemClock, logger: ctx.output };
+  const outcome = await waitForDeployment(
+    {
+      deploymentId,
+      ...(options.timeout !== undefined ? { timeoutMs: options.timeout } : {}),
+      pollMs: options.poll,
+      rollbackOnFailure: Boolean(options.rollbackOnFailure),
+      stopOnCancel: Boolean(options.stopOnCancel),
+      ...(options.continue ? { onReady: () => Promise.resolve(true) } : {}),
+      signal: ctx.signal,
+    },
+    deps,
+  );
+  const status = outcome.deployment.status ?? 'Unknown';
+  const result: FollowResult = { deploymentId, status, failures: outcome.failures };
+  if (outcome.kind === 'rolled-back' && outcome.rollbackDeploymentId) {
+    const rollback = await waitForDeployment(
+      { deploymentId: outcome.rollbackDeploymentId, pollMs: options.poll, signal: ctx.signal },
+      deps,
+    );
+    result.rollback = {
+      deploymentId: outcome.rollbackDeploymentId,
+      status: rollback.deployment.status ?? 'Unknown',
+    };
+  }
+  summarize(ctx, outcome.deployment, outcome.failures);
+  const ok = status === 'Succeeded' && outcome.failures.length === 0;
+  return { exitCode: ok ? 0 : 1, result, outcome };
+}
+
+function summarize(
+  ctx: CommandContext,
+  deployment: DeploymentInfo,
+  failures: readonly InstanceFailure[],
+): void {
+  const status = deployment.status ?? 'Unknown';
+  const o = deployment.deploymentOverview;
+  const total = [o?.Pending, o?.InProgress, o?.Succeeded, o?.Failed, o?.Skipped, o?.Ready].reduce<number>(
+    (sum, n) => sum + (n ?? 0),
+    0,
+  );
+  if (failures.length > 0) {
+    ctx.output.emit({
+      kind: 'message',
+      level: 'error',
+      text: `CodeDeploy: ${status} — greenlight: FAILED, ${failures.length} of ${total} instances failed (${failures
+        .map((f) => `${f.instanceId} ${f.lifecycleEvent}`)
+        .join(', ')})`,
+    });
+  } else {
+    ctx.output.emit({
+      kind: 'message',
+      level: status === 'Succeeded' ? 'info' : 'error',
+      text: `CodeDeploy: ${status}`,
+    });
+  }
+}
 
 export function registerWait(program: Command, run: Runner): void {
   program
     .command('wait')
     .description(
-      'follow a deployment to its end from any machine, failing fast with the failing instance, event, script and log tail',
+      'follow a deployment to its end from any machine, reporting each failed instance with its event, script and log tail',
     )
     .argument('<deployment-id>', 'the deployment to follow (d-XXXXXXXXX)', parseDeploymentIdArgument)
     .option(
       '--timeout <duration>',
-      'give up after this long (default: derived from the group)',
+      'give up after this long (default: derived from the deployment)',
       parseDurationOption,
     )
+    .option('--poll <duration>', 'how often to ask CodeDeploy', parseDurationOption, 15_000)
     .option('--rollback-on-failure', 'the moment an instance fails, stop the deployment with rollback')
     .option('--continue', 'when the deployment waits in Ready, reroute traffic')
     .option(
@@ -22,8 +110,10 @@ export function registerWait(program: Command, run: Runner): void {
       'stop the deployment when greenlight is interrupted (default: leave it running)',
     )
     .action(
-      run(() => {
-        throw new NotImplementedError('wait');
+      run(async (ctx, deploymentId: string, options: FollowOptions) => {
+        const { exitCode, result } = await follow(ctx, deploymentId, options);
+        ctx.setResult(result);
+        return exitCode;
       }),
     );
 }

@@ -1,0 +1,304 @@
+import {
+  BatchGetDeploymentsCommand,
+  CreateDeploymentCommand,
+  GetDeploymentCommand,
+  GetDeploymentGroupCommand,
+  ListDeploymentsCommand,
+  type CodeDeployClient,
+  type DeploymentInfo,
+  type DeploymentStatus,
+  type RevisionLocation,
+} from '@aws-sdk/client-codedeploy';
+import { AwsOperationError, awsCall, classifyAwsError } from '../aws/errors.js';
+import type { Clock } from '../clock.js';
+import { formatDuration } from '../config/duration.js';
+import type { EnvironmentConfig } from '../config/environment.js';
+import type { Logger } from '../log/events.js';
+import { TERMINAL_STATUSES, WaitTimeoutError } from './wait.js';
+
+// Creating a deployment safely: never a second deployment of a revision that is already on its way,
+// never a collision with another deployment of the group, never an older build over a newer one.
+
+/** CodeDeploy counts these as holding the group's one deployment slot. */
+export const ACTIVE_STATUSES: DeploymentStatus[] = ['Created', 'Queued', 'InProgress', 'Ready', 'Baking'];
+
+/** Where the CI run comes from, as recorded in the deployment's description. */
+export interface BuildInfo {
+  readonly commit?: string;
+  readonly buildNumber?: number;
+  readonly workflowId?: string;
+}
+
+export function buildInfoFromEnv(env: Readonly<Record<string, string | undefined>>): BuildInfo {
+  const number = Number(env.CIRCLE_BUILD_NUM);
+  return {
+    ...(env.CIRCLE_SHA1 ? { commit: env.CIRCLE_SHA1 } : {}),
+    ...(Number.isInteger(number) && number > 0 ? { buildNumber: number } : {}),
+    ...(env.CIRCLE_WORKFLOW_ID ? { workflowId: env.CIRCLE_WORKFLOW_ID } : {}),
+  };
+}
+
+/** `greenlight revision=<…> build=<n> workflow=<id>`: readable in the console, parseable here. */
+export function describeDeployment(revision: RevisionLocation, build: BuildInfo): string {
+  const parts = [`greenlight revision=${revisionLabel(revision)}`];
+  if (build.buildNumber !== undefined) parts.push(`build=${build.buildNumber}`);
+  if (build.workflowId) parts.push(`workflow=${build.workflowId}`);
+  return parts.join(' ').slice(0, 256);
+}
+
+export function parseDescription(description: string | undefined): { buildNumber?: number } {
+  const match = /(?:^|\s)build=(\d+)(?:\s|$)/.exec(description ?? '');
+  return match?.[1] ? { buildNumber: Number(match[1]) } : {};
+}
+
+export function revisionLabel(revision: RevisionLocation | undefined): string {
+  if (!revision) return '(none)';
+  if (revision.revisionType === 'GitHub') return revision.gitHubLocation?.commitId ?? '?';
+  if (revision.revisionType === 'S3') {
+    const s3 = revision.s3Location;
+    const pin = s3?.version ? `?versionId=${s3.version}` : s3?.eTag ? `#${s3.eTag}` : '';
+    return `s3://${s3?.bucket ?? '?'}/${s3?.key ?? '?'}${pin}`;
+  }
+  return revision.revisionType ?? '?';
+}
+
+export function sameRevision(a: RevisionLocation | undefined, b: RevisionLocation | undefined): boolean {
+  if (!a || !b || a.revisionType !== b.revisionType) return false;
+  if (a.revisionType === 'GitHub') {
+    return a.gitHubLocation?.commitId?.toLowerCase() === b.gitHubLocation?.commitId?.toLowerCase();
+  }
+  if (a.revisionType === 'S3') {
+    const x = a.s3Location;
+    const y = b.s3Location;
+    if (x?.bucket !== y?.bucket || x?.key !== y?.key) return false;
+    if (x?.version && y?.version) return x.version === y.version;
+    if (x?.eTag && y?.eTag) return x.eTag.replace(/"/g, '') === y.eTag.replace(/"/g, '');
+    return true;
+  }
+  return false;
+}
+
+export type BusyMode = 'wait' | 'attach' | 'fail';
+
+export interface StartRequest {
+  readonly env: EnvironmentConfig;
+  readonly revision: RevisionLocation;
+  readonly build: BuildInfo;
+  readonly ifBusy: BusyMode;
+  readonly force: boolean;
+  /** How long `--if-busy wait` waits for the other deployment. */
+  readonly busyTimeoutMs: number;
+  readonly pollMs: number;
+  /** Whether a deployment was verified by greenlight (the last-known-good record); absent: never. */
+  readonly isVerified?: (deploymentId: string) => Promise<boolean>;
+  readonly signal?: AbortSignal;
+}
+
+export type StartOutcome =
+  | { readonly kind: 'created'; readonly deploymentId: string }
+  | { readonly kind: 'attached'; readonly deploymentId: string; readonly reason: string }
+  | { readonly kind: 'already-verified'; readonly deploymentId: string };
+
+/** The deployment cannot be created as asked; says why and what to do. Exit 1: nothing was deployed. */
+export class DeploymentRefused extends Error {
+  readonly exitCode = 1;
+}
+
+export class GroupMissing extends Error {
+  readonly exitCode = 2;
+}
+
+export interface StartDeps {
+  readonly codedeploy: CodeDeployClient;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
+export async function startDeployment(request: StartRequest, deps: StartDeps): Promise<StartOutcome> {
+  const { env } = request;
+  const group = `${env.application}/${env.deploymentGroup}`;
+  const label = revisionLabel(request.revision);
+  // A DeploymentLimitExceededException after our check means someone else got the slot first; look
+  // again, a bounded number of times.
+  for (let attempt = 1; ; attempt++) {
+    const info = await readGroup(request, deps);
+    const active = await activeDeployments(request, deps);
+    const same = active.find((d) => sameRevision(d.revision, request.revision));
+    if (same?.deploymentId) {
+      return {
+        kind: 'attached',
+        deploymentId: same.deploymentId,
+        reason: `${label} is already being deployed`,
+      };
+    }
+    const busy = active[0];
+    if (busy?.deploymentId) {
+      const other = `${busy.deploymentId} (${revisionLabel(busy.revision)}, ${busy.status ?? '?'})`;
+      if (request.ifBusy === 'attach') {
+        return {
+          kind: 'attached',
+          deploymentId: busy.deploymentId,
+          reason: `${group} is busy with ${other}`,
+        };
+      }
+      if (request.ifBusy === 'fail') {
+        throw new DeploymentRefused(
+          `${group} is busy with ${other}; wait for it (--if-busy wait), follow it (--if-busy attach), or stop it`,
+        );
+      }
+      await waitUntilDone(busy.deploymentId, other, request, deps);
+      continue;
+    }
+
+    const latestId = info.lastAttemptedDeployment?.deploymentId;
+    const latest = latestId ? await getDeployment(latestId, deps) : undefined;
+    if (!request.force) {
+      const theirs = parseDescription(latest?.description).buildNumber;
+      const ours = request.build.buildNumber;
+      if (
+        latest &&
+        theirs !== undefined &&
+        ours !== undefined &&
+        theirs > ours &&
+        !sameRevision(latest.revision, request.revision)
+      ) {
+        throw new DeploymentRefused(
+          `refusing to deploy build ${ours} (${label}): ${group} last deployed build ${theirs} ` +
+            `(${revisionLabel(latest.revision)}, ${latest.deploymentId ?? '?'}); an older build must not replace a newer one — use --force to do it anyway`,
+        );
+      }
+      const lastOk = info.lastSuccessfulDeployment?.deploymentId;
+      if (lastOk && lastOk === latestId && latest && sameRevision(latest.revision, request.revision)) {
+        if (request.isVerified && (await request.isVerified(lastOk))) {
+          return { kind: 'already-verified', deploymentId: lastOk };
+        }
+      }
+    }
+
+    try {
+      const out = await deps.codedeploy.send(
+        new CreateDeploymentCommand({
+          applicationName: env.application,
+          deploymentGroupName: env.deploymentGroup,
+          revision: request.revision,
+          description: describeDeployment(request.revision, request.build),
+          fileExistsBehavior: env.fileExistsBehavior,
+          ignoreApplicationStopFailures: env.ignoreApplicationStopFailures,
+          ...(env.blueGreen.targetInstances
+            ? {
+                targetInstances: {
+                  tagFilters: Object.entries(env.blueGreen.targetInstances.tags).map(([Key, Value]) => ({
+                    Key,
+                    Value,
+                    Type: 'KEY_AND_VALUE' as const,
+                  })),
+                  autoScalingGroups: [...env.blueGreen.targetInstances.autoScalingGroups],
+                },
+              }
+            : {}),
+        }),
+      );
+      if (!out.deploymentId) throw new Error(`CreateDeployment on ${group} returned no deployment id`);
+      return { kind: 'created', deploymentId: out.deploymentId };
+    } catch (error) {
+      const code = (error as { name?: string }).name;
+      if (code === 'DeploymentLimitExceededException' && attempt < 5) {
+        deps.logger.emit({
+          kind: 'message',
+          level: 'info',
+          text: `${group} became busy just now; looking again`,
+        });
+        continue;
+      }
+      throw new AwsOperationError('CreateDeployment', group, error);
+    }
+  }
+}
+
+async function readGroup(request: StartRequest, deps: StartDeps) {
+  const { env } = request;
+  const group = `${env.application}/${env.deploymentGroup}`;
+  try {
+    const out = await deps.codedeploy.send(
+      new GetDeploymentGroupCommand({
+        applicationName: env.application,
+        deploymentGroupName: env.deploymentGroup,
+      }),
+    );
+    if (!out.deploymentGroupInfo) throw new Error(`GetDeploymentGroup ${group} returned nothing`);
+    return out.deploymentGroupInfo;
+  } catch (error) {
+    if (classifyAwsError(error) === 'not-found') {
+      throw new GroupMissing(
+        `deployment group ${group} does not exist (${(error as Error).message}); create it with: greenlight group apply --env ${env.name}`,
+      );
+    }
+    throw new AwsOperationError('GetDeploymentGroup', group, error);
+  }
+}
+
+async function activeDeployments(request: StartRequest, deps: StartDeps): Promise<DeploymentInfo[]> {
+  const { env } = request;
+  const group = `${env.application}/${env.deploymentGroup}`;
+  const ids: string[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await awsCall('ListDeployments', group, () =>
+      deps.codedeploy.send(
+        new ListDeploymentsCommand({
+          applicationName: env.application,
+          deploymentGroupName: env.deploymentGroup,
+          includeOnlyStatuses: ACTIVE_STATUSES,
+          ...(nextToken ? { nextToken } : {}),
+        }),
+      ),
+    );
+    ids.push(...(page.deployments ?? []));
+    nextToken = page.nextToken;
+  } while (nextToken);
+  const infos: DeploymentInfo[] = [];
+  for (let i = 0; i < ids.length; i += 25) {
+    const batch = ids.slice(i, i + 25);
+    const out = await awsCall('BatchGetDeployments', group, () =>
+      deps.codedeploy.send(new BatchGetDeploymentsCommand({ deploymentIds: batch })),
+    );
+    infos.push(...(out.deploymentsInfo ?? []));
+  }
+  // The list may be stale by a moment: keep only what is still active.
+  return infos.filter((d) => !TERMINAL_STATUSES.has(d.status ?? ''));
+}
+
+async function getDeployment(id: string, deps: StartDeps): Promise<DeploymentInfo | undefined> {
+  const out = await awsCall('GetDeployment', id, () =>
+    deps.codedeploy.send(new GetDeploymentCommand({ deploymentId: id })),
+  );
+  return out.deploymentInfo;
+}
+
+async function waitUntilDone(
+  id: string,
+  what: string,
+  request: StartRequest,
+  deps: StartDeps,
+): Promise<void> {
+  const until = deps.clock.now() + request.busyTimeoutMs;
+  deps.logger.emit({ kind: 'step', step: `wait for ${what} to finish`, status: 'started' });
+  for (;;) {
+    const d = await getDeployment(id, deps);
+    if (!d || TERMINAL_STATUSES.has(d.status ?? '')) {
+      deps.logger.emit({
+        kind: 'step',
+        step: `wait for ${what} to finish`,
+        status: 'done',
+        detail: d?.status ?? 'gone',
+      });
+      return;
+    }
+    if (deps.clock.now() >= until) {
+      throw new WaitTimeoutError(
+        `${what} is still ${d.status ?? '?'} after ${formatDuration(request.busyTimeoutMs)}; try again later, or --if-busy attach to follow it`,
+      );
+    }
+    await deps.clock.sleep(request.pollMs, request.signal);
+  }
+}

@@ -1,0 +1,382 @@
+import {
+  paginateDescribeAutoScalingGroups,
+  DeleteAutoScalingGroupCommand,
+  type AutoScalingClient,
+} from '@aws-sdk/client-auto-scaling';
+import {
+  BatchGetDeploymentsCommand,
+  CreateApplicationCommand,
+  CreateDeploymentConfigCommand,
+  CreateDeploymentGroupCommand,
+  GetApplicationCommand,
+  GetDeploymentConfigCommand,
+  GetDeploymentGroupCommand,
+  ListTagsForResourceCommand,
+  TagResourceCommand,
+  UpdateDeploymentGroupCommand,
+  type CodeDeployClient,
+  type DeploymentConfigInfo,
+  type DeploymentGroupInfo,
+} from '@aws-sdk/client-codedeploy';
+import { AwsOperationError, awsCall, classifyAwsError } from '../aws/errors.js';
+import type { EnvironmentConfig, MinimumHealthyHosts } from '../config/environment.js';
+import type { Logger } from '../log/events.js';
+import {
+  copiedAsgDeploymentId,
+  desiredGroup,
+  diffGroups,
+  specFromGroupInfo,
+  toCreateInput,
+  toUpdateInput,
+  type DeploymentGroupSpec,
+  type FieldChange,
+} from './group-spec.js';
+
+export interface GroupClients {
+  readonly codedeploy: CodeDeployClient;
+  readonly autoscaling: AutoScalingClient;
+}
+
+export type GroupAction =
+  | { readonly action: 'create' }
+  | { readonly action: 'update'; readonly changes: FieldChange[] }
+  | { readonly action: 'none' };
+
+export interface DeploymentConfigPlan {
+  readonly name: string;
+  readonly action: 'create' | 'none';
+  readonly minimumHealthyHosts: MinimumHealthyHosts;
+}
+
+export interface GroupPlan {
+  readonly application: { readonly name: string; readonly action: 'create' | 'none' };
+  /** Present when the environment asks for a custom deployment config. */
+  readonly deploymentConfig?: DeploymentConfigPlan;
+  readonly group: GroupAction;
+  readonly desired: DeploymentGroupSpec;
+  /** Tags greenlight.yml sets that the group does not have (or has with another value). */
+  readonly tagsToSet: Readonly<Record<string, string>>;
+  /** `CodeDeploy_<group>_*` Auto Scaling groups that no deployment owns. */
+  readonly orphans: readonly string[];
+}
+
+export interface ApplyResult {
+  readonly plan: GroupPlan;
+  readonly changed: boolean;
+  readonly deletedOrphans: readonly string[];
+}
+
+/** A greenlight.yml that CodeDeploy cannot be brought to: exit 2, with what to change. */
+export class GroupConfigConflict extends Error {
+  readonly exitCode = 2;
+}
+
+const terminal = new Set(['Succeeded', 'Failed', 'Stopped']);
+
+/** Reads what exists and compares it with greenlight.yml. Changes nothing. */
+export async function planGroup(env: EnvironmentConfig, clients: GroupClients): Promise<GroupPlan> {
+  const [applicationExists, config, current] = await Promise.all([
+    readApplication(env, clients),
+    readDeploymentConfig(env, clients),
+    readGroup(env, clients),
+  ]);
+  return buildPlan(env, clients, { applicationExists, config, current });
+}
+
+async function buildPlan(
+  env: EnvironmentConfig,
+  clients: GroupClients,
+  state: {
+    applicationExists: boolean;
+    config: DeploymentConfigInfo | undefined;
+    current: DeploymentGroupInfo | undefined;
+  },
+): Promise<GroupPlan> {
+  const currentSpec = state.current ? specFromGroupInfo(state.current) : undefined;
+  const desired = desiredGroup(env, currentSpec);
+  const group: GroupAction = !currentSpec
+    ? { action: 'create' }
+    : ((changes) =>
+        changes.length > 0 ? { action: 'update' as const, changes } : { action: 'none' as const })(
+        diffGroups(currentSpec, desired),
+      );
+  const currentTags = state.current ? await readTags(env, clients) : {};
+  const tagsToSet = Object.fromEntries(
+    Object.entries(env.tags).filter(([key, value]) => currentTags[key] !== value),
+  );
+  const orphans = await findOrphans(env, clients, currentSpec?.autoScalingGroups ?? []);
+  return {
+    application: { name: env.application, action: state.applicationExists ? 'none' : 'create' },
+    ...(env.deploymentConfig.kind === 'custom'
+      ? {
+          deploymentConfig: {
+            name: env.deploymentConfig.name,
+            action: state.config ? 'none' : 'create',
+            minimumHealthyHosts: env.deploymentConfig.minimumHealthyHosts,
+          },
+        }
+      : {}),
+    group,
+    desired,
+    tagsToSet,
+    orphans,
+  };
+}
+
+/**
+ * Creates what is missing and updates only what differs. Safe to run concurrently: a create that
+ * loses a race (`…AlreadyExists`) re-reads and reconciles instead of failing.
+ */
+export async function applyGroup(
+  env: EnvironmentConfig,
+  clients: GroupClients,
+  logger: Logger,
+  options: { dryRun?: boolean; cleanOrphans?: boolean } = {},
+): Promise<ApplyResult> {
+  const plan = await planGroup(env, clients);
+  if (options.dryRun) return { plan, changed: false, deletedOrphans: [] };
+  let changed = false;
+
+  if (plan.application.action === 'create') {
+    changed = (await createApplication(env, clients)) || changed;
+    step(logger, `application ${env.application}`, 'created');
+  }
+  if (plan.deploymentConfig?.action === 'create') {
+    changed = (await createDeploymentConfig(plan.deploymentConfig, clients)) || changed;
+    step(logger, `deployment config ${plan.deploymentConfig.name}`, 'created');
+  }
+
+  let action = plan.group;
+  let desired = plan.desired;
+  if (action.action === 'create') {
+    const created = await createGroup(plan.desired, env, clients);
+    if (created) {
+      changed = true;
+      step(logger, `deployment group ${env.application}/${env.deploymentGroup}`, 'created');
+    } else {
+      // Someone else created it between our read and our create: reconcile against what they made.
+      const current = await readGroup(env, clients);
+      if (!current)
+        throw new Error(
+          `deployment group ${env.deploymentGroup} exists and does not: CodeDeploy disagrees with itself`,
+        );
+      const theirs = specFromGroupInfo(current);
+      desired = desiredGroup(env, theirs);
+      const changes = diffGroups(theirs, desired);
+      action = changes.length > 0 ? { action: 'update', changes } : { action: 'none' };
+    }
+  }
+  if (action.action === 'update') {
+    await awsCall('UpdateDeploymentGroup', groupName(env), () =>
+      clients.codedeploy.send(new UpdateDeploymentGroupCommand(toUpdateInput(desired))),
+    );
+    changed = true;
+    step(
+      logger,
+      `deployment group ${groupName(env)}`,
+      `updated ${action.changes.map((c) => c.field).join(', ')}`,
+    );
+  }
+  if (Object.keys(plan.tagsToSet).length > 0 && plan.group.action !== 'create') {
+    const arn = await groupArn(env, clients);
+    await awsCall('TagResource', arn, () =>
+      clients.codedeploy.send(
+        new TagResourceCommand({
+          ResourceArn: arn,
+          Tags: Object.entries(plan.tagsToSet).map(([Key, Value]) => ({ Key, Value })),
+        }),
+      ),
+    );
+    changed = true;
+    step(logger, `deployment group ${groupName(env)}`, `tagged ${Object.keys(plan.tagsToSet).join(', ')}`);
+  }
+
+  const deletedOrphans: string[] = [];
+  if (options.cleanOrphans) {
+    for (const name of plan.orphans) {
+      await awsCall('DeleteAutoScalingGroup', name, () =>
+        clients.autoscaling.send(
+          new DeleteAutoScalingGroupCommand({ AutoScalingGroupName: name, ForceDelete: true }),
+        ),
+      );
+      deletedOrphans.push(name);
+      step(logger, `orphaned Auto Scaling group ${name}`, 'deleted');
+    }
+  }
+  if (!changed && deletedOrphans.length === 0)
+    step(logger, `deployment group ${groupName(env)}`, 'up to date, nothing to do');
+  return { plan, changed: changed || deletedOrphans.length > 0, deletedOrphans };
+}
+
+function step(logger: Logger, subject: string, detail: string): void {
+  logger.emit({ kind: 'step', step: subject, status: 'done', detail });
+}
+
+function groupName(env: EnvironmentConfig): string {
+  return `${env.application}/${env.deploymentGroup}`;
+}
+
+/** Reads a resource; only "does not exist" becomes undefined, every other error is reported as itself. */
+async function readOrMissing<T>(
+  operation: string,
+  resource: string,
+  read: () => Promise<T>,
+): Promise<T | undefined> {
+  try {
+    return await read();
+  } catch (error) {
+    if (classifyAwsError(error) === 'not-found') return undefined;
+    throw new AwsOperationError(operation, resource, error);
+  }
+}
+
+/** Creates a resource; "already exists" (a concurrent apply won) is reported as false, not an error. */
+async function createOrExisting(
+  operation: string,
+  resource: string,
+  create: () => Promise<unknown>,
+): Promise<boolean> {
+  try {
+    await create();
+    return true;
+  } catch (error) {
+    const code = (error as { name?: string }).name ?? '';
+    if (code.endsWith('AlreadyExistsException')) return false;
+    throw new AwsOperationError(operation, resource, error);
+  }
+}
+
+async function readApplication(env: EnvironmentConfig, clients: GroupClients): Promise<boolean> {
+  const app = await readOrMissing('GetApplication', env.application, () =>
+    clients.codedeploy.send(new GetApplicationCommand({ applicationName: env.application })),
+  );
+  return app !== undefined;
+}
+
+async function readDeploymentConfig(
+  env: EnvironmentConfig,
+  clients: GroupClients,
+): Promise<DeploymentConfigInfo | undefined> {
+  const spec = env.deploymentConfig;
+  if (spec.kind !== 'custom') return undefined;
+  const out = await readOrMissing('GetDeploymentConfig', spec.name, () =>
+    clients.codedeploy.send(new GetDeploymentConfigCommand({ deploymentConfigName: spec.name })),
+  );
+  const info = out?.deploymentConfigInfo;
+  const have = info?.minimumHealthyHosts;
+  if (
+    info &&
+    (have?.type !== spec.minimumHealthyHosts.type || have?.value !== spec.minimumHealthyHosts.value)
+  ) {
+    // CodeDeploy has no UpdateDeploymentConfig: a config is fixed once created.
+    throw new GroupConfigConflict(
+      `deployment config ${spec.name} exists with minimum healthy hosts ${have?.type ?? '?'} ${have?.value ?? '?'}, ` +
+        `but greenlight.yml asks for ${spec.minimumHealthyHosts.type} ${spec.minimumHealthyHosts.value}; ` +
+        'CodeDeploy cannot change a deployment config, so give the new one another name in greenlight.yml',
+    );
+  }
+  return info;
+}
+
+async function readGroup(
+  env: EnvironmentConfig,
+  clients: GroupClients,
+): Promise<DeploymentGroupInfo | undefined> {
+  const out = await readOrMissing('GetDeploymentGroup', groupName(env), () =>
+    clients.codedeploy.send(
+      new GetDeploymentGroupCommand({
+        applicationName: env.application,
+        deploymentGroupName: env.deploymentGroup,
+      }),
+    ),
+  );
+  return out?.deploymentGroupInfo;
+}
+
+async function readTags(env: EnvironmentConfig, clients: GroupClients): Promise<Record<string, string>> {
+  if (Object.keys(env.tags).length === 0) return {};
+  const arn = await groupArn(env, clients);
+  const out = await awsCall('ListTagsForResource', arn, () =>
+    clients.codedeploy.send(new ListTagsForResourceCommand({ ResourceArn: arn })),
+  );
+  return Object.fromEntries((out.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+}
+
+/** CodeDeploy returns no ARN for a group; it is built from the region and the service role's account. */
+async function groupArn(env: EnvironmentConfig, clients: GroupClients): Promise<string> {
+  const region = await clients.codedeploy.config.region();
+  const account = /^arn:aws[a-z-]*:iam::(\d{12}):/.exec(env.serviceRoleArn)?.[1] ?? '';
+  return `arn:aws:codedeploy:${region}:${account}:deploymentgroup:${env.application}/${env.deploymentGroup}`;
+}
+
+function createApplication(env: EnvironmentConfig, clients: GroupClients): Promise<boolean> {
+  return createOrExisting('CreateApplication', env.application, () =>
+    clients.codedeploy.send(
+      new CreateApplicationCommand({ applicationName: env.application, computePlatform: 'Server' }),
+    ),
+  );
+}
+
+function createDeploymentConfig(plan: DeploymentConfigPlan, clients: GroupClients): Promise<boolean> {
+  return createOrExisting('CreateDeploymentConfig', plan.name, () =>
+    clients.codedeploy.send(
+      new CreateDeploymentConfigCommand({
+        deploymentConfigName: plan.name,
+        minimumHealthyHosts: plan.minimumHealthyHosts,
+        computePlatform: 'Server',
+      }),
+    ),
+  );
+}
+
+function createGroup(
+  spec: DeploymentGroupSpec,
+  env: EnvironmentConfig,
+  clients: GroupClients,
+): Promise<boolean> {
+  return createOrExisting('CreateDeploymentGroup', groupName(env), () =>
+    clients.codedeploy.send(new CreateDeploymentGroupCommand(toCreateInput(spec, env.tags))),
+  );
+}
+
+/**
+ * Leftover copies: `CodeDeploy_<group>_<id>` groups that are neither the deployment group's current
+ * ASG nor the green fleet of a deployment still running (a failed or stopped blue/green deployment
+ * can leave its copy behind).
+ */
+async function findOrphans(
+  env: EnvironmentConfig,
+  clients: GroupClients,
+  current: readonly string[],
+): Promise<string[]> {
+  const copies: { name: string; deploymentId: string }[] = [];
+  try {
+    for await (const page of paginateDescribeAutoScalingGroups(
+      { client: clients.autoscaling, pageSize: 100 },
+      {},
+    )) {
+      for (const asg of page.AutoScalingGroups ?? []) {
+        const name = asg.AutoScalingGroupName ?? '';
+        const deploymentId = copiedAsgDeploymentId(name, env.deploymentGroup);
+        if (deploymentId && !current.includes(name)) copies.push({ name, deploymentId });
+      }
+    }
+  } catch (error) {
+    throw new AwsOperationError('DescribeAutoScalingGroups', `CodeDeploy_${env.deploymentGroup}_*`, error);
+  }
+  if (copies.length === 0) return [];
+  const active = new Set<string>();
+  for (let i = 0; i < copies.length; i += 25) {
+    const ids = copies.slice(i, i + 25).map((c) => c.deploymentId);
+    const out = await readOrMissing('BatchGetDeployments', ids.join(','), () =>
+      clients.codedeploy.send(new BatchGetDeploymentsCommand({ deploymentIds: ids })),
+    );
+    for (const d of out?.deploymentsInfo ?? []) {
+      if (d.deploymentId && d.status && !terminal.has(d.status)) active.add(d.deploymentId);
+    }
+  }
+  return copies
+    .filter((c) => !active.has(c.deploymentId))
+    .map((c) => c.name)
+    .sort();
+}

@@ -1,0 +1,346 @@
+import assert from 'node:assert/strict';
+import {
+  ContinueDeploymentCommand,
+  GetDeploymentCommand,
+  ListDeploymentsCommand,
+  StopDeploymentCommand,
+} from '@aws-sdk/client-codedeploy';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { after, before, describe, it } from 'node:test';
+import { systemClock } from '../../src/clock.js';
+import { startDeployment, type StartRequest } from '../../src/codedeploy/deploy.js';
+import { applyGroup } from '../../src/codedeploy/group.js';
+import { revisionLocation } from '../../src/codedeploy/revision-location.js';
+import { waitForDeployment } from '../../src/codedeploy/wait.js';
+import type { EnvironmentConfig } from '../../src/config/environment.js';
+import type { LogEvent } from '../../src/log/events.js';
+import { devEnvironment, devWorld, startCloud, type TestCloud } from '../support/cloud.js';
+
+const sha = (c: string) => c.repeat(40);
+const github = (commit: string) =>
+  ({
+    revisionType: 'GitHub',
+    gitHubLocation: { repository: 'example/greenlight', commitId: commit },
+  }) as const;
+
+function recorder() {
+  const events: LogEvent[] = [];
+  return { events, emit: (e: LogEvent) => events.push(e) };
+}
+
+const readyEnv = () =>
+  devEnvironment({
+    blueGreen: {
+      greenFleet: 'COPY_AUTO_SCALING_GROUP',
+      ready: { action: 'STOP_DEPLOYMENT', waitMinutes: 600 },
+      terminateBlue: { action: 'TERMINATE', waitMinutes: 1 },
+    },
+  });
+
+async function setUp(cloud: TestCloud, env: EnvironmentConfig) {
+  const codedeploy = await cloud.aws.codedeploy();
+  await applyGroup(env, { codedeploy, autoscaling: await cloud.aws.autoscaling() }, recorder());
+  return codedeploy;
+}
+
+function request(env: EnvironmentConfig, commit: string, extra: Partial<StartRequest> = {}): StartRequest {
+  return {
+    env,
+    revision: github(commit),
+    build: {},
+    ifBusy: 'fail',
+    force: false,
+    busyTimeoutMs: 60_000,
+    pollMs: 20,
+    ...extra,
+  };
+}
+
+async function statusOf(cloud: TestCloud, id: string): Promise<string | undefined> {
+  const codedeploy = await cloud.aws.codedeploy();
+  return (await codedeploy.send(new GetDeploymentCommand({ deploymentId: id }))).deploymentInfo?.status;
+}
+
+async function untilStatus(cloud: TestCloud, id: string, wanted: string[]): Promise<string> {
+  for (let i = 0; i < 500; i++) {
+    const s = (await statusOf(cloud, id)) ?? '';
+    if (wanted.includes(s)) return s;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`${id} never reached ${wanted.join('|')}`);
+}
+
+describe('creating deployments safely', () => {
+  let cloud: TestCloud;
+  before(async () => {
+    cloud = await startCloud({ world: devWorld(2) });
+  });
+  after(async () => {
+    await cloud.close();
+  });
+
+  it('the same revision twice makes one deployment: the second attaches to the first', async () => {
+    const env = readyEnv();
+    const codedeploy = await setUp(cloud, env);
+    const deps = { codedeploy, clock: systemClock, logger: recorder() };
+    const first = await startDeployment(request(env, sha('1')), deps);
+    assert.equal(first.kind, 'created');
+    const second = await startDeployment(request(env, sha('1')), deps);
+    assert.deepEqual(second, {
+      kind: 'attached',
+      deploymentId: first.deploymentId,
+      reason: `${sha('1')} is already being deployed`,
+    });
+    const list = await codedeploy.send(
+      new ListDeploymentsCommand({ applicationName: 'web', deploymentGroupName: 'web-dev' }),
+    );
+    assert.deepEqual(list.deployments, [first.deploymentId]);
+  });
+
+  it('a busy group: --if-busy fail refuses, attach follows the active one, wait creates after it ends', async () => {
+    const env = readyEnv();
+    const codedeploy = await cloud.aws.codedeploy();
+    const deps = { codedeploy, clock: systemClock, logger: recorder() };
+    const active = (
+      await codedeploy.send(
+        new ListDeploymentsCommand({
+          applicationName: 'web',
+          deploymentGroupName: 'web-dev',
+          includeOnlyStatuses: ['Created', 'InProgress', 'Ready'],
+        }),
+      )
+    ).deployments?.[0];
+    assert.ok(active, 'the previous test left a deployment waiting in Ready');
+
+    await assert.rejects(startDeployment(request(env, sha('2'), { ifBusy: 'fail' }), deps), (e: unknown) => {
+      assert.equal((e as { exitCode?: number }).exitCode, 1);
+      assert.match(
+        (e as Error).message,
+        new RegExp(`web/web-dev is busy with ${active} \\(${sha('1')}, (Created|InProgress|Ready)\\)`),
+      );
+      return true;
+    });
+
+    const attached = await startDeployment(request(env, sha('2'), { ifBusy: 'attach' }), deps);
+    assert.equal(attached.kind, 'attached');
+    assert.equal(attached.deploymentId, active);
+
+    const waiting = startDeployment(request(env, sha('2'), { ifBusy: 'wait' }), deps);
+    await untilStatus(cloud, active, ['Ready']);
+    await codedeploy.send(
+      new ContinueDeploymentCommand({ deploymentId: active, deploymentWaitType: 'READY_WAIT' }),
+    );
+    const created = await waiting;
+    assert.equal(created.kind, 'created');
+    assert.notEqual(created.deploymentId, active);
+    assert.equal(await statusOf(cloud, active), 'Succeeded', 'created only after the other one ended');
+    await codedeploy.send(
+      new StopDeploymentCommand({ deploymentId: created.deploymentId, autoRollbackEnabled: false }),
+    );
+    await untilStatus(cloud, created.deploymentId, ['Stopped']);
+  });
+
+  it('the limit-exceeded race after the check: one deployment is created and the other attaches to it', async () => {
+    const env = readyEnv();
+    const codedeploy = await cloud.aws.codedeploy();
+    const deps = { codedeploy, clock: systemClock, logger: recorder() };
+    // Both callers see an idle group, then both create: CodeDeploy refuses one of them.
+    await cloud.fault({
+      scope: 'api',
+      service: 'codedeploy',
+      operation: 'ListDeployments',
+      effect: 'delay',
+      ms: 300,
+      count: 2,
+    });
+    const [a, b] = await Promise.all([
+      startDeployment(request(env, sha('3'), { ifBusy: 'attach' }), deps),
+      startDeployment(request(env, sha('4'), { ifBusy: 'attach' }), deps),
+    ]);
+    await cloud.clearFaults();
+    const kinds = [a.kind, b.kind].sort();
+    assert.deepEqual(kinds, ['attached', 'created']);
+    assert.equal(a.deploymentId, b.deploymentId);
+    const counts = await cloud.requests();
+    assert.ok((counts['codedeploy:CreateDeployment'] ?? 0) >= 2, 'both tried to create');
+    await codedeploy.send(
+      new StopDeploymentCommand({ deploymentId: a.deploymentId, autoRollbackEnabled: false }),
+    );
+    await untilStatus(cloud, a.deploymentId, ['Stopped']);
+  });
+
+  it('an older build is refused after a newer one, unless --force', async () => {
+    const env = devEnvironment();
+    const codedeploy = await setUp(cloud, env);
+    const deps = { codedeploy, clock: systemClock, logger: recorder() };
+    const newer = await startDeployment(request(env, sha('5'), { build: { buildNumber: 120 } }), deps);
+    await untilStatus(cloud, newer.deploymentId, ['Succeeded']);
+    await assert.rejects(
+      startDeployment(request(env, sha('6'), { build: { buildNumber: 119 } }), deps),
+      (e: unknown) => {
+        assert.equal((e as { exitCode?: number }).exitCode, 1);
+        assert.match(
+          (e as Error).message,
+          /refusing to deploy build 119 .* last deployed build 120 .* use --force/,
+        );
+        return true;
+      },
+    );
+    const forced = await startDeployment(
+      request(env, sha('6'), { build: { buildNumber: 119 }, force: true }),
+      deps,
+    );
+    assert.equal(forced.kind, 'created');
+    await untilStatus(cloud, forced.deploymentId, ['Succeeded']);
+  });
+
+  it('an S3 bundle is pinned to its ETag (and version) and deployed', async () => {
+    const env = devEnvironment({ revision: { s3: { bucket: 'web-revisions', prefix: 'web/' } } });
+    const codedeploy = await setUp(cloud, env);
+    const s3 = await cloud.aws.s3();
+    const put = await s3.send(
+      new PutObjectCommand({
+        Bucket: 'web-revisions',
+        Key: 'web/' + sha('7') + '.zip',
+        Body: Buffer.from('PK\x05\x06' + '\0'.repeat(18)),
+      }),
+    );
+    const location = await revisionLocation(env, { type: 'GitHub', commitId: sha('7') }, () =>
+      cloud.aws.s3(),
+    );
+    assert.equal(location.revisionType, 'S3');
+    assert.equal(location.s3Location?.key, `web/${sha('7')}.zip`);
+    assert.equal(location.s3Location?.bundleType, 'zip');
+    assert.equal(location.s3Location?.eTag, put.ETag?.replace(/"/g, ''));
+    const started = await startDeployment(
+      { ...request(env, sha('7')), revision: location },
+      { codedeploy, clock: systemClock, logger: recorder() },
+    );
+    const info = (await codedeploy.send(new GetDeploymentCommand({ deploymentId: started.deploymentId })))
+      .deploymentInfo;
+    assert.deepEqual(info?.revision?.s3Location, location.s3Location);
+    await untilStatus(cloud, started.deploymentId, ['Succeeded', 'Failed']);
+
+    await assert.rejects(
+      revisionLocation(env, { type: 'S3', bucket: 'web-revisions', key: 'web/missing.zip' }, () =>
+        cloud.aws.s3(),
+      ),
+      (e: unknown) =>
+        (e as { exitCode?: number }).exitCode === 2 &&
+        /s3:\/\/web-revisions\/web\/missing.zip does not exist/.test((e as Error).message),
+    );
+  });
+});
+
+describe('waiting that tells the truth', () => {
+  let cloud: TestCloud;
+  before(async () => {
+    cloud = await startCloud({ world: devWorld(4) });
+  });
+  after(async () => {
+    await cloud.close();
+  });
+
+  it('a failing instance under AllAtOnce is reported with its script and log tail while CodeDeploy goes on to Succeeded', async () => {
+    const env = devEnvironment();
+    const codedeploy = await setUp(cloud, env);
+    await cloud.fault({
+      scope: 'instance',
+      deploymentGroup: 'web-dev',
+      fleet: 'green',
+      index: 0,
+      event: 'AfterInstall',
+      effect: 'fail',
+      exitCode: 3,
+    });
+    const logger = recorder();
+    const started = await startDeployment(request(env, sha('a')), { codedeploy, clock: systemClock, logger });
+    const outcome = await waitForDeployment(
+      { deploymentId: started.deploymentId, pollMs: 20 },
+      { codedeploy, clock: systemClock, logger },
+    );
+    await cloud.clearFaults();
+    assert.equal(outcome.deployment.status, 'Succeeded', 'CodeDeploy calls it Succeeded');
+    assert.equal(outcome.failures.length, 1);
+    const failure = outcome.failures[0];
+    assert.equal(failure?.lifecycleEvent, 'AfterInstall');
+    assert.equal(failure?.errorCode, 'ScriptFailed');
+    assert.match(failure?.message ?? '', /failed with exit code 3/);
+    assert.ok((failure?.scriptName ?? '') !== '', 'names the script');
+    assert.ok((failure?.logTail ?? '') !== '', 'carries the log tail');
+    // Reported as it happened: before the deployment's terminal status was seen.
+    const failedAt = logger.events.findIndex((e) => e.kind === 'instance-failed');
+    const doneAt = logger.events.findIndex((e) => e.kind === 'deployment' && e.status === 'Succeeded');
+    assert.ok(failedAt >= 0 && failedAt < doneAt, 'failure reported before the end');
+  });
+
+  it('--rollback-on-failure stops the deployment with rollback: a Stopped deployment and a rollback deployment', async () => {
+    const env = devEnvironment();
+    const codedeploy = await setUp(cloud, env);
+    const good = await startDeployment(request(env, sha('b')), {
+      codedeploy,
+      clock: systemClock,
+      logger: recorder(),
+    });
+    await untilStatus(cloud, good.deploymentId, ['Succeeded']);
+    await cloud.fault({
+      scope: 'instance',
+      deploymentGroup: 'web-dev',
+      fleet: 'green',
+      index: 1,
+      event: 'ValidateService',
+      effect: 'fail',
+      exitCode: 1,
+    });
+    const bad = await startDeployment(request(env, sha('c'), { force: true }), {
+      codedeploy,
+      clock: systemClock,
+      logger: recorder(),
+    });
+    const outcome = await waitForDeployment(
+      { deploymentId: bad.deploymentId, pollMs: 20, rollbackOnFailure: true },
+      { codedeploy, clock: systemClock, logger: recorder() },
+    );
+    await cloud.clearFaults();
+    assert.equal(outcome.kind, 'rolled-back');
+    assert.equal(outcome.deployment.status, 'Stopped');
+    assert.ok(
+      outcome.kind === 'rolled-back' && outcome.rollbackDeploymentId,
+      'a rollback deployment was created',
+    );
+    const rollback = (
+      await codedeploy.send(new GetDeploymentCommand({ deploymentId: outcome.rollbackDeploymentId }))
+    ).deploymentInfo;
+    assert.equal(rollback?.creator, 'codeDeployRollback');
+    assert.equal(rollback?.revision?.gitHubLocation?.commitId, sha('b'));
+    await untilStatus(cloud, outcome.rollbackDeploymentId ?? '', ['Succeeded', 'Failed', 'Stopped']);
+  });
+
+  it('the deadline fires with exit 4 and says how to re-attach', async () => {
+    const env = readyEnv();
+    const codedeploy = await setUp(cloud, env);
+    const started = await startDeployment(request(env, sha('d'), { force: true }), {
+      codedeploy,
+      clock: systemClock,
+      logger: recorder(),
+    });
+    await assert.rejects(
+      waitForDeployment(
+        { deploymentId: started.deploymentId, pollMs: 20, timeoutMs: 300 },
+        { codedeploy, clock: systemClock, logger: recorder() },
+      ),
+      (e: unknown) => {
+        assert.equal((e as { exitCode?: number }).exitCode, 4);
+        assert.match(
+          (e as Error).message,
+          new RegExp(`re-attach with: greenlight wait ${started.deploymentId}`),
+        );
+        return true;
+      },
+    );
+    await codedeploy.send(
+      new StopDeploymentCommand({ deploymentId: started.deploymentId, autoRollbackEnabled: false }),
+    );
+    await untilStatus(cloud, started.deploymentId, ['Stopped']);
+  });
+});
