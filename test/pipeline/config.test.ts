@@ -1,0 +1,197 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { parse } from 'yaml';
+import { formatDuration } from '../../src/config/duration.js';
+import { loadConfig } from '../../src/config/load.js';
+import {
+  asMap,
+  compileCircleCiSchema,
+  crossReferenceProblems,
+  runSteps,
+  schemaProblems,
+  workflowJobs,
+} from './circleci-config.js';
+import type { CircleConfig } from './circleci-config.js';
+import { CONTEXTS, deliveryProblems } from './delivery.js';
+
+const root = new URL('../../', import.meta.url);
+const configText = readFileSync(new URL('.circleci/config.yml', root), 'utf8');
+const config = parse(configText) as CircleConfig;
+const validate = compileCircleCiSchema();
+const contexts = Object.values(CONTEXTS);
+
+function copy(): CircleConfig {
+  return structuredClone(config);
+}
+
+function entry(document: CircleConfig, name: string): Record<string, unknown> {
+  const found = workflowJobs(document, 'deliver').find((job) => job.name === name);
+  assert.ok(found, `workflow job ${name}`);
+  return found.settings;
+}
+
+describe('.circleci/config.yml', () => {
+  it('is valid against CircleCI’s JSON schema', () => {
+    assert.deepEqual(schemaProblems(validate, config), []);
+    assert.equal(config.version, 2.1);
+  });
+
+  it('refers only to jobs, commands, executors, parameters and contexts that exist', () => {
+    assert.deepEqual(crossReferenceProblems(config, contexts), []);
+  });
+
+  it('delivers in order: tests, dev, its bake, an approval, then production from main only', () => {
+    assert.deepEqual(deliveryProblems(config, configText), []);
+  });
+
+  it('runs the README’s test command and stores its JUnit results', () => {
+    const [command] = runSteps(config, 'test').map((run) => String(run.command));
+    assert.ok(command);
+    // .ci/run installs the suite's system packages, then runs `npm ci` and `npm test`.
+    const ciRun = readFileSync(new URL('.ci/run', root), 'utf8');
+    assert.match(ciRun, /^npm ci\b/m);
+    assert.match(ciRun, /^npm test$/m);
+    assert.match(command, /\.ci\/run/);
+    // Two reporters through NODE_OPTIONS come before test:unit's own one; three destinations would not match.
+    const script = (
+      JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { scripts: Record<string, string> }
+    ).scripts;
+    assert.match(script.test!, /npm run test:unit/);
+    assert.equal(script['test:unit']!.match(/--test-reporter=/g)?.length, 1);
+    assert.doesNotMatch(script['test:unit']!, /--test-reporter-destination/);
+    const junit =
+      /--test-reporter=junit --test-reporter-destination=(\S+) --test-reporter-destination=stdout/.exec(
+        command,
+      )?.[1];
+    assert.equal(junit, 'reports/junit.xml');
+    const stored = asMap(config.jobs).test as { steps: Record<string, { path?: string }>[] };
+    assert.ok(stored.steps.some((step) => step.store_test_results?.path === 'reports'));
+  });
+
+  it('bakes each environment as long as greenlight.yml says', () => {
+    const greenlight = loadConfig({ path: new URL('greenlight.yml', root).pathname });
+    for (const name of ['dev', 'prod']) {
+      const bake = String(entry(config, `gate_${name}`).bake);
+      assert.equal(bake, formatDuration(greenlight.environments.get(name)!.bakeMs));
+    }
+  });
+
+  it('calls the SAM deployscript that exists', () => {
+    assert.ok(existsSync(new URL('deployscripts/sam-deploy.ts', root)));
+    assert.ok(
+      runSteps(config, 'sam_deploy').some((run) =>
+        /deployscripts\/sam-deploy\.ts --env/.test(String(run.command)),
+      ),
+    );
+  });
+});
+
+describe('the static checks catch broken copies of .circleci/config.yml', () => {
+  it('production that does not wait for the approval', () => {
+    const broken = copy();
+    entry(broken, 'sam_deploy_prod').requires = ['gate_dev'];
+    const messages = deliveryProblems(broken, configText).map((problem) => problem.message);
+    assert.deepEqual(messages, [
+      'sam_deploy_prod must require hold_prod',
+      'sam_deploy_prod runs without waiting for the approval hold_prod',
+      'code_deploy_prod runs without waiting for the approval hold_prod',
+      'gate_prod runs without waiting for the approval hold_prod',
+    ]);
+  });
+
+  it('an approval that is not an approval, and one that does not wait for dev’s bake', () => {
+    const broken = copy();
+    delete entry(broken, 'hold_prod').type;
+    entry(broken, 'hold_prod').requires = ['code_deploy_dev'];
+    const messages = deliveryProblems(broken, configText).map((problem) => problem.message);
+    assert.ok(messages.includes('hold_prod must require gate_dev'), messages.join('\n'));
+    assert.ok(messages.includes('hold_prod must be type: approval'));
+    assert.ok(messages.includes("gate_prod does not wait for dev's bake (gate_dev)"));
+  });
+
+  it('production from any branch, and in the dev context', () => {
+    const broken = copy();
+    delete entry(broken, 'code_deploy_prod').filters;
+    entry(broken, 'gate_prod').context = 'greenlight-dev';
+    const messages = deliveryProblems(broken, configText).map((problem) => problem.message);
+    assert.deepEqual(messages, [
+      'code_deploy_prod must run only on main (filters.branches.only: main)',
+      'gate_prod must run in context greenlight-prod only',
+    ]);
+  });
+
+  it('requires naming a job that is not in the workflow, a job that is not defined, an unknown context', () => {
+    const broken = copy();
+    entry(broken, 'gate_dev').requires = ['code_deploy_development'];
+    entry(broken, 'gate_dev').context = 'greenlight-staging';
+    const jobs = (asMap(broken.workflows).deliver as { jobs: unknown[] }).jobs;
+    jobs.push({ smoke_test: { requires: ['gate_dev'] } });
+    assert.deepEqual(
+      crossReferenceProblems(broken, contexts).map((problem) => problem.message),
+      [
+        'context greenlight-staging is not one of greenlight-dev, greenlight-prod',
+        'runs job smoke_test, which is neither under jobs: nor from a declared orb',
+        'requires code_deploy_development, which is not a job of workflow deliver',
+      ],
+    );
+  });
+
+  it('a job that does not store the verification’s JUnit report', () => {
+    const broken = copy();
+    const job = asMap(broken.jobs).code_deploy as { steps: unknown[] };
+    job.steps = job.steps.filter(
+      (step) => !(typeof step === 'object' && step !== null && 'store_test_results' in step),
+    );
+    const messages = deliveryProblems(broken, configText).map((problem) => problem.message);
+    assert.deepEqual(messages, ['the verify JUnit report must be stored with store_test_results']);
+  });
+
+  it('long-lived AWS keys, and a deploy job without the OIDC step', () => {
+    const broken = copy();
+    const job = asMap(broken.jobs).gate as { steps: unknown[] };
+    job.steps = job.steps.filter((step) => step !== 'assume_deploy_role');
+    const text = `${configText}\n# export AWS_ACCESS_KEY_ID=AKIA...\n`;
+    const messages = deliveryProblems(broken, text).map((problem) => `${problem.where}: ${problem.message}`);
+    assert.deepEqual(messages, [
+      '.circleci/config.yml: long-lived AWS keys appear; use the OIDC deploy role',
+      'jobs.gate: a deploy job must take its AWS credentials from the OIDC token before it deploys',
+    ]);
+  });
+
+  it('a deploy step without no_output_timeout, and no rollback on failure', () => {
+    const broken = copy();
+    const job = asMap(broken.jobs).gate as { steps: unknown[] };
+    job.steps = job.steps
+      .filter((step) => !(typeof step === 'object' && step !== null && 'rollback_on_failure' in step))
+      .map((step) => {
+        const run = asMap(asMap(step).run);
+        if (typeof run.command === 'string' && run.command.includes('gate.ts')) delete run.no_output_timeout;
+        return step;
+      });
+    const messages = deliveryProblems(broken, configText).map((problem) => problem.message);
+    assert.equal(messages.length, 2, messages.join('\n'));
+    assert.match(
+      messages[0]!,
+      /^set no_output_timeout knowingly on: node --import tsx deployscripts\/gate\.ts/,
+    );
+    assert.equal(messages[1], 'a job that changes the fleet must roll back on failure (when: on_fail)');
+  });
+
+  it('what only the schema knows: an unknown step option and a job without steps', () => {
+    const broken = copy();
+    const job = asMap(broken.jobs).code_deploy as { steps: Record<string, Record<string, unknown>>[] };
+    const verify = job.steps.find((step) => String(step.run?.name).startsWith('greenlight verify'))!;
+    verify.run!.when = 'sometimes';
+    delete (asMap(broken.jobs).test as Record<string, unknown>).steps;
+    const problems = schemaProblems(validate, broken);
+    assert.ok(
+      problems.some((problem) => problem.where === '/jobs/test' && /steps/.test(problem.message)),
+      JSON.stringify(problems),
+    );
+    assert.ok(
+      problems.some((problem) => problem.where.startsWith('/jobs/code_deploy/steps/')),
+      JSON.stringify(problems),
+    );
+  });
+});
