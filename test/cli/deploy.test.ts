@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { GetDeploymentCommand } from '@aws-sdk/client-codedeploy';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,11 +18,32 @@ describe('greenlight group, deploy and wait against the local cloud', () => {
   let run: (args: string[], env?: Record<string, string>) => ReturnType<typeof greenlight>;
 
   before(async () => {
-    cloud = await startCloud({ world: devWorld(4) });
+    const world = devWorld(4);
+    world.autoScalingGroups = [
+      ...(world.autoScalingGroups ?? []),
+      {
+        name: 'web-ready-asg',
+        instances: 2,
+        availabilityZones: ['us-east-1a'],
+        targetGroups: ['web-dev-tg'],
+        launchTemplate: 'web',
+      },
+    ];
+    cloud = await startCloud({ world });
     dir = await mkdtemp(join(tmpdir(), 'greenlight-deploy-'));
+    const ready = {
+      ...sampleEnvironment(),
+      deploymentGroup: 'web-ready',
+      autoScalingGroup: 'web-ready-asg',
+      blueGreen: {
+        greenFleet: 'COPY_AUTO_SCALING_GROUP',
+        ready: { action: 'STOP_DEPLOYMENT', waitMinutes: 2000 },
+        terminateBlue: { action: 'TERMINATE', waitMinutes: 1 },
+      },
+    };
     await writeFile(
       join(dir, 'greenlight.yml'),
-      stringify({ application: 'web', environments: { dev: sampleEnvironment() } }),
+      stringify({ application: 'web', environments: { dev: sampleEnvironment(), ready } }),
     );
     run = (args, env = {}) => greenlight(args, { cwd: dir, env: { ...cloud.env, ...env } });
   });
@@ -127,5 +150,68 @@ describe('greenlight group, deploy and wait against the local cloud', () => {
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /d-ABCDEFGHI/);
     assert.match(r.stderr, /does not exist/);
+  });
+
+  it('SIGINT while waiting leaves the deployment running and says how to re-attach (exit 130); --stop-on-cancel stops it', async () => {
+    const applied = await run(['group', 'apply', '--env', 'ready']);
+    assert.equal(applied.code, 0, applied.stderr);
+    const created = await run(['deploy', '--env', 'ready', '--revision', sha('4'), '--no-wait', '--json'], {
+      CIRCLE_BUILD_NUM: '20',
+    });
+    assert.equal(created.code, 0, created.stderr);
+    const id = (JSON.parse(created.stdout) as { result: { deploymentId: string } }).result.deploymentId;
+
+    const interrupt = async (extra: string[]) => {
+      const child = spawn(
+        process.execPath,
+        [
+          '--import',
+          import.meta.resolve('tsx'),
+          join(repoRoot, 'src/cli/main.ts'),
+          'wait',
+          id,
+          '--poll',
+          '50ms',
+          ...extra,
+        ],
+        {
+          cwd: dir,
+          env: { PATH: process.env.PATH, CI: 'true', ...cloud.env },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      let stderr = '';
+      child.stderr.setEncoding('utf8');
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      await new Promise<void>((resolve) => {
+        child.stderr.on('data', (d: string) => {
+          stderr += d;
+          if (/is Ready/.test(stderr)) resolve();
+        });
+      });
+      child.kill('SIGINT');
+      return { code: await exited, stderr: () => stderr };
+    };
+
+    const left = await interrupt([]);
+    assert.equal(left.code, 130, left.stderr());
+    assert.match(
+      left.stderr(),
+      new RegExp(`${id} goes on in CodeDeploy; re-attach with: greenlight wait ${id}`),
+    );
+    const codedeploy = await cloud.aws.codedeploy();
+    const still = await codedeploy.send(new GetDeploymentCommand({ deploymentId: id }));
+    assert.equal(still.deploymentInfo?.status, 'Ready');
+
+    const stopped = await interrupt(['--stop-on-cancel']);
+    assert.equal(stopped.code, 130, stopped.stderr());
+    assert.match(stopped.stderr(), new RegExp(`stopped ${id}`));
+    for (let i = 0; i < 200; i++) {
+      const s = (await codedeploy.send(new GetDeploymentCommand({ deploymentId: id }))).deploymentInfo
+        ?.status;
+      if (s === 'Stopped') return;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    assert.fail('the deployment was not stopped');
   });
 });

@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import { systemClock } from '../../clock.js';
 import { buildInfoFromEnv, revisionLabel, startDeployment, type BusyMode } from '../../codedeploy/deploy.js';
+import { uploadBundle } from '../../codedeploy/bundle.js';
 import { revisionLocation } from '../../codedeploy/revision-location.js';
 import { defaultCommit, parseRevision, type RevisionRef } from '../../codedeploy/revision.js';
 import { UsageError } from '../errors.js';
@@ -70,15 +71,26 @@ export function registerDeploy(program: Command, run: Runner): void {
     .action(
       run(async (ctx, options: DeployOptions) => {
         // Everything the person typed is checked before the first AWS call.
-        if (options.bundle)
+        if (options.bundle && options.revision?.startsWith('s3://')) {
           throw new UsageError(
-            '--bundle is not available yet: upload the bundle and pass --revision s3://bucket/key',
+            '--bundle uploads a new S3 bundle; --revision may name its commit, not an s3:// URL',
           );
+        }
         const named = options.revision ? parseRevision(options.revision) : undefined;
         const env = ctx.environment(options.timeout !== undefined ? { waitTimeoutMs: options.timeout } : {});
         const ref: RevisionRef = named ?? { type: 'GitHub', commitId: await defaultCommit(ctx.env, ctx.cwd) };
         const aws = ctx.aws();
-        const revision = await revisionLocation(env, ref, () => aws.s3());
+        const revision =
+          options.bundle && ref.type === 'GitHub'
+            ? await uploadBundle({
+                env,
+                dir: options.bundle,
+                commit: ref.commitId,
+                s3: await aws.s3(),
+                logger: ctx.output,
+                cwd: ctx.cwd,
+              })
+            : await revisionLocation(env, ref, () => aws.s3());
         const codedeploy = await aws.codedeploy();
         const started = await startDeployment(
           {
