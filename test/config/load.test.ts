@@ -21,7 +21,7 @@ describe('the example greenlight.yml', () => {
     assert.equal(dev.application, 'web');
     assert.equal(dev.region, 'us-east-1');
     assert.equal(dev.deploymentGroup, 'web-dev');
-    assert.equal(dev.serviceRoleArn, 'arn:aws:iam::123456789012:role/web-codedeploy');
+    assert.equal(dev.serviceRoleArn, 'arn:aws:iam::123456789012:role/web-dev-codedeploy');
     assert.equal(dev.autoScalingGroup, 'web-dev-asg');
     assert.deepEqual(dev.targetGroups, ['web-dev-tg']);
     assert.deepEqual(dev.deploymentConfig, { kind: 'named', name: 'CodeDeployDefault.AllAtOnce' });
