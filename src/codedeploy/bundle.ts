@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { RevisionLocation } from '@aws-sdk/client-codedeploy';
-import { AppSpecError, hasErrors } from '../appspec/appspec.js';
+import { AppSpecError, formatProblem, hasErrors } from '../appspec/appspec.js';
 import { lintBundle } from '../appspec/bundle.js';
 import { awsCall } from '../aws/errors.js';
 import type { BundleType, EnvironmentConfig } from '../config/environment.js';
@@ -75,11 +75,7 @@ export async function uploadBundle(options: {
   if (!info?.isDirectory()) throw new InvalidArgumentError(`--bundle ${options.dir}: not a directory`);
   const problems = await lintBundle(dir);
   for (const p of problems.filter((x) => x.severity === 'warning')) {
-    options.logger.emit({
-      kind: 'message',
-      level: 'warn',
-      text: `${p.file}${p.line ? `:${p.line}` : ''}: ${p.path ? `${p.path}: ` : ''}${p.message}`,
-    });
+    options.logger.emit({ kind: 'message', level: 'warn', text: formatProblem(p) });
   }
   if (hasErrors(problems))
     throw new AppSpecError(
