@@ -3,10 +3,19 @@
 import { AutoScalingModel } from './autoscaling/model.js';
 import { createScheduler } from './clock.js';
 import { CloudWatchModel } from './cloudwatch/model.js';
-import { createCodeDeployModel, type CodeDeployModel } from './codedeploy/index.js';
+import { createRealAgent } from './agent/real-agent.js';
+import {
+  applyWorldResources,
+  createCodeDeployModel,
+  createSyntheticAgent,
+  type Agent,
+  type CodeDeployModel,
+  type Revision,
+} from './codedeploy/index.js';
 import { createAddressAllocator, Ec2Model, type AddressAllocator } from './ec2/model.js';
 import { Elbv2Model, type ListenerOpener } from './elbv2/model.js';
 import { FaultRules } from './faults.js';
+import { RealInstances, type RealInstancesOptions } from './instance/real-instances.js';
 import type { Scheduler } from './ports.js';
 import { seededRandom, type Random } from './random.js';
 import { S3Model } from './s3/model.js';
@@ -34,6 +43,8 @@ export interface CloudOptions {
   readonly codeDeployPageSize?: number;
   /** Opens load balancer listener ports (part 2: real reverse proxies). */
   readonly openListener?: ListenerOpener;
+  /** Where `agent: real` instances get their sandboxes, and how a host that cannot confine is reported. */
+  readonly realInstances?: Pick<RealInstancesOptions, 'enabled' | 'baseDir' | 'warn' | 'confinement'>;
 }
 
 /** Calls per `service:Operation` since the last reset (GET /_localcloud/requests). */
@@ -62,6 +73,11 @@ export class Cloud {
   readonly requests = new RequestCounts();
   /** `owner/repo` → local git repository, from the world file (the real agent uses it). */
   readonly github = new Map<string, string>();
+  /** The sandboxes of `agent: real` instances. */
+  readonly instances: RealInstances;
+  private readonly realAgent: Agent;
+  /** Instance → the revision its agent last installed (what a listener answers for a synthetic target). */
+  private readonly installedRevisions = new Map<string, Revision>();
   private s3Model: S3Model;
   private addresses: AddressAllocator = createAddressAllocator();
   private readonly regions = new Map<string, RegionModels>();
@@ -75,6 +91,18 @@ export class Cloud {
     this.random = seededRandom(options.seed ?? 1);
     this.faults = new FaultRules(this.random);
     this.s3Model = new S3Model({ scheduler: this.scheduler, random: this.random });
+    this.onWorldApplied((world, models) => applyWorldResources(models.codedeploy, world));
+    this.instances = new RealInstances({
+      ...options.realInstances,
+      now: () => this.scheduler.now(),
+      accountId: this.accountId,
+    });
+    this.realAgent = createRealAgent({
+      sandboxOf: (instanceId) => this.instances.get(instanceId),
+      s3: { getObject: (bucket, key, version) => this.s3.getObject(bucket, key, version) },
+      github: (repository) => this.github.get(repository),
+      scheduler: this.scheduler,
+    });
   }
 
   get s3(): S3Model {
@@ -105,7 +133,22 @@ export class Cloud {
     this.faults.clear();
     this.requests.clear();
     this.github.clear();
+    this.installedRevisions.clear();
+    this.instances.stopAll();
     for (const listener of this.resetListeners) listener();
+  }
+
+  /** The commit or S3 key of the revision an instance last installed. */
+  installedVersion(instanceId: string): string | undefined {
+    const revision = this.installedRevisions.get(instanceId);
+    if (!revision) return undefined;
+    return revision.revisionType === 'GitHub' ? revision.gitHubLocation.commitId : revision.s3Location.key;
+  }
+
+  /** Stops every timer and instance process and removes the sandboxes (server shutdown). */
+  async close(): Promise<void> {
+    this.scheduler.cancelAll();
+    await this.instances.close();
   }
 
   /** Runs on reset, after the state is gone (part 2: stop instance processes). */
@@ -128,9 +171,28 @@ export class Cloud {
     for (const listener of this.worldListeners) listener(world, models);
   }
 
+  private recordingInstalls(agent: Agent): Agent {
+    return {
+      runEvent: async (request, signal) => {
+        const result = await agent.runEvent(request, signal);
+        if (request.event === 'Install' && result.status === 'Succeeded')
+          this.installedRevisions.set(request.instance.instanceId, request.deployment.revision);
+        return result;
+      },
+    };
+  }
+
   private createRegion(region: string): RegionModels {
     const { accountId, scheduler, random } = this;
     const ec2 = new Ec2Model({ region, accountId, scheduler, random, addresses: this.addresses });
+    this.instances.attach(ec2, region);
+    const synthetic = this.recordingInstalls(
+      createSyntheticAgent({
+        scheduler,
+        random,
+        s3: { getObject: (bucket, key, version) => this.s3.getObject(bucket, key, version) },
+      }),
+    );
     const elbv2 = new Elbv2Model({
       region,
       accountId,
@@ -138,6 +200,7 @@ export class Cloud {
       random,
       ec2,
       ...(this.options.openListener ? { openListener: this.options.openListener } : {}),
+      isReal: (instanceId) => this.instances.get(instanceId) !== undefined,
     });
     const autoscaling = new AutoScalingModel({ region, accountId, scheduler, random, ec2, elbv2 });
     const cloudwatch = new CloudWatchModel({ region, accountId, scheduler });
@@ -152,6 +215,9 @@ export class Cloud {
       s3: { getObject: (bucket, key, version) => this.s3.getObject(bucket, key, version) },
       faults: this.faults,
       random,
+      // Without a sandbox (a host that cannot confine) a real instance runs the synthetic agent.
+      agentFor: (instance) =>
+        instance.agent === 'real' && this.instances.get(instance.instanceId) ? this.realAgent : synthetic,
       ...(this.options.codeDeployPageSize !== undefined ? { pageSize: this.options.codeDeployPageSize } : {}),
     });
     return { region, ec2, elbv2, autoscaling, cloudwatch, codedeploy };

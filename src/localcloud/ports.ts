@@ -45,6 +45,8 @@ export interface Ec2Port {
   /** `shutting-down` now, `terminated` after a short (scaled) delay; stops the instance's processes. */
   terminate(instanceId: string): void;
   get(instanceId: string): Ec2Instance | undefined;
+  /** Every instance of the region in launch order, terminated ones too until EC2 forgets them. */
+  all(): Ec2Instance[];
   /** Subscribe to state changes (e.g. an instance terminated under a running deployment). */
   onStateChange(listener: (instance: Ec2Instance) => void): void;
 }

@@ -12,6 +12,7 @@ import { cloudWatchService } from './cloudwatch/handlers.js';
 import { CONTROL_PREFIX, handleControl } from './control.js';
 import { ec2Service } from './ec2/handlers.js';
 import { elbv2Service } from './elbv2/handlers.js';
+import { ListenerProxies } from './elbv2/listener-proxy.js';
 import { internalError } from './faults.js';
 import { createJsonCodec } from './protocol/json.js';
 import { loadServiceModel } from './protocol/model.js';
@@ -128,11 +129,27 @@ export function createServices(cloud: Cloud): ServiceDefinition[] {
 }
 
 export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<RunningLocalCloud> {
+  // Listeners are real reverse proxies; they find targets through the cloud created just below.
+  const ref: { cloud?: Cloud } = {};
+  const listeners = new ListenerProxies({
+    modelsOf: (loadBalancerArn) => {
+      const region = loadBalancerArn.split(':')[3];
+      return region && ref.cloud ? ref.cloud.region(region) : undefined;
+    },
+    isReal: (instanceId) => ref.cloud?.instances.get(instanceId) !== undefined,
+    versionOf: (instanceId) => ref.cloud?.installedVersion(instanceId),
+    now: () => new Date(),
+  });
+  await listeners.prepare();
   const cloud = new Cloud({
+    openListener: (listener) => listeners.openListener(listener),
+    realInstances: { enabled: true },
     ...(options.timeScale !== undefined ? { timeScale: options.timeScale } : {}),
     ...(options.seed !== undefined ? { seed: options.seed } : {}),
     ...(options.codeDeployPageSize !== undefined ? { codeDeployPageSize: options.codeDeployPageSize } : {}),
   });
+  ref.cloud = cloud;
+  cloud.onReset(() => void listeners.closeListeners());
   if (options.world !== undefined) {
     const world =
       typeof options.world === 'string' ? await loadWorldFile(options.world) : parseWorld(options.world);
@@ -331,17 +348,21 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     });
   });
   const port = (server.address() as AddressInfo).port;
+  cloud.instances.setEndpoint(`http://${HOST}:${port}`);
 
   return {
     url: `http://${HOST}:${port}`,
     port,
     cloud,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        cloud.scheduler.cancelAll();
+    close: async () => {
+      const closed = new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
-      }),
+      });
+      await cloud.close();
+      await listeners.close();
+      await closed;
+    },
   };
 }
 

@@ -86,6 +86,24 @@ const alarmSchema = z.union([
     .strict(),
 ]);
 
+const computePlatform = z.enum(['Server', 'Lambda', 'ECS']);
+
+// A bare name is short for {name}; preprocessing (not a union) keeps the path of a bad member in errors.
+const applicationSchema = z.preprocess(
+  (value) => (typeof value === 'string' ? { name: value } : value),
+  z.object({ name, computePlatform: computePlatform.default('Server') }).strict(),
+);
+
+const deploymentConfigSchema = z
+  .object({
+    name,
+    minimumHealthyHosts: z
+      .object({ type: z.enum(['HOST_COUNT', 'FLEET_PERCENT']), value: z.number().int().min(0) })
+      .strict(),
+    computePlatform: computePlatform.default('Server'),
+  })
+  .strict();
+
 const bucketSchema = z.union([
   name.transform((bucketName) => ({ name: bucketName, versioned: false })),
   z.object({ name, versioned: z.boolean().default(false) }).strict(),
@@ -106,8 +124,9 @@ export const worldSchema = z
     github: z
       .record(z.string().regex(/^[^/\s]+\/[^/\s]+$/, 'expected owner/repo'), z.string().min(1))
       .default({}),
-    /** CodeDeploy applications; applied by whoever listens to Cloud.onWorldApplied (CodeDeploy). */
-    applications: z.array(z.unknown()).default([]),
+    /** CodeDeploy's; applied by CodeDeploy, which listens to Cloud.onWorldApplied. */
+    applications: z.array(applicationSchema).default([]),
+    deploymentConfigs: z.array(deploymentConfigSchema).default([]),
   })
   .strict();
 

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { UsageError } from '../errors.js';
 import type { Runner } from '../program.js';
 import { parsePortOption, parsePositiveNumberOption } from './arguments.js';
 
@@ -28,13 +29,26 @@ export function registerLocalCloud(program: Command, run: Runner): void {
       run(async (ctx, options: LocalCloudOptions) => {
         // Imported here: the other commands should not pay for loading the emulator.
         const { runLocalCloud } = await import('../../localcloud/main.js');
-        await runLocalCloud({
-          port: options.port,
-          timeScale: options.timeScale,
-          ...(options.world ? { worldFile: options.world } : {}),
-          ...(options.seed !== undefined ? { seed: options.seed } : {}),
-          signal: ctx.signal,
-        });
+        const { WorldError } = await import('../../localcloud/world.js');
+        try {
+          await runLocalCloud({
+            port: options.port,
+            timeScale: options.timeScale,
+            ...(options.world ? { worldFile: options.world } : {}),
+            ...(options.seed !== undefined ? { seed: options.seed } : {}),
+            signal: ctx.signal,
+          });
+        } catch (error) {
+          // A bad world file or a taken port is the person's to fix (exit 2), not a bug in greenlight.
+          if (error instanceof WorldError) throw new UsageError(error.message);
+          const code = (error as NodeJS.ErrnoException).code;
+          if (code === 'EADDRINUSE' || code === 'EACCES') {
+            throw new UsageError(
+              `cannot listen on 127.0.0.1:${options.port} (${code}); pick another with --port, or --port 0 for a free one`,
+            );
+          }
+          throw error;
+        }
         return 0;
       }),
     );

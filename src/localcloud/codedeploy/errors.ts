@@ -58,8 +58,6 @@ export const invalidBlueGreenDeploymentConfiguration = (message: string) =>
 export const invalidTriggerConfig = (message: string) => e('InvalidTriggerConfigException', message);
 export const invalidInput = (message: string) => e('InvalidInputException', message);
 export const invalidTagsToAdd = (message: string) => e('InvalidTagsToAddException', message);
-export const tagLimitExceeded = () =>
-  e('TagLimitExceededException', 'The maximum allowed number of tags was exceeded.');
 export const invalidArn = (arn: string) =>
   e('InvalidArnException', `The specified ARN is not in a valid format: ${arn}`);
 export const resourceArnRequired = () =>

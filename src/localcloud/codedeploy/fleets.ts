@@ -1,7 +1,7 @@
 // Which instances make up a fleet: an Auto Scaling group's live members, or EC2 instances matched by
 // a deployment group's tag filters.
 
-import type { AsgInstance, AutoScalingGroup, AutoScalingPort, Ec2Instance, Ec2Port } from '../ports.js';
+import type { AsgInstance, AutoScalingGroup, AutoScalingPort, Ec2Port } from '../ports.js';
 import type { Ec2TagFilter } from './state.js';
 
 const goneStates: ReadonlySet<AsgInstance['lifecycleState']> = new Set([
@@ -44,24 +44,15 @@ export function matchesTagSet(
   return groups.length > 0 && groups.every((g) => matchesTagFilters(tags, g));
 }
 
-/**
- * Ec2Port has no way to enumerate instances; an EC2 model that offers `all()` (the local cloud's does) lets tag filters
- * select instances. Without it, tag filters select nothing and only ASGs make up fleets.
- */
-interface Ec2Listing {
-  all?: () => Ec2Instance[];
-}
-
+/** Live instances selected by tag filters (ORed) or a tag set (groups ANDed), in launch order. */
 export function instancesMatchingTags(
   ec2: Ec2Port,
   filters: readonly Ec2TagFilter[],
   tagSet: readonly (readonly Ec2TagFilter[])[] | undefined,
 ): string[] {
   if (filters.length === 0 && (tagSet === undefined || tagSet.length === 0)) return [];
-  const listing = (ec2 as Ec2Port & Ec2Listing).all;
-  if (typeof listing !== 'function') return [];
-  return listing
-    .call(ec2)
+  return ec2
+    .all()
     .filter((i) => i.state === 'pending' || i.state === 'running')
     .filter((i) =>
       filters.length > 0 ? matchesTagFilters(i.tags, filters) : matchesTagSet(i.tags, tagSet ?? []),

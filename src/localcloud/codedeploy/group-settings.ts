@@ -68,7 +68,8 @@ export function settingsForUpdate(
   env: SettingsEnvironment,
 ): GroupSettings {
   if (input.ec2TagFilters && input.ec2TagSet) throw errors.invalidEc2TagCombination();
-  if (input.serviceRoleArn === '') throw errors.roleRequired();
+  // RoleRequiredException is Create's alone; Update's model lists InvalidRoleException for a blank role.
+  if (input.serviceRoleArn === '') throw errors.invalidRole('');
   const merged: GroupSettings = { ...current };
   const keys: (keyof GroupSettings)[] = [
     'deploymentConfigName',
@@ -269,7 +270,9 @@ export function validateTags(tags: readonly Tag[] | undefined): Tag[] {
     if ((tag.Value ?? '').length > 256)
       throw errors.invalidTagsToAdd(`The value of tag ${tag.Key} is longer than 256 characters.`);
   }
-  if (list.length > 50) throw errors.tagLimitExceeded();
+  // TagLimitExceededException belongs to the on-premises tag operations; the operations that take
+  // tags here list InvalidTagsToAddException for a tag list AWS will not take.
+  if (list.length > 50) throw errors.invalidTagsToAdd('At most 50 tags can be added to a resource.');
   return list.map((t) => ({ Key: t.Key, ...(t.Value !== undefined ? { Value: t.Value } : {}) }));
 }
 

@@ -17,6 +17,7 @@ export type {
 } from './agent.js';
 export { createSyntheticAgent } from './synthetic-agent.js';
 export { timing } from './deployment.js';
+export { applyWorldResources } from './world-resources.js';
 
 export function createCodeDeployModel(deps: CodeDeployDeps): CodeDeployModel {
   return new CodeDeployModel(deps);

@@ -400,7 +400,12 @@ export class CodeDeployModel {
         'A blue/green deployment with the DISCOVER_EXISTING option requires targetInstances.',
       );
     }
-    if (targetInstances?.tagFilters && targetInstances.ec2TagSet) throw errors.invalidEc2TagCombination();
+    // CreateDeployment's model has no InvalidEC2TagCombinationException; the target instances are what is invalid.
+    if (targetInstances?.tagFilters && targetInstances.ec2TagSet) {
+      throw errors.invalidTargetInstances(
+        'Target instances can use tagFilters or ec2TagSet, not both, in a single call.',
+      );
+    }
     const autoRollback =
       (input.autoRollbackConfiguration as AutoRollbackConfiguration | undefined) ??
       s.autoRollbackConfiguration;
@@ -616,6 +621,7 @@ export class CodeDeployModel {
   untagResource(input: Input): object {
     const resource = this.taggable(input.ResourceArn);
     const keys = new Set((input.TagKeys ?? []) as string[]);
+    if (keys.size === 0) throw errors.tagRequired();
     resource.tags = resource.tags.filter((t) => !keys.has(t.Key));
     return {};
   }
@@ -958,11 +964,16 @@ export class CodeDeployModel {
     const match = /^arn:aws[a-z-]*:codedeploy:([^:]*):(\d{12}):([a-z]+):(.+)$/.exec(arn);
     if (!match) throw errors.invalidArn(arn);
     const [, , , type, rest = ''] = match;
-    if (type === 'application') return this.requireApplication(rest);
+    // A malformed name inside the ARN makes the ARN invalid: the tag operations list no name errors.
+    if (type === 'application') {
+      if (!namePattern.test(rest)) throw errors.invalidArn(arn);
+      return this.requireApplication(rest);
+    }
     if (type === 'deploymentgroup') {
       const slash = rest.indexOf('/');
-      if (slash < 0) throw errors.invalidArn(arn);
-      return this.requireGroup(rest.slice(0, slash), rest.slice(slash + 1));
+      const [app, group] = [rest.slice(0, slash), rest.slice(slash + 1)];
+      if (slash < 0 || !namePattern.test(app) || !namePattern.test(group)) throw errors.invalidArn(arn);
+      return this.requireGroup(app, group);
     }
     throw errors.arnNotSupported(arn);
   }

@@ -215,12 +215,12 @@ export class Ec2Model implements Ec2Port {
     this.listeners.push(listener);
   }
 
-  // --- Queries the handlers use ----------------------------------------------------------------
-
   /** Instances in launch order. */
   all(): InstanceRecord[] {
     return [...this.instances.values()];
   }
+
+  // --- Queries the handlers use ----------------------------------------------------------------
 
   /** The instances with these ids; throws InvalidInstanceID.* naming the ones that do not exist. */
   require(instanceIds: readonly string[]): InstanceRecord[] {

@@ -6,6 +6,10 @@
 // app is healthy (see setAppHealthy) or `unhealthy` after unhealthyThreshold × interval otherwise. A
 // change of app health moves registered targets the same way. Real HTTP health checks (part 2) plug
 // in by calling setAppHealthy from a prober.
+//
+// Targets whose instance runs real processes (`isReal`) are health-checked over real HTTP instead
+// (health-check.ts), with the reason of the last failed check.
+import { startHealthChecks } from './health-check.js';
 import type { Ec2Port, Elbv2Port, Scheduler, TargetGroup, TargetHealth } from '../ports.js';
 import type { Random } from '../random.js';
 import { randomHex } from '../random.js';
@@ -19,6 +23,8 @@ export interface RegisteredTarget {
   state: 'initial' | 'healthy' | 'unhealthy' | 'draining';
   /** Set while the first health checks run. */
   initialReason?: 'Elb.RegistrationInProgress' | 'Elb.InitialHealthChecking';
+  /** Real health checks: why the target is unhealthy, as AWS words it. */
+  unhealthyReason?: { code: string; description: string };
   cancelPending?: () => void;
 }
 
@@ -76,6 +82,8 @@ export interface Elbv2ModelDeps {
   readonly random: Random;
   readonly ec2: Ec2Port;
   readonly openListener?: ListenerOpener;
+  /** True for instances whose app really runs: their targets get real HTTP health checks. */
+  readonly isReal?: (instanceId: string) => boolean;
 }
 
 export interface CreateTargetGroupRequest {
@@ -192,7 +200,12 @@ export class Elbv2Model implements Elbv2Port {
     if (!group.healthCheckEnabled) return health('unavailable', 'Target.HealthCheckDisabled');
     if (target.state === 'initial')
       return health('initial', target.initialReason ?? 'Elb.InitialHealthChecking');
-    if (target.state === 'unhealthy') return health('unhealthy', 'Target.FailedHealthChecks');
+    if (target.state === 'unhealthy') {
+      const reason = target.unhealthyReason;
+      return reason
+        ? { state: 'unhealthy', reason: reason.code, description: reason.description }
+        : health('unhealthy', 'Target.FailedHealthChecks');
+    }
     return health('healthy');
   }
 
@@ -204,7 +217,7 @@ export class Elbv2Model implements Elbv2Port {
     else this.unhealthyApps.add(instanceId);
     for (const group of this.targetGroups.values()) {
       const target = group.targets.get(instanceId);
-      if (!target || target.state === 'draining') continue;
+      if (!target || target.state === 'draining' || this.deps.isReal?.(instanceId)) continue;
       if ((healthy && target.state === 'healthy') || (!healthy && target.state === 'unhealthy')) {
         target.cancelPending?.();
         delete target.cancelPending;
@@ -219,6 +232,12 @@ export class Elbv2Model implements Elbv2Port {
     const group = this.requireTargetGroup(targetGroupArn);
     for (const target of group.targets.values()) {
       if (target.state !== 'initial') continue;
+      if (this.deps.isReal?.(target.instanceId)) {
+        // Settled as healthy, like every world target; its real checks keep running and decide from here.
+        target.state = 'healthy';
+        delete target.initialReason;
+        continue;
+      }
       target.cancelPending?.();
       this.settle(target, !this.unhealthyApps.has(target.instanceId));
     }
@@ -226,6 +245,10 @@ export class Elbv2Model implements Elbv2Port {
 
   private scheduleHealth(group: TargetGroupRecord, target: RegisteredTarget): void {
     target.cancelPending?.();
+    if (this.deps.isReal?.(target.instanceId)) {
+      this.checkReally(group, target);
+      return;
+    }
     const { intervalSeconds, healthyThreshold, unhealthyThreshold } = group.healthCheck;
     const healthy = !this.unhealthyApps.has(target.instanceId);
     const checks = healthy ? healthyThreshold : unhealthyThreshold;
@@ -243,6 +266,43 @@ export class Elbv2Model implements Elbv2Port {
     target.cancelPending = this.deps.scheduler.after(checks * intervalSeconds * 1000, () =>
       this.settle(target, healthy),
     );
+  }
+
+  /** Real HTTP checks; the thresholds count consecutive results, as ELB does. */
+  private checkReally(group: TargetGroupRecord, target: RegisteredTarget): void {
+    const instance = this.deps.ec2.get(target.instanceId);
+    if (!instance) return;
+    const settings = group.healthCheck;
+    const port = settings.port === 'traffic-port' ? target.port : Number(settings.port);
+    let passes = 0;
+    let failures = 0;
+    target.cancelPending = startHealthChecks({
+      scheduler: this.deps.scheduler,
+      address: instance.privateIpAddress,
+      port,
+      settings,
+      onResult: (result) => {
+        if (target.state === 'draining') return;
+        if (target.state === 'initial') target.initialReason = 'Elb.InitialHealthChecking';
+        if (result.ok) {
+          passes++;
+          failures = 0;
+          if (target.state !== 'healthy' && passes >= settings.healthyThreshold) {
+            target.state = 'healthy';
+            delete target.initialReason;
+            delete target.unhealthyReason;
+          }
+          return;
+        }
+        failures++;
+        passes = 0;
+        if (target.state === 'unhealthy' || failures >= settings.unhealthyThreshold) {
+          target.state = 'unhealthy';
+          delete target.initialReason;
+          target.unhealthyReason = { code: result.reason, description: result.description };
+        }
+      },
+    });
   }
 
   private settle(target: RegisteredTarget, healthy: boolean): void {

@@ -1,15 +1,19 @@
-// Contract tests: every implemented operation of the infrastructure services, called through the real
-// SDK clients, returns output that matches AWS's full botocore model; and the raw wire bytes have the
-// protocol's shape (result wrapper, <item>, epoch numbers).
+// Contract tests: every implemented operation, called through the real SDK clients, returns output
+// that matches AWS's full botocore model; CodeDeploy's raw JSON matches it too, and each CodeDeploy
+// operation's refusals name an error the model lists for it. The raw wire bytes of the query
+// protocols have the protocol's shape (result wrapper, <item>, epoch numbers).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as asg from '@aws-sdk/client-auto-scaling';
 import * as cw from '@aws-sdk/client-cloudwatch';
 import * as ec2 from '@aws-sdk/client-ec2';
 import * as elb from '@aws-sdk/client-elastic-load-balancing-v2';
+import { codeDeployOperations } from '../../../src/localcloud/codedeploy/index.js';
 import { loadServiceModel, type ModelName } from '../../../src/localcloud/protocol/model.js';
 import { eventually, startTestCloud, type TestCloud } from '../harness.js';
-import { loadFullModel, validateOutput } from './validate.js';
+import { exerciseCodeDeploy } from './codedeploy.js';
+import { allowedErrors, unexplained } from './deviations.js';
+import { loadFullModel, validateJsonError, validateOutput } from './validate.js';
 
 const WORLD = {
   launchTemplates: [{ name: 'web-lt', imageId: 'ami-0123456789abcdef0', instanceType: 't3.small' }],
@@ -38,8 +42,14 @@ describe('contract: responses match the botocore models', () => {
   let t: TestCloud;
   const exercised = new Map<ModelName, Set<string>>();
 
+  const refusedOperations = new Set<string>();
+
   function check(service: ModelName, operation: string, output: unknown): void {
-    const problems = validateOutput(loadFullModel(service), operation, output);
+    const problems = unexplained(
+      service,
+      operation,
+      validateOutput(loadFullModel(service), operation, output),
+    );
     assert.deepEqual(problems, [], `${service}:${operation} does not match the model`);
     const set = exercised.get(service) ?? new Set();
     set.add(operation);
@@ -353,8 +363,31 @@ describe('contract: responses match the botocore models', () => {
     );
   });
 
-  it('covers every implemented operation of the infrastructure services', () => {
-    for (const service of ['ec2', 'autoscaling', 'elbv2', 'cloudwatch'] as const) {
+  it('CodeDeploy: answers and refusals, parsed by the SDK and as raw JSON', async () => {
+    const model = loadFullModel('codedeploy');
+    await exerciseCodeDeploy({
+      answered(operation, output, wire) {
+        check('codedeploy', operation, output);
+        assert.equal(wire.status, 200, `${operation}: ${wire.text}`);
+        assert.equal(wire.headers['content-type'], 'application/x-amz-json-1.1');
+        const raw: unknown = wire.text === '' ? {} : JSON.parse(wire.text);
+        const problems = validateOutput(model, operation, raw, { timestamps: 'json' });
+        assert.deepEqual(unexplained('codedeploy', operation, problems), [], `${operation}: raw JSON`);
+      },
+      refused(operation, error, wire) {
+        assert.equal(wire.status, 400, `${operation}: ${wire.text}`);
+        const raw = JSON.parse(wire.text) as { __type?: string; message?: string };
+        const problems = validateJsonError(model, operation, raw, allowedErrors('codedeploy', operation));
+        assert.deepEqual(problems, [], `${operation}: error ${wire.text}`);
+        assert.equal(error.name, raw.__type, `${operation}: the SDK read a different error code`);
+        assert.equal(error.message, raw.message);
+        refusedOperations.add(operation);
+      },
+    });
+  });
+
+  it('covers every implemented operation', () => {
+    for (const service of ['ec2', 'autoscaling', 'elbv2', 'cloudwatch', 'codedeploy'] as const) {
       const implemented = Object.keys(loadServiceModel(service).operations).sort();
       assert.deepEqual(
         [...(exercised.get(service) ?? [])].sort(),
@@ -362,6 +395,12 @@ describe('contract: responses match the botocore models', () => {
         `${service} operations without a contract check`,
       );
     }
+    assert.deepEqual([...refusedOperations].sort(), [...codeDeployOperations].sort(), 'CodeDeploy refusals');
+    assert.deepEqual(
+      Object.keys(loadServiceModel('codedeploy').operations).sort(),
+      [...codeDeployOperations].sort(),
+      'the trimmed CodeDeploy model and the handlers disagree',
+    );
   });
 });
 

@@ -26,7 +26,7 @@ interface Shape {
   enum?: string[];
 }
 export interface FullModel {
-  operations: Record<string, { input?: Ref; output?: Ref }>;
+  operations: Record<string, { input?: Ref; output?: Ref; errors?: Ref[] }>;
   shapes: Record<string, Shape>;
 }
 
@@ -132,4 +132,29 @@ export function validateOutput(
   if (!op) return [`operation ${operation} is not in the model`];
   if (!op.output) return [];
   return validateShape(model, op.output.shape, output, operation, options);
+}
+
+/** The error shapes an operation's model lists. */
+export function operationErrors(model: FullModel, operation: string): string[] {
+  return (model.operations[operation]?.errors ?? []).map((ref) => ref.shape);
+}
+
+/**
+ * Problems with a JSON protocol error body: `__type` must name an error shape the operation lists
+ * (unless `allowed` explains why not), and the rest of the body must match that shape.
+ */
+export function validateJsonError(
+  model: FullModel,
+  operation: string,
+  body: unknown,
+  allowed: readonly string[] = [],
+): string[] {
+  if (typeof body !== 'object' || body === null) return [`${operation}: error body is not an object`];
+  const { __type: type, message, ...rest } = body as Record<string, unknown>;
+  if (typeof type !== 'string') return [`${operation}: error body has no __type`];
+  if (!operationErrors(model, operation).includes(type) && !allowed.includes(type))
+    return [`${operation}: ${type} is not one of the errors the model lists for it`];
+  // The protocol carries `message` for every error; CodeDeploy's exception shapes model no members.
+  const problems = typeof message === 'string' && message !== '' ? [] : [`${operation}!${type}: no message`];
+  return [...problems, ...validateShape(model, type, rest, `${operation}!${type}`, { timestamps: 'json' })];
 }

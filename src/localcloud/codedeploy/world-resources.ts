@@ -1,0 +1,42 @@
+// The CodeDeploy part of a world file: applications and custom deployment configs, created through
+// the model's own operations so that they get AWS's validation (a name taken twice fails as
+// CreateApplication would). Deployment configs come first, so nothing in the world can refer to one
+// that is not there yet.
+
+import type { World } from '../world.js';
+import { AwsApiError } from '../service.js';
+import type { CodeDeployModel } from './model.js';
+
+export function applyWorldResources(
+  model: CodeDeployModel,
+  world: Pick<World, 'applications' | 'deploymentConfigs'>,
+): void {
+  world.deploymentConfigs.forEach((config, index) =>
+    atPath(`deploymentConfigs.${index}`, () =>
+      model.createDeploymentConfig({
+        deploymentConfigName: config.name,
+        minimumHealthyHosts: config.minimumHealthyHosts,
+        computePlatform: config.computePlatform,
+      }),
+    ),
+  );
+  world.applications.forEach((application, index) =>
+    atPath(`applications.${index}`, () =>
+      model.createApplication({
+        applicationName: application.name,
+        computePlatform: application.computePlatform,
+      }),
+    ),
+  );
+}
+
+/** The world path goes in front of the message, so the error says which entry was refused. */
+function atPath(path: string, create: () => unknown): void {
+  try {
+    create();
+  } catch (error) {
+    if (error instanceof AwsApiError)
+      throw new AwsApiError(error.code, `${path}: ${error.message}`, { status: error.status });
+    throw error;
+  }
+}

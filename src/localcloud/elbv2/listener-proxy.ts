@@ -1,0 +1,264 @@
+// Load balancer listeners as real reverse proxies on 127.0.0.1: each forwards a request to the next
+// healthy registered target of its target groups (round robin), so `curl` on the listener shows which
+// version serves while traffic moves from blue to green. As on AWS, when no target is healthy the
+// listener fails open to the unhealthy ones, and answers 503 when it has no target at all.
+//
+// A synthetic target has no process behind it, so the proxy answers on its behalf: its group's health
+// path gets `{"status":"pass","version":"<the revision's commit or S3 key the instance last
+// installed>","datetime":…}` (what the example app's /healthcheck answers), which lets the verifier
+// check served versions against synthetic fleets; any other path gets a line naming the instance.
+//
+// ListenerOpener is synchronous (CreateListener answers at once) but binding a port is not: port-0
+// listeners take a server from a small pool bound ahead of time, and the pool refills in the background.
+import { spawnSync } from 'node:child_process';
+import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Elbv2Model } from './model.js';
+import type { Ec2Port } from '../ports.js';
+
+export const LISTENER_HOST = '127.0.0.1';
+const POOL_SIZE = 2;
+
+export interface Backend {
+  readonly instanceId: string;
+  readonly address: string;
+  readonly port: number;
+  /** The target group's health-check path (what a synthetic target answers with its version). */
+  readonly healthPath: string;
+  readonly state: string;
+  /** Real: forward to address:port. Synthetic: the version to answer with, or undefined. */
+  readonly kind: 'real' | 'synthetic';
+  readonly version?: string;
+}
+
+export interface ListenerProxyDeps {
+  /** The region's models a listener's load balancer lives in. */
+  readonly modelsOf: (loadBalancerArn: string) => { elbv2: Elbv2Model; ec2: Ec2Port } | undefined;
+  readonly isReal: (instanceId: string) => boolean;
+  /** The commit or S3 key the instance last installed. */
+  readonly versionOf: (instanceId: string) => string | undefined;
+  readonly now: () => Date;
+}
+
+interface OpenListener {
+  readonly server: Server;
+  readonly loadBalancerArn: string;
+  readonly targetGroupArns: string[];
+  next: number;
+}
+
+/** The targets of a listener and their health, in registration order. */
+export function listenerBackends(
+  deps: ListenerProxyDeps,
+  loadBalancerArn: string,
+  targetGroupArns: readonly string[],
+): Backend[] {
+  const models = deps.modelsOf(loadBalancerArn);
+  if (!models) return [];
+  const out: Backend[] = [];
+  for (const arn of targetGroupArns) {
+    const group = models.elbv2.getTargetGroupByArn(arn);
+    if (!group) continue;
+    for (const target of group.targets.values()) {
+      const instance = models.ec2.get(target.instanceId);
+      if (!instance) continue;
+      const version = deps.versionOf(target.instanceId);
+      out.push({
+        instanceId: target.instanceId,
+        address: instance.privateIpAddress,
+        port: target.port,
+        healthPath: group.healthCheck.path,
+        state: models.elbv2.health(arn, target.instanceId).state,
+        kind: deps.isReal(target.instanceId) ? 'real' : 'synthetic',
+        ...(version !== undefined ? { version } : {}),
+      });
+    }
+  }
+  return out;
+}
+
+/** Which targets may take a request: the healthy ones, else (fail open) the unhealthy ones. */
+export function routable(backends: readonly Backend[]): Backend[] {
+  const healthy = backends.filter((b) => b.state === 'healthy');
+  return healthy.length > 0 ? healthy : backends.filter((b) => b.state === 'unhealthy');
+}
+
+function freePortSync(): number {
+  const result = spawnSync(
+    process.execPath,
+    [
+      '-e',
+      `const s=require('net').createServer().listen(0,'${LISTENER_HOST}',()=>{console.log(s.address().port);s.close()})`,
+    ],
+    { encoding: 'utf8' },
+  );
+  const port = Number(result.stdout.trim());
+  if (!Number.isInteger(port) || port <= 0)
+    throw new Error('the local cloud could not find a free port for a listener');
+  return port;
+}
+
+export class ListenerProxies {
+  private readonly pool: Server[] = [];
+  private readonly open = new Set<OpenListener>();
+  private refilling?: Promise<void>;
+  private closed = false;
+
+  constructor(private readonly deps: ListenerProxyDeps) {}
+
+  /** Binds the pool; call before the first listener is opened. */
+  async prepare(): Promise<void> {
+    while (this.pool.length < POOL_SIZE && !this.closed) this.pool.push(await listen(0));
+  }
+
+  /** A ListenerOpener: returns the port the listener really listens on. */
+  openListener(listener: { loadBalancerArn: string; port: number; targetGroupArns: string[] }): number {
+    let server: Server;
+    let port: number;
+    if (listener.port !== 0) {
+      server = createServer();
+      server.on('error', () => undefined);
+      server.listen(listener.port, LISTENER_HOST);
+      port = listener.port;
+    } else {
+      const pooled = this.pool.shift();
+      if (pooled) {
+        server = pooled;
+        port = (pooled.address() as AddressInfo).port;
+      } else {
+        port = freePortSync();
+        server = createServer();
+        server.on('error', () => undefined);
+        server.listen(port, LISTENER_HOST);
+      }
+      this.refill();
+    }
+    // A listener alone does not keep the process alive; the local cloud's own server does.
+    server.unref();
+    const open: OpenListener = {
+      server,
+      loadBalancerArn: listener.loadBalancerArn,
+      targetGroupArns: listener.targetGroupArns,
+      next: 0,
+    };
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => this.serve(open, req, res));
+    this.open.add(open);
+    return port;
+  }
+
+  /** Closes the listeners (reset); the pool stays. */
+  closeListeners(): Promise<void> {
+    const servers = [...this.open].map((o) => o.server);
+    this.open.clear();
+    return Promise.all(servers.map(closeServer)).then(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.refilling;
+    await this.closeListeners();
+    await Promise.all(this.pool.splice(0).map(closeServer));
+  }
+
+  private refill(): void {
+    if (this.refilling || this.closed) return;
+    this.refilling = this.prepare()
+      .catch(() => undefined)
+      .finally(() => {
+        this.refilling = undefined;
+      });
+  }
+
+  private serve(open: OpenListener, req: IncomingMessage, res: ServerResponse): void {
+    const candidates = routable(listenerBackends(this.deps, open.loadBalancerArn, open.targetGroupArns));
+    if (candidates.length === 0) {
+      reply(
+        res,
+        503,
+        'text/html',
+        '<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>\n',
+      );
+      return;
+    }
+    const backend = candidates[open.next++ % candidates.length] as Backend;
+    if (backend.kind === 'synthetic') {
+      const path = (req.url ?? '/').split('?')[0];
+      req.resume();
+      if (path === backend.healthPath) {
+        const body = JSON.stringify({
+          status: 'pass',
+          version: backend.version ?? null,
+          datetime: this.deps.now().toISOString(),
+        });
+        reply(res, 200, 'application/json', body, backend.instanceId);
+      } else {
+        reply(
+          res,
+          200,
+          'text/plain',
+          `${backend.instanceId} serves ${backend.version ?? 'no revision'}\n`,
+          backend.instanceId,
+        );
+      }
+      return;
+    }
+    const upstream = request(
+      {
+        host: backend.address,
+        port: backend.port,
+        method: req.method,
+        path: req.url,
+        headers: { ...req.headers, 'x-forwarded-for': req.socket.remoteAddress ?? '' },
+        agent: false,
+      },
+      (response) => {
+        res.writeHead(response.statusCode ?? 502, {
+          ...response.headers,
+          'x-localcloud-target': backend.instanceId,
+        });
+        response.pipe(res);
+      },
+    );
+    upstream.on('error', () => {
+      if (res.headersSent) res.destroy();
+      else
+        reply(
+          res,
+          502,
+          'text/html',
+          '<html><body><h1>502 Bad Gateway</h1></body></html>\n',
+          backend.instanceId,
+        );
+    });
+    req.pipe(upstream);
+  }
+}
+
+function reply(res: ServerResponse, status: number, type: string, body: string, target?: string): void {
+  res.writeHead(status, {
+    'content-type': type,
+    'content-length': String(Buffer.byteLength(body)),
+    ...(target ? { 'x-localcloud-target': target } : {}),
+  });
+  res.end(body);
+}
+
+function listen(port: number): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(port, LISTENER_HOST, () => {
+      server.off('error', reject);
+      server.on('error', () => undefined);
+      server.unref();
+      resolve(server);
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}

@@ -1,0 +1,322 @@
+// One instance of a `real` fleet: its root directory on the host, its namespaces (one bubblewrap
+// process whose command is the instance's service supervisor), its metadata service, and the way
+// to run a command inside it. Stopping it kills the namespace's init, which takes every process of
+// the instance with it, and removes the root directory.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, openSync, realpathSync, rmSync } from 'node:fs';
+import { appendFile, chmod, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve as resolvePath, sep } from 'node:path';
+import {
+  bwrapArgs,
+  INSTANCE_DIRS,
+  nsenterArgs,
+  SANDBOX_TOOLS_DIR,
+  type Confinement,
+} from '../sandbox/bubblewrap.js';
+import { SANDBOX_BIN, SANDBOX_NODE, SANDBOX_PROGRAMS, type SandboxPrograms } from '../sandbox/programs.js';
+import { startMetadataService, type MetadataIdentity, type RunningMetadataService } from './metadata.js';
+
+/** Names every process of the local cloud's sandboxes (tests look for it to prove nothing is left). */
+export const SANDBOX_MARKER_VARIABLE = 'GREENLIGHT_LOCALCLOUD_SANDBOX';
+
+const SANDBOX_PATH = `${SANDBOX_BIN}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`;
+const SUPERVISOR_SOCKET = `${SANDBOX_TOOLS_DIR}/systemd.sock`;
+const READY_TIMEOUT_MS = 15_000;
+
+export interface SandboxedInstanceDeps {
+  readonly confinement: Confinement;
+  readonly programs: Promise<SandboxPrograms>;
+  /** The instance's root directory on the host (created by start()). */
+  readonly root: string;
+  /** The cloud's directory: the marker every sandbox process carries. */
+  readonly marker: string;
+  readonly identity: MetadataIdentity;
+  readonly now: () => Date;
+  /** The local cloud's URL once it listens (AWS_ENDPOINT_URL for the instance's processes). */
+  readonly endpoint: () => string | undefined;
+}
+
+export class InstanceGoneError extends Error {}
+
+export class SandboxedInstance {
+  private init?: ChildProcess;
+  private initPid?: number;
+  private metadata?: RunningMetadataService;
+  private stopped = false;
+  private readonly started: Promise<void>;
+
+  constructor(private readonly deps: SandboxedInstanceDeps) {
+    this.started = this.start();
+    // A failed start is reported to whoever asks (the agent), not as an unhandled rejection.
+    this.started.catch(() => undefined);
+  }
+
+  get instanceId(): string {
+    return this.deps.identity.instanceId;
+  }
+
+  get root(): string {
+    return this.deps.root;
+  }
+
+  /** Resolves once the instance's namespaces, supervisor and metadata service are up. */
+  ready(): Promise<void> {
+    return this.started;
+  }
+
+  /** The environment every process of the instance starts from (an agent adds its own variables). */
+  baseEnvironment(): Record<string, string> {
+    const endpoint = this.deps.endpoint();
+    return {
+      PATH: SANDBOX_PATH,
+      HOME: '/root',
+      USER: 'root',
+      LOGNAME: 'root',
+      LANG: 'C.UTF-8',
+      HOSTNAME: hostnameOf(this.deps.identity.privateIpAddress),
+      AWS_REGION: this.deps.identity.region,
+      AWS_DEFAULT_REGION: this.deps.identity.region,
+      ...(this.metadata ? { AWS_EC2_METADATA_SERVICE_ENDPOINT: this.metadata.endpoint } : {}),
+      ...(endpoint ? { AWS_ENDPOINT_URL: endpoint } : {}),
+      LOCALCLOUD_SYSTEMD_SOCKET: SUPERVISOR_SOCKET,
+      [SANDBOX_MARKER_VARIABLE]: this.deps.marker,
+    };
+  }
+
+  /**
+   * Starts `command` inside the instance, in its own process group (so a timeout can kill the whole
+   * group). Throws InstanceGoneError when the instance is stopped or never started.
+   */
+  spawn(command: readonly string[], env: Record<string, string>): ChildProcess {
+    if (this.stopped || this.initPid === undefined)
+      throw new InstanceGoneError(`instance ${this.instanceId} is not running`);
+    const { confinement } = this.deps;
+    return spawn(confinement.nsenter, nsenterArgs(confinement, this.initPid, command), {
+      env: { ...env, [SANDBOX_MARKER_VARIABLE]: this.deps.marker },
+      detached: true,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+  }
+
+  /** Runs a command inside the instance to completion and collects its output. */
+  async exec(
+    command: readonly string[],
+    options: { stdin?: Buffer | string } = {},
+  ): Promise<{ code: number; stdout: string; stderr: string }> {
+    await this.ready();
+    const child = this.spawn(command, this.baseEnvironment());
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    child.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk));
+    child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk));
+    child.stdin?.on('error', () => undefined);
+    child.stdin?.end(options.stdin ?? '');
+    return new Promise((resolve, reject) => {
+      child.on('error', reject);
+      child.on('close', (code, signal) =>
+        resolve({
+          code: code ?? (signal ? 128 : 1),
+          stdout: Buffer.concat(stdout).toString('utf8'),
+          stderr: Buffer.concat(stderr).toString('utf8'),
+        }),
+      );
+    });
+  }
+
+  /** The installer program (programs/installer.ts) inside the instance. */
+  installer(
+    args: readonly string[],
+    stdin?: string,
+  ): Promise<{ code: number; stdout: string; stderr: string }> {
+    return this.exec(
+      [SANDBOX_NODE, `${SANDBOX_PROGRAMS}/installer.js`, ...args],
+      stdin === undefined ? {} : { stdin },
+    );
+  }
+
+  /**
+   * The host path of a path inside the instance, for the agent's own bookkeeping (logs, deployment
+   * instructions). Refuses a path that is not in one of the instance's own directories or that leads
+   * out of the instance's root through a symlink.
+   */
+  hostPath(instancePath: string): string {
+    const normal = resolvePath('/', instancePath);
+    const top = normal.split('/')[1] ?? '';
+    if (!(INSTANCE_DIRS as readonly string[]).includes(top)) {
+      throw new Error(`${instancePath} is read-only on instance ${this.instanceId}`);
+    }
+    const host = join(this.deps.root, normal);
+    let existing = host;
+    while (!existsSync(existing)) existing = dirname(existing);
+    const real = realpathSync(existing);
+    const rootReal = realpathSync(this.deps.root);
+    if (real !== rootReal && !real.startsWith(rootReal + sep)) {
+      throw new Error(`${instancePath} leads outside instance ${this.instanceId}`);
+    }
+    return host;
+  }
+
+  /** Appends to a file inside the instance (creating its directory). */
+  async append(instancePath: string, text: string): Promise<void> {
+    const host = this.hostPath(instancePath);
+    await mkdir(dirname(host), { recursive: true });
+    await appendFile(host, text);
+  }
+
+  async write(instancePath: string, text: string | Buffer): Promise<void> {
+    const host = this.hostPath(instancePath);
+    await mkdir(dirname(host), { recursive: true });
+    await writeFile(host, text);
+  }
+
+  /** Kills every process of the instance, closes its metadata service and removes its root. */
+  async stop(): Promise<void> {
+    const init = this.killNow();
+    if (init && init.exitCode === null && init.signalCode === null) {
+      await new Promise<void>((resolve) => init.once('exit', () => resolve()));
+    }
+    await this.started.catch(() => undefined);
+    await this.metadata?.close();
+    // The namespace's processes die with its init; give the kernel a moment to reap them first.
+    await rm(this.deps.root, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
+  }
+
+  /** The synchronous part of stop(), for process exit. */
+  killNow(): ChildProcess | undefined {
+    this.stopped = true;
+    const init = this.init;
+    if (init?.pid !== undefined && init.exitCode === null && init.signalCode === null) {
+      try {
+        process.kill(-init.pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+    return init;
+  }
+
+  removeNow(): void {
+    rmSync(this.deps.root, { recursive: true, force: true });
+  }
+
+  private async start(): Promise<void> {
+    await this.createRoot();
+    if (this.stopped) throw new InstanceGoneError(`instance ${this.instanceId} was stopped while starting`);
+    this.metadata = await startMetadataService(this.deps.identity, this.deps.now);
+    if (this.stopped) throw new InstanceGoneError(`instance ${this.instanceId} was stopped while starting`);
+    await this.startInit();
+  }
+
+  private async createRoot(): Promise<void> {
+    const { root, identity } = this.deps;
+    for (const dir of INSTANCE_DIRS) await mkdir(join(root, dir), { recursive: true });
+    await copyEtc(join(root, 'etc'));
+    const host = hostnameOf(identity.privateIpAddress);
+    await writeFile(join(root, 'etc/hostname'), `${host}\n`);
+    await appendFile(join(root, 'etc/hosts'), `${identity.privateIpAddress}\t${host}\n`).catch(
+      () => undefined,
+    );
+    for (const dir of ['var/log', 'var/lib', 'var/cache', 'var/spool', 'var/mail', 'var/tmp', 'run/lock']) {
+      await mkdir(join(root, dir), { recursive: true });
+    }
+    await symlink('/run', join(root, 'var/run')).catch(() => undefined);
+    await symlink('/run/lock', join(root, 'var/lock')).catch(() => undefined);
+    for (const dir of ['tmp', 'var/tmp']) await chmod(join(root, dir), 0o1777);
+    await chmod(join(root, 'root'), 0o700);
+    // Mount points of the local cloud's tools.
+    await mkdir(join(root, relative('/', SANDBOX_PROGRAMS)), { recursive: true });
+    await mkdir(join(root, relative('/', SANDBOX_BIN)), { recursive: true });
+    await writeFile(join(root, relative('/', SANDBOX_NODE)), '');
+    await writeFile(join(root, relative('/', SANDBOX_BIN), 'systemctl'), '');
+  }
+
+  private async startInit(): Promise<void> {
+    const { confinement, root, identity } = this.deps;
+    const programs = await this.deps.programs;
+    const binds = [
+      { source: process.execPath, target: SANDBOX_NODE },
+      { source: programs.dir, target: SANDBOX_PROGRAMS },
+      { source: programs.systemctlShim, target: `${SANDBOX_BIN}/systemctl` },
+      // Hooks that call systemctl by its absolute path get the local cloud's too.
+      ...(existsSync('/usr/bin/systemctl')
+        ? [{ source: programs.systemctlShim, target: '/usr/bin/systemctl' }]
+        : []),
+    ];
+    const args = bwrapArgs(
+      confinement,
+      { root, hostname: hostnameOf(identity.privateIpAddress), readOnlyBinds: binds },
+      [SANDBOX_NODE, `${SANDBOX_PROGRAMS}/supervisor.js`, SUPERVISOR_SOCKET],
+    );
+    const log = openSync(join(root, 'run/localcloud/supervisor.log'), 'a');
+    let init: ChildProcess;
+    try {
+      init = spawn(confinement.bwrap, args, {
+        env: { ...this.baseEnvironment(), [SANDBOX_MARKER_VARIABLE]: this.deps.marker },
+        detached: true,
+        stdio: ['ignore', 'pipe', log, 'pipe'],
+      });
+    } finally {
+      closeSync(log);
+    }
+    this.init = init;
+    const info = init.stdio[3] as NodeJS.ReadableStream;
+    const stdout = init.stdout as NodeJS.ReadableStream;
+    let infoText = '';
+    let out = '';
+    info.setEncoding('utf8');
+    stdout.setEncoding('utf8');
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () =>
+          reject(new Error(`the sandbox of ${this.instanceId} did not start within ${READY_TIMEOUT_MS} ms`)),
+        READY_TIMEOUT_MS,
+      );
+      const check = (): void => {
+        if (this.initPid === undefined) {
+          const pid = /"child-pid"\s*:\s*(\d+)/.exec(infoText)?.[1];
+          if (pid) this.initPid = Number(pid);
+        }
+        if (this.initPid !== undefined && out.includes('ready\n')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      info.on('data', (chunk: string) => {
+        infoText += chunk;
+        check();
+      });
+      stdout.on('data', (chunk: string) => {
+        out += chunk;
+        check();
+      });
+      init.once('error', (error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
+      init.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        reject(
+          new Error(
+            `the sandbox of ${this.instanceId} exited while starting (${signal ?? `exit code ${String(code)}`}); see ${join(root, 'run/localcloud/supervisor.log')}`,
+          ),
+        );
+      });
+    });
+    // Keep draining: the supervisor says nothing more, but a full pipe must never block it.
+    stdout.resume();
+    info.resume();
+  }
+}
+
+function hostnameOf(ip: string): string {
+  return `ip-${ip.replace(/\./g, '-')}`;
+}
+
+/** The instance's /etc starts as a copy of the host's; unreadable files (without root) are left out. */
+function copyEtc(target: string): Promise<void> {
+  return new Promise((resolve) => {
+    const child = spawn('cp', ['-a', '/etc/.', `${target}/`], { stdio: 'ignore' });
+    child.on('error', () => resolve());
+    child.on('close', () => resolve());
+  });
+}
