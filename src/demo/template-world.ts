@@ -165,11 +165,14 @@ export function worldFromTemplate(template: Record<string, Data>, options: Templ
     name: text(props(r).LaunchTemplateName ?? id, `${id}.LaunchTemplateName`),
   }));
 
-  const autoScalingGroups = ofType('AWS::AutoScaling::AutoScalingGroup').map(([id, r]) => {
+  const autoScalingGroups: NonNullable<WorldInput['autoScalingGroups']> = ofType(
+    'AWS::AutoScaling::AutoScalingGroup',
+  ).map(([id, r]) => {
     const p = props(r);
     const desired = options.instances ?? number(p.DesiredCapacity ?? p.MinSize ?? 1, `${id}.DesiredCapacity`);
     const template = (p.LaunchTemplate ?? {}) as { LaunchTemplateId?: Data; LaunchTemplateName?: Data };
     const launchTemplate = template.LaunchTemplateName ?? template.LaunchTemplateId;
+    const healthCheckType = p.HealthCheckType;
     return {
       name: text(p.AutoScalingGroupName ?? id, `${id}.AutoScalingGroupName`),
       instances: desired,
@@ -183,9 +186,7 @@ export function worldFromTemplate(template: Record<string, Data>, options: Templ
       ...(launchTemplate !== undefined
         ? { launchTemplate: text(launchTemplate, `${id}.LaunchTemplate`) }
         : {}),
-      ...(p.HealthCheckType === 'ELB' || p.HealthCheckType === 'EC2'
-        ? { healthCheckType: p.HealthCheckType }
-        : {}),
+      ...(healthCheckType === 'ELB' || healthCheckType === 'EC2' ? { healthCheckType } : {}),
     };
   });
 

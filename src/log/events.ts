@@ -37,6 +37,16 @@ export type LogEvent =
       message: string;
       logTail: string;
     }
+  /** The verifier's verdict on a deployment: the rendered table and the one-line headline. */
+  | {
+      kind: 'verification';
+      deploymentId: string;
+      verified: boolean;
+      /** `CodeDeploy: Succeeded — greenlight: FAILED, 1 of 6 instances failed (…)`. */
+      headline: string;
+      /** The per-rule and per-instance table, as printed. */
+      table: string;
+    }
   /** Emitted by the output itself when nothing else was printed for a while. */
   | { kind: 'heartbeat'; elapsedMs: number; waitingFor: string };
 

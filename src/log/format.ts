@@ -22,6 +22,7 @@ const formatters: Formatters = {
     if (tail) lines.push('  log tail:', ...tail.split('\n').map((line) => `    ${line}`));
     return lines.join('\n');
   },
+  verification: (e) => `${e.table}\n${e.verified ? '✓' : '✗'} ${e.headline}`,
   heartbeat: (e) => `… still waiting for ${e.waitingFor} (${formatElapsed(e.elapsedMs)})`,
 };
 

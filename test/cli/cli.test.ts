@@ -153,13 +153,13 @@ describe('greenlight CLI', () => {
     assert.match(r.stderr, /staging/);
   });
 
-  it('a command not built yet says so and exits 2; with --json the document carries the error', async () => {
-    const r = await greenlight(['status', '--env', 'dev', '--json']);
+  it('with --json, a usage error is in the JSON document on stdout too (exit 2)', async () => {
+    const r = await greenlight(['status', '--env', 'staging', '--json']);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /not implemented yet/);
+    assert.match(r.stderr, /unknown environment "staging"/);
     const doc = JSON.parse(r.stdout) as { exitCode: number; error: { message: string } };
     assert.equal(doc.exitCode, 2);
-    assert.match(doc.error.message, /status is not implemented yet/);
+    assert.match(doc.error.message, /unknown environment "staging"/);
   });
 
   it('global flags are accepted before the sub-command too', async () => {

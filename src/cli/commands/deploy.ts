@@ -4,7 +4,12 @@ import { buildInfoFromEnv, revisionLabel, startDeployment, type BusyMode } from 
 import { uploadBundle } from '../../codedeploy/bundle.js';
 import { revisionLocation } from '../../codedeploy/revision-location.js';
 import { defaultCommit, parseRevision, type RevisionRef } from '../../codedeploy/revision.js';
-import { UsageError } from '../errors.js';
+import { recordLastKnownGood, verifiedBy } from '../../rollback/last-known-good.js';
+import { rollBack } from '../../rollback/rollback.js';
+import { followAndVerify } from '../../verify/follow.js';
+import { verifyClientsOf } from '../../verify/gather.js';
+import { verdictJson } from '../../verify/report-json.js';
+import { ExitCode, UsageError } from '../errors.js';
 import type { Runner } from '../program.js';
 import { parseDurationOption } from './arguments.js';
 import { follow, type FollowOptions } from './wait.js';
@@ -101,6 +106,7 @@ export function registerDeploy(program: Command, run: Runner): void {
             force: Boolean(options.force),
             busyTimeoutMs: options.busyTimeout,
             pollMs: options.poll,
+            isVerified: verifiedBy(codedeploy, env),
             signal: ctx.signal,
           },
           { codedeploy, clock: systemClock, logger: ctx.output },
@@ -128,12 +134,83 @@ export function registerDeploy(program: Command, run: Runner): void {
           return 0;
         }
         const timeout = options.timeout ?? env.timeouts.waitMs;
-        const { exitCode, result } = await follow(ctx, id, {
-          ...options,
-          ...(timeout !== undefined ? { timeout } : {}),
-        });
-        ctx.setResult({ ...result, created: started.kind === 'created' });
-        return exitCode;
+        if (!options.verify) {
+          const { exitCode, result } = await follow(ctx, id, {
+            ...options,
+            ...(timeout !== undefined ? { timeout } : {}),
+          });
+          ctx.setResult({ ...result, created: started.kind === 'created', verified: false });
+          return exitCode;
+        }
+        const clients = await verifyClientsOf(aws);
+        const deps = { clients, clock: systemClock, logger: ctx.output };
+        const followed = await followAndVerify(
+          {
+            deploymentId: id,
+            env,
+            pollMs: options.poll,
+            ...(timeout !== undefined ? { timeoutMs: timeout } : {}),
+            rollbackOnFailure: Boolean(options.rollbackOnFailure),
+            continueWhenReady: Boolean(options.continue),
+            stopOnCancel: Boolean(options.stopOnCancel),
+            signal: ctx.signal,
+          },
+          deps,
+        );
+        const verdict = followed.verdict ?? followed.beforeTraffic;
+        const result: Record<string, unknown> = {
+          deploymentId: id,
+          status: followed.outcome.deployment.status ?? 'Unknown',
+          created: started.kind === 'created',
+          verified: Boolean(followed.verdict?.verified),
+          failures: followed.outcome.failures,
+          ...(verdict ? { verification: verdictJson(verdict) } : {}),
+        };
+        if (followed.verdict?.verified) {
+          result.lastKnownGood = await recordLastKnownGood(codedeploy, env, followed.verdict, systemClock);
+          ctx.setResult(result);
+          return ExitCode.Ok;
+        }
+        if (followed.rollback) {
+          // CodeDeploy rolled it back (on failure, or greenlight stopped it): that rollback's verdict decides.
+          const rv = followed.rollback.verdict;
+          result.rollback = {
+            deploymentId: followed.rollback.deploymentId,
+            status: followed.rollback.status,
+            how: 'stopped',
+            verified: Boolean(rv?.verified),
+            ...(rv ? { verification: verdictJson(rv) } : {}),
+          };
+          if (rv?.verified)
+            result.lastKnownGood = await recordLastKnownGood(codedeploy, env, rv, systemClock);
+          ctx.setResult(result);
+          return rv?.verified ? ExitCode.RolledBack : ExitCode.Failed;
+        }
+        if (options.rollbackOnFailure) {
+          const rolled = await rollBack(
+            {
+              env,
+              build: buildInfoFromEnv(ctx.env),
+              pollMs: options.poll,
+              ...(timeout !== undefined ? { timeoutMs: timeout } : {}),
+              signal: ctx.signal,
+            },
+            deps,
+          );
+          result.rollback = {
+            deploymentId: rolled.deploymentId,
+            status: rolled.status,
+            how: rolled.how,
+            revision: rolled.revision,
+            verified: rolled.verdict.verified,
+            verification: verdictJson(rolled.verdict),
+          };
+          if (rolled.lastKnownGood) result.lastKnownGood = rolled.lastKnownGood;
+          ctx.setResult(result);
+          return rolled.verdict.verified ? ExitCode.RolledBack : ExitCode.Failed;
+        }
+        ctx.setResult(result);
+        return ExitCode.Failed;
       }),
     );
 }

@@ -1,0 +1,565 @@
+import { DescribeAutoScalingGroupsCommand, type AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { DescribeAlarmsCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import {
+  BatchGetDeploymentsCommand,
+  GetDeploymentCommand,
+  GetDeploymentGroupCommand,
+  ListDeploymentsCommand,
+  type CodeDeployClient,
+  type DeploymentGroupInfo,
+  type DeploymentInfo,
+  type InstanceTarget,
+} from '@aws-sdk/client-codedeploy';
+import { DescribeInstancesCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import {
+  DescribeTargetGroupsCommand,
+  DescribeTargetHealthCommand,
+  type ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { AwsOperationError, awsCall, classifyAwsError } from '../aws/errors.js';
+import type { Clock } from '../clock.js';
+import { revisionLabel } from '../codedeploy/deploy.js';
+import { getInstanceTargets, listTargetIds } from '../codedeploy/targets.js';
+import { UnknownDeploymentError } from '../codedeploy/wait.js';
+import type { CapacityRange, HealthCheck } from '../config/environment.js';
+import type {
+  AlarmFact,
+  AsgFact,
+  DeploymentFact,
+  Facts,
+  FollowUpFact,
+  HealthAnswer,
+  InstanceFact,
+  ServedFacts,
+  TargetFact,
+  TargetGroupFact,
+} from './facts.js';
+import { askVersion, inBatches } from './served-version.js';
+
+// Gathering the facts: each API asked once, in as few calls as the APIs allow — the targets through
+// list pages and batches of 25 (a few in flight), one DescribeTargetHealth per target group, one call
+// each for the deployment, its group, the Auto Scaling group and the alarms. EC2 and the follow-up
+// (scale-out) deployments only when the other facts say they are needed.
+
+export interface VerifyClients {
+  readonly codedeploy: CodeDeployClient;
+  readonly autoscaling: AutoScalingClient;
+  readonly elbv2: ElasticLoadBalancingV2Client;
+  readonly ec2: EC2Client;
+  readonly cloudwatch: CloudWatchClient;
+}
+
+export interface GatherRequest {
+  readonly deploymentId: string;
+  readonly phase?: Facts['phase'];
+  /** From greenlight.yml; without it the served version is not checked. */
+  readonly health?: HealthCheck;
+  readonly expectedCapacity?: CapacityRange;
+  /** Alarms greenlight.yml names on top of the group's own. */
+  readonly alarms?: readonly string[];
+  /** Per request to a health endpoint. */
+  readonly healthTimeoutMs?: number;
+}
+
+const LEAVING_ASG = /^(Terminat|Detach)/;
+/** Health requests in flight at once. */
+const HEALTH_IN_FLIGHT = 16;
+/** DescribeInstances filter values per call (EC2 allows 200 values per filter). */
+const EC2_IDS_PER_CALL = 200;
+
+export async function gatherFacts(
+  request: GatherRequest,
+  clients: VerifyClients,
+  clock: Clock,
+): Promise<Facts> {
+  const phase = request.phase ?? 'after-traffic';
+  const info = await getDeployment(clients.codedeploy, request.deploymentId);
+  const deployment = deploymentFact(info);
+  const blueGreen = deployment.deploymentType === 'BLUE_GREEN';
+  const rollback = blueGreen && deployment.rollbackOf !== undefined;
+  // In CodeDeploy's rollback of a blue/green deployment the original (Blue) instances take traffic back.
+  const servingLabel = rollback ? 'Blue' : 'Green';
+  const replacedLabel = rollback ? 'Green' : 'Blue';
+  const [group, servingIds, replaced] = await Promise.all([
+    getGroup(clients.codedeploy, deployment),
+    listTargetIds(
+      clients.codedeploy,
+      deployment.deploymentId,
+      blueGreen ? { label: [servingLabel] } : undefined,
+    ),
+    blueGreen ? listTargetIds(clients.codedeploy, deployment.deploymentId, { label: [replacedLabel] }) : [],
+  ]);
+  const traffic = phase === 'after-traffic' && deployment.withTrafficControl;
+  const targetGroupNames = [
+    ...new Set(
+      (
+        info.loadBalancerInfo?.targetGroupInfoList ??
+        group?.loadBalancerInfo?.targetGroupInfoList ??
+        []
+      ).flatMap((tg) => (tg.name ? [tg.name] : [])),
+    ),
+  ];
+  const asgPlan = asgOf(info, deployment, group);
+  const alarmNames = alarmsOf(group, request.alarms ?? []);
+  const [serving, asg, targetGroups, alarms] = await Promise.all([
+    getInstanceTargets(clients.codedeploy, deployment.deploymentId, servingIds).then((ts) =>
+      ts.map(targetFact),
+    ),
+    asgPlan.name ? describeAsg(clients.autoscaling, asgPlan.name) : undefined,
+    traffic ? describeTargetGroups(clients.elbv2, targetGroupNames) : Promise.resolve([]),
+    describeAlarms(clients.cloudwatch, alarmNames),
+  ]);
+
+  const targetSet = new Set(serving.map((t) => t.instanceId));
+  const members = asg?.found ? asg.instances.filter((i) => !LEAVING_ASG.test(i.lifecycleState)) : [];
+  const strangers = members.filter((i) => !targetSet.has(i.instanceId)).map((i) => i.instanceId);
+  const followUps =
+    strangers.length > 0 && phase === 'after-traffic'
+      ? await followUpDeployments(clients.codedeploy, info, strangers)
+      : [];
+
+  // EC2 only where needed: blue instances (terminated or kept alive?), deployed instances that left
+  // their group, and the addresses of the instances whose version is asked directly.
+  const memberSet = new Set(members.map((i) => i.instanceId));
+  const probeIds = [
+    ...new Set([
+      ...serving.map((t) => t.instanceId),
+      ...followUps.flatMap((f) => f.targets.map((t) => t.instanceId)),
+    ]),
+  ];
+  const probing = servedPlan(request, deployment, phase);
+  const ec2Ids = new Set<string>();
+  if (blueGreen && !rollback && phase === 'after-traffic') for (const id of replaced) ec2Ids.add(id);
+  if (asg?.found) for (const t of serving) if (!memberSet.has(t.instanceId)) ec2Ids.add(t.instanceId);
+  if (probing.kind === 'probe') for (const id of probeIds) ec2Ids.add(id);
+  // Registered instances that are neither serving nor blue: which Auto Scaling group do they come from?
+  const known = new Set([...probeIds, ...replaced]);
+  for (const tg of targetGroups) {
+    if (tg.found)
+      for (const t of tg.targets)
+        if (t.state !== 'unused' && !known.has(t.instanceId)) ec2Ids.add(t.instanceId);
+  }
+  const instances = ec2Ids.size > 0 ? await describeInstances(clients.ec2, [...ec2Ids]) : {};
+
+  const served: ServedFacts =
+    probing.kind === 'skip'
+      ? { mode: 'skipped', reason: probing.reason }
+      : await askServedVersions(probing, probeIds, instances, phase, request.healthTimeoutMs ?? 3_000);
+
+  return {
+    deployment,
+    serving,
+    replaced,
+    ...(asg ? { asg } : { asgAbsentReason: asgPlan.reason }),
+    targetGroups,
+    instances,
+    alarms,
+    ignoreAlarmFailure: Boolean(group?.alarmConfiguration?.ignorePollAlarmFailure),
+    served,
+    followUps,
+    ...(request.expectedCapacity ? { expectedCapacity: request.expectedCapacity } : {}),
+    phase,
+    gatheredAt: new Date(clock.now()).toISOString(),
+  };
+}
+
+async function getDeployment(codedeploy: CodeDeployClient, id: string): Promise<DeploymentInfo> {
+  try {
+    const out = await codedeploy.send(new GetDeploymentCommand({ deploymentId: id }));
+    if (!out.deploymentInfo) throw new Error(`GetDeployment ${id} returned no deploymentInfo`);
+    return out.deploymentInfo;
+  } catch (error) {
+    if (classifyAwsError(error) === 'not-found') {
+      throw new UnknownDeploymentError(
+        `deployment ${id} does not exist (${(error as Error).message}); check the id and --region`,
+      );
+    }
+    throw new AwsOperationError('GetDeployment', id, error);
+  }
+}
+
+async function getGroup(
+  codedeploy: CodeDeployClient,
+  d: DeploymentFact,
+): Promise<DeploymentGroupInfo | undefined> {
+  try {
+    const out = await codedeploy.send(
+      new GetDeploymentGroupCommand({
+        applicationName: d.application,
+        deploymentGroupName: d.deploymentGroup,
+      }),
+    );
+    return out.deploymentGroupInfo;
+  } catch (error) {
+    // A deleted group leaves its deployments behind; they can still be verified from what they carry.
+    if (classifyAwsError(error) === 'not-found') return undefined;
+    throw new AwsOperationError('GetDeploymentGroup', `${d.application}/${d.deploymentGroup}`, error);
+  }
+}
+
+/** The commit a revision deploys: a GitHub commit, or a 40-hex name in an S3 key (`web/<sha>.zip`). */
+export function commitOf(info: Pick<DeploymentInfo, 'revision'>): string | undefined {
+  const r = info.revision;
+  if (r?.revisionType === 'GitHub') return r.gitHubLocation?.commitId;
+  if (r?.revisionType === 'S3')
+    return /(?:^|[/_-])([0-9a-f]{40})(?:\.|$)/i.exec(r.s3Location?.key ?? '')?.[1];
+  return undefined;
+}
+
+export function deploymentFact(info: DeploymentInfo): DeploymentFact {
+  const bg = info.blueGreenDeploymentConfiguration;
+  const style = info.deploymentStyle;
+  const terminate = bg?.terminateBlueInstancesOnDeploymentSuccess;
+  const commit = commitOf(info);
+  const createTime = info.createTime?.toISOString();
+  const completeTime = info.completeTime?.toISOString();
+  const rollbackOf =
+    info.creator === 'codeDeployRollback' ? info.rollbackInfo?.rollbackTriggeringDeploymentId : undefined;
+  return {
+    deploymentId: info.deploymentId ?? '?',
+    application: info.applicationName ?? '?',
+    deploymentGroup: info.deploymentGroupName ?? '?',
+    status: info.status ?? 'Unknown',
+    creator: info.creator ?? 'user',
+    revision: revisionLabel(info.revision),
+    ...(commit ? { expectedVersion: commit } : {}),
+    deploymentType: style?.deploymentType === 'BLUE_GREEN' ? 'BLUE_GREEN' : 'IN_PLACE',
+    withTrafficControl: style?.deploymentOption === 'WITH_TRAFFIC_CONTROL',
+    ...(bg?.greenFleetProvisioningOption?.action
+      ? { greenFleet: bg.greenFleetProvisioningOption.action }
+      : {}),
+    ...(bg?.deploymentReadyOption?.actionOnTimeout
+      ? { ready: bg.deploymentReadyOption.actionOnTimeout }
+      : {}),
+    ...(terminate?.action
+      ? {
+          terminateBlue: {
+            action: terminate.action,
+            waitMinutes: terminate.terminationWaitTimeInMinutes ?? 0,
+          },
+        }
+      : {}),
+    ...(rollbackOf ? { rollbackOf } : {}),
+    ...(info.errorInformation?.code ? { errorCode: info.errorInformation.code } : {}),
+    ...(info.errorInformation?.message ? { errorMessage: info.errorInformation.message } : {}),
+    instanceTerminationWaitStarted: Boolean(info.instanceTerminationWaitTimeStarted),
+    ...(createTime ? { createTime } : {}),
+    ...(completeTime ? { completeTime } : {}),
+  };
+}
+
+export function targetFact(t: InstanceTarget): TargetFact {
+  return {
+    instanceId: t.targetId ?? '?',
+    ...(t.instanceLabel === 'Blue' || t.instanceLabel === 'Green' ? { label: t.instanceLabel } : {}),
+    status: t.status ?? 'Unknown',
+    events: (t.lifecycleEvents ?? []).map((e) => ({
+      name: e.lifecycleEventName ?? '?',
+      status: e.status ?? 'Unknown',
+      ...(e.diagnostics?.errorCode ? { errorCode: e.diagnostics.errorCode } : {}),
+      ...(e.diagnostics?.scriptName ? { scriptName: e.diagnostics.scriptName } : {}),
+      ...(e.diagnostics?.message ? { message: e.diagnostics.message } : {}),
+      ...(e.diagnostics?.logTail ? { logTail: e.diagnostics.logTail } : {}),
+    })),
+  };
+}
+
+/** Which Auto Scaling group the serving fleet lives in, or why there is none to compare with. */
+function asgOf(
+  info: DeploymentInfo,
+  d: DeploymentFact,
+  group: DeploymentGroupInfo | undefined,
+): { name?: string; reason: string } {
+  const groupAsgs = (group?.autoScalingGroups ?? []).flatMap((g) => (g.name ? [g.name] : []));
+  if (d.creator === 'autoscaling') {
+    return { reason: 'an automatic (scale-out) deployment installs only the instances that launched' };
+  }
+  if (d.deploymentType === 'BLUE_GREEN' && d.rollbackOf) {
+    // The group keeps its original ASG when the deployment it rolls back never succeeded.
+    return groupAsgs.length === 1
+      ? { name: groupAsgs[0], reason: '' }
+      : { reason: 'the deployment group has no single Auto Scaling group' };
+  }
+  if (d.deploymentType === 'BLUE_GREEN' && d.greenFleet === 'COPY_AUTO_SCALING_GROUP') {
+    return { name: `CodeDeploy_${d.deploymentGroup}_${d.deploymentId}`, reason: '' };
+  }
+  if (d.deploymentType === 'BLUE_GREEN') {
+    const asgs = info.targetInstances?.autoScalingGroups ?? [];
+    return asgs.length === 1
+      ? { name: asgs[0], reason: '' }
+      : { reason: 'DISCOVER_EXISTING picks its green instances by tag, not from one Auto Scaling group' };
+  }
+  return groupAsgs.length === 1
+    ? { name: groupAsgs[0], reason: '' }
+    : { reason: 'the deployment group has no single Auto Scaling group' };
+}
+
+function alarmsOf(group: DeploymentGroupInfo | undefined, extra: readonly string[]): string[] {
+  const config = group?.alarmConfiguration;
+  const own = config?.enabled ? (config.alarms ?? []).flatMap((a) => (a.name ? [a.name] : [])) : [];
+  return [...new Set([...own, ...extra])];
+}
+
+async function describeAsg(autoscaling: AutoScalingClient, name: string): Promise<AsgFact> {
+  const out = await awsCall('DescribeAutoScalingGroups', name, () =>
+    autoscaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] })),
+  );
+  const g = out.AutoScalingGroups?.[0];
+  if (!g) return { name, found: false };
+  return {
+    name,
+    found: true,
+    desiredCapacity: g.DesiredCapacity ?? 0,
+    instances: (g.Instances ?? []).map((i) => ({
+      instanceId: i.InstanceId ?? '?',
+      availabilityZone: i.AvailabilityZone ?? '?',
+      lifecycleState: i.LifecycleState ?? 'Unknown',
+      healthStatus: i.HealthStatus ?? 'Unknown',
+    })),
+  };
+}
+
+async function describeTargetGroups(
+  elbv2: ElasticLoadBalancingV2Client,
+  names: readonly string[],
+): Promise<TargetGroupFact[]> {
+  if (names.length === 0) return [];
+  const arns = new Map<string, string>();
+  try {
+    const out = await elbv2.send(new DescribeTargetGroupsCommand({ Names: [...names] }));
+    for (const tg of out.TargetGroups ?? [])
+      if (tg.TargetGroupName && tg.TargetGroupArn) arns.set(tg.TargetGroupName, tg.TargetGroupArn);
+  } catch (error) {
+    if (classifyAwsError(error) !== 'not-found')
+      throw new AwsOperationError('DescribeTargetGroups', names.join(', '), error);
+    // One of them is gone: ask one by one to say which.
+    for (const name of names) {
+      try {
+        const out = await elbv2.send(new DescribeTargetGroupsCommand({ Names: [name] }));
+        const arn = out.TargetGroups?.[0]?.TargetGroupArn;
+        if (arn) arns.set(name, arn);
+      } catch (inner) {
+        if (classifyAwsError(inner) !== 'not-found')
+          throw new AwsOperationError('DescribeTargetGroups', name, inner);
+      }
+    }
+  }
+  return Promise.all(
+    names.map(async (name): Promise<TargetGroupFact> => {
+      const arn = arns.get(name);
+      if (!arn) return { name, found: false };
+      const out = await awsCall('DescribeTargetHealth', name, () =>
+        elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn })),
+      );
+      return {
+        name,
+        found: true,
+        arn,
+        targets: (out.TargetHealthDescriptions ?? []).map((t) => ({
+          instanceId: t.Target?.Id ?? '?',
+          ...(t.Target?.Port !== undefined ? { port: t.Target.Port } : {}),
+          state: t.TargetHealth?.State ?? 'unknown',
+          ...(t.TargetHealth?.Reason ? { reason: t.TargetHealth.Reason } : {}),
+          ...(t.TargetHealth?.Description ? { description: t.TargetHealth.Description } : {}),
+        })),
+      };
+    }),
+  );
+}
+
+async function describeAlarms(cloudwatch: CloudWatchClient, names: readonly string[]): Promise<AlarmFact[]> {
+  if (names.length === 0) return [];
+  const found = new Map<string, AlarmFact>();
+  let token: string | undefined;
+  do {
+    const out = await awsCall('DescribeAlarms', names.join(', '), () =>
+      cloudwatch.send(
+        new DescribeAlarmsCommand({
+          AlarmNames: [...names],
+          MaxRecords: 100,
+          ...(token ? { NextToken: token } : {}),
+        }),
+      ),
+    );
+    for (const a of out.MetricAlarms ?? []) {
+      if (a.AlarmName) {
+        found.set(a.AlarmName, {
+          name: a.AlarmName,
+          ...(a.StateValue ? { state: a.StateValue } : {}),
+          ...(a.StateReason ? { reason: a.StateReason } : {}),
+        });
+      }
+    }
+    token = out.NextToken;
+  } while (token);
+  return names.map((name) => found.get(name) ?? { name });
+}
+
+async function describeInstances(
+  ec2: EC2Client,
+  ids: readonly string[],
+): Promise<Record<string, InstanceFact>> {
+  const facts: Record<string, InstanceFact> = {};
+  const batches: string[][] = [];
+  for (let i = 0; i < ids.length; i += EC2_IDS_PER_CALL) batches.push(ids.slice(i, i + EC2_IDS_PER_CALL));
+  await inBatches(batches, 4, async (batch) => {
+    let token: string | undefined;
+    do {
+      // A filter, not InstanceIds: an id EC2 has forgotten must not fail the whole call.
+      const out = await awsCall('DescribeInstances', `${batch.length} instances`, () =>
+        ec2.send(
+          new DescribeInstancesCommand({
+            Filters: [{ Name: 'instance-id', Values: batch }],
+            MaxResults: 1000,
+            ...(token ? { NextToken: token } : {}),
+          }),
+        ),
+      );
+      for (const r of out.Reservations ?? []) {
+        for (const i of r.Instances ?? []) {
+          if (!i.InstanceId) continue;
+          facts[i.InstanceId] = {
+            instanceId: i.InstanceId,
+            state: i.State?.Name ?? 'unknown',
+            ...(i.Placement?.AvailabilityZone ? { availabilityZone: i.Placement.AvailabilityZone } : {}),
+            ...(i.PrivateIpAddress ? { privateIpAddress: i.PrivateIpAddress } : {}),
+            ...asgTag(i.Tags),
+          };
+        }
+      }
+      token = out.NextToken;
+    } while (token);
+  });
+  for (const id of ids) facts[id] ??= { instanceId: id, state: 'missing' };
+  return facts;
+}
+
+function asgTag(tags: readonly { Key?: string; Value?: string }[] | undefined): {
+  autoScalingGroup?: string;
+} {
+  const value = tags?.find((t) => t.Key === 'aws:autoscaling:groupName')?.Value;
+  return value ? { autoScalingGroup: value } : {};
+}
+
+/** Automatic deployments of the group created after this one that deployed to the given instances. */
+async function followUpDeployments(
+  codedeploy: CodeDeployClient,
+  info: DeploymentInfo,
+  instanceIds: readonly string[],
+): Promise<FollowUpFact[]> {
+  const group = `${info.applicationName ?? '?'}/${info.deploymentGroupName ?? '?'}`;
+  const since = info.createTime;
+  const ids: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await awsCall('ListDeployments', group, () =>
+      codedeploy.send(
+        new ListDeploymentsCommand({
+          applicationName: info.applicationName,
+          deploymentGroupName: info.deploymentGroupName,
+          ...(since ? { createTimeRange: { start: since } } : {}),
+          ...(token ? { nextToken: token } : {}),
+        }),
+      ),
+    );
+    ids.push(...(page.deployments ?? []).filter((id) => id !== info.deploymentId));
+    token = page.nextToken;
+  } while (token);
+  const infos: DeploymentInfo[] = [];
+  for (let i = 0; i < ids.length; i += 25) {
+    const out = await awsCall('BatchGetDeployments', group, () =>
+      codedeploy.send(new BatchGetDeploymentsCommand({ deploymentIds: ids.slice(i, i + 25) })),
+    );
+    infos.push(...(out.deploymentsInfo ?? []));
+  }
+  const wanted = new Set(instanceIds);
+  const automatic = infos
+    .filter(
+      (d) => d.creator === 'autoscaling' && (!since || (d.createTime?.getTime() ?? 0) >= since.getTime()),
+    )
+    .sort((a, b) => (a.createTime?.getTime() ?? 0) - (b.createTime?.getTime() ?? 0));
+  const facts: FollowUpFact[] = [];
+  for (const d of automatic) {
+    const id = d.deploymentId ?? '?';
+    const targetIds = (await listTargetIds(codedeploy, id)).filter((t) => wanted.has(t));
+    if (targetIds.length === 0) continue;
+    const targets = (await getInstanceTargets(codedeploy, id, targetIds)).map(targetFact);
+    facts.push({
+      deploymentId: id,
+      status: d.status ?? 'Unknown',
+      creator: d.creator ?? 'autoscaling',
+      targets,
+    });
+  }
+  return facts;
+}
+
+type ServedPlan = { kind: 'skip'; reason: string } | { kind: 'probe'; health: HealthCheck & { url: string } };
+
+function servedPlan(request: GatherRequest, d: DeploymentFact, phase: Facts['phase']): ServedPlan {
+  const health = request.health;
+  if (!health) return { kind: 'skip', reason: 'no environment given (--env): its health check is not known' };
+  if (!health.expectVersion)
+    return { kind: 'skip', reason: 'greenlight.yml sets health.expectVersion: false' };
+  if (!health.url) {
+    return { kind: 'skip', reason: 'greenlight.yml sets no health.url for this environment' };
+  }
+  if (!d.expectedVersion)
+    return { kind: 'skip', reason: `the revision ${d.revision} names no commit to compare with` };
+  if (phase === 'before-traffic' || d.status === 'Succeeded' || d.status === 'Ready') {
+    return { kind: 'probe', health: { ...health, url: health.url } };
+  }
+  return { kind: 'skip', reason: `the deployment is ${d.status}: nothing to ask yet` };
+}
+
+async function askServedVersions(
+  plan: Extract<ServedPlan, { kind: 'probe' }>,
+  ids: readonly string[],
+  instances: Readonly<Record<string, InstanceFact>>,
+  phase: Facts['phase'],
+  timeoutMs: number,
+): Promise<ServedFacts> {
+  const { health } = plan;
+  const answers: Record<string, HealthAnswer> = {};
+  await inBatches(ids, HEALTH_IN_FLIGHT, async (id) => {
+    const ip = instances[id]?.privateIpAddress;
+    if (!ip) return;
+    answers[id] = await askVersion(`http://${ip}:${health.port}${health.path}`, { timeoutMs });
+  });
+  const asked = Object.values(answers);
+  const reachable = asked.some((a) => !a.unreachable);
+  if (reachable || asked.length === 0) return { mode: 'instances', answers };
+  const why = `no instance answered on its private address (${asked[0]?.error ?? 'unreachable'})`;
+  if (phase === 'before-traffic') {
+    return {
+      mode: 'skipped',
+      reason: `${why}; the version is checked through ${health.url} once traffic moves`,
+    };
+  }
+  // Round robin across T targets: 3·T requests see every target with high probability.
+  const count = Math.min(3_000, Math.max(10, ids.length * 3));
+  const lb = await inBatches(
+    Array.from({ length: count }, () => health.url),
+    8,
+    (url) => askVersion(url, { timeoutMs }),
+  );
+  return { mode: 'load-balancer', why, url: health.url, answers: lb, targets: ids.length };
+}
+
+/** The clients verification talks to, from greenlight's client factory. */
+export async function verifyClientsOf(aws: {
+  codedeploy(): Promise<CodeDeployClient>;
+  autoscaling(): Promise<AutoScalingClient>;
+  elbv2(): Promise<ElasticLoadBalancingV2Client>;
+  ec2(): Promise<EC2Client>;
+  cloudwatch(): Promise<CloudWatchClient>;
+}): Promise<VerifyClients> {
+  const [codedeploy, autoscaling, elbv2, ec2, cloudwatch] = await Promise.all([
+    aws.codedeploy(),
+    aws.autoscaling(),
+    aws.elbv2(),
+    aws.ec2(),
+    aws.cloudwatch(),
+  ]);
+  return { codedeploy, autoscaling, elbv2, ec2, cloudwatch };
+}

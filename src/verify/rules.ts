@@ -1,0 +1,489 @@
+import type { Facts, LifecycleEventFact, TargetFact, TargetHealthFact } from './facts.js';
+
+// The verifier's rules: pure functions of the facts. Each has a name, a verdict (pass, fail, or skip
+// with the reason the deployment's style does not support it — never a silent pass) and evidence,
+// per instance where the rule is about instances.
+
+export type RuleName =
+  | 'deployment-status'
+  | 'lifecycle-events'
+  | 'capacity'
+  | 'target-health'
+  | 'blue-deregistered'
+  | 'blue-fleet'
+  | 'alarms'
+  | 'served-version'
+  | 'scale-out-deployments';
+
+export type RuleVerdict = 'pass' | 'fail' | 'skip';
+
+export interface Evidence {
+  readonly verdict: 'pass' | 'fail';
+  readonly instanceId?: string;
+  readonly detail: string;
+  readonly lifecycleEvent?: string;
+  readonly scriptName?: string;
+  readonly errorCode?: string;
+  readonly logTail?: string;
+}
+
+export interface RuleResult {
+  readonly rule: RuleName;
+  readonly verdict: RuleVerdict;
+  /** One line: what was found, or why the rule was skipped. */
+  readonly summary: string;
+  readonly evidence: readonly Evidence[];
+}
+
+export type Rule = (facts: Facts) => RuleResult;
+
+/** Lifecycle events that run only once traffic moves; in Ready they are still Pending. */
+const TRAFFIC_EVENTS = new Set(['BeforeAllowTraffic', 'AllowTraffic', 'AfterAllowTraffic']);
+/** Auto Scaling states of an instance that is leaving or has left its group. */
+const LEAVING = new Set([
+  'Terminating',
+  'Terminating:Wait',
+  'Terminating:Proceed',
+  'Terminated',
+  'Detaching',
+  'Detached',
+]);
+const GONE_EC2 = new Set(['shutting-down', 'terminated', 'stopping', 'stopped', 'missing']);
+
+function result(rule: RuleName, evidence: Evidence[], passSummary: string, failSummary?: string): RuleResult {
+  const failed = evidence.filter((e) => e.verdict === 'fail');
+  return {
+    rule,
+    verdict: failed.length > 0 ? 'fail' : 'pass',
+    summary: failed.length > 0 ? (failSummary ?? failed.map((e) => e.detail).join('; ')) : passSummary,
+    evidence,
+  };
+}
+
+function skip(rule: RuleName, reason: string): RuleResult {
+  return { rule, verdict: 'skip', summary: reason, evidence: [] };
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+export const deploymentStatus: Rule = (f) => {
+  const expected = f.phase === 'before-traffic' ? 'Ready' : 'Succeeded';
+  const d = f.deployment;
+  const why = d.errorCode ? ` (${d.errorCode}: ${d.errorMessage ?? ''})` : '';
+  return result(
+    'deployment-status',
+    [
+      {
+        verdict: d.status === expected ? 'pass' : 'fail',
+        detail: `${d.deploymentId} is ${d.status}${d.status === expected ? '' : `, expected ${expected}`}${why}`,
+      },
+    ],
+    `${d.deploymentId} is ${expected}`,
+  );
+};
+
+/** The first event that keeps a target from counting as deployed, if any. */
+function firstBadEvent(target: TargetFact, beforeTraffic: boolean): LifecycleEventFact | undefined {
+  const relevant = target.events.filter((e) => !(beforeTraffic && TRAFFIC_EVENTS.has(e.name)));
+  return relevant.find((e) => e.status === 'Failed') ?? relevant.find((e) => e.status !== 'Succeeded');
+}
+
+function eventEvidence(target: TargetFact, beforeTraffic: boolean): Evidence {
+  const id = target.instanceId;
+  const wanted = beforeTraffic ? ['Ready', 'Succeeded'] : ['Succeeded'];
+  const bad = firstBadEvent(target, beforeTraffic);
+  if (target.events.length === 0) {
+    return {
+      verdict: 'fail',
+      instanceId: id,
+      detail: `${id}: no lifecycle events reported (target ${target.status})`,
+    };
+  }
+  if (bad) {
+    const script = bad.scriptName ? ` (${bad.scriptName})` : '';
+    const code = bad.errorCode && bad.errorCode !== 'Success' ? `: ${bad.errorCode}` : '';
+    const message = bad.message && bad.status === 'Failed' ? ` — ${bad.message}` : '';
+    const skipped = bad.status === 'Skipped' ? ' (an earlier event failed or the instance was skipped)' : '';
+    return {
+      verdict: 'fail',
+      instanceId: id,
+      detail: `${id}: ${bad.name} ${bad.status}${script}${code}${message}${skipped}`,
+      lifecycleEvent: bad.name,
+      ...(bad.scriptName ? { scriptName: bad.scriptName } : {}),
+      ...(bad.errorCode && bad.errorCode !== 'Success' ? { errorCode: bad.errorCode } : {}),
+      ...(bad.logTail ? { logTail: bad.logTail } : {}),
+    };
+  }
+  if (!wanted.includes(target.status)) {
+    return {
+      verdict: 'fail',
+      instanceId: id,
+      detail: `${id}: target is ${target.status}, expected ${wanted[0]}`,
+    };
+  }
+  return {
+    verdict: 'pass',
+    instanceId: id,
+    detail: `${id}: ${target.status}, ${plural(target.events.length, 'event')} Succeeded`,
+  };
+}
+
+export const lifecycleEvents: Rule = (f) => {
+  if (f.serving.length === 0) {
+    return result(
+      'lifecycle-events',
+      [{ verdict: 'fail', detail: `${f.deployment.deploymentId} has no instance that takes traffic` }],
+      '',
+    );
+  }
+  const evidence = f.serving.map((t) => eventEvidence(t, f.phase === 'before-traffic'));
+  const failed = evidence.filter((e) => e.verdict === 'fail').length;
+  return result(
+    'lifecycle-events',
+    evidence,
+    `every one of ${plural(f.serving.length, 'instance')} Succeeded every lifecycle event`,
+    `${failed} of ${plural(f.serving.length, 'instance')} did not succeed: ${evidence
+      .filter((e) => e.verdict === 'fail')
+      .slice(0, 5)
+      .map((e) => e.detail)
+      .join('; ')}${failed > 5 ? ' …' : ''}`,
+  );
+};
+
+/** Instances an automatic (scale-out) deployment after this one deployed successfully. */
+export function deployedByFollowUp(f: Facts): Map<string, string> {
+  const deployed = new Map<string, string>();
+  for (const d of f.followUps) {
+    if (d.status !== 'Succeeded') continue;
+    for (const t of d.targets) {
+      if (t.status === 'Succeeded' && t.events.every((e) => e.status === 'Succeeded'))
+        deployed.set(t.instanceId, d.deploymentId);
+    }
+  }
+  return deployed;
+}
+
+/** Why an instance with no target in the deployment is still undeployed. */
+function undeployedWhy(f: Facts, instanceId: string): string {
+  for (const d of f.followUps) {
+    const t = d.targets.find((x) => x.instanceId === instanceId);
+    if (!t) continue;
+    const bad = firstBadEvent(t, false);
+    const event = bad ? `, ${bad.name} ${bad.status}${bad.scriptName ? ` (${bad.scriptName})` : ''}` : '';
+    return `its automatic deployment ${d.deploymentId} is ${d.status}${event}`;
+  }
+  return 'no deployment has installed the revision on it';
+}
+
+export const capacity: Rule = (f) => {
+  const asg = f.asg;
+  if (!asg)
+    return skip('capacity', f.asgAbsentReason ?? 'the fleet has no Auto Scaling group to compare with');
+  if (!asg.found) {
+    return result(
+      'capacity',
+      [{ verdict: 'fail', detail: `Auto Scaling group ${asg.name} does not exist` }],
+      '',
+    );
+  }
+  const evidence: Evidence[] = [];
+  const targets = new Set(f.serving.map((t) => t.instanceId));
+  const live = asg.instances.filter((i) => !LEAVING.has(i.lifecycleState));
+  const members = new Set(live.map((i) => i.instanceId));
+  const byFollowUp = deployedByFollowUp(f);
+  let deployed = 0;
+  for (const i of live) {
+    if (targets.has(i.instanceId)) {
+      deployed++;
+    } else if (byFollowUp.has(i.instanceId)) {
+      deployed++;
+      evidence.push({
+        verdict: 'pass',
+        instanceId: i.instanceId,
+        detail: `${i.instanceId} joined ${asg.name} later and was deployed by automatic deployment ${byFollowUp.get(i.instanceId) ?? '?'}`,
+      });
+    } else {
+      evidence.push({
+        verdict: 'fail',
+        instanceId: i.instanceId,
+        detail: `${i.instanceId} is undeployed: it is in ${asg.name} (${i.lifecycleState}) but has no target in ${f.deployment.deploymentId}; ${undeployedWhy(f, i.instanceId)}`,
+      });
+    }
+  }
+  for (const t of f.serving) {
+    if (members.has(t.instanceId)) continue;
+    const ec2 = f.instances[t.instanceId]?.state;
+    evidence.push({
+      verdict: 'fail',
+      instanceId: t.instanceId,
+      detail: `${t.instanceId} is gone: it was deployed but is no longer in ${asg.name}${ec2 ? ` (EC2: ${ec2})` : ''}`,
+    });
+  }
+  const inService = live.filter((i) => i.lifecycleState === 'InService').length;
+  const counts = `desired ${asg.desiredCapacity}, InService ${inService}, deployed ${deployed}`;
+  const consistent = asg.desiredCapacity === inService && inService === deployed && deployed === live.length;
+  evidence.push({
+    verdict: consistent ? 'pass' : 'fail',
+    detail: `${asg.name}: ${counts}${consistent ? '' : ' — they must be equal'}`,
+  });
+  const range = f.expectedCapacity;
+  if (range && (asg.desiredCapacity < range.min || asg.desiredCapacity > range.max)) {
+    const want = range.min === range.max ? `${range.min}` : `${range.min} to ${range.max}`;
+    evidence.push({
+      verdict: 'fail',
+      detail: `${asg.name} has ${asg.desiredCapacity} instances; greenlight.yml expects ${want}`,
+    });
+  }
+  return result('capacity', evidence, `${asg.name}: ${counts}`);
+};
+
+function noTraffic(f: Facts): string | undefined {
+  if (f.phase === 'before-traffic') return 'traffic has not moved yet: green is registered when it does';
+  if (!f.deployment.withTrafficControl) return 'the deployment moves no traffic (no load balancer)';
+  if (f.targetGroups.length === 0) return 'the deployment group has no target group';
+  return undefined;
+}
+
+/** Instances that must take traffic: the serving targets and scale-out instances deployed later. */
+function servingIds(f: Facts): string[] {
+  return [...new Set([...f.serving.map((t) => t.instanceId), ...deployedByFollowUp(f).keys()])];
+}
+
+const describeHealth = (h: TargetHealthFact | undefined) =>
+  !h
+    ? 'not registered'
+    : `${h.state}${h.reason ? ` (${h.reason}${h.description ? `: ${h.description}` : ''})` : ''}`;
+
+export const targetHealth: Rule = (f) => {
+  const why = noTraffic(f);
+  if (why) return skip('target-health', why);
+  const evidence: Evidence[] = [];
+  for (const tg of f.targetGroups) {
+    if (!tg.found) evidence.push({ verdict: 'fail', detail: `target group ${tg.name} does not exist` });
+  }
+  const groups = f.targetGroups.flatMap((tg) => (tg.found ? [tg] : []));
+  for (const id of servingIds(f)) {
+    const bad = groups.flatMap((tg) => {
+      const h = tg.targets.find((t) => t.instanceId === id);
+      return h?.state === 'healthy' ? [] : [`${describeHealth(h)} in ${tg.name}`];
+    });
+    evidence.push(
+      bad.length > 0
+        ? { verdict: 'fail', instanceId: id, detail: `${id} is ${bad.join(', ')}` }
+        : {
+            verdict: 'pass',
+            instanceId: id,
+            detail: `${id} is healthy in ${groups.map((g) => g.name).join(', ')}`,
+          },
+    );
+  }
+  const failed = evidence.filter((e) => e.verdict === 'fail').length;
+  return result(
+    'target-health',
+    evidence,
+    `every instance is healthy in ${groups.map((g) => g.name).join(', ')}`,
+    `${failed} not healthy: ${evidence
+      .filter((e) => e.verdict === 'fail')
+      .slice(0, 5)
+      .map((e) => e.detail)
+      .join('; ')}`,
+  );
+};
+
+export const blueDeregistered: Rule = (f) => {
+  const why = noTraffic(f);
+  if (why) return skip('blue-deregistered', why);
+  const serving = new Set(servingIds(f));
+  const replaced = new Set(f.replaced);
+  // The fleet's own groups: the serving ASG and the one(s) the blue instances came from. An instance
+  // of those that is registered without being deployed is undeployed (e.g. a scale-out of the
+  // original group during the deployment); an instance of some other group is another team's.
+  const ownGroups = new Set<string>();
+  if (f.asg) ownGroups.add(f.asg.name);
+  for (const id of f.replaced) {
+    const group = f.instances[id]?.autoScalingGroup;
+    if (group) ownGroups.add(group);
+  }
+  const evidence: Evidence[] = [];
+  for (const tg of f.targetGroups) {
+    if (!tg.found) continue;
+    for (const t of tg.targets) {
+      if (serving.has(t.instanceId) || t.state === 'unused') continue;
+      const id = t.instanceId;
+      if (replaced.has(id)) {
+        evidence.push({
+          verdict: 'fail',
+          instanceId: id,
+          detail: `${id} (blue) is still registered in ${tg.name} (${t.state}) after traffic moved`,
+        });
+        continue;
+      }
+      const group = f.instances[id]?.autoScalingGroup;
+      if (group && !ownGroups.has(group)) {
+        evidence.push({
+          verdict: 'pass',
+          detail: `${id} of another Auto Scaling group (${group}) shares ${tg.name}`,
+        });
+        continue;
+      }
+      evidence.push({
+        verdict: 'fail',
+        instanceId: id,
+        detail: `${id} is undeployed: registered in ${tg.name} (${t.state})${group ? ` from ${group}` : ''} but not part of ${f.deployment.deploymentId}, so it serves a revision that was never verified`,
+      });
+    }
+  }
+  return result(
+    'blue-deregistered',
+    evidence,
+    'no blue or undeployed instance is registered in the target groups',
+  );
+};
+
+export const blueFleet: Rule = (f) => {
+  const d = f.deployment;
+  if (d.deploymentType !== 'BLUE_GREEN') return skip('blue-fleet', 'in-place deployments have no blue fleet');
+  if (d.rollbackOf)
+    return skip('blue-fleet', `a rollback of ${d.rollbackOf}: CodeDeploy removes the green copy itself`);
+  if (f.phase === 'before-traffic') return skip('blue-fleet', 'traffic has not moved yet: blue still serves');
+  if (!d.terminateBlue) return skip('blue-fleet', 'the group does not say what happens to blue instances');
+  if (f.replaced.length === 0)
+    return result(
+      'blue-fleet',
+      [{ verdict: 'pass', detail: 'there was no blue instance' }],
+      'there was no blue instance',
+    );
+  const { action, waitMinutes } = d.terminateBlue;
+  if (action === 'TERMINATE' && d.status !== 'Succeeded' && d.instanceTerminationWaitStarted) {
+    const text = `${plural(f.replaced.length, 'blue instance')} scheduled for termination after ${waitMinutes} minutes`;
+    return result('blue-fleet', [{ verdict: 'pass', detail: text }], text);
+  }
+  const evidence: Evidence[] = [];
+  for (const id of f.replaced) {
+    const state = f.instances[id]?.state ?? 'unknown';
+    if (action === 'TERMINATE' && !GONE_EC2.has(state)) {
+      evidence.push({
+        verdict: 'fail',
+        instanceId: id,
+        detail: `${id} (blue) is ${state}; the group terminates blue instances after ${waitMinutes} minutes`,
+      });
+    } else if (action === 'KEEP_ALIVE' && state !== 'running') {
+      evidence.push({
+        verdict: 'fail',
+        instanceId: id,
+        detail: `${id} (blue) is ${state}; the group keeps blue instances alive`,
+      });
+    }
+  }
+  const passText =
+    action === 'TERMINATE'
+      ? `${plural(f.replaced.length, 'blue instance')} terminated`
+      : `${plural(f.replaced.length, 'blue instance')} kept alive`;
+  if (evidence.length === 0) evidence.push({ verdict: 'pass', detail: passText });
+  return result('blue-fleet', evidence, passText);
+};
+
+export const alarms: Rule = (f) => {
+  if (f.alarms.length === 0) return skip('alarms', 'the deployment group has no alarms');
+  const evidence: Evidence[] = f.alarms.map((a) => {
+    if (a.state === undefined) {
+      return {
+        verdict: f.ignoreAlarmFailure ? 'pass' : 'fail',
+        detail: `alarm ${a.name} does not exist in CloudWatch${f.ignoreAlarmFailure ? ' (ignorePollAlarmFailure)' : ''}`,
+      };
+    }
+    return {
+      verdict: a.state === 'ALARM' ? 'fail' : 'pass',
+      detail: `alarm ${a.name} is ${a.state}${a.state === 'ALARM' && a.reason ? `: ${a.reason}` : ''}`,
+    };
+  });
+  return result('alarms', evidence, `no alarm in ALARM (${f.alarms.map((a) => a.name).join(', ')})`);
+};
+
+/** A reported version matches the commit when equal, or when one is an abbreviation (≥ 7) of the other. */
+export function sameVersion(reported: string, expected: string): boolean {
+  const a = reported.trim().toLowerCase();
+  const b = expected.trim().toLowerCase();
+  if (a === b) return true;
+  const [short, long] = a.length < b.length ? [a, b] : [b, a];
+  return short.length >= 7 && /^[0-9a-f]+$/.test(short) && long.startsWith(short);
+}
+
+export const servedVersion: Rule = (f) => {
+  const served = f.served;
+  if (served.mode === 'skipped') return skip('served-version', served.reason);
+  const expected = f.deployment.expectedVersion;
+  if (!expected)
+    return skip('served-version', `the revision ${f.deployment.revision} names no commit to compare with`);
+  if (served.mode === 'instances') {
+    const evidence: Evidence[] = servingIds(f).map((id) => {
+      const a = served.answers[id];
+      if (!a) return { verdict: 'fail', instanceId: id, detail: `${id}: not asked (no address)` };
+      if (a.version === undefined)
+        return { verdict: 'fail', instanceId: id, detail: `${id}: ${a.url} ${a.error ?? 'gave no version'}` };
+      return sameVersion(a.version, expected)
+        ? { verdict: 'pass', instanceId: id, detail: `${id} serves ${a.version}` }
+        : {
+            verdict: 'fail',
+            instanceId: id,
+            detail: `${id} serves ${a.version}, expected ${expected} (${a.url})`,
+          };
+    });
+    const failed = evidence.filter((e) => e.verdict === 'fail');
+    return result(
+      'served-version',
+      evidence,
+      `every instance serves ${expected}`,
+      `${failed.length} of ${plural(evidence.length, 'instance')} do not serve ${expected}: ${failed
+        .slice(0, 5)
+        .map((e) => e.detail)
+        .join('; ')}`,
+    );
+  }
+  const wrong = served.answers.filter((a) => a.version === undefined || !sameVersion(a.version, expected));
+  const seen = [...new Set(served.answers.map((a) => a.version ?? a.error ?? '?'))];
+  const evidence: Evidence[] = [
+    {
+      verdict: wrong.length === 0 && served.answers.length > 0 ? 'pass' : 'fail',
+      detail: `${served.answers.length} requests to ${served.url} for ${plural(served.targets, 'target')} (${served.why}): ${
+        wrong.length === 0
+          ? `all reported ${expected}`
+          : `${wrong.length} did not report ${expected} (saw ${seen.join(', ')})`
+      }`,
+    },
+  ];
+  return result('served-version', evidence, evidence[0]?.detail ?? '');
+};
+
+export const scaleOutDeployments: Rule = (f) => {
+  if (f.followUps.length === 0)
+    return skip('scale-out-deployments', 'no automatic deployment followed this one');
+  const evidence: Evidence[] = [];
+  for (const d of f.followUps) {
+    if (d.status !== 'Succeeded') {
+      evidence.push({ verdict: 'fail', detail: `automatic deployment ${d.deploymentId} is ${d.status}` });
+    }
+    for (const t of d.targets) {
+      const e = eventEvidence(t, false);
+      evidence.push({ ...e, detail: `${d.deploymentId} ${e.detail}` });
+    }
+  }
+  return result(
+    'scale-out-deployments',
+    evidence,
+    `${plural(f.followUps.length, 'automatic deployment')} after this one succeeded on every instance`,
+  );
+};
+
+/** Every rule, in report order. */
+export const RULES: readonly Rule[] = [
+  deploymentStatus,
+  lifecycleEvents,
+  capacity,
+  targetHealth,
+  blueDeregistered,
+  blueFleet,
+  alarms,
+  servedVersion,
+  scaleOutDeployments,
+];

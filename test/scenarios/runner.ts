@@ -1,0 +1,186 @@
+// Runs verifier scenarios (scenario.ts) against one local cloud: reset, world, greenlight.yml, the
+// actions through greenlight's real command line (in-process, real SDK clients over HTTP), the
+// scenario's own moves through the real AWS APIs, then the observed outcome for the ground truth.
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { runCli } from '../../src/cli/run.js';
+import { sampleEnvironment } from '../config/sample.js';
+import { devWorld, startCloud, type TestCloud } from '../support/cloud.js';
+import type { Scenario, ScenarioContext, VersionPlan } from './scenario.js';
+
+export interface CliRun {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export interface Observed {
+  readonly runs: readonly CliRun[];
+  /** The last run: the scenario's action. */
+  readonly last: CliRun;
+  /** `--json` result of the last run, when it printed one. */
+  readonly result?: Record<string, unknown>;
+  readonly junit?: string;
+  readonly markdown?: string;
+  readonly context: ScenarioContext;
+}
+
+/** Instances' private addresses are 127.0.1.1 upward in launch order (src/localcloud/ec2/model.ts). */
+const ADDRESSES = 160;
+const address = (n: number) => `127.0.1.${n}`;
+
+/**
+ * Health endpoints on every address instances will get, answering what the scenario's version plan
+ * says for the n-th launched instance: real HTTP on the instance's own loopback address.
+ */
+export class VersionServers {
+  private servers: Server[] = [];
+  port = 0;
+  plan: VersionPlan = () => undefined;
+
+  async start(): Promise<void> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      try {
+        await this.bindAll();
+        return;
+      } catch {
+        await this.close();
+      }
+    }
+    throw new Error('could not bind the version servers');
+  }
+
+  private async bindAll(): Promise<void> {
+    this.port = 0;
+    for (let n = 1; n <= ADDRESSES; n++) {
+      const server = createServer((req, res) => {
+        const version = this.plan(n);
+        if (version === undefined || req.url !== '/healthcheck') {
+          res.writeHead(404).end();
+          return;
+        }
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ status: 'pass', version, datetime: new Date().toISOString() }));
+      });
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(this.port, address(n), () => resolve());
+      });
+      const bound = server.address();
+      if (this.port === 0 && bound && typeof bound === 'object') this.port = bound.port;
+      this.servers.push(server);
+    }
+  }
+
+  async close(): Promise<void> {
+    const servers = this.servers;
+    this.servers = [];
+    await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+  }
+}
+
+export interface ScenarioHarness {
+  readonly cloud: TestCloud;
+  readonly servers: VersionServers;
+  run(scenario: Scenario): Promise<Observed>;
+  close(): Promise<void>;
+}
+
+export async function startScenarioHarness(): Promise<ScenarioHarness> {
+  const cloud = await startCloud({ world: devWorld(1), timeScale: 1500 });
+  // greenlight's client factory reads the endpoint and credentials the way the SDK does: from the environment.
+  Object.assign(process.env, cloud.env);
+  const servers = new VersionServers();
+  await servers.start();
+  const control = async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${cloud.lc.url}/_localcloud/${path}`, {
+      method,
+      ...(body !== undefined
+        ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }
+        : {}),
+    });
+    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+  };
+
+  async function cli(dir: string, args: string[]): Promise<CliRun> {
+    let stdout = '';
+    let stderr = '';
+    const code = await runCli(args, {
+      stdout: { write: (s: string) => (stdout += s) },
+      stderr: { write: (s: string) => (stderr += s) },
+      env: { ...cloud.env, CI: 'true' },
+      cwd: dir,
+      signal: new AbortController().signal,
+    });
+    return { code, stdout, stderr };
+  }
+
+  return {
+    cloud,
+    servers,
+    async run(scenario) {
+      await control('POST', 'reset');
+      await control('POST', 'world', devWorld(scenario.instances));
+      servers.plan = scenario.versions ?? (() => undefined);
+      const dir = await mkdtemp(join(tmpdir(), 'greenlight-scenario-'));
+      try {
+        const env = {
+          ...sampleEnvironment(),
+          alarms: ['web-dev-5xx'],
+          ...(scenario.versions
+            ? { health: { path: '/healthcheck', port: servers.port, url: `http://127.0.0.1:9/healthcheck` } }
+            : {}),
+          ...scenario.env,
+        };
+        await writeFile(
+          join(dir, 'greenlight.yml'),
+          stringify({ application: 'web', environments: { dev: env } }),
+        );
+        const runs: CliRun[] = [];
+        const context: ScenarioContext = {
+          cloud,
+          dir,
+          facts: {},
+          cli: async (args) => {
+            const r = await cli(dir, args);
+            runs.push(r);
+            return r;
+          },
+        };
+        const applied = await context.cli(['group', 'apply', '--env', 'dev']);
+        if (applied.code !== 0) throw new Error(`group apply failed: ${applied.stderr}`);
+        for (const rule of scenario.faults ?? []) await cloud.fault(rule);
+        await scenario.act(context);
+        await cloud.clearFaults();
+        const last = runs[runs.length - 1];
+        if (!last) throw new Error(`${scenario.name} ran no command`);
+        const read = (file: string) => readFile(join(dir, file), 'utf8').catch(() => undefined);
+        let result: Record<string, unknown> | undefined;
+        try {
+          result = (JSON.parse(last.stdout) as { result?: Record<string, unknown> }).result;
+        } catch {
+          result = undefined;
+        }
+        const junit = await read('verify.xml');
+        const markdown = await read('verify.md');
+        return {
+          runs,
+          last,
+          ...(result ? { result } : {}),
+          ...(junit ? { junit } : {}),
+          ...(markdown ? { markdown } : {}),
+          context,
+        };
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+    async close() {
+      await servers.close();
+      await cloud.close();
+    },
+  };
+}

@@ -1,0 +1,416 @@
+// The rules and the verdict are pure: facts built by hand, verdicts asserted directly.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Facts, TargetFact } from '../../src/verify/facts.js';
+import { verdictJson } from '../../src/verify/report-json.js';
+import { verdictJunit } from '../../src/verify/report-junit.js';
+import { verdictMarkdown } from '../../src/verify/report-markdown.js';
+import { verdictTable } from '../../src/verify/report-table.js';
+import { RULES, sameVersion } from '../../src/verify/rules.js';
+import { judge } from '../../src/verify/verdict.js';
+import { revisionTag, tagValue } from '../../src/rollback/last-known-good.js';
+import { checkJunit, parseXml } from './junit-xml.js';
+import { validateReport } from './schema.js';
+
+const SHA = 'c'.repeat(40);
+const EVENTS = [
+  'ApplicationStop',
+  'DownloadBundle',
+  'BeforeInstall',
+  'Install',
+  'AfterInstall',
+  'ApplicationStart',
+  'ValidateService',
+  'BeforeAllowTraffic',
+  'AllowTraffic',
+  'AfterAllowTraffic',
+];
+
+function target(id: string, overrides: Partial<TargetFact> = {}): TargetFact {
+  return {
+    instanceId: id,
+    label: 'Green',
+    status: 'Succeeded',
+    events: EVENTS.map((name) => ({ name, status: 'Succeeded' })),
+    ...overrides,
+  };
+}
+
+const green = ['i-g1', 'i-g2', 'i-g3'];
+const blue = ['i-b1', 'i-b2', 'i-b3'];
+
+function facts(changes: Partial<Facts> = {}): Facts {
+  return {
+    deployment: {
+      deploymentId: 'd-ABCDEFGHI',
+      application: 'web',
+      deploymentGroup: 'web-dev',
+      status: 'Succeeded',
+      creator: 'user',
+      revision: SHA,
+      expectedVersion: SHA,
+      deploymentType: 'BLUE_GREEN',
+      withTrafficControl: true,
+      greenFleet: 'COPY_AUTO_SCALING_GROUP',
+      ready: 'CONTINUE_DEPLOYMENT',
+      terminateBlue: { action: 'TERMINATE', waitMinutes: 5 },
+      instanceTerminationWaitStarted: true,
+    },
+    serving: green.map((id) => target(id)),
+    replaced: blue,
+    asg: {
+      name: 'CodeDeploy_web-dev_d-ABCDEFGHI',
+      found: true,
+      desiredCapacity: 3,
+      instances: green.map((id, k) => ({
+        instanceId: id,
+        availabilityZone: k % 2 ? 'us-east-1b' : 'us-east-1a',
+        lifecycleState: 'InService',
+        healthStatus: 'Healthy',
+      })),
+    },
+    targetGroups: [
+      {
+        name: 'web-tg',
+        found: true,
+        arn: 'arn:tg',
+        targets: green.map((id) => ({ instanceId: id, port: 8000, state: 'healthy' })),
+      },
+    ],
+    instances: Object.fromEntries(
+      blue.map((id) => [id, { instanceId: id, state: 'terminated', autoScalingGroup: 'web-asg' }]),
+    ),
+    alarms: [{ name: 'web-5xx', state: 'OK' }],
+    ignoreAlarmFailure: false,
+    served: {
+      mode: 'instances',
+      answers: Object.fromEntries(
+        green.map((id) => [id, { url: `http://${id}/healthcheck`, httpStatus: 200, version: SHA }]),
+      ),
+    },
+    followUps: [],
+    phase: 'after-traffic',
+    gatheredAt: '2026-01-02T03:04:05.000Z',
+    ...changes,
+  };
+}
+
+const failingRules = (f: Facts) =>
+  judge(f)
+    .rules.filter((r) => r.verdict === 'fail')
+    .map((r) => r.rule);
+
+describe('verifier rules', () => {
+  it('a good blue/green deployment passes every rule and says so', () => {
+    const verdict = judge(facts());
+    assert.equal(verdict.verified, true);
+    assert.deepEqual(failingRules(facts()), []);
+    assert.equal(verdict.headline, 'CodeDeploy: Succeeded — greenlight: verified, 3 of 3 instances');
+    assert.deepEqual(
+      verdict.rules.filter((r) => r.verdict === 'skip').map((r) => r.rule),
+      ['scale-out-deployments'],
+    );
+    assert.equal(RULES.length, verdict.rules.length);
+  });
+
+  it('a Skipped or Pending event fails its instance, naming event, script and code', () => {
+    const events = EVENTS.map((name, k) =>
+      k === 4
+        ? {
+            name,
+            status: 'Failed',
+            errorCode: 'ScriptFailed',
+            scriptName: 'hooks/after-install.sh',
+            message: 'exit 3',
+            logTail: 'boom',
+          }
+        : { name, status: k > 4 ? 'Skipped' : 'Succeeded' },
+    );
+    const f = facts({
+      serving: [target('i-g1', { status: 'Failed', events }), target('i-g2'), target('i-g3', { events: [] })],
+    });
+    const verdict = judge(f);
+    assert.deepEqual(failingRules(f), ['lifecycle-events']);
+    const row = verdict.instances.find((i) => i.instanceId === 'i-g1');
+    assert.equal(row?.failedEvent, 'AfterInstall');
+    assert.equal(row?.scriptName, 'hooks/after-install.sh');
+    assert.equal(row?.logTail, 'boom');
+    assert.match(
+      verdict.headline,
+      /^CodeDeploy: Succeeded — greenlight: FAILED, 2 of 3 instances failed \(i-g1 AfterInstall, i-g3 lifecycle-events\)/,
+    );
+    const pending = facts({
+      serving: [
+        target('i-g1', {
+          events: EVENTS.map((name) => ({ name, status: name === 'AllowTraffic' ? 'Pending' : 'Succeeded' })),
+        }),
+      ],
+    });
+    assert.ok(failingRules(pending).includes('lifecycle-events'));
+  });
+
+  it('before traffic, traffic events may be Pending and target health is skipped with a reason', () => {
+    const f = facts({
+      phase: 'before-traffic',
+      deployment: { ...facts().deployment, status: 'Ready' },
+      serving: green.map((id) =>
+        target(id, {
+          status: 'Ready',
+          events: EVENTS.map((name, k) => ({ name, status: k >= 7 ? 'Pending' : 'Succeeded' })),
+        }),
+      ),
+      targetGroups: [],
+    });
+    const verdict = judge(f);
+    assert.equal(verdict.verified, true, verdict.headline);
+    const health = verdict.rules.find((r) => r.rule === 'target-health');
+    assert.equal(health?.verdict, 'skip');
+    assert.match(health?.summary ?? '', /traffic has not moved yet/);
+  });
+
+  it('an ASG instance without a target is undeployed; a target whose instance left is gone; counts must agree', () => {
+    const base = facts();
+    const asg = base.asg?.found ? base.asg : undefined;
+    assert.ok(asg);
+    const f = facts({
+      asg: {
+        ...asg,
+        desiredCapacity: 4,
+        instances: [
+          ...asg.instances.slice(1),
+          {
+            instanceId: 'i-new',
+            availabilityZone: 'us-east-1a',
+            lifecycleState: 'Pending:Wait',
+            healthStatus: 'Healthy',
+          },
+        ],
+      },
+      instances: { ...base.instances, 'i-g1': { instanceId: 'i-g1', state: 'terminated' } },
+    });
+    const capacity = judge(f).rules.find((r) => r.rule === 'capacity');
+    assert.equal(capacity?.verdict, 'fail');
+    const details = capacity?.evidence.filter((e) => e.verdict === 'fail').map((e) => e.detail) ?? [];
+    assert.ok(details.some((d) => d.startsWith('i-new is undeployed')));
+    assert.ok(details.some((d) => d.startsWith('i-g1 is gone') && d.includes('EC2: terminated')));
+    assert.ok(details.some((d) => d.includes('desired 4, InService 2, deployed 2')));
+    const row = judge(f).instances.find((i) => i.instanceId === 'i-new');
+    assert.equal(row?.role, 'undeployed');
+  });
+
+  it('a scale-out instance deployed by a later automatic deployment counts as deployed', () => {
+    const base = facts();
+    const asg = base.asg?.found ? base.asg : undefined;
+    assert.ok(asg);
+    const f = facts({
+      asg: {
+        ...asg,
+        desiredCapacity: 4,
+        instances: [
+          ...asg.instances,
+          {
+            instanceId: 'i-late',
+            availabilityZone: 'us-east-1b',
+            lifecycleState: 'InService',
+            healthStatus: 'Healthy',
+          },
+        ],
+      },
+      followUps: [
+        {
+          deploymentId: 'd-AUTOMATIC',
+          status: 'Succeeded',
+          creator: 'autoscaling',
+          targets: [
+            target('i-late', {
+              label: undefined,
+              events: EVENTS.slice(0, 7).map((name) => ({ name, status: 'Succeeded' })),
+            }),
+          ],
+        },
+      ],
+      targetGroups: [
+        {
+          name: 'web-tg',
+          found: true,
+          arn: 'arn:tg',
+          targets: [...green, 'i-late'].map((id) => ({ instanceId: id, state: 'healthy' })),
+        },
+      ],
+    });
+    const served = f.served.mode === 'instances' ? f.served.answers : {};
+    const verdict = judge({
+      ...f,
+      served: { mode: 'instances', answers: { ...served, 'i-late': { url: 'u', version: SHA } } },
+    });
+    assert.equal(verdict.verified, true, verdict.headline);
+    assert.equal(verdict.instances.find((i) => i.instanceId === 'i-late')?.role, 'scale-out');
+  });
+
+  it('blue still registered fails; an instance of another group sharing the target group does not', () => {
+    const tg = facts().targetGroups[0];
+    assert.ok(tg?.found);
+    const f = facts({
+      targetGroups: [
+        {
+          ...tg,
+          targets: [
+            ...tg.targets,
+            { instanceId: 'i-b2', state: 'healthy' },
+            { instanceId: 'i-other', state: 'healthy' },
+          ],
+        },
+      ],
+      instances: {
+        ...facts().instances,
+        'i-b2': { instanceId: 'i-b2', state: 'running', autoScalingGroup: 'web-asg' },
+        'i-other': { instanceId: 'i-other', state: 'running', autoScalingGroup: 'api-asg' },
+      },
+    });
+    const rule = judge(f).rules.find((r) => r.rule === 'blue-deregistered');
+    assert.equal(rule?.verdict, 'fail');
+    assert.deepEqual(
+      rule?.evidence.filter((e) => e.verdict === 'fail').map((e) => e.instanceId),
+      ['i-b2'],
+    );
+    assert.ok(failingRules(f).includes('blue-fleet'), 'a running blue instance under TERMINATE fails too');
+  });
+
+  it('KEEP_ALIVE wants blue running; an alarm in ALARM or missing fails; versions compare by commit', () => {
+    const keep = facts({
+      deployment: { ...facts().deployment, terminateBlue: { action: 'KEEP_ALIVE', waitMinutes: 0 } },
+    });
+    assert.ok(failingRules(keep).includes('blue-fleet'));
+    assert.deepEqual(
+      failingRules(facts({ alarms: [{ name: 'web-5xx', state: 'ALARM', reason: 'too many' }] })),
+      ['alarms'],
+    );
+    assert.deepEqual(failingRules(facts({ alarms: [{ name: 'gone' }] })), ['alarms']);
+    assert.deepEqual(failingRules(facts({ alarms: [{ name: 'gone' }], ignoreAlarmFailure: true })), []);
+    assert.ok(sameVersion(SHA.slice(0, 7), SHA));
+    assert.ok(!sameVersion(SHA.slice(0, 6), SHA));
+    assert.ok(!sameVersion('d'.repeat(40), SHA));
+  });
+
+  it('served version: a wrong or missing answer fails per instance; through the load balancer every answer must match', () => {
+    const served = facts().served;
+    assert.equal(served.mode, 'instances');
+    const answers = served.mode === 'instances' ? served.answers : {};
+    const f = facts({
+      served: {
+        mode: 'instances',
+        answers: {
+          ...answers,
+          'i-g2': { url: 'http://x/healthcheck', version: 'd'.repeat(40) },
+          'i-g3': { url: 'http://y/healthcheck', error: 'ECONNREFUSED', unreachable: true },
+        },
+      },
+    });
+    const rule = judge(f).rules.find((r) => r.rule === 'served-version');
+    assert.deepEqual(
+      rule?.evidence.filter((e) => e.verdict === 'fail').map((e) => e.instanceId),
+      ['i-g2', 'i-g3'],
+    );
+    const lb = facts({
+      served: {
+        mode: 'load-balancer',
+        why: 'unreachable',
+        url: 'https://lb/healthcheck',
+        targets: 3,
+        answers: [
+          { url: 'u', version: SHA },
+          { url: 'u', version: 'old' },
+        ],
+      },
+    });
+    assert.deepEqual(failingRules(lb), ['served-version']);
+    const skipped = judge(facts({ served: { mode: 'skipped', reason: 'no health.url' } })).rules.find(
+      (r) => r.rule === 'served-version',
+    );
+    assert.deepEqual([skipped?.verdict, skipped?.summary], ['skip', 'no health.url']);
+  });
+
+  it('in-place and rollback deployments skip the blue/green rules with a reason', () => {
+    const inPlace = judge(
+      facts({ deployment: { ...facts().deployment, deploymentType: 'IN_PLACE' }, replaced: [] }),
+    );
+    assert.match(inPlace.rules.find((r) => r.rule === 'blue-fleet')?.summary ?? '', /in-place/);
+    const rollback = judge(facts({ deployment: { ...facts().deployment, rollbackOf: 'd-ORIGINAL1' } }));
+    assert.equal(rollback.rules.find((r) => r.rule === 'blue-fleet')?.verdict, 'skip');
+  });
+});
+
+describe('verifier reports', () => {
+  const failed = facts({
+    serving: [
+      target('i-g1', {
+        status: 'Failed',
+        events: EVENTS.map((name, k) =>
+          k === 4
+            ? {
+                name,
+                status: 'Failed',
+                errorCode: 'ScriptFailed',
+                scriptName: 'hooks/after-install.sh',
+                message: 'exit 3',
+                logTail: '[stderr]<boom> & "quoted"\u0007',
+              }
+            : { name, status: k > 4 ? 'Skipped' : 'Succeeded' },
+        ),
+      }),
+      target('i-g2'),
+      target('i-g3'),
+    ],
+  });
+
+  it('--json validates against the documented schema, good and bad', () => {
+    assert.deepEqual(validateReport(verdictJson(judge(facts()))), []);
+    assert.deepEqual(validateReport(verdictJson(judge(failed))), []);
+    assert.notDeepEqual(
+      validateReport({ ...verdictJson(judge(facts())), verified: 'yes' }),
+      [],
+      'the schema rejects a wrong shape',
+    );
+  });
+
+  it('JUnit XML parses, has one test case per instance and rule, and lists the failed instance with its log tail', () => {
+    const xml = verdictJunit(judge(failed));
+    const junit = checkJunit(xml);
+    assert.ok(junit.failedNames.includes('lifecycle-events i-g1'));
+    assert.ok(junit.cases >= 3 * 4, 'instance rules × instances, plus the rest');
+    const root = parseXml(xml);
+    const failure = root.children[0]?.children.find((c) => c.attributes.name === 'lifecycle-events i-g1')
+      ?.children[0];
+    assert.equal(failure?.name, 'failure');
+    assert.match(failure?.text ?? '', /log tail:\n\[stderr\]<boom> & "quoted"/);
+    assert.throws(() => parseXml('<a><b></a>'), /not well-formed/);
+    assert.throws(() => parseXml('<a x="1" x="2"/>'), /duplicate/);
+  });
+
+  it('the table and the Markdown name the failed instance, event and script', () => {
+    const verdict = judge(failed);
+    const table = verdictTable(verdict);
+    assert.match(
+      table,
+      /✗\s+i-g1\s+green\s+us-east-1a\s+Failed\s+AfterInstall\s+hooks\/after-install.sh\s+ScriptFailed/,
+    );
+    const md = verdictMarkdown(verdict);
+    assert.match(md, /## ❌ greenlight verify d-ABCDEFGHI/);
+    assert.match(
+      md,
+      /\| i-g1 \| green \| us-east-1a \| AfterInstall \| hooks\/after-install.sh \| ScriptFailed \|/,
+    );
+  });
+});
+
+describe('last-known-good tags', () => {
+  it('values keep to what AWS tags accept, within 256 characters', () => {
+    assert.equal(revisionTag(SHA), SHA);
+    assert.equal(
+      revisionTag('s3://bucket/web/app.zip?versionId=v1#abc'),
+      's3://bucket/web/app.zip version=v1 etag=abc',
+    );
+    assert.equal(tagValue('a?b#c'), 'a_b_c');
+    assert.equal(tagValue('x'.repeat(300)).length, 256);
+  });
+});
