@@ -3,6 +3,7 @@
 import { AutoScalingModel } from './autoscaling/model.js';
 import { createScheduler } from './clock.js';
 import { CloudWatchModel } from './cloudwatch/model.js';
+import { randomInt } from 'node:crypto';
 import { createRealAgent } from './agent/real-agent.js';
 import {
   applyWorldResources,
@@ -45,6 +46,8 @@ export interface CloudOptions {
   readonly openListener?: ListenerOpener;
   /** Where `agent: real` instances get their sandboxes, and how a host that cannot confine is reported. */
   readonly realInstances?: Pick<RealInstancesOptions, 'enabled' | 'baseDir' | 'warn' | 'confinement'>;
+  /** 127.<a>.<b>.0 where real instances' addresses start; random by default (see createAddressAllocator). */
+  readonly realAddressBase?: readonly [number, number];
 }
 
 /** Calls per `service:Operation` since the last reset (GET /_localcloud/requests). */
@@ -79,7 +82,8 @@ export class Cloud {
   /** Instance → the revision its agent last installed (what a listener answers for a synthetic target). */
   private readonly installedRevisions = new Map<string, Revision>();
   private s3Model: S3Model;
-  private addresses: AddressAllocator = createAddressAllocator();
+  private readonly realAddressBase: readonly [number, number];
+  private addresses: AddressAllocator;
   private readonly regions = new Map<string, RegionModels>();
   private readonly resetListeners: (() => void)[] = [];
   private readonly regionListeners: ((models: RegionModels) => void)[] = [];
@@ -87,6 +91,9 @@ export class Cloud {
 
   constructor(private readonly options: CloudOptions = {}) {
     this.accountId = options.accountId ?? DEFAULT_ACCOUNT_ID;
+    // Not the seeded random: ids stay reproducible, and two clouds on one host must not share addresses.
+    this.realAddressBase = options.realAddressBase ?? [randomInt(1, 255), randomInt(0, 250)];
+    this.addresses = createAddressAllocator(this.realAddressBase);
     this.scheduler = options.scheduler ?? createScheduler({ timeScale: options.timeScale ?? 1 });
     this.random = seededRandom(options.seed ?? 1);
     this.faults = new FaultRules(this.random);
@@ -127,9 +134,11 @@ export class Cloud {
   /** Forgets everything: every region's state, buckets, fault rules, request counts and timers. */
   reset(): void {
     this.scheduler.cancelAll();
+    // Health checks of real targets run until their target group lets them go.
+    for (const models of this.regions.values()) models.elbv2.dispose();
     this.regions.clear();
     this.s3Model = new S3Model({ scheduler: this.scheduler, random: this.random });
-    this.addresses = createAddressAllocator();
+    this.addresses = createAddressAllocator(this.realAddressBase);
     this.faults.clear();
     this.requests.clear();
     this.github.clear();
@@ -148,6 +157,7 @@ export class Cloud {
   /** Stops every timer and instance process and removes the sandboxes (server shutdown). */
   async close(): Promise<void> {
     this.scheduler.cancelAll();
+    for (const models of this.regions.values()) models.elbv2.dispose();
     await this.instances.close();
   }
 

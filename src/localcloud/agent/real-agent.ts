@@ -159,6 +159,8 @@ class EventRun {
   private readonly deployment: AgentEventRequest['deployment'];
   private readonly deploymentDir: string;
   private readonly log = new ScriptLog();
+  /** scripts.log appends, one after another so the file keeps the output's order. */
+  private logWrites: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly deps: RealAgentDeps,
@@ -242,9 +244,21 @@ class EventRun {
     if (scripts.length === 0) return succeeded();
     const logFile = `${this.deploymentDir}/logs/scripts.log`;
     const record = (entry: string): void => {
+      const line = scriptsLogStamp(new Date()) + entry;
       // scripts.log is the agent's bookkeeping; a hook that broke its directory does not fail the event.
-      this.instance.append(logFile, scriptsLogStamp(new Date()) + entry).catch(() => undefined);
+      this.logWrites = this.logWrites.then(() => this.instance.append(logFile, line)).catch(() => undefined);
     };
+    const result = await this.runScripts(event, archive, scripts, record);
+    await this.logWrites;
+    return result;
+  }
+
+  private async runScripts(
+    event: LifecycleEventName,
+    archive: string,
+    scripts: readonly HookScript[],
+    record: (entry: string) => void,
+  ): Promise<AgentEventResult> {
     record(this.log.append(`LifecycleEvent - ${event}`));
     const env = this.environment(event);
     for (const script of scripts) {

@@ -1,6 +1,6 @@
 // EC2 state: instances (pending → running → shutting-down → terminated, on the scheduler's clock)
 // and launch templates. Implements Ec2Port for Auto Scaling, ELBv2 and CodeDeploy.
-import type { Ec2Instance, Ec2Port, Ec2StateName, LaunchRequest, Scheduler } from '../ports.js';
+import type { AgentMode, Ec2Instance, Ec2Port, Ec2StateName, LaunchRequest, Scheduler } from '../ports.js';
 import type { Random } from '../random.js';
 import { randomHex } from '../random.js';
 import * as errors from './errors.js';
@@ -59,21 +59,29 @@ export interface LaunchTemplateRecord {
   readonly tags: Map<string, string>;
 }
 
-/** Hands out the loopback addresses instances use as private IPs, 127.0.1.1 upward, never reused. */
+/**
+ * Hands out the loopback addresses instances use as private IPs, never reused. Synthetic instances get
+ * 127.0.1.1 upward. Instances that run real processes get a range of their own cloud's,
+ * 127.<a>.<b>.1 upward from `realBase`, so two local clouds on one host (tests in parallel) never
+ * bind the same address and port.
+ */
 export interface AddressAllocator {
-  next(): string;
+  next(agent?: AgentMode): string;
 }
 
-export function createAddressAllocator(): AddressAllocator {
-  let counter = 0;
+export function createAddressAllocator(realBase: readonly [number, number] = [0, 101]): AddressAllocator {
+  const counters = { synthetic: 0, real: 0 };
+  const address = (first: number, second: number, counter: number): string => {
+    // 254 hosts per /24: …1.1 … …1.254, …2.1 …
+    const x = second + Math.floor(counter / 254);
+    const y = 1 + (counter % 254);
+    if (x > 255) throw new Error('the local cloud ran out of loopback addresses for instances');
+    return `127.${first}.${x}.${y}`;
+  };
   return {
-    next() {
-      // 254 hosts per /24: 127.0.1.1 … 127.0.1.254, 127.0.2.1 …
-      const x = 1 + Math.floor(counter / 254);
-      const y = 1 + (counter % 254);
-      counter++;
-      if (x > 255) throw new Error('the local cloud ran out of loopback addresses for instances');
-      return `127.0.${x}.${y}`;
+    next(agent = 'synthetic') {
+      if (agent === 'real') return address(realBase[0], realBase[1], counters.real++);
+      return address(0, 1, counters.synthetic++);
     },
   };
 }
@@ -162,7 +170,7 @@ export class Ec2Model implements Ec2Port {
         instanceId: this.newInstanceId(),
         state: 'pending',
         availabilityZone: zone,
-        privateIpAddress: this.deps.addresses.next(),
+        privateIpAddress: this.deps.addresses.next(request.agent),
         launchTime: this.deps.scheduler.now(),
         imageId: data.ImageId ?? DEFAULT_IMAGE_ID,
         instanceType: data.InstanceType ?? DEFAULT_INSTANCE_TYPE,
