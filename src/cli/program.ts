@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { greenlightVersion } from '../version.js';
 import type { CommandContext } from './context.js';
 import { registerAppspec } from './commands/appspec.js';
+import { registerDemo } from './commands/demo.js';
 import { registerDeploy } from './commands/deploy.js';
 import { registerGate } from './commands/gate.js';
 import { registerGroup } from './commands/group.js';
@@ -71,6 +72,7 @@ Point greenlight at the local cloud with AWS_ENDPOINT_URL=http://127.0.0.1:4566 
   registerAppspec(program, run);
   registerHooks(program, run);
   registerLocalCloud(program, run);
+  registerDemo(program, run);
 
   // Every sub-command inherits the program's output, error handling and global flags.
   const configure = (command: Command): void => {

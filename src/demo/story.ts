@@ -1,0 +1,428 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  DescribeListenersCommand,
+  DescribeLoadBalancersCommand,
+  ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { runCli } from '../cli/run.js';
+import { startLocalCloud, type RunningLocalCloud } from '../localcloud/server.js';
+import { checkConfinement } from '../localcloud/sandbox/bubblewrap.js';
+import { parseTemplate } from '../sam/template.js';
+import type { Logger } from '../log/events.js';
+import type { Verdict } from '../verify/verdict.js';
+import { verdictJunit } from '../verify/report-junit.js';
+import { verdictMarkdown } from '../verify/report-markdown.js';
+import { makeReleases, type Release } from './revisions.js';
+import { worldFromTemplate } from './template-world.js';
+
+// `npm start`: a whole blue/green release rehearsed on the local cloud, told as a story. Every step
+// is the real `greenlight` command line run against the local cloud (in this process), so what the
+// demo shows is exactly what a CircleCI job would print.
+
+export interface DemoOptions {
+  readonly root: string;
+  readonly instances: number;
+  readonly keep: boolean;
+  readonly timeScale: number;
+  readonly reportsDir: string;
+  /** Where the story is told; the greenlight commands it runs write to `stderr` themselves. */
+  readonly logger: Logger;
+  readonly stderr: { write(s: string): unknown; isTTY?: boolean };
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** The environment the SDK reads (process.env); the demo points it at the local cloud. */
+  readonly processEnv: Record<string, string | undefined>;
+  readonly signal: AbortSignal;
+}
+
+interface Chapter {
+  readonly release: string;
+  readonly codedeploy: string;
+  readonly greenlight: string;
+  readonly exitCode: number;
+  readonly seconds: number;
+}
+
+const REGION = 'us-east-1';
+const ACCOUNT = '123456789012';
+
+export async function runDemo(options: DemoOptions): Promise<number> {
+  const say = (text = '') => options.logger.emit({ kind: 'message', level: 'info', text });
+  const title = (text: string) => {
+    say('');
+    options.logger.emit({ kind: 'step', step: text, status: 'started' });
+  };
+  const problems: string[] = [];
+  const expect = (ok: boolean, what: string) => {
+    if (!ok) problems.push(what);
+  };
+
+  const confinement = checkConfinement();
+  const agent = confinement.ok ? 'real' : 'synthetic';
+  title('greenlight: a blue/green release rehearsed on the local cloud');
+  say(
+    confinement.ok
+      ? `${options.instances} instances, each a bubblewrap sandbox running this repository's appspec.yml and hooks/ for real.`
+      : `Linux namespaces are not available here (${confinement.reason}):\n` +
+          'the instances use the synthetic agent — lifecycle events are simulated, no hook runs.',
+  );
+
+  const scratch = await mkdtemp(join(tmpdir(), 'greenlight-demo-'));
+  let cloud: RunningLocalCloud | undefined;
+  const chapters: Chapter[] = [];
+  try {
+    const releases = await makeReleases({
+      sourceRoot: options.root,
+      dir: join(scratch, 'repository'),
+      labels: ['v1', 'v2', 'v3'],
+    });
+    const label = (commit: string | undefined) =>
+      releases.find((r) => commit && (r.commit === commit || r.commit.startsWith(commit)))?.label ??
+      (commit && /^[0-9a-f]{40}$/.test(commit) ? commit.slice(0, 7) : (commit ?? '—'));
+    const [v1, v2, v3] = releases as [Release, Release, Release];
+
+    const template = parseTemplate(
+      await readFile(join(options.root, 'sam-template.yaml'), 'utf8'),
+      'sam-template.yaml',
+    );
+    const world = worldFromTemplate(template.document, {
+      parameters: { Environment: 'dev' },
+      accountId: ACCOUNT,
+      region: REGION,
+      instances: options.instances,
+      agent,
+      availabilityZones: ['us-east-1a', 'us-east-1b'],
+      github: { 'example/greenlight': join(scratch, 'repository') },
+    });
+    cloud = await startLocalCloud({ port: 0, timeScale: options.timeScale, world });
+    const listener = await listenerUrl(cloud.url);
+    say(
+      `local cloud: ${cloud.url} (AWS time runs ${options.timeScale}× faster: a 5-minute wait takes ${300 / options.timeScale} s)`,
+    );
+    say(
+      `fleet from sam-template.yaml: ASG web-dev-asg, target group web-dev-tg (health check /healthcheck on 8000), listener ${listener}`,
+    );
+    say(
+      `releases: ${releases.map((r) => `${r.label} = ${r.commit.slice(0, 7)}`).join(', ')} (commits of this checkout's app, appspec and hooks)`,
+    );
+
+    // The SDK clients read credentials, region and endpoint from the process's own environment: point
+    // this process at the local cloud, so nothing the demo does can reach a real AWS account.
+    Object.assign(options.processEnv, {
+      AWS_ENDPOINT_URL: cloud.url,
+      AWS_REGION: REGION,
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    });
+    for (const name of ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_ROLE_ARN', 'AWS_WEB_IDENTITY_TOKEN_FILE']) {
+      delete options.processEnv[name];
+    }
+    const env = {
+      PATH: options.env.PATH,
+      HOME: options.env.HOME,
+      ...(options.env.CI ? { CI: options.env.CI } : {}),
+      ...(options.env.TERM ? { TERM: options.env.TERM } : {}),
+      AWS_ENDPOINT_URL: cloud.url,
+      AWS_REGION: REGION,
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      // The served version is checked through the local load balancer, as CI would through the real one.
+      GREENLIGHT_HEALTH_URL: `${listener}/healthcheck`,
+    };
+    const greenlight = async (args: string[]) => {
+      const stdout: string[] = [];
+      const code = await runCli([...args, '--json'], {
+        stdout: { write: (s: string) => stdout.push(s) },
+        stderr: options.stderr,
+        env,
+        cwd: options.root,
+        signal: options.signal,
+      });
+      const doc = JSON.parse(stdout.join('') || '{}') as { result?: DeployResult };
+      return { code, result: doc.result ?? {} };
+    };
+
+    title('1. Create the CodeDeploy application and deployment group');
+    const apply = await greenlight(['group', 'apply', '--env', 'dev']);
+    expect(apply.code === 0, `group apply exited ${apply.code}`);
+
+    const deploy = async (
+      chapter: string,
+      release: Release,
+      extra: string[] = [],
+    ): Promise<DeployResult & { code: number }> => {
+      const watch = watchTraffic(listener, label, say, options.signal);
+      const started = Date.now();
+      const { code, result } = await greenlight([
+        'deploy',
+        '--env',
+        'dev',
+        '--revision',
+        release.commit,
+        '--poll',
+        '500ms',
+        ...extra,
+      ]);
+      await watch.stop();
+      const verdict = result.verification;
+      chapters.push({
+        release: chapter,
+        codedeploy: result.status ?? '?',
+        greenlight: verdict
+          ? verdict.verified
+            ? 'verified'
+            : `FAILED, ${verdict.failedInstances} of ${verdict.fleetSize}`
+          : '—',
+        exitCode: code,
+        seconds: (Date.now() - started) / 1000,
+      });
+      if (verdict) await writeReports(options.reportsDir, chapter, verdict, say);
+      return { ...result, code };
+    };
+
+    title(`2. Deploy ${v1.label} and verify every instance`);
+    const first = await deploy(v1.label, v1);
+    expect(first.code === 0, `deploy ${v1.label} exited ${first.code}, expected 0 (verified)`);
+    const served1 = await servedVersions(listener, 8);
+    say(`listener ${listener} serves: ${describeServed(served1, label)}`);
+    expect(
+      served1.every((v) => v === v1.commit),
+      `${v1.label} is not what the listener serves`,
+    );
+
+    title(`3. Deploy ${v2.label} blue/green: green fleet, hooks, traffic moving, blue draining`);
+    const second = await deploy(v2.label, v2);
+    expect(second.code === 0, `deploy ${v2.label} exited ${second.code}, expected 0 (verified)`);
+    const served2 = await servedVersions(listener, 8);
+    say(`listener serves: ${describeServed(served2, label)}`);
+    expect(
+      served2.every((v) => v === v2.commit),
+      `${v2.label} is not what the listener serves`,
+    );
+
+    title(`4. Deploy ${v3.label} with a fault: one instance's AfterInstall fails`);
+    const fault = {
+      scope: 'instance',
+      deploymentGroup: 'web-dev',
+      fleet: 'green',
+      index: 0,
+      event: 'AfterInstall',
+      effect: 'fail',
+      exitCode: 3,
+    };
+    await control(cloud.url, 'POST', 'faults', fault);
+    say(`injected fault (local cloud control API): ${JSON.stringify(fault)}`);
+    say(
+      'CodeDeployDefault.AllAtOnce calls a deployment Succeeded when one instance succeeded; greenlight checks every one.',
+    );
+    const third = await deploy(v3.label, v3);
+    await control(cloud.url, 'DELETE', 'faults');
+    expect(
+      third.status === 'Succeeded',
+      `CodeDeploy said ${third.status ?? '?'} for ${v3.label}, expected Succeeded`,
+    );
+    expect(third.code === 1, `deploy ${v3.label} exited ${third.code}, expected 1 (verification failed)`);
+    expect(third.verification?.verified === false, `greenlight did not fail ${v3.label}`);
+
+    title(`5. Roll back to the last verified release (${v2.label}) and verify the rollback`);
+    const startedRollback = Date.now();
+    const watch = watchTraffic(listener, label, say, options.signal);
+    const rollback = await greenlight(['rollback', '--env', 'dev', '--poll', '500ms']);
+    await watch.stop();
+    const rv = rollback.result.verification ?? rollback.result.rollback?.verification;
+    chapters.push({
+      release: `rollback → ${label(rollback.result.revision ?? v2.commit)}`,
+      codedeploy: rollback.result.status ?? rollback.result.rollback?.status ?? '?',
+      greenlight: rv ? (rv.verified ? 'verified' : 'FAILED') : '—',
+      exitCode: rollback.code,
+      seconds: (Date.now() - startedRollback) / 1000,
+    });
+    if (rv) await writeReports(options.reportsDir, 'rollback', rv, say);
+    expect(
+      rollback.code === 5,
+      `rollback exited ${rollback.code}, expected 5 (rolled back, rollback verified)`,
+    );
+    const served3 = await servedVersions(listener, 8);
+    say(`listener serves: ${describeServed(served3, label)}`);
+    expect(
+      served3.every((v) => v === v2.commit),
+      `after the rollback the listener does not serve ${v2.label}`,
+    );
+
+    title('Summary');
+    say(table(chapters));
+    say(`\nreports (JSON, JUnit, Markdown) in ${options.reportsDir}`);
+    if (problems.length > 0) {
+      say(`\nthe story did not go as told:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    } else {
+      say(
+        '\nthe story went as told: CodeDeploy said Succeeded for a broken release; greenlight caught it and rolled back.',
+      );
+    }
+
+    if (options.keep && !options.signal.aborted) {
+      title('The local cloud keeps running (Ctrl-C stops it)');
+      say(
+        `export AWS_ENDPOINT_URL=${cloud.url} AWS_REGION=${REGION} AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local`,
+      );
+      say('greenlight status --env dev');
+      say('/usr/bin/aws deploy list-deployments --application-name web --deployment-group-name web-dev');
+      say(`curl ${listener}/healthcheck`);
+      await new Promise<void>((done) =>
+        options.signal.addEventListener('abort', () => done(), { once: true }),
+      );
+    }
+    return problems.length > 0 ? 1 : 0;
+  } finally {
+    await cloud?.close();
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+interface DeployResult {
+  status?: string;
+  revision?: string;
+  verification?: Verdict;
+  rollback?: { status?: string; verification?: Verdict };
+}
+
+async function control(url: string, method: string, path: string, body?: unknown): Promise<void> {
+  const response = await fetch(`${url}/_localcloud/${path}`, {
+    method,
+    ...(body !== undefined
+      ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }
+      : {}),
+  });
+  if (!response.ok)
+    throw new Error(`${method} /_localcloud/${path}: ${response.status} ${await response.text()}`);
+}
+
+/** The listener's URL, found the way anyone would: DescribeLoadBalancers and DescribeListeners. */
+async function listenerUrl(endpoint: string): Promise<string> {
+  const elbv2 = new ElasticLoadBalancingV2Client({
+    endpoint,
+    region: REGION,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  try {
+    const lbs = await elbv2.send(new DescribeLoadBalancersCommand({ Names: ['web-dev-alb'] }));
+    const lb = lbs.LoadBalancers?.[0];
+    const listeners = await elbv2.send(
+      new DescribeListenersCommand({ LoadBalancerArn: lb?.LoadBalancerArn }),
+    );
+    const port = listeners.Listeners?.[0]?.Port;
+    if (!lb?.DNSName || !port) throw new Error('the local cloud has no listener for web-dev-alb');
+    return `http://${lb.DNSName}:${port}`;
+  } finally {
+    elbv2.destroy();
+  }
+}
+
+interface Answer {
+  readonly version?: string;
+  /** Why the instance said it is not taking traffic (the example app drains before BlockTraffic). */
+  readonly not?: string;
+}
+
+async function askVersion(listener: string): Promise<Answer> {
+  try {
+    const response = await fetch(`${listener}/healthcheck`, { signal: AbortSignal.timeout(2_000) });
+    const body = (await response.json().catch(() => ({}))) as { version?: string; output?: string };
+    if (response.ok) return { ...(body.version ? { version: body.version } : {}) };
+    return {
+      ...(body.version ? { version: body.version } : {}),
+      not: body.output ?? `HTTP ${response.status}`,
+    };
+  } catch {
+    return { not: 'no answer' };
+  }
+}
+
+async function servedVersions(listener: string, n: number): Promise<(string | undefined)[]> {
+  const seen: (string | undefined)[] = [];
+  for (let i = 0; i < n; i++) {
+    const answer = await askVersion(listener);
+    seen.push(answer.not ? answer.not : answer.version);
+  }
+  return seen;
+}
+
+function describeServed(
+  versions: readonly (string | undefined)[],
+  label: (c: string | undefined) => string,
+): string {
+  const counts = new Map<string, number>();
+  for (const v of versions) counts.set(label(v), (counts.get(label(v)) ?? 0) + 1);
+  return [...counts].map(([name, n]) => `${name} ${n}/${versions.length}`).join(', ');
+}
+
+/** Asks the listener which version answers while a deployment runs, and says when the mix changes. */
+function watchTraffic(
+  listener: string,
+  label: (c: string | undefined) => string,
+  say: (text: string) => void,
+  signal: AbortSignal,
+): { stop(): Promise<void> } {
+  let running = true;
+  const loop = (async () => {
+    let last = '';
+    const window: string[] = [];
+    while (running && !signal.aborted) {
+      const answer = await askVersion(listener);
+      window.push(answer.not ? `${label(answer.version)} (${answer.not})` : label(answer.version));
+      if (window.length > 6) window.shift();
+      const mix = [...new Set(window)].sort().join(' + ');
+      if (mix !== last && window.length >= 3) {
+        say(`  [traffic] the listener answers with ${mix}`);
+        last = mix;
+      }
+      await sleep(150);
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+    },
+  };
+}
+
+async function writeReports(
+  dir: string,
+  name: string,
+  verdict: Verdict,
+  say: (text: string) => void,
+): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const base = resolve(dir, `verify-${name.replace(/[^A-Za-z0-9.-]+/g, '-')}`);
+  await writeFile(`${base}.json`, `${JSON.stringify(verdict, null, 2)}\n`);
+  await writeFile(`${base}.junit.xml`, verdictJunit(verdict));
+  await writeFile(`${base}.md`, verdictMarkdown(verdict));
+  say(`  reports: ${base}.{json,junit.xml,md}`);
+}
+
+function table(chapters: readonly Chapter[]): string {
+  const rows = [
+    ['release', 'CodeDeploy', 'greenlight', 'exit', 'time'],
+    ...chapters.map((c) => [
+      c.release,
+      c.codedeploy,
+      c.greenlight,
+      String(c.exitCode),
+      `${c.seconds.toFixed(1)} s`,
+    ]),
+  ];
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  return rows
+    .map((r) =>
+      r
+        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}

@@ -1,0 +1,100 @@
+import {
+  GetDeploymentCommand,
+  GetDeploymentGroupCommand,
+  type CodeDeployClient,
+  type DeploymentInfo,
+  type RevisionLocation,
+} from '@aws-sdk/client-codedeploy';
+import { AwsOperationError, awsCall, classifyAwsError } from '../aws/errors.js';
+import { ACTIVE_STATUSES, GroupMissing } from '../codedeploy/deploy.js';
+import type { EnvironmentConfig } from '../config/environment.js';
+import { readLastKnownGood, type LastKnownGood } from '../rollback/last-known-good.js';
+import { deploymentFact } from '../verify/gather.js';
+
+// Which deployment the gate bakes: the group's last deployment, and only when greenlight verified it
+// (the last-known-good record names it). Baking anything else would promote what nobody checked.
+
+export interface GateCandidate {
+  readonly deploymentId: string;
+  /** The revision as people read it: a commit, or `s3://bucket/key…`. */
+  readonly revision: string;
+  readonly revisionLocation?: RevisionLocation;
+  /** The commit the environment must serve, when the revision names one. */
+  readonly expectedVersion?: string;
+  readonly status: string;
+  /** The last-known-good record names this deployment. */
+  readonly verified: boolean;
+  readonly lastKnownGood?: LastKnownGood;
+}
+
+/** There is nothing to bake yet: exit 2, with what to do. */
+export class NothingToGate extends Error {
+  readonly exitCode = 2;
+}
+
+/** The last deployment may not be baked (unverified, or still running): exit 1, nothing was promoted. */
+export class GateRefused extends Error {
+  readonly exitCode = 1;
+}
+
+export async function findCandidate(
+  env: EnvironmentConfig,
+  codedeploy: CodeDeployClient,
+  options: { readonly force: boolean },
+): Promise<GateCandidate> {
+  const group = `${env.application}/${env.deploymentGroup}`;
+  const info = await codedeploy
+    .send(
+      new GetDeploymentGroupCommand({
+        applicationName: env.application,
+        deploymentGroupName: env.deploymentGroup,
+      }),
+    )
+    .then((out) => out.deploymentGroupInfo)
+    .catch((error: unknown) => {
+      if (classifyAwsError(error) === 'not-found') {
+        throw new GroupMissing(
+          `deployment group ${group} does not exist, so there is nothing to bake; create it with greenlight group apply --env ${env.name}, then deploy`,
+        );
+      }
+      throw new AwsOperationError('GetDeploymentGroup', group, error);
+    });
+  const deploymentId = info?.lastAttemptedDeployment?.deploymentId;
+  if (!deploymentId) {
+    throw new NothingToGate(
+      `${group} has no deployment yet, so there is nothing to bake; deploy and verify first: greenlight deploy --env ${env.name}`,
+    );
+  }
+  const [deployment, lkg] = await Promise.all([
+    awsCall('GetDeployment', deploymentId, () => codedeploy.send(new GetDeploymentCommand({ deploymentId }))),
+    readLastKnownGood(codedeploy, env),
+  ]);
+  const d: DeploymentInfo = deployment.deploymentInfo ?? { deploymentId };
+  const fact = deploymentFact(d);
+  const status = fact.status;
+  if ((ACTIVE_STATUSES as string[]).includes(status)) {
+    // Even --force cannot bake a fleet that is still being installed: there is no steady state to watch.
+    throw new GateRefused(
+      `the last deployment of ${group}, ${deploymentId}, is still ${status}; run the gate once it is done and verified (greenlight wait ${deploymentId}, then greenlight verify --env ${env.name})`,
+    );
+  }
+  const verified = lkg?.deploymentId === deploymentId;
+  if (!verified && !options.force) {
+    const record = lkg
+      ? `greenlight last verified ${lkg.deploymentId} (${lkg.revision}, ${lkg.verifiedAt})`
+      : 'greenlight has verified no deployment of it';
+    throw new GateRefused(
+      `the last deployment of ${group}, ${deploymentId} (${fact.revision}, ${status}), is not verified: ${record}. ` +
+        `Verify it first (greenlight verify --env ${env.name}), or pass --force to bake it anyway`,
+    );
+  }
+  return {
+    deploymentId,
+    revision: fact.revision,
+    ...(d.revision ? { revisionLocation: d.revision } : {}),
+    ...(fact.expectedVersion ? { expectedVersion: fact.expectedVersion } : {}),
+    status,
+    verified,
+    ...(lkg ? { lastKnownGood: lkg } : {}),
+  };
+}

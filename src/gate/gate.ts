@@ -1,0 +1,277 @@
+import type { Clock } from '../clock.js';
+import { formatDuration } from '../config/duration.js';
+import type { EnvironmentConfig } from '../config/environment.js';
+import type { Logger } from '../log/events.js';
+import { formatElapsed } from '../log/format.js';
+import type { Facts } from '../verify/facts.js';
+import { gatherFacts, type GatherRequest, type VerifyClients } from '../verify/gather.js';
+import type { GateCandidate } from './candidate.js';
+import {
+  describeLook,
+  describeProblems,
+  escapedAtStart,
+  judgeBake,
+  type BakeJudgement,
+  type GateProblem,
+} from './checks.js';
+import { describeSmoke, startSmoke, type SmokeRequest, type SmokeResult, type SmokeRun } from './smoke.js';
+
+// The bake: look at the environment at once, then every poll interval until the bake window has
+// passed, failing at the first look that finds an alarm in ALARM, a green instance not healthy or
+// the wrong version served. Each look gathers the verifier's facts afresh (the same calls and
+// health requests `greenlight verify` makes) and judges them with its rules (checks.ts). The smoke
+// tests start right after the first good look, so they exercise the fleet while it is watched:
+// what their traffic sets off (a 5xx alarm, an instance falling over) fails the gate too. The gate
+// passes only once the window is over and the smoke tests, if any, have passed.
+
+/** A bake is always seen at least this many times, whatever --poll says. */
+export const MIN_LOOKS = 4;
+
+export interface GateRequest {
+  readonly env: EnvironmentConfig;
+  readonly candidate: GateCandidate;
+  readonly bakeMs: number;
+  /** The interval asked for; shortened so that every bake gets at least MIN_LOOKS looks. */
+  readonly pollMs: number;
+  /** --ignore-alarms: alarms already firing that must not fail the gate (while they keep firing). */
+  readonly ignoreAlarms: readonly string[];
+  readonly smoke?: SmokeRequest;
+  readonly signal?: AbortSignal;
+}
+
+export interface GateDeps {
+  readonly clients: VerifyClients;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
+export interface GateWatched {
+  readonly alarms: readonly string[];
+  /** --ignore-alarms names that were excused at some point of the bake. */
+  readonly excusedAlarms: readonly string[];
+  readonly targetGroups: readonly string[];
+  readonly instances: readonly string[];
+  /** How the served version was checked, or why it was not. */
+  readonly servedVersion: string;
+}
+
+export interface GateOutcome {
+  readonly result: 'passed' | 'failed' | 'cancelled';
+  readonly environment: string;
+  readonly deploymentId: string;
+  readonly revision: string;
+  readonly bakeMs: number;
+  readonly pollMs: number;
+  readonly startedAt: string;
+  readonly endedAt: string;
+  /** How long the environment was watched. */
+  readonly watchedMs: number;
+  readonly looks: number;
+  readonly watched: GateWatched;
+  /** What failed the gate; empty when it passed or was cancelled. */
+  readonly problems: readonly GateProblem[];
+  /** The last look's rule results, for the reports. */
+  readonly lastLook?: BakeJudgement;
+  readonly smoke?: SmokeResult;
+  /** SIGINT or SIGTERM. */
+  readonly cancelledBy?: string;
+}
+
+export function effectivePollMs(bakeMs: number, pollMs: number): number {
+  if (bakeMs <= 0) return pollMs;
+  return Math.max(1, Math.min(pollMs, Math.floor(bakeMs / MIN_LOOKS)));
+}
+
+export async function runGate(request: GateRequest, deps: GateDeps): Promise<GateOutcome> {
+  const { env, candidate, signal } = request;
+  const { clock, logger } = deps;
+  const started = clock.now();
+  const deadline = started + request.bakeMs;
+  const pollMs = effectivePollMs(request.bakeMs, request.pollMs);
+  const gather: GatherRequest = {
+    deploymentId: candidate.deploymentId,
+    health: env.health,
+    alarms: [...new Set([...env.alarms, ...env.gate.alarms])],
+  };
+  const step = `bake ${candidate.deploymentId} (${candidate.revision}) in ${env.name} for ${formatDuration(request.bakeMs)}`;
+  if (pollMs < request.pollMs) {
+    logger.emit({
+      kind: 'message',
+      level: 'info',
+      text: `looking every ${formatDuration(pollMs)} instead of ${formatDuration(request.pollMs)}, so the ${formatDuration(request.bakeMs)} bake is seen at least ${MIN_LOOKS} times`,
+    });
+  }
+  logger.emit({ kind: 'step', step, status: 'started' });
+
+  let escaped: Set<string> | undefined;
+  const excusedEver = new Set<string>();
+  let looks = 0;
+  let last: BakeJudgement | undefined;
+  let lastFacts: Facts | undefined;
+  let lastSummary = '';
+  let smoke: SmokeRun | undefined;
+  let smokeResult: SmokeResult | undefined;
+
+  const look = async (): Promise<BakeJudgement> => {
+    const facts = await gatherFacts(gather, deps.clients, clock);
+    if (!escaped) {
+      escaped = escapedAtStart(facts, request.ignoreAlarms);
+      announceEscapes(facts, request.ignoreAlarms, escaped, logger);
+    }
+    const judgement = judgeBake(facts, escaped);
+    for (const name of escaped) {
+      if (!judgement.escaped.has(name)) {
+        logger.emit({
+          kind: 'message',
+          level: 'info',
+          text: `alarm ${name} is OK again: from now on it fails the gate like any other`,
+        });
+      }
+    }
+    for (const name of judgement.excusedAlarms) excusedEver.add(name);
+    escaped = new Set(judgement.escaped);
+    looks++;
+    last = judgement;
+    lastFacts = facts;
+    const summary = describeLook(judgement);
+    const at = formatElapsed(clock.now() - started);
+    // A line when what the look saw changes; otherwise the output's heartbeat says the gate is alive.
+    logger.emit({
+      kind: 'message',
+      level: summary === lastSummary ? 'debug' : 'info',
+      text: `look ${looks} at ${at}: ${judgement.ok ? 'good' : 'BAD'} — ${summary}`,
+    });
+    lastSummary = summary;
+    return judgement;
+  };
+
+  const finish = async (
+    result: GateOutcome['result'],
+    problems: readonly GateProblem[] = [],
+  ): Promise<GateOutcome> => {
+    if (smoke && !smokeResult) {
+      smoke.stop();
+      smokeResult = await smoke.done;
+    }
+    const ended = clock.now();
+    const watchedMs = ended - started;
+    const outcome: GateOutcome = {
+      result,
+      environment: env.name,
+      deploymentId: candidate.deploymentId,
+      revision: candidate.revision,
+      bakeMs: request.bakeMs,
+      pollMs,
+      startedAt: new Date(started).toISOString(),
+      endedAt: new Date(ended).toISOString(),
+      watchedMs,
+      looks,
+      watched: watchedOf(lastFacts, last, excusedEver),
+      problems,
+      ...(last ? { lastLook: last } : {}),
+      ...(smokeResult ? { smoke: smokeResult } : {}),
+      ...(result === 'cancelled' ? { cancelledBy: String(signal?.reason ?? 'SIGINT') } : {}),
+    };
+    const detail =
+      result === 'passed'
+        ? `watched for ${formatElapsed(watchedMs)} in ${looks} looks`
+        : result === 'failed'
+          ? `after ${formatElapsed(watchedMs)} (look ${looks}): ${describeProblems(problems)}`
+          : `cancelled by ${outcome.cancelledBy ?? '?'} after ${formatElapsed(watchedMs)}`;
+    logger.emit({ kind: 'step', step, status: result === 'passed' ? 'done' : 'failed', detail });
+    return outcome;
+  };
+
+  const smokeProblem = (r: SmokeResult): GateProblem => ({
+    kind: 'smoke',
+    subject: 'smoke',
+    detail: `the smoke tests (${r.command}) ${describeSmoke(r)}`,
+  });
+
+  try {
+    for (;;) {
+      if (signal?.aborted) return await finish('cancelled');
+      const judgement = await look();
+      if (!judgement.ok) return await finish('failed', judgement.problems);
+      if (request.smoke && !smoke) {
+        // A message, not a started step: the heartbeat keeps naming the bake, which outlives the tests.
+        logger.emit({ kind: 'message', level: 'info', text: `→ smoke tests: ${request.smoke.command}` });
+        const run = startSmoke(request.smoke, { clock, logger });
+        smoke = run;
+        void run.done.then((r) => {
+          smokeResult = r;
+          logger.emit({
+            kind: 'step',
+            step: `smoke tests: ${r.command}`,
+            status: r.passed ? 'done' : 'failed',
+            detail: describeSmoke(r),
+          });
+        });
+      }
+      if (smokeResult && !smokeResult.passed) return await finish('failed', [smokeProblem(smokeResult)]);
+      const now = clock.now();
+      if (now >= deadline && (!smoke || smokeResult)) return await finish('passed');
+      // Sleep until the next look; the smoke tests ending or a signal wake the gate early.
+      const wake = new AbortController();
+      if (smoke && !smokeResult) void smoke.done.then(() => wake.abort());
+      const wait = now >= deadline ? pollMs : Math.min(pollMs, deadline - now);
+      await clock
+        .sleep(wait, signal ? AbortSignal.any([wake.signal, signal]) : wake.signal)
+        .catch(() => undefined);
+      wake.abort();
+      if (signal?.aborted) return await finish('cancelled');
+      if (smokeResult && !smokeResult.passed) return await finish('failed', [smokeProblem(smokeResult)]);
+    }
+  } finally {
+    // An AWS error ends the gate by throwing: the smoke tests must not outlive it.
+    if (smoke && !smokeResult) smoke.stop();
+  }
+}
+
+function announceEscapes(
+  facts: Facts,
+  ignore: readonly string[],
+  escaped: ReadonlySet<string>,
+  logger: Logger,
+): void {
+  const watched = facts.alarms.map((a) => a.name);
+  for (const name of new Set(ignore)) {
+    const alarm = facts.alarms.find((a) => a.name === name);
+    if (!alarm) {
+      logger.emit({
+        kind: 'message',
+        level: 'warn',
+        text: `--ignore-alarms ${name}: the gate does not watch such an alarm (it watches ${watched.join(', ') || 'none'})`,
+      });
+    } else if (escaped.has(name)) {
+      logger.emit({
+        kind: 'message',
+        level: 'warn',
+        text: `--ignore-alarms ${name}: the alarm is ${alarm.state ?? 'missing from CloudWatch'} as the gate starts and is let through, an explicit escape; once it is OK again it is watched like any other`,
+      });
+    } else {
+      logger.emit({
+        kind: 'message',
+        level: 'info',
+        text: `--ignore-alarms ${name}: the alarm is ${alarm.state ?? '?'}, so it is watched like any other`,
+      });
+    }
+  }
+}
+
+function watchedOf(
+  facts: Facts | undefined,
+  last: BakeJudgement | undefined,
+  excused: ReadonlySet<string>,
+): GateWatched {
+  const served = last?.rules.find((r) => r.rule === 'served-version');
+  return {
+    alarms: facts?.alarms.map((a) => a.name) ?? [],
+    excusedAlarms: [...excused],
+    targetGroups: facts?.targetGroups.map((tg) => tg.name) ?? [],
+    instances: last?.instances ?? [],
+    servedVersion: served
+      ? `${served.verdict === 'skip' ? 'not checked: ' : ''}${served.summary}`
+      : 'not checked',
+  };
+}

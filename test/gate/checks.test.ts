@@ -1,0 +1,321 @@
+// The gate's judgement of one look, its poll interval, its URL and its reports are pure: facts and
+// outcomes built by hand, results asserted directly.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseDuration } from '../../src/config/duration.js';
+import { describeProblems, escapedAtStart, judgeBake } from '../../src/gate/checks.js';
+import { effectivePollMs, MIN_LOOKS, type GateOutcome } from '../../src/gate/gate.js';
+import { gateJunit } from '../../src/gate/report-junit.js';
+import { gateMarkdown } from '../../src/gate/report-markdown.js';
+import { environmentUrl, smokeVariables } from '../../src/gate/smoke.js';
+import type { AlarmFact, Facts } from '../../src/verify/facts.js';
+import { checkJunit } from '../verify/junit-xml.js';
+
+const SHA = 'c'.repeat(40);
+const green = ['i-g1', 'i-g2', 'i-g3'];
+
+function facts(changes: Partial<Facts> = {}): Facts {
+  return {
+    deployment: {
+      deploymentId: 'd-ABCDEFGHI',
+      application: 'web',
+      deploymentGroup: 'web-dev',
+      status: 'Succeeded',
+      creator: 'user',
+      revision: SHA,
+      expectedVersion: SHA,
+      deploymentType: 'BLUE_GREEN',
+      withTrafficControl: true,
+      greenFleet: 'COPY_AUTO_SCALING_GROUP',
+      ready: 'CONTINUE_DEPLOYMENT',
+      terminateBlue: { action: 'TERMINATE', waitMinutes: 5 },
+      instanceTerminationWaitStarted: true,
+    },
+    serving: green.map((id) => ({ instanceId: id, label: 'Green', status: 'Succeeded', events: [] })),
+    replaced: [],
+    asg: {
+      name: 'CodeDeploy_web-dev_d-ABCDEFGHI',
+      found: true,
+      desiredCapacity: 3,
+      instances: green.map((id) => ({
+        instanceId: id,
+        availabilityZone: 'us-east-1a',
+        lifecycleState: 'InService',
+        healthStatus: 'Healthy',
+      })),
+    },
+    targetGroups: [
+      {
+        name: 'web-tg',
+        found: true,
+        arn: 'arn:tg',
+        targets: green.map((id) => ({ instanceId: id, port: 8000, state: 'healthy' })),
+      },
+    ],
+    instances: {},
+    alarms: [
+      { name: 'web-5xx', state: 'OK' },
+      { name: 'web-latency', state: 'OK' },
+    ],
+    ignoreAlarmFailure: false,
+    served: {
+      mode: 'instances',
+      answers: Object.fromEntries(green.map((id) => [id, { url: `http://${id}/healthcheck`, version: SHA }])),
+    },
+    followUps: [],
+    phase: 'after-traffic',
+    gatheredAt: '2024-05-01T12:00:00.000Z',
+    ...changes,
+  };
+}
+
+const alarmsWith = (changes: Record<string, Partial<AlarmFact>>): AlarmFact[] =>
+  facts().alarms.map((a) => ({ ...a, ...changes[a.name] }));
+
+describe('judging one look of a bake', () => {
+  it('a quiet environment is good, with every instance watched', () => {
+    const j = judgeBake(facts(), new Set());
+    assert.equal(j.ok, true);
+    assert.deepEqual(j.problems, []);
+    assert.deepEqual(j.instances, green);
+    assert.deepEqual(
+      j.rules.map((r) => [r.rule, r.verdict]),
+      [
+        ['alarms', 'pass'],
+        ['target-health', 'pass'],
+        ['served-version', 'pass'],
+      ],
+    );
+  });
+
+  it('an alarm in ALARM is a problem named by the alarm', () => {
+    const j = judgeBake(
+      facts({ alarms: alarmsWith({ 'web-latency': { state: 'ALARM', reason: 'p99 > 2s' } }) }),
+      new Set(),
+    );
+    assert.equal(j.ok, false);
+    assert.deepEqual(j.problems, [
+      { kind: 'alarm', subject: 'web-latency', detail: 'alarm web-latency is ALARM: p99 > 2s' },
+    ]);
+  });
+
+  it('an alarm CloudWatch does not know fails the look (a gate.alarms typo must not pass silently)', () => {
+    const j = judgeBake(
+      facts({ alarms: [{ name: 'web-5xx', state: 'OK' }, { name: 'web-typo' }] }),
+      new Set(),
+    );
+    assert.deepEqual(
+      j.problems.map((p) => [p.kind, p.subject]),
+      [['alarm', 'web-typo']],
+    );
+  });
+
+  it('an unhealthy green instance is a problem named by the instance', () => {
+    const f = facts();
+    const tg = f.targetGroups[0];
+    assert.ok(tg?.found);
+    const j = judgeBake(
+      {
+        ...f,
+        targetGroups: [
+          {
+            ...tg,
+            targets: tg.targets.map((t) =>
+              t.instanceId === 'i-g2' ? { ...t, state: 'unhealthy', reason: 'Target.FailedHealthChecks' } : t,
+            ),
+          },
+        ],
+      },
+      new Set(),
+    );
+    assert.deepEqual(j.problems, [
+      {
+        kind: 'instance',
+        subject: 'i-g2',
+        detail: 'i-g2 is unhealthy (Target.FailedHealthChecks) in web-tg',
+      },
+    ]);
+  });
+
+  it('an instance that left its Auto Scaling group (scale-in) is not held to being healthy', () => {
+    const f = facts();
+    assert.ok(f.asg?.found);
+    const asg = {
+      ...f.asg,
+      instances: f.asg.instances.map((i) =>
+        i.instanceId === 'i-g3' ? { ...i, lifecycleState: 'Terminating:Wait' } : i,
+      ),
+    };
+    const tg = f.targetGroups[0];
+    assert.ok(tg?.found);
+    const targets = tg.targets.map((t) => (t.instanceId === 'i-g3' ? { ...t, state: 'draining' } : t));
+    const j = judgeBake({ ...f, asg, targetGroups: [{ ...tg, targets }] }, new Set());
+    assert.equal(j.ok, true, describeProblems(j.problems));
+    assert.deepEqual(j.instances, ['i-g1', 'i-g2']);
+  });
+
+  it('a fleet with no instance InService fails the look', () => {
+    const f = facts();
+    assert.ok(f.asg?.found);
+    const asg = { ...f.asg, instances: f.asg.instances.map((i) => ({ ...i, lifecycleState: 'Terminated' })) };
+    const j = judgeBake({ ...f, asg }, new Set());
+    assert.deepEqual(
+      j.problems.map((p) => [p.kind, p.subject]),
+      [['fleet', 'CodeDeploy_web-dev_d-ABCDEFGHI']],
+    );
+  });
+
+  it('an instance serving another version is a version problem named by the instance', () => {
+    const f = facts();
+    assert.equal(f.served.mode, 'instances');
+    const answers = { ...(f.served.mode === 'instances' ? f.served.answers : {}) };
+    answers['i-g1'] = { url: 'http://i-g1/healthcheck', version: 'd'.repeat(40) };
+    const j = judgeBake({ ...f, served: { mode: 'instances', answers } }, new Set());
+    assert.deepEqual(
+      j.problems.map((p) => [p.kind, p.subject]),
+      [['version', 'i-g1']],
+    );
+    assert.match(describeProblems(j.problems), /i-g1 serves d{40}, expected c{40}/);
+  });
+});
+
+describe('--ignore-alarms', () => {
+  it('excuses only a named alarm that is not OK at the first look', () => {
+    const start = facts({ alarms: alarmsWith({ 'web-latency': { state: 'ALARM' } }) });
+    assert.deepEqual([...escapedAtStart(start, ['web-latency', 'web-5xx', 'web-other'])], ['web-latency']);
+  });
+
+  it('lets the excused alarm through while it stays in ALARM, and watches it again once it is OK', () => {
+    const firing = facts({ alarms: alarmsWith({ 'web-latency': { state: 'ALARM' } }) });
+    const escaped = escapedAtStart(firing, ['web-latency']);
+    const first = judgeBake(firing, escaped);
+    assert.equal(first.ok, true);
+    assert.deepEqual(first.excusedAlarms, ['web-latency']);
+    const recovered = judgeBake(facts(), first.escaped);
+    assert.equal(recovered.ok, true);
+    assert.deepEqual([...recovered.escaped], [], 'OK again: no longer excused');
+    const again = judgeBake(firing, recovered.escaped);
+    assert.equal(again.ok, false, 'firing again after recovering is a new alarm');
+    assert.equal(again.problems[0]?.subject, 'web-latency');
+  });
+
+  it('does not excuse another alarm going off', () => {
+    const escaped = new Set(['web-latency']);
+    const j = judgeBake(
+      facts({ alarms: alarmsWith({ 'web-latency': { state: 'ALARM' }, 'web-5xx': { state: 'ALARM' } }) }),
+      escaped,
+    );
+    assert.deepEqual(
+      j.problems.map((p) => p.subject),
+      ['web-5xx'],
+    );
+  });
+});
+
+describe('the poll interval', () => {
+  it('keeps --poll when the bake has room for enough looks', () => {
+    assert.equal(effectivePollMs(parseDuration('10m'), parseDuration('15s')), 15_000);
+  });
+  it(`shortens it so every bake gets at least ${MIN_LOOKS} looks`, () => {
+    assert.equal(effectivePollMs(parseDuration('30s'), parseDuration('15s')), 7_500);
+    assert.equal(effectivePollMs(2, 15_000), 1);
+  });
+  it('a bake of 0 keeps --poll (it is a single look)', () => {
+    assert.equal(effectivePollMs(0, 15_000), 15_000);
+  });
+});
+
+describe('what the smoke tests are told', () => {
+  it('the environment URL is the health URL without the health path', () => {
+    assert.equal(
+      environmentUrl({ url: 'https://dev.example.org/healthcheck', path: '/healthcheck' }),
+      'https://dev.example.org',
+    );
+    assert.equal(
+      environmentUrl({ url: 'https://example.org/web/healthcheck', path: '/healthcheck' }),
+      'https://example.org/web',
+    );
+    assert.equal(
+      environmentUrl({ url: 'http://127.0.0.1:8080/status', path: '/healthcheck' }),
+      'http://127.0.0.1:8080',
+    );
+    assert.equal(environmentUrl({ path: '/healthcheck' }), undefined);
+  });
+
+  it('are variables, values passed as they are', () => {
+    const hostile = '$(touch /tmp/x); `id`';
+    assert.deepEqual(
+      smokeVariables({
+        environment: 'dev',
+        url: 'https://dev.example.org',
+        version: hostile,
+        revision: hostile,
+        deploymentId: 'd-1',
+      }),
+      {
+        GREENLIGHT_URL: 'https://dev.example.org',
+        GREENLIGHT_ENV: 'dev',
+        GREENLIGHT_VERSION: hostile,
+        GREENLIGHT_REVISION: hostile,
+        GREENLIGHT_DEPLOYMENT_ID: 'd-1',
+      },
+    );
+  });
+});
+
+describe('the gate reports', () => {
+  const failed = (): GateOutcome => {
+    const look = judgeBake(
+      facts({ alarms: alarmsWith({ 'web-5xx': { state: 'ALARM', reason: '5xx <1%> & "more"' } }) }),
+      new Set(),
+    );
+    return {
+      result: 'failed',
+      environment: 'dev',
+      deploymentId: 'd-ABCDEFGHI',
+      revision: SHA,
+      bakeMs: 600_000,
+      pollMs: 15_000,
+      startedAt: '2024-05-01T12:00:00.000Z',
+      endedAt: '2024-05-01T12:00:30.000Z',
+      watchedMs: 30_000,
+      looks: 3,
+      watched: {
+        alarms: ['web-5xx', 'web-latency'],
+        excusedAlarms: [],
+        targetGroups: ['web-tg'],
+        instances: green,
+        servedVersion: `every instance serves ${SHA}`,
+      },
+      problems: look.problems,
+      lastLook: look,
+      smoke: {
+        command: './smoke.sh',
+        passed: false,
+        exitCode: 3,
+        timedOut: false,
+        stopped: false,
+        durationMs: 1200,
+        output: 'POST /orders <500>\u0007\n',
+        truncated: false,
+      },
+    };
+  };
+
+  it('JUnit: well-formed, the bake, the alarm and the smoke tests as failed cases, the output kept', () => {
+    const xml = gateJunit(failed());
+    const junit = checkJunit(xml);
+    assert.ok(junit.failedNames.includes('bake window'), junit.failedNames.join(', '));
+    assert.ok(junit.failedNames.some((n) => n.includes('alarm web-5xx is ALARM')));
+    assert.ok(junit.failedNames.includes('./smoke.sh'));
+    assert.match(xml, /<system-out>POST \/orders &lt;500&gt;\ufffd\n<\/system-out>/);
+  });
+
+  it('Markdown: what failed, what was watched, the smoke output', () => {
+    const md = gateMarkdown(failed());
+    assert.match(md, /## ❌ greenlight gate dev: failed/);
+    assert.match(md, /\| alarm \| web-5xx \| alarm web-5xx is ALARM: 5xx <1%> & "more" \|/);
+    assert.match(md, /### Smoke tests: failed: exit 3 after 1.2s/);
+    assert.match(md, /POST \/orders <500>/);
+  });
+});

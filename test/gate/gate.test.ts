@@ -1,0 +1,534 @@
+// The promotion gate against the local cloud: greenlight's real command line in-process, real SDK
+// clients over HTTP, the environment changed during the bake through the real AWS APIs (CloudWatch
+// SetAlarmState) or the emulator's model of an instance's app (target health has no AWS API to set).
+// The order is a story on one cloud: v1 is deployed and baked, v2 fails its bake and is rolled back.
+import assert from 'node:assert/strict';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import { GetDeploymentCommand, GetDeploymentGroupCommand } from '@aws-sdk/client-codedeploy';
+import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
+import { stringify } from 'yaml';
+import { runCli } from '../../src/cli/run.js';
+import { readLastKnownGood } from '../../src/rollback/last-known-good.js';
+import { readPassedGate } from '../../src/gate/passed-gate.js';
+import { sampleEnvironment } from '../config/sample.js';
+import { VersionServers } from '../scenarios/runner.js';
+import { healthOf, until } from '../scenarios/scenario.js';
+import { devWorld, startCloud, type TestCloud } from '../support/cloud.js';
+
+const V1 = 'a1'.repeat(20);
+const V2 = 'b2'.repeat(20);
+const V3 = 'c3'.repeat(20);
+const V0 = '0'.repeat(40);
+const FLEET = 3;
+const deployscript = fileURLToPath(new URL('../../deployscripts/gate.ts', import.meta.url));
+const tsxLoader = import.meta.resolve('tsx');
+
+interface Run {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly result: GateResult;
+}
+
+interface GateResult {
+  passed: boolean;
+  result: string;
+  deploymentId: string;
+  revision: string;
+  bakeMs: number;
+  pollMs: number;
+  watchedMs: number;
+  looks: number;
+  watched: {
+    alarms: string[];
+    excusedAlarms: string[];
+    targetGroups: string[];
+    instances: string[];
+    servedVersion: string;
+  };
+  problems: { kind: string; subject: string; detail: string }[];
+  smoke?: { command: string; passed: boolean; exitCode?: number; stopped: boolean; output: string };
+  passedGate?: { deploymentId: string };
+  cancelledBy?: string;
+  rollback?: { revision: string; verified: boolean; deploymentId: string; refused?: string };
+}
+
+/** A running `greenlight gate`, with its stderr readable while it runs. */
+interface Running {
+  stderr(): string;
+  abort(reason: string): void;
+  done: Promise<Run>;
+}
+
+describe('greenlight gate against the local cloud', () => {
+  let cloud: TestCloud;
+  let dir: string;
+  const servers = new VersionServers();
+  /** The environment's URL (what a load balancer would answer): the version the newest fleet serves. */
+  let site: Server;
+  let sitePort = 0;
+  /** [first launch index, version]: what each launched instance serves. */
+  const fleets: [number, string][] = [];
+  let servedOverride: string | undefined;
+
+  const env = () => ({ ...cloud.env, CI: 'true', PATH: process.env.PATH ?? '/usr/bin:/bin' });
+
+  function start(args: string[]): Running {
+    let stdout = '';
+    let stderr = '';
+    const controller = new AbortController();
+    const done = runCli(args, {
+      stdout: { write: (s: string) => (stdout += s) },
+      stderr: { write: (s: string) => (stderr += s) },
+      env: env(),
+      cwd: dir,
+      signal: controller.signal,
+    }).then((code) => {
+      let result = {} as GateResult;
+      try {
+        result = (JSON.parse(stdout) as { result: GateResult }).result;
+      } catch {
+        // No --json document: the test asserts on stderr.
+      }
+      return { code, stdout, stderr, result };
+    });
+    return { stderr: () => stderr, abort: (reason) => controller.abort(reason), done };
+  }
+
+  const cli = (args: string[]) => start(args).done;
+  const gate = (...args: string[]) => cli(['gate', '--env', 'dev', '--json', ...args]);
+
+  async function launched(): Promise<number> {
+    const ec2 = await cloud.aws.ec2();
+    const out = await ec2.send(new DescribeInstancesCommand({}));
+    return (out.Reservations ?? []).reduce((n, r) => n + (r.Instances?.length ?? 0), 0);
+  }
+
+  /** Deploys `version` with greenlight (verified unless told otherwise); its instances serve it. */
+  async function deploy(version: string, ...extra: string[]): Promise<string> {
+    fleets.push([(await launched()) + 1, version]);
+    const r = await cli([
+      'deploy',
+      '--env',
+      'dev',
+      '--revision',
+      version,
+      '--poll',
+      '20ms',
+      '--json',
+      ...extra,
+    ]);
+    assert.equal(r.code, 0, `deploy ${version}:\n${r.stderr}`);
+    return (JSON.parse(r.stdout) as { result: { deploymentId: string } }).result.deploymentId;
+  }
+
+  const versionOf = (n: number): string | undefined => {
+    if (n <= FLEET) return undefined;
+    if (servedOverride) return servedOverride;
+    return [...fleets].reverse().find(([first]) => n >= first)?.[1];
+  };
+
+  async function alarm(name: string, state: 'OK' | 'ALARM'): Promise<void> {
+    const cloudwatch = await cloud.aws.cloudwatch();
+    await cloudwatch.send(
+      new SetAlarmStateCommand({
+        AlarmName: name,
+        StateValue: state,
+        StateReason: state === 'ALARM' ? 'Threshold Crossed: 5xx above 1% for 1 datapoint' : 'back to normal',
+      }),
+    );
+  }
+
+  /** Waits until the running gate has printed its n-th look (--verbose prints every one). */
+  const afterLook = (running: Running, n: number) =>
+    until(
+      () => Promise.resolve(running.stderr()),
+      (s) => s.includes(`look ${n} at`),
+      `look ${n} of the gate`,
+    );
+
+  const looksSoFar = (stderr: string) => (stderr.match(/look \d+ at/g) ?? []).length;
+
+  async function greenInstance(deploymentId: string, index: number): Promise<string> {
+    const autoscaling = await cloud.aws.codedeploy();
+    const info = await autoscaling.send(new GetDeploymentCommand({ deploymentId }));
+    assert.equal(info.deploymentInfo?.status, 'Succeeded');
+    const ec2 = await cloud.aws.ec2();
+    const out = await ec2.send(
+      new DescribeInstancesCommand({
+        Filters: [
+          { Name: 'tag:aws:autoscaling:groupName', Values: [`CodeDeploy_web-dev_${deploymentId}`] },
+          { Name: 'instance-state-name', Values: ['running'] },
+        ],
+      }),
+    );
+    const ids = (out.Reservations ?? []).flatMap((r) => r.Instances ?? []).map((i) => i.InstanceId ?? '');
+    const id = ids.sort()[index];
+    assert.ok(id, `green instance ${index} of ${deploymentId}`);
+    return id;
+  }
+
+  let d1 = '';
+
+  before(async () => {
+    cloud = await startCloud({ world: devWorld(FLEET), timeScale: 3000 });
+    // greenlight's client factory reads the endpoint and credentials the way the SDK does.
+    Object.assign(process.env, cloud.env);
+    servers.plan = versionOf;
+    await servers.start();
+    site = createServer((req, res) => {
+      const version = servedOverride ?? fleets[fleets.length - 1]?.[1] ?? 'none';
+      res.writeHead(req.url === '/healthcheck' ? 200 : 404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ status: 'pass', version }));
+    });
+    await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
+    sitePort = (site.address() as { port: number }).port;
+    dir = await mkdtemp(join(tmpdir(), 'greenlight-gate-'));
+    const dev = {
+      ...sampleEnvironment(),
+      alarms: ['web-dev-5xx'],
+      gate: { alarms: ['web-dev-latency'] },
+      health: { path: '/healthcheck', port: servers.port, url: `http://127.0.0.1:${sitePort}/healthcheck` },
+    };
+    await writeFile(
+      join(dir, 'greenlight.yml'),
+      stringify({
+        application: 'web',
+        environments: {
+          dev,
+          empty: { ...dev, deploymentGroup: 'web-empty' },
+          missing: { ...dev, deploymentGroup: 'web-missing' },
+        },
+      }),
+    );
+    for (const name of ['dev', 'empty']) {
+      const applied = await cli(['group', 'apply', '--env', name]);
+      assert.equal(applied.code, 0, applied.stderr);
+    }
+  });
+
+  after(async () => {
+    await servers.close();
+    await new Promise<void>((resolve) => site.close(() => resolve()));
+    await cloud.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('refuses with exit 2 and says what to do when the group has no deployment, or does not exist', async () => {
+    const empty = await cli(['gate', '--env', 'empty', '--bake', '1s']);
+    assert.equal(empty.code, 2, empty.stderr);
+    assert.match(empty.stderr, /web\/web-empty has no deployment yet.*greenlight deploy --env empty/);
+    const missing = await cli(['gate', '--env', 'missing', '--bake', '1s']);
+    assert.equal(missing.code, 2, missing.stderr);
+    assert.match(missing.stderr, /web\/web-missing does not exist.*greenlight group apply --env missing/);
+  });
+
+  it('passes a quiet bake, says what it watched and for how long, and records the pass', async () => {
+    d1 = await deploy(V1);
+    const r = await gate('--bake', '1s', '--poll', '50ms', '--junit', 'gate.xml', '--markdown', 'gate.md');
+    assert.equal(r.code, 0, r.stderr);
+    const g = r.result;
+    assert.equal(g.passed, true);
+    assert.equal(g.deploymentId, d1);
+    assert.ok(g.looks >= 4, `looked ${g.looks} times`);
+    assert.ok(g.watchedMs >= g.bakeMs, 'watched the whole window');
+    assert.deepEqual([...g.watched.alarms].sort(), ['web-dev-5xx', 'web-dev-latency']);
+    assert.deepEqual(g.watched.targetGroups, ['web-dev-tg']);
+    assert.equal(g.watched.instances.length, FLEET);
+    assert.match(g.watched.servedVersion, new RegExp(`every instance serves ${V1}`));
+    assert.equal(g.passedGate?.deploymentId, d1);
+    assert.match(r.stderr, new RegExp(`gate passed: ${d1} \\(${V1}\\) baked in dev for`));
+    assert.match(r.stderr, /alarms: +web-dev-5xx, web-dev-latency/);
+    assert.match(r.stderr, /target health: +3 green instances in web-dev-tg/);
+    const codedeploy = await cloud.aws.codedeploy();
+    assert.equal(
+      (await readPassedGate(codedeploy, { application: 'web', deploymentGroup: 'web-dev' }))?.deploymentId,
+      d1,
+    );
+    const junit = await readFile(join(dir, 'gate.xml'), 'utf8');
+    assert.match(junit, /<testsuite name="greenlight gate dev d-[^"]+" tests="\d+" failures="0"/);
+    assert.match(junit, /name="alarms: alarm web-dev-latency is OK"/);
+    assert.match(await readFile(join(dir, 'gate.md'), 'utf8'), /greenlight gate dev: passed/);
+  });
+
+  it('a bake of 0 is a single look', async () => {
+    const r = await gate('--bake', '0s');
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.result.looks, 1);
+  });
+
+  it('fails within one poll interval when an alarm goes to ALARM during the bake, naming it', async () => {
+    const running = start(['gate', '--env', 'dev', '--json', '--verbose', '--bake', '10m', '--poll', '50ms']);
+    await afterLook(running, 2);
+    await alarm('web-dev-5xx', 'ALARM');
+    const seen = looksSoFar(running.stderr());
+    const r = await running.done;
+    await alarm('web-dev-5xx', 'OK');
+    assert.equal(r.code, 1, r.stderr);
+    const g = r.result;
+    assert.equal(g.result, 'failed');
+    // The look in flight may have read the alarms just before the change; the next one sees it.
+    assert.ok(g.looks <= seen + 2, `failed at look ${g.looks}; ${seen} looks were done when the alarm fired`);
+    assert.ok(g.watchedMs < g.bakeMs, 'ended before the bake window ran out');
+    assert.deepEqual(
+      g.problems.map((p) => [p.kind, p.subject]),
+      [['alarm', 'web-dev-5xx']],
+    );
+    assert.match(
+      r.stderr,
+      /gate failed for d-\S+ \((?:a1)+\) in dev after .* alarm web-dev-5xx is ALARM: Threshold Crossed/,
+    );
+    assert.match(r.stderr, /nothing was promoted/);
+  });
+
+  it('fails at once when an alarm is already in ALARM as the gate starts', async () => {
+    await alarm('web-dev-latency', 'ALARM');
+    try {
+      const r = await gate('--bake', '10m', '--poll', '50ms');
+      assert.equal(r.code, 1, r.stderr);
+      assert.equal(r.result.looks, 1);
+      assert.equal(r.result.problems[0]?.subject, 'web-dev-latency');
+      assert.match(r.stderr, /alarm web-dev-latency is ALARM/);
+    } finally {
+      await alarm('web-dev-latency', 'OK');
+    }
+  });
+
+  it('--ignore-alarms lets an alarm already in ALARM through, and says so', async () => {
+    await alarm('web-dev-latency', 'ALARM');
+    try {
+      const r = await gate('--bake', '300ms', '--poll', '50ms', '--ignore-alarms', 'web-dev-latency');
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(r.result.watched.excusedAlarms, ['web-dev-latency']);
+      assert.match(
+        r.stderr,
+        /--ignore-alarms web-dev-latency: the alarm is ALARM as the gate starts and is let through, an explicit escape/,
+      );
+      assert.match(r.stderr, /let through: +web-dev-latency \(--ignore-alarms\)/);
+    } finally {
+      await alarm('web-dev-latency', 'OK');
+    }
+  });
+
+  it('fails when a green instance goes unhealthy during the bake, naming the instance', async () => {
+    const id = await greenInstance(d1, 1);
+    const running = start(['gate', '--env', 'dev', '--json', '--verbose', '--bake', '10m', '--poll', '50ms']);
+    await afterLook(running, 2);
+    const elbv2 = cloud.lc.cloud.region('us-east-1').elbv2;
+    elbv2.setAppHealthy(id, false);
+    const r = await running.done;
+    elbv2.setAppHealthy(id, true);
+    await until(
+      () => healthOf(cloud, id),
+      (s) => s === 'healthy',
+      `${id} healthy again`,
+    );
+    assert.equal(r.code, 1, r.stderr);
+    assert.ok(r.result.watchedMs < r.result.bakeMs);
+    const problem = r.result.problems.find((p) => p.kind === 'instance');
+    assert.equal(problem?.subject, id, JSON.stringify(r.result.problems));
+    assert.match(r.stderr, new RegExp(`${id} is unhealthy \\(Target.FailedHealthChecks`));
+  });
+
+  it('fails when the fleet starts serving another version during the bake', async () => {
+    const running = start(['gate', '--env', 'dev', '--json', '--verbose', '--bake', '10m', '--poll', '50ms']);
+    await afterLook(running, 1);
+    servedOverride = V0;
+    const r = await running.done;
+    servedOverride = undefined;
+    assert.equal(r.code, 1, r.stderr);
+    assert.ok(r.result.problems.every((p) => p.kind === 'version'));
+    assert.equal(r.result.problems.length, FLEET);
+    assert.match(r.stderr, new RegExp(`serves ${V0}, expected ${V1}`));
+  });
+
+  it('--smoke runs the team’s tests against the environment’s URL; their output is in the result', async () => {
+    const script = join(dir, 'smoke-ok.sh');
+    await writeFile(
+      script,
+      [
+        '#!/bin/sh',
+        'set -eu',
+        'echo "smoke tests for $GREENLIGHT_ENV, expecting $GREENLIGHT_VERSION"',
+        // A real request to the URL the gate gave, as the team's API tests would make.
+        `node -e 'fetch(process.env.GREENLIGHT_URL + "/healthcheck").then(r => r.json()).then(b => console.log("GET /healthcheck answered version " + b.version))'`,
+        'echo "5 of 5 API tests passed" >&2',
+        '',
+      ].join('\n'),
+    );
+    await chmod(script, 0o755);
+    const r = await gate(
+      '--bake',
+      '300ms',
+      '--poll',
+      '50ms',
+      '--smoke',
+      './smoke-ok.sh',
+      '--junit',
+      'smoke.xml',
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const smoke = r.result.smoke;
+    assert.equal(smoke?.passed, true);
+    assert.equal(smoke.exitCode, 0);
+    assert.match(smoke.output, new RegExp(`smoke tests for dev, expecting ${V1}`));
+    assert.match(smoke.output, new RegExp(`GET /healthcheck answered version ${V1}`));
+    assert.match(smoke.output, /5 of 5 API tests passed/);
+    assert.match(r.stderr, /smoke │ 5 of 5 API tests passed/, 'streamed to stderr as it ran');
+    assert.match(r.stderr, /smoke tests: +passed in/);
+    assert.match(await readFile(join(dir, 'smoke.xml'), 'utf8'), /<system-out>[^<]*5 of 5 API tests passed/);
+  });
+
+  it('--smoke failing fails the gate, with the tests’ output kept', async () => {
+    await writeFile(
+      join(dir, 'smoke-bad.sh'),
+      '#!/bin/sh\necho "POST /orders: expected 201, got 500"\necho "2 of 5 API tests failed" >&2\nexit 3\n',
+    );
+    await chmod(join(dir, 'smoke-bad.sh'), 0o755);
+    const r = await gate(
+      '--bake',
+      '10m',
+      '--poll',
+      '50ms',
+      '--smoke',
+      './smoke-bad.sh',
+      '--markdown',
+      'bad.md',
+    );
+    assert.equal(r.code, 1, r.stderr);
+    assert.ok(r.result.watchedMs < r.result.bakeMs, 'the failure ended the bake early');
+    assert.equal(r.result.smoke?.exitCode, 3);
+    assert.match(
+      r.result.smoke.output,
+      /POST \/orders: expected 201, got 500\n2 of 5 API tests failed|2 of 5 API tests failed\nPOST/,
+    );
+    assert.deepEqual(
+      r.result.problems.map((p) => p.kind),
+      ['smoke'],
+    );
+    assert.match(r.stderr, /the smoke tests \(\.\/smoke-bad\.sh\) failed: exit 3/);
+    assert.match(await readFile(join(dir, 'bad.md'), 'utf8'), /2 of 5 API tests failed/);
+  });
+
+  it('SIGINT ends the gate cleanly: exit 130, the smoke tests stopped, nothing promoted', async () => {
+    const running = start([
+      'gate',
+      '--env',
+      'dev',
+      '--json',
+      '--verbose',
+      '--bake',
+      '10m',
+      '--poll',
+      '50ms',
+      '--smoke',
+      'echo started; exec sleep 30',
+    ]);
+    await until(
+      () => Promise.resolve(running.stderr()),
+      (s) => s.includes('smoke │ started'),
+      'the smoke tests to start',
+    );
+    running.abort('SIGINT');
+    const r = await running.done;
+    assert.equal(r.code, 130, r.stderr);
+    assert.equal(r.result.result, 'cancelled');
+    assert.equal(r.result.cancelledBy, 'SIGINT');
+    assert.equal(r.result.smoke?.stopped, true);
+    assert.equal(r.result.passedGate, undefined);
+    assert.match(r.stderr, /gate cancelled by SIGINT after .* of the 10m bake: nothing was promoted/);
+  });
+
+  it('deployscripts/gate.ts ends cleanly on SIGTERM: exit 143, nothing promoted', async () => {
+    const child = spawn(
+      process.execPath,
+      ['--import', tsxLoader, deployscript, '--env', 'dev', '--bake', '10m'],
+      {
+        cwd: dir,
+        env: env(),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await until(
+      () => Promise.resolve(stderr),
+      (s) => s.includes('look 1 at'),
+      'the gate to look once',
+    );
+    child.kill('SIGTERM');
+    assert.equal(await exited, 143, stderr);
+    assert.match(stderr, /gate cancelled by SIGTERM after .* of the 10m bake: nothing was promoted/);
+  });
+
+  it('--rollback-on-failure rolls back to the revision that last passed the gate: exit 5', async () => {
+    const d2 = await deploy(V2);
+    // The rollback's instances will serve v1 again.
+    fleets.push([(await launched()) + 1, V1]);
+    await alarm('web-dev-latency', 'ALARM');
+    let r: Run;
+    try {
+      r = await gate('--bake', '10m', '--poll', '50ms', '--rollback-on-failure');
+    } finally {
+      await alarm('web-dev-latency', 'OK');
+    }
+    assert.equal(r.code, 5, r.stderr);
+    assert.equal(r.result.deploymentId, d2);
+    assert.equal(r.result.problems[0]?.subject, 'web-dev-latency');
+    assert.equal(r.result.rollback?.revision, V1);
+    assert.equal(r.result.rollback.verified, true);
+    assert.match(r.stderr, new RegExp(`rolling web/web-dev back to ${V1}, which passed the gate in ${d1}`));
+    const codedeploy = await cloud.aws.codedeploy();
+    const group = await codedeploy.send(
+      new GetDeploymentGroupCommand({ applicationName: 'web', deploymentGroupName: 'web-dev' }),
+    );
+    const serving = group.deploymentGroupInfo?.lastSuccessfulDeployment?.deploymentId;
+    assert.equal(serving, r.result.rollback.deploymentId);
+    const info = await codedeploy.send(new GetDeploymentCommand({ deploymentId: serving }));
+    assert.equal(info.deploymentInfo?.revision?.gitHubLocation?.commitId, V1, 'the group ends on v1');
+    const lkg = await readLastKnownGood(codedeploy, { application: 'web', deploymentGroup: 'web-dev' });
+    assert.equal(lkg?.deploymentId, serving, 'the rollback is the new last-known-good');
+  });
+
+  it('refuses to bake a deployment greenlight did not verify, unless --force', async () => {
+    const d3 = await deploy(V3, '--no-verify');
+    const refused = await cli(['gate', '--env', 'dev', '--bake', '300ms', '--poll', '50ms']);
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.match(refused.stderr, new RegExp(`${d3} \\(${V3}, Succeeded\\), is not verified.*--force`));
+    const forced = await gate('--bake', '300ms', '--poll', '50ms', '--force');
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.equal(forced.result.deploymentId, d3);
+    assert.equal(forced.result.passedGate, undefined, 'a forced bake is not recorded as a pass');
+    assert.match(forced.stderr, /--force: baking/);
+  });
+
+  it('refuses to bake a deployment that is still running, even with --force', async () => {
+    await cloud.fault({
+      scope: 'instance',
+      deploymentGroup: 'web-dev',
+      fleet: 'green',
+      index: 0,
+      event: 'AfterInstall',
+      effect: 'hang',
+    });
+    try {
+      const d4 = await deploy('d4'.repeat(20), '--no-wait');
+      const r = await cli(['gate', '--env', 'dev', '--bake', '300ms', '--force']);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(
+        r.stderr,
+        new RegExp(`${d4}, is still (Created|Queued|InProgress); run the gate once it is done and verified`),
+      );
+    } finally {
+      await cloud.clearFaults();
+    }
+  });
+});
