@@ -37,7 +37,7 @@ export interface DemoOptions {
   readonly signal: AbortSignal;
 }
 
-interface Chapter {
+export interface Chapter {
   readonly release: string;
   readonly codedeploy: string;
   readonly greenlight: string;
@@ -48,7 +48,18 @@ interface Chapter {
 const REGION = 'us-east-1';
 const ACCOUNT = '123456789012';
 
-export async function runDemo(options: DemoOptions): Promise<number> {
+export interface DemoResult {
+  /** 0 when the story went as told. */
+  readonly exitCode: number;
+  readonly agent: 'real' | 'synthetic';
+  readonly chapters: readonly Chapter[];
+  /** What the listener served after each release: release label → labels of 8 answers. */
+  readonly served: Readonly<Record<string, readonly string[]>>;
+  /** What did not go as told. */
+  readonly problems: readonly string[];
+}
+
+export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const say = (text = '') => options.logger.emit({ kind: 'message', level: 'info', text });
   const title = (text: string) => {
     say('');
@@ -72,6 +83,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   const scratch = await mkdtemp(join(tmpdir(), 'greenlight-demo-'));
   let cloud: RunningLocalCloud | undefined;
   const chapters: Chapter[] = [];
+  const served: Record<string, string[]> = {};
   try {
     const releases = await makeReleases({
       sourceRoot: options.root,
@@ -188,6 +200,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     const first = await deploy(v1.label, v1);
     expect(first.code === 0, `deploy ${v1.label} exited ${first.code}, expected 0 (verified)`);
     const served1 = await servedVersions(listener, 8);
+    served[v1.label] = served1.map(label);
     say(`listener ${listener} serves: ${describeServed(served1, label)}`);
     expect(
       served1.every((v) => v === v1.commit),
@@ -198,6 +211,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     const second = await deploy(v2.label, v2);
     expect(second.code === 0, `deploy ${v2.label} exited ${second.code}, expected 0 (verified)`);
     const served2 = await servedVersions(listener, 8);
+    served[v2.label] = served2.map(label);
     say(`listener serves: ${describeServed(served2, label)}`);
     expect(
       served2.every((v) => v === v2.commit),
@@ -247,6 +261,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       `rollback exited ${rollback.code}, expected 5 (rolled back, rollback verified)`,
     );
     const served3 = await servedVersions(listener, 8);
+    served.rollback = served3.map(label);
     say(`listener serves: ${describeServed(served3, label)}`);
     expect(
       served3.every((v) => v === v2.commit),
@@ -276,7 +291,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
         options.signal.addEventListener('abort', () => done(), { once: true }),
       );
     }
-    return problems.length > 0 ? 1 : 0;
+    return { exitCode: problems.length > 0 ? 1 : 0, agent, chapters, served, problems };
   } finally {
     await cloud?.close();
     await rm(scratch, { recursive: true, force: true });

@@ -24,7 +24,7 @@ export function registerDemo(program: Command, run: Runner): void {
       run(async (ctx, flags: DemoFlags) => {
         // Imported here: only the demo pays for loading the local cloud.
         const { runDemo } = await import('../../demo/story.js');
-        return runDemo({
+        const result = await runDemo({
           root: fileURLToPath(new URL('../../../', import.meta.url)),
           instances: Math.round(flags.instances),
           keep: Boolean(flags.keep),
@@ -36,6 +36,8 @@ export function registerDemo(program: Command, run: Runner): void {
           processEnv: process.env,
           signal: ctx.signal,
         });
+        ctx.setResult(result);
+        return result.exitCode;
       }),
     );
 }

@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, it } from 'node:test';
+import { runDemo } from '../../src/demo/story.js';
+import type { LogEvent } from '../../src/log/events.js';
+import { formatEvent } from '../../src/log/format.js';
+
+// The story `npm start` tells, on a smaller fleet, with each step's outcome asserted.
+describe('npm start: the demo story', () => {
+  it('v1 and v2 verified; v3 Succeeded in CodeDeploy but FAILED in greenlight; rolled back to v2, verified', async () => {
+    const reports = await mkdtemp(join(tmpdir(), 'greenlight-demo-reports-'));
+    const lines: string[] = [];
+    const stderr: string[] = [];
+    const savedEnv = { ...process.env };
+    try {
+      const result = await runDemo({
+        root: fileURLToPath(new URL('../../', import.meta.url)),
+        instances: 2,
+        keep: false,
+        timeScale: 120,
+        reportsDir: reports,
+        logger: { emit: (e: LogEvent) => lines.push(formatEvent(e)) },
+        stderr: { write: (s: string) => stderr.push(s) },
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, CI: 'true' },
+        processEnv: process.env,
+        signal: new AbortController().signal,
+      });
+      const story = lines.join('\n');
+      const cli = stderr.join('');
+      assert.deepEqual(result.problems, [], `${story}\n${cli}`);
+      assert.equal(result.exitCode, 0);
+      assert.deepEqual(
+        result.chapters.map((c) => [c.release, c.codedeploy, c.greenlight, c.exitCode]),
+        [
+          ['v1', 'Succeeded', 'verified', 0],
+          ['v2', 'Succeeded', 'verified', 0],
+          ['v3', 'Succeeded', 'FAILED, 1 of 2', 1],
+          ['rollback → v2', 'Succeeded', 'verified', 5],
+        ],
+      );
+      assert.deepEqual(result.served.v1, Array(8).fill('v1'));
+      assert.deepEqual(result.served.v2, Array(8).fill('v2'));
+      assert.deepEqual(result.served.rollback, Array(8).fill('v2'));
+      // The failure is named where CI shows it: instance, event, script, error code, log tail.
+      assert.match(cli, /✗ i-[0-9a-f]+ failed AfterInstall \(hooks\/after-install\.sh\): ScriptFailed/);
+      assert.match(cli, /log tail:/);
+      assert.match(cli, /CodeDeploy: Succeeded — greenlight: FAILED, 1 of 2 instances failed/);
+      assert.match(story, /injected fault \(local cloud control API\)/);
+      // Traffic was seen moving from one release to the next through the listener.
+      const sawV1 = lines.findIndex((l) => l.includes('[traffic] the listener answers with v1'));
+      const sawV2 = lines.findIndex((l) => /\[traffic\] the listener answers with v2$/.test(l));
+      assert.ok(sawV1 >= 0 && sawV2 > sawV1, `traffic seen moving from v1 to v2:\n${story}`);
+      const files = (await readdir(reports)).sort();
+      for (const name of ['verify-v1', 'verify-v2', 'verify-v3', 'verify-rollback']) {
+        for (const ext of ['.json', '.junit.xml', '.md'])
+          assert.ok(files.includes(`${name}${ext}`), `${name}${ext}`);
+      }
+      assert.equal(result.agent, 'real');
+    } finally {
+      process.env = savedEnv;
+      await rm(reports, { recursive: true, force: true });
+    }
+  });
+});
