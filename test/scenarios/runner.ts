@@ -9,7 +9,8 @@ import { stringify } from 'yaml';
 import { runCli } from '../../src/cli/run.js';
 import { sampleEnvironment } from '../config/sample.js';
 import { devWorld, startCloud, type TestCloud } from '../support/cloud.js';
-import type { Scenario, ScenarioContext, VersionPlan } from './scenario.js';
+import { startSeededCloud } from './matrix/seeded-cloud.js';
+import type { ScenarioContext, ScenarioSetup, VersionPlan } from './scenario.js';
 
 export interface CliRun {
   readonly code: number;
@@ -85,12 +86,23 @@ export class VersionServers {
 export interface ScenarioHarness {
   readonly cloud: TestCloud;
   readonly servers: VersionServers;
-  run(scenario: Scenario): Promise<Observed>;
+  run(scenario: ScenarioSetup): Promise<Observed>;
   close(): Promise<void>;
 }
 
-export async function startScenarioHarness(): Promise<ScenarioHarness> {
-  const cloud = await startCloud({ world: devWorld(1), timeScale: 1500 });
+export interface HarnessOptions {
+  /**
+   * Seeds the local cloud's randomness (fault probabilities, jitter, ids); the fault matrix repeats
+   * itself with several. Absent: the local cloud's default seed.
+   */
+  readonly seed?: number;
+}
+
+export async function startScenarioHarness(options: HarnessOptions = {}): Promise<ScenarioHarness> {
+  const cloud =
+    options.seed === undefined
+      ? await startCloud({ world: devWorld(1), timeScale: 1500 })
+      : await startSeededCloud({ world: devWorld(1), timeScale: 1500, seed: options.seed });
   // greenlight's client factory reads the endpoint and credentials the way the SDK does: from the environment.
   Object.assign(process.env, cloud.env);
   const servers = new VersionServers();
@@ -105,13 +117,13 @@ export async function startScenarioHarness(): Promise<ScenarioHarness> {
     if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
   };
 
-  async function cli(dir: string, args: string[]): Promise<CliRun> {
+  async function cli(dir: string, args: string[], extraEnv: Record<string, string> = {}): Promise<CliRun> {
     let stdout = '';
     let stderr = '';
     const code = await runCli(args, {
       stdout: { write: (s: string) => (stdout += s) },
       stderr: { write: (s: string) => (stderr += s) },
-      env: { ...cloud.env, CI: 'true' },
+      env: { ...cloud.env, CI: 'true', ...extraEnv },
       cwd: dir,
       signal: new AbortController().signal,
     });
@@ -144,14 +156,16 @@ export async function startScenarioHarness(): Promise<ScenarioHarness> {
           cloud,
           dir,
           facts: {},
-          cli: async (args) => {
-            const r = await cli(dir, args);
+          cli: async (args, extraEnv) => {
+            const r = await cli(dir, args, extraEnv);
             runs.push(r);
             return r;
           },
         };
-        const applied = await context.cli(['group', 'apply', '--env', 'dev']);
-        if (applied.code !== 0) throw new Error(`group apply failed: ${applied.stderr}`);
+        if (scenario.applyFirst !== false) {
+          const applied = await context.cli(['group', 'apply', '--env', 'dev']);
+          if (applied.code !== 0) throw new Error(`group apply failed: ${applied.stderr}`);
+        }
         for (const rule of scenario.faults ?? []) await cloud.fault(rule);
         await scenario.act(context);
         await cloud.clearFaults();

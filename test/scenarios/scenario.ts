@@ -21,7 +21,11 @@ export interface ScenarioContext {
   readonly dir: string;
   /** Ids the action learned (deployment ids), for the checks. */
   readonly facts: Record<string, string>;
-  cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
+  /** Runs greenlight with these arguments (and extra environment variables, e.g. CIRCLE_BUILD_NUM). */
+  cli(
+    args: string[],
+    env?: Record<string, string>,
+  ): Promise<{ code: number; stdout: string; stderr: string }>;
 }
 
 export interface GroundTruth {
@@ -47,9 +51,17 @@ export interface Scenario {
   readonly env?: Record<string, unknown>;
   readonly versions?: VersionPlan;
   readonly faults?: readonly Record<string, unknown>[];
+  /** `greenlight group apply` before the faults and the action (default true). */
+  readonly applyFirst?: boolean;
   act(ctx: ScenarioContext): Promise<void>;
   readonly expect: GroundTruth;
 }
+
+/** What the runner needs of a scenario: everything but its ground truth (the fault matrix has its own). */
+export type ScenarioSetup = Omit<Scenario, 'expect' | 'groundTruth'> & {
+  readonly groundTruth?: string;
+  readonly expect?: unknown;
+};
 
 export const V0 = '0'.repeat(40);
 export const V1 = 'a1'.repeat(20);
