@@ -20,6 +20,11 @@ import { getInstanceTargets, listTargetIds } from './targets.js';
 
 export const TERMINAL_STATUSES = new Set(['Succeeded', 'Failed', 'Stopped']);
 
+/** Polls in a row that may fail on throttling or the network before the wait gives up (exit 3). */
+const MAX_MISSED_POLLS = 5;
+/** The deadline before the first successful poll tells how long this deployment may take. */
+const DEFAULT_TIMEOUT_MS = 2 * 60 * 60_000;
+
 export interface InstanceFailure {
   readonly deploymentId: string;
   readonly instanceId: string;
@@ -156,9 +161,32 @@ export async function waitForDeployment(options: WaitOptions, deps: WaitDeps): P
     return out.deploymentInfo;
   };
 
+  let missed = 0;
+  // A poll that runs out of the SDK's retries on throttling or a network error is a missed tick, not
+  // the end of the wait: a deployment outlives a bad minute of the API. Several in a row are reported.
+  const missedPoll = (error: unknown, what: string): boolean => {
+    const transient =
+      error instanceof AwsOperationError &&
+      (error.errorClass === 'throttled' || error.errorClass === 'network');
+    if (!transient || ++missed > MAX_MISSED_POLLS) return false;
+    logger.emit({
+      kind: 'message',
+      level: 'warn',
+      text: `${id}: ${what} missed (${missed} of ${MAX_MISSED_POLLS} in a row): ${(error as Error).message}`,
+    });
+    return true;
+  };
+
   for (;;) {
     if (options.signal?.aborted) return cancelled();
-    const deployment = await get();
+    let deployment: DeploymentInfo;
+    try {
+      deployment = await get();
+    } catch (error) {
+      if (!missedPoll(error, 'a poll')) throw error;
+      if (await pause(deadline ?? started + (options.timeoutMs ?? DEFAULT_TIMEOUT_MS))) return cancelled();
+      continue;
+    }
     deadline ??= started + (options.timeoutMs ?? deriveTimeoutMs(deployment));
     const status = deployment.status ?? 'Unknown';
     const overview = overviewOf(deployment);
@@ -166,9 +194,15 @@ export async function waitForDeployment(options: WaitOptions, deps: WaitDeps): P
     let activeEvents: Record<string, string[]> | undefined;
 
     if (counts !== lastCounts && status !== 'Created' && status !== 'Queued') {
-      lastCounts = counts;
-      activeEvents = await inspectTargets(overview);
+      try {
+        activeEvents = await inspectTargets(overview);
+        lastCounts = counts;
+      } catch (error) {
+        // Left as unseen: the next tick looks at the targets again.
+        if (!missedPoll(error, 'reading the targets')) throw error;
+      }
     }
+    missed = 0;
     if (status !== lastStatus || activeEvents) {
       logger.emit({
         kind: 'deployment',
@@ -228,11 +262,17 @@ export async function waitForDeployment(options: WaitOptions, deps: WaitDeps): P
         `${id} is still ${status} after ${formatDuration(clock.now() - started)}; it goes on in CodeDeploy — re-attach with: greenlight wait ${id}`,
       );
     }
+    if (await pause(deadline)) return cancelled();
+  }
+
+  /** Sleeps until the next tick; true when the wait was cancelled meanwhile. */
+  async function pause(until: number): Promise<boolean> {
     try {
-      await clock.sleep(Math.min(pollMs, Math.max(0, deadline - clock.now())), options.signal);
-    } catch {
-      if (options.signal?.aborted) return cancelled();
-      throw new Error('sleep failed');
+      await clock.sleep(Math.min(pollMs, Math.max(0, until - clock.now())), options.signal);
+      return false;
+    } catch (error) {
+      if (options.signal?.aborted) return true;
+      throw error;
     }
   }
 

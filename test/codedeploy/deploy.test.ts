@@ -344,3 +344,66 @@ describe('waiting that tells the truth', () => {
     await untilStatus(cloud, started.deploymentId, ['Stopped']);
   });
 });
+
+describe('waiting through a bad minute of the API', () => {
+  it('a poll that runs out of retries on throttling is a missed tick, reported, and the wait goes on', async () => {
+    const cloud = await startCloud({ world: devWorld(2), maxAttempts: 1 });
+    try {
+      const env = devEnvironment();
+      const codedeploy = await setUp(cloud, env);
+      const started = await startDeployment(request(env, sha('e')), {
+        codedeploy,
+        clock: systemClock,
+        logger: recorder(),
+      });
+      await cloud.fault({
+        scope: 'api',
+        service: 'codedeploy',
+        operation: 'GetDeployment',
+        effect: 'throttle',
+        count: 3,
+      });
+      const logger = recorder();
+      const outcome = await waitForDeployment(
+        { deploymentId: started.deploymentId, pollMs: 20 },
+        { codedeploy, clock: systemClock, logger },
+      );
+      assert.equal(outcome.deployment.status, 'Succeeded');
+      const missed = logger.events.filter(
+        (e) => e.kind === 'message' && e.level === 'warn' && /a poll missed/.test(e.text),
+      );
+      assert.equal(missed.length, 3, 'each throttled poll is said');
+    } finally {
+      await cloud.close();
+    }
+  });
+
+  it('more missed polls in a row than allowed end the wait with exit 3, naming the operation', async () => {
+    const cloud = await startCloud({ world: devWorld(2), maxAttempts: 1 });
+    try {
+      const env = devEnvironment();
+      const codedeploy = await setUp(cloud, env);
+      const started = await startDeployment(request(env, sha('f')), {
+        codedeploy,
+        clock: systemClock,
+        logger: recorder(),
+      });
+      await cloud.fault({
+        scope: 'api',
+        service: 'codedeploy',
+        operation: 'GetDeployment',
+        effect: 'throttle',
+      });
+      await assert.rejects(
+        waitForDeployment(
+          { deploymentId: started.deploymentId, pollMs: 10 },
+          { codedeploy, clock: systemClock, logger: recorder() },
+        ),
+        (e: unknown) =>
+          (e as { exitCode?: number }).exitCode === 3 && /^GetDeployment on d-/.test((e as Error).message),
+      );
+    } finally {
+      await cloud.close();
+    }
+  });
+});
