@@ -5,6 +5,7 @@
 set -euo pipefail
 # shellcheck source=SCRIPTDIR/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+log_identity
 
 step "stop $UNIT_NAME"
 stop_app

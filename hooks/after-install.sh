@@ -6,6 +6,7 @@
 set -euo pipefail
 # shellcheck source=SCRIPTDIR/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+log_identity
 
 # install_if_changed SOURCE TARGET: installs SOURCE as TARGET (root's, mode 0644) unless they are equal.
 install_if_changed() {

@@ -4,6 +4,7 @@
 set -euo pipefail
 # shellcheck source=SCRIPTDIR/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+log_identity
 
 readonly ACTIVE_DEADLINE=30
 

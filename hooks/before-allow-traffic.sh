@@ -6,6 +6,7 @@
 set -euo pipefail
 # shellcheck source=SCRIPTDIR/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+log_identity
 
 # appspec timeout: 120s.
 HEALTH_DEADLINE=$(deadline_seconds 75)

@@ -7,6 +7,7 @@
 set -euo pipefail
 # shellcheck source=SCRIPTDIR/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+log_identity
 
 # appspec timeout: 90s.
 DRAIN_DEADLINE=$(deadline_seconds 45)

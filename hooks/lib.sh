@@ -42,6 +42,12 @@ log() {
   printf '[%s] %s: %s\n' "$HOOK_NAME" "$CURRENT_STEP" "$*" >&2
 }
 
+# Says who runs the hook, first thing: the appspec's `runas` decides, and a hook run as the wrong user
+# (permission denied, a missing home) is the first thing to rule out when reading a log tail.
+log_identity() {
+  log "running as $(id -un) (uid $(id -u)) from $BUNDLE_DIR"
+}
+
 step() {
   CURRENT_STEP=$1
   log "started"
@@ -182,19 +188,26 @@ probe_health() {
       28) LAST_ANSWER="no answer within 3s" ;;
       *) LAST_ANSWER="curl failed with exit code $rc" ;;
     esac
+    LAST_ANSWER_KIND=$LAST_ANSWER
     return 1
   fi
   code=${response##*$'\n'}
   body=${response%$'\n'*}
+  # One line, without the body's own trailing newline: the answer ends up in the log tail's last line.
+  body=${body//$'\n'/ }
+  while [[ $body == *' ' ]]; do body=${body% }; done
   version=""
   if [[ $body =~ \"version\":\"([^\"]*)\" ]]; then
     version=${BASH_REMATCH[1]}
   fi
   if [[ $code == 200 && $body == *'"status":"pass"'* && $version == "$expected" ]]; then
     LAST_ANSWER="HTTP 200, version $version"
+    LAST_ANSWER_KIND=$LAST_ANSWER
     return 0
   fi
   LAST_ANSWER="HTTP $code, version ${version:-(none)}, body: ${body:0:200}"
+  # The body changes on every answer (its datetime); the status and version say whether anything did.
+  LAST_ANSWER_KIND="HTTP $code, version ${version:-(none)}"
   return 1
 }
 
@@ -202,6 +215,7 @@ probe_health() {
 wait_until_serving() {
   local expected=$1 deadline=$2 started=$SECONDS attempts=0 said=""
   LAST_ANSWER="nothing yet"
+  LAST_ANSWER_KIND=""
   while true; do
     attempts=$((attempts + 1))
     if probe_health "$expected"; then
@@ -209,9 +223,9 @@ wait_until_serving() {
       return 0
     fi
     # Only changes are logged, so a long wait does not push the useful lines out of the log tail.
-    if [[ $LAST_ANSWER != "$said" ]]; then
+    if [[ $LAST_ANSWER_KIND != "$said" ]]; then
       log "waiting: $LAST_ANSWER"
-      said=$LAST_ANSWER
+      said=$LAST_ANSWER_KIND
     fi
     if ((SECONDS - started + 2 > deadline)); then
       fail "$(health_url) did not answer 200 with version $expected within ${deadline}s ($attempts attempts); last answer: $LAST_ANSWER"

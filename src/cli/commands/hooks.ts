@@ -1,7 +1,23 @@
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { NotImplementedError } from '../errors.js';
+import { formatProblem } from '../../appspec/appspec.js';
+import { HOOK_EVENTS, isHookEvent } from '../../appspec/lifecycle-events.js';
+import { packLocalBundle } from '../../hooks/local-bundle.js';
+import { DEFAULT_EVENTS, eventPlan, runHooksLocally } from '../../hooks/local-run.js';
+import type { LifecycleEventName } from '../../localcloud/codedeploy/lifecycle.js';
+import type { CommandContext } from '../context.js';
+import { ExitCode, UsageError } from '../errors.js';
 import type { Runner } from '../program.js';
 import { collect } from './arguments.js';
+
+/** Where the instance of `hooks run` is kept between runs, relative to the working directory. */
+export const HOOKS_RUN_STATE_DIR = join('.greenlight', 'hooks-run');
+
+interface HooksRunFlags {
+  event: string[];
+  bundle: string;
+  fresh?: boolean;
+}
 
 export function registerHooks(program: Command, run: Runner): void {
   const hooks = program.command('hooks').description('run lifecycle hooks locally');
@@ -10,11 +26,100 @@ export function registerHooks(program: Command, run: Runner): void {
     .description(
       'run the appspec’s hooks for one instance in a local-cloud sandbox, as the CodeDeploy agent would',
     )
-    .option('--event <name>', 'run only this lifecycle event (repeatable)', collect, [])
+    .option(
+      '--event <name>',
+      `run only this lifecycle event (repeatable; default: ${DEFAULT_EVENTS.join(', ')})`,
+      collect,
+      [],
+    )
     .option('--bundle <dir>', 'the revision to run', '.')
-    .action(
-      run(() => {
-        throw new NotImplementedError('hooks run');
-      }),
-    );
+    .option('--fresh', `forget the instance earlier runs left in ${HOOKS_RUN_STATE_DIR}/ and start over`)
+    .addHelpText(
+      'after',
+      `
+The bundle's appspec and the files it references are installed on a sandboxed instance (bubblewrap),
+and the events run in lifecycle order, with DownloadBundle, and Install when a later event needs it.
+The hooks get the agent's environment: DEPLOYMENT_ID=d-LOCAL…, and BUNDLE_COMMIT from git rev-parse
+HEAD when the bundle is in a git work tree. The instance is kept in ${HOOKS_RUN_STATE_DIR}/, so the
+next run's ApplicationStop comes from this run's revision, as on EC2.
+Exit codes: 0 every event succeeded, 1 one failed, 2 a bad bundle or appspec, or no sandbox here
+(hooks are never run unconfined).`,
+    )
+    .action(run((ctx, flags: HooksRunFlags) => runHooks(ctx, flags)));
+}
+
+function chosenEvents(names: readonly string[]): LifecycleEventName[] {
+  if (names.length === 0) return [...DEFAULT_EVENTS];
+  for (const name of names) {
+    if (!isHookEvent(name)) {
+      throw new UsageError(
+        `--event ${name}: not a lifecycle event with hooks; use one of ${HOOK_EVENTS.join(', ')}`,
+      );
+    }
+  }
+  return names as LifecycleEventName[];
+}
+
+async function runHooks(ctx: CommandContext, flags: HooksRunFlags): Promise<number> {
+  const events = chosenEvents(flags.event);
+  const say = (text: string, level: 'info' | 'warn' = 'info') =>
+    ctx.output.emit({ kind: 'message', level, text });
+  const bundle = await packLocalBundle(flags.bundle, ctx.cwd);
+  for (const warning of bundle.warnings) say(formatProblem(warning), 'warn');
+  say(
+    `bundle ${bundle.dir}: ${bundle.paths.join(', ')}` +
+      (bundle.commit ? ` (BUNDLE_COMMIT ${bundle.commit})` : ' (not a git work tree: no BUNDLE_COMMIT)'),
+  );
+  say(`events: ${eventPlan(events).join(' → ')}`);
+  const stateDir = resolve(ctx.cwd, HOOKS_RUN_STATE_DIR);
+  let instanceId = '';
+  let deploymentId = '';
+  const result = await runHooksLocally({
+    bundle,
+    events,
+    stateDir,
+    fresh: Boolean(flags.fresh),
+    signal: ctx.signal,
+    onEventStart: (event) => ctx.output.emit({ kind: 'step', step: event, status: 'started' }),
+    onScriptOutput: (entry) => say(`  ${entry}`),
+    onEventEnd: (outcome) => {
+      const d = outcome.diagnostics;
+      if (outcome.status === 'Failed' && d) {
+        ctx.output.emit({
+          kind: 'instance-failed',
+          deploymentId,
+          instanceId,
+          lifecycleEvent: outcome.event,
+          scriptName: d.scriptName,
+          errorCode: d.errorCode,
+          message: d.message,
+          logTail: d.logTail,
+        });
+      }
+      ctx.output.emit({
+        kind: 'step',
+        step: outcome.event,
+        status: outcome.status === 'Succeeded' ? 'done' : outcome.status === 'Skipped' ? 'skipped' : 'failed',
+        ...(d && outcome.status === 'Failed' ? { detail: `${d.errorCode}: ${d.message}` } : {}),
+      });
+    },
+    onStart: (ids) => {
+      instanceId = ids.instanceId;
+      deploymentId = ids.deploymentId;
+      say(
+        `instance ${ids.instanceId} (${ids.privateIpAddress}), deployment ${ids.deploymentId}` +
+          (ids.previousDeploymentId
+            ? `; ApplicationStop runs from the previous revision, ${ids.previousDeploymentId}`
+            : '; a fresh instance: no previous revision'),
+      );
+    },
+  });
+  ctx.setResult(result);
+  const failed = result.events.find((e) => e.status === 'Failed');
+  say(
+    failed
+      ? `${failed.event} failed on ${result.instanceId} (${result.deploymentId}); later events skipped`
+      : `every event succeeded on ${result.instanceId} (${result.deploymentId})`,
+  );
+  return failed ? ExitCode.Failed : ExitCode.Ok;
 }
