@@ -25,6 +25,8 @@ const REVIEWED_CALL_SITES: Record<string, number> = {
   'codedeploy/revision.ts: execFile': 1,
   'demo/revisions.ts: run (promisify(execFile))': 1,
   'gate/smoke.ts: spawn': 1,
+  'hooks/local-bundle.ts: run (promisify(execFile))': 2,
+  'hooks/local-run.ts: run (promisify(execFile))': 2,
   'localcloud/agent/revision-bundle.ts: spawn': 1,
   'localcloud/elbv2/listener-proxy.ts: spawnSync': 1,
   'localcloud/instance/sandboxed-instance.ts: spawn': 3,
