@@ -11,18 +11,13 @@ import {
   type CodeDeployClient,
 } from '@aws-sdk/client-codedeploy';
 import { cpus } from 'node:os';
-import { createAwsClients } from '../src/aws/clients.js';
 import { systemClock } from '../src/clock.js';
-import { startDeployment } from '../src/codedeploy/deploy.js';
-import { applyGroup } from '../src/codedeploy/group.js';
 import { waitForDeployment } from '../src/codedeploy/wait.js';
-import { startLocalCloud } from '../src/localcloud/server.js';
-import { credentials, devEnvironment, devWorld } from '../test/support/cloud.js';
+import { quiet, startBenchFleet, startCommitDeployment } from './support.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const scale = Number(process.argv[2] ?? 600);
 const pollMs = 15_000 / scale;
-const quiet = { emit: () => undefined };
 const TERMINAL = new Set(['Succeeded', 'Failed', 'Stopped']);
 
 type Contender = (codedeploy: CodeDeployClient, id: string) => Promise<{ exit: number; diagnostics: string }>;
@@ -91,19 +86,10 @@ console.log(
 console.log('| waiter | exit | first failure → exit (AWS s) | diagnostics at exit |');
 console.log('|---|---:|---:|---|');
 for (const [name, contender] of Object.entries(contenders)) {
-  const lc = await startLocalCloud({ timeScale: scale, world: devWorld(10), seed: 1 });
-  const aws = createAwsClients({ endpoint: lc.url, region: 'us-east-1', credentials });
+  const fleet = await startBenchFleet({ instances: 10, timeScale: scale, seed: 1 });
+  const { cloud, codedeploy } = fleet;
   try {
-    const codedeploy = await aws.codedeploy();
-    const env = devEnvironment();
-    await applyGroup(env, { codedeploy, autoscaling: await aws.autoscaling() }, quiet);
-    const fault = (rule: Record<string, unknown>) =>
-      fetch(`${lc.url}/_localcloud/faults`, {
-        method: 'POST',
-        body: JSON.stringify(rule),
-        headers: { 'content-type': 'application/json' },
-      });
-    await fault({
+    await cloud.fault({
       scope: 'instance',
       deploymentGroup: 'web-dev',
       fleet: 'green',
@@ -112,7 +98,7 @@ for (const [name, contender] of Object.entries(contenders)) {
       effect: 'fail',
       exitCode: 3,
     });
-    await fault({
+    await cloud.fault({
       scope: 'instance',
       deploymentGroup: 'web-dev',
       fleet: 'green',
@@ -120,29 +106,14 @@ for (const [name, contender] of Object.entries(contenders)) {
       event: 'ValidateService',
       effect: 'hang',
     });
-    const { deploymentId } = await startDeployment(
-      {
-        env,
-        revision: {
-          revisionType: 'GitHub',
-          gitHubLocation: { repository: 'example/greenlight', commitId: 'a'.repeat(40) },
-        },
-        build: {},
-        ifBusy: 'fail',
-        force: true,
-        busyTimeoutMs: 60_000,
-        pollMs,
-      },
-      { codedeploy, clock: systemClock, logger: quiet },
-    );
+    const deploymentId = await startCommitDeployment(fleet, pollMs);
     const result = await contender(codedeploy, deploymentId);
-    const exitedAt = lc.cloud.scheduler.now().getTime();
+    const exitedAt = cloud.lc.cloud.scheduler.now().getTime();
     const failedAt = await firstFailureAt(codedeploy, deploymentId);
     console.log(
       `| ${name} | ${result.exit} | ${((exitedAt - failedAt) / 1000).toFixed(0)} | ${result.diagnostics || '—'} |`,
     );
   } finally {
-    aws.destroy();
-    await lc.close();
+    await cloud.close();
   }
 }

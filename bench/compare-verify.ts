@@ -6,17 +6,11 @@
 import { spawn } from 'node:child_process';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { createAwsClients } from '../src/aws/clients.js';
-import { systemClock } from '../src/clock.js';
-import { startDeployment } from '../src/codedeploy/deploy.js';
-import { applyGroup } from '../src/codedeploy/group.js';
-import { waitForDeployment } from '../src/codedeploy/wait.js';
-import { startLocalCloud } from '../src/localcloud/server.js';
-import { credentials, devEnvironment, devWorld } from '../test/support/cloud.js';
+import { devEnvironment } from '../test/support/cloud.js';
+import { deploySucceeded, startBenchFleet } from './support.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const root = fileURLToPath(new URL('..', import.meta.url));
-const quiet = { emit: () => undefined };
 
 function run(
   command: string,
@@ -51,47 +45,20 @@ for (const instances of process.argv
   .filter((n) => n > 0).length > 0
   ? process.argv.slice(2).map(Number)
   : [10, 100, 1000]) {
-  const lc = await startLocalCloud({ timeScale: 3000, world: devWorld(instances) });
-  const aws = createAwsClients({ endpoint: lc.url, region: 'us-east-1', credentials });
+  const fleet = await startBenchFleet({
+    instances,
+    timeScale: 3000,
+    env: devEnvironment({ health: { path: '/healthcheck', port: 8000 } }),
+  });
+  const { cloud } = fleet;
   try {
-    const codedeploy = await aws.codedeploy();
-    const env = devEnvironment({ health: { path: '/healthcheck', port: 8000 } });
-    await applyGroup(env, { codedeploy, autoscaling: await aws.autoscaling() }, quiet);
-    const { deploymentId } = await startDeployment(
-      {
-        env,
-        revision: {
-          revisionType: 'GitHub',
-          gitHubLocation: { repository: 'example/greenlight', commitId: 'a'.repeat(40) },
-        },
-        build: {},
-        ifBusy: 'fail',
-        force: true,
-        busyTimeoutMs: 60_000,
-        pollMs: 250,
-      },
-      { codedeploy, clock: systemClock, logger: quiet },
-    );
-    const outcome = await waitForDeployment(
-      { deploymentId, pollMs: 250 },
-      { codedeploy, clock: systemClock, logger: quiet },
-    );
-    if (outcome.deployment.status !== 'Succeeded')
-      throw new Error(`deployment ended ${outcome.deployment.status}`);
-    const cloudEnv = {
-      AWS_ENDPOINT_URL: lc.url,
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-      AWS_PAGER: '',
-    };
-    const counts = async () =>
-      (await (await fetch(`${lc.url}/_localcloud/requests`)).json()) as Record<string, number>;
+    const deploymentId = await deploySucceeded(fleet, 250);
+    const cloudEnv = { ...cloud.env, AWS_PAGER: '' };
     const total = (c: Record<string, number>) => Object.values(c).reduce((a, b) => a + b, 0);
     const measure = async (command: string, args: string[]) => {
-      const before = total(await counts());
+      const before = total(await cloud.requests());
       const r = await run(command, args, cloudEnv);
-      return { ...r, calls: total(await counts()) - before };
+      return { ...r, calls: total(await cloud.requests()) - before };
     };
     // One warm-up of each so neither pays for a cold page cache.
     await run('node', ['bin/greenlight.js', 'verify', deploymentId, '--no-record'], cloudEnv);
@@ -119,7 +86,6 @@ for (const instances of process.argv
       `| ${instances} | ${(greenlight.ms / 1000).toFixed(2)} | ${greenlight.calls} | ${(script.ms / 1000).toFixed(2)} | ${script.calls} | ${processes} | ${(script.ms / greenlight.ms).toFixed(1)}× | ${(script.calls / greenlight.calls).toFixed(2)}× | ${verified} |`,
     );
   } finally {
-    aws.destroy();
-    await lc.close();
+    await cloud.close();
   }
 }

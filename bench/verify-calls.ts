@@ -6,19 +6,13 @@
 // EC2 is extra and listed on its own: the blue instances' state (terminated?), 200 ids a call.
 // Run: node --import tsx bench/verify-calls.ts [instances…]   (default: 10 100 1000)
 import { cpus } from 'node:os';
-import { createAwsClients } from '../src/aws/clients.js';
 import { systemClock } from '../src/clock.js';
-import { startDeployment } from '../src/codedeploy/deploy.js';
-import { applyGroup } from '../src/codedeploy/group.js';
-import { waitForDeployment } from '../src/codedeploy/wait.js';
-import { startLocalCloud } from '../src/localcloud/server.js';
 import { gatherFacts, verifyClientsOf } from '../src/verify/gather.js';
 import { judge } from '../src/verify/verdict.js';
-import { devEnvironment, devWorld } from '../test/support/cloud.js';
+import { deploySucceeded, startBenchFleet } from './support.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const sizes = process.argv.slice(2).map(Number);
-const quiet = { emit: () => undefined };
 const PAGE = 100;
 
 console.log(
@@ -27,47 +21,18 @@ console.log(
 console.log('| instances | calls | minimum | of which EC2 | by operation | wall ms | verified |');
 console.log('|---:|---:|---:|---:|---|---:|---|');
 for (const instances of sizes.length > 0 ? sizes : [10, 100, 1000]) {
-  const lc = await startLocalCloud({ timeScale: 3000, world: devWorld(instances) });
-  const aws = createAwsClients({
-    endpoint: lc.url,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
-  });
+  const fleet = await startBenchFleet({ instances, timeScale: 3000 });
+  const { cloud, env } = fleet;
   try {
-    const codedeploy = await aws.codedeploy();
-    const env = devEnvironment();
-    await applyGroup(env, { codedeploy, autoscaling: await aws.autoscaling() }, quiet);
-    const { deploymentId } = await startDeployment(
-      {
-        env,
-        revision: {
-          revisionType: 'GitHub',
-          gitHubLocation: { repository: 'example/greenlight', commitId: 'a'.repeat(40) },
-        },
-        build: {},
-        ifBusy: 'fail',
-        force: true,
-        busyTimeoutMs: 60_000,
-        pollMs: 250,
-      },
-      { codedeploy, clock: systemClock, logger: quiet },
-    );
-    const outcome = await waitForDeployment(
-      { deploymentId, pollMs: 250 },
-      { codedeploy, clock: systemClock, logger: quiet },
-    );
-    if (outcome.deployment.status !== 'Succeeded')
-      throw new Error(`deployment ended ${outcome.deployment.status}`);
-    const clients = await verifyClientsOf(aws);
-    const counts = async () =>
-      (await (await fetch(`${lc.url}/_localcloud/requests`)).json()) as Record<string, number>;
-    const before = await counts();
+    const deploymentId = await deploySucceeded(fleet, 250);
+    const clients = await verifyClientsOf(cloud.aws);
+    const before = await cloud.requests();
     const started = performance.now();
     const verdict = judge(
       await gatherFacts({ deploymentId, health: env.health, alarms: env.alarms }, clients, systemClock),
     );
     const wall = performance.now() - started;
-    const after = await counts();
+    const after = await cloud.requests();
     const delta = Object.fromEntries(
       Object.keys(after)
         .map((k) => [k, (after[k] ?? 0) - (before[k] ?? 0)] as const)
@@ -86,7 +51,6 @@ for (const instances of sizes.length > 0 ? sizes : [10, 100, 1000]) {
       `| ${instances} | ${total} | ${minimum} | ${ec2} | ${ops} | ${wall.toFixed(0)} | ${verdict.verified} |`,
     );
   } finally {
-    aws.destroy();
-    await lc.close();
+    await cloud.close();
   }
 }

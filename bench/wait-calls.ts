@@ -2,17 +2,12 @@
 // 100- and a 1,000-instance blue/green deployment on the local cloud (synthetic agent).
 // Run: [TIME_SCALE=60] node --import tsx bench/wait-calls.ts [instances…]   (default: 100 1000)
 import { cpus } from 'node:os';
-import { createAwsClients } from '../src/aws/clients.js';
 import { systemClock } from '../src/clock.js';
-import { startDeployment } from '../src/codedeploy/deploy.js';
-import { applyGroup } from '../src/codedeploy/group.js';
 import { waitForDeployment } from '../src/codedeploy/wait.js';
-import { startLocalCloud } from '../src/localcloud/server.js';
-import { devEnvironment, devWorld } from '../test/support/cloud.js';
+import { quiet, startBenchFleet, startCommitDeployment } from './support.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const sizes = process.argv.slice(2).map(Number);
-const quiet = { emit: () => undefined };
 
 console.log(
   `# wait: API calls per deployment — ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}`,
@@ -22,35 +17,11 @@ console.log(
 );
 console.log('|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const instances of sizes.length > 0 ? sizes : [100, 1000]) {
-  const lc = await startLocalCloud({
-    timeScale: Number(process.env.TIME_SCALE ?? 60),
-    world: devWorld(instances),
-  });
-  const aws = createAwsClients({
-    endpoint: lc.url,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
-  });
+  const fleet = await startBenchFleet({ instances, timeScale: Number(process.env.TIME_SCALE ?? 60) });
+  const { cloud, codedeploy } = fleet;
   try {
-    const codedeploy = await aws.codedeploy();
-    const env = devEnvironment();
-    await applyGroup(env, { codedeploy, autoscaling: await aws.autoscaling() }, quiet);
-    const { deploymentId } = await startDeployment(
-      {
-        env,
-        revision: {
-          revisionType: 'GitHub',
-          gitHubLocation: { repository: 'example/greenlight', commitId: 'a'.repeat(40) },
-        },
-        build: {},
-        ifBusy: 'fail',
-        force: true,
-        busyTimeoutMs: 60_000,
-        pollMs: 250,
-      },
-      { codedeploy, clock: systemClock, logger: quiet },
-    );
-    const before = (await (await fetch(`${lc.url}/_localcloud/requests`)).json()) as Record<string, number>;
+    const deploymentId = await startCommitDeployment(fleet, 250);
+    const before = await cloud.requests();
     const pollMs = 250;
     const started = Date.now();
     const outcome = await waitForDeployment(
@@ -58,10 +29,7 @@ for (const instances of sizes.length > 0 ? sizes : [100, 1000]) {
       { codedeploy, clock: systemClock, logger: quiet },
     );
     const wall = (Date.now() - started) / 1000;
-    const afterCounts = (await (await fetch(`${lc.url}/_localcloud/requests`)).json()) as Record<
-      string,
-      number
-    >;
+    const afterCounts = await cloud.requests();
     const delta = (op: string) => (afterCounts[`codedeploy:${op}`] ?? 0) - (before[`codedeploy:${op}`] ?? 0);
     const total = Object.keys(afterCounts).reduce(
       (sum, k) => sum + (afterCounts[k] ?? 0) - (before[k] ?? 0),
@@ -76,7 +44,6 @@ for (const instances of sizes.length > 0 ? sizes : [100, 1000]) {
       `| ${instances} | ${pollMs} ms | ${ticks} | ${list} | ${batch} | ${total - ticks - list - batch} | ${total} | ${wall.toFixed(1)} |`,
     );
   } finally {
-    aws.destroy();
-    await lc.close();
+    await cloud.close();
   }
 }

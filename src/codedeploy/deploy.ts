@@ -2,18 +2,19 @@ import {
   BatchGetDeploymentsCommand,
   CreateDeploymentCommand,
   GetDeploymentCommand,
-  GetDeploymentGroupCommand,
   ListDeploymentsCommand,
   type CodeDeployClient,
+  type DeploymentGroupInfo,
   type DeploymentInfo,
   type DeploymentStatus,
   type RevisionLocation,
 } from '@aws-sdk/client-codedeploy';
-import { AwsOperationError, awsCall, classifyAwsError } from '../aws/errors.js';
+import { AwsOperationError, awsCall } from '../aws/errors.js';
 import type { Clock } from '../clock.js';
 import { formatDuration } from '../config/duration.js';
 import type { EnvironmentConfig } from '../config/environment.js';
 import type { Logger } from '../log/events.js';
+import { readDeploymentGroup } from './group.js';
 import { TERMINAL_STATUSES, WaitTimeoutError } from './wait.js';
 
 // Creating a deployment safely: never a second deployment of a revision that is already on its way,
@@ -215,26 +216,21 @@ export async function startDeployment(request: StartRequest, deps: StartDeps): P
   }
 }
 
-async function readGroup(request: StartRequest, deps: StartDeps) {
+async function readGroup(request: StartRequest, deps: StartDeps): Promise<DeploymentGroupInfo> {
   const { env } = request;
   const group = `${env.application}/${env.deploymentGroup}`;
-  try {
-    const out = await deps.codedeploy.send(
-      new GetDeploymentGroupCommand({
-        applicationName: env.application,
-        deploymentGroupName: env.deploymentGroup,
-      }),
+  const info = await readDeploymentGroup(deps.codedeploy, env, (cause) => {
+    throw new GroupMissing(
+      `deployment group ${group} does not exist (${cause.message}); create it with: greenlight group apply --env ${env.name}`,
     );
-    if (!out.deploymentGroupInfo) throw new Error(`GetDeploymentGroup ${group} returned nothing`);
-    return out.deploymentGroupInfo;
-  } catch (error) {
-    if (classifyAwsError(error) === 'not-found') {
-      throw new GroupMissing(
-        `deployment group ${group} does not exist (${(error as Error).message}); create it with: greenlight group apply --env ${env.name}`,
-      );
-    }
-    throw new AwsOperationError('GetDeploymentGroup', group, error);
-  }
+  });
+  if (!info)
+    throw new AwsOperationError(
+      'GetDeploymentGroup',
+      group,
+      new Error(`GetDeploymentGroup ${group} returned nothing`),
+    );
+  return info;
 }
 
 async function activeDeployments(request: StartRequest, deps: StartDeps): Promise<DeploymentInfo[]> {

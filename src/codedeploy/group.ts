@@ -11,8 +11,6 @@ import {
   GetApplicationCommand,
   GetDeploymentConfigCommand,
   GetDeploymentGroupCommand,
-  ListTagsForResourceCommand,
-  TagResourceCommand,
   UpdateDeploymentGroupCommand,
   type CodeDeployClient,
   type DeploymentConfigInfo,
@@ -31,6 +29,7 @@ import {
   type DeploymentGroupSpec,
   type FieldChange,
 } from './group-spec.js';
+import { readGroupTags, tagGroup } from './group-tags.js';
 
 export interface GroupClients {
   readonly codedeploy: CodeDeployClient;
@@ -178,15 +177,7 @@ export async function applyGroup(
     );
   }
   if (Object.keys(plan.tagsToSet).length > 0 && plan.group.action !== 'create') {
-    const arn = await groupArn(env, clients);
-    await awsCall('TagResource', arn, () =>
-      clients.codedeploy.send(
-        new TagResourceCommand({
-          ResourceArn: arn,
-          Tags: Object.entries(plan.tagsToSet).map(([Key, Value]) => ({ Key, Value })),
-        }),
-      ),
-    );
+    await tagGroup(clients.codedeploy, env, plan.tagsToSet);
     changed = true;
     step(logger, `deployment group ${groupName(env)}`, `tagged ${Object.keys(plan.tagsToSet).join(', ')}`);
   }
@@ -278,35 +269,36 @@ async function readDeploymentConfig(
   return info;
 }
 
-async function readGroup(
-  env: EnvironmentConfig,
-  clients: GroupClients,
-): Promise<DeploymentGroupInfo | undefined> {
-  const out = await readOrMissing('GetDeploymentGroup', groupName(env), () =>
-    clients.codedeploy.send(
+function readGroup(env: EnvironmentConfig, clients: GroupClients): Promise<DeploymentGroupInfo | undefined> {
+  return readDeploymentGroup(clients.codedeploy, env, () => undefined);
+}
+
+/**
+ * The group as CodeDeploy describes it. What a group that does not exist means is the caller's to say:
+ * `whenMissing` gives the answer for it, or throws.
+ */
+export async function readDeploymentGroup<M>(
+  codedeploy: CodeDeployClient,
+  group: { readonly application: string; readonly deploymentGroup: string },
+  whenMissing: (cause: Error) => M,
+): Promise<DeploymentGroupInfo | M | undefined> {
+  try {
+    const out = await codedeploy.send(
       new GetDeploymentGroupCommand({
-        applicationName: env.application,
-        deploymentGroupName: env.deploymentGroup,
+        applicationName: group.application,
+        deploymentGroupName: group.deploymentGroup,
       }),
-    ),
-  );
-  return out?.deploymentGroupInfo;
+    );
+    return out.deploymentGroupInfo;
+  } catch (error) {
+    if (classifyAwsError(error) === 'not-found') return whenMissing(error as Error);
+    throw new AwsOperationError('GetDeploymentGroup', `${group.application}/${group.deploymentGroup}`, error);
+  }
 }
 
 async function readTags(env: EnvironmentConfig, clients: GroupClients): Promise<Record<string, string>> {
   if (Object.keys(env.tags).length === 0) return {};
-  const arn = await groupArn(env, clients);
-  const out = await awsCall('ListTagsForResource', arn, () =>
-    clients.codedeploy.send(new ListTagsForResourceCommand({ ResourceArn: arn })),
-  );
-  return Object.fromEntries((out.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
-}
-
-/** CodeDeploy returns no ARN for a group; it is built from the region and the service role's account. */
-async function groupArn(env: EnvironmentConfig, clients: GroupClients): Promise<string> {
-  const region = await clients.codedeploy.config.region();
-  const account = /^arn:aws[a-z-]*:iam::(\d{12}):/.exec(env.serviceRoleArn)?.[1] ?? '';
-  return `arn:aws:codedeploy:${region}:${account}:deploymentgroup:${env.application}/${env.deploymentGroup}`;
+  return Object.fromEntries(await readGroupTags(clients.codedeploy, env));
 }
 
 function createApplication(env: EnvironmentConfig, clients: GroupClients): Promise<boolean> {

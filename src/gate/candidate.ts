@@ -1,12 +1,12 @@
 import {
   GetDeploymentCommand,
-  GetDeploymentGroupCommand,
   type CodeDeployClient,
   type DeploymentInfo,
   type RevisionLocation,
 } from '@aws-sdk/client-codedeploy';
-import { AwsOperationError, awsCall, classifyAwsError } from '../aws/errors.js';
+import { awsCall } from '../aws/errors.js';
 import { ACTIVE_STATUSES, GroupMissing } from '../codedeploy/deploy.js';
+import { readDeploymentGroup } from '../codedeploy/group.js';
 import type { EnvironmentConfig } from '../config/environment.js';
 import { readLastKnownGood, type LastKnownGood } from '../rollback/last-known-good.js';
 import { deploymentFact } from '../verify/gather.js';
@@ -43,22 +43,11 @@ export async function findCandidate(
   options: { readonly force: boolean },
 ): Promise<GateCandidate> {
   const group = `${env.application}/${env.deploymentGroup}`;
-  const info = await codedeploy
-    .send(
-      new GetDeploymentGroupCommand({
-        applicationName: env.application,
-        deploymentGroupName: env.deploymentGroup,
-      }),
-    )
-    .then((out) => out.deploymentGroupInfo)
-    .catch((error: unknown) => {
-      if (classifyAwsError(error) === 'not-found') {
-        throw new GroupMissing(
-          `deployment group ${group} does not exist, so there is nothing to bake; create it with greenlight group apply --env ${env.name}, then deploy`,
-        );
-      }
-      throw new AwsOperationError('GetDeploymentGroup', group, error);
-    });
+  const info = await readDeploymentGroup(codedeploy, env, () => {
+    throw new GroupMissing(
+      `deployment group ${group} does not exist, so there is nothing to bake; create it with greenlight group apply --env ${env.name}, then deploy`,
+    );
+  });
   const deploymentId = info?.lastAttemptedDeployment?.deploymentId;
   if (!deploymentId) {
     throw new NothingToGate(

@@ -1,11 +1,6 @@
-import {
-  ListTagsForResourceCommand,
-  TagResourceCommand,
-  type CodeDeployClient,
-} from '@aws-sdk/client-codedeploy';
-import { awsCall } from '../aws/errors.js';
+import type { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import type { Clock } from '../clock.js';
-import { deploymentGroupArn, revisionTag, tagValue, type GroupRef } from '../rollback/last-known-good.js';
+import { readGroupTags, revisionTag, tagGroup, tagValue, type GroupRef } from '../codedeploy/group-tags.js';
 
 // The last deployment that passed the gate, kept as tags on the deployment group next to the
 // last-known-good record. The gate needs its own record because by the time a bake fails, the
@@ -28,18 +23,7 @@ export async function readPassedGate(
   codedeploy: CodeDeployClient,
   group: GroupRef,
 ): Promise<PassedGate | undefined> {
-  const arn = await deploymentGroupArn(codedeploy, group);
-  const tags = new Map<string, string>();
-  let token: string | undefined;
-  do {
-    const out = await awsCall('ListTagsForResource', arn, () =>
-      codedeploy.send(
-        new ListTagsForResourceCommand({ ResourceArn: arn, ...(token ? { NextToken: token } : {}) }),
-      ),
-    );
-    for (const t of out.Tags ?? []) if (t.Key) tags.set(t.Key, t.Value ?? '');
-    token = out.NextToken;
-  } while (token);
+  const tags = await readGroupTags(codedeploy, group);
   const deploymentId = tags.get(PASSED_GATE_TAGS.deployment);
   if (!deploymentId) return undefined;
   return {
@@ -55,23 +39,15 @@ export async function recordPassedGate(
   passed: { readonly deploymentId: string; readonly revision: string },
   clock: Clock,
 ): Promise<PassedGate> {
-  const arn = await deploymentGroupArn(codedeploy, group);
   const record: PassedGate = {
     deploymentId: tagValue(passed.deploymentId),
     revision: revisionTag(passed.revision),
     passedAt: new Date(clock.now()).toISOString(),
   };
-  await awsCall('TagResource', arn, () =>
-    codedeploy.send(
-      new TagResourceCommand({
-        ResourceArn: arn,
-        Tags: [
-          { Key: PASSED_GATE_TAGS.deployment, Value: record.deploymentId },
-          { Key: PASSED_GATE_TAGS.revision, Value: record.revision },
-          { Key: PASSED_GATE_TAGS.passedAt, Value: record.passedAt },
-        ],
-      }),
-    ),
-  );
+  await tagGroup(codedeploy, group, {
+    [PASSED_GATE_TAGS.deployment]: record.deploymentId,
+    [PASSED_GATE_TAGS.revision]: record.revision,
+    [PASSED_GATE_TAGS.passedAt]: record.passedAt,
+  });
   return record;
 }

@@ -1,14 +1,13 @@
 import {
   BatchGetDeploymentsCommand,
-  GetDeploymentGroupCommand,
   ListDeploymentsCommand,
   type CodeDeployClient,
   type DeploymentInfo,
 } from '@aws-sdk/client-codedeploy';
-import { AwsOperationError, awsCall, classifyAwsError } from '../aws/errors.js';
+import { awsCall } from '../aws/errors.js';
 import type { Clock } from '../clock.js';
-import { ACTIVE_STATUSES, revisionLabel } from '../codedeploy/deploy.js';
-import { GroupMissing } from '../codedeploy/deploy.js';
+import { ACTIVE_STATUSES, GroupMissing, revisionLabel } from '../codedeploy/deploy.js';
+import { readDeploymentGroup } from '../codedeploy/group.js';
 import type { EnvironmentConfig } from '../config/environment.js';
 import { formatElapsed } from '../log/format.js';
 import { readLastKnownGood, type LastKnownGood } from './last-known-good.js';
@@ -50,22 +49,11 @@ export async function environmentStatus(
   clock: Clock,
 ): Promise<{ data: EnvironmentStatus; lines: string[] }> {
   const group = `${env.application}/${env.deploymentGroup}`;
-  const info = await codedeploy
-    .send(
-      new GetDeploymentGroupCommand({
-        applicationName: env.application,
-        deploymentGroupName: env.deploymentGroup,
-      }),
-    )
-    .then((out) => out.deploymentGroupInfo)
-    .catch((error: unknown) => {
-      if (classifyAwsError(error) === 'not-found') {
-        throw new GroupMissing(
-          `deployment group ${group} does not exist; create it with: greenlight group apply --env ${env.name}`,
-        );
-      }
-      throw new AwsOperationError('GetDeploymentGroup', group, error);
-    });
+  const info = await readDeploymentGroup(codedeploy, env, () => {
+    throw new GroupMissing(
+      `deployment group ${group} does not exist; create it with: greenlight group apply --env ${env.name}`,
+    );
+  });
   const [lkg, activeIds] = await Promise.all([
     readLastKnownGood(codedeploy, env),
     awsCall('ListDeployments', group, () =>

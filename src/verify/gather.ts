@@ -3,7 +3,6 @@ import { DescribeAlarmsCommand, type CloudWatchClient } from '@aws-sdk/client-cl
 import {
   BatchGetDeploymentsCommand,
   GetDeploymentCommand,
-  GetDeploymentGroupCommand,
   ListDeploymentsCommand,
   type CodeDeployClient,
   type DeploymentGroupInfo,
@@ -19,6 +18,7 @@ import {
 import { AwsOperationError, awsCall, classifyAwsError } from '../aws/errors.js';
 import type { Clock } from '../clock.js';
 import { revisionLabel } from '../codedeploy/deploy.js';
+import { readDeploymentGroup } from '../codedeploy/group.js';
 import { getInstanceTargets, listTargetIds } from '../codedeploy/targets.js';
 import { UnknownDeploymentError } from '../codedeploy/wait.js';
 import type { CapacityRange, HealthCheck } from '../config/environment.js';
@@ -178,23 +178,13 @@ async function getDeployment(codedeploy: CodeDeployClient, id: string): Promise<
   }
 }
 
-async function getGroup(
-  codedeploy: CodeDeployClient,
-  d: DeploymentFact,
-): Promise<DeploymentGroupInfo | undefined> {
-  try {
-    const out = await codedeploy.send(
-      new GetDeploymentGroupCommand({
-        applicationName: d.application,
-        deploymentGroupName: d.deploymentGroup,
-      }),
-    );
-    return out.deploymentGroupInfo;
-  } catch (error) {
-    // A deleted group leaves its deployments behind; they can still be verified from what they carry.
-    if (classifyAwsError(error) === 'not-found') return undefined;
-    throw new AwsOperationError('GetDeploymentGroup', `${d.application}/${d.deploymentGroup}`, error);
-  }
+function getGroup(codedeploy: CodeDeployClient, d: DeploymentFact): Promise<DeploymentGroupInfo | undefined> {
+  // A deleted group leaves its deployments behind; they can still be verified from what they carry.
+  return readDeploymentGroup(
+    codedeploy,
+    { application: d.application, deploymentGroup: d.deploymentGroup },
+    () => undefined,
+  );
 }
 
 /** The commit a revision deploys: a GitHub commit, or a 40-hex name in an S3 key (`web/<sha>.zip`). */

@@ -9,7 +9,6 @@ import { stringify } from 'yaml';
 import { runCli } from '../../src/cli/run.js';
 import { sampleEnvironment } from '../config/sample.js';
 import { devWorld, startCloud, type TestCloud } from '../support/cloud.js';
-import { startSeededCloud } from './matrix/seeded-cloud.js';
 import type { ScenarioContext, ScenarioSetup, VersionPlan } from './scenario.js';
 
 export interface CliRun {
@@ -99,10 +98,7 @@ export interface HarnessOptions {
 }
 
 export async function startScenarioHarness(options: HarnessOptions = {}): Promise<ScenarioHarness> {
-  const cloud =
-    options.seed === undefined
-      ? await startCloud({ world: devWorld(1), timeScale: 1500 })
-      : await startSeededCloud({ world: devWorld(1), timeScale: 1500, seed: options.seed });
+  const cloud = await startCloud({ world: devWorld(1), timeScale: 1500, seed: options.seed });
   // greenlight's client factory reads the endpoint and credentials the way the SDK does: from the environment.
   Object.assign(process.env, cloud.env);
   const servers = new VersionServers();

@@ -51,11 +51,18 @@ export function devWorld(instances = 4, agent: 'synthetic' | 'real' = 'synthetic
 }
 
 export async function startCloud(
-  options: { world?: WorldInput; timeScale?: number; maxAttempts?: number } = {},
+  options: {
+    world?: WorldInput;
+    timeScale?: number;
+    maxAttempts?: number;
+    /** Seeds the local cloud's randomness (fault probabilities, jitter, ids); absent: its default. */
+    seed?: number;
+  } = {},
 ): Promise<TestCloud> {
   const lc = await startLocalCloud({
     timeScale: options.timeScale ?? 3000,
     world: options.world ?? devWorld(),
+    ...(options.seed !== undefined ? { seed: options.seed } : {}),
   });
   const aws = createAwsClients({
     endpoint: lc.url,
