@@ -27,6 +27,8 @@ export interface DemoOptions {
   readonly instances: number;
   readonly keep: boolean;
   readonly timeScale: number;
+  /** `synthetic` runs no hook even where sandboxes are available. */
+  readonly agent?: 'real' | 'synthetic';
   readonly reportsDir: string;
   /** Where the story is told; the greenlight commands it runs write to `stderr` themselves. */
   readonly logger: Logger;
@@ -70,14 +72,17 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     if (!ok) problems.push(what);
   };
 
-  const confinement = checkConfinement();
+  const confinement =
+    options.agent === 'synthetic'
+      ? { ok: false as const, reason: 'asked for with --agent synthetic' }
+      : checkConfinement();
   const agent = confinement.ok ? 'real' : 'synthetic';
   title('greenlight: a blue/green release rehearsed on the local cloud');
   say(
     confinement.ok
       ? `${options.instances} instances, each a bubblewrap sandbox running this repository's appspec.yml and hooks/ for real.`
-      : `Linux namespaces are not available here (${confinement.reason}):\n` +
-          'the instances use the synthetic agent — lifecycle events are simulated, no hook runs.',
+      : `the instances use the synthetic agent (${confinement.reason}): lifecycle events are simulated, ` +
+          'no hook runs, and the listener answers for each instance with the version it installed.',
   );
 
   const scratch = await mkdtemp(join(tmpdir(), 'greenlight-demo-'));

@@ -64,4 +64,40 @@ describe('npm start: the demo story', () => {
       await rm(reports, { recursive: true, force: true });
     }
   });
+
+  it('without sandboxes (the synthetic agent) the same story holds, and says so', async () => {
+    const reports = await mkdtemp(join(tmpdir(), 'greenlight-demo-reports-'));
+    const lines: string[] = [];
+    const savedEnv = { ...process.env };
+    try {
+      const result = await runDemo({
+        root: fileURLToPath(new URL('../../', import.meta.url)),
+        instances: 2,
+        keep: false,
+        timeScale: 120,
+        agent: 'synthetic',
+        reportsDir: reports,
+        logger: { emit: (e: LogEvent) => lines.push(formatEvent(e)) },
+        stderr: { write: () => true },
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, CI: 'true' },
+        processEnv: process.env,
+        signal: new AbortController().signal,
+      });
+      assert.deepEqual(result.problems, [], lines.join('\n'));
+      assert.equal(result.agent, 'synthetic');
+      assert.match(lines.join('\n'), /the instances use the synthetic agent/);
+      assert.deepEqual(
+        result.chapters.map((c) => [c.release, c.greenlight, c.exitCode]),
+        [
+          ['v1', 'verified', 0],
+          ['v2', 'verified', 0],
+          ['v3', 'FAILED, 1 of 2', 1],
+          ['rollback → v2', 'verified', 5],
+        ],
+      );
+    } finally {
+      process.env = savedEnv;
+      await rm(reports, { recursive: true, force: true });
+    }
+  });
 });

@@ -1,9 +1,10 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { fileURLToPath } from 'node:url';
 import type { Runner } from '../program.js';
 import { parsePositiveNumberOption } from './arguments.js';
 
 interface DemoFlags {
+  agent: 'real' | 'synthetic';
   instances: number;
   keep?: boolean;
   timeScale: number;
@@ -19,6 +20,11 @@ export function registerDemo(program: Command, run: Runner): void {
     .option('--instances <n>', 'instances in the fleet', parsePositiveNumberOption, 4)
     .option('--keep', 'keep the local cloud running afterwards, to point the CLI or the AWS CLI at it')
     .option('--time-scale <n>', 'divide AWS durations by N', parsePositiveNumberOption, 120)
+    .addOption(
+      new Option('--agent <kind>', 'real: instances run the hooks in sandboxes; synthetic: simulated events')
+        .choices(['real', 'synthetic'])
+        .default('real'),
+    )
     .option('--reports <dir>', 'where the verification reports go', 'reports/demo')
     .action(
       run(async (ctx, flags: DemoFlags) => {
@@ -29,6 +35,7 @@ export function registerDemo(program: Command, run: Runner): void {
           instances: Math.round(flags.instances),
           keep: Boolean(flags.keep),
           timeScale: flags.timeScale,
+          agent: flags.agent,
           reportsDir: flags.reports,
           logger: ctx.output,
           stderr: process.stderr,
