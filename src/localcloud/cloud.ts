@@ -20,7 +20,7 @@ import { RealInstances, type RealInstancesOptions } from './instance/real-instan
 import type { Scheduler } from './ports.js';
 import { seededRandom, type Random } from './random.js';
 import { S3Model } from './s3/model.js';
-import type { World } from './world.js';
+import type { World, WorldJournal } from './world.js';
 
 export const DEFAULT_ACCOUNT_ID = '123456789012';
 export const DEFAULT_REGION = 'us-east-1';
@@ -44,6 +44,8 @@ export interface CloudOptions {
   readonly codeDeployPageSize?: number;
   /** Opens load balancer listener ports (part 2: real reverse proxies). */
   readonly openListener?: ListenerOpener;
+  /** Closes a listener port openListener opened. */
+  readonly closeListener?: (port: number) => void;
   /** Where `agent: real` instances get their sandboxes, and how a host that cannot confine is reported. */
   readonly realInstances?: Pick<RealInstancesOptions, 'enabled' | 'baseDir' | 'warn' | 'confinement'>;
   /** 127.<a>.<b>.0 where real instances' addresses start; random by default (see createAddressAllocator). */
@@ -87,7 +89,8 @@ export class Cloud {
   private readonly regions = new Map<string, RegionModels>();
   private readonly resetListeners: (() => void)[] = [];
   private readonly regionListeners: ((models: RegionModels) => void)[] = [];
-  private readonly worldListeners: ((world: World, models: RegionModels) => void)[] = [];
+  private readonly worldListeners: ((world: World, models: RegionModels, journal: WorldJournal) => void)[] =
+    [];
 
   constructor(private readonly options: CloudOptions = {}) {
     this.accountId = options.accountId ?? DEFAULT_ACCOUNT_ID;
@@ -98,7 +101,7 @@ export class Cloud {
     this.random = seededRandom(options.seed ?? 1);
     this.faults = new FaultRules(this.random);
     this.s3Model = new S3Model({ scheduler: this.scheduler, random: this.random });
-    this.onWorldApplied((world, models) => applyWorldResources(models.codedeploy, world));
+    this.onWorldApplied((world, models, journal) => applyWorldResources(models.codedeploy, world, journal));
     this.instances = new RealInstances({
       ...options.realInstances,
       now: () => this.scheduler.now(),
@@ -171,14 +174,18 @@ export class Cloud {
     this.regionListeners.push(listener);
   }
 
-  /** Runs after a world's infrastructure is applied; CodeDeploy applies `world.applications` here. */
-  onWorldApplied(listener: (world: World, models: RegionModels) => void): void {
+  /**
+   * Runs while a world is applied, after its load balancers, alarms and buckets and before its Auto
+   * Scaling groups launch; CodeDeploy applies `world.applications` here. A listener records in the
+   * journal how to undo what it created: a world that fails later is taken back whole.
+   */
+  onWorldApplied(listener: (world: World, models: RegionModels, journal: WorldJournal) => void): void {
     this.worldListeners.push(listener);
   }
 
   /** Called by applyWorld. */
-  worldApplied(world: World, models: RegionModels): void {
-    for (const listener of this.worldListeners) listener(world, models);
+  worldApplied(world: World, models: RegionModels, journal: WorldJournal): void {
+    for (const listener of this.worldListeners) listener(world, models, journal);
   }
 
   private recordingInstalls(agent: Agent): Agent {
@@ -210,6 +217,7 @@ export class Cloud {
       random,
       ec2,
       ...(this.options.openListener ? { openListener: this.options.openListener } : {}),
+      ...(this.options.closeListener ? { closeListener: this.options.closeListener } : {}),
       isReal: (instanceId) => this.instances.get(instanceId) !== undefined,
     });
     const autoscaling = new AutoScalingModel({ region, accountId, scheduler, random, ec2, elbv2 });

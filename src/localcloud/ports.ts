@@ -154,7 +154,10 @@ export interface TargetGroup {
 export interface Elbv2Port {
   getTargetGroupByName(name: string): TargetGroup | undefined;
   getTargetGroupByArn(arn: string): TargetGroup | undefined;
-  /** Registers instance targets; they go `initial` → `healthy` (or `unhealthy`) per the health check. */
+  /**
+   * Registers instance targets; they go `initial` → `healthy` (or `unhealthy`) per the health check,
+   * once a load balancer forwards to the group: until then they read `unused` (Target.NotInUse).
+   */
   register(targetGroupArn: string, instanceIds: string[]): void;
   /** Deregisters; targets go `draining` for the deregistration delay, then disappear. */
   deregister(targetGroupArn: string, instanceIds: string[]): void;

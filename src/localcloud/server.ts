@@ -9,18 +9,25 @@ import { autoScalingService } from './autoscaling/handlers.js';
 import { Cloud, DEFAULT_REGION } from './cloud.js';
 import { codeDeployService } from './codedeploy/index.js';
 import { cloudWatchService } from './cloudwatch/handlers.js';
-import { CONTROL_PREFIX, handleControl } from './control.js';
+import { CONTROL_PREFIX, handleControl, type ControlResponse } from './control.js';
 import { ec2Service } from './ec2/handlers.js';
 import { elbv2Service } from './elbv2/handlers.js';
 import { ListenerProxies } from './elbv2/listener-proxy.js';
 import { internalError } from './faults.js';
 import { createJsonCodec } from './protocol/json.js';
-import { loadServiceModel } from './protocol/model.js';
+import { loadServiceModel, type Operation, type ServiceModel } from './protocol/model.js';
 import { createQueryCodec, queryParameters } from './protocol/query.js';
 import type { WireCodec, WireRequest, WireResponse } from './protocol/wire.js';
 import { headerValue } from './protocol/wire.js';
-import { handleS3, renderS3Error, routeS3, type S3Response } from './s3/handlers.js';
-import { AwsApiError, type RequestContext, type ServiceDefinition, type SigningName } from './service.js';
+import { invalidUri } from './s3/errors.js';
+import { handleS3, renderS3Error, routeS3, type S3Response, type S3Route } from './s3/handlers.js';
+import {
+  AwsApiError,
+  type OperationHandler,
+  type RequestContext,
+  type ServiceDefinition,
+  type SigningName,
+} from './service.js';
 import { applyWorld, loadWorldFile, parseWorld, type WorldInput } from './world.js';
 
 export const HOST = '127.0.0.1';
@@ -51,12 +58,14 @@ interface ModelService {
   readonly codec: WireCodec;
 }
 
-const QUERY_VERSIONS: Record<string, SigningName> = {
-  '2011-01-01': 'autoscaling',
-  '2015-12-01': 'elasticloadbalancing',
-  '2016-11-15': 'ec2',
-  '2010-08-01': 'monitoring',
-};
+// Request-controlled names are looked up in Maps (or with Object.hasOwn): in a plain object,
+// `__proto__`, `constructor` or `toString` would find Object.prototype's members.
+const QUERY_VERSIONS = new Map<string, SigningName>([
+  ['2011-01-01', 'autoscaling'],
+  ['2015-12-01', 'elasticloadbalancing'],
+  ['2016-11-15', 'ec2'],
+  ['2010-08-01', 'monitoring'],
+]);
 
 /** `Credential=AKID/20240101/us-east-1/autoscaling/aws4_request` → region and service. */
 export function credentialScope(
@@ -128,6 +137,17 @@ export function createServices(cloud: Cloud): ServiceDefinition[] {
   ];
 }
 
+/** The operation's model and handler, when this service implements an operation of that name. */
+function implementedOperation(
+  model: ServiceModel,
+  service: ServiceDefinition | undefined,
+  name: string,
+): { operation: Operation; handler: OperationHandler } | undefined {
+  const operation = Object.hasOwn(model.operations, name) ? model.operations[name] : undefined;
+  const handler = service && Object.hasOwn(service.operations, name) ? service.operations[name] : undefined;
+  return operation && handler ? { operation, handler } : undefined;
+}
+
 export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<RunningLocalCloud> {
   // Listeners are real reverse proxies; they find targets through the cloud created just below.
   const ref: { cloud?: Cloud } = {};
@@ -143,6 +163,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   await listeners.prepare();
   const cloud = new Cloud({
     openListener: (listener) => listeners.openListener(listener),
+    closeListener: (port) => listeners.closeListener(port),
     realInstances: { enabled: true },
     ...(options.timeScale !== undefined ? { timeScale: options.timeScale } : {}),
     ...(options.seed !== undefined ? { seed: options.seed } : {}),
@@ -150,10 +171,21 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   });
   ref.cloud = cloud;
   cloud.onReset(() => void listeners.closeListeners());
-  if (options.world !== undefined) {
-    const world =
-      typeof options.world === 'string' ? await loadWorldFile(options.world) : parseWorld(options.world);
-    applyWorld(cloud, world);
+  // Whatever fails from here on (a world refused, the port taken) must not leave timers, sandboxes
+  // or listener ports behind.
+  const stopCloud = async (): Promise<void> => {
+    await cloud.close();
+    await listeners.close();
+  };
+  try {
+    if (options.world !== undefined) {
+      const world =
+        typeof options.world === 'string' ? await loadWorldFile(options.world) : parseWorld(options.world);
+      applyWorld(cloud, world);
+    }
+  } catch (error) {
+    await stopCloud();
+    throw error;
   }
 
   const services = new Map<SigningName, ServiceDefinition>();
@@ -162,40 +194,51 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   }
   const cloudwatchModel = loadServiceModel('cloudwatch');
   const codedeployModel = loadServiceModel('codedeploy');
-  const jsonServices: Record<string, ModelService> = {
-    CodeDeploy_20141006: {
-      signingName: 'codedeploy',
-      codec: createJsonCodec({
-        model: codedeployModel,
-        targetPrefix: 'CodeDeploy_20141006',
-        jsonVersion: '1.1',
-      }),
-    },
-    GraniteServiceVersion20100801: {
-      signingName: 'monitoring',
-      codec: createJsonCodec({
-        model: cloudwatchModel,
-        targetPrefix: 'GraniteServiceVersion20100801',
-        jsonVersion: '1.0',
-        queryCompatible: true,
-      }),
-    },
+  const codeDeployJson: ModelService = {
+    signingName: 'codedeploy',
+    codec: createJsonCodec({
+      model: codedeployModel,
+      targetPrefix: 'CodeDeploy_20141006',
+      jsonVersion: '1.1',
+    }),
   };
-  const queryServices: Partial<Record<SigningName, ModelService>> = {
-    autoscaling: {
-      signingName: 'autoscaling',
-      codec: createQueryCodec({ model: loadServiceModel('autoscaling'), flavour: 'query' }),
-    },
-    elasticloadbalancing: {
-      signingName: 'elasticloadbalancing',
-      codec: createQueryCodec({ model: loadServiceModel('elbv2'), flavour: 'query' }),
-    },
-    ec2: { signingName: 'ec2', codec: createQueryCodec({ model: loadServiceModel('ec2'), flavour: 'ec2' }) },
-    monitoring: {
-      signingName: 'monitoring',
-      codec: createQueryCodec({ model: cloudwatchModel, flavour: 'query' }),
-    },
+  const jsonServices = new Map<string, ModelService>([
+    ['CodeDeploy_20141006', codeDeployJson],
+    [
+      'GraniteServiceVersion20100801',
+      {
+        signingName: 'monitoring',
+        codec: createJsonCodec({
+          model: cloudwatchModel,
+          targetPrefix: 'GraniteServiceVersion20100801',
+          jsonVersion: '1.0',
+          queryCompatible: true,
+        }),
+      },
+    ],
+  ]);
+  const autoScalingQuery: ModelService = {
+    signingName: 'autoscaling',
+    codec: createQueryCodec({ model: loadServiceModel('autoscaling'), flavour: 'query' }),
   };
+  const queryServices = new Map<string, ModelService>([
+    ['autoscaling', autoScalingQuery],
+    [
+      'elasticloadbalancing',
+      {
+        signingName: 'elasticloadbalancing',
+        codec: createQueryCodec({ model: loadServiceModel('elbv2'), flavour: 'query' }),
+      },
+    ],
+    [
+      'ec2',
+      { signingName: 'ec2', codec: createQueryCodec({ model: loadServiceModel('ec2'), flavour: 'ec2' }) },
+    ],
+    [
+      'monitoring',
+      { signingName: 'monitoring', codec: createQueryCodec({ model: cloudwatchModel, flavour: 'query' }) },
+    ],
+  ]);
 
   /** Runs one model-driven operation: envelope, count, faults, decode, handler, encode. */
   async function serveModelRequest(
@@ -216,12 +259,15 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       }
       if (fault?.kind === 'delay') await sleep(fault.ms);
       if (fault?.kind === 'error') throw fault.error;
-      const operation = codec.model.operations[envelope.operationName];
-      const handler = services.get(signingName)?.operations[envelope.operationName];
-      if (!operation || !handler) throw codec.unknownOperation(envelope.operationName);
-      const input = codec.decodeInput(operation, envelope.payload);
-      const output = await handler(input, ctx);
-      result = codec.encodeOutput(operation, output, ctx.requestId);
+      const implemented = implementedOperation(
+        codec.model,
+        services.get(signingName),
+        envelope.operationName,
+      );
+      if (!implemented) throw codec.unknownOperation(envelope.operationName);
+      const input = codec.decodeInput(implemented.operation, envelope.payload);
+      const output = await implemented.handler(input, ctx);
+      result = codec.encodeOutput(implemented.operation, output, ctx.requestId);
     } catch (error) {
       result = codec.encodeError(asAwsError(error, signingName), ctx.requestId);
     }
@@ -235,9 +281,11 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     ctx: RequestContext,
     response: ServerResponse,
   ): Promise<void> {
-    const route = routeS3(method, path, wire.search);
+    // Until the path is decoded (a bad %-escape is S3's own 400), the error names no bucket or key.
+    let route: S3Route = { operation: `${method}Request` };
     let result: S3Response;
     try {
+      route = routeS3(method, path, wire.search);
       cloud.requests.record('s3', route.operation);
       const fault = cloud.faults.forApiCall('s3', route.operation);
       if (fault?.kind === 'reset') {
@@ -255,19 +303,37 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
 
   async function serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const requestId = randomUUID();
-    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
     const method = request.method ?? 'GET';
-    const search = url.search.slice(1);
-    const params = url.searchParams;
+    const url = requestUrl(request.url ?? '/');
+    if (!url) {
+      const error = invalidUri();
+      send(response, requestId, renderS3Error(error, { operation: `${method}Request` }, method, requestId));
+      return;
+    }
+    const { search } = url;
+    const params = new URLSearchParams(search);
 
-    if (url.pathname.startsWith(CONTROL_PREFIX)) {
-      const body = await readBody(request, API_BODY_LIMIT);
-      const control = handleControl(cloud, method, url.pathname, body);
-      send(response, requestId, {
-        status: control.status,
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(control.body),
-      });
+    if (url.path.startsWith(CONTROL_PREFIX)) {
+      let control: ControlResponse;
+      let close = false;
+      try {
+        control = handleControl(cloud, method, url.path, await readBody(request, API_BODY_LIMIT));
+      } catch (error) {
+        if (!(error instanceof BodyTooLargeError)) throw error;
+        control = { status: 413, body: { error: `the body is larger than ${API_BODY_LIMIT} bytes` } };
+        // The rest of the body is not read: the connection cannot carry another request.
+        close = true;
+      }
+      send(
+        response,
+        requestId,
+        {
+          status: control.status,
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(control.body),
+        },
+        close,
+      );
       return;
     }
 
@@ -280,9 +346,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const target = headerValue(request.headers, 'x-amz-target');
     let service: ModelService | undefined;
     if (target !== undefined) {
-      service = jsonServices[target.split('.')[0] ?? ''] ?? jsonServices.CodeDeploy_20141006;
+      service = jsonServices.get(target.split('.')[0] ?? '') ?? codeDeployJson;
     } else if (scope.service !== undefined && scope.service !== 's3') {
-      service = queryServices[scope.service as SigningName];
+      service = queryServices.get(scope.service);
     }
     const isForm = (headerValue(request.headers, 'content-type') ?? '').startsWith(
       'application/x-www-form-urlencoded',
@@ -296,18 +362,18 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       body = await readBody(request, limit);
     } catch (error) {
       if (!(error instanceof BodyTooLargeError)) throw error;
-      const codec = service?.codec ?? queryServices.autoscaling?.codec;
-      if (codec) send(response, requestId, codec.encodeError(codec.bodyTooLarge(limit), requestId), true);
+      const codec = service?.codec ?? autoScalingQuery.codec;
+      send(response, requestId, codec.encodeError(codec.bodyTooLarge(limit), requestId), true);
       return;
     }
     const wire: WireRequest = { headers: request.headers, body, search };
 
     if (!service && unsignedQuery) {
       const version = queryParameters(wire).get('Version') ?? '';
-      const signingName = QUERY_VERSIONS[version];
-      service = signingName ? queryServices[signingName] : undefined;
+      const signingName = QUERY_VERSIONS.get(version);
+      service = signingName ? queryServices.get(signingName) : undefined;
       if (!service) {
-        const codec = queryServices.autoscaling?.codec as WireCodec;
+        const codec = autoScalingQuery.codec;
         const error = new AwsApiError(
           'InvalidAction',
           `The local cloud cannot tell which service API version ${JSON.stringify(version)} belongs to`,
@@ -317,7 +383,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       }
     }
     if (service) await serveModelRequest(service, wire, ctx, response);
-    else await serveS3(wire, method, url.pathname, ctx, response);
+    else await serveS3(wire, method, url.path, ctx, response);
   }
 
   const server = createServer({ keepAliveTimeout: 65_000 }, (request, response) => {
@@ -337,16 +403,26 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       response.end(body);
     });
   });
-  // A client-side protocol error (malformed HTTP) must not crash the process.
-  server.on('clientError', (_error, socket) => socket.destroy());
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, HOST, () => {
-      server.off('error', reject);
-      resolve();
-    });
+  // A client-side protocol error (malformed HTTP) must not crash the process; the client gets the
+  // answer Node itself would give, when the socket can still carry one.
+  server.on('clientError', (_error, socket) => {
+    if (socket.writable)
+      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    else socket.destroy();
   });
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, HOST, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    await stopCloud();
+    throw error;
+  }
   const port = (server.address() as AddressInfo).port;
   cloud.instances.setEndpoint(`http://${HOST}:${port}`);
 
@@ -359,11 +435,31 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
       });
-      await cloud.close();
-      await listeners.close();
+      await stopCloud();
       await closed;
     },
   };
+}
+
+/**
+ * The request target's path (still percent-encoded) and query string; undefined when it is neither
+ * a path nor a URL. A path is taken as sent: URL resolution would make `//x` a host and drop `..`
+ * segments, which are part of S3 keys.
+ */
+function requestUrl(target: string): { path: string; search: string } | undefined {
+  const split = (pathAndQuery: string) => {
+    const question = pathAndQuery.indexOf('?');
+    return question < 0
+      ? { path: pathAndQuery, search: '' }
+      : { path: pathAndQuery.slice(0, question), search: pathAndQuery.slice(question + 1) };
+  };
+  if (target.startsWith('/')) return split(target);
+  try {
+    const url = new URL(target);
+    return { path: url.pathname, search: url.search.slice(1) };
+  } catch {
+    return undefined;
+  }
 }
 
 function asAwsError(error: unknown, service: SigningName): AwsApiError {

@@ -6,6 +6,8 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { Cloud, RegionModels } from './cloud.js';
 import { DEFAULT_REGION } from './cloud.js';
+import type { Ec2Model, LaunchTemplateRecord } from './ec2/model.js';
+import type { CreateTargetGroupRequest } from './elbv2/model.js';
 import { AwsApiError } from './service.js';
 
 const name = z.string().min(1);
@@ -57,6 +59,24 @@ const loadBalancerSchema = z
   })
   .strict();
 
+// Tags become [key, value] pairs: a record schema assigns each key to a plain object, where a tag
+// named `__proto__` would vanish.
+const tagsSchema = z
+  .custom<Record<string, string>>(() => true)
+  .optional()
+  .transform((value, ctx): [string, string][] => {
+    if (value === undefined) return [];
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      ctx.addIssue({ code: 'custom', message: 'expected a map of tag keys to values' });
+      return z.NEVER;
+    }
+    const entries = Object.entries(value);
+    for (const [key, tagValue] of entries)
+      if (typeof tagValue !== 'string')
+        ctx.addIssue({ code: 'custom', message: 'expected a string', path: [key] });
+    return entries;
+  });
+
 const autoScalingGroupSchema = z
   .object({
     name,
@@ -67,7 +87,7 @@ const autoScalingGroupSchema = z
     targetGroups: z.array(name).default([]),
     agent: z.enum(['synthetic', 'real']).default('synthetic'),
     launchTemplate: name.optional(),
-    tags: z.record(z.string(), z.string()).default({}),
+    tags: tagsSchema,
     healthCheckType: z.enum(['EC2', 'ELB']).optional(),
     healthCheckGracePeriod: z.number().int().min(0).optional(),
   })
@@ -167,10 +187,171 @@ export async function loadWorldFile(path: string): Promise<World> {
   return parseWorldText(text, path);
 }
 
-function applyTo(models: RegionModels, cloud: Cloud, world: World): void {
+/**
+ * What applying a world has done so far, as the steps that undo it. A world that fails part way is
+ * taken back in reverse order, so a refused world leaves the cloud as it found it.
+ */
+export class WorldJournal {
+  private readonly undos: (() => void)[] = [];
+
+  record(undo: () => void): void {
+    this.undos.push(undo);
+  }
+
+  rollBack(): void {
+    // Every step is attempted: one that fails must not keep the others' resources in place.
+    for (const undo of this.undos.splice(0).reverse()) {
+      try {
+        undo();
+      } catch {
+        continue;
+      }
+    }
+  }
+}
+
+/** Runs a model's own check, reporting what it refuses at the world path that asked for it. */
+function checkAt(problems: string[], where: string, check: () => void): void {
+  try {
+    check();
+  } catch (error) {
+    if (!(error instanceof AwsApiError)) throw error;
+    problems.push(`${where}: ${error.code}: ${error.message}`);
+  }
+}
+
+function duplicates(problems: string[], list: string, names: readonly string[]): void {
+  names.forEach((entry, index) => {
+    const first = names.indexOf(entry);
+    if (first !== index) problems.push(`${list}.${index}: ${entry} is already defined at ${list}.${first}`);
+  });
+}
+
+/**
+ * Everything the world needs from the cloud and from itself, checked before anything is created:
+ * names free and valid, no name twice, every reference to something that exists or that the world
+ * defines, sizes within bounds. The models' own checks do the judging, so this says what creating
+ * each resource would say.
+ */
+function checkWorld(models: RegionModels, cloud: Cloud, world: World): void {
+  const { ec2, elbv2, autoscaling } = models;
+  const problems: string[] = [];
+  const names = {
+    launchTemplates: world.launchTemplates.map((t) => t.name),
+    targetGroups: world.targetGroups.map((g) => g.name),
+    loadBalancers: world.loadBalancers.map((b) => b.name),
+    autoScalingGroups: world.autoScalingGroups.map((g) => g.name),
+    alarms: world.alarms.map((a) => a.name),
+    buckets: world.buckets.map((b) => b.name),
+  };
+  for (const [list, listed] of Object.entries(names)) duplicates(problems, list, listed);
+
+  world.launchTemplates.forEach((template, index) =>
+    checkAt(problems, `launchTemplates.${index}`, () => ec2.checkLaunchTemplateName(template.name)),
+  );
+  world.targetGroups.forEach((group, index) =>
+    checkAt(problems, `targetGroups.${index}`, () => elbv2.checkTargetGroup(targetGroupRequest(group))),
+  );
+  const targetGroupKnown = (name: string) =>
+    names.targetGroups.includes(name) || elbv2.getTargetGroupByName(name) !== undefined;
+  const launchTemplateKnown = (name: string) =>
+    names.launchTemplates.includes(name) || ec2.findLaunchTemplateByName(name) !== undefined;
+
+  world.loadBalancers.forEach((balancer, index) => {
+    const existing = elbv2.findLoadBalancerByName(balancer.name);
+    const taken = new Set(
+      elbv2
+        .allListeners()
+        .filter((l) => existing && l.loadBalancerArn === existing.arn)
+        .map((l) => l.port),
+    );
+    balancer.listeners.forEach((listener, listenerIndex) => {
+      const where = `loadBalancers.${index}.listeners.${listenerIndex}`;
+      if (!targetGroupKnown(listener.targetGroup))
+        problems.push(
+          `${where}.targetGroup: target group ${listener.targetGroup} is not defined in targetGroups`,
+        );
+      if (listener.port !== 0 && taken.has(listener.port))
+        problems.push(
+          `${where}.port: load balancer ${balancer.name} already listens on port ${listener.port}`,
+        );
+      taken.add(listener.port);
+    });
+  });
+
+  world.autoScalingGroups.forEach((group, index) => {
+    const where = `autoScalingGroups.${index}`;
+    checkAt(problems, where, () => autoscaling.checkGroupName(group.name));
+    group.targetGroups.forEach((name, i) => {
+      if (!targetGroupKnown(name))
+        problems.push(`${where}.targetGroups.${i}: target group ${name} is not defined in targetGroups`);
+    });
+    if (group.launchTemplate !== undefined && !launchTemplateKnown(group.launchTemplate))
+      problems.push(
+        `${where}.launchTemplate: launch template ${group.launchTemplate} is not defined in launchTemplates`,
+      );
+    // Without one, the group gets a template of its own, named after it.
+    const ownTemplate = `${group.name}-lt`;
+    if (group.launchTemplate === undefined && !launchTemplateKnown(ownTemplate))
+      checkAt(problems, where, () => ec2.checkLaunchTemplateName(ownTemplate));
+    const sizes = groupSizes(group);
+    checkAt(problems, where, () =>
+      autoscaling.checkCapacity(sizes.minSize, sizes.maxSize, sizes.desiredCapacity),
+    );
+  });
+
+  world.buckets.forEach((bucket, index) => {
+    if (cloud.s3.allBuckets().some((b) => b.name === bucket.name)) return;
+    checkAt(problems, `buckets.${index}`, () => cloud.s3.checkBucketName(bucket.name));
+  });
+
+  if (problems.length > 0) throw new WorldError(`the world could not be applied: ${problems.join('; ')}`);
+}
+
+function targetGroupRequest(group: World['targetGroups'][number]): CreateTargetGroupRequest {
+  const check = group.healthCheck;
+  return {
+    name: group.name,
+    port: group.port,
+    protocol: group.protocol,
+    deregistrationDelaySeconds: group.deregistrationDelay,
+    ...(check
+      ? {
+          healthCheck: {
+            path: check.path,
+            ...(check.port !== undefined ? { port: String(check.port) } : {}),
+            intervalSeconds: check.intervalSeconds,
+            timeoutSeconds: check.timeoutSeconds,
+            healthyThreshold: check.healthyThreshold,
+            unhealthyThreshold: check.unhealthyThreshold,
+            matcher: check.matcher,
+          },
+        }
+      : {}),
+  };
+}
+
+function groupSizes(group: World['autoScalingGroups'][number]): {
+  minSize: number;
+  maxSize: number;
+  desiredCapacity: number;
+} {
+  return {
+    minSize: group.minSize ?? group.instances,
+    maxSize: group.maxSize ?? Math.max(group.instances, group.minSize ?? 0),
+    desiredCapacity: group.instances,
+  };
+}
+
+/**
+ * Creates the world's resources, recording how to undo each. Auto Scaling groups come last: they
+ * launch instances, which no undo takes back without a trace (terminated instances stay visible, as
+ * on AWS), so nothing that could still fail runs after them.
+ */
+function applyTo(models: RegionModels, cloud: Cloud, world: World, journal: WorldJournal): void {
   const { ec2, elbv2, autoscaling, cloudwatch } = models;
   for (const template of world.launchTemplates) {
-    ec2.createLaunchTemplate({
+    const created = ec2.createLaunchTemplate({
       name: template.name,
       data: {
         ...(template.imageId ? { ImageId: template.imageId } : {}),
@@ -178,85 +359,32 @@ function applyTo(models: RegionModels, cloud: Cloud, world: World): void {
         ...(template.userData ? { UserData: template.userData } : {}),
       },
     });
+    journal.record(() => ec2.deleteLaunchTemplate(created.id));
   }
   for (const group of world.targetGroups) {
-    const check = group.healthCheck;
-    elbv2.createTargetGroup({
-      name: group.name,
-      port: group.port,
-      protocol: group.protocol,
-      deregistrationDelaySeconds: group.deregistrationDelay,
-      ...(check
-        ? {
-            healthCheck: {
-              path: check.path,
-              ...(check.port !== undefined ? { port: String(check.port) } : {}),
-              intervalSeconds: check.intervalSeconds,
-              timeoutSeconds: check.timeoutSeconds,
-              healthyThreshold: check.healthyThreshold,
-              unhealthyThreshold: check.unhealthyThreshold,
-              matcher: check.matcher,
-            },
-          }
-        : {}),
-    });
+    // An identical group that already exists is the one CreateTargetGroup answers with: not ours to undo.
+    const existed = elbv2.getTargetGroupByName(group.name) !== undefined;
+    const created = elbv2.createTargetGroup(targetGroupRequest(group));
+    if (!existed) journal.record(() => elbv2.deleteTargetGroup(created.arn));
   }
-  const targetGroupArn = (groupName: string, where: string): string => {
-    const group = elbv2.getTargetGroupByName(groupName);
-    if (!group) throw new WorldError(`${where}: target group ${groupName} is not defined in targetGroups`);
-    return group.arn;
-  };
-  world.loadBalancers.forEach((balancer, index) => {
+  const targetGroupArn = (groupName: string): string => elbv2.requireTargetGroupByName(groupName).arn;
+  for (const balancer of world.loadBalancers) {
+    const existed = elbv2.findLoadBalancerByName(balancer.name) !== undefined;
     const created = elbv2.createLoadBalancer({ name: balancer.name });
-    balancer.listeners.forEach((listener, listenerIndex) => {
-      elbv2.createListener({
+    if (!existed) journal.record(() => elbv2.deleteLoadBalancer(created.arn));
+    for (const listener of balancer.listeners) {
+      const opened = elbv2.createListener({
         loadBalancerArn: created.arn,
         port: listener.port,
         protocol: listener.protocol,
-        defaultActions: [
-          {
-            Type: 'forward',
-            TargetGroupArn: targetGroupArn(
-              listener.targetGroup,
-              `loadBalancers.${index}.listeners.${listenerIndex}.targetGroup`,
-            ),
-          },
-        ],
+        defaultActions: [{ Type: 'forward', TargetGroupArn: targetGroupArn(listener.targetGroup) }],
       });
-    });
-  });
-  world.autoScalingGroups.forEach((group, index) => {
-    const where = `autoScalingGroups.${index}`;
-    const arns = group.targetGroups.map((tg, i) => targetGroupArn(tg, `${where}.targetGroups.${i}`));
-    let template = group.launchTemplate ? ec2.findLaunchTemplateByName(group.launchTemplate) : undefined;
-    if (group.launchTemplate && !template) {
-      throw new WorldError(
-        `${where}.launchTemplate: launch template ${group.launchTemplate} is not defined in launchTemplates`,
-      );
+      journal.record(() => elbv2.deleteListener(opened.arn));
     }
-    template ??=
-      ec2.findLaunchTemplateByName(`${group.name}-lt`) ??
-      ec2.createLaunchTemplate({ name: `${group.name}-lt`, data: {} });
-    const created = autoscaling.create({
-      name: group.name,
-      launchTemplate: { id: template.id, version: '$Default' },
-      minSize: group.minSize ?? group.instances,
-      maxSize: group.maxSize ?? Math.max(group.instances, group.minSize ?? 0),
-      desiredCapacity: group.instances,
-      availabilityZones: group.availabilityZones,
-      targetGroupArns: arns,
-      ...(group.healthCheckType ? { healthCheckType: group.healthCheckType } : {}),
-      ...(group.healthCheckGracePeriod !== undefined
-        ? { healthCheckGracePeriod: group.healthCheckGracePeriod }
-        : {}),
-      tags: Object.entries(group.tags).map(([key, value]) => ({ key, value, propagateAtLaunch: true })),
-      agent: group.agent,
-    });
-    // A world's fleet is already up: skip the boot and the initial health checks.
-    for (const member of created.instances) ec2.boot(member.instanceId);
-    for (const arn of arns) elbv2.settleInitialTargets(arn);
-  });
+  }
   for (const alarm of world.alarms) {
+    const before = cloudwatch.snapshotAlarm(alarm.name);
+    journal.record(() => cloudwatch.restoreAlarm(alarm.name, before));
     cloudwatch.putMetricAlarm(alarm.name, {
       MetricName: 'metricName' in alarm && alarm.metricName ? alarm.metricName : 'HTTPCode_Target_5XX_Count',
       Namespace: 'namespace' in alarm && alarm.namespace ? alarm.namespace : 'AWS/ApplicationELB',
@@ -269,22 +397,65 @@ function applyTo(models: RegionModels, cloud: Cloud, world: World): void {
     cloudwatch.setAlarmState(alarm.name, alarm.state, 'Set by the local cloud world file');
   }
   for (const bucket of world.buckets) {
-    if (!cloud.s3.allBuckets().some((b) => b.name === bucket.name))
-      cloud.s3.createBucket(bucket.name, world.region, bucket.versioned);
+    if (cloud.s3.allBuckets().some((b) => b.name === bucket.name)) continue;
+    cloud.s3.createBucket(bucket.name, world.region, bucket.versioned);
+    journal.record(() => cloud.s3.deleteBucket(bucket.name));
   }
-  for (const [repository, path] of Object.entries(world.github)) cloud.github.set(repository, path);
+  for (const [repository, path] of Object.entries(world.github)) {
+    const before = cloud.github.get(repository);
+    journal.record(() =>
+      before === undefined ? cloud.github.delete(repository) : cloud.github.set(repository, before),
+    );
+    cloud.github.set(repository, path);
+  }
+  cloud.worldApplied(world, models, journal);
+  for (const group of world.autoScalingGroups) {
+    const arns = group.targetGroups.map(targetGroupArn);
+    const template =
+      (group.launchTemplate ? ec2.findLaunchTemplateByName(group.launchTemplate) : undefined) ??
+      ec2.findLaunchTemplateByName(`${group.name}-lt`) ??
+      createDefaultTemplate(ec2, `${group.name}-lt`, journal);
+    const created = autoscaling.create({
+      name: group.name,
+      launchTemplate: { id: template.id, version: '$Default' },
+      ...groupSizes(group),
+      availabilityZones: group.availabilityZones,
+      targetGroupArns: arns,
+      ...(group.healthCheckType ? { healthCheckType: group.healthCheckType } : {}),
+      ...(group.healthCheckGracePeriod !== undefined
+        ? { healthCheckGracePeriod: group.healthCheckGracePeriod }
+        : {}),
+      tags: group.tags.map(([key, value]) => ({ key, value, propagateAtLaunch: true })),
+      agent: group.agent,
+    });
+    journal.record(() => autoscaling.delete(created.name));
+    // A world's fleet is already up: skip the boot and the initial health checks.
+    for (const member of created.instances) ec2.boot(member.instanceId);
+    for (const arn of arns) elbv2.settleInitialTargets(arn);
+  }
+}
+
+function createDefaultTemplate(ec2: Ec2Model, name: string, journal: WorldJournal): LaunchTemplateRecord {
+  const created = ec2.createLaunchTemplate({ name, data: {} });
+  journal.record(() => ec2.deleteLaunchTemplate(created.id));
+  return created;
 }
 
 /**
- * Applies a world to the cloud through its models. A resource the world names that already exists
- * is an error (as creating it through the API would be), reported with the world path.
+ * Applies a world to the cloud through its models, whole or not at all. A resource the world names
+ * that already exists is an error (as creating it through the API would be), reported with the world
+ * path; so is a reference to a resource that neither the world nor the cloud has. Those are checked
+ * before anything is created; whatever still fails part way (CodeDeploy's own checks, say) takes
+ * back what the world had created.
  */
 export function applyWorld(cloud: Cloud, world: World): RegionModels {
   const models = cloud.region(world.region);
+  checkWorld(models, cloud, world);
+  const journal = new WorldJournal();
   try {
-    applyTo(models, cloud, world);
-    cloud.worldApplied(world, models);
+    applyTo(models, cloud, world, journal);
   } catch (error) {
+    journal.rollBack();
     if (error instanceof AwsApiError)
       throw new WorldError(`the world could not be applied: ${error.code}: ${error.message}`);
     throw error;

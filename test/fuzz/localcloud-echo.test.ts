@@ -194,43 +194,37 @@ describe('local cloud: hostile strings round-trip, refused creates leave nothing
     });
   }
 
-  it(
-    'characters XML 1.0 cannot carry are refused on the way in, never written into a response',
-    {
-      todo: 'bug: escapeXml (src/localcloud/protocol/xml.ts) passes U+0001…U+001F, U+FFFE and U+FFFF through raw, so DescribeAlarms, DescribeAutoScalingGroups, ListObjectsV2 and EC2 error messages become XML no parser accepts; AWS refuses such input with a ValidationError',
-    },
-    async () => {
-      await fc.assert(
-        fc.asyncProperty(
-          fc.constantFrom(...Object.keys(echoes).filter((n) => !n.includes('JSON'))),
-          xmlBreaking,
-          controlCharacter,
-          async (name, text, control) => {
-            const value = `${text}${control}`;
-            const read = await (echoes[name] as (v: string) => Promise<string | undefined>)(value);
-            if (read !== undefined) assert.equal(read, value);
-            // Error messages that quote the input are responses too.
-            checkAnswer(
-              await query('autoscaling', [
-                ['Action', value],
-                ['Version', '2011-01-01'],
-              ]),
-              'query',
-            );
-            checkAnswer(
-              await query('ec2', [
-                ['Action', 'DescribeInstances'],
-                ['Version', '2016-11-15'],
-                ['InstanceId.1', value],
-              ]),
-              'ec2',
-            );
-          },
-        ),
-        RUNS,
-      );
-    },
-  );
+  it('characters XML 1.0 cannot carry are refused on the way in, never written into a response', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...Object.keys(echoes).filter((n) => !n.includes('JSON'))),
+        xmlBreaking,
+        controlCharacter,
+        async (name, text, control) => {
+          const value = `${text}${control}`;
+          const read = await (echoes[name] as (v: string) => Promise<string | undefined>)(value);
+          if (read !== undefined) assert.equal(read, value);
+          // Error messages that quote the input are responses too.
+          checkAnswer(
+            await query('autoscaling', [
+              ['Action', value],
+              ['Version', '2011-01-01'],
+            ]),
+            'query',
+          );
+          checkAnswer(
+            await query('ec2', [
+              ['Action', 'DescribeInstances'],
+              ['Version', '2016-11-15'],
+              ['InstanceId.1', value],
+            ]),
+            'ec2',
+          );
+        },
+      ),
+      RUNS,
+    );
+  });
 
   it('a refused CreateDeploymentGroup leaves no group', async () => {
     const model = loadServiceModel('codedeploy');

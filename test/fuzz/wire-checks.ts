@@ -47,6 +47,14 @@ export function checkAnswer(response: RawResponse, protocol: Protocol, context =
   return root;
 }
 
+/** A HEAD answer: like any other (answered, never a 5xx), but never with a body, error or not. */
+export function checkHeadAnswer(response: RawResponse, context = ''): void {
+  const where = `${context}\n${describeResponse(response)}`;
+  assert.ok(!response.dropped, `the connection was dropped without an answer${where}`);
+  assert.ok(response.status >= 200 && response.status < 500, `not a 2xx-4xx answer${where}`);
+  assert.equal(response.body.length, 0, `a body in answer to HEAD${where}`);
+}
+
 /** The text of the first element named `name` under `root`, if any. */
 export function firstText(root: XmlElement, name: string): string | undefined {
   const found = findAll(root, name)[0];

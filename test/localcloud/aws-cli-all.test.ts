@@ -47,6 +47,7 @@ describe('the AWS CLI parses every operation of the local cloud (CodeDeploy asid
       const bucket = 'cli-scratch';
       const body = 'release notes, uploaded by the AWS CLI\n';
       let etag = '';
+      let versionId = '';
 
       it('create-bucket, head-bucket, get-bucket-location', async () => {
         const created = await s.cli.call('s3api', 'create-bucket', { Bucket: bucket });
@@ -86,7 +87,7 @@ describe('the AWS CLI parses every operation of the local cloud (CodeDeploy asid
         ]);
         etag = String(put.ETag);
         assert.match(etag, /^"[0-9a-f]{32}"$/);
-        const versionId = String(put.VersionId);
+        versionId = String(put.VersionId);
         assert.ok(versionId.length > 0, 'a versioned bucket answers with the new version');
         const downloaded = join(s.scratch, 'downloaded.txt');
         const [head, got] = await Promise.all([
@@ -124,7 +125,11 @@ describe('the AWS CLI parses every operation of the local cloud (CodeDeploy asid
             ['--no-paginate'],
           ),
         ]);
-        assert.deepEqual(buckets.Buckets.map((b) => b.Name).sort(), [bucket, 'web-revisions']);
+        // In name order, as S3 lists them; web-revisions was created first.
+        assert.deepEqual(
+          buckets.Buckets.map((b) => b.Name),
+          [bucket, 'web-revisions'],
+        );
         assert.deepEqual(
           v1.Contents.map((o) => [o.Key, o.Size, o.ETag]),
           [['notes/v1.txt', Buffer.byteLength(body), etag]],
@@ -134,8 +139,40 @@ describe('the AWS CLI parses every operation of the local cloud (CodeDeploy asid
       });
 
       it('delete-object, delete-bucket', async () => {
-        await s.cli.call('s3api', 'delete-object', { Bucket: bucket, Key: 'notes/v1.txt' });
-        assert.equal(s.cloud.lc.cloud.s3.getObject(bucket, 'notes/v1.txt'), undefined);
+        // The bucket is versioned: a delete adds a delete marker, and every version stays.
+        const deleted = await s.cli.call<{ DeleteMarker: boolean; VersionId: string }>(
+          's3api',
+          'delete-object',
+          { Bucket: bucket, Key: 'notes/v1.txt' },
+        );
+        assert.equal(deleted.DeleteMarker, true);
+        assert.ok(deleted.VersionId && deleted.VersionId !== versionId, 'the marker has its own version');
+        const [current, old] = await Promise.allSettled([
+          s.cli.call('s3api', 'head-object', { Bucket: bucket, Key: 'notes/v1.txt' }),
+          s.cli.call<{ VersionId: string; ContentLength: number }>('s3api', 'head-object', {
+            Bucket: bucket,
+            Key: 'notes/v1.txt',
+            VersionId: versionId,
+          }),
+        ]);
+        assert.ok(current.status === 'rejected', 'the key reads as deleted');
+        assert.match(String(current.reason), /\(404\)/);
+        assert.ok(old.status === 'fulfilled', 'the old version is still there');
+        assert.equal(old.value.VersionId, versionId);
+        await assert.rejects(
+          s.cli.call('s3api', 'delete-bucket', { Bucket: bucket }),
+          /BucketNotEmpty/,
+          'a bucket holding versions is not empty',
+        );
+        // Deleting every version (the marker included) empties it.
+        for (const version of [deleted.VersionId, versionId]) {
+          const removed = await s.cli.call<{ VersionId: string }>('s3api', 'delete-object', {
+            Bucket: bucket,
+            Key: 'notes/v1.txt',
+            VersionId: version,
+          });
+          assert.equal(removed.VersionId, version);
+        }
         assert.deepEqual(await s.cli.call('s3api', 'delete-bucket', { Bucket: bucket }), {});
         assert.ok(!s.cloud.lc.cloud.s3.allBuckets().some((b) => b.name === bucket));
       });
@@ -209,6 +246,22 @@ describe('the AWS CLI parses every operation of the local cloud (CodeDeploy asid
           Attributes: [{ Key: 'deregistration_delay.timeout_seconds', Value: '30' }],
         });
         assert.equal(attribute(modified, 'deregistration_delay.timeout_seconds'), '30');
+        // No load balancer forwards to api-tg: its targets are registered but not in use, as on AWS.
+        const health = await s.cli.call<{
+          TargetHealthDescriptions: {
+            TargetHealth: { State: string; Reason: string; Description: string };
+          }[];
+        }>('elbv2', 'describe-target-health', { TargetGroupArn: apiArn });
+        assert.deepEqual(
+          health.TargetHealthDescriptions.map((d) => d.TargetHealth),
+          [
+            {
+              State: 'unused',
+              Reason: 'Target.NotInUse',
+              Description: 'Target group is not configured to receive traffic from the load balancer',
+            },
+          ],
+        );
       });
 
       it('create-target-group, create-load-balancer, create-listener, describe-load-balancers, describe-listeners', async () => {

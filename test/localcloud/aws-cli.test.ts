@@ -12,6 +12,8 @@ const run = promisify(execFile);
 
 const WORLD = {
   targetGroups: [{ name: 'web-tg', port: 8000 }],
+  // A load balancer forwards to web-tg: ELB health-checks only the targets of groups in use.
+  loadBalancers: [{ name: 'web-alb', listeners: [{ port: 0, targetGroup: 'web-tg' }] }],
   autoScalingGroups: [
     {
       name: 'web-asg',

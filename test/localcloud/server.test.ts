@@ -1,11 +1,13 @@
 // The server: routing, protocol errors, the control API and API-level fault rules, through the real SDK.
 import assert from 'node:assert/strict';
+import { readdirSync, readlinkSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import { DescribeTargetGroupsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { startLocalCloud } from '../../src/localcloud/server.js';
 import { caught, startTestCloud, type TestCloud } from './harness.js';
 
 const WORLD = {
@@ -15,6 +17,43 @@ const WORLD = {
   ],
   alarms: ['web-5xx'],
 };
+
+// First in the file: no other cloud's sockets are still closing while it counts.
+describe('local cloud start-up', () => {
+  /**
+   * The process's open sockets, listening ones included: a world that fails must not leave the
+   * listener pool bound. (Unreferenced servers are invisible to getActiveResourcesInfo; /proc is not.)
+   */
+  const sockets = () =>
+    readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`).startsWith('socket:');
+      } catch {
+        return false;
+      }
+    }).length;
+
+  it('closes what it started when the world fails to load', async () => {
+    const before = sockets();
+    await assert.rejects(
+      startLocalCloud({
+        world: {
+          autoScalingGroups: [
+            {
+              name: 'web-asg',
+              instances: 1,
+              availabilityZones: ['us-east-1a'],
+              targetGroups: ['missing-tg'],
+            },
+          ],
+        },
+      }),
+      /target group missing-tg is not defined/,
+    );
+    await assert.rejects(startLocalCloud({ world: '/nonexistent/world.yml' }), /cannot read world file/);
+    assert.equal(sockets(), before);
+  });
+});
 
 describe('local cloud server', () => {
   let t: TestCloud;
@@ -253,6 +292,25 @@ describe('local cloud server', () => {
     });
     assert.equal(status, 413);
     assert.equal((await control('GET', 'health')).status, 200);
+  });
+
+  it('a path that does not percent-decode is S3’s InvalidURI, in S3’s XML', async () => {
+    const response = await fetch(`${t.lc.url}/b%zz/k`);
+    assert.equal(response.status, 400);
+    assert.equal(response.headers.get('content-type'), 'application/xml');
+    assert.match(
+      await response.text(),
+      /<Error><Code>InvalidURI<\/Code><Message>Couldn't parse the specified URI\.<\/Message>/,
+    );
+  });
+
+  it('a control body over 10 MB is refused with 413 and a JSON error', async () => {
+    const response = await fetch(`${t.lc.url}/_localcloud/world`, {
+      method: 'POST',
+      body: ' '.repeat(10 * 1024 * 1024 + 1),
+    });
+    assert.equal(response.status, 413);
+    assert.deepEqual(await response.json(), { error: 'the body is larger than 10485760 bytes' });
   });
 
   it('routes query requests by the credential scope and takes the region from it', async () => {

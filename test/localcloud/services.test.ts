@@ -333,6 +333,41 @@ describe('Auto Scaling', () => {
     );
     assert.equal(missing.message, 'AutoScalingGroup name not found - AutoScalingGroup nope not found');
   });
+
+  it('refuses a MaxSize over 10,000, the local cloud’s stand-in for the instance quota', async () => {
+    const create = (name: string, maxSize: number) =>
+      t.autoscaling.send(
+        new asg.CreateAutoScalingGroupCommand({
+          AutoScalingGroupName: name,
+          LaunchTemplate: { LaunchTemplateName: 'web-asg-lt' },
+          MinSize: 0,
+          MaxSize: maxSize,
+          DesiredCapacity: 0,
+          AvailabilityZones: ['us-east-1a'],
+        }),
+      );
+    const over = await caught(() => create('huge-asg', 10_001));
+    assert.equal(over.name, 'ValidationError');
+    assert.match(over.message, /^Max bound, 10001, must be less than or equal to 10000/);
+    assert.equal(await group('huge-asg'), undefined, 'a refused group is not created');
+    await create('largest-asg', 10_000);
+    const update = await caught(() =>
+      t.autoscaling.send(
+        new asg.UpdateAutoScalingGroupCommand({ AutoScalingGroupName: 'largest-asg', MaxSize: 20_000 }),
+      ),
+    );
+    assert.equal(update.name, 'ValidationError');
+    const desired = await caught(() =>
+      t.autoscaling.send(
+        new asg.SetDesiredCapacityCommand({ AutoScalingGroupName: 'largest-asg', DesiredCapacity: 10_001 }),
+      ),
+    );
+    assert.equal(desired.name, 'ValidationError');
+    assert.equal((await group('largest-asg'))?.MaxSize, 10_000);
+    await t.autoscaling.send(
+      new asg.DeleteAutoScalingGroupCommand({ AutoScalingGroupName: 'largest-asg', ForceDelete: true }),
+    );
+  });
 });
 
 describe('ELBv2', () => {
@@ -357,7 +392,7 @@ describe('ELBv2', () => {
     assert.notEqual(second.TargetGroups![0]!.TargetGroupName, first.TargetGroups![0]!.TargetGroupName);
   });
 
-  it('registers running instances (initial → healthy), refuses others, and reports unregistered ones as unused', async () => {
+  it('registers running instances (unused until a load balancer uses the group, then initial → healthy), refuses others, and reports unregistered ones as unused', async () => {
     const arn = (
       await t.elbv2.send(
         new elb.CreateTargetGroupCommand({
@@ -374,6 +409,22 @@ describe('ELBv2', () => {
     ]);
     await t.elbv2.send(
       new elb.RegisterTargetsCommand({ TargetGroupArn: arn, Targets: [{ Id: instance!.InstanceId! }] }),
+    );
+    // AWS does not health-check the targets of a group no load balancer forwards to.
+    assert.deepEqual((await health(arn))[0]!.TargetHealth, {
+      State: 'unused',
+      Reason: 'Target.NotInUse',
+      Description: 'Target group is not configured to receive traffic from the load balancer',
+    });
+    const balancer = (await t.elbv2.send(new elb.CreateLoadBalancerCommand({ Name: 'manual-alb' })))
+      .LoadBalancers![0]!.LoadBalancerArn!;
+    await t.elbv2.send(
+      new elb.CreateListenerCommand({
+        LoadBalancerArn: balancer,
+        Protocol: 'HTTP',
+        Port: 0,
+        DefaultActions: [{ Type: 'forward', TargetGroupArn: arn }],
+      }),
     );
     const initial = (await health(arn))[0]!.TargetHealth!;
     assert.equal(initial.State, 'initial');
@@ -514,5 +565,61 @@ describe('S3', () => {
       list.Contents!.map((o) => o.Key),
       ['web/app.zip', 'web/stream.bin'],
     );
+  });
+
+  it('a delete in a versioned bucket adds a delete marker: the key is gone, its versions are not', async () => {
+    const bucket = 'versioned-revisions';
+    const put = await t.s3.send(new s3.PutObjectCommand({ Bucket: bucket, Key: 'b.zip', Body: 'kept' }));
+    const deleted = await t.s3.send(new s3.DeleteObjectCommand({ Bucket: bucket, Key: 'b.zip' }));
+    assert.equal(deleted.DeleteMarker, true);
+    assert.ok(
+      deleted.VersionId && deleted.VersionId !== put.VersionId,
+      'the marker has a version of its own',
+    );
+    const gone = await caught(() => t.s3.send(new s3.GetObjectCommand({ Bucket: bucket, Key: 'b.zip' })));
+    assert.equal(gone.name, 'NoSuchKey');
+    assert.equal(gone.$metadata?.httpStatusCode, 404);
+    // The SDK does not read an error's headers; S3 names the marker in them.
+    const raw = await fetch(`${t.lc.url}/${bucket}/b.zip`);
+    assert.equal(raw.status, 404);
+    assert.equal(raw.headers.get('x-amz-delete-marker'), 'true');
+    assert.equal(raw.headers.get('x-amz-version-id'), deleted.VersionId);
+    const head = await caught(() => t.s3.send(new s3.HeadObjectCommand({ Bucket: bucket, Key: 'b.zip' })));
+    assert.equal(head.$metadata?.httpStatusCode, 404);
+    const listed = await t.s3.send(new s3.ListObjectsV2Command({ Bucket: bucket, Prefix: 'b.zip' }));
+    assert.equal(listed.KeyCount, 0, 'a deleted key is not listed');
+    const old = await t.s3.send(
+      new s3.GetObjectCommand({ Bucket: bucket, Key: 'b.zip', VersionId: put.VersionId }),
+    );
+    assert.equal(await old.Body!.transformToString(), 'kept');
+    // Deleting the marker itself (by its version id) brings the key back.
+    const unmarked = await t.s3.send(
+      new s3.DeleteObjectCommand({ Bucket: bucket, Key: 'b.zip', VersionId: deleted.VersionId }),
+    );
+    assert.equal(unmarked.DeleteMarker, true);
+    assert.equal(unmarked.VersionId, deleted.VersionId);
+    const back = await t.s3.send(new s3.GetObjectCommand({ Bucket: bucket, Key: 'b.zip' }));
+    assert.equal(await back.Body!.transformToString(), 'kept');
+    assert.equal(back.VersionId, put.VersionId);
+  });
+
+  it('a delete in an unversioned bucket forgets the key, without a marker', async () => {
+    await t.s3.send(new s3.PutObjectCommand({ Bucket: 'revisions', Key: 'tmp/c.zip', Body: 'x' }));
+    const deleted = await t.s3.send(new s3.DeleteObjectCommand({ Bucket: 'revisions', Key: 'tmp/c.zip' }));
+    assert.equal(deleted.DeleteMarker, undefined);
+    assert.equal(deleted.VersionId, undefined);
+    const gone = await caught(() =>
+      t.s3.send(new s3.GetObjectCommand({ Bucket: 'revisions', Key: 'tmp/c.zip' })),
+    );
+    assert.equal(gone.name, 'NoSuchKey');
+    const raw = await fetch(`${t.lc.url}/revisions/tmp/c.zip`);
+    assert.equal(raw.headers.get('x-amz-delete-marker'), null);
+  });
+
+  it('ListBuckets names the buckets in name order, not creation order', async () => {
+    await t.s3.send(new s3.CreateBucketCommand({ Bucket: 'aaa-created-last' }));
+    const names = (await t.s3.send(new s3.ListBucketsCommand({}))).Buckets!.map((b) => b.Name!);
+    assert.deepEqual(names, ['aaa-created-last', 'revisions', 'versioned-revisions']);
+    await t.s3.send(new s3.DeleteBucketCommand({ Bucket: 'aaa-created-last' }));
   });
 });

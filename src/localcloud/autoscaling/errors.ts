@@ -47,6 +47,12 @@ export function sizeBounds(min: number, max: number): AwsApiError {
   return validationError(`Max bound, ${max}, must be greater than or equal to min bound, ${min}`);
 }
 
+export function maxSizeOverQuota(max: number, quota: number): AwsApiError {
+  return validationError(
+    `Max bound, ${max}, must be less than or equal to ${quota}, the local cloud's limit on a group's size (standing in for the account's instance quota)`,
+  );
+}
+
 export function desiredOutOfBounds(desired: number, min: number, max: number): AwsApiError {
   return validationError(
     `Desired capacity:${desired} must be between the specified min size:${min} and max size:${max}`,

@@ -104,6 +104,14 @@ function isLive(instance: AsgInstance): boolean {
   return !instance.lifecycleState.startsWith('Terminat') && !instance.lifecycleState.startsWith('Detach');
 }
 
+/**
+ * The largest MaxSize (hence DesiredCapacity) a group may have. AWS has no per-group cap of its own:
+ * what stops a group is the account's EC2 instance quota, which a default account meets long before
+ * this. The local cloud stands in for that quota with a ValidationError, so a typo cannot launch a
+ * million in-memory instances; 10,000 is well above its 1,000-instance benchmark.
+ */
+export const MAX_GROUP_SIZE = 10_000;
+
 export class AutoScalingModel implements AutoScalingPort {
   private readonly groups = new Map<string, GroupRecord>();
   private readonly memberOf = new Map<string, { group: GroupRecord; member: AsgInstanceRecord }>();
@@ -224,14 +232,19 @@ export class AutoScalingModel implements AutoScalingPort {
     return this.memberOf.get(instanceId);
   }
 
+  /** Throws what CreateAutoScalingGroup would for a name that is taken. */
+  checkGroupName(name: string): void {
+    if (this.groups.has(name)) throw errors.alreadyExists(name);
+  }
+
   create(request: CreateGroupRequest): GroupRecord {
-    if (this.groups.has(request.name)) throw errors.alreadyExists(request.name);
+    this.checkGroupName(request.name);
     const launchTemplate = request.launchTemplate
       ? this.resolveLaunchTemplate(request.launchTemplate)
       : undefined;
     if (!launchTemplate) throw errors.noLaunchSource();
     const desired = request.desiredCapacity ?? request.minSize;
-    this.checkSizes(request.minSize, request.maxSize, desired);
+    this.checkCapacity(request.minSize, request.maxSize, desired);
     const zones = request.availabilityZones?.length
       ? request.availabilityZones
       : request.vpcZoneIdentifier
@@ -274,7 +287,7 @@ export class AutoScalingModel implements AutoScalingPort {
     const maxSize = request.maxSize ?? group.maxSize;
     // As on AWS, changing only a bound drags the desired capacity along with it.
     const desired = request.desiredCapacity ?? Math.min(Math.max(group.desiredCapacity, minSize), maxSize);
-    this.checkSizes(minSize, maxSize, desired);
+    this.checkCapacity(minSize, maxSize, desired);
     if (request.launchTemplate) group.launchTemplate = this.resolveLaunchTemplate(request.launchTemplate);
     if (request.availabilityZones?.length) group.availabilityZones = [...request.availabilityZones];
     if (request.vpcZoneIdentifier) {
@@ -381,7 +394,9 @@ export class AutoScalingModel implements AutoScalingPort {
     }
   }
 
-  private checkSizes(min: number, max: number, desired: number): void {
+  /** Throws what CreateAutoScalingGroup and UpdateAutoScalingGroup would for these sizes. */
+  checkCapacity(min: number, max: number, desired: number): void {
+    if (max > MAX_GROUP_SIZE) throw errors.maxSizeOverQuota(max, MAX_GROUP_SIZE);
     if (min > max) throw errors.sizeBounds(min, max);
     if (desired < min || desired > max) throw errors.desiredOutOfBounds(desired, min, max);
   }
@@ -413,7 +428,8 @@ export class AutoScalingModel implements AutoScalingPort {
     for (const m of group.instances.filter(isLive))
       counts.set(m.availabilityZone, (counts.get(m.availabilityZone) ?? 0) + 1);
     const zones = [...counts].sort((a, b) => a[1] - b[1]).map(([zone]) => zone);
-    const tags: Record<string, string> = {};
+    // Tag keys are the caller's: without a prototype, `__proto__` is a key like any other.
+    const tags = Object.create(null) as Record<string, string>;
     for (const key of group.propagatedTags) tags[key] = group.tags.get(key) ?? '';
     tags[GROUP_NAME_TAG] = group.name;
     const launched = this.deps.ec2.launch({
@@ -557,8 +573,9 @@ export class AutoScalingModel implements AutoScalingPort {
     for (const arn of group.targetGroupArns) {
       const targetGroup = this.deps.elbv2.getTargetGroupByArn(arn);
       if (!targetGroup) continue;
-      const state = this.deps.elbv2.health(arn, member.instanceId).state;
-      if (state === 'unused' || state === 'draining') continue;
+      const { state, reason } = this.deps.elbv2.health(arn, member.instanceId);
+      // A group no load balancer uses reads `unused` for targets that are registered all the same.
+      if ((state === 'unused' && reason !== 'Target.NotInUse') || state === 'draining') continue;
       this.deps.elbv2.deregister(arn, [member.instanceId]);
       delay = Math.max(delay, targetGroup.deregistrationDelaySeconds);
     }

@@ -92,6 +92,25 @@ export class CloudWatchModel implements CloudWatchPort {
     }
   }
 
+  /** A copy of an alarm as it is now, for restoreAlarm. */
+  snapshotAlarm(name: string): AlarmRecord | undefined {
+    const alarm = this.alarms.get(name);
+    return alarm ? { ...alarm } : undefined;
+  }
+
+  /** Puts an alarm back as snapshotAlarm saw it (absent, if it was): a world that failed takes its alarms back. */
+  restoreAlarm(name: string, snapshot: AlarmRecord | undefined): void {
+    const current = this.alarms.get(name);
+    if (!snapshot) {
+      this.alarms.delete(name);
+      return;
+    }
+    this.alarms.set(name, { ...snapshot });
+    // Whoever watches the alarm saw it change; it sees it change back.
+    if (current && current.state !== snapshot.state)
+      for (const listener of this.listeners) listener(name, snapshot.state);
+  }
+
   deleteAlarms(names: readonly string[]): void {
     const missing = names.filter((name) => !this.alarms.has(name));
     if (missing.length > 0) throw errors.alarmsNotFound(missing);

@@ -3,31 +3,34 @@
 // CreateApplication would). Deployment configs come first, so nothing in the world can refer to one
 // that is not there yet.
 
-import type { World } from '../world.js';
+import type { World, WorldJournal } from '../world.js';
 import { AwsApiError } from '../service.js';
 import type { CodeDeployModel } from './model.js';
 
 export function applyWorldResources(
   model: CodeDeployModel,
   world: Pick<World, 'applications' | 'deploymentConfigs'>,
+  journal: Pick<WorldJournal, 'record'>,
 ): void {
-  world.deploymentConfigs.forEach((config, index) =>
+  world.deploymentConfigs.forEach((config, index) => {
     atPath(`deploymentConfigs.${index}`, () =>
       model.createDeploymentConfig({
         deploymentConfigName: config.name,
         minimumHealthyHosts: config.minimumHealthyHosts,
         computePlatform: config.computePlatform,
       }),
-    ),
-  );
-  world.applications.forEach((application, index) =>
+    );
+    journal.record(() => model.deleteDeploymentConfig({ deploymentConfigName: config.name }));
+  });
+  world.applications.forEach((application, index) => {
     atPath(`applications.${index}`, () =>
       model.createApplication({
         applicationName: application.name,
         computePlatform: application.computePlatform,
       }),
-    ),
-  );
+    );
+    journal.record(() => model.deleteApplication({ applicationName: application.name }));
+  });
 }
 
 /** The world path goes in front of the message, so the error says which entry was refused. */

@@ -126,7 +126,8 @@ function launchTemplateVersionView(
 }
 
 function tagsFromSpecifications(specs: OperationInput, resourceType: string): Record<string, string> {
-  const tags: Record<string, string> = {};
+  // Tag keys are the caller's: without a prototype, `__proto__` is a key like any other.
+  const tags = Object.create(null) as Record<string, string>;
   for (const spec of (specs ?? []) as {
     ResourceType?: string;
     Tags?: { Key?: string; Value?: string }[];

@@ -99,27 +99,28 @@ export interface InstanceFilter {
   readonly Values?: string[];
 }
 
-const FILTERS: Record<string, (instance: InstanceRecord, name: string) => string[]> = {
-  'instance-id': (i) => [i.instanceId],
-  'instance-state-name': (i) => [i.state],
-  'instance-state-code': (i) => [String(INSTANCE_STATE_CODES[i.state])],
-  'availability-zone': (i) => [i.availabilityZone],
-  'private-ip-address': (i) => [i.privateIpAddress],
-  'image-id': (i) => [i.imageId],
-  'instance-type': (i) => [i.instanceType],
-  'reservation-id': (i) => [i.reservationId],
-  'tag-key': (i) => [...i.tags.keys()],
-  'tag-value': (i) => [...i.tags.values()],
-};
+// A Map: filter names are the caller's, and `hasOwnProperty` must be an unknown filter, not a method.
+const FILTERS = new Map<string, (instance: InstanceRecord) => string[]>([
+  ['instance-id', (i) => [i.instanceId]],
+  ['instance-state-name', (i) => [i.state]],
+  ['instance-state-code', (i) => [String(INSTANCE_STATE_CODES[i.state])]],
+  ['availability-zone', (i) => [i.availabilityZone]],
+  ['private-ip-address', (i) => [i.privateIpAddress]],
+  ['image-id', (i) => [i.imageId]],
+  ['instance-type', (i) => [i.instanceType]],
+  ['reservation-id', (i) => [i.reservationId]],
+  ['tag-key', (i) => [...i.tags.keys()]],
+  ['tag-value', (i) => [...i.tags.values()]],
+]);
 
 function filterValues(instance: InstanceRecord, name: string): string[] {
   if (name.startsWith('tag:')) {
     const value = instance.tags.get(name.slice(4));
     return value === undefined ? [] : [value];
   }
-  const read = FILTERS[name];
+  const read = FILTERS.get(name);
   if (!read) throw errors.invalidFilter(name);
-  return read(instance, name);
+  return read(instance);
 }
 
 /** EC2 filter values accept `*` and `?` wildcards. */
@@ -259,10 +260,7 @@ export class Ec2Model implements Ec2Port {
     description?: string;
     tags?: Record<string, string>;
   }): LaunchTemplateRecord {
-    if (!/^[a-zA-Z0-9().\-/_]{3,128}$/.test(input.name)) {
-      throw errors.invalidParameterValue(`Launch template name '${input.name}' is not valid.`);
-    }
-    if (this.findLaunchTemplateByName(input.name)) throw errors.launchTemplateNameAlreadyExists(input.name);
+    this.checkLaunchTemplateName(input.name);
     const now = this.deps.scheduler.now();
     const template: LaunchTemplateRecord = {
       id: `lt-${randomHex(this.deps.random, 17)}`,
@@ -281,6 +279,19 @@ export class Ec2Model implements Ec2Port {
     };
     this.launchTemplates.set(template.id, template);
     return template;
+  }
+
+  /** Throws what CreateLaunchTemplate would for this name: not valid, or taken. */
+  checkLaunchTemplateName(name: string): void {
+    if (!/^[a-zA-Z0-9().\-/_]{3,128}$/.test(name)) {
+      throw errors.invalidParameterValue(`Launch template name '${name}' is not valid.`);
+    }
+    if (this.findLaunchTemplateByName(name)) throw errors.launchTemplateNameAlreadyExists(name);
+  }
+
+  /** Forgets a launch template (a world that failed to apply takes its templates back). */
+  deleteLaunchTemplate(id: string): void {
+    this.launchTemplates.delete(id);
   }
 
   findLaunchTemplateByName(name: string): LaunchTemplateRecord | undefined {

@@ -69,7 +69,8 @@ function page<T>(items: T[], input: OperationInput): { items: T[]; NextMarker?: 
 }
 
 function tagMap(tags: OperationInput): Record<string, string> {
-  const out: Record<string, string> = {};
+  // Tag keys are the caller's: without a prototype, `__proto__` is a key like any other.
+  const out = Object.create(null) as Record<string, string>;
   for (const tag of (tags ?? []) as { Key?: string; Value?: string }[])
     if (tag.Key) out[tag.Key] = tag.Value ?? '';
   return out;

@@ -42,6 +42,7 @@ export interface ListenerProxyDeps {
 
 interface OpenListener {
   readonly server: Server;
+  readonly port: number;
   readonly loadBalancerArn: string;
   readonly targetGroupArns: string[];
   next: number;
@@ -137,6 +138,7 @@ export class ListenerProxies {
     server.unref();
     const open: OpenListener = {
       server,
+      port,
       loadBalancerArn: listener.loadBalancerArn,
       targetGroupArns: listener.targetGroupArns,
       next: 0,
@@ -144,6 +146,15 @@ export class ListenerProxies {
     server.on('request', (req: IncomingMessage, res: ServerResponse) => this.serve(open, req, res));
     this.open.add(open);
     return port;
+  }
+
+  /** Closes the listener on this port (its load balancer's listener is gone). */
+  closeListener(port: number): void {
+    for (const open of this.open) {
+      if (open.port !== port) continue;
+      this.open.delete(open);
+      void closeServer(open.server);
+    }
   }
 
   /** Closes the listeners (reset); the pool stays. */

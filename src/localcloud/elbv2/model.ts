@@ -82,6 +82,8 @@ export interface Elbv2ModelDeps {
   readonly random: Random;
   readonly ec2: Ec2Port;
   readonly openListener?: ListenerOpener;
+  /** Closes a port openListener opened. */
+  readonly closeListener?: (port: number) => void;
   /** True for instances whose app really runs: their targets get real HTTP health checks. */
   readonly isReal?: (instanceId: string) => boolean;
 }
@@ -114,10 +116,39 @@ const DESCRIPTIONS: Record<string, string> = {
   'Target.InvalidState': 'Target is in the stopped or terminated state',
   'Target.DeregistrationInProgress': 'Target deregistration is in progress',
   'Target.HealthCheckDisabled': 'Health checks are disabled',
+  'Target.NotInUse': 'Target group is not configured to receive traffic from the load balancer',
 };
 
 function health(state: TargetHealth['state'], reason?: string): TargetHealth {
   return reason ? { state, reason, description: DESCRIPTIONS[reason] ?? reason } : { state };
+}
+
+/** True when a load balancer forwards to the group: only then does ELB check its targets. */
+function inUse(group: TargetGroupRecord): boolean {
+  return group.loadBalancerArns.size > 0;
+}
+
+function forwardedTargetGroupArns(actions: readonly ListenerAction[]): string[] {
+  return actions.flatMap((action) => [
+    ...(action.TargetGroupArn ? [action.TargetGroupArn] : []),
+    ...(action.ForwardConfig?.TargetGroups ?? []).flatMap((t) =>
+      t.TargetGroupArn ? [t.TargetGroupArn] : [],
+    ),
+  ]);
+}
+
+function healthCheckOf(request: CreateTargetGroupRequest): HealthCheckSettings {
+  const check = request.healthCheck ?? {};
+  return {
+    path: check.path ?? '/',
+    port: check.port ?? 'traffic-port',
+    protocol: check.protocol ?? request.protocol ?? 'HTTP',
+    intervalSeconds: check.intervalSeconds ?? 30,
+    timeoutSeconds: check.timeoutSeconds ?? 5,
+    healthyThreshold: check.healthyThreshold ?? 5,
+    unhealthyThreshold: check.unhealthyThreshold ?? 2,
+    matcher: check.matcher ?? '200',
+  };
 }
 
 export class Elbv2Model implements Elbv2Port {
@@ -171,7 +202,8 @@ export class Elbv2Model implements Elbv2Port {
         initialReason: 'Elb.RegistrationInProgress',
       };
       group.targets.set(instanceId, target);
-      this.scheduleHealth(group, target);
+      // ELB health-checks the targets of groups a load balancer forwards to, and only those.
+      if (inUse(group)) this.scheduleHealth(group, target);
     }
   }
 
@@ -197,6 +229,7 @@ export class Elbv2Model implements Elbv2Port {
     if (target.state === 'draining') return health('draining', 'Target.DeregistrationInProgress');
     const instance = this.deps.ec2.get(instanceId);
     if (!instance || instance.state !== 'running') return health('unused', 'Target.InvalidState');
+    if (!inUse(group)) return health('unused', 'Target.NotInUse');
     if (!group.healthCheckEnabled) return health('unavailable', 'Target.HealthCheckDisabled');
     if (target.state === 'initial')
       return health('initial', target.initialReason ?? 'Elb.InitialHealthChecking');
@@ -217,7 +250,7 @@ export class Elbv2Model implements Elbv2Port {
     else this.unhealthyApps.add(instanceId);
     for (const group of this.targetGroups.values()) {
       const target = group.targets.get(instanceId);
-      if (!target || target.state === 'draining' || this.deps.isReal?.(instanceId)) continue;
+      if (!target || target.state === 'draining' || this.deps.isReal?.(instanceId) || !inUse(group)) continue;
       if ((healthy && target.state === 'healthy') || (!healthy && target.state === 'unhealthy')) {
         target.cancelPending?.();
         delete target.cancelPending;
@@ -230,6 +263,8 @@ export class Elbv2Model implements Elbv2Port {
   /** Skips the initial health checks of a group's targets: a world file describes a settled fleet. */
   settleInitialTargets(targetGroupArn: string): void {
     const group = this.requireTargetGroup(targetGroupArn);
+    // Targets of a group no load balancer uses are not checked; they start over when one does.
+    if (!inUse(group)) return;
     for (const target of group.targets.values()) {
       if (target.state !== 'initial') continue;
       if (this.deps.isReal?.(target.instanceId)) {
@@ -330,33 +365,33 @@ export class Elbv2Model implements Elbv2Port {
     return [...this.targetGroups.values()];
   }
 
-  createTargetGroup(request: CreateTargetGroupRequest): TargetGroupRecord {
+  /**
+   * Throws what CreateTargetGroup would: a name that is not valid, or taken by a group with other
+   * settings. Returns the group CreateTargetGroup would answer with instead of creating one (AWS
+   * answers a repeated identical create with the existing group).
+   */
+  checkTargetGroup(request: CreateTargetGroupRequest): TargetGroupRecord | undefined {
     if (!/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?$/.test(request.name)) {
       throw errors.validationError(
         `Target group name '${request.name}' can have a maximum of 32 characters, can contain only alphanumeric characters or hyphens, and cannot begin or end with a hyphen`,
       );
     }
+    const existing = this.getTargetGroupByName(request.name);
+    if (!existing) return undefined;
+    const same =
+      existing.protocol === (request.protocol ?? 'HTTP') &&
+      existing.port === (request.port ?? existing.port) &&
+      JSON.stringify(existing.healthCheck) === JSON.stringify(healthCheckOf(request));
+    if (!same) throw errors.duplicateTargetGroupName(request.name);
+    return existing;
+  }
+
+  createTargetGroup(request: CreateTargetGroupRequest): TargetGroupRecord {
+    const existing = this.checkTargetGroup(request);
+    if (existing) return existing;
     const protocol = request.protocol ?? 'HTTP';
     const check = request.healthCheck ?? {};
-    const healthCheck: HealthCheckSettings = {
-      path: check.path ?? '/',
-      port: check.port ?? 'traffic-port',
-      protocol: check.protocol ?? protocol,
-      intervalSeconds: check.intervalSeconds ?? 30,
-      timeoutSeconds: check.timeoutSeconds ?? 5,
-      healthyThreshold: check.healthyThreshold ?? 5,
-      unhealthyThreshold: check.unhealthyThreshold ?? 2,
-      matcher: check.matcher ?? '200',
-    };
-    const existing = this.getTargetGroupByName(request.name);
-    if (existing) {
-      const same =
-        existing.protocol === protocol &&
-        existing.port === (request.port ?? existing.port) &&
-        JSON.stringify(existing.healthCheck) === JSON.stringify(healthCheck);
-      if (!same) throw errors.duplicateTargetGroupName(request.name);
-      return existing;
-    }
+    const healthCheck = healthCheckOf(request);
     const attributes = new Map(Object.entries(TARGET_GROUP_ATTRIBUTE_DEFAULTS));
     const delay = request.deregistrationDelaySeconds ?? 300;
     attributes.set('deregistration_delay.timeout_seconds', String(delay));
@@ -466,12 +501,7 @@ export class Elbv2Model implements Elbv2Port {
     defaultActions: ListenerAction[];
   }): ListenerRecord {
     const balancer = this.requireLoadBalancer(request.loadBalancerArn);
-    const targetGroupArns = request.defaultActions.flatMap((action) => [
-      ...(action.TargetGroupArn ? [action.TargetGroupArn] : []),
-      ...(action.ForwardConfig?.TargetGroups ?? []).flatMap((t) =>
-        t.TargetGroupArn ? [t.TargetGroupArn] : [],
-      ),
-    ]);
+    const targetGroupArns = forwardedTargetGroupArns(request.defaultActions);
     const groups = targetGroupArns.map((arn) => this.requireTargetGroup(arn));
     if (request.port !== 0) {
       for (const listener of this.listeners.values()) {
@@ -492,9 +522,63 @@ export class Elbv2Model implements Elbv2Port {
       protocol: request.protocol ?? 'HTTP',
       defaultActions: request.defaultActions,
     };
-    for (const group of groups) group.loadBalancerArns.add(balancer.arn);
+    for (const group of groups) {
+      const wasInUse = inUse(group);
+      group.loadBalancerArns.add(balancer.arn);
+      if (!wasInUse) this.startChecking(group);
+    }
     this.listeners.set(listener.arn, listener);
     return listener;
+  }
+
+  /**
+   * Removes a listener and closes its port. There is no DeleteListener operation yet: a world that
+   * failed to apply takes its listeners back with it.
+   */
+  deleteListener(arn: string): void {
+    const listener = this.requireListener(arn);
+    this.listeners.delete(arn);
+    this.deps.closeListener?.(listener.port);
+    const stillForwarded = new Set(
+      [...this.listeners.values()]
+        .filter((l) => l.loadBalancerArn === listener.loadBalancerArn)
+        .flatMap((l) => forwardedTargetGroupArns(l.defaultActions)),
+    );
+    for (const groupArn of forwardedTargetGroupArns(listener.defaultActions)) {
+      const group = this.targetGroups.get(groupArn);
+      if (!group || stillForwarded.has(groupArn)) continue;
+      group.loadBalancerArns.delete(listener.loadBalancerArn);
+      if (!inUse(group)) this.stopChecking(group);
+    }
+  }
+
+  /** Removes a load balancer and its listeners (a world that failed to apply takes it back). */
+  deleteLoadBalancer(arn: string): void {
+    for (const listener of [...this.listeners.values()])
+      if (listener.loadBalancerArn === arn) this.deleteListener(listener.arn);
+    this.loadBalancers.delete(arn);
+  }
+
+  /** A group a load balancer starts forwarding to: its targets start over with initial health checks. */
+  private startChecking(group: TargetGroupRecord): void {
+    for (const target of group.targets.values()) {
+      if (target.state === 'draining') continue;
+      target.cancelPending?.();
+      delete target.cancelPending;
+      target.state = 'initial';
+      target.initialReason = 'Elb.RegistrationInProgress';
+      delete target.unhealthyReason;
+      this.scheduleHealth(group, target);
+    }
+  }
+
+  /** A group no load balancer forwards to any more: its health checks stop. */
+  private stopChecking(group: TargetGroupRecord): void {
+    for (const target of group.targets.values()) {
+      if (target.state === 'draining') continue;
+      target.cancelPending?.();
+      delete target.cancelPending;
+    }
   }
 
   allListeners(): ListenerRecord[] {

@@ -91,7 +91,8 @@ export function metadataAnswer(identity: MetadataIdentity, path: string, now: Da
     ].join('\n');
   }
   if (key === 'meta-data/placement' || key === 'meta-data/placement/') return 'availability-zone\nregion';
-  return tree[key];
+  // The path is the caller's: `constructor` must be a 404, not Object.prototype's member.
+  return Object.hasOwn(tree, key) ? tree[key] : undefined;
 }
 
 export async function startMetadataService(

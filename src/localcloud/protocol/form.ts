@@ -90,7 +90,8 @@ export function createFormDecoder(
       case 'map': {
         const flat = flavour === 'ec2' || shape.flattened === true;
         const entries = numberedChildren(flat ? node : node.children?.get('entry'));
-        const out: Record<string, unknown> = {};
+        // Map keys are the caller's: without a prototype, `__proto__` is a key like any other.
+        const out = Object.create(null) as Record<string, unknown>;
         for (const entry of entries) {
           const key = entry.children?.get(shape.key.locationName ?? 'key')?.value;
           const value = entry.children?.get(shape.value.locationName ?? 'value');

@@ -37,8 +37,9 @@ export function decodeJsonValue(model: ServiceModel, ref: ShapeRef, value: unkno
       if (typeof value !== 'object' || value === null || Array.isArray(value)) throw wrongType('an object');
       const out: Record<string, unknown> = {};
       for (const [name, member] of Object.entries(value as Record<string, unknown>)) {
-        const memberRef = shape.members[name];
-        // Members the model does not know are dropped, as AWS's JSON services do.
+        // Members the model does not know are dropped, as AWS's JSON services do; an own-property
+        // test, since a member named `__proto__` or `constructor` is as unknown as any other.
+        const memberRef = Object.hasOwn(shape.members, name) ? shape.members[name] : undefined;
         if (!memberRef || member === null || member === undefined) continue;
         out[name] = decodeJsonValue(model, memberRef, member, `${path}.${name}`);
       }
@@ -49,7 +50,8 @@ export function decodeJsonValue(model: ServiceModel, ref: ShapeRef, value: unkno
       return value.map((item, index) => decodeJsonValue(model, shape.member, item, `${path}[${index}]`));
     case 'map': {
       if (typeof value !== 'object' || value === null || Array.isArray(value)) throw wrongType('an object');
-      const out: Record<string, unknown> = {};
+      // Map keys are the caller's: without a prototype, `__proto__` is a key like any other.
+      const out = Object.create(null) as Record<string, unknown>;
       for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
         out[key] = decodeJsonValue(model, shape.value, item, `${path}.${key}`);
       }

@@ -7,7 +7,7 @@ import { createFormDecoder, type QueryFlavour } from './form.js';
 import type { Operation, ServiceModel } from './model.js';
 import type { ParsedEnvelope, WireCodec, WireRequest, WireResponse } from './wire.js';
 import { headerValue, notImplementedMessage } from './wire.js';
-import { createXmlRenderer, escapeXml } from './xml.js';
+import { codePointName, createXmlRenderer, escapeXml, xmlIllegalCharacter } from './xml.js';
 
 const XML_CONTENT_TYPE = 'text/xml';
 
@@ -47,6 +47,16 @@ export function createQueryCodec(options: QueryCodecOptions): WireCodec {
         );
       }
       const params = queryParameters(request);
+      // The answer is XML, which cannot carry these characters back; AWS refuses them on the way in.
+      for (const [key, value] of params) {
+        const illegal = xmlIllegalCharacter(key) ?? xmlIllegalCharacter(value);
+        if (illegal !== undefined) {
+          throw new AwsApiError(
+            invalidCode,
+            `The parameter ${key} contains the character ${codePointName(illegal)}, which is not valid in this API`,
+          );
+        }
+      }
       const action = params.get('Action');
       if (!action) throw new AwsApiError('MissingAction', 'The request must contain the parameter Action');
       params.delete('Action');

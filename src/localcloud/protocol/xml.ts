@@ -12,9 +12,30 @@ const XML_ESCAPES: Record<string, string> = {
   '\r': '&#13;',
 };
 
-/** Escapes element text (the renderers write no attributes but constant namespaces). */
+/**
+ * Characters XML 1.0 cannot carry at all, not even as a character reference: C0 controls other than
+ * tab, LF and CR, U+FFFE, U+FFFF and lone surrogates.
+ */
+const XML_ILLEGAL = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
+const XML_ILLEGAL_ALL = new RegExp(XML_ILLEGAL.source, 'gu');
+
+/** The first character of `text` XML 1.0 cannot carry, if any (decoders refuse such input). */
+export function xmlIllegalCharacter(text: string): string | undefined {
+  return XML_ILLEGAL.exec(text)?.[0];
+}
+
+/** `U+001B`: how messages name a character they must not quote. */
+export function codePointName(char: string): string {
+  return `U+${(char.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
+/**
+ * Escapes element text (the renderers write no attributes but constant namespaces). Decoders refuse
+ * characters XML cannot carry, but a value can still arrive another way (a JSON request, a world
+ * file): such a character becomes U+FFFD rather than a document no parser accepts.
+ */
 export function escapeXml(text: string): string {
-  return text.replace(/[&<>\r]/g, (char) => XML_ESCAPES[char] ?? char);
+  return text.replace(/[&<>\r]/g, (char) => XML_ESCAPES[char] ?? char).replace(XML_ILLEGAL_ALL, '\uFFFD');
 }
 
 function scalarText(type: string, value: unknown): string {

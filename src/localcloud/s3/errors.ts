@@ -5,8 +5,37 @@ export function noSuchBucket(bucket: string): AwsApiError {
   return new AwsApiError('NoSuchBucket', `The specified bucket does not exist: ${bucket}`, { status: 404 });
 }
 
-export function noSuchKey(): AwsApiError {
-  return new AwsApiError('NoSuchKey', 'The specified key does not exist.', { status: 404 });
+/** S3 names the delete marker that hides the key, when there is one (x-amz-delete-marker). */
+export class S3ApiError extends AwsApiError {
+  readonly deleteMarkerVersionId: string | undefined;
+  constructor(code: string, message: string, options: { status: number; deleteMarkerVersionId?: string }) {
+    super(code, message, { status: options.status });
+    this.deleteMarkerVersionId = options.deleteMarkerVersionId;
+  }
+}
+
+export function noSuchKey(deleteMarkerVersionId?: string): AwsApiError {
+  return new S3ApiError('NoSuchKey', 'The specified key does not exist.', {
+    status: 404,
+    ...(deleteMarkerVersionId !== undefined ? { deleteMarkerVersionId } : {}),
+  });
+}
+
+const METHOD_NOT_ALLOWED = 'The specified method is not allowed against this resource.';
+
+export function methodNotAllowed(): AwsApiError {
+  return new AwsApiError('MethodNotAllowed', METHOD_NOT_ALLOWED, { status: 405 });
+}
+
+export function deleteMarkerMethodNotAllowed(versionId: string): AwsApiError {
+  return new S3ApiError('MethodNotAllowed', METHOD_NOT_ALLOWED, {
+    status: 405,
+    deleteMarkerVersionId: versionId,
+  });
+}
+
+export function invalidArgument(message: string): AwsApiError {
+  return new AwsApiError('InvalidArgument', message);
 }
 
 export function noSuchVersion(): AwsApiError {
@@ -53,4 +82,8 @@ export function malformedXml(): AwsApiError {
     'MalformedXML',
     'The XML you provided was not well-formed or did not validate against our published schema',
   );
+}
+
+export function invalidUri(): AwsApiError {
+  return new AwsApiError('InvalidURI', "Couldn't parse the specified URI.");
 }

@@ -38,41 +38,57 @@ function xml(body: string, status = 200, headers: Record<string, string> = {}): 
   };
 }
 
-/** Names the S3 operation a request is, for routing, fault rules and request counts. */
+/** A path segment, percent-decoded; a malformed escape (`%zz`, a cut UTF-8 sequence) is S3's InvalidURI. */
+function decodePathSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw errors.invalidUri();
+  }
+}
+
+function bucketOperation(method: string, params: URLSearchParams): string | undefined {
+  const sub = params.has('versioning') ? 'Versioning' : params.has('location') ? 'Location' : '';
+  switch (method) {
+    case 'PUT':
+      return sub === 'Versioning' ? 'PutBucketVersioning' : sub === '' ? 'CreateBucket' : undefined;
+    case 'GET':
+      if (sub === 'Versioning') return 'GetBucketVersioning';
+      if (sub === 'Location') return 'GetBucketLocation';
+      if (params.has('uploads') || params.has('versions')) return undefined;
+      return params.get('list-type') === '2' ? 'ListObjectsV2' : 'ListObjects';
+    case 'HEAD':
+      return 'HeadBucket';
+    case 'DELETE':
+      return sub === '' ? 'DeleteBucket' : undefined;
+    default:
+      return undefined;
+  }
+}
+
+const OBJECT_OPERATIONS = new Map([
+  ['PUT', 'PutObject'],
+  ['GET', 'GetObject'],
+  ['HEAD', 'HeadObject'],
+  ['DELETE', 'DeleteObject'],
+]);
+
+/**
+ * Names the S3 operation a request is, for routing, fault rules and request counts. Throws S3's
+ * InvalidURI for a path that does not percent-decode.
+ */
 export function routeS3(method: string, path: string, search: string): S3Route {
   const params = new URLSearchParams(search);
   const trimmed = path.replace(/^\/+/, '');
   const slash = trimmed.indexOf('/');
-  const bucket = decodeURIComponent(slash < 0 ? trimmed : trimmed.slice(0, slash));
-  const key = slash < 0 ? undefined : decodeURIComponent(trimmed.slice(slash + 1));
+  const bucket = decodePathSegment(slash < 0 ? trimmed : trimmed.slice(0, slash));
+  const key = slash < 0 ? undefined : decodePathSegment(trimmed.slice(slash + 1));
   if (bucket === '') return { operation: method === 'GET' ? 'ListBuckets' : `Unsupported${method}` };
   if (key === undefined || key === '') {
-    const sub = params.has('versioning') ? 'Versioning' : params.has('location') ? 'Location' : '';
-    const byMethod: Record<string, string> = {
-      PUT: sub === 'Versioning' ? 'PutBucketVersioning' : sub === '' ? 'CreateBucket' : '',
-      GET:
-        sub === 'Versioning'
-          ? 'GetBucketVersioning'
-          : sub === 'Location'
-            ? 'GetBucketLocation'
-            : params.has('uploads') || params.has('versions')
-              ? ''
-              : params.get('list-type') === '2'
-                ? 'ListObjectsV2'
-                : 'ListObjects',
-      HEAD: 'HeadBucket',
-      DELETE: sub === '' ? 'DeleteBucket' : '',
-    };
-    return { operation: byMethod[method] || `Unsupported${method}Bucket`, bucket };
+    return { operation: bucketOperation(method, params) ?? `Unsupported${method}Bucket`, bucket };
   }
   if (params.has('uploads') || params.has('uploadId')) return { operation: 'MultipartUpload', bucket, key };
-  const byMethod: Record<string, string> = {
-    PUT: 'PutObject',
-    GET: 'GetObject',
-    HEAD: 'HeadObject',
-    DELETE: 'DeleteObject',
-  };
-  const operation = byMethod[method];
+  const operation = OBJECT_OPERATIONS.get(method);
   if (
     !operation ||
     [...params.keys()].some((k) => ['tagging', 'acl', 'retention', 'legal-hold', 'attributes'].includes(k))
@@ -137,7 +153,8 @@ function contentTypeOf(headers: WireRequest['headers']): string | undefined {
 }
 
 function metadataOf(headers: WireRequest['headers']): Record<string, string> {
-  const metadata: Record<string, string> = {};
+  // Header names are the caller's: without a prototype, x-amz-meta-__proto__ is metadata like any other.
+  const metadata = Object.create(null) as Record<string, string>;
   for (const [name, value] of Object.entries(headers)) {
     if (name.startsWith('x-amz-meta-') && value !== undefined)
       metadata[name.slice(11)] = Array.isArray(value) ? value.join(',') : value;
@@ -283,11 +300,16 @@ export function handleS3(
       if (range) headers['content-range'] = `bytes ${range.start}-${range.end}/${object.body.length}`;
       return { status: range ? 206 : 200, headers, body: route.operation === 'GetObject' ? body : '' };
     }
-    case 'DeleteObject':
-      model.requireBucket(bucket);
-      model.deleteObject(bucket, key);
-      return { status: 204, headers: {}, body: '' };
+    case 'DeleteObject': {
+      const deleted = model.deleteObject(bucket, key, params.get('versionId') ?? undefined);
+      const headers: Record<string, string> = {};
+      if (deleted.deleteMarker) headers['x-amz-delete-marker'] = 'true';
+      if (deleted.versionId !== undefined) headers['x-amz-version-id'] = deleted.versionId;
+      return { status: 204, headers, body: '' };
+    }
     default:
+      // Only GET (ListBuckets) means something without a bucket; S3 refuses other methods there.
+      if (route.bucket === undefined) throw errors.methodNotAllowed();
       throw errors.notImplemented(`S3 operation ${route.operation}`);
   }
 }
@@ -299,6 +321,10 @@ export function renderS3Error(
   requestId: string,
 ): S3Response {
   const headers: Record<string, string> = { 'x-amz-request-id': requestId };
+  if (error instanceof errors.S3ApiError && error.deleteMarkerVersionId !== undefined) {
+    headers['x-amz-delete-marker'] = 'true';
+    headers['x-amz-version-id'] = error.deleteMarkerVersionId;
+  }
   // HEAD responses carry no body, so the SDK falls back on the status code (404 → NotFound).
   if (method === 'HEAD') return { status: error.status, headers, body: '' };
   const resource =

@@ -2,6 +2,7 @@
 // CodeDeploy agent can fetch revision bundles. Bucket names are global, as on AWS.
 import { createHash } from 'node:crypto';
 import type { S3Object, S3Port, Scheduler } from '../ports.js';
+import { codePointName, xmlIllegalCharacter } from '../protocol/xml.js';
 import type { Random } from '../random.js';
 import * as errors from './errors.js';
 
@@ -12,13 +13,40 @@ export interface StoredObject extends S3Object {
   readonly metadata: Record<string, string>;
 }
 
+/** What DeleteObject leaves in a versioned bucket: the key reads as absent, older versions stay. */
+export interface DeleteMarker {
+  readonly deleteMarker: true;
+  readonly key: string;
+  /** `null` when versioning is suspended, as S3 names it. */
+  readonly versionId: string;
+  readonly lastModified: Date;
+}
+
+export type StoredVersion = StoredObject | DeleteMarker;
+
+export function isDeleteMarker(version: StoredVersion): version is DeleteMarker {
+  return 'deleteMarker' in version;
+}
+
 export interface BucketRecord {
   readonly name: string;
   readonly region: string;
   readonly creationDate: Date;
   versioning?: 'Enabled' | 'Suspended';
-  /** Versions of each key, oldest first. */
-  readonly objects: Map<string, StoredObject[]>;
+  /** Versions of each key, oldest first; the last one is current. */
+  readonly objects: Map<string, StoredVersion[]>;
+}
+
+/** A version looked up by key (and version id): the object, a delete marker, or nothing at all. */
+export type VersionLookup =
+  | { readonly found: 'object'; readonly object: StoredObject }
+  | { readonly found: 'delete-marker'; readonly marker: DeleteMarker }
+  | { readonly found: 'nothing' };
+
+/** What DeleteObject did, for its response headers. */
+export interface DeleteResult {
+  readonly versionId?: string;
+  readonly deleteMarker: boolean;
 }
 
 export interface S3ModelDeps {
@@ -31,16 +59,32 @@ export class S3Model implements S3Port {
 
   constructor(private readonly deps: S3ModelDeps) {}
 
+  /** The current object (or that version of it); undefined when absent or deleted. */
   getObject(bucket: string, key: string, versionId?: string): StoredObject | undefined {
+    const lookup = this.lookup(bucket, key, versionId);
+    return lookup.found === 'object' ? lookup.object : undefined;
+  }
+
+  lookup(bucket: string, key: string, versionId?: string): VersionLookup {
     const versions = this.buckets.get(bucket)?.objects.get(key);
-    if (!versions) return undefined;
-    if (versionId === undefined) return versions[versions.length - 1];
-    return versions.find((v) => (v.versionId ?? 'null') === versionId);
+    const version =
+      versionId === undefined
+        ? versions?.[versions.length - 1]
+        : versions?.find((v) => (v.versionId ?? 'null') === versionId);
+    if (!version) return { found: 'nothing' };
+    return isDeleteMarker(version)
+      ? { found: 'delete-marker', marker: version }
+      : { found: 'object', object: version };
+  }
+
+  /** Throws what CreateBucket would for this name: not valid, or taken. */
+  checkBucketName(name: string): void {
+    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name)) throw errors.invalidBucketName(name);
+    if (this.buckets.has(name)) throw errors.bucketAlreadyOwnedByYou(name);
   }
 
   createBucket(name: string, region: string, versioned = false): BucketRecord {
-    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name)) throw errors.invalidBucketName(name);
-    if (this.buckets.has(name)) throw errors.bucketAlreadyOwnedByYou(name);
+    this.checkBucketName(name);
     const bucket: BucketRecord = {
       name,
       region,
@@ -58,8 +102,9 @@ export class S3Model implements S3Port {
     return bucket;
   }
 
+  /** In name order, as ListBuckets answers. */
   allBuckets(): BucketRecord[] {
-    return [...this.buckets.values()];
+    return [...this.buckets.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   deleteBucket(name: string): void {
@@ -80,6 +125,14 @@ export class S3Model implements S3Port {
     metadata: Record<string, string> = {},
   ): StoredObject {
     const bucket = this.requireBucket(bucketName);
+    // S3 stores such keys, then lists them as character references no XML 1.0 parser accepts; the
+    // local cloud refuses them here instead, a deliberate deviation from S3.
+    const illegal = xmlIllegalCharacter(key);
+    if (illegal !== undefined) {
+      throw errors.invalidArgument(
+        `Object key contains the character ${codePointName(illegal)}, which the local cloud refuses: XML listings cannot carry it`,
+      );
+    }
     const object: StoredObject = {
       key,
       body,
@@ -97,24 +150,67 @@ export class S3Model implements S3Port {
     return object;
   }
 
+  /**
+   * The object (or that version of it). A current version that is a delete marker reads as NoSuchKey;
+   * a delete marker asked for by version id is S3's MethodNotAllowed. Both say which marker.
+   */
   requireObject(bucketName: string, key: string, versionId?: string): StoredObject {
     this.requireBucket(bucketName);
-    const object = this.getObject(bucketName, key, versionId);
-    if (!object) throw versionId === undefined ? errors.noSuchKey() : errors.noSuchVersion();
-    return object;
+    const lookup = this.lookup(bucketName, key, versionId);
+    if (lookup.found === 'object') return lookup.object;
+    if (lookup.found === 'delete-marker') {
+      throw versionId === undefined
+        ? errors.noSuchKey(lookup.marker.versionId)
+        : errors.deleteMarkerMethodNotAllowed(lookup.marker.versionId);
+    }
+    throw versionId === undefined ? errors.noSuchKey() : errors.noSuchVersion();
   }
 
-  deleteObject(bucketName: string, key: string): void {
-    this.requireBucket(bucketName).objects.delete(key);
+  /**
+   * S3's DeleteObject. Without a version id: an unversioned bucket forgets the key; a versioned one
+   * gets a delete marker on top of the versions it keeps (versioning suspended: a `null` marker
+   * replaces the `null` version). With a version id: that version goes for good.
+   */
+  deleteObject(bucketName: string, key: string, versionId?: string): DeleteResult {
+    const bucket = this.requireBucket(bucketName);
+    const versions = bucket.objects.get(key) ?? [];
+    if (versionId !== undefined) {
+      const index = versions.findIndex((v) => (v.versionId ?? 'null') === versionId);
+      if (index < 0) {
+        // S3 answers 204 for a version that is not there; a malformed id it refuses.
+        if (versionId !== 'null' && !/^[A-Za-z0-9._]{1,1024}$/.test(versionId))
+          throw errors.invalidArgument('Invalid version id specified');
+        return { versionId, deleteMarker: false };
+      }
+      const [removed] = versions.splice(index, 1);
+      if (versions.length === 0) bucket.objects.delete(key);
+      return { versionId, deleteMarker: removed !== undefined && isDeleteMarker(removed) };
+    }
+    if (bucket.versioning === undefined) {
+      bucket.objects.delete(key);
+      return { deleteMarker: false };
+    }
+    const marker: DeleteMarker = {
+      deleteMarker: true,
+      key,
+      versionId: bucket.versioning === 'Enabled' ? this.newVersionId() : 'null',
+      lastModified: this.deps.scheduler.now(),
+    };
+    const kept =
+      bucket.versioning === 'Enabled' ? versions : versions.filter((v) => (v.versionId ?? 'null') !== 'null');
+    bucket.objects.set(key, [...kept, marker]);
+    return { versionId: marker.versionId, deleteMarker: true };
   }
 
-  /** Current objects whose key starts with `prefix`, in key order. */
+  /** Current objects whose key starts with `prefix`, in key order; deleted keys are left out. */
   listObjects(bucketName: string, prefix: string): StoredObject[] {
     const bucket = this.requireBucket(bucketName);
-    return [...bucket.objects.entries()]
-      .filter(([key]) => key.startsWith(prefix))
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([, versions]) => versions[versions.length - 1] as StoredObject);
+    const current: StoredObject[] = [];
+    for (const [key, versions] of bucket.objects) {
+      const latest = versions[versions.length - 1];
+      if (key.startsWith(prefix) && latest && !isDeleteMarker(latest)) current.push(latest);
+    }
+    return current.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 
   private newVersionId(): string {

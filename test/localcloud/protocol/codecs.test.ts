@@ -6,7 +6,8 @@ import { decodeAwsChunked } from '../../../src/localcloud/protocol/aws-chunked.j
 import { createFormDecoder } from '../../../src/localcloud/protocol/form.js';
 import { decodeJsonValue } from '../../../src/localcloud/protocol/json.js';
 import { loadServiceModel } from '../../../src/localcloud/protocol/model.js';
-import { createXmlRenderer } from '../../../src/localcloud/protocol/xml.js';
+import { createQueryCodec } from '../../../src/localcloud/protocol/query.js';
+import { createXmlRenderer, escapeXml } from '../../../src/localcloud/protocol/xml.js';
 import { AwsApiError } from '../../../src/localcloud/service.js';
 
 const autoscaling = loadServiceModel('autoscaling');
@@ -82,6 +83,39 @@ describe('XML rendering', () => {
   });
 });
 
+describe('characters XML cannot carry', () => {
+  it('never go out: escapeXml turns them into U+FFFD and keeps tab, LF, CR and astral characters', () => {
+    assert.equal(escapeXml('a\x01b\x1fc\ufffe\uffff\ud800'), 'a\ufffdb\ufffdc\ufffd\ufffd\ufffd');
+    assert.equal(escapeXml('\t\n\r<&>😀'), '\t\n&#13;&lt;&amp;&gt;😀');
+  });
+
+  it('are refused on the way in with the service’s validation error, naming the parameter', () => {
+    const request = (body: string) => ({
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: Buffer.from(body),
+      search: '',
+    });
+    for (const [codec, code] of [
+      [createQueryCodec({ model: autoscaling, flavour: 'query' }), 'ValidationError'],
+      [createQueryCodec({ model: ec2, flavour: 'ec2' }), 'InvalidParameterValue'],
+    ] as const) {
+      assert.throws(
+        () => codec.parseEnvelope(request('Action=DescribeTags&Version=x&Tag.1=a%1Bb')),
+        (error: unknown) =>
+          error instanceof AwsApiError &&
+          error.code === code &&
+          error.message ===
+            'The parameter Tag.1 contains the character U+001B, which is not valid in this API',
+      );
+      assert.throws(() => codec.parseEnvelope(request('Action=x%EF%BF%BF')), /U\+FFFF/);
+      assert.equal(
+        codec.parseEnvelope(request('Action=DescribeTags&V=%09%0A%0D')).operationName,
+        'DescribeTags',
+      );
+    }
+  });
+});
+
 describe('JSON decoding', () => {
   const codedeploy = loadServiceModel('codedeploy');
   it('turns epoch-second timestamps into Dates and rejects wrong types with SerializationException', () => {
@@ -103,6 +137,21 @@ describe('JSON decoding', () => {
         error.code === 'SerializationException' &&
         error.message === 'ListDeployments.includeOnlyStatuses: expected an array, got a string',
     );
+  });
+
+  it('takes names of Object.prototype members for unknown members, and for ordinary map keys', () => {
+    const list = codedeploy.operations.ListDeploymentTargets!.input!;
+    const decoded = decodeJsonValue(
+      codedeploy,
+      list,
+      JSON.parse(
+        '{"__proto__": {"deploymentId": "polluted"}, "constructor": 1, "toString": "x", "deploymentId": "d-1", "targetFilters": {"__proto__": ["Blue"]}}',
+      ),
+      'ListDeploymentTargets',
+    ) as { deploymentId: string; targetFilters: Record<string, string[]> };
+    assert.deepEqual(Object.keys(decoded), ['deploymentId', 'targetFilters']);
+    assert.equal(Object.getPrototypeOf(decoded), Object.prototype, 'the input’s prototype is untouched');
+    assert.deepEqual(Object.entries(decoded.targetFilters), [['__proto__', ['Blue']]]);
   });
 });
 

@@ -199,6 +199,12 @@ describe('instance metadata', () => {
     assert.equal(metadataAnswer(identity, 'meta-data/tags/instance/Name', now), 'web');
     assert.equal(metadataAnswer(identity, 'meta-data/tags/instance', now), 'Name');
     assert.equal(metadataAnswer(identity, 'meta-data/nothing', now), undefined);
+    for (const name of ['constructor', '__proto__', 'toString'])
+      assert.equal(
+        metadataAnswer(identity, name, now),
+        undefined,
+        `${name} is a 404, not Object.prototype's`,
+      );
     const document = JSON.parse(
       metadataAnswer(identity, 'dynamic/instance-identity/document', now) ?? '',
     ) as {
