@@ -5,6 +5,7 @@
 //   npx tsx scripts/trim-models.ts [botocore data dir]
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { codeDeployOperations } from '../src/localcloud/codedeploy/handlers.js';
 
 const DEFAULT_BOTOCORE_DATA = '/usr/lib/python3/dist-packages/awscli/botocore/data';
 
@@ -12,39 +13,8 @@ const DEFAULT_BOTOCORE_DATA = '/usr/lib/python3/dist-packages/awscli/botocore/da
 export const IMPLEMENTED_OPERATIONS: Record<string, { dir: string; operations: string[] }> = {
   codedeploy: {
     dir: 'codedeploy/2014-10-06',
-    // Placeholder list from the emulator spec §2; the CodeDeploy engineer owns it.
-    operations: [
-      'CreateApplication',
-      'GetApplication',
-      'ListApplications',
-      'BatchGetApplications',
-      'DeleteApplication',
-      'CreateDeploymentGroup',
-      'GetDeploymentGroup',
-      'UpdateDeploymentGroup',
-      'ListDeploymentGroups',
-      'BatchGetDeploymentGroups',
-      'DeleteDeploymentGroup',
-      'CreateDeploymentConfig',
-      'GetDeploymentConfig',
-      'ListDeploymentConfigs',
-      'DeleteDeploymentConfig',
-      'CreateDeployment',
-      'GetDeployment',
-      'BatchGetDeployments',
-      'ListDeployments',
-      'StopDeployment',
-      'ContinueDeployment',
-      'ListDeploymentTargets',
-      'BatchGetDeploymentTargets',
-      'GetDeploymentTarget',
-      'ListDeploymentInstances',
-      'BatchGetDeploymentInstances',
-      'GetDeploymentInstance',
-      'TagResource',
-      'UntagResource',
-      'ListTagsForResource',
-    ],
+    // The CodeDeploy service's own handler table decides.
+    operations: [...codeDeployOperations],
   },
   autoscaling: {
     dir: 'autoscaling/2011-01-01',

@@ -43,35 +43,8 @@ export function codeDeployService(modelFor: (ctx: RequestContext) => CodeDeployM
 }
 
 /** The operations the local cloud implements, for the model trimming script and the contract tests. */
-export const codeDeployOperations: readonly string[] = [
-  'CreateApplication',
-  'GetApplication',
-  'ListApplications',
-  'BatchGetApplications',
-  'DeleteApplication',
-  'CreateDeploymentGroup',
-  'GetDeploymentGroup',
-  'UpdateDeploymentGroup',
-  'ListDeploymentGroups',
-  'BatchGetDeploymentGroups',
-  'DeleteDeploymentGroup',
-  'CreateDeploymentConfig',
-  'GetDeploymentConfig',
-  'ListDeploymentConfigs',
-  'DeleteDeploymentConfig',
-  'CreateDeployment',
-  'GetDeployment',
-  'BatchGetDeployments',
-  'ListDeployments',
-  'StopDeployment',
-  'ContinueDeployment',
-  'ListDeploymentTargets',
-  'BatchGetDeploymentTargets',
-  'GetDeploymentTarget',
-  'ListDeploymentInstances',
-  'BatchGetDeploymentInstances',
-  'GetDeploymentInstance',
-  'TagResource',
-  'UntagResource',
-  'ListTagsForResource',
-];
+export const codeDeployOperations: readonly string[] = Object.keys(
+  codeDeployService(() => {
+    throw new Error('only the operation names are read');
+  }).operations,
+);
