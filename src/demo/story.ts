@@ -154,7 +154,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       const stdout: string[] = [];
       const code = await runCli([...args, '--json'], {
         stdout: { write: (s: string) => stdout.push(s) },
-        stderr: options.stderr,
+        // Plain lines even on a terminal: the traffic watcher prints while a deployment runs, and a
+        // redrawn status line would be torn by its lines.
+        stderr: { write: (text: string) => options.stderr.write(text) },
         env,
         cwd: options.root,
         signal: options.signal,
