@@ -153,7 +153,7 @@ describe('hooks', () => {
       assert.equal(run.code, 1);
       assert.match(
         run.lines.join('\n'),
-        /gave up on a thing that never works after [1-3] attempts in [0-2]s/,
+        /gave up on a thing that never works after [1-3] attempts in \d+s/,
       );
       assert.equal(run.last, '[X] FAILED in step "start": gave up');
     });
