@@ -151,10 +151,7 @@ describe('hooks', () => {
         LIFECYCLE_EVENT: 'X',
       });
       assert.equal(run.code, 1);
-      assert.match(
-        run.lines.join('\n'),
-        /gave up on a thing that never works after [1-3] attempts in \d+s/,
-      );
+      assert.match(run.lines.join('\n'), /gave up on a thing that never works after [1-3] attempts in \d+s/);
       assert.equal(run.last, '[X] FAILED in step "start": gave up');
     });
 
