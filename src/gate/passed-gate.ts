@@ -1,6 +1,7 @@
 import type { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import type { Clock } from '../clock.js';
 import { readGroupTags, revisionTag, tagGroup, tagValue, type GroupRef } from '../codedeploy/group-tags.js';
+import { readChecked, type CheckedRecord, type RecordCheckDeps } from '../rollback/record-check.js';
 
 // The last deployment that passed the gate, kept as tags on the deployment group next to the
 // last-known-good record. The gate needs its own record because by the time a bake fails, the
@@ -31,6 +32,14 @@ export async function readPassedGate(
     revision: tags.get(PASSED_GATE_TAGS.revision) ?? '',
     passedAt: tags.get(PASSED_GATE_TAGS.passedAt) ?? '',
   };
+}
+
+/** The passed-gate record, checked against the group, application and revision it claims. */
+export function readCheckedPassedGate(
+  group: GroupRef,
+  deps: RecordCheckDeps,
+): Promise<CheckedRecord<PassedGate>> {
+  return readChecked(() => readPassedGate(deps.codedeploy, group), group, deps);
 }
 
 export async function recordPassedGate(

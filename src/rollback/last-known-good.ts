@@ -1,6 +1,7 @@
 import type { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import type { Clock } from '../clock.js';
 import { readGroupTags, revisionTag, tagGroup, type GroupRef } from '../codedeploy/group-tags.js';
+import { readChecked, type CheckedRecord, type RecordCheckDeps } from './record-check.js';
 
 export { revisionTag, tagValue, type GroupRef } from '../codedeploy/group-tags.js';
 
@@ -37,12 +38,26 @@ export async function readLastKnownGood(
   };
 }
 
+/**
+ * The last-known-good record, checked against the group, application and revision it claims (see
+ * record-check.ts). Whatever decides from the record — a rollback, `status`, the gate — reads it so.
+ */
+export function readCheckedLastKnownGood(
+  group: GroupRef,
+  deps: RecordCheckDeps,
+): Promise<CheckedRecord<LastKnownGood>> {
+  return readChecked(() => readLastKnownGood(deps.codedeploy, group), group, deps);
+}
+
 export async function recordLastKnownGood(
   codedeploy: CodeDeployClient,
   group: GroupRef,
-  verified: { readonly deploymentId: string; readonly revision: string },
+  verified: { readonly deploymentId: string; readonly revision: string; readonly verified?: boolean },
   clock: Clock,
 ): Promise<LastKnownGood> {
+  // Only a verdict reached in this run is a record; a verdict that failed is never one.
+  if (verified.verified === false)
+    throw new Error(`refusing to record ${verified.deploymentId} as last-known-good: it did not verify`);
   const record: LastKnownGood = {
     deploymentId: verified.deploymentId,
     revision: revisionTag(verified.revision),
