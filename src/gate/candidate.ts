@@ -4,15 +4,17 @@ import {
   type DeploymentInfo,
   type RevisionLocation,
 } from '@aws-sdk/client-codedeploy';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { awsCall } from '../aws/errors.js';
 import { ACTIVE_STATUSES, GroupMissing } from '../codedeploy/deploy.js';
 import { readDeploymentGroup } from '../codedeploy/group.js';
 import type { EnvironmentConfig } from '../config/environment.js';
-import { readLastKnownGood, type LastKnownGood } from '../rollback/last-known-good.js';
+import { readCheckedLastKnownGood, type LastKnownGood } from '../rollback/last-known-good.js';
 import { deploymentFact } from '../verify/gather.js';
 
 // Which deployment the gate bakes: the group's last deployment, and only when greenlight verified it
-// (the last-known-good record names it). Baking anything else would promote what nobody checked.
+// (the last-known-good record names it, and the record passes the checks every reader of it makes:
+// record-check.ts). Baking anything else would promote what nobody checked.
 
 export interface GateCandidate {
   readonly deploymentId: string;
@@ -22,7 +24,7 @@ export interface GateCandidate {
   /** The commit the environment must serve, when the revision names one. */
   readonly expectedVersion?: string;
   readonly status: string;
-  /** The last-known-good record names this deployment. */
+  /** The last-known-good record names this deployment and passes its checks. */
   readonly verified: boolean;
   readonly lastKnownGood?: LastKnownGood;
 }
@@ -40,7 +42,11 @@ export class GateRefused extends Error {
 export async function findCandidate(
   env: EnvironmentConfig,
   codedeploy: CodeDeployClient,
-  options: { readonly force: boolean },
+  options: {
+    readonly force: boolean;
+    /** Checks that the last-known-good's S3 bundle still exists; without it an S3 record fails its check. */
+    readonly s3?: () => Promise<S3Client>;
+  },
 ): Promise<GateCandidate> {
   const group = `${env.application}/${env.deploymentGroup}`;
   const info = await readDeploymentGroup(codedeploy, env, () => {
@@ -54,10 +60,11 @@ export async function findCandidate(
       `${group} has no deployment yet, so there is nothing to bake; deploy and verify first: greenlight deploy --env ${env.name}`,
     );
   }
-  const [deployment, lkg] = await Promise.all([
+  const [deployment, checked] = await Promise.all([
     awsCall('GetDeployment', deploymentId, () => codedeploy.send(new GetDeploymentCommand({ deploymentId }))),
-    readLastKnownGood(codedeploy, env),
+    readCheckedLastKnownGood(env, { codedeploy, ...(options.s3 ? { s3: options.s3 } : {}) }),
   ]);
+  const lkg = checked.kind === 'none' ? undefined : checked.record;
   const d: DeploymentInfo = deployment.deploymentInfo ?? { deploymentId };
   const fact = deploymentFact(d);
   const status = fact.status;
@@ -67,11 +74,14 @@ export async function findCandidate(
       `the last deployment of ${group}, ${deploymentId}, is still ${status}; run the gate once it is done and verified (greenlight wait ${deploymentId}, then greenlight verify --env ${env.name})`,
     );
   }
-  const verified = lkg?.deploymentId === deploymentId;
+  const verified = checked.kind === 'checked' && checked.record.deploymentId === deploymentId;
   if (!verified && !options.force) {
-    const record = lkg
-      ? `greenlight last verified ${lkg.deploymentId} (${lkg.revision}, ${lkg.verifiedAt})`
-      : 'greenlight has verified no deployment of it';
+    const record =
+      checked.kind === 'rejected'
+        ? `the last-known-good record names ${checked.record.deploymentId} (${checked.record.revision || 'no revision'}) and fails its check: ${checked.reason}`
+        : lkg
+          ? `greenlight last verified ${lkg.deploymentId} (${lkg.revision}, ${lkg.verifiedAt})`
+          : 'greenlight has verified no deployment of it';
     throw new GateRefused(
       `the last deployment of ${group}, ${deploymentId} (${fact.revision}, ${status}), is not verified: ${record}. ` +
         `Verify it first (greenlight verify --env ${env.name}), or pass --force to bake it anyway`,
@@ -84,6 +94,6 @@ export async function findCandidate(
     ...(fact.expectedVersion ? { expectedVersion: fact.expectedVersion } : {}),
     status,
     verified,
-    ...(lkg ? { lastKnownGood: lkg } : {}),
+    ...(checked.kind === 'checked' ? { lastKnownGood: checked.record } : {}),
   };
 }

@@ -1,15 +1,14 @@
-import { GetDeploymentCommand, type RevisionLocation } from '@aws-sdk/client-codedeploy';
-import { AwsOperationError, classifyAwsError } from '../aws/errors.js';
 import { revisionLabel, sameRevision, type BuildInfo } from '../codedeploy/deploy.js';
 import type { EnvironmentConfig } from '../config/environment.js';
 import { rollBack, type RollbackDeps, type RollbackOutcome } from '../rollback/rollback.js';
 import type { GateCandidate } from './candidate.js';
-import { readPassedGate, type PassedGate } from './passed-gate.js';
+import { readCheckedPassedGate, type PassedGate } from './passed-gate.js';
 
 // `gate --rollback-on-failure`: back to the revision that last passed a whole bake. Not to the
 // last-known-good: the gate only bakes the last-known-good, so when a bake fails that record names
 // the very deployment that failed. greenlight never rolls back to a revision it did not see pass,
-// so without an earlier gate pass it says what to run instead.
+// so without an earlier gate pass — or with a passed-gate record that fails its checks (the deployment
+// is not this group's, did not succeed, or its revision is gone) — it says what to run instead.
 
 export interface GateRollbackRequest {
   readonly env: EnvironmentConfig;
@@ -29,39 +28,42 @@ export async function rollBackFailedGate(
   deps: RollbackDeps,
 ): Promise<GateRollback> {
   const { env, candidate } = request;
-  const { codedeploy } = deps.clients;
   const group = `${env.application}/${env.deploymentGroup}`;
   const byHand = `roll back by hand: greenlight rollback --env ${env.name} --to SHA|s3://bucket/key`;
-  const passed = await readPassedGate(codedeploy, env);
-  if (!passed) {
+  const passed = await readCheckedPassedGate(env, {
+    codedeploy: deps.clients.codedeploy,
+    ...(deps.s3 ? { s3: deps.s3 } : {}),
+  });
+  if (passed.kind === 'none') {
     return {
       kind: 'refused',
       reason: `no deployment of ${group} has passed the gate yet, so there is no baked revision to go back to; ${byHand}`,
     };
   }
-  if (passed.deploymentId === candidate.deploymentId) {
+  const { record } = passed;
+  if (record.deploymentId === candidate.deploymentId) {
     return {
       kind: 'refused',
       reason: `${candidate.deploymentId} itself passed an earlier gate, and greenlight keeps no baked revision before it; ${byHand}`,
     };
   }
-  const revision = await revisionOf(codedeploy, passed.deploymentId);
-  if (!revision) {
+  if (passed.kind === 'rejected') {
     return {
       kind: 'refused',
-      reason: `${passed.deploymentId}, which last passed the gate, is no longer known to CodeDeploy; ${byHand}`,
+      reason: `the passed-gate record of ${group} names ${record.deploymentId} (${record.revision || 'no revision'}), which greenlight will not roll back to: ${passed.reason}; ${byHand}`,
     };
   }
+  const revision = passed.revision;
   if (sameRevision(revision, candidate.revisionLocation)) {
     return {
       kind: 'refused',
-      reason: `the revision that last passed the gate (${revisionLabel(revision)} in ${passed.deploymentId}) is the one that failed now; ${byHand}`,
+      reason: `the revision that last passed the gate (${revisionLabel(revision)} in ${record.deploymentId}) is the one that failed now; ${byHand}`,
     };
   }
   deps.logger.emit({
     kind: 'message',
     level: 'info',
-    text: `rolling ${group} back to ${revisionLabel(revision)}, which passed the gate in ${passed.deploymentId} at ${passed.passedAt}`,
+    text: `rolling ${group} back to ${revisionLabel(revision)}, which passed the gate in ${record.deploymentId} at ${record.passedAt}`,
   });
   const outcome = await rollBack(
     {
@@ -74,17 +76,5 @@ export async function rollBackFailedGate(
     },
     deps,
   );
-  return { kind: 'rolled-back', to: passed, outcome };
-}
-
-async function revisionOf(
-  codedeploy: RollbackDeps['clients']['codedeploy'],
-  deploymentId: string,
-): Promise<RevisionLocation | undefined> {
-  try {
-    return (await codedeploy.send(new GetDeploymentCommand({ deploymentId }))).deploymentInfo?.revision;
-  } catch (error) {
-    if (classifyAwsError(error) === 'not-found') return undefined;
-    throw new AwsOperationError('GetDeployment', deploymentId, error);
-  }
+  return { kind: 'rolled-back', to: record, outcome };
 }

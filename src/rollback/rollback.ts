@@ -1,31 +1,37 @@
 import {
   GetDeploymentCommand,
-  ListDeploymentsCommand,
   StopDeploymentCommand,
-  type CodeDeployClient,
+  type DeploymentInfo,
   type RevisionLocation,
 } from '@aws-sdk/client-codedeploy';
-import { awsCall, AwsOperationError, classifyAwsError } from '../aws/errors.js';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { AwsOperationError, awsCall } from '../aws/errors.js';
 import type { Clock } from '../clock.js';
-import {
-  ACTIVE_STATUSES,
-  revisionLabel,
-  sameRevision,
-  startDeployment,
-  type BuildInfo,
-} from '../codedeploy/deploy.js';
+import { revisionLabel, sameRevision, startDeployment, type BuildInfo } from '../codedeploy/deploy.js';
 import { TERMINAL_STATUSES, waitForDeployment } from '../codedeploy/wait.js';
 import type { EnvironmentConfig } from '../config/environment.js';
 import type { Logger } from '../log/events.js';
+import { followAndVerify, gatherRequestFor } from '../verify/follow.js';
 import type { VerifyClients } from '../verify/gather.js';
-import { followAndVerify } from '../verify/follow.js';
 import type { Verdict } from '../verify/verdict.js';
-import { readLastKnownGood, recordLastKnownGood, type LastKnownGood } from './last-known-good.js';
+import { verifyDeployment } from '../verify/verify.js';
+import { lookAtGroup, type GroupNow } from './group-now.js';
+import { readCheckedLastKnownGood, recordLastKnownGood, type LastKnownGood } from './last-known-good.js';
 
-// Rolling back: an active deployment is stopped with CodeDeploy's rollback and followed; otherwise
-// the last verified revision (or the one --to names) is deployed as a new deployment. Either way the
-// result is verified, and only a verified result is a rollback (exit 5). greenlight never rolls back
-// to a revision it did not verify unless the person named it.
+// Rolling back is one operation with one truth: it ends on the last verified revision of this group
+// (or the one --to names) and verifies it there, or it refuses and deploys nothing. It looks at the
+// group and acts until the group is on its way to that revision:
+// - an active deployment of that revision (another rollback's redeploy, CodeDeploy's rollback) is
+//   followed, never stopped, so concurrent rollbacks converge on one deployment;
+// - another active deployment of a person or pipeline is stopped — with CodeDeploy's rollback only
+//   when CodeDeploy would roll back to that revision (the group's last successful deployment is of
+//   it), otherwise without, and the revision is deployed again;
+// - CodeDeploy's own deployments of another revision (a rollback, a scale-out) are let finish;
+// - when the group already serves that revision, what serves is verified, and redeployed only if it
+//   does not verify;
+// - otherwise the revision is deployed (startDeployment attaches to a deployment of it that another
+//   rollback created a moment before).
+// Only a verified deployment of that revision is a rollback (exit 5), and only it is recorded.
 
 export interface RollbackRequest {
   readonly env: EnvironmentConfig;
@@ -38,8 +44,12 @@ export interface RollbackRequest {
 }
 
 export interface RollbackOutcome {
-  /** `stopped`: CodeDeploy rolled the active deployment back; `redeployed`: a new deployment. */
-  readonly how: 'stopped' | 'redeployed';
+  /**
+   * `stopped`: the active deployment was stopped and CodeDeploy's rollback carried it;
+   * `redeployed`: a new deployment of the revision; `attached`: an active deployment of the revision
+   * (another rollback's) was followed; `in-place`: the group already served the revision.
+   */
+  readonly how: 'stopped' | 'redeployed' | 'attached' | 'in-place';
   readonly stoppedDeploymentId?: string;
   /** The deployment that carried the rollback. */
   readonly deploymentId: string;
@@ -50,8 +60,13 @@ export interface RollbackOutcome {
   readonly lastKnownGood?: LastKnownGood;
 }
 
-/** Nothing to roll back to: no verified revision and no --to. Exit 1, nothing was changed. */
+/** Nothing greenlight may roll back to (no record, or a record that fails its checks). Exit 1, nothing deployed. */
 export class RollbackRefused extends Error {
+  readonly exitCode = 1;
+}
+
+/** The rollback could not bring the group to the revision. Exit 1. */
+export class RollbackFailed extends Error {
   readonly exitCode = 1;
 }
 
@@ -59,77 +74,233 @@ export interface RollbackDeps {
   readonly clients: VerifyClients;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Checks that the last-known-good's S3 bundle still exists; without it an S3 record is refused. */
+  readonly s3?: () => Promise<S3Client>;
 }
+
+interface Target {
+  readonly revision: RevisionLocation;
+  /** Where the revision comes from, for the log. */
+  readonly source: string;
+}
+
+/** How many times the rollback looks at the group and acts before it gives up on a group that keeps changing. */
+const MAX_LOOKS = 8;
 
 export async function rollBack(request: RollbackRequest, deps: RollbackDeps): Promise<RollbackOutcome> {
   const { env } = request;
   const { codedeploy } = deps.clients;
   const group = `${env.application}/${env.deploymentGroup}`;
-  const lkg = await readLastKnownGood(codedeploy, env);
-  const lkgRevision = lkg ? await revisionOf(codedeploy, lkg.deploymentId) : undefined;
-  if (!request.to && !lkgRevision) {
+  const target = await chooseTarget(request, deps);
+  const label = revisionLabel(target.revision);
+  const step = `roll ${group} back to ${label}`;
+  deps.logger.emit({ kind: 'step', step, status: 'started', detail: target.source });
+  const carried = (how: RollbackOutcome['how'], deploymentId: string, stopped: string | undefined) =>
+    carry({ how, deploymentId, target, request, deps, ...(stopped ? { stopped } : {}) });
+
+  let stopped: string | undefined;
+  let verifiedInPlace = false;
+  for (let look = 1; look <= MAX_LOOKS; look++) {
+    const now = await lookAtGroup(env, codedeploy);
+    const same = now.active.find((d) => sameRevision(d.revision, target.revision));
+    if (same?.deploymentId) {
+      deps.logger.emit({
+        kind: 'step',
+        step,
+        status: 'done',
+        detail: `${same.deploymentId} (${creatorOf(same)}, ${same.status ?? '?'}) already deploys it: following it`,
+      });
+      return carried('attached', same.deploymentId, stopped);
+    }
+    const other = now.active[0];
+    if (other?.deploymentId) {
+      if (creatorOf(other) === 'user') {
+        const rollbackId = await stop(other.deploymentId, stopsToward(now, target), request, deps);
+        stopped ??= other.deploymentId;
+        if (rollbackId && sameRevision(await revisionOf(codedeploy, rollbackId), target.revision)) {
+          deps.logger.emit({
+            kind: 'step',
+            step,
+            status: 'done',
+            detail: `CodeDeploy rolls back in ${rollbackId}`,
+          });
+          return carried('stopped', rollbackId, stopped);
+        }
+      } else {
+        await letFinish(other, request, deps);
+      }
+      continue;
+    }
+    if (!verifiedInPlace && servesTarget(now, target)) {
+      verifiedInPlace = true;
+      const id = now.serving?.deploymentId ?? '?';
+      deps.logger.emit({
+        kind: 'step',
+        step,
+        status: 'done',
+        detail: `${group} already serves it in ${id}: verifying it`,
+      });
+      const verdict = await verifyDeployment(gatherRequestFor(id, env), deps);
+      if (verdict.verified)
+        return finish({
+          how: 'in-place',
+          deploymentId: id,
+          target,
+          verdict,
+          deps,
+          env,
+          ...(stopped ? { stopped } : {}),
+        });
+      deps.logger.emit({
+        kind: 'message',
+        level: 'warn',
+        text: `${group} serves ${label} in ${id}, but it does not verify; deploying ${label} again`,
+      });
+      continue;
+    }
+    const started = await startDeployment(
+      {
+        env,
+        revision: target.revision,
+        build: request.build,
+        ifBusy: 'wait',
+        // An older build on purpose: that is what a rollback is.
+        force: true,
+        busyTimeoutMs: request.timeoutMs ?? 3_600_000,
+        pollMs: request.pollMs,
+        ...(request.signal ? { signal: request.signal } : {}),
+      },
+      { codedeploy, clock: deps.clock, logger: deps.logger },
+    );
+    deps.logger.emit({
+      kind: 'step',
+      step,
+      status: 'done',
+      detail:
+        started.kind === 'attached'
+          ? `following ${started.deploymentId}: ${started.reason}`
+          : `${started.kind} ${started.deploymentId}`,
+    });
+    return carried(started.kind === 'created' ? 'redeployed' : 'attached', started.deploymentId, stopped);
+  }
+  throw new RollbackFailed(
+    `${group} kept changing while greenlight rolled it back to ${label} (${MAX_LOOKS} looks, each finding another deployment in the way); see greenlight status --env ${env.name}, then run the rollback again`,
+  );
+}
+
+async function chooseTarget(request: RollbackRequest, deps: RollbackDeps): Promise<Target> {
+  const { env } = request;
+  if (request.to) return { revision: request.to, source: 'the revision --to names' };
+  const group = `${env.application}/${env.deploymentGroup}`;
+  const useTo = `nothing was deployed; name the revision to roll back to: greenlight rollback --env ${env.name} --to SHA|s3://bucket/key`;
+  const lkg = await readCheckedLastKnownGood(env, {
+    codedeploy: deps.clients.codedeploy,
+    ...(deps.s3 ? { s3: deps.s3 } : {}),
+  });
+  if (lkg.kind === 'none') {
     throw new RollbackRefused(
-      `${group} has no last-known-good revision (greenlight has verified no deployment of it${lkg ? `; the recorded ${lkg.deploymentId} is gone` : ''}); ` +
-        'name the revision to roll back to with --to SHA|s3://bucket/key',
+      `${group} has no last-known-good revision (greenlight has verified no deployment of it); ${useTo}`,
     );
   }
-
-  const active = await activeDeployment(codedeploy, env);
-  if (active) {
-    const stopped = await stop(active, !request.to, request, deps);
-    if (stopped.rollbackId && !request.to) {
-      const followed = await followAndVerify(
-        { deploymentId: stopped.rollbackId, env, pollMs: request.pollMs, ...optionalWait(request) },
-        deps,
-      );
-      const revision = await revisionOf(codedeploy, stopped.rollbackId);
-      if (lkgRevision && !sameRevision(revision, lkgRevision)) {
-        deps.logger.emit({
-          kind: 'message',
-          level: 'warn',
-          text: `CodeDeploy rolled ${active} back to ${revisionLabel(revision)}, which is not the last verified revision ${revisionLabel(lkgRevision)}`,
-        });
-      }
-      return finish('stopped', stopped.rollbackId, revision, followed.verdict, deps, env, active);
-    }
+  if (lkg.kind === 'rejected') {
+    throw new RollbackRefused(
+      `the last-known-good record of ${group} names ${lkg.record.deploymentId} (${lkg.record.revision || 'no revision'}), which greenlight will not roll back to: ${lkg.reason}; ${useTo}`,
+    );
   }
+  return {
+    revision: lkg.revision,
+    source: `last verified in ${lkg.record.deploymentId} at ${lkg.record.verifiedAt || '?'}`,
+  };
+}
 
-  const revision = request.to ?? lkgRevision;
-  if (!revision) throw new RollbackRefused(`${group}: nothing to roll back to; use --to`);
-  const label = revisionLabel(revision);
-  deps.logger.emit({
-    kind: 'step',
-    step: `roll ${group} back to ${label}`,
-    status: 'started',
-    detail: request.to
-      ? 'the revision --to names'
-      : `last verified in ${lkg?.deploymentId ?? '?'} at ${lkg?.verifiedAt ?? '?'}`,
-  });
-  const started = await startDeployment(
-    {
-      env,
-      revision,
-      build: request.build,
-      ifBusy: 'wait',
-      // An older build on purpose: that is what a rollback is.
-      force: true,
-      busyTimeoutMs: request.timeoutMs ?? 3_600_000,
-      pollMs: request.pollMs,
-      ...(request.signal ? { signal: request.signal } : {}),
-    },
-    { codedeploy, clock: deps.clock, logger: deps.logger },
+/** Stop with CodeDeploy's rollback only when CodeDeploy's rollback goes to the target revision. */
+function stopsToward(now: GroupNow, target: Target): boolean {
+  return sameRevision(now.serving?.revision, target.revision);
+}
+
+/**
+ * The group already serves the target from a deployment a person, pipeline or CodeDeploy's rollback
+ * made. An automatic scale-out deployment is not the fleet's verdict (it installed the few instances
+ * that launched), so serving from one means deploying again.
+ */
+function servesTarget(now: GroupNow, target: Target): boolean {
+  const serving = now.serving;
+  return (
+    serving?.deploymentId !== undefined &&
+    !creatorOf(serving).startsWith('autoscaling') &&
+    sameRevision(serving.revision, target.revision)
   );
-  deps.logger.emit({
-    kind: 'step',
-    step: `roll ${group} back to ${label}`,
-    status: 'done',
-    detail: `${started.kind} ${started.deploymentId}`,
-  });
+}
+
+function creatorOf(d: DeploymentInfo): string {
+  return d.creator ?? 'user';
+}
+
+/** Follows the deployment that carries the rollback to its end and verifies it. */
+async function carry(options: {
+  readonly how: RollbackOutcome['how'];
+  readonly deploymentId: string;
+  readonly target: Target;
+  readonly request: RollbackRequest;
+  readonly deps: RollbackDeps;
+  readonly stopped?: string;
+}): Promise<RollbackOutcome> {
+  const { deploymentId, request, deps } = options;
   const followed = await followAndVerify(
-    { deploymentId: started.deploymentId, env, pollMs: request.pollMs, ...optionalWait(request) },
+    { deploymentId, env: request.env, pollMs: request.pollMs, ...optionalWait(request) },
     deps,
   );
-  return finish('redeployed', started.deploymentId, revision, followed.verdict, deps, env, active);
+  if (followed.rollback) {
+    deps.logger.emit({
+      kind: 'message',
+      level: 'error',
+      text: `CodeDeploy rolled ${deploymentId} back in ${followed.rollback.deploymentId} (${followed.rollback.status}): the group is not on ${revisionLabel(options.target.revision)}`,
+    });
+  }
+  const verdict = followed.verdict ?? followed.beforeTraffic;
+  if (!verdict) throw new RollbackFailed(`the rollback in ${deploymentId} was not verified`);
+  return finish({ ...options, verdict, env: request.env });
+}
+
+/**
+ * The rollback's result. It counts (and is recorded) only when the verdict is of the deployment that
+ * carried the rollback, in this group, and that deployment is of the target revision.
+ */
+async function finish(options: {
+  readonly how: RollbackOutcome['how'];
+  readonly deploymentId: string;
+  readonly target: Target;
+  readonly verdict: Verdict;
+  readonly deps: RollbackDeps;
+  readonly env: EnvironmentConfig;
+  readonly stopped?: string;
+}): Promise<RollbackOutcome> {
+  const { deploymentId, verdict, deps, env, target } = options;
+  const { codedeploy } = deps.clients;
+  if (verdict.verified) {
+    const revision = await revisionOf(codedeploy, deploymentId);
+    const ours =
+      verdict.deploymentId === deploymentId &&
+      verdict.application === env.application &&
+      verdict.deploymentGroup === env.deploymentGroup;
+    if (!ours || !sameRevision(revision, target.revision)) {
+      throw new RollbackFailed(
+        `the rollback verified ${verdict.deploymentId} (${verdict.application}/${verdict.deploymentGroup}, ${revisionLabel(revision)}), which is not ${revisionLabel(target.revision)} in ${env.application}/${env.deploymentGroup}; nothing was recorded`,
+      );
+    }
+  }
+  const lastKnownGood = verdict.verified
+    ? await recordLastKnownGood(codedeploy, env, verdict, deps.clock)
+    : undefined;
+  return {
+    how: options.how,
+    ...(options.stopped ? { stoppedDeploymentId: options.stopped } : {}),
+    deploymentId,
+    revision: revisionLabel(target.revision),
+    status: verdict.codedeployStatus,
+    verdict,
+    ...(lastKnownGood ? { lastKnownGood } : {}),
+  };
 }
 
 function optionalWait(request: RollbackRequest) {
@@ -139,74 +310,38 @@ function optionalWait(request: RollbackRequest) {
   };
 }
 
-async function finish(
-  how: RollbackOutcome['how'],
-  deploymentId: string,
-  revision: RevisionLocation | undefined,
-  verdict: Verdict | undefined,
-  deps: RollbackDeps,
-  env: EnvironmentConfig,
-  stoppedDeploymentId: string | undefined,
-): Promise<RollbackOutcome> {
-  if (!verdict) throw new Error(`rollback ${deploymentId} was not verified`);
-  const lastKnownGood = verdict.verified
-    ? await recordLastKnownGood(deps.clients.codedeploy, env, verdict, deps.clock)
-    : undefined;
-  return {
-    how,
-    ...(stoppedDeploymentId ? { stoppedDeploymentId } : {}),
-    deploymentId,
-    revision: revisionLabel(revision),
-    status: verdict.codedeployStatus,
-    verdict,
-    ...(lastKnownGood ? { lastKnownGood } : {}),
-  };
-}
-
 async function revisionOf(
-  codedeploy: CodeDeployClient,
+  codedeploy: VerifyClients['codedeploy'],
   deploymentId: string,
 ): Promise<RevisionLocation | undefined> {
-  try {
-    const out = await codedeploy.send(new GetDeploymentCommand({ deploymentId }));
-    return out.deploymentInfo?.revision;
-  } catch (error) {
-    if (classifyAwsError(error) === 'not-found') return undefined;
-    throw new AwsOperationError('GetDeployment', deploymentId, error);
-  }
-}
-
-async function activeDeployment(
-  codedeploy: CodeDeployClient,
-  env: EnvironmentConfig,
-): Promise<string | undefined> {
-  const group = `${env.application}/${env.deploymentGroup}`;
-  const out = await awsCall('ListDeployments', group, () =>
-    codedeploy.send(
-      new ListDeploymentsCommand({
-        applicationName: env.application,
-        deploymentGroupName: env.deploymentGroup,
-        includeOnlyStatuses: ACTIVE_STATUSES,
-      }),
-    ),
+  const out = await awsCall('GetDeployment', deploymentId, () =>
+    codedeploy.send(new GetDeploymentCommand({ deploymentId })),
   );
-  return out.deployments?.[0];
+  return out.deploymentInfo?.revision;
 }
 
+/** Stops a deployment and waits for it to end; returns CodeDeploy's rollback deployment, if any. */
 async function stop(
   deploymentId: string,
   withRollback: boolean,
   request: RollbackRequest,
   deps: RollbackDeps,
-): Promise<{ rollbackId?: string }> {
-  const step = `stop ${deploymentId}${withRollback ? ' with rollback' : ''}`;
-  deps.logger.emit({ kind: 'step', step, status: 'started' });
+): Promise<string | undefined> {
+  const step = `stop ${deploymentId}${withRollback ? ' with rollback' : ' without rollback'}`;
+  deps.logger.emit({
+    kind: 'step',
+    step,
+    status: 'started',
+    ...(withRollback
+      ? {}
+      : { detail: "CodeDeploy's rollback would go to the group's last successful revision, not this one" }),
+  });
   try {
     await deps.clients.codedeploy.send(
       new StopDeploymentCommand({ deploymentId, autoRollbackEnabled: withRollback }),
     );
   } catch (error) {
-    // It ended between the look and the stop: what is left to do is a redeploy.
+    // It ended (or another rollback stopped it) between the look and the stop: the next look decides.
     if ((error as { name?: string }).name !== 'DeploymentAlreadyCompletedException') {
       throw new AwsOperationError('StopDeployment', deploymentId, error);
     }
@@ -225,5 +360,17 @@ async function stop(
     status: 'done',
     detail: rollbackId ? `${status}; CodeDeploy rolls back in ${rollbackId}` : status,
   });
-  return rollbackId ? { rollbackId } : {};
+  return rollbackId;
+}
+
+/** CodeDeploy's own deployment of another revision (its rollback, a scale-out): waited for, not stopped. */
+async function letFinish(d: DeploymentInfo, request: RollbackRequest, deps: RollbackDeps): Promise<void> {
+  const id = d.deploymentId ?? '?';
+  const step = `let ${id} (${creatorOf(d)}, ${revisionLabel(d.revision)}) finish`;
+  deps.logger.emit({ kind: 'step', step, status: 'started' });
+  const ended = await waitForDeployment(
+    { deploymentId: id, pollMs: request.pollMs, ...optionalWait(request) },
+    { codedeploy: deps.clients.codedeploy, clock: deps.clock, logger: deps.logger },
+  );
+  deps.logger.emit({ kind: 'step', step, status: 'done', detail: ended.deployment.status ?? '?' });
 }

@@ -3,7 +3,7 @@ import { systemClock } from '../../clock.js';
 import { buildInfoFromEnv } from '../../codedeploy/deploy.js';
 import { revisionLocation } from '../../codedeploy/revision-location.js';
 import { parseRevision } from '../../codedeploy/revision.js';
-import { rollBack } from '../../rollback/rollback.js';
+import { rollBack, type RollbackOutcome } from '../../rollback/rollback.js';
 import { verifyClientsOf } from '../../verify/gather.js';
 import { writeReportFiles } from '../../verify/report-files.js';
 import { verdictJson } from '../../verify/report-json.js';
@@ -19,11 +19,18 @@ export interface RollbackOptions {
   markdown?: string;
 }
 
+const HOW: Record<RollbackOutcome['how'], string> = {
+  stopped: ' (CodeDeploy’s rollback of the stopped deployment)',
+  redeployed: '',
+  attached: ' (a deployment of it that was already running)',
+  'in-place': ' (the environment already served it; nothing was redeployed)',
+};
+
 export function registerRollback(program: Command, run: Runner): void {
   program
     .command('rollback')
     .description(
-      'stop the active deployment with rollback, or redeploy the last verified revision; then verify the result (exit 5 when it verifies)',
+      'return the environment to its last verified revision (checked first) and verify it there: exit 5 when it verifies, 1 when it does not or there is no revision it may trust',
     )
     .option('--to <sha|s3://bucket/key>', 'roll back to this revision instead of the last verified one')
     .option('--poll <duration>', 'how often to ask CodeDeploy', parseDurationOption, 15_000)
@@ -46,15 +53,15 @@ export function registerRollback(program: Command, run: Runner): void {
             ...(options.timeout !== undefined ? { timeoutMs: options.timeout } : {}),
             signal: ctx.signal,
           },
-          { clients, clock: systemClock, logger: ctx.output },
+          { clients, clock: systemClock, logger: ctx.output, s3: () => aws.s3() },
         );
         await writeReportFiles(outcome.verdict, options, ctx.cwd, ctx.output);
         ctx.output.emit({
           kind: 'message',
           level: outcome.verdict.verified ? 'info' : 'error',
           text: outcome.verdict.verified
-            ? `rolled back to ${outcome.revision} in ${outcome.deploymentId}, verified`
-            : `the rollback to ${outcome.revision} in ${outcome.deploymentId} did not verify`,
+            ? `rolled back to ${outcome.revision} in ${outcome.deploymentId}, verified${HOW[outcome.how]}`
+            : `the rollback to ${outcome.revision} in ${outcome.deploymentId} did not verify; nothing was recorded`,
         });
         ctx.setResult({
           how: outcome.how,
