@@ -1,7 +1,6 @@
 import {
   BatchGetDeploymentsCommand,
   ListDeploymentsCommand,
-  type CodeDeployClient,
   type DeploymentInfo,
 } from '@aws-sdk/client-codedeploy';
 import { awsCall } from '../aws/errors.js';
@@ -10,9 +9,13 @@ import { ACTIVE_STATUSES, GroupMissing, revisionLabel } from '../codedeploy/depl
 import { readDeploymentGroup } from '../codedeploy/group.js';
 import type { EnvironmentConfig } from '../config/environment.js';
 import { formatElapsed } from '../log/format.js';
-import { readLastKnownGood, type LastKnownGood } from './last-known-good.js';
+import { readCheckedLastKnownGood, type LastKnownGood } from './last-known-good.js';
+import type { RecordCheckDeps } from './record-check.js';
 
 // `greenlight status`: what is deployed, whether greenlight verified it, and the last-known-good.
+// "Verified" is not a memory: the last-known-good record must name the deployment that serves now
+// and pass the checks every reader of it makes (record-check.ts); a record that fails them is shown
+// as stale, with the reason.
 
 export interface DeploymentSummary {
   readonly deploymentId: string;
@@ -30,6 +33,8 @@ export interface EnvironmentStatus {
   readonly lastAttempted?: DeploymentSummary;
   readonly active: readonly DeploymentSummary[];
   readonly lastKnownGood?: LastKnownGood;
+  /** Why the last-known-good record cannot be trusted, when it fails its checks. */
+  readonly lastKnownGoodStale?: string;
 }
 
 function summary(d: DeploymentInfo): DeploymentSummary {
@@ -45,17 +50,18 @@ function summary(d: DeploymentInfo): DeploymentSummary {
 
 export async function environmentStatus(
   env: EnvironmentConfig,
-  codedeploy: CodeDeployClient,
+  deps: RecordCheckDeps,
   clock: Clock,
 ): Promise<{ data: EnvironmentStatus; lines: string[] }> {
+  const { codedeploy } = deps;
   const group = `${env.application}/${env.deploymentGroup}`;
   const info = await readDeploymentGroup(codedeploy, env, () => {
     throw new GroupMissing(
       `deployment group ${group} does not exist; create it with: greenlight group apply --env ${env.name}`,
     );
   });
-  const [lkg, activeIds] = await Promise.all([
-    readLastKnownGood(codedeploy, env),
+  const [checked, activeIds] = await Promise.all([
+    readCheckedLastKnownGood(env, deps),
     awsCall('ListDeployments', group, () =>
       codedeploy.send(
         new ListDeploymentsCommand({
@@ -84,13 +90,15 @@ export async function environmentStatus(
         ).deploymentsInfo ?? [])
       : [];
   const byId = new Map(infos.map((d) => [d.deploymentId, d] as const));
+  const lkg = checked.kind === 'none' ? undefined : checked.record;
+  const trusted = checked.kind === 'checked' ? checked.record.deploymentId : undefined;
   const deployedInfo = byId.get(info?.lastSuccessfulDeployment?.deploymentId);
   const attemptedInfo = byId.get(info?.lastAttemptedDeployment?.deploymentId);
   const data: EnvironmentStatus = {
     application: env.application,
     deploymentGroup: env.deploymentGroup,
     ...(deployedInfo
-      ? { deployed: { ...summary(deployedInfo), verified: lkg?.deploymentId === deployedInfo.deploymentId } }
+      ? { deployed: { ...summary(deployedInfo), verified: trusted === deployedInfo.deploymentId } }
       : {}),
     ...(attemptedInfo ? { lastAttempted: summary(attemptedInfo) } : {}),
     active: activeIds.flatMap((id) => {
@@ -98,6 +106,7 @@ export async function environmentStatus(
       return d ? [summary(d)] : [];
     }),
     ...(lkg ? { lastKnownGood: lkg } : {}),
+    ...(checked.kind === 'rejected' ? { lastKnownGoodStale: checked.reason } : {}),
   };
   return { data, lines: statusLines(data, clock) };
 }
@@ -114,7 +123,7 @@ export function statusLines(s: EnvironmentStatus, clock: Clock): string[] {
     const d = s.deployed;
     lines.push(
       `  deployed:        ${d.revision} in ${d.deploymentId}, ${d.status}${ago(d.time, clock)} — ${
-        d.verified ? 'verified by greenlight' : 'NOT verified by greenlight'
+        d.verified ? 'verified by greenlight' : `NOT verified by greenlight${notVerifiedWhy(s)}`
       }`,
     );
   } else {
@@ -127,10 +136,24 @@ export function statusLines(s: EnvironmentStatus, clock: Clock): string[] {
     );
   }
   for (const a of s.active) lines.push(`  active:          ${a.revision} in ${a.deploymentId}, ${a.status}`);
-  lines.push(
-    s.lastKnownGood
-      ? `  last-known-good: ${s.lastKnownGood.revision} in ${s.lastKnownGood.deploymentId}, verified ${s.lastKnownGood.verifiedAt}${ago(s.lastKnownGood.verifiedAt, clock)}`
-      : '  last-known-good: none — greenlight has verified no deployment of this group',
-  );
+  const lkg = s.lastKnownGood;
+  if (!lkg) {
+    lines.push('  last-known-good: none — greenlight has verified no deployment of this group');
+  } else if (s.lastKnownGoodStale) {
+    lines.push(
+      `  last-known-good: STALE — the record names ${lkg.revision || 'no revision'} in ${lkg.deploymentId} (${lkg.verifiedAt || 'no time'}), but ${s.lastKnownGoodStale}; greenlight will not roll back to it`,
+    );
+  } else {
+    lines.push(
+      `  last-known-good: ${lkg.revision} in ${lkg.deploymentId}, verified ${lkg.verifiedAt}${ago(lkg.verifiedAt, clock)}`,
+    );
+  }
   return lines;
+}
+
+/** Why what serves is not called verified, when a record exists. */
+function notVerifiedWhy(s: EnvironmentStatus): string {
+  if (!s.lastKnownGood) return '';
+  if (s.lastKnownGoodStale) return ' (the last-known-good record is stale, below)';
+  return ` (the last-known-good is ${s.lastKnownGood.deploymentId}, not what serves now)`;
 }

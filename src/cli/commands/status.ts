@@ -7,13 +7,17 @@ export function registerStatus(program: Command, run: Runner): void {
   program
     .command('status')
     .description(
-      'what is deployed in an environment, whether it was verified, and the last-known-good revision',
+      'what is deployed in an environment, whether greenlight verified it, and the last-known-good revision (checked, not just remembered)',
     )
     .action(
       run(async (ctx) => {
         const env = ctx.environment();
-        const codedeploy = await ctx.aws().codedeploy();
-        const status = await environmentStatus(env, codedeploy, systemClock);
+        const aws = ctx.aws();
+        const status = await environmentStatus(
+          env,
+          { codedeploy: await aws.codedeploy(), s3: () => aws.s3() },
+          systemClock,
+        );
         for (const line of status.lines) ctx.output.emit({ kind: 'message', level: 'info', text: line });
         ctx.setResult(status.data);
         return 0;
