@@ -65,7 +65,7 @@ export const IMPLEMENTED_OPERATIONS: Record<string, { dir: string; operations: s
   },
   cloudwatch: {
     dir: 'cloudwatch/2010-08-01',
-    operations: ['DescribeAlarms', 'SetAlarmState', 'PutMetricAlarm', 'DeleteAlarms'],
+    operations: ['DescribeAlarms', 'DescribeAlarmHistory', 'SetAlarmState', 'PutMetricAlarm', 'DeleteAlarms'],
   },
 };
 

@@ -179,7 +179,7 @@ describe('the AWS CLI parses every operation of the local cloud (CodeDeploy asid
     });
 
     describe('CloudWatch (the query protocol, as this CLI speaks it)', { concurrency: 1 }, () => {
-      it('put-metric-alarm, set-alarm-state, describe-alarms, delete-alarms', async () => {
+      it('put-metric-alarm, set-alarm-state, describe-alarms, describe-alarm-history, delete-alarms', async () => {
         const put = await s.cli.call('cloudwatch', 'put-metric-alarm', {
           AlarmName: 'api-latency',
           MetricName: 'TargetResponseTime',
@@ -214,6 +214,21 @@ describe('the AWS CLI parses every operation of the local cloud (CodeDeploy asid
         assert.equal(alarm?.Threshold, 0.5);
         assert.deepEqual(alarm?.Dimensions, [{ Name: 'LoadBalancer', Value: 'app/api-alb/123' }]);
         assert.ok(!Number.isNaN(Date.parse(alarm?.StateUpdatedTimestamp ?? '')), 'a timestamp');
+        const history = await s.cli.call<{
+          AlarmHistoryItems: { HistorySummary: string; HistoryData: string; Timestamp: string }[];
+        }>('cloudwatch', 'describe-alarm-history', {
+          AlarmName: 'api-latency',
+          HistoryItemType: 'StateUpdate',
+          StartDate: new Date(Date.now() - 3_600_000).toISOString(),
+        });
+        const [change] = history.AlarmHistoryItems;
+        assert.equal(change?.HistorySummary, 'Alarm updated from INSUFFICIENT_DATA to ALARM');
+        assert.ok(!Number.isNaN(Date.parse(change?.Timestamp ?? '')), 'a timestamp');
+        assert.equal(
+          (JSON.parse(change?.HistoryData ?? '{}') as { newState?: { stateReason?: string } }).newState
+            ?.stateReason,
+          'set by the AWS CLI',
+        );
         assert.deepEqual(
           await s.cli.call('cloudwatch', 'delete-alarms', { AlarmNames: ['api-latency'] }),
           {},

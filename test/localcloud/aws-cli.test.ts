@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import { SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { startTestCloud, type TestCloud } from './harness.js';
 
 const run = promisify(execFile);
@@ -129,6 +130,40 @@ describe('the AWS CLI drives the local cloud', () => {
     };
     assert.equal(out.MetricAlarms[0]?.StateValue, 'ALARM');
     assert.equal(out.MetricAlarms[0]?.StateReason, 'cli test');
+  });
+
+  it('describe-alarm-history: a flap between two looks, in order, over the query protocol', async () => {
+    const set = (StateValue: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA', StateReason: string) =>
+      t.cloudwatch.send(new SetAlarmStateCommand({ AlarmName: 'web-5xx', StateValue, StateReason }));
+    await set('OK', 'baseline');
+    const since = new Date();
+    await set('ALARM', 'Threshold Crossed: 5xx above 1%');
+    await set('OK', 'back below 1%');
+    await set('INSUFFICIENT_DATA', 'no datapoints');
+    const out = (await aws(
+      'cloudwatch',
+      'describe-alarm-history',
+      '--alarm-name',
+      'web-5xx',
+      '--history-item-type',
+      'StateUpdate',
+      '--start-date',
+      since.toISOString(),
+      '--scan-by',
+      'TimestampAscending',
+    )) as { AlarmHistoryItems: { HistorySummary: string; HistoryData: string }[] };
+    assert.deepEqual(out.AlarmHistoryItems.map((h) => h.HistorySummary).slice(-3), [
+      'Alarm updated from OK to ALARM',
+      'Alarm updated from ALARM to OK',
+      'Alarm updated from OK to INSUFFICIENT_DATA',
+    ]);
+    const alarmed = JSON.parse(out.AlarmHistoryItems.at(-3)?.HistoryData ?? '{}') as {
+      newState?: { stateValue: string; stateReason: string };
+    };
+    assert.deepEqual(alarmed.newState, {
+      stateValue: 'ALARM',
+      stateReason: 'Threshold Crossed: 5xx above 1%',
+    });
   });
 
   it('s3 cp of a file', async () => {

@@ -507,6 +507,126 @@ describe('CloudWatch', () => {
     assert.equal(missing.name, 'ResourceNotFound');
     assert.equal(missing.message, 'Alarm nope not found');
   });
+
+  it("keeps each alarm's history: state changes with the old and new state, filters, order and pages", async () => {
+    const name = 'history-probe';
+    const history = async (input: Omit<cw.DescribeAlarmHistoryCommandInput, 'AlarmName'> = {}) =>
+      (await t.cloudwatch.send(new cw.DescribeAlarmHistoryCommand({ AlarmName: name, ...input })))
+        .AlarmHistoryItems!;
+    await t.cloudwatch.send(
+      new cw.PutMetricAlarmCommand({
+        AlarmName: name,
+        MetricName: 'HTTPCode_Target_5XX_Count',
+        Namespace: 'AWS/ApplicationELB',
+        Statistic: 'Sum',
+        Period: 60,
+        EvaluationPeriods: 1,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      }),
+    );
+    const set = (StateValue: cw.StateValue, StateReason: string, StateReasonData?: string) =>
+      t.cloudwatch.send(
+        new cw.SetAlarmStateCommand({
+          AlarmName: name,
+          StateValue,
+          StateReason,
+          ...(StateReasonData ? { StateReasonData } : {}),
+        }),
+      );
+    await set('OK', 'first datapoint');
+    await set('ALARM', 'Threshold Crossed: 1 datapoint [5.0] >= 1.0', '{"threshold":1}');
+    await set('OK', 'back below the threshold');
+    await set('OK', 'still below the threshold'); // the reason changes, the state does not: no item
+    await set('INSUFFICIENT_DATA', 'no datapoints');
+
+    const states = await history({ HistoryItemType: 'StateUpdate' });
+    assert.deepEqual(
+      states.map((h) => h.HistorySummary),
+      [
+        'Alarm updated from OK to INSUFFICIENT_DATA',
+        'Alarm updated from ALARM to OK',
+        'Alarm updated from OK to ALARM',
+        'Alarm updated from INSUFFICIENT_DATA to OK',
+      ],
+      'newest first by default',
+    );
+    for (const h of states) {
+      assert.equal(h.AlarmName, name);
+      assert.equal(h.AlarmType, 'MetricAlarm');
+      assert.equal(h.HistoryItemType, 'StateUpdate');
+      assert.ok(h.Timestamp instanceof Date);
+    }
+    assert.deepEqual(JSON.parse(states[2]!.HistoryData!), {
+      version: '1.0',
+      oldState: { stateValue: 'OK', stateReason: 'first datapoint' },
+      newState: {
+        stateValue: 'ALARM',
+        stateReason: 'Threshold Crossed: 1 datapoint [5.0] >= 1.0',
+        stateReasonData: { threshold: 1 },
+      },
+    });
+    const ascending = await history({ HistoryItemType: 'StateUpdate', ScanBy: 'TimestampAscending' });
+    assert.deepEqual(ascending, [...states].reverse());
+
+    // One record a page: NextToken walks the same items.
+    const paged: cw.AlarmHistoryItem[] = [];
+    let token: string | undefined;
+    do {
+      const out = await t.cloudwatch.send(
+        new cw.DescribeAlarmHistoryCommand({
+          AlarmName: name,
+          HistoryItemType: 'StateUpdate',
+          MaxRecords: 1,
+          ...(token ? { NextToken: token } : {}),
+        }),
+      );
+      assert.ok(out.AlarmHistoryItems!.length <= 1);
+      paged.push(...out.AlarmHistoryItems!);
+      token = out.NextToken;
+    } while (token);
+    assert.deepEqual(paged, states);
+
+    // StartDate and EndDate are inclusive.
+    const alarmed = states[2]!.Timestamp!;
+    const since = await history({ HistoryItemType: 'StateUpdate', StartDate: alarmed });
+    assert.ok(since.some((h) => h.HistorySummary === 'Alarm updated from OK to ALARM'));
+    assert.ok(since.every((h) => h.Timestamp!.getTime() >= alarmed.getTime()));
+    const until = await history({ HistoryItemType: 'StateUpdate', EndDate: alarmed });
+    assert.ok(until.some((h) => h.HistorySummary === 'Alarm updated from OK to ALARM'));
+    assert.ok(until.every((h) => h.Timestamp!.getTime() <= alarmed.getTime()));
+    const future = new Date(Date.now() + 3_600_000);
+    assert.deepEqual(await history({ StartDate: future }), []);
+
+    // Every kind: the creation is a ConfigurationUpdate, and the history outlives the alarm.
+    await t.cloudwatch.send(new cw.DeleteAlarmsCommand({ AlarmNames: [name] }));
+    const all = await history({ ScanBy: 'TimestampAscending' });
+    assert.equal(all[0]?.HistorySummary, `Alarm "${name}" created`);
+    assert.equal(all[0]?.HistoryItemType, 'ConfigurationUpdate');
+    assert.equal((JSON.parse(all[0].HistoryData!) as { type: string }).type, 'Create');
+    assert.equal(all[all.length - 1]?.HistorySummary, `Alarm "${name}" deleted`);
+    assert.equal(all.filter((h) => h.HistoryItemType === 'StateUpdate').length, 4);
+
+    assert.deepEqual(
+      (await t.cloudwatch.send(new cw.DescribeAlarmHistoryCommand({ AlarmName: 'never-existed' })))
+        .AlarmHistoryItems,
+      [],
+    );
+    const composite = await t.cloudwatch.send(
+      new cw.DescribeAlarmHistoryCommand({ AlarmName: name, AlarmTypes: ['CompositeAlarm'] }),
+    );
+    assert.deepEqual(composite.AlarmHistoryItems, [], 'there are no composite alarms');
+    const badToken = await caught(() =>
+      t.cloudwatch.send(new cw.DescribeAlarmHistoryCommand({ AlarmName: name, NextToken: 'garbage' })),
+    );
+    assert.equal(badToken.name, 'InvalidNextToken');
+    const badPage = await caught(() =>
+      t.cloudwatch.send(new cw.DescribeAlarmHistoryCommand({ AlarmName: name, MaxRecords: 101 })),
+    );
+    // The SDK names CloudWatch's InvalidParameterValue after its own exception class.
+    assert.match(badPage.name, /^InvalidParameterValue/);
+    assert.match(badPage.message, /MaxRecords/);
+  });
 });
 
 describe('S3', () => {

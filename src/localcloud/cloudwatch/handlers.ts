@@ -5,7 +5,12 @@ import type { AlarmState } from '../ports.js';
 import type { OperationInput, RequestContext, ServiceDefinition } from '../service.js';
 import { paginate } from '../pagination.js';
 import * as errors from './errors.js';
-import type { AlarmRecord, CloudWatchModel } from './model.js';
+import type { AlarmHistoryRecord, AlarmRecord, CloudWatchModel, HistoryItemType } from './model.js';
+
+const HISTORY_ITEM_TYPES: readonly HistoryItemType[] = ['ConfigurationUpdate', 'StateUpdate', 'Action'];
+const SCAN_BY = ['TimestampDescending', 'TimestampAscending'];
+/** [I] AWS does not document DescribeAlarmHistory's default page size; its maximum is 100. */
+const HISTORY_PAGE = 100;
 
 const DEFINITION_MEMBERS = [
   'ActionsEnabled',
@@ -49,18 +54,32 @@ function alarmView(alarm: AlarmRecord): Record<string, unknown> {
   };
 }
 
+function historyItemView(item: AlarmHistoryRecord): Record<string, unknown> {
+  return {
+    AlarmName: item.alarmName,
+    AlarmType: 'MetricAlarm',
+    Timestamp: item.timestamp,
+    HistoryItemType: item.type,
+    HistorySummary: item.summary,
+    HistoryData: item.data,
+  };
+}
+
+function maxRecordsOf(input: OperationInput, fallback: number): number {
+  const maxRecords: number = input.MaxRecords ?? fallback;
+  if (maxRecords < 1 || maxRecords > 100) {
+    throw errors.invalidParameterValue(`The value ${maxRecords} for parameter MaxRecords is not valid.`);
+  }
+  return maxRecords;
+}
+
 export function cloudWatchService(modelFor: (ctx: RequestContext) => CloudWatchModel): ServiceDefinition {
   return {
     signingName: 'monitoring',
     operations: {
       DescribeAlarms(input: OperationInput, ctx) {
         const names: string[] = input.AlarmNames ?? [];
-        const maxRecords: number = input.MaxRecords ?? 50;
-        if (maxRecords < 1 || maxRecords > 100) {
-          throw errors.invalidParameterValue(
-            `The value ${maxRecords} for parameter MaxRecords is not valid.`,
-          );
-        }
+        const maxRecords = maxRecordsOf(input, 50);
         const types: string[] = input.AlarmTypes ?? ['MetricAlarm'];
         const alarms = types.includes('MetricAlarm')
           ? modelFor(ctx)
@@ -71,6 +90,33 @@ export function cloudWatchService(modelFor: (ctx: RequestContext) => CloudWatchM
           : [];
         const page = paginate(alarms, input.NextToken, maxRecords, errors.invalidNextToken);
         return { MetricAlarms: page.items.map(alarmView), CompositeAlarms: [], NextToken: page.nextToken };
+      },
+
+      // The alarm's history, newest first unless ScanBy says otherwise. An unknown alarm has none (AWS
+      // keeps a deleted alarm's history, so a name is never refused). [I] A StartDate after EndDate
+      // matches nothing rather than being refused.
+      DescribeAlarmHistory(input: OperationInput, ctx) {
+        const maxRecords = maxRecordsOf(input, HISTORY_PAGE);
+        const type = input.HistoryItemType as HistoryItemType | undefined;
+        if (type !== undefined && !HISTORY_ITEM_TYPES.includes(type)) {
+          throw errors.invalidParameterValue(`Invalid value for HistoryItemType: ${String(type)}`);
+        }
+        const scanBy: string = input.ScanBy ?? 'TimestampDescending';
+        if (!SCAN_BY.includes(scanBy)) {
+          throw errors.invalidParameterValue(`Invalid value for ScanBy: ${scanBy}`);
+        }
+        const types: string[] = input.AlarmTypes ?? ['MetricAlarm'];
+        const items = types.includes('MetricAlarm')
+          ? modelFor(ctx).alarmHistory({
+              ...(input.AlarmName !== undefined ? { alarmName: input.AlarmName as string } : {}),
+              ...(type !== undefined ? { type } : {}),
+              ...(input.StartDate !== undefined ? { start: input.StartDate as Date } : {}),
+              ...(input.EndDate !== undefined ? { end: input.EndDate as Date } : {}),
+              ascending: scanBy === 'TimestampAscending',
+            })
+          : [];
+        const page = paginate(items, input.NextToken, maxRecords, errors.invalidNextToken);
+        return { AlarmHistoryItems: page.items.map(historyItemView), NextToken: page.nextToken };
       },
 
       SetAlarmState(input: OperationInput, ctx) {

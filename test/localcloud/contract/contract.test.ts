@@ -356,6 +356,14 @@ describe('contract: responses match the botocore models', () => {
       ),
     );
     check('cloudwatch', 'DescribeAlarms', await t.cloudwatch.send(new cw.DescribeAlarmsCommand({})));
+    const history = await t.cloudwatch.send(
+      new cw.DescribeAlarmHistoryCommand({ AlarmName: 'api-latency', MaxRecords: 100 }),
+    );
+    assert.deepEqual(
+      history.AlarmHistoryItems?.map((h) => h.HistoryItemType),
+      ['StateUpdate', 'ConfigurationUpdate'],
+    );
+    check('cloudwatch', 'DescribeAlarmHistory', history);
     check(
       'cloudwatch',
       'DeleteAlarms',
@@ -522,6 +530,50 @@ describe('contract: raw wire format', () => {
       validateOutput(loadFullModel('cloudwatch'), 'DescribeAlarms', body, { timestamps: 'json' }),
       [],
     );
+  });
+
+  it('CloudWatch JSON 1.0 DescribeAlarmHistory: epoch-second timestamps, HistoryData a JSON string, the model', async () => {
+    const response = await fetch(t.lc.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-amz-json-1.0',
+        'x-amz-target': 'GraniteServiceVersion20100801.DescribeAlarmHistory',
+      },
+      body: JSON.stringify({ AlarmName: 'web-5xx', HistoryItemType: 'StateUpdate' }),
+    });
+    assert.equal(response.status, 200);
+    const body = (await response.json()) as {
+      AlarmHistoryItems: { Timestamp: unknown; HistorySummary: string; HistoryData: string }[];
+    };
+    const [item] = body.AlarmHistoryItems;
+    assert.equal(typeof item?.Timestamp, 'number');
+    assert.equal(item?.HistorySummary, 'Alarm updated from INSUFFICIENT_DATA to OK');
+    assert.deepEqual(JSON.parse(item?.HistoryData ?? ''), {
+      version: '1.0',
+      oldState: { stateValue: 'INSUFFICIENT_DATA', stateReason: 'Unchecked: Initial alarm creation' },
+      newState: { stateValue: 'OK', stateReason: 'Set by the local cloud world file' },
+    });
+    assert.deepEqual(
+      validateOutput(loadFullModel('cloudwatch'), 'DescribeAlarmHistory', body, { timestamps: 'json' }),
+      [],
+    );
+  });
+
+  it('CloudWatch query DescribeAlarmHistory: <member> items, ISO timestamps, HistoryData as text', async () => {
+    const { status, text } = await post(
+      'monitoring',
+      'Action=DescribeAlarmHistory&Version=2010-08-01&AlarmName=web-5xx&HistoryItemType=StateUpdate&ScanBy=TimestampAscending',
+    );
+    assert.equal(status, 200, text);
+    assert.match(
+      text,
+      /^<\?xml version="1.0" encoding="UTF-8"\?>\n<DescribeAlarmHistoryResponse xmlns="http:\/\/monitoring.amazonaws.com\/doc\/2010-08-01\/"><DescribeAlarmHistoryResult><AlarmHistoryItems><member>/,
+    );
+    assert.match(text, /<AlarmName>web-5xx<\/AlarmName><AlarmType>MetricAlarm<\/AlarmType>/);
+    assert.match(text, /<Timestamp>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z<\/Timestamp>/);
+    assert.match(text, /<HistoryItemType>StateUpdate<\/HistoryItemType>/);
+    assert.match(text, /<HistorySummary>Alarm updated from INSUFFICIENT_DATA to OK<\/HistorySummary>/);
+    assert.match(text, /<HistoryData>\{"version":"1.0","oldState":\{"stateValue":"INSUFFICIENT_DATA"/);
   });
 
   it('CloudWatch JSON errors carry __type and the query-compatible error header', async () => {
