@@ -96,8 +96,12 @@ export interface EnvironmentConfig {
   /** CloudWatch alarms of the deployment group (at most 10). */
   readonly alarms: readonly string[];
   readonly ignorePollAlarmFailure: boolean;
-  /** What the promotion gate watches in addition to the group's alarms. */
-  readonly gate: { readonly alarms: readonly string[] };
+  /** The promotion gate: what it watches in addition to the group's alarms, and how it reads them. */
+  readonly gate: {
+    readonly alarms: readonly string[];
+    /** Whether an alarm in INSUFFICIENT_DATA at any moment of the bake fails it (`fail`, the default). */
+    readonly insufficientData: 'fail' | 'pass';
+  };
   readonly revision: RevisionSource;
   readonly health: HealthCheck;
   readonly bakeMs: number;

@@ -253,7 +253,13 @@ export const environmentShape = z.strictObject({
   autoRollback: uniqueList(autoRollbackEvent, 3, 'events').default(['DEPLOYMENT_FAILURE']),
   alarms: uniqueList(alarmName, MAX_ALARMS, "alarms (CodeDeploy's limit per deployment group)").default([]),
   ignorePollAlarmFailure: z.boolean().default(false),
-  gate: z.strictObject({ alarms: uniqueList(alarmName, 100, 'alarms').default([]) }).default({ alarms: [] }),
+  gate: z
+    .strictObject({
+      alarms: uniqueList(alarmName, 100, 'alarms').default([]),
+      // An alarm without data cannot say the bake was good; `pass` is for alarms that go quiet by design.
+      insufficientData: z.enum(['fail', 'pass']).default('fail'),
+    })
+    .default({ alarms: [], insufficientData: 'fail' }),
   revision,
   health: health.default({ path: '/healthcheck', port: 80, expectVersion: true }),
   bake: duration.default(600_000),
@@ -379,7 +385,7 @@ function toEnvironment(env: ParsedEnvironment): EnvironmentFields {
     autoRollback: env.autoRollback,
     alarms: env.alarms,
     ignorePollAlarmFailure: env.ignorePollAlarmFailure,
-    gate: { alarms: env.gate.alarms },
+    gate: { alarms: env.gate.alarms, insufficientData: env.gate.insufficientData },
     revision: toRevision(env.revision),
     health: {
       path: env.health.path,

@@ -75,7 +75,7 @@ describe('defaults', () => {
     assert.deepEqual(staging.autoRollback, ['DEPLOYMENT_FAILURE']);
     assert.deepEqual(staging.alarms, []);
     assert.equal(staging.ignorePollAlarmFailure, false);
-    assert.deepEqual(staging.gate, { alarms: [] });
+    assert.deepEqual(staging.gate, { alarms: [], insufficientData: 'fail' });
     assert.deepEqual(staging.revision, {
       kind: 's3',
       bucket: 'shop-revisions',
