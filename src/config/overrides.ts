@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
 import { ConfigError } from './errors.js';
+import { DEPLOYMENT_GROUP_NAME, nameSchema } from './names.js';
+import { hintOf } from './problems.js';
 import { deploymentConfigName, ENVIRONMENT_NAME, region } from './schema.js';
 
 /**
@@ -144,7 +146,7 @@ const VALIDATORS: Record<Exclude<OverrideKey, 'bakeMs' | 'waitTimeoutMs'>, z.Zod
   env: z.string().regex(ENVIRONMENT_NAME, 'expected an environment name of letters, digits, "-" or "_"'),
   config: nonEmpty,
   region,
-  deploymentGroup: nonEmpty.max(100, 'expected a deployment group name of at most 100 characters'),
+  deploymentGroup: nameSchema(DEPLOYMENT_GROUP_NAME),
   deploymentConfig: deploymentConfigName,
   healthUrl: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }),
 };
@@ -162,9 +164,10 @@ function parseOverride(key: OverrideKey, value: string | number, source: string)
   }
   const result = VALIDATORS[key].safeParse(value);
   if (!result.success) {
-    const message = result.error.issues[0]?.message ?? 'invalid value';
+    const issue = result.error.issues[0];
+    const message = issue?.message ?? 'invalid value';
     const found = message.startsWith('expected') ? `, found ${JSON.stringify(value)}` : '';
-    throw new ConfigError(`${source}: ${message}${found}`);
+    throw new ConfigError(`${source}: ${message}${found}${issue ? hintOf(issue) : ''}`);
   }
   return result.data;
 }

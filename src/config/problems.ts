@@ -80,9 +80,16 @@ function describeIssue(issue: Issue, prefix: readonly Segment[], context: IssueC
     default: {
       // "found a map" says nothing a rule about a map's contents has not said already.
       const quotable = typeof found !== 'object' || found === null || Array.isArray(found);
-      return [at(path, quotable ? withFound(issue.message, found, path, context) : issue.message)];
+      const message = quotable ? withFound(issue.message, found, path, context) : issue.message;
+      return [at(path, message + hintOf(issue))];
     }
   }
+}
+
+/** A custom issue's suggestion (` (did you mean "x"?)`), said after what was found; names.ts sets it. */
+export function hintOf(issue: Issue): string {
+  const hint: unknown = issue.code === 'custom' ? issue.params?.hint : undefined;
+  return typeof hint === 'string' ? hint : '';
 }
 
 /**

@@ -7,6 +7,19 @@ import type {
   RevisionSource,
   TerminateBlueOption,
 } from './environment.js';
+import {
+  ALARM_NAME,
+  APPLICATION_NAME,
+  AUTO_SCALING_GROUP_NAME,
+  BUCKET_NAME,
+  DEPLOYMENT_CONFIG_NAME,
+  DEPLOYMENT_GROUP_NAME,
+  GITHUB_REPOSITORY,
+  KEY_PREFIX,
+  nameSchema,
+  pushNameProblem,
+  TARGET_GROUP_NAME,
+} from './names.js';
 import { didYouMean } from './suggestion.js';
 
 // Limits are AWS's (CodeDeploy, ELBv2, CloudWatch, IAM) so a bad value fails here, with its key path,
@@ -24,29 +37,14 @@ export const PREDEFINED_DEPLOYMENT_CONFIGS = [
 
 const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
 const ROLE_ARN = /^arn:aws(?:-cn|-us-gov|-iso|-iso-b)?:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
-const TARGET_GROUP_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?$/;
-const GITHUB_REPOSITORY = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/;
-const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-const PRINTABLE = /^[^\p{Cc}]+$/u;
 export const ENVIRONMENT_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
-const name = (what: string, max: number) =>
-  z
-    .string({ error: `expected a ${what}` })
-    .min(1, `expected a ${what}, found an empty string`)
-    .max(max, `expected a ${what} of at most ${max} characters`)
-    .regex(PRINTABLE, `expected a ${what} without control characters`);
-
-const applicationName = name('CodeDeploy application name', 100);
-const deploymentGroupName = name('deployment group name', 100);
-const autoScalingGroupName = name('Auto Scaling group name', 255);
-const alarmName = name('CloudWatch alarm name', 255);
-const targetGroupName = z
-  .string({ error: 'expected a target group name' })
-  .regex(
-    TARGET_GROUP_NAME,
-    'expected a target group name: 1 to 32 letters, digits or hyphens, not starting or ending with a hyphen',
-  );
+// Each name follows its resource's AWS rule; names.ts says which rule and where it comes from.
+const applicationName = nameSchema(APPLICATION_NAME);
+const deploymentGroupName = nameSchema(DEPLOYMENT_GROUP_NAME);
+const autoScalingGroupName = nameSchema(AUTO_SCALING_GROUP_NAME);
+const alarmName = nameSchema(ALARM_NAME);
+const targetGroupName = nameSchema(TARGET_GROUP_NAME);
 
 export const region = z
   .string({ error: 'expected an AWS region such as us-east-1' })
@@ -107,35 +105,34 @@ const tags = z
   )
   .refine((record) => Object.keys(record).length <= 50, 'expected at most 50 tags');
 
+/** A deployment config by name: one of CodeDeploy's own, or a custom one (CodeDeploy's naming rule). */
 export const deploymentConfigName = z.string().superRefine((value, context) => {
-  if (
-    value.startsWith('CodeDeployDefault.') &&
-    !(PREDEFINED_DEPLOYMENT_CONFIGS as readonly string[]).includes(value)
-  ) {
+  if (value.startsWith('CodeDeployDefault.')) {
+    if ((PREDEFINED_DEPLOYMENT_CONFIGS as readonly string[]).includes(value)) return;
     context.issues.push({
       code: 'custom',
       input: value,
       message: `${JSON.stringify(value)} is not one of CodeDeploy's EC2 configs (${PREDEFINED_DEPLOYMENT_CONFIGS.join(', ')})${didYouMean(value, PREDEFINED_DEPLOYMENT_CONFIGS)}`,
     });
-  } else if (!PRINTABLE.test(value) || value.length > 100) {
-    context.issues.push({
-      code: 'custom',
-      input: value,
-      message: 'expected a deployment config name of 1 to 100 characters',
-    });
+    return;
   }
+  pushNameProblem(DEPLOYMENT_CONFIG_NAME, value, context);
 });
 
 const customDeploymentConfig = z
   .strictObject({
-    name: z
-      .string()
-      .min(1)
-      .max(100, 'expected a deployment config name of at most 100 characters')
-      .refine(
-        (value) => !value.startsWith('CodeDeployDefault.'),
-        "a custom deployment config cannot be named CodeDeployDefault.*: that prefix is reserved for CodeDeploy's own; choose a name such as web-all-healthy",
-      ),
+    name: z.string({ error: 'expected a deployment config name' }).superRefine((value, context) => {
+      if (value.startsWith('CodeDeployDefault.')) {
+        context.issues.push({
+          code: 'custom',
+          input: value,
+          message:
+            "a custom deployment config cannot be named CodeDeployDefault.*: that prefix is reserved for CodeDeploy's own; choose a name such as web-all-healthy",
+        });
+        return;
+      }
+      pushNameProblem(DEPLOYMENT_CONFIG_NAME, value, context);
+    }),
     minimumHealthyHosts: z.strictObject({
       type: z.enum(['HOST_COUNT', 'FLEET_PERCENT']),
       value: z.number().int().min(0),
@@ -189,13 +186,11 @@ const blueGreen = z.strictObject({
 const revision = z
   .strictObject(
     {
-      github: z.string().regex(GITHUB_REPOSITORY, 'expected a GitHub repository as owner/repo').optional(),
+      github: nameSchema(GITHUB_REPOSITORY).optional(),
       s3: z
         .strictObject({
-          bucket: z
-            .string()
-            .regex(BUCKET, 'expected an S3 bucket name: 3 to 63 lowercase letters, digits, dots or hyphens'),
-          prefix: z.string().max(900).default(''),
+          bucket: nameSchema(BUCKET_NAME),
+          prefix: nameSchema(KEY_PREFIX).default(''),
           bundleType: z.enum(['zip', 'tar', 'tgz']).default('zip'),
         })
         .optional(),
