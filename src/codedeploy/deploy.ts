@@ -3,6 +3,7 @@ import {
   CreateDeploymentCommand,
   GetDeploymentCommand,
   ListDeploymentsCommand,
+  paginateListDeployments,
   type CodeDeployClient,
   type DeploymentGroupInfo,
   type DeploymentInfo,
@@ -13,7 +14,7 @@ import { AwsOperationError, awsCall } from '../aws/errors.js';
 import type { Clock } from '../clock.js';
 import { formatDuration } from '../config/duration.js';
 import type { EnvironmentConfig } from '../config/environment.js';
-import type { Logger } from '../log/events.js';
+import { warn, type Logger } from '../log/events.js';
 import { readDeploymentGroup } from './group.js';
 import { TERMINAL_STATUSES, WaitTimeoutError } from './wait.js';
 
@@ -28,14 +29,46 @@ export interface BuildInfo {
   readonly commit?: string;
   readonly buildNumber?: number;
   readonly workflowId?: string;
+  /**
+   * Why there is no build number although this runs in CI: said (a warning) when the build-order
+   * check would need it, so the check is never skipped silently.
+   */
+  readonly buildNumberProblem?: string;
+}
+
+/** CircleCI's build number: a positive whole number in decimal digits, nothing else. */
+export function parseBuildNumber(text: string | undefined): number | undefined {
+  const trimmed = text?.trim() ?? '';
+  if (!/^[1-9]\d*$/.test(trimmed)) return undefined;
+  const number = Number(trimmed);
+  return Number.isSafeInteger(number) ? number : undefined;
+}
+
+/** The CI variable that says this runs in CI (`CI`, else `CIRCLECI`), as `CI=true`; absent outside CI. */
+function ciMarker(env: Readonly<Record<string, string | undefined>>): string | undefined {
+  for (const name of ['CI', 'CIRCLECI']) {
+    const value = env[name];
+    if (value !== undefined && value !== '' && value.toLowerCase() !== 'false' && value !== '0')
+      return `${name}=${value}`;
+  }
+  return undefined;
 }
 
 export function buildInfoFromEnv(env: Readonly<Record<string, string | undefined>>): BuildInfo {
-  const number = Number(env.CIRCLE_BUILD_NUM);
+  const text = env.CIRCLE_BUILD_NUM;
+  const number = parseBuildNumber(text);
+  const ci = ciMarker(env);
+  const problem =
+    number !== undefined || ci === undefined
+      ? undefined
+      : text === undefined || text === ''
+        ? `CIRCLE_BUILD_NUM is not set although ${ci}`
+        : `CIRCLE_BUILD_NUM is ${JSON.stringify(text)}, not a build number`;
   return {
     ...(env.CIRCLE_SHA1 ? { commit: env.CIRCLE_SHA1 } : {}),
-    ...(Number.isInteger(number) && number > 0 ? { buildNumber: number } : {}),
+    ...(number !== undefined ? { buildNumber: number } : {}),
     ...(env.CIRCLE_WORKFLOW_ID ? { workflowId: env.CIRCLE_WORKFLOW_ID } : {}),
+    ...(problem !== undefined ? { buildNumberProblem: problem } : {}),
   };
 }
 
@@ -119,6 +152,12 @@ export async function startDeployment(request: StartRequest, deps: StartDeps): P
   const { env } = request;
   const group = `${env.application}/${env.deploymentGroup}`;
   const label = revisionLabel(request.revision);
+  // What keeps the build-order check from running is said once, however often the loop looks again.
+  const said = new Set<string>();
+  const warnOnce = (text: string) => {
+    if (!said.has(text)) warn(deps.logger, text);
+    said.add(text);
+  };
   // A DeploymentLimitExceededException after our check means someone else got the slot first; look
   // again, a bounded number of times.
   for (let attempt = 1; ; attempt++) {
@@ -135,39 +174,25 @@ export async function startDeployment(request: StartRequest, deps: StartDeps): P
     const busy = active[0];
     if (busy?.deploymentId) {
       const other = `${busy.deploymentId} (${revisionLabel(busy.revision)}, ${busy.status ?? '?'})`;
+      // Attaching to another revision's deployment would report its outcome as this one's.
       if (request.ifBusy === 'attach') {
-        return {
-          kind: 'attached',
-          deploymentId: busy.deploymentId,
-          reason: `${group} is busy with ${other}`,
-        };
+        throw new DeploymentRefused(
+          `${group} is busy with ${other}, not ${label}: --if-busy attach follows only a deployment of the same revision; deploy ${label} after it with --if-busy wait, or stop it`,
+        );
       }
       if (request.ifBusy === 'fail') {
         throw new DeploymentRefused(
-          `${group} is busy with ${other}; wait for it (--if-busy wait), follow it (--if-busy attach), or stop it`,
+          `${group} is busy with ${other}; wait for it (--if-busy wait), or stop it`,
         );
       }
       await waitUntilDone(busy.deploymentId, other, request, deps);
       continue;
     }
 
+    if (!request.force) await checkBuildOrder(request, deps, warnOnce);
     const latestId = info.lastAttemptedDeployment?.deploymentId;
     const latest = latestId ? await getDeployment(latestId, deps) : undefined;
     if (!request.force) {
-      const theirs = parseDescription(latest?.description).buildNumber;
-      const ours = request.build.buildNumber;
-      if (
-        latest &&
-        theirs !== undefined &&
-        ours !== undefined &&
-        theirs > ours &&
-        !sameRevision(latest.revision, request.revision)
-      ) {
-        throw new DeploymentRefused(
-          `refusing to deploy build ${ours} (${label}): ${group} last deployed build ${theirs} ` +
-            `(${revisionLabel(latest.revision)}, ${latest.deploymentId ?? '?'}); an older build must not replace a newer one — use --force to do it anyway`,
-        );
-      }
       const lastOk = info.lastSuccessfulDeployment?.deploymentId;
       if (lastOk && lastOk === latestId && latest && sameRevision(latest.revision, request.revision)) {
         if (request.isVerified && (await request.isVerified(lastOk))) {
@@ -214,6 +239,101 @@ export async function startDeployment(request: StartRequest, deps: StartDeps): P
       throw new AwsOperationError('CreateDeployment', group, error);
     }
   }
+}
+
+/**
+ * Never an older build over a newer one: compares this build with the newest deployment of the group
+ * a person or pipeline created (not CodeDeploy's automatic scale-out deployments, nor its rollbacks,
+ * which carry no build of their own). Whatever keeps the check from running is said, never skipped
+ * silently.
+ */
+async function checkBuildOrder(
+  request: StartRequest,
+  deps: StartDeps,
+  warnOnce: (text: string) => void,
+): Promise<void> {
+  const { env } = request;
+  const group = `${env.application}/${env.deploymentGroup}`;
+  const label = revisionLabel(request.revision);
+  const ours = request.build.buildNumber;
+  if (ours === undefined) {
+    if (request.build.buildNumberProblem !== undefined)
+      warnOnce(`${request.build.buildNumberProblem}: the build-order check is skipped`);
+    return;
+  }
+  const found = await newestPipelineDeployment(request, deps);
+  if (found.kind === 'none') return;
+  if (found.kind === 'not-found') {
+    warnOnce(
+      `no deployment a person or pipeline created among ${group}'s newest ${found.looked} deployments: the build-order check is skipped`,
+    );
+    return;
+  }
+  const newest = found.deployment;
+  const what = `${newest.deploymentId ?? '?'} (${revisionLabel(newest.revision)})`;
+  const theirs = parseDescription(newest.description).buildNumber;
+  if (theirs === undefined) {
+    warnOnce(
+      `${group}'s newest deployment a person or pipeline created, ${what}, records no build number: the build-order check is skipped`,
+    );
+    return;
+  }
+  if (theirs > ours && !sameRevision(newest.revision, request.revision)) {
+    throw new DeploymentRefused(
+      `refusing to deploy build ${ours} (${label}): ${group} last deployed build ${theirs} ` +
+        `(${revisionLabel(newest.revision)}, ${newest.deploymentId ?? '?'}); an older build must not replace a newer one — use --force to do it anyway`,
+    );
+  }
+}
+
+/** How many pages of the group's history (newest first) are read looking for a pipeline's deployment. */
+export const HISTORY_PAGES = 5;
+
+/** Who CodeDeploy says created a deployment that a person or a pipeline asked for. */
+const PIPELINE_CREATOR = 'user';
+
+type NewestPipelineDeployment =
+  | { readonly kind: 'found'; readonly deployment: DeploymentInfo }
+  /** The group has no deployment a person or pipeline created. */
+  | { readonly kind: 'none' }
+  /** None among the `looked` newest, and there are older ones not read. */
+  | { readonly kind: 'not-found'; readonly looked: number };
+
+/**
+ * The newest deployment of the group with creator `user`. ListDeployments answers newest first, so
+ * this reads page by page (at most HISTORY_PAGES) and stops at the first one found.
+ */
+async function newestPipelineDeployment(
+  request: StartRequest,
+  deps: StartDeps,
+): Promise<NewestPipelineDeployment> {
+  const { env } = request;
+  const group = `${env.application}/${env.deploymentGroup}`;
+  const pages = paginateListDeployments(
+    { client: deps.codedeploy },
+    { applicationName: env.application, deploymentGroupName: env.deploymentGroup },
+  )[Symbol.asyncIterator]();
+  let looked = 0;
+  for (let page = 0; page < HISTORY_PAGES; page++) {
+    const next = await awsCall('ListDeployments', group, () => pages.next());
+    if (next.done === true) return { kind: 'none' };
+    const ids = next.value.deployments ?? [];
+    for (let i = 0; i < ids.length; i += 25) {
+      const batch = ids.slice(i, i + 25);
+      const out = await awsCall('BatchGetDeployments', group, () =>
+        deps.codedeploy.send(new BatchGetDeploymentsCommand({ deploymentIds: batch })),
+      );
+      // BatchGetDeployments promises no order: the list's order (newest first) decides.
+      const byId = new Map((out.deploymentsInfo ?? []).map((d) => [d.deploymentId, d]));
+      for (const id of batch) {
+        const info = byId.get(id);
+        if (info?.creator === PIPELINE_CREATOR) return { kind: 'found', deployment: info };
+      }
+      looked += batch.length;
+    }
+    if (next.value.nextToken === undefined) return { kind: 'none' };
+  }
+  return { kind: 'not-found', looked };
 }
 
 async function readGroup(request: StartRequest, deps: StartDeps): Promise<DeploymentGroupInfo> {
@@ -292,7 +412,7 @@ async function waitUntilDone(
     }
     if (deps.clock.now() >= until) {
       throw new WaitTimeoutError(
-        `${what} is still ${d.status ?? '?'} after ${formatDuration(request.busyTimeoutMs)}; try again later, or --if-busy attach to follow it`,
+        `${what} is still ${d.status ?? '?'} after ${formatDuration(request.busyTimeoutMs)}; try again later, or stop it`,
       );
     }
     await deps.clock.sleep(request.pollMs, request.signal);

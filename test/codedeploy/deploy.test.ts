@@ -1,20 +1,36 @@
 import assert from 'node:assert/strict';
 import {
+  DescribeAutoScalingGroupsCommand,
+  UpdateAutoScalingGroupCommand,
+  type AutoScalingClient,
+} from '@aws-sdk/client-auto-scaling';
+import {
   ContinueDeploymentCommand,
   GetDeploymentCommand,
+  GetDeploymentGroupCommand,
   ListDeploymentsCommand,
   StopDeploymentCommand,
+  type CodeDeployClient,
 } from '@aws-sdk/client-codedeploy';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { after, before, describe, it } from 'node:test';
+import { createAwsClients } from '../../src/aws/clients.js';
 import { systemClock } from '../../src/clock.js';
-import { startDeployment, type StartRequest } from '../../src/codedeploy/deploy.js';
+import {
+  buildInfoFromEnv,
+  DeploymentRefused,
+  HISTORY_PAGES,
+  parseBuildNumber,
+  startDeployment,
+  type StartRequest,
+} from '../../src/codedeploy/deploy.js';
 import { applyGroup } from '../../src/codedeploy/group.js';
 import { revisionLocation } from '../../src/codedeploy/revision-location.js';
 import { waitForDeployment } from '../../src/codedeploy/wait.js';
 import type { EnvironmentConfig } from '../../src/config/environment.js';
 import type { LogEvent } from '../../src/log/events.js';
-import { devEnvironment, devWorld, startCloud, type TestCloud } from '../support/cloud.js';
+import { startLocalCloud } from '../../src/localcloud/server.js';
+import { credentials, devEnvironment, devWorld, startCloud, type TestCloud } from '../support/cloud.js';
 
 const sha = (c: string) => c.repeat(40);
 const github = (commit: string) =>
@@ -121,9 +137,29 @@ describe('creating deployments safely', () => {
       return true;
     });
 
-    const attached = await startDeployment(request(env, sha('2'), { ifBusy: 'attach' }), deps);
-    assert.equal(attached.kind, 'attached');
-    assert.equal(attached.deploymentId, active);
+    // attach follows only the same revision: another one's outcome is not this one's.
+    await assert.rejects(
+      startDeployment(request(env, sha('2'), { ifBusy: 'attach' }), deps),
+      (e: unknown) => {
+        assert.ok(e instanceof DeploymentRefused);
+        assert.equal(e.exitCode, 1);
+        assert.match(
+          e.message,
+          new RegExp(
+            `web/web-dev is busy with ${active} \\(${sha('1')}, (Created|InProgress|Ready)\\), not ${sha('2')}: ` +
+              '--if-busy attach follows only a deployment of the same revision; ' +
+              `deploy ${sha('2')} after it with --if-busy wait, or stop it`,
+          ),
+        );
+        return true;
+      },
+    );
+    const attached = await startDeployment(request(env, sha('1'), { ifBusy: 'attach' }), deps);
+    assert.deepEqual(attached, {
+      kind: 'attached',
+      deploymentId: active,
+      reason: `${sha('1')} is already being deployed`,
+    });
 
     const waiting = startDeployment(request(env, sha('2'), { ifBusy: 'wait' }), deps);
     await untilStatus(cloud, active, ['Ready']);
@@ -155,18 +191,45 @@ describe('creating deployments safely', () => {
     });
     const [a, b] = await Promise.all([
       startDeployment(request(env, sha('3'), { ifBusy: 'attach' }), deps),
-      startDeployment(request(env, sha('4'), { ifBusy: 'attach' }), deps),
+      startDeployment(request(env, sha('3'), { ifBusy: 'attach' }), deps),
     ]);
     await cloud.clearFaults();
     const kinds = [a.kind, b.kind].sort();
     assert.deepEqual(kinds, ['attached', 'created']);
     assert.equal(a.deploymentId, b.deploymentId);
-    const counts = await cloud.requests();
-    assert.ok((counts['codedeploy:CreateDeployment'] ?? 0) >= 2, 'both tried to create');
     await codedeploy.send(
       new StopDeploymentCommand({ deploymentId: a.deploymentId, autoRollbackEnabled: false }),
     );
     await untilStatus(cloud, a.deploymentId, ['Stopped']);
+  });
+
+  it('the same race with different revisions under --if-busy attach: one is created, the other refused, naming it', async () => {
+    const env = readyEnv();
+    const codedeploy = await cloud.aws.codedeploy();
+    const deps = { codedeploy, clock: systemClock, logger: recorder() };
+    await cloud.fault({
+      scope: 'api',
+      service: 'codedeploy',
+      operation: 'ListDeployments',
+      effect: 'delay',
+      ms: 300,
+      count: 2,
+    });
+    const outcomes = await Promise.allSettled([
+      startDeployment(request(env, sha('3'), { ifBusy: 'attach' }), deps),
+      startDeployment(request(env, sha('4'), { ifBusy: 'attach' }), deps),
+    ]);
+    await cloud.clearFaults();
+    const created = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
+    const refused = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason as unknown] : []));
+    assert.equal(created.length, 1, 'one deployment is created');
+    assert.equal(created[0]?.kind, 'created');
+    const winner = created[0]?.deploymentId ?? '';
+    assert.equal(refused.length, 1, 'the other is refused');
+    assert.ok(refused[0] instanceof DeploymentRefused);
+    assert.match(refused[0].message, new RegExp(`is busy with ${winner} .*--if-busy wait`));
+    await codedeploy.send(new StopDeploymentCommand({ deploymentId: winner, autoRollbackEnabled: false }));
+    await untilStatus(cloud, winner, ['Stopped']);
   });
 
   it('an older build is refused after a newer one, unless --force', async () => {
@@ -407,3 +470,217 @@ describe('waiting through a bad minute of the API', () => {
     }
   });
 });
+
+describe('the build number a CI run carries', () => {
+  it('is a positive whole number in digits, nothing else', () => {
+    assert.equal(parseBuildNumber('12'), 12);
+    assert.equal(parseBuildNumber(' 12\n'), 12);
+    for (const text of [
+      undefined,
+      '',
+      'abc',
+      '0',
+      '-1',
+      '12.0',
+      '1e3',
+      '0x10',
+      '12a',
+      '99999999999999999999',
+    ])
+      assert.equal(parseBuildNumber(text), undefined, String(text));
+  });
+
+  it('outside CI a missing build number is no problem; in CI a missing or unreadable one is said', () => {
+    assert.deepEqual(buildInfoFromEnv({}), {});
+    assert.deepEqual(buildInfoFromEnv({ CIRCLE_BUILD_NUM: 'abc' }), {});
+    assert.deepEqual(buildInfoFromEnv({ CI: 'false', CIRCLE_BUILD_NUM: 'abc' }), {});
+    assert.deepEqual(buildInfoFromEnv({ CI: 'true', CIRCLE_BUILD_NUM: '12', CIRCLE_SHA1: sha('a') }), {
+      commit: sha('a'),
+      buildNumber: 12,
+    });
+    assert.deepEqual(buildInfoFromEnv({ CI: 'true', CIRCLE_BUILD_NUM: 'abc' }), {
+      buildNumberProblem: 'CIRCLE_BUILD_NUM is "abc", not a build number',
+    });
+    assert.deepEqual(buildInfoFromEnv({ CIRCLECI: 'true' }), {
+      buildNumberProblem: 'CIRCLE_BUILD_NUM is not set although CIRCLECI=true',
+    });
+    assert.deepEqual(buildInfoFromEnv({ CI: '1', CIRCLE_BUILD_NUM: '' }), {
+      buildNumberProblem: 'CIRCLE_BUILD_NUM is not set although CI=1',
+    });
+  });
+});
+
+/**
+ * A local cloud whose CodeDeploy lists one deployment per page, so the group's history is read
+ * across pages as it is on a busy group.
+ */
+async function pagedCloud() {
+  const lc = await startLocalCloud({ timeScale: 3000, world: devWorld(2), codeDeployPageSize: 1 });
+  const aws = createAwsClients({ endpoint: lc.url, region: 'us-east-1', credentials });
+  return {
+    aws,
+    async close() {
+      aws.destroy();
+      await lc.close();
+    },
+  };
+}
+
+/** Polls through the API until `read` gives a value `ok` accepts; gives up after a minute of wall time. */
+async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean, what: string): Promise<T> {
+  for (let i = 0; i < 3000; i++) {
+    const value = await read();
+    if (ok(value)) return value;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`gave up waiting for ${what}`);
+}
+
+describe('build order from the group history, not its last attempt', () => {
+  let cloud: Awaited<ReturnType<typeof pagedCloud>>;
+  let codedeploy: CodeDeployClient;
+  let autoscaling: AutoScalingClient;
+  const env = devEnvironment();
+  before(async () => {
+    cloud = await pagedCloud();
+    codedeploy = await cloud.aws.codedeploy();
+    autoscaling = await cloud.aws.autoscaling();
+    await applyGroup(env, { codedeploy, autoscaling }, recorder());
+  });
+  after(async () => {
+    await cloud.close();
+  });
+
+  const statusOf = async (id: string) =>
+    (await codedeploy.send(new GetDeploymentCommand({ deploymentId: id }))).deploymentInfo?.status ?? '';
+  const succeeded = (id: string) =>
+    until(
+      () => statusOf(id),
+      (s) => s === 'Succeeded',
+      `${id} to succeed`,
+    );
+  const allDeployments = async () => {
+    const ids: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await codedeploy.send(
+        new ListDeploymentsCommand({
+          applicationName: 'web',
+          deploymentGroupName: 'web-dev',
+          ...(nextToken ? { nextToken } : {}),
+        }),
+      );
+      ids.push(...(page.deployments ?? []));
+      nextToken = page.nextToken;
+    } while (nextToken);
+    const infos = [];
+    for (const id of ids)
+      infos.push((await codedeploy.send(new GetDeploymentCommand({ deploymentId: id }))).deploymentInfo);
+    return infos;
+  };
+  const lastAttempted = async () =>
+    (
+      await codedeploy.send(
+        new GetDeploymentGroupCommand({ applicationName: 'web', deploymentGroupName: 'web-dev' }),
+      )
+    ).deploymentGroupInfo?.lastAttemptedDeployment?.deploymentId;
+
+  /** Grows the group's current ASG by one and waits for CodeDeploy's automatic deployment to end. */
+  async function scaleOut(): Promise<string> {
+    const group = (
+      await codedeploy.send(
+        new GetDeploymentGroupCommand({ applicationName: 'web', deploymentGroupName: 'web-dev' }),
+      )
+    ).deploymentGroupInfo;
+    const asg = group?.autoScalingGroups?.[0]?.name ?? '';
+    const before = (await allDeployments()).filter((d) => d?.creator === 'autoscaling').length;
+    const described = await autoscaling.send(
+      new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [asg] }),
+    );
+    const desired = described.AutoScalingGroups?.[0]?.DesiredCapacity ?? 0;
+    await autoscaling.send(
+      new UpdateAutoScalingGroupCommand({
+        AutoScalingGroupName: asg,
+        MaxSize: desired + 1,
+        DesiredCapacity: desired + 1,
+      }),
+    );
+    const automatic = await until(
+      async () =>
+        (await allDeployments()).filter(
+          (d) => d?.creator === 'autoscaling' && ['Succeeded', 'Failed', 'Stopped'].includes(d.status ?? ''),
+        ),
+      (done) => done.length > before,
+      'the automatic deployment',
+    );
+    return automatic[0]?.deploymentId ?? '';
+  }
+
+  const deploy = (commit: string, build: StartRequest['build'], logger = recorder()) =>
+    startDeployment(request(env, commit, { build }), { codedeploy, clock: systemClock, logger });
+
+  it('an older build after a scale-out is refused: it is compared with build 12, not the automatic deployment', async () => {
+    const newer = await deploy(sha('a'), { buildNumber: 12 });
+    await succeeded(newer.deploymentId);
+    const automatic = await scaleOut();
+    assert.equal(await lastAttempted(), automatic, 'the automatic deployment is the last attempt');
+
+    await assert.rejects(deploy(sha('b'), { buildNumber: 11 }), (e: unknown) => {
+      assert.ok(e instanceof DeploymentRefused);
+      assert.equal(e.exitCode, 1);
+      assert.match(
+        e.message,
+        new RegExp(
+          `^refusing to deploy build 11 \\(${sha('b')}\\): web/web-dev last deployed build 12 ` +
+            `\\(${sha('a')}, ${newer.deploymentId}\\); an older build must not replace a newer one — use --force`,
+        ),
+      );
+      return true;
+    });
+    const revisions = (await allDeployments()).map((d) => d?.revision?.gitHubLocation?.commitId);
+    assert.ok(!revisions.includes(sha('b')), 'no deployment of the older build was created');
+  });
+
+  it('a newer build after the scale-out is created, and so is build 11 of the revision build 12 deployed', async () => {
+    const again = await deploy(sha('a'), { buildNumber: 11 });
+    assert.equal(again.kind, 'created', 'a re-run of the same revision is not an older build');
+    await succeeded(again.deploymentId);
+    const newer = await deploy(sha('c'), { buildNumber: 13 });
+    assert.equal(newer.kind, 'created');
+    await succeeded(newer.deploymentId);
+  });
+
+  it('a build number CI cannot give is said, naming the variable and its value, and the check skipped', async () => {
+    const logger = recorder();
+    const started = await deploy(sha('d'), buildInfoFromEnv({ CI: 'true', CIRCLE_BUILD_NUM: 'abc' }), logger);
+    assert.equal(started.kind, 'created');
+    assert.deepEqual(warnings(logger), [
+      'CIRCLE_BUILD_NUM is "abc", not a build number: the build-order check is skipped',
+    ]);
+    await succeeded(started.deploymentId);
+
+    // Now the newest pipeline deployment records no build number: that is said too.
+    const next = recorder();
+    const after = await deploy(sha('e'), { buildNumber: 14 }, next);
+    assert.equal(after.kind, 'created');
+    assert.deepEqual(warnings(next), [
+      `web/web-dev's newest deployment a person or pipeline created, ${started.deploymentId} (${sha('d')}), records no build number: the build-order check is skipped`,
+    ]);
+    await succeeded(after.deploymentId);
+  });
+
+  it(`the history is read ${HISTORY_PAGES} pages deep at most; past that, the skipped check is said`, async () => {
+    for (let i = 0; i < HISTORY_PAGES; i++) await scaleOut();
+    const logger = recorder();
+    const started = await deploy(sha('f'), { buildNumber: 15 }, logger);
+    assert.equal(started.kind, 'created');
+    assert.deepEqual(warnings(logger), [
+      `no deployment a person or pipeline created among web/web-dev's newest ${HISTORY_PAGES} deployments: the build-order check is skipped`,
+    ]);
+    await succeeded(started.deploymentId);
+  });
+});
+
+function warnings(logger: ReturnType<typeof recorder>): string[] {
+  return logger.events.flatMap((e) => (e.kind === 'message' && e.level === 'warn' ? [e.text] : []));
+}
