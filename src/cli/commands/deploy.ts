@@ -47,7 +47,7 @@ export function registerDeploy(program: Command, run: Runner): void {
     .addOption(
       new Option(
         '--if-busy <mode>',
-        'when the group has an active deployment: wait for it, attach to it, or fail',
+        'when the group has an active deployment: wait for it, attach to it (same revision only), or fail',
       )
         .choices(['wait', 'attach', 'fail'])
         .default('wait'),
