@@ -141,7 +141,7 @@ export function statusLines(s: EnvironmentStatus, clock: Clock): string[] {
     lines.push('  last-known-good: none — greenlight has verified no deployment of this group');
   } else if (s.lastKnownGoodStale) {
     lines.push(
-      `  last-known-good: STALE — the record names ${lkg.revision || 'no revision'} in ${lkg.deploymentId} (${lkg.verifiedAt || 'no time'}), but ${s.lastKnownGoodStale}; greenlight will not roll back to it`,
+      `  last-known-good: STALE — the record (${lkg.revision || 'no revision'} in ${lkg.deploymentId}, recorded ${lkg.verifiedAt || 'at no time'}) fails its check: ${s.lastKnownGoodStale}; greenlight will not roll back to it`,
     );
   } else {
     lines.push(
