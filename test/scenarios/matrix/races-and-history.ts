@@ -1,13 +1,20 @@
-// Races and history: ten `group apply` at once, CI jobs deploying at the same time, an older build
-// after a newer one, a broken ApplicationStop from the previous revision, rollbacks with and without a
-// last-known-good, deadlines, and `wait` stopping a failing deployment.
-import { V0, V1, V2, fleetOf } from '../scenario.js';
+// Races and history: ten `group apply` at once, CI jobs deploying at the same time (`--if-busy attach`
+// to another revision refused), an older build after a newer one (and after a scale-out made an
+// automatic deployment the last attempt), a build number CI cannot give, a broken ApplicationStop
+// from the previous revision, rollbacks with and without a last-known-good, deadlines, and `wait`
+// stopping a failing deployment.
+import { SetDesiredCapacityCommand } from '@aws-sdk/client-auto-scaling';
+import type { TestCloud } from '../../support/cloud.js';
+import { V0, V1, V2, fleetOf, until } from '../scenario.js';
 import { idOf } from './instance-failures.js';
 import type { MatrixScenario } from './matrix-scenario.js';
 import {
   applyArgs,
+  asgInstances,
   deployArgs,
+  deployment,
   deploymentIds,
+  greenAsgOf,
   groupFollowsGreen,
   groupState,
   mustSucceed,
@@ -19,6 +26,29 @@ import {
 } from './moves.js';
 
 const allOf = (version: string) => (n: number) => (n > 4 ? version : undefined);
+
+/**
+ * Grows `asg` by one through Auto Scaling and waits (through the API) until CodeDeploy's automatic
+ * deployment to the new instance has ended; returns that deployment's id.
+ */
+async function scaleOutByOne(cloud: TestCloud, asg: string): Promise<string> {
+  const autoscaling = await cloud.aws.autoscaling();
+  const size = (await asgInstances(cloud, asg)).length;
+  await autoscaling.send(
+    new SetDesiredCapacityCommand({ AutoScalingGroupName: asg, DesiredCapacity: size + 1 }),
+  );
+  const automatic = await until(
+    async () => {
+      const infos = await Promise.all((await deploymentIds(cloud)).map((id) => deployment(cloud, id)));
+      return infos.find(
+        (d) => d.creator === 'autoscaling' && ['Succeeded', 'Failed', 'Stopped'].includes(d.status ?? ''),
+      );
+    },
+    (d) => d !== undefined,
+    `the automatic deployment to the new instance of ${asg}`,
+  );
+  return automatic?.deploymentId ?? '';
+}
 const v1ThenV2 = (n: number) => (fleetOf(n, 4) === 1 ? V1 : fleetOf(n, 4) === 2 ? V2 : undefined);
 
 export const racesAndHistory: readonly MatrixScenario[] = [
@@ -159,6 +189,109 @@ export const racesAndHistory: readonly MatrixScenario[] = [
           ...problems,
           ...(await groupFollowsGreen(observed.context.cloud, observed.context.facts.v2, 4)),
         ];
+      },
+    },
+  },
+  {
+    id: 'older-build-after-scale-out',
+    category: 'history',
+    groundTruth:
+      "build 12 deployed v2 and verified; the green ASG then grew by one and CodeDeploy's automatic deployment (creator autoscaling, no build number) became the group's last attempt; build 11 (v1) arrives late: it must not replace build 12",
+    action: 'deploy',
+    instances: 4,
+    versions: (n) => (n > 4 ? V2 : undefined),
+    act: async (ctx) => {
+      ctx.facts.v2 = await mustSucceed(ctx, deployArgs(V2), { CIRCLE_BUILD_NUM: '12' });
+      ctx.facts.automatic = await scaleOutByOne(ctx.cloud, greenAsgOf(ctx.facts.v2));
+      await ctx.cli(deployArgs(V1), { CIRCLE_BUILD_NUM: '11' });
+    },
+    expect: {
+      exitCode: 1,
+      names: ['refusing to deploy build 11', 'last deployed build 12', V2, '--force'],
+      finalState: async (observed) => {
+        const { cloud, facts } = observed.context;
+        const problems: string[] = [];
+        if (!observed.last.stderr.includes(`${V2}, ${facts.v2 ?? '?'}`))
+          problems.push(`the refusal does not name build 12's deployment ${facts.v2 ?? '?'}`);
+        const state = await groupState(cloud);
+        if (state.lastAttempted !== facts.automatic)
+          problems.push(
+            `the last attempt is ${state.lastAttempted ?? 'none'}, not the automatic ${facts.automatic ?? '?'}: the scenario did not set up its history`,
+          );
+        const revisions = await Promise.all(
+          (await deploymentIds(cloud)).map(
+            async (id) => (await deployment(cloud, id)).revision?.gitHubLocation?.commitId,
+          ),
+        );
+        if (revisions.includes(V1)) problems.push(`a deployment of the older build's ${V1} was created`);
+        return problems;
+      },
+    },
+  },
+  {
+    id: 'build-number-unreadable-in-ci',
+    category: 'history',
+    groundTruth:
+      'CI=true with CIRCLE_BUILD_NUM=abc: greenlight cannot order the build, says so (the variable, its value, the skipped check) and deploys v1, which verifies',
+    action: 'deploy',
+    instances: 4,
+    versions: allOf(V1),
+    act: async (ctx) => {
+      await ctx.cli(deployArgs(V1), { CIRCLE_BUILD_NUM: 'abc' });
+    },
+    expect: {
+      exitCode: 0,
+      verified: true,
+      names: [
+        'CIRCLE_BUILD_NUM is "abc", not a build number: the build-order check is skipped',
+        'verified, 4 of 4 instances',
+      ],
+      finalState: (observed) => groupFollowsGreen(observed.context.cloud, idOf(observed), 4),
+    },
+  },
+  {
+    id: 'if-busy-attach-other-revision',
+    category: 'concurrency',
+    groundTruth:
+      "v1 waits in Ready (STOP_DEPLOYMENT); a CI job deploys v2 with --if-busy attach: following v1's deployment would report v1's outcome as v2's, so it is refused, naming v1's deployment and --if-busy wait, and v1's deployment is left as it was",
+    action: 'deploy',
+    instances: 4,
+    env: {
+      blueGreen: {
+        greenFleet: 'COPY_AUTO_SCALING_GROUP',
+        // Two days of the local cloud's time: v1 is still waiting whenever the v2 job looks.
+        ready: { action: 'STOP_DEPLOYMENT', waitMinutes: 2880 },
+        terminateBlue: { action: 'TERMINATE', waitMinutes: 5 },
+      },
+    },
+    act: async (ctx) => {
+      const v1 = await startDeploy(ctx, V1);
+      ctx.facts.v1 = v1;
+      await untilLatest(
+        ctx.cloud,
+        (d) => d.deploymentId === v1 && d.status === 'Ready',
+        'v1 to wait in Ready',
+      );
+      await ctx.cli(deployArgs(V2, '--if-busy', 'attach'));
+    },
+    expect: {
+      exitCode: 1,
+      names: [
+        `is busy with d-`,
+        `(${V1}, Ready), not ${V2}`,
+        '--if-busy attach follows only a deployment of the same revision',
+        '--if-busy wait',
+      ],
+      finalState: async (observed) => {
+        const { cloud, facts } = observed.context;
+        const problems: string[] = [];
+        if (!observed.last.stderr.includes(`is busy with ${facts.v1 ?? '?'}`))
+          problems.push(`the refusal does not name v1's deployment ${facts.v1 ?? '?'}`);
+        const ids = await deploymentIds(cloud);
+        if (ids.join() !== facts.v1) problems.push(`deployments [${ids.join(', ')}], expected only v1's`);
+        const status = (await deployment(cloud, facts.v1 ?? '')).status;
+        if (status !== 'Ready') problems.push(`v1's deployment is ${status ?? '?'}, expected still Ready`);
+        return problems;
       },
     },
   },
