@@ -152,14 +152,15 @@ export class AwsOperationError extends Error {
   readonly errorClass: AwsErrorClass;
   readonly attempts: number | undefined;
 
-  constructor(operation: string, resource: string, cause: unknown) {
+  constructor(operation: string, resource: string, cause: unknown, note?: string) {
     const code = awsErrorCode(cause);
     const errorClass = classifyAwsError(cause);
     const detail = cause instanceof Error ? cause.message : String(cause);
     const attempts = (cause as { $metadata?: { attempts?: number } } | null)?.$metadata?.attempts;
     const tries = attempts && attempts > 1 ? ` (after ${attempts} attempts)` : '';
     const hint = hints[errorClass];
-    super(`${operation} on ${resource} failed: ${code}: ${detail}${tries}${hint ? `; ${hint}` : ''}`, {
+    const more = note ? ` (${note})` : '';
+    super(`${operation} on ${resource} failed: ${code}: ${detail}${tries}${more}${hint ? `; ${hint}` : ''}`, {
       cause,
     });
     this.name = 'AwsOperationError';

@@ -2,6 +2,9 @@
 // Shared by the `greenlight` entry point and the deployscripts/ CircleCI runs.
 import { runCli } from './run.js';
 
+/** How long a signalled greenlight may take to finish cleanly before it exits regardless. */
+export const SHUTDOWN_GRACE_MS = 15_000;
+
 export async function runAsProcess(argv: readonly string[]): Promise<void> {
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -13,6 +16,14 @@ export async function runAsProcess(argv: readonly string[]): Promise<void> {
     }
     process.stderr.write(`\n${signal} received: finishing cleanly (send it again to stop at once)\n`);
     controller.abort(signal);
+    // Finishing cleanly takes a few calls at most; whatever still holds the process after the grace
+    // period (a hung socket, a child that ignores TERM) must not keep a CI job alive.
+    setTimeout(() => {
+      process.stderr.write(
+        `greenlight did not finish within ${SHUTDOWN_GRACE_MS / 1000}s of ${signal}; exiting now\n`,
+      );
+      process.exit(signal === 'SIGTERM' ? 143 : 130);
+    }, SHUTDOWN_GRACE_MS).unref();
   };
   process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
 

@@ -5,7 +5,7 @@ import {
   type InstanceTarget,
   type TargetStatus,
 } from '@aws-sdk/client-codedeploy';
-import { awsCall } from '../aws/errors.js';
+import { plainRead, type AwsRead } from '../aws/patient-read.js';
 
 /** BatchGetDeploymentTargets takes at most 25 ids. */
 export const TARGET_BATCH = 25;
@@ -16,6 +16,7 @@ export async function listTargetIds(
   codedeploy: CodeDeployClient,
   deploymentId: string,
   filter?: { status?: TargetStatus[]; label?: ('Blue' | 'Green')[] },
+  read: AwsRead = plainRead,
 ): Promise<string[]> {
   const targetFilters: Record<string, string[]> = {};
   if (filter?.status) targetFilters.TargetStatus = filter.status;
@@ -24,13 +25,15 @@ export async function listTargetIds(
   // The SDK has no paginator for ListDeploymentTargets.
   let nextToken: string | undefined;
   do {
-    const page = await awsCall('ListDeploymentTargets', deploymentId, () =>
+    const token = nextToken;
+    const page = await read('ListDeploymentTargets', deploymentId, (abortSignal) =>
       codedeploy.send(
         new ListDeploymentTargetsCommand({
           deploymentId,
           ...(Object.keys(targetFilters).length > 0 ? { targetFilters } : {}),
-          ...(nextToken ? { nextToken } : {}),
+          ...(token ? { nextToken: token } : {}),
         }),
+        { abortSignal },
       ),
     );
     ids.push(...(page.targetIds ?? []));
@@ -44,6 +47,7 @@ export async function getInstanceTargets(
   codedeploy: CodeDeployClient,
   deploymentId: string,
   targetIds: readonly string[],
+  read: AwsRead = plainRead,
 ): Promise<InstanceTarget[]> {
   const batches: string[][] = [];
   for (let i = 0; i < targetIds.length; i += TARGET_BATCH) batches.push(targetIds.slice(i, i + TARGET_BATCH));
@@ -53,8 +57,13 @@ export async function getInstanceTargets(
     while (next < batches.length) {
       const index = next++;
       const ids = batches[index] ?? [];
-      const out = await awsCall('BatchGetDeploymentTargets', `${deploymentId} (${ids.length} targets)`, () =>
-        codedeploy.send(new BatchGetDeploymentTargetsCommand({ deploymentId, targetIds: ids })),
+      const out = await read(
+        'BatchGetDeploymentTargets',
+        `${deploymentId} (${ids.length} targets)`,
+        (abortSignal) =>
+          codedeploy.send(new BatchGetDeploymentTargetsCommand({ deploymentId, targetIds: ids }), {
+            abortSignal,
+          }),
       );
       results[index] = (out.deploymentTargets ?? []).flatMap((t) =>
         t.instanceTarget ? [t.instanceTarget] : [],

@@ -126,6 +126,10 @@ export interface FollowUpFact {
   readonly deploymentId: string;
   readonly status: string;
   readonly creator: string;
+  /** The revision it installed, as people read it. */
+  readonly revision: string;
+  /** It installed the judged deployment's revision (only then do its instances count as deployed). */
+  readonly sameRevision: boolean;
   readonly targets: readonly TargetFact[];
 }
 
@@ -138,6 +142,12 @@ export interface Facts {
   /** The Auto Scaling group the serving fleet lives in; absent when there is none to compare with. */
   readonly asg?: AsgFact;
   readonly asgAbsentReason?: string;
+  /**
+   * The deployment group's current Auto Scaling groups other than `asg` (after traffic moved): their
+   * instances are part of the environment's fleet too.
+   */
+  readonly otherAsgs: readonly AsgFact[];
+  /** The environment's target groups (greenlight.yml's and the group's), with every registered target. */
   readonly targetGroups: readonly TargetGroupFact[];
   /** EC2 state of the instances that needed it (replaced ones, unreachable ones, address lookups). */
   readonly instances: Readonly<Record<string, InstanceFact>>;
@@ -149,5 +159,10 @@ export interface Facts {
   readonly expectedCapacity?: { readonly min: number; readonly max: number };
   /** `after-traffic`: the deployment is done; `before-traffic`: green waits in Ready. */
   readonly phase: 'after-traffic' | 'before-traffic';
+  /**
+   * Traffic moved to the serving fleet. False before traffic, and for a blue/green deployment that
+   * failed or was stopped before AllowTraffic: then the original fleet still serves.
+   */
+  readonly trafficMoved: boolean;
   readonly gatheredAt: string;
 }

@@ -1,4 +1,4 @@
-import type { DeploymentInfo } from '@aws-sdk/client-codedeploy';
+import type { DeploymentInfo, RevisionLocation } from '@aws-sdk/client-codedeploy';
 import type { Clock } from '../clock.js';
 import { waitForDeployment, type WaitOutcome } from '../codedeploy/wait.js';
 import type { EnvironmentConfig } from '../config/environment.js';
@@ -31,6 +31,8 @@ export interface FollowRequest {
 export interface FollowedRollback {
   readonly deploymentId: string;
   readonly status: string;
+  /** The revision CodeDeploy's rollback deployed. */
+  readonly revision?: RevisionLocation;
   readonly verdict?: Verdict;
 }
 
@@ -50,16 +52,32 @@ export interface FollowDeps {
   readonly logger: Logger;
 }
 
-export function gatherRequestFor(deploymentId: string, env: EnvironmentConfig | undefined): GatherRequest {
+/**
+ * What verifying a deployment in an environment asks for: the environment's scope (its group, which
+ * the deployment must belong to, and its target groups, which make the fleet), health check, alarms
+ * and expected capacity. Without an environment: only what the deployment and its group carry.
+ */
+export function gatherRequestFor(
+  deploymentId: string,
+  env: EnvironmentConfig | undefined,
+  signal?: AbortSignal,
+): GatherRequest {
   return {
     deploymentId,
     ...(env
       ? {
+          environment: {
+            name: env.name,
+            application: env.application,
+            deploymentGroup: env.deploymentGroup,
+            targetGroups: env.targetGroups,
+          },
           health: env.health,
           alarms: env.alarms,
           ...(env.expectedCapacity ? { expectedCapacity: env.expectedCapacity } : {}),
         }
       : {}),
+    ...(signal ? { signal } : {}),
   };
 }
 
@@ -72,7 +90,10 @@ export async function followAndVerify(request: FollowRequest, deps: FollowDeps):
   const onReady = verifyWhenReady
     ? async (d: DeploymentInfo) => {
         beforeTraffic = await verifyDeployment(
-          { ...gatherRequestFor(d.deploymentId ?? request.deploymentId, env), phase: 'before-traffic' },
+          {
+            ...gatherRequestFor(d.deploymentId ?? request.deploymentId, env, request.signal),
+            phase: 'before-traffic',
+          },
           deps,
         );
         return beforeTraffic.verified;
@@ -95,7 +116,7 @@ export async function followAndVerify(request: FollowRequest, deps: FollowDeps):
   // A green fleet stopped before traffic has nothing more to say than its before-traffic verdict.
   const verdict =
     verify && !(beforeTraffic && !beforeTraffic.verified)
-      ? await verifyDeployment(gatherRequestFor(request.deploymentId, env), deps)
+      ? await verifyDeployment(gatherRequestFor(request.deploymentId, env, request.signal), deps)
       : undefined;
   const rollbackId =
     outcome.kind === 'rolled-back'
@@ -114,9 +135,15 @@ export async function followAndVerify(request: FollowRequest, deps: FollowDeps):
     );
     const status = followed.deployment.status ?? 'Unknown';
     const rollbackVerdict = verify
-      ? await verifyDeployment(gatherRequestFor(rollbackId, env), deps)
+      ? await verifyDeployment(gatherRequestFor(rollbackId, env, request.signal), deps)
       : undefined;
-    rollback = { deploymentId: rollbackId, status, ...(rollbackVerdict ? { verdict: rollbackVerdict } : {}) };
+    const revision = followed.deployment.revision;
+    rollback = {
+      deploymentId: rollbackId,
+      status,
+      ...(revision ? { revision } : {}),
+      ...(rollbackVerdict ? { verdict: rollbackVerdict } : {}),
+    };
   }
   return {
     outcome,

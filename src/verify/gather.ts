@@ -3,6 +3,7 @@ import { DescribeAlarmsCommand, type CloudWatchClient } from '@aws-sdk/client-cl
 import {
   BatchGetDeploymentsCommand,
   GetDeploymentCommand,
+  GetDeploymentGroupCommand,
   ListDeploymentsCommand,
   type CodeDeployClient,
   type DeploymentGroupInfo,
@@ -15,10 +16,10 @@ import {
   DescribeTargetHealthCommand,
   type ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { AwsOperationError, awsCall, classifyAwsError } from '../aws/errors.js';
+import { AwsOperationError } from '../aws/errors.js';
+import { cancelled, patientRead, plainRead, type AwsRead } from '../aws/patient-read.js';
 import type { Clock } from '../clock.js';
-import { revisionLabel } from '../codedeploy/deploy.js';
-import { readDeploymentGroup } from '../codedeploy/group.js';
+import { revisionLabel, sameRevision } from '../codedeploy/deploy.js';
 import { getInstanceTargets, listTargetIds } from '../codedeploy/targets.js';
 import { UnknownDeploymentError } from '../codedeploy/wait.js';
 import type { CapacityRange, HealthCheck } from '../config/environment.js';
@@ -38,8 +39,14 @@ import { askVersion, inBatches } from './served-version.js';
 
 // Gathering the facts: each API asked once, in as few calls as the APIs allow — the targets through
 // list pages and batches of 25 (a few in flight), one DescribeTargetHealth per target group, one call
-// each for the deployment, its group, the Auto Scaling group and the alarms. EC2 and the follow-up
+// each for the deployment, its group, the Auto Scaling groups and the alarms. EC2 and the follow-up
 // (scale-out) deployments only when the other facts say they are needed.
+//
+// The fleet is the environment's, not the deployment's: every instance registered in the
+// environment's target groups (in any state but `unused`) and every instance of the group's current
+// Auto Scaling groups, whatever CodeDeploy's target list says. Every read is patient (throttling is
+// weather, aws/patient-read.ts) within one deadline for the whole gathering, and every health probe
+// has a total deadline of its own, so a verdict is reached or the reason it was not is said.
 
 export interface VerifyClients {
   readonly codedeploy: CodeDeployClient;
@@ -49,19 +56,45 @@ export interface VerifyClients {
   readonly cloudwatch: CloudWatchClient;
 }
 
+/** The environment a deployment must belong to, and whose target groups make its fleet. */
+export interface EnvironmentScope {
+  readonly name: string;
+  readonly application: string;
+  readonly deploymentGroup: string;
+  readonly targetGroups: readonly string[];
+}
+
 export interface GatherRequest {
   readonly deploymentId: string;
+  /** From greenlight.yml: a deployment of another application or group is refused (exit 2). */
+  readonly environment?: EnvironmentScope;
   readonly phase?: Facts['phase'];
   /** From greenlight.yml; without it the served version is not checked. */
   readonly health?: HealthCheck;
   readonly expectedCapacity?: CapacityRange;
   /** Alarms greenlight.yml names on top of the group's own. */
   readonly alarms?: readonly string[];
-  /** Per request to a health endpoint. */
+  /** Total time of one request to a health endpoint (connect, headers, body). */
   readonly healthTimeoutMs?: number;
+  /** How long the AWS reads may take in all, throttling included (default 5 minutes). */
+  readonly readBudgetMs?: number;
+  /** SIGINT/SIGTERM. */
+  readonly signal?: AbortSignal;
+}
+
+/** The deployment id names a deployment of another application or group than the environment's. */
+export class ForeignDeploymentError extends Error {
+  readonly exitCode = 2;
+}
+
+/** The deployment's group is gone: there is no environment to judge the deployment against. */
+export class GroupGoneError extends Error {
+  readonly exitCode = 1;
 }
 
 const LEAVING_ASG = /^(Terminat|Detach)/;
+const DEFAULT_READ_BUDGET_MS = 5 * 60_000;
+const DEFAULT_HEALTH_TIMEOUT_MS = 3_000;
 /** Health requests in flight at once. */
 const HEALTH_IN_FLIGHT = 16;
 /** DescribeInstances filter values per call (EC2 allows 200 values per filter). */
@@ -73,118 +106,216 @@ export async function gatherFacts(
   clock: Clock,
 ): Promise<Facts> {
   const phase = request.phase ?? 'after-traffic';
-  const info = await getDeployment(clients.codedeploy, request.deploymentId);
+  const read = patientRead({
+    clock,
+    deadline: clock.now() + (request.readBudgetMs ?? DEFAULT_READ_BUDGET_MS),
+    ...(request.signal ? { signal: request.signal } : {}),
+  });
+  const info = await getDeployment(read, clients.codedeploy, request.deploymentId);
   const deployment = deploymentFact(info);
+  checkBelongs(deployment, request.environment);
   const blueGreen = deployment.deploymentType === 'BLUE_GREEN';
   const rollback = blueGreen && deployment.rollbackOf !== undefined;
   // In CodeDeploy's rollback of a blue/green deployment the original (Blue) instances take traffic back.
   const servingLabel = rollback ? 'Blue' : 'Green';
   const replacedLabel = rollback ? 'Green' : 'Blue';
   const [group, servingIds, replaced] = await Promise.all([
-    getGroup(clients.codedeploy, deployment),
+    getGroup(read, clients.codedeploy, deployment),
     listTargetIds(
       clients.codedeploy,
       deployment.deploymentId,
       blueGreen ? { label: [servingLabel] } : undefined,
+      read,
     ),
-    blueGreen ? listTargetIds(clients.codedeploy, deployment.deploymentId, { label: [replacedLabel] }) : [],
+    blueGreen
+      ? listTargetIds(clients.codedeploy, deployment.deploymentId, { label: [replacedLabel] }, read)
+      : [],
   ]);
-  const traffic = phase === 'after-traffic' && deployment.withTrafficControl;
   const targetGroupNames = [
-    ...new Set(
-      (
-        info.loadBalancerInfo?.targetGroupInfoList ??
-        group?.loadBalancerInfo?.targetGroupInfoList ??
-        []
-      ).flatMap((tg) => (tg.name ? [tg.name] : [])),
-    ),
+    ...new Set([
+      ...(request.environment?.targetGroups ?? []),
+      ...(info.loadBalancerInfo?.targetGroupInfoList ?? []).flatMap((tg) => (tg.name ? [tg.name] : [])),
+      ...(group.loadBalancerInfo?.targetGroupInfoList ?? []).flatMap((tg) => (tg.name ? [tg.name] : [])),
+    ]),
   ];
   const asgPlan = asgOf(info, deployment, group);
   const alarmNames = alarmsOf(group, request.alarms ?? []);
   const [serving, asg, targetGroups, alarms] = await Promise.all([
-    getInstanceTargets(clients.codedeploy, deployment.deploymentId, servingIds).then((ts) =>
+    getInstanceTargets(clients.codedeploy, deployment.deploymentId, servingIds, read).then((ts) =>
       ts.map(targetFact),
     ),
-    asgPlan.name ? describeAsg(clients.autoscaling, asgPlan.name) : undefined,
-    traffic ? describeTargetGroups(clients.elbv2, targetGroupNames) : Promise.resolve([]),
-    describeAlarms(clients.cloudwatch, alarmNames),
+    asgPlan.name ? describeAsg(read, clients.autoscaling, asgPlan.name) : undefined,
+    describeTargetGroups(read, clients.elbv2, targetGroupNames),
+    describeAlarms(read, clients.cloudwatch, alarmNames),
   ]);
+  const trafficMoved = movedTraffic(deployment, serving, phase);
+
+  // The group's current Auto Scaling groups other than the serving one: their instances are part of
+  // the environment's fleet (e.g. the group now follows another copy than this deployment's).
+  const otherAsgNames =
+    phase === 'after-traffic' && trafficMoved
+      ? (group.autoScalingGroups ?? []).flatMap((g) => (g.name && g.name !== asgPlan.name ? [g.name] : []))
+      : [];
+  const otherAsgs = await Promise.all(
+    otherAsgNames.map((name) => describeAsg(read, clients.autoscaling, name)),
+  );
 
   const targetSet = new Set(serving.map((t) => t.instanceId));
-  const members = asg?.found ? asg.instances.filter((i) => !LEAVING_ASG.test(i.lifecycleState)) : [];
-  const strangers = members.filter((i) => !targetSet.has(i.instanceId)).map((i) => i.instanceId);
+  const replacedSet = new Set(replaced);
+  const liveMembers = (g: AsgFact | undefined) =>
+    g?.found ? g.instances.filter((i) => !LEAVING_ASG.test(i.lifecycleState)).map((i) => i.instanceId) : [];
+  const members = liveMembers(asg);
+  // Registered instances that are neither serving nor blue: strangers until a deployment says otherwise.
+  const registered = targetGroups.flatMap((tg) =>
+    tg.found ? tg.targets.filter((t) => t.state !== 'unused').map((t) => t.instanceId) : [],
+  );
+  const strangers = [
+    ...new Set([
+      ...members,
+      ...otherAsgs.flatMap(liveMembers),
+      ...(phase === 'after-traffic' ? registered : []),
+    ]),
+  ].filter((id) => !targetSet.has(id) && !replacedSet.has(id));
   const followUps =
     strangers.length > 0 && phase === 'after-traffic'
-      ? await followUpDeployments(clients.codedeploy, info, strangers)
+      ? await followUpDeployments(read, clients.codedeploy, info, strangers)
       : [];
 
   // EC2 only where needed: blue instances (terminated or kept alive?), deployed instances that left
-  // their group, and the addresses of the instances whose version is asked directly.
-  const memberSet = new Set(members.map((i) => i.instanceId));
+  // their group, strangers (which group launched them?) and the addresses of the instances asked.
+  const memberSet = new Set(members);
   const probeIds = [
-    ...new Set([
-      ...serving.map((t) => t.instanceId),
-      ...followUps.flatMap((f) => f.targets.map((t) => t.instanceId)),
-    ]),
+    ...new Set([...serving.map((t) => t.instanceId), ...(phase === 'after-traffic' ? strangers : [])]),
   ];
   const probing = servedPlan(request, deployment, phase);
-  const ec2Ids = new Set<string>();
+  const ec2Ids = new Set<string>(strangers);
   if (blueGreen && !rollback && phase === 'after-traffic') for (const id of replaced) ec2Ids.add(id);
   if (asg?.found) for (const t of serving) if (!memberSet.has(t.instanceId)) ec2Ids.add(t.instanceId);
   if (probing.kind === 'probe') for (const id of probeIds) ec2Ids.add(id);
-  // Registered instances that are neither serving nor blue: which Auto Scaling group do they come from?
-  const known = new Set([...probeIds, ...replaced]);
-  for (const tg of targetGroups) {
-    if (tg.found)
-      for (const t of tg.targets)
-        if (t.state !== 'unused' && !known.has(t.instanceId)) ec2Ids.add(t.instanceId);
-  }
-  const instances = ec2Ids.size > 0 ? await describeInstances(clients.ec2, [...ec2Ids]) : {};
+  const instances = ec2Ids.size > 0 ? await describeInstances(read, clients.ec2, [...ec2Ids]) : {};
 
   const served: ServedFacts =
     probing.kind === 'skip'
       ? { mode: 'skipped', reason: probing.reason }
-      : await askServedVersions(probing, probeIds, instances, phase, request.healthTimeoutMs ?? 3_000);
+      : await askServedVersions(
+          probing,
+          probeIds,
+          instances,
+          phase,
+          request.healthTimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS,
+          request.signal,
+        );
+  if (request.signal?.aborted) throw cancelled(request.signal);
 
   return {
     deployment,
     serving,
     replaced,
     ...(asg ? { asg } : { asgAbsentReason: asgPlan.reason }),
+    otherAsgs,
     targetGroups,
     instances,
     alarms,
-    ignoreAlarmFailure: Boolean(group?.alarmConfiguration?.ignorePollAlarmFailure),
+    ignoreAlarmFailure: Boolean(group.alarmConfiguration?.ignorePollAlarmFailure),
     served,
     followUps,
     ...(request.expectedCapacity ? { expectedCapacity: request.expectedCapacity } : {}),
     phase,
+    trafficMoved,
     gatheredAt: new Date(clock.now()).toISOString(),
   };
 }
 
-async function getDeployment(codedeploy: CodeDeployClient, id: string): Promise<DeploymentInfo> {
+/** Refuses (exit 2) a deployment id of another application or group than the environment's. */
+export async function checkBelongsTo(
+  codedeploy: CodeDeployClient,
+  deploymentId: string,
+  env: EnvironmentScope,
+): Promise<void> {
+  const info = await getDeployment(plainRead, codedeploy, deploymentId);
+  checkBelongs(deploymentFact(info), env);
+}
+
+function checkBelongs(d: DeploymentFact, env: EnvironmentScope | undefined): void {
+  if (!env) return;
+  if (d.application === env.application && d.deploymentGroup === env.deploymentGroup) return;
+  throw new ForeignDeploymentError(
+    `deployment ${d.deploymentId} belongs to ${d.application}/${d.deploymentGroup}, not to ${env.application}/${env.deploymentGroup} (environment ${env.name}); ` +
+      `check the id, or pass the --env whose group it is`,
+  );
+}
+
+/**
+ * Whether traffic moved to the serving fleet. A blue/green deployment that failed or was stopped
+ * before AllowTraffic never moved it: the original fleet still serves, and holding its instances to
+ * "deregistered" or "terminated" would be a false failure.
+ */
+function movedTraffic(d: DeploymentFact, serving: readonly TargetFact[], phase: Facts['phase']): boolean {
+  if (phase === 'before-traffic') return false;
+  if (d.deploymentType !== 'BLUE_GREEN' || !d.withTrafficControl) return true;
+  if (d.status === 'Succeeded' || d.instanceTerminationWaitStarted) return true;
+  return serving.some((t) =>
+    t.events.some(
+      // AllowTraffic ran (or runs) on some green instance; Pending or Skipped means it never did.
+      (e) =>
+        (e.name === 'AllowTraffic' || e.name === 'AfterAllowTraffic') &&
+        (e.status === 'Succeeded' || e.status === 'Failed' || e.status === 'InProgress'),
+    ),
+  );
+}
+
+async function getDeployment(
+  read: AwsRead,
+  codedeploy: CodeDeployClient,
+  id: string,
+): Promise<DeploymentInfo> {
   try {
-    const out = await codedeploy.send(new GetDeploymentCommand({ deploymentId: id }));
+    const out = await read('GetDeployment', id, (abortSignal) =>
+      codedeploy.send(new GetDeploymentCommand({ deploymentId: id }), { abortSignal }),
+    );
     if (!out.deploymentInfo) throw new Error(`GetDeployment ${id} returned no deploymentInfo`);
     return out.deploymentInfo;
   } catch (error) {
-    if (classifyAwsError(error) === 'not-found') {
+    if (error instanceof AwsOperationError && error.errorClass === 'not-found') {
       throw new UnknownDeploymentError(
-        `deployment ${id} does not exist (${(error as Error).message}); check the id and --region`,
+        `deployment ${id} does not exist (${(error.cause as Error).message}); check the id and --region`,
       );
     }
-    throw new AwsOperationError('GetDeployment', id, error);
+    throw error;
   }
 }
 
-function getGroup(codedeploy: CodeDeployClient, d: DeploymentFact): Promise<DeploymentGroupInfo | undefined> {
-  // A deleted group leaves its deployments behind; they can still be verified from what they carry.
-  return readDeploymentGroup(
-    codedeploy,
-    { application: d.application, deploymentGroup: d.deploymentGroup },
-    () => undefined,
-  );
+/**
+ * The deployment's group, which must exist: its alarms, target groups and current Auto Scaling
+ * groups are half the verdict, and a group that cannot be read must never read as "no alarms".
+ */
+async function getGroup(
+  read: AwsRead,
+  codedeploy: CodeDeployClient,
+  d: DeploymentFact,
+): Promise<DeploymentGroupInfo> {
+  const name = `${d.application}/${d.deploymentGroup}`;
+  try {
+    const out = await read('GetDeploymentGroup', name, (abortSignal) =>
+      codedeploy.send(
+        new GetDeploymentGroupCommand({
+          applicationName: d.application,
+          deploymentGroupName: d.deploymentGroup,
+        }),
+        { abortSignal },
+      ),
+    );
+    if (!out.deploymentGroupInfo)
+      throw new Error(`GetDeploymentGroup ${name} returned no deploymentGroupInfo`);
+    return out.deploymentGroupInfo;
+  } catch (error) {
+    if (error instanceof AwsOperationError && error.errorClass === 'not-found') {
+      throw new GroupGoneError(
+        `deployment group ${name} of ${d.deploymentId} does not exist (${error.code}): its alarms, target groups and Auto Scaling groups cannot be read, so the deployment cannot be verified`,
+      );
+    }
+    throw error;
+  }
 }
 
 /** The commit a revision deploys: a GitHub commit, or a 40-hex name in an S3 key (`web/<sha>.zip`). */
@@ -290,9 +421,11 @@ function alarmsOf(group: DeploymentGroupInfo | undefined, extra: readonly string
   return [...new Set([...own, ...extra])];
 }
 
-async function describeAsg(autoscaling: AutoScalingClient, name: string): Promise<AsgFact> {
-  const out = await awsCall('DescribeAutoScalingGroups', name, () =>
-    autoscaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] })),
+async function describeAsg(read: AwsRead, autoscaling: AutoScalingClient, name: string): Promise<AsgFact> {
+  const out = await read('DescribeAutoScalingGroups', name, (abortSignal) =>
+    autoscaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }), {
+      abortSignal,
+    }),
   );
   const g = out.AutoScalingGroups?.[0];
   if (!g) return { name, found: false };
@@ -310,27 +443,29 @@ async function describeAsg(autoscaling: AutoScalingClient, name: string): Promis
 }
 
 async function describeTargetGroups(
+  read: AwsRead,
   elbv2: ElasticLoadBalancingV2Client,
   names: readonly string[],
 ): Promise<TargetGroupFact[]> {
   if (names.length === 0) return [];
   const arns = new Map<string, string>();
-  try {
-    const out = await elbv2.send(new DescribeTargetGroupsCommand({ Names: [...names] }));
+  const lookUp = async (some: readonly string[]) => {
+    const out = await read('DescribeTargetGroups', some.join(', '), (abortSignal) =>
+      elbv2.send(new DescribeTargetGroupsCommand({ Names: [...some] }), { abortSignal }),
+    );
     for (const tg of out.TargetGroups ?? [])
       if (tg.TargetGroupName && tg.TargetGroupArn) arns.set(tg.TargetGroupName, tg.TargetGroupArn);
+  };
+  try {
+    await lookUp(names);
   } catch (error) {
-    if (classifyAwsError(error) !== 'not-found')
-      throw new AwsOperationError('DescribeTargetGroups', names.join(', '), error);
+    if (!(error instanceof AwsOperationError && error.errorClass === 'not-found')) throw error;
     // One of them is gone: ask one by one to say which.
     for (const name of names) {
       try {
-        const out = await elbv2.send(new DescribeTargetGroupsCommand({ Names: [name] }));
-        const arn = out.TargetGroups?.[0]?.TargetGroupArn;
-        if (arn) arns.set(name, arn);
+        await lookUp([name]);
       } catch (inner) {
-        if (classifyAwsError(inner) !== 'not-found')
-          throw new AwsOperationError('DescribeTargetGroups', name, inner);
+        if (!(inner instanceof AwsOperationError && inner.errorClass === 'not-found')) throw inner;
       }
     }
   }
@@ -338,8 +473,8 @@ async function describeTargetGroups(
     names.map(async (name): Promise<TargetGroupFact> => {
       const arn = arns.get(name);
       if (!arn) return { name, found: false };
-      const out = await awsCall('DescribeTargetHealth', name, () =>
-        elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn })),
+      const out = await read('DescribeTargetHealth', name, (abortSignal) =>
+        elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn }), { abortSignal }),
       );
       return {
         name,
@@ -357,18 +492,24 @@ async function describeTargetGroups(
   );
 }
 
-async function describeAlarms(cloudwatch: CloudWatchClient, names: readonly string[]): Promise<AlarmFact[]> {
+async function describeAlarms(
+  read: AwsRead,
+  cloudwatch: CloudWatchClient,
+  names: readonly string[],
+): Promise<AlarmFact[]> {
   if (names.length === 0) return [];
   const found = new Map<string, AlarmFact>();
   let token: string | undefined;
   do {
-    const out = await awsCall('DescribeAlarms', names.join(', '), () =>
+    const next = token;
+    const out = await read('DescribeAlarms', names.join(', '), (abortSignal) =>
       cloudwatch.send(
         new DescribeAlarmsCommand({
           AlarmNames: [...names],
           MaxRecords: 100,
-          ...(token ? { NextToken: token } : {}),
+          ...(next ? { NextToken: next } : {}),
         }),
+        { abortSignal },
       ),
     );
     for (const a of out.MetricAlarms ?? []) {
@@ -386,6 +527,7 @@ async function describeAlarms(cloudwatch: CloudWatchClient, names: readonly stri
 }
 
 async function describeInstances(
+  read: AwsRead,
   ec2: EC2Client,
   ids: readonly string[],
 ): Promise<Record<string, InstanceFact>> {
@@ -395,14 +537,16 @@ async function describeInstances(
   await inBatches(batches, 4, async (batch) => {
     let token: string | undefined;
     do {
+      const next = token;
       // A filter, not InstanceIds: an id EC2 has forgotten must not fail the whole call.
-      const out = await awsCall('DescribeInstances', `${batch.length} instances`, () =>
+      const out = await read('DescribeInstances', `${batch.length} instances`, (abortSignal) =>
         ec2.send(
           new DescribeInstancesCommand({
             Filters: [{ Name: 'instance-id', Values: batch }],
             MaxResults: 1000,
-            ...(token ? { NextToken: token } : {}),
+            ...(next ? { NextToken: next } : {}),
           }),
+          { abortSignal },
         ),
       );
       for (const r of out.Reservations ?? []) {
@@ -431,8 +575,12 @@ function asgTag(tags: readonly { Key?: string; Value?: string }[] | undefined): 
   return value ? { autoScalingGroup: value } : {};
 }
 
-/** Automatic deployments of the group created after this one that deployed to the given instances. */
+/**
+ * Automatic deployments of the group created after this one that deployed to the given instances,
+ * with the revision each installed: an instance counts as deployed only by one of this revision.
+ */
 async function followUpDeployments(
+  read: AwsRead,
   codedeploy: CodeDeployClient,
   info: DeploymentInfo,
   instanceIds: readonly string[],
@@ -442,14 +590,16 @@ async function followUpDeployments(
   const ids: string[] = [];
   let token: string | undefined;
   do {
-    const page = await awsCall('ListDeployments', group, () =>
+    const next = token;
+    const page = await read('ListDeployments', group, (abortSignal) =>
       codedeploy.send(
         new ListDeploymentsCommand({
           applicationName: info.applicationName,
           deploymentGroupName: info.deploymentGroupName,
           ...(since ? { createTimeRange: { start: since } } : {}),
-          ...(token ? { nextToken: token } : {}),
+          ...(next ? { nextToken: next } : {}),
         }),
+        { abortSignal },
       ),
     );
     ids.push(...(page.deployments ?? []).filter((id) => id !== info.deploymentId));
@@ -457,8 +607,9 @@ async function followUpDeployments(
   } while (token);
   const infos: DeploymentInfo[] = [];
   for (let i = 0; i < ids.length; i += 25) {
-    const out = await awsCall('BatchGetDeployments', group, () =>
-      codedeploy.send(new BatchGetDeploymentsCommand({ deploymentIds: ids.slice(i, i + 25) })),
+    const batch = ids.slice(i, i + 25);
+    const out = await read('BatchGetDeployments', group, (abortSignal) =>
+      codedeploy.send(new BatchGetDeploymentsCommand({ deploymentIds: batch }), { abortSignal }),
     );
     infos.push(...(out.deploymentsInfo ?? []));
   }
@@ -471,13 +622,15 @@ async function followUpDeployments(
   const facts: FollowUpFact[] = [];
   for (const d of automatic) {
     const id = d.deploymentId ?? '?';
-    const targetIds = (await listTargetIds(codedeploy, id)).filter((t) => wanted.has(t));
+    const targetIds = (await listTargetIds(codedeploy, id, undefined, read)).filter((t) => wanted.has(t));
     if (targetIds.length === 0) continue;
-    const targets = (await getInstanceTargets(codedeploy, id, targetIds)).map(targetFact);
+    const targets = (await getInstanceTargets(codedeploy, id, targetIds, read)).map(targetFact);
     facts.push({
       deploymentId: id,
       status: d.status ?? 'Unknown',
       creator: d.creator ?? 'autoscaling',
+      revision: revisionLabel(d.revision),
+      sameRevision: sameRevision(d.revision, info.revision),
       targets,
     });
   }
@@ -508,13 +661,15 @@ async function askServedVersions(
   instances: Readonly<Record<string, InstanceFact>>,
   phase: Facts['phase'],
   timeoutMs: number,
+  signal: AbortSignal | undefined,
 ): Promise<ServedFacts> {
   const { health } = plan;
   const answers: Record<string, HealthAnswer> = {};
+  const probe = { timeoutMs, ...(signal ? { signal } : {}) };
   await inBatches(ids, HEALTH_IN_FLIGHT, async (id) => {
     const ip = instances[id]?.privateIpAddress;
     if (!ip) return;
-    answers[id] = await askVersion(`http://${ip}:${health.port}${health.path}`, { timeoutMs });
+    answers[id] = await askVersion(`http://${ip}:${health.port}${health.path}`, probe);
   });
   const asked = Object.values(answers);
   const reachable = asked.some((a) => !a.unreachable);
@@ -531,7 +686,7 @@ async function askServedVersions(
   const lb = await inBatches(
     Array.from({ length: count }, () => health.url),
     8,
-    (url) => askVersion(url, { timeoutMs }),
+    (url) => askVersion(url, probe),
   );
   return { mode: 'load-balancer', why, url: health.url, answers: lb, targets: ids.length };
 }

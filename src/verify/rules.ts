@@ -150,11 +150,14 @@ export const lifecycleEvents: Rule = (f) => {
   );
 };
 
-/** Instances an automatic (scale-out) deployment after this one deployed successfully. */
+/**
+ * Instances an automatic (scale-out) deployment after this one deployed successfully with this
+ * deployment's revision. One of another revision installed something else: not deployed.
+ */
 export function deployedByFollowUp(f: Facts): Map<string, string> {
   const deployed = new Map<string, string>();
   for (const d of f.followUps) {
-    if (d.status !== 'Succeeded') continue;
+    if (d.status !== 'Succeeded' || !d.sameRevision) continue;
     for (const t of d.targets) {
       if (t.status === 'Succeeded' && t.events.every((e) => e.status === 'Succeeded'))
         deployed.set(t.instanceId, d.deploymentId);
@@ -168,14 +171,24 @@ function undeployedWhy(f: Facts, instanceId: string): string {
   for (const d of f.followUps) {
     const t = d.targets.find((x) => x.instanceId === instanceId);
     if (!t) continue;
+    if (!d.sameRevision)
+      return `automatic deployment ${d.deploymentId} installed ${d.revision} on it, not ${f.deployment.revision}`;
     const bad = firstBadEvent(t, false);
     const event = bad ? `, ${bad.name} ${bad.status}${bad.scriptName ? ` (${bad.scriptName})` : ''}` : '';
     return `its automatic deployment ${d.deploymentId} is ${d.status}${event}`;
   }
-  return 'no deployment has installed the revision on it';
+  return `no deployment of ${f.deployment.application}/${f.deployment.deploymentGroup} installed ${f.deployment.revision} on it`;
+}
+
+/** Why the rules about the new fleet's traffic do not apply: it never took any. */
+function trafficNeverMoved(f: Facts): string | undefined {
+  if (f.phase !== 'after-traffic' || f.trafficMoved) return undefined;
+  return `traffic never moved: ${f.deployment.deploymentId} is ${f.deployment.status} before AllowTraffic, so the original fleet still serves`;
 }
 
 export const capacity: Rule = (f) => {
+  const never = trafficNeverMoved(f);
+  if (never) return skip('capacity', never);
   const asg = f.asg;
   if (!asg)
     return skip('capacity', f.asgAbsentReason ?? 'the fleet has no Auto Scaling group to compare with');
@@ -226,6 +239,25 @@ export const capacity: Rule = (f) => {
     verdict: consistent ? 'pass' : 'fail',
     detail: `${asg.name}: ${counts}${consistent ? '' : ' — they must be equal'}`,
   });
+  // The group's other current Auto Scaling groups: every live instance of theirs is in the fleet.
+  for (const other of f.otherAsgs) {
+    if (!other.found) {
+      evidence.push({
+        verdict: 'fail',
+        detail: `Auto Scaling group ${other.name} of the deployment group does not exist`,
+      });
+      continue;
+    }
+    for (const i of other.instances) {
+      if (LEAVING.has(i.lifecycleState) || targets.has(i.instanceId) || byFollowUp.has(i.instanceId))
+        continue;
+      evidence.push({
+        verdict: 'fail',
+        instanceId: i.instanceId,
+        detail: `${i.instanceId} is undeployed: it is in ${other.name} (${i.lifecycleState}), which the deployment group now follows besides ${asg.name}, and ${undeployedWhy(f, i.instanceId)}`,
+      });
+    }
+  }
   const range = f.expectedCapacity;
   if (range && (asg.desiredCapacity < range.min || asg.desiredCapacity > range.max)) {
     const want = range.min === range.max ? `${range.min}` : `${range.min} to ${range.max}`;
@@ -240,6 +272,8 @@ export const capacity: Rule = (f) => {
 function noTraffic(f: Facts): string | undefined {
   if (f.phase === 'before-traffic') return 'traffic has not moved yet: green is registered when it does';
   if (!f.deployment.withTrafficControl) return 'the deployment moves no traffic (no load balancer)';
+  const never = trafficNeverMoved(f);
+  if (never) return never;
   if (f.targetGroups.length === 0) return 'the deployment group has no target group';
   return undefined;
 }
@@ -247,6 +281,27 @@ function noTraffic(f: Facts): string | undefined {
 /** Instances that must take traffic: the serving targets and scale-out instances deployed later. */
 function servingIds(f: Facts): string[] {
   return [...new Set([...f.serving.map((t) => t.instanceId), ...deployedByFollowUp(f).keys()])];
+}
+
+/**
+ * The whole fleet after traffic moved: the serving instances, every instance registered in the
+ * target groups (but blue ones, which blue-deregistered names) and every live member of the group's
+ * Auto Scaling groups. Before traffic: the green fleet.
+ */
+export function fleetIds(f: Facts): string[] {
+  const ids = new Set(servingIds(f));
+  if (f.phase === 'after-traffic' && f.trafficMoved) {
+    const replaced = new Set(f.replaced);
+    for (const tg of f.targetGroups)
+      if (tg.found)
+        for (const t of tg.targets)
+          if (t.state !== 'unused' && !replaced.has(t.instanceId)) ids.add(t.instanceId);
+    for (const g of [f.asg, ...f.otherAsgs])
+      if (g?.found)
+        for (const i of g.instances)
+          if (!LEAVING.has(i.lifecycleState) && !replaced.has(i.instanceId)) ids.add(i.instanceId);
+  }
+  return [...ids];
 }
 
 const describeHealth = (h: TargetHealthFact | undefined) =>
@@ -290,20 +345,17 @@ export const targetHealth: Rule = (f) => {
   );
 };
 
+/**
+ * Every instance registered in the environment's target groups (in any state but `unused`) must be
+ * one this revision was installed on. Which Auto Scaling group launched it does not excuse it: an
+ * instance of another group (another team's, an old fleet's, registered by hand) takes this
+ * environment's traffic with a revision nobody verified here.
+ */
 export const blueDeregistered: Rule = (f) => {
   const why = noTraffic(f);
   if (why) return skip('blue-deregistered', why);
   const serving = new Set(servingIds(f));
   const replaced = new Set(f.replaced);
-  // The fleet's own groups: the serving ASG and the one(s) the blue instances came from. An instance
-  // of those that is registered without being deployed is undeployed (e.g. a scale-out of the
-  // original group during the deployment); an instance of some other group is another team's.
-  const ownGroups = new Set<string>();
-  if (f.asg) ownGroups.add(f.asg.name);
-  for (const id of f.replaced) {
-    const group = f.instances[id]?.autoScalingGroup;
-    if (group) ownGroups.add(group);
-  }
   const evidence: Evidence[] = [];
   for (const tg of f.targetGroups) {
     if (!tg.found) continue;
@@ -318,18 +370,10 @@ export const blueDeregistered: Rule = (f) => {
         });
         continue;
       }
-      const group = f.instances[id]?.autoScalingGroup;
-      if (group && !ownGroups.has(group)) {
-        evidence.push({
-          verdict: 'pass',
-          detail: `${id} of another Auto Scaling group (${group}) shares ${tg.name}`,
-        });
-        continue;
-      }
       evidence.push({
         verdict: 'fail',
         instanceId: id,
-        detail: `${id} is undeployed: registered in ${tg.name} (${t.state})${group ? ` from ${group}` : ''} but not part of ${f.deployment.deploymentId}, so it serves a revision that was never verified`,
+        detail: `${id} is undeployed: registered in ${tg.name} (${t.state}) ${originOf(f, id)}, and ${undeployedWhy(f, id)}, so it serves a revision that was never verified`,
       });
     }
   }
@@ -340,9 +384,23 @@ export const blueDeregistered: Rule = (f) => {
   );
 };
 
+/** How an instance got into the fleet, as far as EC2 and Auto Scaling tell. */
+function originOf(f: Facts, id: string): string {
+  const i = f.instances[id];
+  if (!i) return 'from outside the deployment';
+  if (i.state === 'missing') return 'though EC2 does not know it';
+  const own = f.asg?.name;
+  if (i.autoScalingGroup && i.autoScalingGroup === own)
+    return `from ${own}, the fleet's own Auto Scaling group`;
+  if (i.autoScalingGroup) return `from Auto Scaling group ${i.autoScalingGroup}, not the fleet's`;
+  return 'launched outside any Auto Scaling group';
+}
+
 export const blueFleet: Rule = (f) => {
   const d = f.deployment;
   if (d.deploymentType !== 'BLUE_GREEN') return skip('blue-fleet', 'in-place deployments have no blue fleet');
+  const never = trafficNeverMoved(f);
+  if (never) return skip('blue-fleet', never);
   if (d.rollbackOf)
     return skip('blue-fleet', `a rollback of ${d.rollbackOf}: CodeDeploy removes the green copy itself`);
   if (f.phase === 'before-traffic') return skip('blue-fleet', 'traffic has not moved yet: blue still serves');
@@ -416,7 +474,7 @@ export const servedVersion: Rule = (f) => {
   if (!expected)
     return skip('served-version', `the revision ${f.deployment.revision} names no commit to compare with`);
   if (served.mode === 'instances') {
-    const evidence: Evidence[] = servingIds(f).map((id) => {
+    const evidence: Evidence[] = fleetIds(f).map((id) => {
       const a = served.answers[id];
       if (!a) return { verdict: 'fail', instanceId: id, detail: `${id}: not asked (no address)` };
       if (a.version === undefined)

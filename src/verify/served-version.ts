@@ -3,7 +3,9 @@ import { request as httpsRequest } from 'node:https';
 import type { HealthAnswer } from './facts.js';
 
 // Asking a health endpoint which version it serves: `GET /healthcheck` → `{"version": "<sha>", …}`.
-// Real HTTP, a short timeout, a bounded number of requests in flight.
+// Real HTTP, a bounded number of requests in flight, and a total deadline per request: an endpoint
+// that sends its headers and then one byte a second never resets an idle timer, so the deadline
+// counts from the moment the request starts and ends the request, answer or not.
 
 const UNREACHABLE = new Set([
   'ECONNREFUSED',
@@ -15,16 +17,23 @@ const UNREACHABLE = new Set([
 ]);
 
 export interface ProbeOptions {
+  /** Total time for the whole exchange: connect, headers and body. */
   readonly timeoutMs: number;
+  /** Ends the request at once (SIGINT/SIGTERM, or the verdict's own deadline). */
+  readonly signal?: AbortSignal;
 }
 
 /** One GET of a health URL; never rejects: a failure is an answer with `error`. */
 export function askVersion(url: string, options: ProbeOptions): Promise<HealthAnswer> {
   return new Promise((resolve) => {
     let settled = false;
+    // Set once the request exists; `done` clears them whichever way the exchange ends.
+    const pending: { timer?: NodeJS.Timeout; onAbort?: () => void } = {};
     const done = (answer: HealthAnswer): void => {
       if (settled) return;
       settled = true;
+      if (pending.timer) clearTimeout(pending.timer);
+      if (pending.onAbort) options.signal?.removeEventListener('abort', pending.onAbort);
       resolve(answer);
     };
     let parsed: URL;
@@ -62,10 +71,18 @@ export function askVersion(url: string, options: ProbeOptions): Promise<HealthAn
         response.on('error', (error) => done({ url, error: error.message }));
       },
     );
-    req.setTimeout(options.timeoutMs, () => {
-      done({ url, error: `no answer within ${options.timeoutMs} ms`, unreachable: true });
+    // A wall-clock deadline on purpose: it bounds a real network exchange, not simulated time.
+    pending.timer = setTimeout(() => {
+      done({ url, error: `no complete answer within ${options.timeoutMs} ms`, unreachable: true });
       req.destroy();
-    });
+    }, options.timeoutMs);
+    const onAbort = () => {
+      done({ url, error: 'cancelled' });
+      req.destroy();
+    };
+    pending.onAbort = onAbort;
+    if (options.signal?.aborted) onAbort();
+    else options.signal?.addEventListener('abort', onAbort, { once: true });
     req.on('error', (error: NodeJS.ErrnoException) => {
       const code = error.code ?? '';
       done({

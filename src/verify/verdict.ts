@@ -64,7 +64,8 @@ export function judge(facts: Facts): Verdict {
     revision: d.revision,
     codedeployStatus: d.status,
     phase: facts.phase,
-    headline: headline(d.status, verified, fleet.length, failedFleet, rules, facts.phase),
+    headline:
+      headline(d.status, verified, fleet.length, failedFleet, rules, facts.phase) + stillServing(facts),
     fleetSize: fleet.length,
     failedInstances: failedFleet.length,
     rules,
@@ -105,6 +106,14 @@ function headline(
     .map((e) => e.detail);
   if (other.length > 0) parts.push(other.slice(0, 3).join('; ') + (other.length > 3 ? ' …' : ''));
   return `CodeDeploy: ${status} — greenlight: FAILED, ${parts.join('; ')}`;
+}
+
+/** A failed blue/green deployment that never moved traffic left the original fleet serving: say so. */
+function stillServing(facts: Facts): string {
+  const d = facts.deployment;
+  if (facts.phase !== 'after-traffic' || facts.trafficMoved || d.deploymentType !== 'BLUE_GREEN') return '';
+  const blue = facts.replaced.length;
+  return `; traffic never moved, so the original fleet${blue > 0 ? ` (${blue} instance${blue === 1 ? '' : 's'})` : ''} still serves`;
 }
 
 function instanceRows(facts: Facts, rules: readonly RuleResult[]): InstanceRow[] {

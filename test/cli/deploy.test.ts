@@ -19,13 +19,19 @@ describe('greenlight group, deploy and wait against the local cloud', () => {
 
   before(async () => {
     const world = devWorld(4);
+    // The second environment has a target group of its own: instances of its ASG in web-dev-tg
+    // would take dev's traffic without dev's revision, and dev's verdict says so.
+    world.targetGroups = [
+      ...(world.targetGroups ?? []),
+      { name: 'web-ready-tg', port: 8000, healthCheck: { path: '/healthcheck', healthyThreshold: 2 } },
+    ];
     world.autoScalingGroups = [
       ...(world.autoScalingGroups ?? []),
       {
         name: 'web-ready-asg',
         instances: 2,
         availabilityZones: ['us-east-1a'],
-        targetGroups: ['web-dev-tg'],
+        targetGroups: ['web-ready-tg'],
         launchTemplate: 'web',
       },
     ];
@@ -35,6 +41,7 @@ describe('greenlight group, deploy and wait against the local cloud', () => {
       ...sampleEnvironment(),
       deploymentGroup: 'web-ready',
       autoScalingGroup: 'web-ready-asg',
+      targetGroups: ['web-ready-tg'],
       blueGreen: {
         greenFleet: 'COPY_AUTO_SCALING_GROUP',
         ready: { action: 'STOP_DEPLOYMENT', waitMinutes: 2000 },

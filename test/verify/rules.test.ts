@@ -90,6 +90,8 @@ function facts(changes: Partial<Facts> = {}): Facts {
     },
     followUps: [],
     phase: 'after-traffic',
+    otherAsgs: [],
+    trafficMoved: true,
     gatheredAt: '2026-01-02T03:04:05.000Z',
     ...changes,
   };
@@ -221,6 +223,8 @@ describe('verifier rules', () => {
           deploymentId: 'd-AUTOMATIC',
           status: 'Succeeded',
           creator: 'autoscaling',
+          revision: SHA,
+          sameRevision: true,
           targets: [
             target('i-late', {
               label: undefined,
@@ -247,7 +251,7 @@ describe('verifier rules', () => {
     assert.equal(verdict.instances.find((i) => i.instanceId === 'i-late')?.role, 'scale-out');
   });
 
-  it('blue still registered fails; an instance of another group sharing the target group does not', () => {
+  it('blue still registered fails; so does an instance of another group sharing the target group', () => {
     const tg = facts().targetGroups[0];
     assert.ok(tg?.found);
     const f = facts({
@@ -258,6 +262,8 @@ describe('verifier rules', () => {
             ...tg.targets,
             { instanceId: 'i-b2', state: 'healthy' },
             { instanceId: 'i-other', state: 'healthy' },
+            { instanceId: 'i-drain', state: 'draining' },
+            { instanceId: 'i-gone', state: 'unused' },
           ],
         },
       ],
@@ -265,15 +271,89 @@ describe('verifier rules', () => {
         ...facts().instances,
         'i-b2': { instanceId: 'i-b2', state: 'running', autoScalingGroup: 'web-asg' },
         'i-other': { instanceId: 'i-other', state: 'running', autoScalingGroup: 'api-asg' },
+        'i-drain': { instanceId: 'i-drain', state: 'running' },
       },
     });
-    const rule = judge(f).rules.find((r) => r.rule === 'blue-deregistered');
+    const verdict = judge(f);
+    const rule = verdict.rules.find((r) => r.rule === 'blue-deregistered');
     assert.equal(rule?.verdict, 'fail');
+    const failed = rule?.evidence.filter((e) => e.verdict === 'fail') ?? [];
     assert.deepEqual(
-      rule?.evidence.filter((e) => e.verdict === 'fail').map((e) => e.instanceId),
-      ['i-b2'],
+      failed.map((e) => e.instanceId),
+      ['i-b2', 'i-other', 'i-drain'],
     );
+    assert.match(
+      failed[1]?.detail ?? '',
+      /i-other is undeployed: registered in web-tg \(healthy\) from Auto Scaling group api-asg, not the fleet's/,
+    );
+    assert.match(failed[2]?.detail ?? '', /launched outside any Auto Scaling group/);
     assert.ok(failingRules(f).includes('blue-fleet'), 'a running blue instance under TERMINATE fails too');
+    // The stranger is part of the fleet the headline counts, and its served version is asked for.
+    assert.equal(verdict.instances.find((i) => i.instanceId === 'i-other')?.role, 'undeployed');
+    const version = verdict.rules.find((r) => r.rule === 'served-version');
+    assert.ok(version?.evidence.some((e) => e.instanceId === 'i-other' && e.verdict === 'fail'));
+  });
+
+  it('an instance installed by an automatic deployment of another revision is not deployed', () => {
+    const base = facts();
+    const asg = base.asg?.found ? base.asg : undefined;
+    assert.ok(asg);
+    const late = {
+      instanceId: 'i-late',
+      availabilityZone: 'us-east-1b',
+      lifecycleState: 'InService',
+      healthStatus: 'Healthy',
+    };
+    const f = facts({
+      asg: { ...asg, desiredCapacity: 4, instances: [...asg.instances, late] },
+      followUps: [
+        {
+          deploymentId: 'd-AUTOOTHER',
+          status: 'Succeeded',
+          creator: 'autoscaling',
+          revision: 'd'.repeat(40),
+          sameRevision: false,
+          targets: [target('i-late', { label: undefined })],
+        },
+      ],
+    });
+    const capacity = judge(f).rules.find((r) => r.rule === 'capacity');
+    assert.equal(capacity?.verdict, 'fail');
+    assert.match(capacity?.summary ?? '', /d-AUTOOTHER installed d{40} on it, not c{40}/);
+  });
+
+  it('a deployment that failed before traffic moved: green failures named, the serving blue fleet is no failure', () => {
+    const f = facts({
+      deployment: { ...facts().deployment, status: 'Failed', instanceTerminationWaitStarted: false },
+      trafficMoved: false,
+      serving: green.map((id) =>
+        target(id, {
+          status: 'Failed',
+          events: [
+            { name: 'ApplicationStop', status: 'Succeeded' },
+            { name: 'DownloadBundle', status: 'Failed', errorCode: 'UnknownError', message: 'no bundle' },
+            ...EVENTS.slice(2).map((name) => ({ name, status: 'Skipped' })),
+          ],
+        }),
+      ),
+      targetGroups: [
+        {
+          name: 'web-tg',
+          found: true,
+          arn: 'arn:tg',
+          targets: blue.map((id) => ({ instanceId: id, state: 'healthy' })),
+        },
+      ],
+      instances: Object.fromEntries(blue.map((id) => [id, { instanceId: id, state: 'running' }])),
+      served: { mode: 'skipped', reason: 'the deployment is Failed: nothing to ask yet' },
+    });
+    const verdict = judge(f);
+    assert.equal(verdict.verified, false);
+    assert.deepEqual(failingRules(f), ['deployment-status', 'lifecycle-events']);
+    for (const rule of ['blue-deregistered', 'blue-fleet', 'target-health', 'capacity'])
+      assert.match(verdict.rules.find((r) => r.rule === rule)?.summary ?? '', /traffic never moved/);
+    assert.match(verdict.headline, /3 of 3 instances failed \(i-g1 DownloadBundle/);
+    assert.match(verdict.headline, /traffic never moved, so the original fleet \(3 instances\) still serves/);
   });
 
   it('KEEP_ALIVE wants blue running; an alarm in ALARM or missing fails; versions compare by commit', () => {

@@ -6,12 +6,14 @@ import { revisionLocation } from '../../codedeploy/revision-location.js';
 import { defaultCommit, parseRevision, type RevisionRef } from '../../codedeploy/revision.js';
 import { recordLastKnownGood, verifiedBy } from '../../rollback/last-known-good.js';
 import { rollBack } from '../../rollback/rollback.js';
-import { followAndVerify } from '../../verify/follow.js';
+import { followAndVerify, gatherRequestFor } from '../../verify/follow.js';
 import { verifyClientsOf } from '../../verify/gather.js';
 import { verdictJson } from '../../verify/report-json.js';
+import { verifyDeployment } from '../../verify/verify.js';
 import { ExitCode, UsageError } from '../errors.js';
 import type { Runner } from '../program.js';
 import { parseDurationOption } from './arguments.js';
+import { settleFollowed } from './settle.js';
 import { follow, type FollowOptions } from './wait.js';
 
 export interface DeployOptions extends FollowOptions {
@@ -114,14 +116,37 @@ export function registerDeploy(program: Command, run: Runner): void {
         const id = started.deploymentId;
         const label = revisionLabel(revision);
         if (started.kind === 'already-verified') {
+          // No verdict from a memory: the record says it verified once; the fleet is judged again now.
           ctx.output.emit({
             kind: 'step',
             step: `deploy ${label}`,
             status: 'skipped',
-            detail: `already deployed and verified in ${id}; --force deploys it again`,
+            detail: `already deployed in ${id} and verified then; verifying the environment again now`,
           });
-          ctx.setResult({ deploymentId: id, status: 'Succeeded', verified: true, created: false });
-          return 0;
+          const clients = await verifyClientsOf(aws);
+          const verdict = await verifyDeployment(gatherRequestFor(id, env, ctx.signal), {
+            clients,
+            clock: systemClock,
+            logger: ctx.output,
+          });
+          const result: Record<string, unknown> = {
+            deploymentId: id,
+            status: verdict.codedeployStatus,
+            created: false,
+            verified: verdict.verified,
+            verification: verdictJson(verdict),
+          };
+          if (verdict.verified) {
+            result.lastKnownGood = await recordLastKnownGood(codedeploy, env, verdict, systemClock);
+          } else {
+            ctx.output.emit({
+              kind: 'message',
+              level: 'error',
+              text: `${label} was verified in ${id} before, but the environment no longer verifies; deploy it again with --force (greenlight deploy --env ${env.name} --revision ${label} --force)`,
+            });
+          }
+          ctx.setResult(result);
+          return verdict.verified ? ExitCode.Ok : ExitCode.Failed;
         }
         ctx.output.emit({
           kind: 'step',
@@ -166,25 +191,14 @@ export function registerDeploy(program: Command, run: Runner): void {
           failures: followed.outcome.failures,
           ...(verdict ? { verification: verdictJson(verdict) } : {}),
         };
-        if (followed.verdict?.verified) {
-          result.lastKnownGood = await recordLastKnownGood(codedeploy, env, followed.verdict, systemClock);
-          ctx.setResult(result);
-          return ExitCode.Ok;
-        }
-        if (followed.rollback) {
-          // CodeDeploy rolled it back (on failure, or greenlight stopped it): that rollback's verdict decides.
-          const rv = followed.rollback.verdict;
-          result.rollback = {
-            deploymentId: followed.rollback.deploymentId,
-            status: followed.rollback.status,
-            how: 'stopped',
-            verified: Boolean(rv?.verified),
-            ...(rv ? { verification: verdictJson(rv) } : {}),
-          };
-          if (rv?.verified)
-            result.lastKnownGood = await recordLastKnownGood(codedeploy, env, rv, systemClock);
-          ctx.setResult(result);
-          return rv?.verified ? ExitCode.RolledBack : ExitCode.Failed;
+        const settled = await settleFollowed(followed, env, result, {
+          codedeploy,
+          s3: () => aws.s3(),
+          logger: ctx.output,
+        });
+        if (settled) {
+          ctx.setResult(settled.result);
+          return settled.exitCode;
         }
         if (options.rollbackOnFailure) {
           const rolled = await rollBack(

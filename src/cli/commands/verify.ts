@@ -1,11 +1,11 @@
-import { GetDeploymentGroupCommand } from '@aws-sdk/client-codedeploy';
+import type { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import type { Command } from 'commander';
-import { awsCall } from '../../aws/errors.js';
 import { systemClock } from '../../clock.js';
 import { recordLastKnownGood } from '../../rollback/last-known-good.js';
 import { gatherRequestFor } from '../../verify/follow.js';
 import { verifyClientsOf } from '../../verify/gather.js';
-import { writeReportFiles } from '../../verify/report-files.js';
+import { findRelease } from '../../verify/release.js';
+import { checkReportPaths, writeReportFiles } from '../../verify/report-files.js';
 import { verdictJson } from '../../verify/report-json.js';
 import { verifyDeployment } from '../../verify/verify.js';
 import type { CommandContext } from '../context.js';
@@ -27,7 +27,7 @@ export function registerVerify(program: Command, run: Runner): void {
     )
     .argument(
       '[deployment-id]',
-      'the deployment to verify (default: the environment’s latest)',
+      'the deployment to verify (default: the environment’s release, the newest deployment a person or pipeline created)',
       parseDeploymentIdArgument,
     )
     .option('--junit <file>', 'write a JUnit XML report (one test case per instance and rule)')
@@ -41,9 +41,11 @@ export function registerVerify(program: Command, run: Runner): void {
           );
         }
         const env = ctx.options.env || ctx.env.GREENLIGHT_ENV ? ctx.environment() : undefined;
+        // Everything the person typed is checked before the first AWS call.
+        await checkReportPaths(options, ctx.cwd);
         const clients = await verifyClientsOf(ctx.aws());
-        const id = deploymentId ?? (await latestDeployment(ctx));
-        const verdict = await verifyDeployment(gatherRequestFor(id, env), {
+        const id = deploymentId ?? (await releaseOf(ctx, clients.codedeploy));
+        const verdict = await verifyDeployment(gatherRequestFor(id, env, ctx.signal), {
           clients,
           clock: systemClock,
           logger: ctx.output,
@@ -52,40 +54,31 @@ export function registerVerify(program: Command, run: Runner): void {
         const report: Record<string, unknown> = { ...verdictJson(verdict) };
         ctx.setResult(report);
         if (verdict.verified && options.record) {
-          await recordLastKnownGood(
-            clients.codedeploy,
-            {
-              application: verdict.application,
-              deploymentGroup: verdict.deploymentGroup,
-              ...(env && env.deploymentGroup === verdict.deploymentGroup
-                ? { serviceRoleArn: env.serviceRoleArn }
-                : {}),
-            },
-            verdict,
-            systemClock,
-          );
+          if (env) {
+            // gatherFacts refused a deployment of another group, so the record goes where it belongs.
+            report.lastKnownGood = await recordLastKnownGood(clients.codedeploy, env, verdict, systemClock);
+          } else {
+            ctx.output.emit({
+              kind: 'message',
+              level: 'info',
+              text: `not recorded as the last-known-good: without --env the environment's target groups and health check were not part of this verdict`,
+            });
+          }
         }
         return verdict.verified ? ExitCode.Ok : ExitCode.Failed;
       }),
     );
 }
 
-async function latestDeployment(ctx: CommandContext): Promise<string> {
+/** `verify --env`: the environment's release, chosen on purpose and said why. */
+async function releaseOf(ctx: CommandContext, codedeploy: CodeDeployClient): Promise<string> {
   const env = ctx.environment();
-  const codedeploy = await ctx.aws().codedeploy();
-  const group = `${env.application}/${env.deploymentGroup}`;
-  const out = await awsCall('GetDeploymentGroup', group, () =>
-    codedeploy.send(
-      new GetDeploymentGroupCommand({
-        applicationName: env.application,
-        deploymentGroupName: env.deploymentGroup,
-      }),
-    ),
-  );
-  const id = out.deploymentGroupInfo?.lastAttemptedDeployment?.deploymentId;
-  if (!id)
+  const release = await findRelease(codedeploy, env);
+  if (!release) {
     throw new UsageError(
-      `${group} has no deployment to verify yet; deploy first (greenlight deploy --env ${env.name})`,
+      `${env.application}/${env.deploymentGroup} has no deployment a person or pipeline created; deploy first (greenlight deploy --env ${env.name})`,
     );
-  return id;
+  }
+  ctx.output.emit({ kind: 'message', level: 'info', text: release.why });
+  return release.deploymentId;
 }

@@ -1,6 +1,11 @@
 import type { DeploymentInfo } from '@aws-sdk/client-codedeploy';
 import type { Command } from 'commander';
 import { systemClock } from '../../clock.js';
+import { checkBelongsTo, verifyClientsOf } from '../../verify/gather.js';
+import { followAndVerify } from '../../verify/follow.js';
+import { verdictJson } from '../../verify/report-json.js';
+import { ExitCode } from '../errors.js';
+import { settleFollowed } from './settle.js';
 import { waitForDeployment, type InstanceFailure, type WaitOutcome } from '../../codedeploy/wait.js';
 import type { CommandContext } from '../context.js';
 import type { Runner } from '../program.js';
@@ -12,6 +17,10 @@ export interface FollowOptions {
   rollbackOnFailure?: boolean;
   continue?: boolean;
   stopOnCancel?: boolean;
+}
+
+interface WaitOptions extends FollowOptions {
+  verify: boolean;
 }
 
 export interface FollowResult {
@@ -94,7 +103,7 @@ export function registerWait(program: Command, run: Runner): void {
   program
     .command('wait')
     .description(
-      'follow a deployment to its end from any machine, reporting each failed instance with its event, script and log tail',
+      'follow a deployment to its end from any machine, reporting each failed instance with its event, script and log tail, then verify it as deploy does',
     )
     .argument('<deployment-id>', 'the deployment to follow (d-XXXXXXXXX)', parseDeploymentIdArgument)
     .option(
@@ -105,15 +114,64 @@ export function registerWait(program: Command, run: Runner): void {
     .option('--poll <duration>', 'how often to ask CodeDeploy', parseDurationOption, 15_000)
     .option('--rollback-on-failure', 'the moment an instance fails, stop the deployment with rollback')
     .option('--continue', 'when the deployment waits in Ready, reroute traffic')
+    .option('--no-verify', 'only follow: CodeDeploy’s word, not verified (not recommended)')
     .option(
       '--stop-on-cancel',
       'stop the deployment when greenlight is interrupted (default: leave it running)',
     )
     .action(
-      run(async (ctx, deploymentId: string, options: FollowOptions) => {
-        const { exitCode, result } = await follow(ctx, deploymentId, options);
-        ctx.setResult(result);
-        return exitCode;
+      run(async (ctx, deploymentId: string, options: WaitOptions) => {
+        const env = ctx.options.env || ctx.env.GREENLIGHT_ENV ? ctx.environment() : undefined;
+        if (!options.verify) {
+          const { exitCode, result } = await follow(ctx, deploymentId, options);
+          ctx.output.emit({
+            kind: 'message',
+            level: 'warn',
+            text: `--no-verify: this is CodeDeploy's word only; ${deploymentId} is not verified (greenlight verify ${deploymentId}${env ? ` --env ${env.name}` : ''})`,
+          });
+          ctx.setResult({ ...result, verified: false });
+          return exitCode;
+        }
+        const aws = ctx.aws();
+        const clients = await verifyClientsOf(aws);
+        // A deployment of another group is refused before the wait, not after it.
+        if (env) await checkBelongsTo(clients.codedeploy, deploymentId, env);
+        const followed = await followAndVerify(
+          {
+            deploymentId,
+            ...(env ? { env } : {}),
+            pollMs: options.poll,
+            ...(options.timeout !== undefined ? { timeoutMs: options.timeout } : {}),
+            rollbackOnFailure: Boolean(options.rollbackOnFailure),
+            continueWhenReady: Boolean(options.continue),
+            stopOnCancel: Boolean(options.stopOnCancel),
+            signal: ctx.signal,
+          },
+          { clients, clock: systemClock, logger: ctx.output },
+        );
+        summarize(ctx, followed.outcome.deployment, followed.outcome.failures);
+        const verdict = followed.verdict ?? followed.beforeTraffic;
+        const result: Record<string, unknown> = {
+          deploymentId,
+          status: followed.outcome.deployment.status ?? 'Unknown',
+          verified: Boolean(followed.verdict?.verified),
+          failures: followed.outcome.failures,
+          ...(verdict ? { verification: verdictJson(verdict) } : {}),
+        };
+        if (!env) {
+          ctx.output.emit({
+            kind: 'message',
+            level: 'info',
+            text: 'verified without --env: the environment’s target groups and health check were not part of the verdict, and nothing is recorded',
+          });
+        }
+        const settled = await settleFollowed(followed, env, result, {
+          codedeploy: clients.codedeploy,
+          s3: () => aws.s3(),
+          logger: ctx.output,
+        });
+        ctx.setResult(settled?.result ?? result);
+        return settled?.exitCode ?? ExitCode.Failed;
       }),
     );
 }
