@@ -20,7 +20,9 @@ if (!Number.isInteger(seeds) || seeds < 1 || !Number.isInteger(first)) {
   process.stderr.write('usage: scenarios.ts [--seeds N] [--first SEED] [--only SUBSTRING]\n');
   process.exitCode = 2;
 } else {
-  const chosen = values.only ? matrix.filter((s) => s.id.includes(values.only ?? '')) : matrix;
+  // --only a,b: the scenarios whose id contains any of the comma-separated substrings.
+  const wanted = (values.only ?? '').split(',').filter((w) => w !== '');
+  const chosen = wanted.length > 0 ? matrix.filter((s) => wanted.some((w) => s.id.includes(w))) : matrix;
   const totals: string[] = [];
   let bad = 0;
   for (let i = 0; i < seeds; i++) {

@@ -28,6 +28,12 @@ export interface Observed {
   readonly context: ScenarioContext;
 }
 
+/**
+ * A version plan's answer for an instance whose health endpoint sends its headers and then one byte
+ * every 200 ms, never finishing: an idle timeout never fires on it, only a total deadline does.
+ */
+export const TRICKLE = 'trickle';
+
 /** Instances' private addresses are 127.0.1.1 upward in launch order (src/localcloud/ec2/model.ts). */
 const ADDRESSES = 160;
 const address = (n: number) => `127.0.1.${n}`;
@@ -62,6 +68,13 @@ export class VersionServers {
           res.writeHead(404).end();
           return;
         }
+        if (version === TRICKLE) {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.write('{');
+          const drip = setInterval(() => res.write(' '), 200);
+          res.on('close', () => clearInterval(drip));
+          return;
+        }
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ status: 'pass', version, datetime: new Date().toISOString() }));
       });
@@ -78,7 +91,15 @@ export class VersionServers {
   async close(): Promise<void> {
     const servers = this.servers;
     this.servers = [];
-    await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+    await Promise.all(
+      servers.map(
+        (s) =>
+          new Promise<void>((resolve) => {
+            s.close(() => resolve());
+            s.closeAllConnections();
+          }),
+      ),
+    );
   }
 }
 

@@ -1,5 +1,6 @@
 // The fault matrix: every scenario, in the order the table shows them.
 import { apiFaults } from './api-faults.js';
+import { environmentScenarios } from './environment.js';
 import { fleetChanges } from './fleet-changes.js';
 import { gateScenarios } from './gate.js';
 import { instanceFailures } from './instance-failures.js';
@@ -12,6 +13,7 @@ export const matrix: readonly MatrixScenario[] = [
   ...apiFaults,
   ...racesAndHistory,
   ...gateScenarios,
+  ...environmentScenarios,
 ];
 
 /** The seed `npm test` runs the matrix with. */
