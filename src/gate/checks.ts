@@ -1,18 +1,18 @@
 import type { Facts } from '../verify/facts.js';
 import {
-  alarms,
   deployedByFollowUp,
   servedVersion,
   targetHealth,
   type Evidence,
   type RuleResult,
 } from '../verify/rules.js';
+import type { AlarmJudgement } from './alarm-window.js';
 
-// One look at a baking environment, judged with the verifier's own rules (alarms, target health,
-// served version) over a view of the facts that fits a bake: alarms that --ignore-alarms excuses are
-// left out, and only the green instances still InService in their Auto Scaling group are held to
-// being healthy, so a scale-in during the bake is not mistaken for a failure. Pure: facts in, a
-// judgement out.
+// One look at a baking environment: target health and the served version judged with the verifier's
+// own rules over a view of the facts that fits a bake (only the green instances still InService in
+// their Auto Scaling group are held to being healthy, so a scale-in during the bake is not mistaken
+// for a failure), and the alarms judged over the whole bake so far by alarm-window.ts. Pure: facts
+// and the alarm judgement in, a judgement out.
 
 export type GateProblemKind = 'alarm' | 'instance' | 'version' | 'target-group' | 'fleet' | 'smoke';
 
@@ -31,45 +31,25 @@ export interface BakeJudgement {
   readonly excusedAlarms: readonly string[];
   /** The green instances held to being healthy and serving the version. */
   readonly instances: readonly string[];
-  /** Alarms still excused for the next look: one that went back to OK is watched like any other. */
+  /** Alarms still excused for the next look: one that was OK at any moment is watched like any other. */
   readonly escaped: ReadonlySet<string>;
 }
 
-/**
- * The --ignore-alarms names that are not OK at the gate's first look. Only these are excused, and
- * only while they stay that way: the escape is for an alarm that was already firing, not a licence
- * to ignore it for the whole bake.
- */
-export function escapedAtStart(facts: Facts, ignore: readonly string[]): Set<string> {
-  const names = new Set(ignore);
-  return new Set(facts.alarms.filter((a) => names.has(a.name) && a.state !== 'OK').map((a) => a.name));
-}
-
-export function judgeBake(facts: Facts, escaped: ReadonlySet<string>): BakeJudgement {
-  const still = new Set(
-    [...escaped].filter((name) => facts.alarms.find((a) => a.name === name)?.state !== 'OK'),
-  );
-  const watchedAlarms = facts.alarms.filter((a) => !still.has(a.name));
+export function judgeBake(facts: Facts, alarms: AlarmJudgement): BakeJudgement {
   const asg = facts.asg;
   const inService = asg?.found
     ? new Set(asg.instances.filter((i) => i.lifecycleState === 'InService').map((i) => i.instanceId))
     : undefined;
   const view: Facts = {
     ...facts,
-    alarms: watchedAlarms,
     serving: inService ? facts.serving.filter((t) => inService.has(t.instanceId)) : facts.serving,
   };
   const instances = [
     ...new Set([...view.serving.map((t) => t.instanceId), ...deployedByFollowUp(view).keys()]),
   ];
-  const rules = [alarms(view), targetHealth(view), servedVersion(view)];
-  const [alarmRule, healthRule, versionRule] = rules as [RuleResult, RuleResult, RuleResult];
-  const problems: GateProblem[] = [];
-  alarmRule.evidence.forEach((e, i) => {
-    // The alarms rule gives one piece of evidence per alarm, in the order of the facts.
-    if (e.verdict === 'fail')
-      problems.push({ kind: 'alarm', subject: watchedAlarms[i]?.name ?? '?', detail: e.detail });
-  });
+  const rules = [alarms.rule, targetHealth(view), servedVersion(view)];
+  const [, healthRule, versionRule] = rules as [RuleResult, RuleResult, RuleResult];
+  const problems: GateProblem[] = [...alarms.problems];
   for (const e of failed(healthRule)) {
     problems.push(
       e.instanceId
@@ -102,9 +82,9 @@ export function judgeBake(facts: Facts, escaped: ReadonlySet<string>): BakeJudge
     ok: problems.length === 0,
     problems,
     rules,
-    excusedAlarms: facts.alarms.filter((a) => still.has(a.name)).map((a) => a.name),
+    excusedAlarms: alarms.excused,
     instances,
-    escaped: still,
+    escaped: alarms.escaped,
   };
 }
 

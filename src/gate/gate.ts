@@ -5,21 +5,26 @@ import type { Logger } from '../log/events.js';
 import { formatElapsed } from '../log/format.js';
 import type { Facts } from '../verify/facts.js';
 import { gatherFacts, type GatherRequest, type VerifyClients } from '../verify/gather.js';
+import { readAlarmWindow } from './alarm-history.js';
+import { escapedAtStart, judgeAlarms, stateAtStart, type AlarmWindow } from './alarm-window.js';
 import type { GateCandidate } from './candidate.js';
+import { describeLook, describeProblems, judgeBake, type BakeJudgement, type GateProblem } from './checks.js';
 import {
-  describeLook,
-  describeProblems,
-  escapedAtStart,
-  judgeBake,
-  type BakeJudgement,
-  type GateProblem,
-} from './checks.js';
-import { describeSmoke, startSmoke, type SmokeRequest, type SmokeResult, type SmokeRun } from './smoke.js';
+  describeSmoke,
+  named,
+  startSmoke,
+  type SmokeRequest,
+  type SmokeResult,
+  type SmokeRun,
+} from './smoke.js';
 
 // The bake: look at the environment at once, then every poll interval until the bake window has
-// passed, failing at the first look that finds an alarm in ALARM, a green instance not healthy or
-// the wrong version served. Each look gathers the verifier's facts afresh (the same calls and
-// health requests `greenlight verify` makes) and judges them with its rules (checks.ts). The smoke
+// passed, failing at the first look that finds a green instance not healthy, the wrong version
+// served, or an alarm that was in ALARM (or INSUFFICIENT_DATA, unless gate.insufficientData says
+// pass) at any moment since the bake began. Each look gathers the verifier's facts afresh (the same
+// calls and health requests `greenlight verify` makes) and judges them with its rules (checks.ts);
+// the alarms are read with their history since the bake's start (alarm-history.ts), so a flap between
+// two looks is seen at the next one, and the last look, at the end of the window, sees it all. The smoke
 // tests start right after the first good look, so they exercise the fleet while it is watched:
 // what their traffic sets off (a 5xx alarm, an instance falling over) fails the gate too. The gate
 // passes only once the window is over and the smoke tests, if any, have passed.
@@ -47,6 +52,8 @@ export interface GateDeps {
 
 export interface GateWatched {
   readonly alarms: readonly string[];
+  /** What the alarms' states and history since the bake began showed at the last look. */
+  readonly alarmHistory: string;
   /** --ignore-alarms names that were excused at some point of the bake. */
   readonly excusedAlarms: readonly string[];
   readonly targetGroups: readonly string[];
@@ -103,7 +110,9 @@ export async function runGate(request: GateRequest, deps: GateDeps): Promise<Gat
   }
   logger.emit({ kind: 'step', step, status: 'started' });
 
+  /** The --ignore-alarms names excused as the bake began; each look judges the whole bake with them. */
   let escaped: Set<string> | undefined;
+  const watchedAgain = new Set<string>();
   const excusedEver = new Set<string>();
   let looks = 0;
   let last: BakeJudgement | undefined;
@@ -114,22 +123,32 @@ export async function runGate(request: GateRequest, deps: GateDeps): Promise<Gat
 
   const look = async (): Promise<BakeJudgement> => {
     const facts = await gatherFacts(gather, deps.clients, clock);
+    const window = await readAlarmWindow(
+      deps.clients.cloudwatch,
+      facts.alarms.map((a) => a.name),
+      started,
+      clock,
+    );
     if (!escaped) {
-      escaped = escapedAtStart(facts, request.ignoreAlarms);
-      announceEscapes(facts, request.ignoreAlarms, escaped, logger);
+      escaped = escapedAtStart(window, request.ignoreAlarms);
+      announceEscapes(window, request.ignoreAlarms, escaped, logger);
     }
-    const judgement = judgeBake(facts, escaped);
+    const alarms = judgeAlarms(window, escaped, {
+      insufficientData: env.gate.insufficientData,
+      ignoreMissing: facts.ignoreAlarmFailure,
+    });
+    const judgement = judgeBake(facts, alarms);
     for (const name of escaped) {
-      if (!judgement.escaped.has(name)) {
+      if (!judgement.escaped.has(name) && !watchedAgain.has(name)) {
+        watchedAgain.add(name);
         logger.emit({
           kind: 'message',
           level: 'info',
-          text: `alarm ${name} is OK again: from now on it fails the gate like any other`,
+          text: `alarm ${name}, let through by --ignore-alarms, has been OK since: from that moment on it fails the gate like any other`,
         });
       }
     }
     for (const name of judgement.excusedAlarms) excusedEver.add(name);
-    escaped = new Set(judgement.escaped);
     looks++;
     last = judgement;
     lastFacts = facts;
@@ -149,9 +168,13 @@ export async function runGate(request: GateRequest, deps: GateDeps): Promise<Gat
     result: GateOutcome['result'],
     problems: readonly GateProblem[] = [],
   ): Promise<GateOutcome> => {
-    if (smoke && !smokeResult) {
-      smoke.stop();
+    if (smoke) {
+      // Whatever the verdict, nothing the smoke tests started outlives the gate.
+      if (!smokeResult) smoke.stop();
+      const ending = await smoke.end();
       smokeResult = await smoke.done;
+      if (ending.leftovers.length > 0)
+        smokeResult = { ...smokeResult, leftovers: ending.leftovers.map(named) };
     }
     const ended = clock.now();
     const watchedMs = ended - started;
@@ -223,20 +246,21 @@ export async function runGate(request: GateRequest, deps: GateDeps): Promise<Gat
       if (smokeResult && !smokeResult.passed) return await finish('failed', [smokeProblem(smokeResult)]);
     }
   } finally {
-    // An AWS error ends the gate by throwing: the smoke tests must not outlive it.
-    if (smoke && !smokeResult) smoke.stop();
+    // An AWS error ends the gate by throwing: the smoke tests, and what they left, must not outlive it.
+    if (smoke) await smoke.end();
   }
 }
 
 function announceEscapes(
-  facts: Facts,
+  window: AlarmWindow,
   ignore: readonly string[],
   escaped: ReadonlySet<string>,
   logger: Logger,
 ): void {
-  const watched = facts.alarms.map((a) => a.name);
+  const watched = window.alarms.map((a) => a.name);
   for (const name of new Set(ignore)) {
-    const alarm = facts.alarms.find((a) => a.name === name);
+    const alarm = window.alarms.find((a) => a.name === name);
+    const state = alarm && stateAtStart(alarm, window.since);
     if (!alarm) {
       logger.emit({
         kind: 'message',
@@ -247,13 +271,13 @@ function announceEscapes(
       logger.emit({
         kind: 'message',
         level: 'warn',
-        text: `--ignore-alarms ${name}: the alarm is ${alarm.state ?? 'missing from CloudWatch'} as the gate starts and is let through, an explicit escape; once it is OK again it is watched like any other`,
+        text: `--ignore-alarms ${name}: the alarm is ${state ?? '?'} as the gate starts and is let through, an explicit escape; once it is OK again it is watched like any other`,
       });
     } else {
       logger.emit({
         kind: 'message',
         level: 'info',
-        text: `--ignore-alarms ${name}: the alarm is ${alarm.state ?? '?'}, so it is watched like any other`,
+        text: `--ignore-alarms ${name}: the alarm ${alarm.state === undefined ? 'does not exist in CloudWatch' : state === undefined ? `became ${alarm.state} after the bake began` : `is ${state}`}, so it is watched like any other`,
       });
     }
   }
@@ -265,8 +289,10 @@ function watchedOf(
   excused: ReadonlySet<string>,
 ): GateWatched {
   const served = last?.rules.find((r) => r.rule === 'served-version');
+  const alarmRule = last?.rules.find((r) => r.rule === 'alarms');
   return {
     alarms: facts?.alarms.map((a) => a.name) ?? [],
+    alarmHistory: alarmRule?.summary ?? 'not read',
     excusedAlarms: [...excused],
     targetGroups: facts?.targetGroups.map((tg) => tg.name) ?? [],
     instances: last?.instances ?? [],

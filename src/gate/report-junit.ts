@@ -12,7 +12,7 @@ export function gateJunit(outcome: GateOutcome): string {
   for (const rule of outcome.lastLook?.rules ?? []) cases.push(...ruleCases(rule));
   for (const name of outcome.watched.excusedAlarms) {
     cases.push(
-      `<testcase classname="greenlight.gate.alarms" name="${attr(`alarms ${name}`)}" time="0"><skipped message="${attr(`${name} was let through by --ignore-alarms while it stayed in ALARM`)}"/></testcase>`,
+      `<testcase classname="greenlight.gate.alarms" name="${attr(`alarms ${name}`)}" time="0"><skipped message="${attr(`${name} was let through by --ignore-alarms: not OK since before the bake began`)}"/></testcase>`,
     );
   }
   if (outcome.smoke) {

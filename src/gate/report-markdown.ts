@@ -20,6 +20,7 @@ export function gateMarkdown(o: GateOutcome): string {
   if (o.cancelledBy) lines.push(`Cancelled by ${o.cancelledBy}: nothing was promoted.`, '');
   lines.push('### What was watched', '');
   lines.push(`- alarms: ${o.watched.alarms.join(', ') || 'none'}`);
+  if (o.watched.alarms.length > 0) lines.push(`- alarm history: ${cell(o.watched.alarmHistory)}`);
   if (o.watched.excusedAlarms.length > 0)
     lines.push(`- let through by --ignore-alarms: ${o.watched.excusedAlarms.join(', ')}`);
   lines.push(

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log/events.js';
+import { endGroup, type GroupEnding, type GroupMember } from './process-group.js';
 
 // `--smoke CMD`: the team's own API or integration tests, run against the environment while it bakes.
 //
@@ -9,8 +10,12 @@ import type { Logger } from '../log/events.js';
 // one: `/bin/sh -c CMD`. That is the only shell, and greenlight puts nothing into it: the URL, the
 // environment and the version reach the tests as environment variables (GREENLIGHT_URL …), never
 // spliced into the text. The tests run in their own process group, so a timeout or the end of the
-// gate stops everything they started. Their output is streamed to the log as it comes and kept
-// (the last 64 KiB) for the report.
+// gate stops everything they started: when the gate ends — passed, failed, cancelled or on an
+// error — every process still in the group gets TERM, then KILL, even when the shell itself has long
+// exited and only what it left in the background (`sleep 600 &`, a server) remains. Tests that exit 0
+// and leave a process behind still passed; the log says what was ended. Their output is streamed to
+// the log as it comes and kept (the last 64 KiB) for the report; a leftover process holding the
+// output open delays the result by at most a short drain.
 
 export interface SmokeRequest {
   readonly command: string;
@@ -35,12 +40,27 @@ export interface SmokeResult {
   readonly truncated: boolean;
   /** The tests could not be started at all. */
   readonly error?: string;
+  /** Processes the tests left running after they exited, ended when the gate ended (`1234 sleep`). */
+  readonly leftovers?: readonly string[];
+}
+
+export interface SmokeEnding {
+  /** Processes of the group still running after the tests' shell had exited. */
+  readonly leftovers: readonly GroupMember[];
+  /** Processes that not even KILL removed (an uninterruptible wait); named in the log. */
+  readonly survivors: readonly GroupMember[];
 }
 
 export interface SmokeRun {
   readonly done: Promise<SmokeResult>;
   /** Ends the tests (TERM, then KILL after a grace period); `done` still resolves with what they said. */
   stop(): void;
+  /**
+   * The gate is over: ends the tests if they still run and every process of their group they left
+   * behind, then lets go of their output. Resolves once the group is empty (or KILL could do no
+   * more). Idempotent.
+   */
+  end(): Promise<SmokeEnding>;
 }
 
 export interface SmokeDeps {
@@ -87,20 +107,17 @@ export function startSmoke(request: SmokeRequest, deps: SmokeDeps): SmokeRun {
       }),
   );
 
-  const killGroup = (signal: NodeJS.Signals): void => {
-    if (exited || child.pid === undefined) return;
-    try {
-      process.kill(-child.pid, signal);
-    } catch {
-      // Already gone.
-    }
+  // One ending of the group, whoever asks first (the timeout, stop(), the gate's end).
+  let ending: Promise<GroupEnding> | undefined;
+  const endAll = (): Promise<GroupEnding> => {
+    ending ??=
+      child.pid === undefined
+        ? Promise.resolve({ members: [], killed: false, survivors: [] })
+        : endGroup(child.pid, KILL_GRACE_MS, clock);
+    return ending;
   };
   const end = (): void => {
-    killGroup('SIGTERM');
-    clock
-      .sleep(KILL_GRACE_MS, timers.signal)
-      .then(() => killGroup('SIGKILL'))
-      .catch(() => undefined);
+    void endAll();
   };
   clock
     .sleep(request.timeoutMs, timers.signal)
@@ -143,6 +160,7 @@ export function startSmoke(request: SmokeRequest, deps: SmokeDeps): SmokeRun {
     });
   });
 
+  let ended: Promise<SmokeEnding> | undefined;
   return {
     done,
     stop() {
@@ -150,11 +168,61 @@ export function startSmoke(request: SmokeRequest, deps: SmokeDeps): SmokeRun {
       stopped = true;
       end();
     },
+    end() {
+      ended ??= (async () => {
+        // Tests still running are stopped (their children with them); a stop under way finishes.
+        if (!exited) stopped = true;
+        if (!exited || ending) await endAll();
+        await done;
+        // What is left now, the tests' shell gone, is what they left behind.
+        const group: GroupEnding =
+          child.pid === undefined
+            ? { members: [], killed: false, survivors: [] }
+            : await endGroup(child.pid, KILL_GRACE_MS, clock);
+        // Whatever still holds the output open is past reach (it left the group): stop reading it.
+        child.stdout.destroy();
+        child.stderr.destroy();
+        const leftovers = group.members;
+        if (leftovers.length > 0) {
+          logger.emit({
+            kind: 'message',
+            level: 'warn',
+            text: `the smoke tests exited but left ${processes(leftovers.length)} running (${leftovers.map(named).join(', ')}); ended ${leftovers.length === 1 ? 'it' : 'them'} with the gate${group.killed ? ' (KILL: TERM was not enough)' : ''}`,
+          });
+        }
+        if (group.survivors.length > 0) {
+          logger.emit({
+            kind: 'message',
+            level: 'error',
+            text: `${processes(group.survivors.length)} of the smoke tests survived KILL: ${group.survivors.map(named).join(', ')}`,
+          });
+        }
+        return { leftovers, survivors: group.survivors };
+      })();
+      return ended;
+    },
   };
 }
 
-/** One line for the log and the report: `passed in 3s`, `failed: exit 3 after 2s`, `timed out after 10m`. */
+const processes = (n: number) => `${n} process${n === 1 ? '' : 'es'}`;
+
+/** `1234 sleep` */
+export const named = (m: GroupMember): string => (m.command ? `${m.pid} ${m.command}` : String(m.pid));
+
+/**
+ * One line for the log and the report: `passed in 3s`, `failed: exit 3 after 2s`, `timed out after 10m`,
+ * and what the gate ended that the tests left running.
+ */
 export function describeSmoke(result: SmokeResult): string {
+  const left = result.leftovers ?? [];
+  const ended =
+    left.length > 0
+      ? `; left ${processes(left.length)} running (${left.join(', ')}), ended with the gate`
+      : '';
+  return `${verdictOf(result)}${ended}`;
+}
+
+function verdictOf(result: SmokeResult): string {
   const took = `${Math.round(result.durationMs / 100) / 10}s`;
   if (result.error) return `could not start: ${result.error}`;
   if (result.passed) return `passed in ${took}`;

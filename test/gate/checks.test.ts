@@ -1,14 +1,15 @@
 // The gate's judgement of one look, its poll interval, its URL and its reports are pure: facts and
-// outcomes built by hand, results asserted directly.
+// outcomes built by hand, results asserted directly. The alarms over the bake: alarm-window.test.ts.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseDuration } from '../../src/config/duration.js';
-import { describeProblems, escapedAtStart, judgeBake } from '../../src/gate/checks.js';
+import { judgeAlarms, type AlarmWatch } from '../../src/gate/alarm-window.js';
+import { describeProblems, judgeBake } from '../../src/gate/checks.js';
 import { effectivePollMs, MIN_LOOKS, type GateOutcome } from '../../src/gate/gate.js';
 import { gateJunit } from '../../src/gate/report-junit.js';
 import { gateMarkdown } from '../../src/gate/report-markdown.js';
 import { environmentUrl, smokeVariables } from '../../src/gate/smoke.js';
-import type { AlarmFact, Facts } from '../../src/verify/facts.js';
+import type { Facts } from '../../src/verify/facts.js';
 import { checkJunit } from '../verify/junit-xml.js';
 
 const SHA = 'c'.repeat(40);
@@ -64,19 +65,32 @@ function facts(changes: Partial<Facts> = {}): Facts {
     },
     followUps: [],
     phase: 'after-traffic',
-    otherAsgs: [],
-    trafficMoved: true,
     gatheredAt: '2024-05-01T12:00:00.000Z',
     ...changes,
   };
 }
 
-const alarmsWith = (changes: Record<string, Partial<AlarmFact>>): AlarmFact[] =>
-  facts().alarms.map((a) => ({ ...a, ...changes[a.name] }));
+const SINCE = Date.parse('2024-05-01T12:00:00.000Z');
+
+/** The look's alarm judgement: web-5xx and web-latency OK since before the bake, but for `changes`. */
+function alarms(changes: Record<string, Partial<AlarmWatch>> = {}) {
+  const watches = ['web-5xx', 'web-latency'].map((name): AlarmWatch => ({
+    name,
+    state: 'OK',
+    updatedAt: SINCE - 60_000,
+    transitionedAt: SINCE - 60_000,
+    changes: [],
+    ...changes[name],
+  }));
+  return judgeAlarms({ since: SINCE, until: SINCE + 30_000, alarms: watches }, new Set(), {
+    insufficientData: 'fail',
+    ignoreMissing: false,
+  });
+}
 
 describe('judging one look of a bake', () => {
   it('a quiet environment is good, with every instance watched', () => {
-    const j = judgeBake(facts(), new Set());
+    const j = judgeBake(facts(), alarms());
     assert.equal(j.ok, true);
     assert.deepEqual(j.problems, []);
     assert.deepEqual(j.instances, green);
@@ -90,26 +104,37 @@ describe('judging one look of a bake', () => {
     );
   });
 
-  it('an alarm in ALARM is a problem named by the alarm', () => {
-    const j = judgeBake(
-      facts({ alarms: alarmsWith({ 'web-latency': { state: 'ALARM', reason: 'p99 > 2s' } }) }),
-      new Set(),
-    );
+  it('an alarm that was in ALARM during the bake is a problem of the look, named by the alarm', () => {
+    const j = judgeBake(facts(), alarms({ 'web-latency': { state: 'ALARM', reason: 'p99 > 2s' } }));
     assert.equal(j.ok, false);
     assert.deepEqual(j.problems, [
       { kind: 'alarm', subject: 'web-latency', detail: 'alarm web-latency is ALARM: p99 > 2s' },
     ]);
+    assert.deepEqual(
+      j.rules.map((r) => [r.rule, r.verdict]),
+      [
+        ['alarms', 'fail'],
+        ['target-health', 'pass'],
+        ['served-version', 'pass'],
+      ],
+    );
   });
 
-  it('an alarm CloudWatch does not know fails the look (a gate.alarms typo must not pass silently)', () => {
-    const j = judgeBake(
-      facts({ alarms: [{ name: 'web-5xx', state: 'OK' }, { name: 'web-typo' }] }),
-      new Set(),
+  it('what --ignore-alarms let through is carried into the look', () => {
+    const firing = { state: 'ALARM', reason: 'p99 > 2s' };
+    const judged = judgeAlarms(
+      {
+        since: SINCE,
+        until: SINCE + 1,
+        alarms: [{ name: 'web-latency', ...firing, changes: [] }],
+      },
+      new Set(['web-latency']),
+      { insufficientData: 'fail', ignoreMissing: false },
     );
-    assert.deepEqual(
-      j.problems.map((p) => [p.kind, p.subject]),
-      [['alarm', 'web-typo']],
-    );
+    const j = judgeBake(facts(), judged);
+    assert.equal(j.ok, true);
+    assert.deepEqual(j.excusedAlarms, ['web-latency']);
+    assert.deepEqual([...j.escaped], ['web-latency']);
   });
 
   it('an unhealthy green instance is a problem named by the instance', () => {
@@ -128,7 +153,7 @@ describe('judging one look of a bake', () => {
           },
         ],
       },
-      new Set(),
+      alarms(),
     );
     assert.deepEqual(j.problems, [
       {
@@ -151,7 +176,7 @@ describe('judging one look of a bake', () => {
     const tg = f.targetGroups[0];
     assert.ok(tg?.found);
     const targets = tg.targets.map((t) => (t.instanceId === 'i-g3' ? { ...t, state: 'draining' } : t));
-    const j = judgeBake({ ...f, asg, targetGroups: [{ ...tg, targets }] }, new Set());
+    const j = judgeBake({ ...f, asg, targetGroups: [{ ...tg, targets }] }, alarms());
     assert.equal(j.ok, true, describeProblems(j.problems));
     assert.deepEqual(j.instances, ['i-g1', 'i-g2']);
   });
@@ -160,7 +185,7 @@ describe('judging one look of a bake', () => {
     const f = facts();
     assert.ok(f.asg?.found);
     const asg = { ...f.asg, instances: f.asg.instances.map((i) => ({ ...i, lifecycleState: 'Terminated' })) };
-    const j = judgeBake({ ...f, asg }, new Set());
+    const j = judgeBake({ ...f, asg }, alarms());
     assert.deepEqual(
       j.problems.map((p) => [p.kind, p.subject]),
       [['fleet', 'CodeDeploy_web-dev_d-ABCDEFGHI']],
@@ -172,45 +197,12 @@ describe('judging one look of a bake', () => {
     assert.equal(f.served.mode, 'instances');
     const answers = { ...(f.served.mode === 'instances' ? f.served.answers : {}) };
     answers['i-g1'] = { url: 'http://i-g1/healthcheck', version: 'd'.repeat(40) };
-    const j = judgeBake({ ...f, served: { mode: 'instances', answers } }, new Set());
+    const j = judgeBake({ ...f, served: { mode: 'instances', answers } }, alarms());
     assert.deepEqual(
       j.problems.map((p) => [p.kind, p.subject]),
       [['version', 'i-g1']],
     );
     assert.match(describeProblems(j.problems), /i-g1 serves d{40}, expected c{40}/);
-  });
-});
-
-describe('--ignore-alarms', () => {
-  it('excuses only a named alarm that is not OK at the first look', () => {
-    const start = facts({ alarms: alarmsWith({ 'web-latency': { state: 'ALARM' } }) });
-    assert.deepEqual([...escapedAtStart(start, ['web-latency', 'web-5xx', 'web-other'])], ['web-latency']);
-  });
-
-  it('lets the excused alarm through while it stays in ALARM, and watches it again once it is OK', () => {
-    const firing = facts({ alarms: alarmsWith({ 'web-latency': { state: 'ALARM' } }) });
-    const escaped = escapedAtStart(firing, ['web-latency']);
-    const first = judgeBake(firing, escaped);
-    assert.equal(first.ok, true);
-    assert.deepEqual(first.excusedAlarms, ['web-latency']);
-    const recovered = judgeBake(facts(), first.escaped);
-    assert.equal(recovered.ok, true);
-    assert.deepEqual([...recovered.escaped], [], 'OK again: no longer excused');
-    const again = judgeBake(firing, recovered.escaped);
-    assert.equal(again.ok, false, 'firing again after recovering is a new alarm');
-    assert.equal(again.problems[0]?.subject, 'web-latency');
-  });
-
-  it('does not excuse another alarm going off', () => {
-    const escaped = new Set(['web-latency']);
-    const j = judgeBake(
-      facts({ alarms: alarmsWith({ 'web-latency': { state: 'ALARM' }, 'web-5xx': { state: 'ALARM' } }) }),
-      escaped,
-    );
-    assert.deepEqual(
-      j.problems.map((p) => p.subject),
-      ['web-5xx'],
-    );
   });
 });
 
@@ -267,10 +259,7 @@ describe('what the smoke tests are told', () => {
 
 describe('the gate reports', () => {
   const failed = (): GateOutcome => {
-    const look = judgeBake(
-      facts({ alarms: alarmsWith({ 'web-5xx': { state: 'ALARM', reason: '5xx <1%> & "more"' } }) }),
-      new Set(),
-    );
+    const look = judgeBake(facts(), alarms({ 'web-5xx': { state: 'ALARM', reason: '5xx <1%> & "more"' } }));
     return {
       result: 'failed',
       environment: 'dev',
@@ -284,6 +273,7 @@ describe('the gate reports', () => {
       looks: 3,
       watched: {
         alarms: ['web-5xx', 'web-latency'],
+        alarmHistory: 'alarm web-5xx is ALARM: 5xx <1%> & "more"',
         excusedAlarms: [],
         targetGroups: ['web-tg'],
         instances: green,

@@ -21,6 +21,7 @@ import { sampleEnvironment } from '../config/sample.js';
 import { VersionServers } from '../scenarios/runner.js';
 import { healthOf, until } from '../scenarios/scenario.js';
 import { devWorld, startCloud, type TestCloud } from '../support/cloud.js';
+import { isRunning } from '../support/process-alive.js';
 
 const V1 = 'a1'.repeat(20);
 const V2 = 'b2'.repeat(20);
@@ -54,7 +55,14 @@ interface GateResult {
     servedVersion: string;
   };
   problems: { kind: string; subject: string; detail: string }[];
-  smoke?: { command: string; passed: boolean; exitCode?: number; stopped: boolean; output: string };
+  smoke?: {
+    command: string;
+    passed: boolean;
+    exitCode?: number;
+    stopped: boolean;
+    output: string;
+    leftovers?: string[];
+  };
   passedGate?: { deploymentId: string };
   cancelledBy?: string;
   rollback?: { revision: string; verified: boolean; deploymentId: string; refused?: string };
@@ -135,14 +143,15 @@ describe('greenlight gate against the local cloud', () => {
     return [...fleets].reverse().find(([first]) => n >= first)?.[1];
   };
 
-  async function alarm(name: string, state: 'OK' | 'ALARM'): Promise<void> {
+  async function alarm(name: string, state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA'): Promise<void> {
     const cloudwatch = await cloud.aws.cloudwatch();
+    const reasons = {
+      ALARM: 'Threshold Crossed: 5xx above 1% for 1 datapoint',
+      OK: 'back to normal',
+      INSUFFICIENT_DATA: 'Insufficient Data: 1 datapoint was unknown',
+    };
     await cloudwatch.send(
-      new SetAlarmStateCommand({
-        AlarmName: name,
-        StateValue: state,
-        StateReason: state === 'ALARM' ? 'Threshold Crossed: 5xx above 1% for 1 datapoint' : 'back to normal',
-      }),
+      new SetAlarmStateCommand({ AlarmName: name, StateValue: state, StateReason: reasons[state] }),
     );
   }
 
@@ -204,6 +213,8 @@ describe('greenlight gate against the local cloud', () => {
         environments: {
           dev,
           empty: { ...dev, deploymentGroup: 'web-empty' },
+          // The same group, for alarms that go quiet by design.
+          lenient: { ...dev, gate: { ...dev.gate, insufficientData: 'pass' } },
           missing: { ...dev, deploymentGroup: 'web-missing' },
         },
       }),
@@ -315,6 +326,98 @@ describe('greenlight gate against the local cloud', () => {
     } finally {
       await alarm('web-dev-latency', 'OK');
     }
+  });
+
+  it('an alarm that went to ALARM and back to OK between two looks, then INSUFFICIENT_DATA, fails the gate: named, when, why; nothing recorded', async () => {
+    // Ground truth: the gate looks once (all OK) and starts the smoke tests; while they run, and the
+    // gate sleeps (a 1h poll: its next look comes only when they end), web-dev-5xx goes OK → ALARM →
+    // OK → INSUFFICIENT_DATA. No look can see the ALARM state; only the alarm's history holds it.
+    const codedeploy = await cloud.aws.codedeploy();
+    const group = { application: 'web', deploymentGroup: 'web-dev' };
+    const recorded = await readPassedGate(codedeploy, group);
+    const running = start([
+      'gate',
+      '--env',
+      'dev',
+      '--json',
+      '--bake',
+      '0s',
+      '--poll',
+      '1h',
+      '--smoke-timeout',
+      '2m',
+      '--smoke',
+      'rm -f go.fifo && mkfifo go.fifo && echo flap-now && cat go.fifo',
+    ]);
+    let r: Run;
+    try {
+      await until(
+        () => Promise.resolve(running.stderr()),
+        (s) => s.includes('smoke │ flap-now'),
+        'the smoke tests to start, after the first look',
+      );
+      await alarm('web-dev-5xx', 'ALARM');
+      await alarm('web-dev-5xx', 'OK');
+      await alarm('web-dev-5xx', 'INSUFFICIENT_DATA');
+    } finally {
+      await writeFile(join(dir, 'go.fifo'), 'go\n');
+      r = await running.done;
+      await alarm('web-dev-5xx', 'OK');
+    }
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.result.looks, 2, 'a look before the flap, one after it');
+    assert.equal(r.result.smoke?.passed, true, 'the smoke tests themselves passed');
+    assert.deepEqual(
+      r.result.problems.map((p) => [p.kind, p.subject]),
+      [['alarm', 'web-dev-5xx']],
+    );
+    assert.match(
+      r.result.problems[0]?.detail ?? '',
+      /^alarm web-dev-5xx went to ALARM at \d{4}-\d\d-\d\dT[\d:.]+Z, [\d.]+s into the bake: Threshold Crossed: 5xx above 1% for 1 datapoint; it is INSUFFICIENT_DATA now$/,
+    );
+    assert.match(
+      r.stderr,
+      /gate failed for d-\S+ .*alarm web-dev-5xx went to ALARM at .*nothing was promoted/,
+    );
+    assert.equal(r.result.passedGate, undefined);
+    assert.deepEqual(await readPassedGate(codedeploy, group), recorded, 'no gate-passed tags were written');
+  });
+
+  it('an alarm in INSUFFICIENT_DATA the whole bake fails it, unless gate.insufficientData: pass', async () => {
+    await alarm('web-dev-latency', 'INSUFFICIENT_DATA');
+    try {
+      const r = await gate('--bake', '0s');
+      assert.equal(r.code, 1, r.stderr);
+      assert.deepEqual(
+        r.result.problems.map((p) => [p.kind, p.subject]),
+        [['alarm', 'web-dev-latency']],
+      );
+      assert.match(
+        r.stderr,
+        /alarm web-dev-latency is INSUFFICIENT_DATA: Insufficient Data: 1 datapoint was unknown — without data CloudWatch cannot say the bake was good \(gate.insufficientData: pass lets it through\)/,
+      );
+      const lenient = await cli(['gate', '--env', 'lenient', '--json', '--bake', '0s']);
+      assert.equal(lenient.code, 0, lenient.stderr);
+      assert.match(lenient.stderr, /alarm history: +no alarm in ALARM since the bake began/);
+    } finally {
+      await alarm('web-dev-latency', 'OK');
+    }
+  });
+
+  it('--smoke that leaves a process behind: the gate ends with its verdict, and the process with it', async () => {
+    const r = await gate('--bake', '0s', '--smoke', 'sleep 600 & echo $! > leftover.pid; echo started');
+    assert.equal(r.code, 0, r.stderr);
+    const pid = Number(await readFile(join(dir, 'leftover.pid'), 'utf8'));
+    assert.equal(isRunning(pid), false, `the leftover sleep ${pid} was ended with the gate`);
+    assert.equal(r.result.smoke?.passed, true);
+    assert.deepEqual(r.result.smoke.leftovers, [`${pid} sleep`]);
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `the smoke tests exited but left 1 process running \\(${pid} sleep\\); ended it with the gate`,
+      ),
+    );
+    assert.match(r.stderr, /smoke tests: +passed in .*; left 1 process running .*, ended with the gate/);
   });
 
   it('fails when a green instance goes unhealthy during the bake, naming the instance', async () => {

@@ -1,5 +1,6 @@
 // The smoke tests runner with real processes: exit codes, output kept and streamed, the process group
-// stopped on a timeout or when the gate ends, and values that reach the tests only as variables.
+// stopped on a timeout or when the gate ends — what the tests left running after they exited included —
+// and values that reach the tests only as variables.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -10,6 +11,7 @@ import { systemClock } from '../../src/clock.js';
 import { startSmoke, describeSmoke, type SmokeRequest } from '../../src/gate/smoke.js';
 import type { LogEvent } from '../../src/log/events.js';
 import { until } from '../scenarios/scenario.js';
+import { isRunning } from '../support/process-alive.js';
 
 describe('running the smoke tests', () => {
   let dir: string;
@@ -33,15 +35,6 @@ describe('running the smoke tests', () => {
       { clock: systemClock, logger: { emit: (e) => events.push(e) } },
     );
     return { smoke, events, lines: () => events.flatMap((e) => (e.kind === 'message' ? [e.text] : [])) };
-  };
-
-  const alive = (pid: number): boolean => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
   };
 
   it('passes on exit 0, with stdout and stderr kept and streamed line by line', async () => {
@@ -70,8 +63,8 @@ describe('running the smoke tests', () => {
     assert.match(r.output, /ran longer than 0s; stopping them/);
     const pid = Number(await readFile(pidFile, 'utf8'));
     await until(
-      () => Promise.resolve(alive(pid)),
-      (a) => !a,
+      () => Promise.resolve(isRunning(pid)),
+      (running) => !running,
       `the background sleep ${pid} to end`,
     );
   });
@@ -88,6 +81,70 @@ describe('running the smoke tests', () => {
     assert.equal(r.stopped, true);
     assert.equal(r.passed, false);
     assert.equal(r.signal, 'SIGTERM');
+  });
+
+  it('tests that exit 0 but leave a process behind passed; ending the gate ends the process, and says so', async () => {
+    const pidFile = join(dir, 'leftover.pid');
+    // The sleep keeps the tests' stdout open: the result must not wait for it.
+    const { smoke, lines } = run(`sleep 600 & echo $! > ${pidFile}; echo started`);
+    const r = await smoke.done;
+    assert.equal(r.passed, true);
+    assert.equal(r.exitCode, 0);
+    const pid = Number(await readFile(pidFile, 'utf8'));
+    assert.equal(isRunning(pid), true, 'the leftover runs until the gate ends');
+    const ending = await smoke.end();
+    assert.deepEqual(
+      ending.leftovers.map((m) => [m.pid, m.command]),
+      [[pid, 'sleep']],
+    );
+    assert.equal(isRunning(pid), false, 'ended before end() resolved');
+    assert.ok(
+      lines().some((l) =>
+        l.includes(
+          `the smoke tests exited but left 1 process running (${pid} sleep); ended it with the gate`,
+        ),
+      ),
+      lines().join('\n'),
+    );
+    assert.equal(await smoke.end(), ending, 'end() is idempotent');
+    assert.match(
+      describeSmoke({ ...r, leftovers: [`${pid} sleep`] }),
+      new RegExp(`^passed in .*; left 1 process running \\(${pid} sleep\\), ended with the gate$`),
+    );
+  });
+
+  it('a leftover that ignores TERM gets KILL', async () => {
+    const pidFile = join(dir, 'stubborn.pid');
+    const { smoke, lines } = run(
+      `sh -c 'trap "" TERM; echo $$ > ${pidFile}; while :; do sleep 1; done' >/dev/null 2>&1 & while [ ! -s ${pidFile} ]; do sleep 0.01; done`,
+    );
+    assert.equal((await smoke.done).passed, true);
+    const pid = Number(await readFile(pidFile, 'utf8'));
+    const ending = await smoke.end();
+    assert.ok(ending.leftovers.some((m) => m.pid === pid));
+    assert.deepEqual(ending.survivors, []);
+    assert.equal(isRunning(pid), false);
+    assert.ok(
+      lines().some((l) => l.includes('(KILL: TERM was not enough)')),
+      lines().join('\n'),
+    );
+  });
+
+  it('end() while the tests still run stops them, children included, and counts nothing as left behind', async () => {
+    const pidFile = join(dir, 'child-of-running.pid');
+    const { smoke, lines } = run(`sleep 600 & echo $! > ${pidFile}; echo started; wait`);
+    await until(
+      () => Promise.resolve(lines()),
+      (l) => l.includes('smoke │ started'),
+      'the tests to start',
+    );
+    const pid = Number(await readFile(pidFile, 'utf8'));
+    const ending = await smoke.end();
+    const r = await smoke.done;
+    assert.equal(r.stopped, true);
+    assert.equal(r.passed, false);
+    assert.deepEqual(ending.leftovers, []);
+    assert.equal(isRunning(pid), false);
   });
 
   it('values reach the tests as variables, never as shell text', async () => {

@@ -37,7 +37,7 @@ export function registerGate(program: Command, run: Runner): void {
   program
     .command('gate')
     .description(
-      'bake a verified deployment: watch alarms, target health and the served version, fail the moment one goes bad',
+      'bake a verified deployment: watch alarms (their whole history since the bake began), target health and the served version, fail the moment one goes bad',
     )
     .option(
       '--bake <duration>',
@@ -51,7 +51,7 @@ export function registerGate(program: Command, run: Runner): void {
     )
     .option(
       '--ignore-alarms <name>',
-      'an alarm already in ALARM that must not fail the gate while it stays so (repeatable)',
+      'an alarm already in ALARM as the bake begins that must not fail the gate until it is OK (repeatable)',
       collect,
       [],
     )
@@ -198,6 +198,7 @@ function passedLines(o: GateOutcome): string[] {
     `gate passed: ${o.deploymentId} (${o.revision}) baked in ${o.environment} for ${formatElapsed(o.watchedMs)} (bake ${formatDuration(o.bakeMs)}, ${o.looks} looks every ${formatDuration(o.pollMs)})`,
     `  alarms:         ${w.alarms.length > 0 ? w.alarms.join(', ') : 'none (the group and gate.alarms name none)'}`,
   ];
+  if (w.alarms.length > 0) lines.push(`  alarm history:  ${w.alarmHistory}`);
   if (w.excusedAlarms.length > 0)
     lines.push(`  let through:    ${w.excusedAlarms.join(', ')} (--ignore-alarms)`);
   lines.push(
