@@ -6,12 +6,14 @@ import { gateScenarios } from './gate.js';
 import { instanceFailures } from './instance-failures.js';
 import type { MatrixScenario } from './matrix-scenario.js';
 import { racesAndHistory } from './races-and-history.js';
+import { rollbackTruth } from './rollback-truth.js';
 
 export const matrix: readonly MatrixScenario[] = [
   ...instanceFailures,
   ...fleetChanges,
   ...apiFaults,
   ...racesAndHistory,
+  ...rollbackTruth,
   ...gateScenarios,
   ...environmentScenarios,
 ];
