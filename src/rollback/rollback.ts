@@ -26,7 +26,8 @@ import { readCheckedLastKnownGood, recordLastKnownGood, type LastKnownGood } fro
 // - another active deployment of a person or pipeline is stopped — with CodeDeploy's rollback only
 //   when CodeDeploy would roll back to that revision (the group's last successful deployment is of
 //   it), otherwise without, and the revision is deployed again;
-// - CodeDeploy's own deployments of another revision (a rollback, a scale-out) are let finish;
+// - CodeDeploy's own deployments are let finish: its rollback to another revision, and any automatic
+//   scale-out deployment (which installs a few launched instances and is no verdict on the fleet);
 // - when the group already serves that revision, what serves is verified, and redeployed only if it
 //   does not verify;
 // - otherwise the revision is deployed (startDeployment attaches to a deployment of it that another
@@ -102,7 +103,7 @@ export async function rollBack(request: RollbackRequest, deps: RollbackDeps): Pr
   let verifiedInPlace = false;
   for (let look = 1; look <= MAX_LOOKS; look++) {
     const now = await lookAtGroup(env, codedeploy);
-    const same = now.active.find((d) => sameRevision(d.revision, target.revision));
+    const same = now.active.find((d) => !automatic(d) && sameRevision(d.revision, target.revision));
     if (same?.deploymentId) {
       deps.logger.emit({
         kind: 'step',
@@ -115,7 +116,7 @@ export async function rollBack(request: RollbackRequest, deps: RollbackDeps): Pr
     const other = now.active[0];
     if (other?.deploymentId) {
       if (creatorOf(other) === 'user') {
-        const rollbackId = await stop(other.deploymentId, stopsToward(now, target), request, deps);
+        const rollbackId = await stop(other.deploymentId, stopPlan(now, target), request, deps);
         stopped ??= other.deploymentId;
         if (rollbackId && sameRevision(await revisionOf(codedeploy, rollbackId), target.revision)) {
           deps.logger.emit({
@@ -135,10 +136,9 @@ export async function rollBack(request: RollbackRequest, deps: RollbackDeps): Pr
       verifiedInPlace = true;
       const id = now.serving?.deploymentId ?? '?';
       deps.logger.emit({
-        kind: 'step',
-        step,
-        status: 'done',
-        detail: `${group} already serves it in ${id}: verifying it`,
+        kind: 'message',
+        level: 'info',
+        text: `${group} already serves ${label} in ${id}: verifying it before deploying anything`,
       });
       const verdict = await verifyDeployment(gatherRequestFor(id, env), deps);
       if (verdict.verified)
@@ -213,9 +213,23 @@ async function chooseTarget(request: RollbackRequest, deps: RollbackDeps): Promi
   };
 }
 
-/** Stop with CodeDeploy's rollback only when CodeDeploy's rollback goes to the target revision. */
-function stopsToward(now: GroupNow, target: Target): boolean {
-  return sameRevision(now.serving?.revision, target.revision);
+/**
+ * Stop with CodeDeploy's rollback only when it goes to the target: CodeDeploy rolls back to the
+ * group's last successful deployment, which may be one greenlight never verified.
+ */
+function stopPlan(now: GroupNow, target: Target): { withRollback: boolean; why: string } {
+  const serving = now.serving;
+  if (sameRevision(serving?.revision, target.revision))
+    return {
+      withRollback: true,
+      why: `CodeDeploy rolls back to ${serving?.deploymentId ?? '?'}, of this revision`,
+    };
+  return {
+    withRollback: false,
+    why: serving?.deploymentId
+      ? `CodeDeploy's rollback would go to ${serving.deploymentId} (${revisionLabel(serving.revision)}), not to ${revisionLabel(target.revision)}`
+      : 'the group has no successful deployment for CodeDeploy to roll back to',
+  };
 }
 
 /**
@@ -227,13 +241,18 @@ function servesTarget(now: GroupNow, target: Target): boolean {
   const serving = now.serving;
   return (
     serving?.deploymentId !== undefined &&
-    !creatorOf(serving).startsWith('autoscaling') &&
+    !automatic(serving) &&
     sameRevision(serving.revision, target.revision)
   );
 }
 
 function creatorOf(d: DeploymentInfo): string {
   return d.creator ?? 'user';
+}
+
+/** CodeDeploy's automatic deployment of the instances a scale-out launched (or a scale-in ended). */
+function automatic(d: DeploymentInfo): boolean {
+  return creatorOf(d).startsWith('autoscaling');
 }
 
 /** Follows the deployment that carries the rollback to its end and verifies it. */
@@ -323,22 +342,15 @@ async function revisionOf(
 /** Stops a deployment and waits for it to end; returns CodeDeploy's rollback deployment, if any. */
 async function stop(
   deploymentId: string,
-  withRollback: boolean,
+  plan: { readonly withRollback: boolean; readonly why: string },
   request: RollbackRequest,
   deps: RollbackDeps,
 ): Promise<string | undefined> {
-  const step = `stop ${deploymentId}${withRollback ? ' with rollback' : ' without rollback'}`;
-  deps.logger.emit({
-    kind: 'step',
-    step,
-    status: 'started',
-    ...(withRollback
-      ? {}
-      : { detail: "CodeDeploy's rollback would go to the group's last successful revision, not this one" }),
-  });
+  const step = `stop ${deploymentId} ${plan.withRollback ? 'with' : 'without'} rollback`;
+  deps.logger.emit({ kind: 'step', step, status: 'started', detail: plan.why });
   try {
     await deps.clients.codedeploy.send(
-      new StopDeploymentCommand({ deploymentId, autoRollbackEnabled: withRollback }),
+      new StopDeploymentCommand({ deploymentId, autoRollbackEnabled: plan.withRollback }),
     );
   } catch (error) {
     // It ended (or another rollback stopped it) between the look and the stop: the next look decides.

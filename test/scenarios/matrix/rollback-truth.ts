@@ -181,14 +181,14 @@ export const rollbackTruth: readonly MatrixScenario[] = [
     id: 'concurrent-rollbacks-one-redeploy',
     category: 'concurrency',
     groundTruth:
-      'v1 verified; v2 deployed with --no-verify; two `rollback` jobs, the second started once the first has created its redeploy of v1 (which waits 60 minutes to terminate blue): they end on that one deployment, both verified, and neither stops anything',
+      'v1 verified; v2 deployed with --no-verify; two `rollback` jobs, the second started once the first has created its redeploy of v1 (which waits 30 minutes to terminate blue): they end on that one deployment, both verified, and neither stops anything',
     action: 'rollback',
     instances: 4,
     env: {
       blueGreen: {
         greenFleet: 'COPY_AUTO_SCALING_GROUP',
         ready: { action: 'CONTINUE_DEPLOYMENT' },
-        terminateBlue: { action: 'TERMINATE', waitMinutes: 60 },
+        terminateBlue: { action: 'TERMINATE', waitMinutes: 30 },
       },
     },
     versions: v1v2ThenV1,
