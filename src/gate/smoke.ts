@@ -131,6 +131,7 @@ export function startSmoke(request: SmokeRequest, deps: SmokeDeps): SmokeRun {
     .catch(() => undefined);
 
   const done = new Promise<SmokeResult>((resolve) => {
+    let exitedAt: number | undefined;
     const result = (fields: { exitCode?: number; signal?: string; error?: string }): SmokeResult => ({
       command: request.command,
       passed: fields.exitCode === 0 && !timedOut && !stopped && fields.error === undefined,
@@ -138,7 +139,8 @@ export function startSmoke(request: SmokeRequest, deps: SmokeDeps): SmokeRun {
       ...(fields.signal ? { signal: fields.signal } : {}),
       timedOut,
       stopped,
-      durationMs: clock.now() - started,
+      // Until the shell exited: the drain that follows is not the tests' time.
+      durationMs: (exitedAt ?? clock.now()) - started,
       output,
       truncated,
       ...(fields.error ? { error: fields.error } : {}),
@@ -150,6 +152,7 @@ export function startSmoke(request: SmokeRequest, deps: SmokeDeps): SmokeRun {
     });
     child.on('exit', (code, signal) => {
       exited = true;
+      exitedAt = clock.now();
       void Promise.race([
         Promise.all(closed),
         clock.sleep(DRAIN_MS, timers.signal).catch(() => undefined),
