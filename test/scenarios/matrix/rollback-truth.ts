@@ -279,6 +279,35 @@ export const rollbackTruth: readonly MatrixScenario[] = [
     },
   },
   {
+    id: 'rollback-already-on-verified-revision',
+    category: 'rollback',
+    groundTruth:
+      'v1 verified and serving; `rollback` finds the group already on v1, verifies it where it is and deploys nothing',
+    action: 'rollback',
+    instances: 4,
+    versions: v1v2ThenV1,
+    act: async (ctx) => {
+      ctx.facts.v1 = await mustSucceed(ctx, deployArgs(V1));
+      await ctx.cli(rollbackArgs);
+    },
+    expect: {
+      exitCode: 5,
+      verified: true,
+      names: [`already serves ${V1} in d-`, 'nothing was redeployed'],
+      finalState: async (observed) => {
+        const { cloud, facts } = observed.context;
+        const id = resultOf(observed.last.stdout).deploymentId;
+        const problems =
+          id === facts.v1 ? [] : [`the rollback ended on ${id ?? '?'}, expected ${facts.v1 ?? '?'}`];
+        return [
+          ...problems,
+          ...(await nothingDeployed(observed, 1, facts.v1)),
+          ...(await lastKnownGoodIsV1(cloud, facts.v1)),
+        ];
+      },
+    },
+  },
+  {
     id: 'rollback-forged-last-known-good-other-application',
     category: 'rollback',
     groundTruth:
