@@ -65,6 +65,8 @@ function facts(changes: Partial<Facts> = {}): Facts {
     },
     followUps: [],
     phase: 'after-traffic',
+    otherAsgs: [],
+    trafficMoved: true,
     gatheredAt: '2024-05-01T12:00:00.000Z',
     ...changes,
   };
