@@ -4,7 +4,7 @@ import {
   type CloudWatchClient,
   type MetricAlarm,
 } from '@aws-sdk/client-cloudwatch';
-import { awsCall } from '../aws/errors.js';
+import type { AwsRead } from '../aws/patient-read.js';
 import type { Clock } from '../clock.js';
 import type { AlarmChange, AlarmWatch, AlarmWindow } from './alarm-window.js';
 
@@ -20,24 +20,32 @@ const HISTORY_PAGE = 100;
 /** The history read per alarm and look stops here; an alarm past it is judged as not passing. */
 export const MAX_HISTORY_ITEMS = 2_000;
 
+export interface AlarmReadDeps {
+  readonly cloudwatch: CloudWatchClient;
+  /** How each call is made: patient with throttling within the look's deadline, named when it fails. */
+  readonly read: AwsRead;
+  readonly clock: Clock;
+}
+
 export async function readAlarmWindow(
-  cloudwatch: CloudWatchClient,
+  deps: AlarmReadDeps,
   names: readonly string[],
   since: number,
-  clock: Clock,
 ): Promise<AlarmWindow> {
+  const { cloudwatch, read, clock } = deps;
   const found = new Map<string, MetricAlarm>();
   for (let i = 0; i < names.length; i += NAMES_PER_CALL) {
     const batch = names.slice(i, i + NAMES_PER_CALL);
     let token: string | undefined;
     do {
-      const out = await awsCall('DescribeAlarms', batch.join(', '), () =>
+      const out = await read('DescribeAlarms', batch.join(', '), (abortSignal) =>
         cloudwatch.send(
           new DescribeAlarmsCommand({
             AlarmNames: batch,
             MaxRecords: 100,
             ...(token ? { NextToken: token } : {}),
           }),
+          abortSignal ? { abortSignal } : {},
         ),
       );
       for (const a of out.MetricAlarms ?? []) if (a.AlarmName) found.set(a.AlarmName, a);
@@ -54,7 +62,7 @@ export async function readAlarmWindow(
       const transitionedAt = a.StateTransitionedTimestamp?.getTime();
       const changedSince = [updatedAt, transitionedAt].some((t) => t !== undefined && t >= since);
       const history = changedSince
-        ? await readChanges(cloudwatch, name, since, until)
+        ? await readChanges(cloudwatch, read, name, since, until)
         : { changes: [], truncated: false };
       return {
         name,
@@ -73,6 +81,7 @@ export async function readAlarmWindow(
 /** The alarm's StateUpdate items between `since` and `until`, oldest first. */
 async function readChanges(
   cloudwatch: CloudWatchClient,
+  read: AwsRead,
   name: string,
   since: number,
   until: number,
@@ -80,7 +89,7 @@ async function readChanges(
   const changes: AlarmChange[] = [];
   let token: string | undefined;
   do {
-    const out = await awsCall('DescribeAlarmHistory', name, () =>
+    const out = await read('DescribeAlarmHistory', name, (abortSignal) =>
       cloudwatch.send(
         new DescribeAlarmHistoryCommand({
           AlarmName: name,
@@ -91,6 +100,7 @@ async function readChanges(
           MaxRecords: HISTORY_PAGE,
           ...(token ? { NextToken: token } : {}),
         }),
+        abortSignal ? { abortSignal } : {},
       ),
     );
     for (const item of out.AlarmHistoryItems ?? []) {

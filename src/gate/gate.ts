@@ -4,6 +4,8 @@ import type { EnvironmentConfig } from '../config/environment.js';
 import type { Logger } from '../log/events.js';
 import { formatElapsed } from '../log/format.js';
 import type { Facts } from '../verify/facts.js';
+import { patientRead } from '../aws/patient-read.js';
+import { gatherRequestFor } from '../verify/follow.js';
 import { gatherFacts, type GatherRequest, type VerifyClients } from '../verify/gather.js';
 import { readAlarmWindow } from './alarm-history.js';
 import { escapedAtStart, judgeAlarms, stateAtStart, type AlarmWindow } from './alarm-window.js';
@@ -31,6 +33,11 @@ import {
 
 /** A bake is always seen at least this many times, whatever --poll says. */
 export const MIN_LOOKS = 4;
+/**
+ * How long one look keeps retrying reads that meet throttling or 5xx (weather, not a verdict) before
+ * it ends the gate as an AWS error (exit 3).
+ */
+const LOOK_READ_BUDGET_MS = 2 * 60_000;
 
 export interface GateRequest {
   readonly env: EnvironmentConfig;
@@ -95,10 +102,11 @@ export async function runGate(request: GateRequest, deps: GateDeps): Promise<Gat
   const started = clock.now();
   const deadline = started + request.bakeMs;
   const pollMs = effectivePollMs(request.bakeMs, request.pollMs);
+  // The verifier's own request for this environment (its scope makes the fleet), the gate's alarms on top.
   const gather: GatherRequest = {
-    deploymentId: candidate.deploymentId,
-    health: env.health,
+    ...gatherRequestFor(candidate.deploymentId, env, signal),
     alarms: [...new Set([...env.alarms, ...env.gate.alarms])],
+    readBudgetMs: LOOK_READ_BUDGET_MS,
   };
   const step = `bake ${candidate.deploymentId} (${candidate.revision}) in ${env.name} for ${formatDuration(request.bakeMs)}`;
   if (pollMs < request.pollMs) {
@@ -123,11 +131,15 @@ export async function runGate(request: GateRequest, deps: GateDeps): Promise<Gat
 
   const look = async (): Promise<BakeJudgement> => {
     const facts = await gatherFacts(gather, deps.clients, clock);
+    const read = patientRead({
+      clock,
+      deadline: clock.now() + LOOK_READ_BUDGET_MS,
+      ...(signal ? { signal } : {}),
+    });
     const window = await readAlarmWindow(
-      deps.clients.cloudwatch,
+      { cloudwatch: deps.clients.cloudwatch, read, clock },
       facts.alarms.map((a) => a.name),
       started,
-      clock,
     );
     if (!escaped) {
       escaped = escapedAtStart(window, request.ignoreAlarms);
@@ -214,7 +226,14 @@ export async function runGate(request: GateRequest, deps: GateDeps): Promise<Gat
   try {
     for (;;) {
       if (signal?.aborted) return await finish('cancelled');
-      const judgement = await look();
+      let judgement: BakeJudgement;
+      try {
+        judgement = await look();
+      } catch (error) {
+        // SIGINT/SIGTERM in the middle of a look ends its reads: that is a cancel, not an AWS error.
+        if (signal?.aborted) return await finish('cancelled');
+        throw error;
+      }
       if (!judgement.ok) return await finish('failed', judgement.problems);
       if (request.smoke && !smoke) {
         // A message, not a started step: the heartbeat keeps naming the bake, which outlives the tests.
