@@ -12,6 +12,9 @@ import type { AlarmChange, AlarmWatch, AlarmWindow } from './alarm-window.js';
 // and when it last changed, then, for each alarm whose state or reason changed since the bake began
 // (StateUpdatedTimestamp), DescribeAlarmHistory's StateUpdate items from the bake's start to now.
 // An alarm that flapped between two looks has left its trace there even though its state is back.
+// The bake's start is the gate's own clock and CloudWatch stamps changes with AWS's: the two must
+// agree (NTP) to well under a poll interval, or a change in the bake's first moments could fall
+// before the history's StartDate.
 
 /** DescribeAlarms takes at most 100 names. */
 const NAMES_PER_CALL = 100;
