@@ -231,12 +231,22 @@ export async function waitForDeployment(options: WaitOptions, deps: WaitDeps): P
       readyHandled = true;
       const decision = options.onReady ? await options.onReady(deployment) : undefined;
       if (decision === true) {
-        await awsCall('ContinueDeployment', id, () =>
-          codedeploy.send(
+        try {
+          await codedeploy.send(
             new ContinueDeploymentCommand({ deploymentId: id, deploymentWaitType: 'READY_WAIT' }),
-          ),
-        );
-        logger.emit({ kind: 'step', step: 'reroute traffic to the green fleet', status: 'started' });
+          );
+          logger.emit({ kind: 'step', step: 'reroute traffic to the green fleet', status: 'started' });
+        } catch (error) {
+          // Another greenlight following the same deployment continued it between our look and our
+          // call (or CodeDeploy's wait ran out): it is not Ready any more; the next poll says what it is.
+          if ((error as { name?: string }).name !== 'DeploymentIsNotInReadyStateException')
+            throw new AwsOperationError('ContinueDeployment', id, error);
+          logger.emit({
+            kind: 'message',
+            level: 'info',
+            text: `${id} is no longer Ready (someone else continued or stopped it); following it on`,
+          });
+        }
       } else if (decision === false) {
         return stopWithRollback('the green fleet failed verification before taking traffic');
       } else {

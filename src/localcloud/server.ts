@@ -118,8 +118,9 @@ function send(
   response.end(wire.body);
 }
 
+/** A delay fault's wait: unref'd, so a request held when the cloud closes does not hold the process. */
 function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
 export function createServices(cloud: Cloud): ServiceDefinition[] {

@@ -221,4 +221,39 @@ describe('greenlight group, deploy and wait against the local cloud', () => {
     }
     assert.fail('the deployment was not stopped');
   });
+
+  it('SIGTERM while verify waits on an AWS answer that never comes: exit 143, nothing left waiting', async () => {
+    await cloud.fault({
+      scope: 'api',
+      service: 'codedeploy',
+      operation: 'GetDeployment',
+      effect: 'delay',
+      ms: 600_000,
+    });
+    try {
+      const child = spawn(
+        process.execPath,
+        ['--import', import.meta.resolve('tsx'), join(repoRoot, 'src/cli/main.ts'), 'verify', 'd-AAAAAAAAA'],
+        {
+          cwd: dir,
+          env: { PATH: process.env.PATH, CI: 'true', ...cloud.env },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      let stderr = '';
+      child.stderr.setEncoding('utf8');
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      await new Promise<void>((resolve) => {
+        child.stderr.on('data', (d: string) => {
+          stderr += d;
+          if (/→ verify d-AAAAAAAAA/.test(stderr)) resolve();
+        });
+      });
+      child.kill('SIGTERM');
+      assert.equal(await exited, 143, stderr);
+      assert.match(stderr, /cancelled by SIGTERM/);
+    } finally {
+      await cloud.clearFaults();
+    }
+  });
 });

@@ -168,7 +168,7 @@ export function registerDeploy(program: Command, run: Runner): void {
           return exitCode;
         }
         const clients = await verifyClientsOf(aws);
-        const deps = { clients, clock: systemClock, logger: ctx.output };
+        const deps = { clients, clock: systemClock, logger: ctx.output, s3: () => aws.s3() };
         const followed = await followAndVerify(
           {
             deploymentId: id,
@@ -196,7 +196,10 @@ export function registerDeploy(program: Command, run: Runner): void {
           s3: () => aws.s3(),
           logger: ctx.output,
         });
-        if (settled) {
+        // Verified, or rolled back by CodeDeploy onto the last verified revision: settled. A CodeDeploy
+        // rollback that landed elsewhere is a failure greenlight's own rollback can still mend.
+        const mendable = settled?.exitCode === ExitCode.Failed && followed.rollback !== undefined;
+        if (settled && !(mendable && options.rollbackOnFailure)) {
           ctx.setResult(settled.result);
           return settled.exitCode;
         }

@@ -82,7 +82,8 @@ async function gate(ctx: CommandContext, options: GateOptions): Promise<number> 
     );
   }
   const clients = await verifyClientsOf(ctx.aws());
-  const candidate = await findCandidate(env, clients.codedeploy, { force: Boolean(options.force) });
+  const s3 = () => ctx.aws().s3();
+  const candidate = await findCandidate(env, clients.codedeploy, { force: Boolean(options.force), s3 });
   if (!candidate.verified) {
     ctx.output.emit({
       kind: 'message',
@@ -90,7 +91,7 @@ async function gate(ctx: CommandContext, options: GateOptions): Promise<number> 
       text: `--force: baking ${candidate.deploymentId} (${candidate.revision}, ${candidate.status}), which greenlight has not verified; a pass will not be recorded`,
     });
   }
-  const deps = { clients, clock: systemClock, logger: ctx.output };
+  const deps = { clients, clock: systemClock, logger: ctx.output, s3 };
   const outcome = await runGate(
     {
       env,

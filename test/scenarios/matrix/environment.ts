@@ -410,7 +410,7 @@ export const environmentScenarios: readonly MatrixScenario[] = [
       verified: false,
       failing: ['lifecycle-events'],
       names: ['DownloadBundle', 'traffic never moved, so the original fleet (4 instances) still serves'],
-      finalState: async (observed) => {
+      finalState: (observed) => {
         const problems: string[] = [];
         const verification = (
           observed.result as { verification?: { rules?: { rule: string; verdict: string }[] } } | undefined
@@ -418,7 +418,7 @@ export const environmentScenarios: readonly MatrixScenario[] = [
         for (const r of verification?.rules ?? [])
           if ((r.rule === 'blue-deregistered' || r.rule === 'blue-fleet') && r.verdict === 'fail')
             problems.push(`${r.rule} failed: the serving v1 fleet was held against v2`);
-        return problems;
+        return Promise.resolve(problems);
       },
     },
   },
