@@ -11,10 +11,12 @@ import { readDeploymentGroup } from '../codedeploy/group.js';
 import type { EnvironmentConfig } from '../config/environment.js';
 import { readCheckedLastKnownGood, type LastKnownGood } from '../rollback/last-known-good.js';
 import { deploymentFact } from '../verify/gather.js';
+import { findRelease } from '../verify/release.js';
 
-// Which deployment the gate bakes: the group's last deployment, and only when greenlight verified it
-// (the last-known-good record names it, and the record passes the checks every reader of it makes:
-// record-check.ts). Baking anything else would promote what nobody checked.
+// Which deployment the gate bakes: the group's release (the newest deployment a person or pipeline
+// created), and only when greenlight verified it (the last-known-good record names it, and the
+// record passes the checks every reader of it makes: record-check.ts). Baking anything else would
+// promote what nobody checked. The bake's looks then judge the environment as it is.
 
 export interface GateCandidate {
   readonly deploymentId: string;
@@ -54,7 +56,10 @@ export async function findCandidate(
       `deployment group ${group} does not exist, so there is nothing to bake; create it with greenlight group apply --env ${env.name}, then deploy`,
     );
   });
-  const deploymentId = info?.lastAttemptedDeployment?.deploymentId;
+  // The release, not the group's last attempt: a scale-out's automatic deployment or CodeDeploy's own
+  // rollback is not what the pipeline promotes (verify/release.ts).
+  const release = info?.lastAttemptedDeployment ? await findRelease(codedeploy, env) : undefined;
+  const deploymentId = release?.deploymentId;
   if (!deploymentId) {
     throw new NothingToGate(
       `${group} has no deployment yet, so there is nothing to bake; deploy and verify first: greenlight deploy --env ${env.name}`,
@@ -71,7 +76,7 @@ export async function findCandidate(
   if ((ACTIVE_STATUSES as string[]).includes(status)) {
     // Even --force cannot bake a fleet that is still being installed: there is no steady state to watch.
     throw new GateRefused(
-      `the last deployment of ${group}, ${deploymentId}, is still ${status}; run the gate once it is done and verified (greenlight wait ${deploymentId}, then greenlight verify --env ${env.name})`,
+      `the release of ${group}, ${deploymentId}, is still ${status}; run the gate once it is done and verified (greenlight wait ${deploymentId}, then greenlight verify --env ${env.name})`,
     );
   }
   const verified = checked.kind === 'checked' && checked.record.deploymentId === deploymentId;
@@ -83,7 +88,7 @@ export async function findCandidate(
           ? `greenlight last verified ${lkg.deploymentId} (${lkg.revision}, ${lkg.verifiedAt})`
           : 'greenlight has verified no deployment of it';
     throw new GateRefused(
-      `the last deployment of ${group}, ${deploymentId} (${fact.revision}, ${status}), is not verified: ${record}. ` +
+      `the release of ${group}, ${deploymentId} (${fact.revision}, ${status}), is not verified: ${record}. ` +
         `Verify it first (greenlight verify --env ${env.name}), or pass --force to bake it anyway`,
     );
   }

@@ -1,5 +1,6 @@
-import type { Facts } from '../verify/facts.js';
+import type { AsgFact, Facts } from '../verify/facts.js';
 import {
+  blueDeregistered,
   deployedByFollowUp,
   servedVersion,
   targetHealth,
@@ -8,11 +9,12 @@ import {
 } from '../verify/rules.js';
 import type { AlarmJudgement } from './alarm-window.js';
 
-// One look at a baking environment: target health and the served version judged with the verifier's
-// own rules over a view of the facts that fits a bake (only the green instances still InService in
-// their Auto Scaling group are held to being healthy, so a scale-in during the bake is not mistaken
-// for a failure), and the alarms judged over the whole bake so far by alarm-window.ts. Pure: facts
-// and the alarm judgement in, a judgement out.
+// One look at a baking environment: target health, the served version and what is registered judged
+// with the verifier's own rules over a view of the facts that fits a bake (only instances InService
+// in their Auto Scaling groups are held to being healthy and serving the version, so a scale-in or a
+// scale-out still launching is not mistaken for a failure; every instance registered in the target
+// groups takes traffic, so each must be one the revision was installed on), and the alarms judged
+// over the whole bake so far by alarm-window.ts. Pure: facts and the alarm judgement in, a judgement out.
 
 export type GateProblemKind = 'alarm' | 'instance' | 'version' | 'target-group' | 'fleet' | 'smoke';
 
@@ -40,16 +42,33 @@ export function judgeBake(facts: Facts, alarms: AlarmJudgement): BakeJudgement {
   const inService = asg?.found
     ? new Set(asg.instances.filter((i) => i.lifecycleState === 'InService').map((i) => i.instanceId))
     : undefined;
+  const onlyInService = (g: AsgFact): AsgFact =>
+    g.found ? { ...g, instances: g.instances.filter((i) => i.lifecycleState === 'InService') } : g;
   const view: Facts = {
     ...facts,
     serving: inService ? facts.serving.filter((t) => inService.has(t.instanceId)) : facts.serving,
+    ...(asg ? { asg: onlyInService(asg) } : {}),
+    otherAsgs: facts.otherAsgs.map(onlyInService),
   };
   const instances = [
     ...new Set([...view.serving.map((t) => t.instanceId), ...deployedByFollowUp(view).keys()]),
   ];
-  const rules = [alarms.rule, targetHealth(view), servedVersion(view)];
-  const [, healthRule, versionRule] = rules as [RuleResult, RuleResult, RuleResult];
+  const rules = [
+    alarms.rule,
+    targetHealth(view),
+    servedVersion(view),
+    blueDeregistered({ ...view, serving: facts.serving }),
+  ];
+  // Registered: a deployed instance on its way out (scale-in) is still one the revision was installed on.
+  const [, healthRule, versionRule, registeredRule] = rules as [
+    RuleResult,
+    RuleResult,
+    RuleResult,
+    RuleResult,
+  ];
   const problems: GateProblem[] = [...alarms.problems];
+  for (const e of failed(registeredRule))
+    problems.push({ kind: 'instance', subject: e.instanceId ?? '?', detail: e.detail });
   for (const e of failed(healthRule)) {
     problems.push(
       e.instanceId

@@ -91,6 +91,26 @@ function alarms(changes: Record<string, Partial<AlarmWatch>> = {}) {
 }
 
 describe('judging one look of a bake', () => {
+  it('an instance registered during the bake that no deployment installed fails the look', () => {
+    const base = facts();
+    const tg = base.targetGroups[0];
+    assert.ok(tg?.found);
+    const j = judgeBake(
+      facts({
+        targetGroups: [{ ...tg, targets: [...tg.targets, { instanceId: 'i-stranger', state: 'healthy' }] }],
+        instances: {
+          'i-stranger': { instanceId: 'i-stranger', state: 'running', autoScalingGroup: 'api-asg' },
+        },
+      }),
+      alarms(),
+    );
+    assert.equal(j.ok, false);
+    assert.ok(
+      j.problems.some((p) => p.subject === 'i-stranger' && /from Auto Scaling group api-asg/.test(p.detail)),
+      JSON.stringify(j.problems),
+    );
+  });
+
   it('a quiet environment is good, with every instance watched', () => {
     const j = judgeBake(facts(), alarms());
     assert.equal(j.ok, true);
@@ -102,6 +122,7 @@ describe('judging one look of a bake', () => {
         ['alarms', 'pass'],
         ['target-health', 'pass'],
         ['served-version', 'pass'],
+        ['blue-deregistered', 'pass'],
       ],
     );
   });
@@ -118,6 +139,7 @@ describe('judging one look of a bake', () => {
         ['alarms', 'fail'],
         ['target-health', 'pass'],
         ['served-version', 'pass'],
+        ['blue-deregistered', 'pass'],
       ],
     );
   });

@@ -451,4 +451,58 @@ export const environmentScenarios: readonly MatrixScenario[] = [
         ),
     },
   },
+  {
+    id: 'gate-after-scale-out-bakes-the-release',
+    category: 'the release, chosen on purpose',
+    groundTruth:
+      'v1 deployed and verified; the green ASG grows by one and CodeDeploy’s automatic deployment installs v1 on the new instance (launch 9), which becomes the group’s last attempt: the gate bakes the release (v1’s deployment, which greenlight verified), not the automatic one, and finds launch 9 outside web-dev-tg (the local cloud’s copy of the ASG carries no target group, as in scale-out-after-deployed)',
+    action: 'gate',
+    instances: 4,
+    versions: allOf(V1),
+    act: async (ctx) => {
+      const id = await mustSucceed(ctx, deployArgs(V1));
+      ctx.facts.v1 = id;
+      await scaleOut(ctx.cloud, greenAsgOf(id), 5);
+      await automaticDone(ctx.cloud, 1);
+      await until(
+        async () =>
+          (await asgInstances(ctx.cloud, greenAsgOf(id))).filter((i) => i.state === 'InService').length,
+        (n) => n === 5,
+        'the new instance to be InService',
+      );
+      await ctx.cli(['gate', '--env', 'dev', '--bake', '10m', '--poll', '50ms', '--json']);
+    },
+    expect: {
+      exitCode: 1,
+      verified: false,
+      names: ['launch:9', 'is not registered in web-dev-tg', 'nothing was promoted'],
+      finalState: (observed) => {
+        const baked = (observed.result as { deploymentId?: string } | undefined)?.deploymentId;
+        return Promise.resolve(
+          baked === observed.context.facts.v1
+            ? []
+            : [`the gate baked ${baked ?? '?'}, not the release ${observed.context.facts.v1 ?? '?'}`],
+        );
+      },
+    },
+  },
+  {
+    id: 'gate-foreign-instance-registered',
+    category: 'the environment, not the deployment',
+    groundTruth:
+      'v1 deployed and verified; before the bake an instance of another team’s ASG (launch 9, serving v1 by chance) is registered in web-dev-tg: it takes the environment’s traffic though no deployment of web/web-dev installed it, so the bake must fail however long it runs',
+    action: 'gate',
+    instances: 4,
+    versions: allOf(V1),
+    act: async (ctx) => {
+      await mustSucceed(ctx, deployArgs(V1));
+      await register(ctx.cloud, await foreignAsg(ctx.cloud, 'api-dev-asg'));
+      await ctx.cli(['gate', '--env', 'dev', '--bake', '10m', '--poll', '50ms', '--json']);
+    },
+    expect: {
+      exitCode: 1,
+      verified: false,
+      names: ['gate failed', 'launch:9', 'api-dev-asg', 'nothing was promoted'],
+    },
+  },
 ];
