@@ -505,4 +505,18 @@ export const environmentScenarios: readonly MatrixScenario[] = [
       names: ['gate failed', 'launch:9', 'api-dev-asg', 'nothing was promoted'],
     },
   },
+  {
+    id: 'deployment-id-from-another-region',
+    category: 'an id must belong to the environment',
+    groundTruth:
+      'v1 verified in us-east-1; its id is verified with --region eu-west-1, where no such deployment exists: nothing can be judged, and nothing may pass',
+    action: 'verify',
+    instances: 4,
+    versions: allOf(V1),
+    act: async (ctx) => {
+      const id = await mustSucceed(ctx, deployArgs(V1));
+      await ctx.cli(['verify', id, '--env', 'dev', '--region', 'eu-west-1', '--json']);
+    },
+    expect: { exitCode: 2, names: ['does not exist', '--region'] },
+  },
 ];
