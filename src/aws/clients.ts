@@ -6,10 +6,15 @@ import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-
 import type { S3Client } from '@aws-sdk/client-s3';
 import { greenlightVersion } from '../version.js';
 
-// The one place SDK clients are built. Region, credentials, profile and endpoint come from the SDK's
-// own environment handling (AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>,
-// shared config files); flags may pin region and profile. Each client module is imported the first
-// time it is asked for, so a command pays the import cost only of the clients it uses.
+// The one place SDK clients are built. Region, endpoint, static credentials and profile come from the
+// environment the command was given (its context's `env`, which is the process's own in the CLI and
+// anything a test or the demo injects), read with the SDK's own names and precedence: AWS_REGION
+// then AWS_DEFAULT_REGION; AWS_ENDPOINT_URL_<SERVICE> then AWS_ENDPOINT_URL (unless
+// AWS_IGNORE_CONFIGURED_ENDPOINT_URLS); AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN,
+// else AWS_PROFILE. Flags pin region and profile. What is not set there is left to the SDK's default
+// chain (shared config files, web identity, instance metadata), which reads the process's
+// environment — in the CLI, the same one. Each client module is imported the first time it is asked
+// for, so a command pays the import cost only of the clients it uses.
 
 export interface AwsClientOptions {
   region?: string;
@@ -33,21 +38,67 @@ export interface AwsClients {
   destroy(): void;
 }
 
-export function createAwsClients(
-  options: AwsClientOptions = {},
-  env: Readonly<Record<string, string | undefined>> = {},
-): AwsClients {
-  // An endpoint other than AWS's (the local cloud, MinIO…) serves every bucket on one host.
-  const customEndpoint = Boolean(options.endpoint ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL);
-  const config = {
-    ...(options.region ? { region: options.region } : {}),
-    ...(options.profile ? { profile: options.profile } : {}),
-    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-    ...(options.credentials ? { credentials: options.credentials } : {}),
+/** The service part of AWS_ENDPOINT_URL_<SERVICE>, as the SDK names each client's service id. */
+const ENDPOINT_VARIABLE = {
+  codedeploy: 'AWS_ENDPOINT_URL_CODEDEPLOY',
+  autoscaling: 'AWS_ENDPOINT_URL_AUTO_SCALING',
+  elbv2: 'AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2',
+  ec2: 'AWS_ENDPOINT_URL_EC2',
+  cloudwatch: 'AWS_ENDPOINT_URL_CLOUDWATCH',
+  s3: 'AWS_ENDPOINT_URL_S3',
+} as const;
+
+type Service = keyof typeof ENDPOINT_VARIABLE;
+
+const nonEmpty = (value: string | undefined): string | undefined =>
+  value !== undefined && value.trim() !== '' ? value : undefined;
+
+/** The SDK configuration one client gets from the options and the injected environment. */
+export function clientConfig(
+  service: Service,
+  options: AwsClientOptions,
+  env: Readonly<Record<string, string | undefined>>,
+): {
+  region?: string;
+  profile?: string;
+  endpoint?: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  retryMode: string;
+  maxAttempts: number;
+  customUserAgent: string;
+} {
+  const region = options.region ?? nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION);
+  const ignoreEndpoints = /^true$/i.test(env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS ?? '');
+  const endpoint =
+    options.endpoint ??
+    (ignoreEndpoints
+      ? undefined
+      : (nonEmpty(env[ENDPOINT_VARIABLE[service]]) ?? nonEmpty(env.AWS_ENDPOINT_URL)));
+  const keyId = nonEmpty(env.AWS_ACCESS_KEY_ID);
+  const secret = nonEmpty(env.AWS_SECRET_ACCESS_KEY);
+  const session = nonEmpty(env.AWS_SESSION_TOKEN);
+  const credentials =
+    options.credentials ??
+    (keyId && secret && !options.profile
+      ? { accessKeyId: keyId, secretAccessKey: secret, ...(session ? { sessionToken: session } : {}) }
+      : undefined);
+  const profile = options.profile ?? (credentials ? undefined : nonEmpty(env.AWS_PROFILE));
+  return {
+    ...(region ? { region } : {}),
+    ...(profile ? { profile } : {}),
+    ...(endpoint ? { endpoint } : {}),
+    ...(credentials ? { credentials } : {}),
     retryMode: 'standard',
     maxAttempts: options.maxAttempts ?? 5,
     customUserAgent: `greenlight/${greenlightVersion}`,
   };
+}
+
+export function createAwsClients(
+  options: AwsClientOptions = {},
+  env: Readonly<Record<string, string | undefined>> = {},
+): AwsClients {
+  const config = (service: Service) => clientConfig(service, options, env);
   const built = new Map<string, Promise<{ destroy(): void }>>();
 
   function lazy<T extends { destroy(): void }>(name: string, build: () => Promise<T>): () => Promise<T> {
@@ -64,30 +115,32 @@ export function createAwsClients(
   return {
     codedeploy: lazy(
       'codedeploy',
-      async () => new (await import('@aws-sdk/client-codedeploy')).CodeDeployClient(config),
+      async () => new (await import('@aws-sdk/client-codedeploy')).CodeDeployClient(config('codedeploy')),
     ),
     autoscaling: lazy(
       'autoscaling',
-      async () => new (await import('@aws-sdk/client-auto-scaling')).AutoScalingClient(config),
+      async () => new (await import('@aws-sdk/client-auto-scaling')).AutoScalingClient(config('autoscaling')),
     ),
     elbv2: lazy(
       'elbv2',
       async () =>
-        new (await import('@aws-sdk/client-elastic-load-balancing-v2')).ElasticLoadBalancingV2Client(config),
+        new (await import('@aws-sdk/client-elastic-load-balancing-v2')).ElasticLoadBalancingV2Client(
+          config('elbv2'),
+        ),
     ),
-    ec2: lazy('ec2', async () => new (await import('@aws-sdk/client-ec2')).EC2Client(config)),
+    ec2: lazy('ec2', async () => new (await import('@aws-sdk/client-ec2')).EC2Client(config('ec2'))),
     cloudwatch: lazy(
       'cloudwatch',
-      async () => new (await import('@aws-sdk/client-cloudwatch')).CloudWatchClient(config),
+      async () => new (await import('@aws-sdk/client-cloudwatch')).CloudWatchClient(config('cloudwatch')),
     ),
-    s3: lazy(
-      's3',
-      async () =>
-        new (await import('@aws-sdk/client-s3')).S3Client({
-          ...config,
-          ...(customEndpoint ? { forcePathStyle: true } : {}),
-        }),
-    ),
+    s3: lazy('s3', async () => {
+      // An endpoint other than AWS's (the local cloud, MinIO…) serves every bucket on one host.
+      const s3 = config('s3');
+      return new (await import('@aws-sdk/client-s3')).S3Client({
+        ...s3,
+        ...(s3.endpoint ? { forcePathStyle: true } : {}),
+      });
+    }),
     destroy() {
       for (const client of built.values()) void client.then((c) => c.destroy()).catch(() => undefined);
     },

@@ -34,8 +34,6 @@ export interface DemoOptions {
   readonly logger: Logger;
   readonly stderr: { write(s: string): unknown; isTTY?: boolean };
   readonly env: Readonly<Record<string, string | undefined>>;
-  /** The environment the SDK reads (process.env); the demo points it at the local cloud. */
-  readonly processEnv: Record<string, string | undefined>;
   readonly signal: AbortSignal;
 }
 
@@ -125,18 +123,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       `releases: ${releases.map((r) => `${r.label} = ${r.commit.slice(0, 7)}`).join(', ')} (commits of this checkout's app, appspec and hooks)`,
     );
 
-    // The SDK clients read credentials, region and endpoint from the process's own environment: point
-    // this process at the local cloud, so nothing the demo does can reach a real AWS account.
-    Object.assign(options.processEnv, {
-      AWS_ENDPOINT_URL: cloud.url,
-      AWS_REGION: REGION,
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    });
-    for (const name of ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_ROLE_ARN', 'AWS_WEB_IDENTITY_TOKEN_FILE']) {
-      delete options.processEnv[name];
-    }
+    // greenlight's clients read region, endpoint and credentials from the environment each command is
+    // given (src/aws/clients.ts): this one points at the local cloud and carries no profile or role,
+    // so nothing the demo does can reach a real AWS account.
     const env = {
       PATH: options.env.PATH,
       HOME: options.env.HOME,

@@ -14,7 +14,7 @@ describe('npm start: the demo story', () => {
     const reports = await mkdtemp(join(tmpdir(), 'greenlight-demo-reports-'));
     const lines: string[] = [];
     const stderr: string[] = [];
-    const savedEnv = { ...process.env };
+    const envBefore = { ...process.env };
     try {
       const result = await runDemo({
         root: fileURLToPath(new URL('../../', import.meta.url)),
@@ -25,9 +25,10 @@ describe('npm start: the demo story', () => {
         logger: { emit: (e: LogEvent) => lines.push(formatEvent(e)) },
         stderr: { write: (s: string) => stderr.push(s) },
         env: { PATH: process.env.PATH, HOME: process.env.HOME, CI: 'true' },
-        processEnv: process.env,
         signal: new AbortController().signal,
       });
+      // Everything reached the local cloud through the injected environment: the process's is untouched.
+      assert.deepEqual({ ...process.env }, envBefore);
       const story = lines.join('\n');
       const cli = stderr.join('');
       assert.deepEqual(result.problems, [], `${story}\n${cli}`);
@@ -60,7 +61,6 @@ describe('npm start: the demo story', () => {
       }
       assert.equal(result.agent, 'real');
     } finally {
-      process.env = savedEnv;
       await rm(reports, { recursive: true, force: true });
     }
   });
@@ -68,7 +68,7 @@ describe('npm start: the demo story', () => {
   it('without sandboxes (the synthetic agent) the same story holds, and says so', async () => {
     const reports = await mkdtemp(join(tmpdir(), 'greenlight-demo-reports-'));
     const lines: string[] = [];
-    const savedEnv = { ...process.env };
+    const envBefore = { ...process.env };
     try {
       const result = await runDemo({
         root: fileURLToPath(new URL('../../', import.meta.url)),
@@ -80,10 +80,10 @@ describe('npm start: the demo story', () => {
         logger: { emit: (e: LogEvent) => lines.push(formatEvent(e)) },
         stderr: { write: () => true },
         env: { PATH: process.env.PATH, HOME: process.env.HOME, CI: 'true' },
-        processEnv: process.env,
         signal: new AbortController().signal,
       });
       assert.deepEqual(result.problems, [], lines.join('\n'));
+      assert.deepEqual({ ...process.env }, envBefore);
       assert.equal(result.agent, 'synthetic');
       assert.match(lines.join('\n'), /the instances use the synthetic agent/);
       assert.deepEqual(
@@ -96,7 +96,6 @@ describe('npm start: the demo story', () => {
         ],
       );
     } finally {
-      process.env = savedEnv;
       await rm(reports, { recursive: true, force: true });
     }
   });

@@ -188,8 +188,6 @@ describe('greenlight gate against the local cloud', () => {
 
   before(async () => {
     cloud = await startCloud({ world: devWorld(FLEET), timeScale: 3000 });
-    // greenlight's client factory reads the endpoint and credentials the way the SDK does.
-    Object.assign(process.env, cloud.env);
     servers.plan = versionOf;
     await servers.start();
     site = createServer((req, res) => {

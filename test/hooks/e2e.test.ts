@@ -57,6 +57,7 @@ describe(
     let scratch = '';
     let repository = '';
     let tc: RealTestCloud;
+    let cloudEnv: Record<string, string> = {};
     let v1: Release;
     let v2: Release;
     let wrongVersion = '';
@@ -77,14 +78,13 @@ describe(
       spec = await repositoryAppSpec(repository, v2.commit);
       tc = await startRealCloud(e2eWorld({ 'example/web': repository }));
       await writeFile(join(scratch, 'greenlight.yml'), E2E_CONFIG);
-      // The SDK clients greenlight builds read endpoint and credentials from the process environment.
-      Object.assign(process.env, {
+      // greenlight's clients read endpoint and credentials from the environment each command is given.
+      cloudEnv = {
         AWS_ENDPOINT_URL: tc.lc.url,
         AWS_REGION: 'us-east-1',
         AWS_ACCESS_KEY_ID: 'local',
         AWS_SECRET_ACCESS_KEY: 'local',
-      });
-      for (const name of ['AWS_PROFILE', 'AWS_SESSION_TOKEN']) delete process.env[name];
+      };
     });
 
     after(async () => {
@@ -100,7 +100,7 @@ describe(
       const code = await runCli([...args, '--json'], {
         stdout: { write: (s: string) => stdout.push(s) },
         stderr: { write: (s: string) => stderr.push(s) },
-        env: { ...process.env, CI: 'true' },
+        env: { ...process.env, ...cloudEnv, CI: 'true' },
         cwd: scratch,
         signal: new AbortController().signal,
       });

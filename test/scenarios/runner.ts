@@ -120,8 +120,6 @@ export interface HarnessOptions {
 
 export async function startScenarioHarness(options: HarnessOptions = {}): Promise<ScenarioHarness> {
   const cloud = await startCloud({ world: devWorld(1), timeScale: 1500, seed: options.seed });
-  // greenlight's client factory reads the endpoint and credentials the way the SDK does: from the environment.
-  Object.assign(process.env, cloud.env);
   const servers = new VersionServers();
   await servers.start();
   const control = async (method: string, path: string, body?: unknown) => {

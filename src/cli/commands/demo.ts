@@ -40,7 +40,6 @@ export function registerDemo(program: Command, run: Runner): void {
           logger: ctx.output,
           stderr: process.stderr,
           env: ctx.env,
-          processEnv: process.env,
           signal: ctx.signal,
         });
         ctx.setResult(result);
