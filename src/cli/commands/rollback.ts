@@ -1,13 +1,8 @@
 import type { Command } from 'commander';
 import { systemClock } from '../../clock.js';
 import { buildInfoFromEnv } from '../../codedeploy/deploy.js';
-import { revisionLocation } from '../../codedeploy/revision-location.js';
 import { parseRevision } from '../../codedeploy/revision.js';
-import { rollBack, type RollbackOutcome } from '../../rollback/rollback.js';
-import { verifyClientsOf } from '../../verify/gather.js';
-import { writeReportFiles } from '../../verify/report-files.js';
-import { verdictJson } from '../../verify/report-json.js';
-import { ExitCode } from '../errors.js';
+import { rollBackRelease } from '../../rollback/roll-back-release.js';
 import type { Runner } from '../program.js';
 import { parseDurationOption } from './arguments.js';
 
@@ -18,13 +13,6 @@ export interface RollbackOptions {
   junit?: string;
   markdown?: string;
 }
-
-const HOW: Record<RollbackOutcome['how'], string> = {
-  stopped: ' (CodeDeploy’s rollback of the stopped deployment)',
-  redeployed: '',
-  attached: ' (a deployment of it that was already running)',
-  'in-place': ' (the environment already served it; nothing was redeployed)',
-};
 
 export function registerRollback(program: Command, run: Runner): void {
   program
@@ -39,41 +27,23 @@ export function registerRollback(program: Command, run: Runner): void {
     .option('--markdown <file>', 'write the rollback’s verification as Markdown')
     .action(
       run(async (ctx, options: RollbackOptions) => {
-        const ref = options.to ? parseRevision(options.to) : undefined;
+        const to = options.to ? parseRevision(options.to) : undefined;
         const env = ctx.environment();
-        const aws = ctx.aws();
-        const to = ref ? await revisionLocation(env, ref, () => aws.s3()) : undefined;
-        const clients = await verifyClientsOf(aws);
-        const outcome = await rollBack(
+        const { exitCode, result } = await rollBackRelease(
           {
             env,
             ...(to ? { to } : {}),
             build: buildInfoFromEnv(ctx.env),
             pollMs: options.poll,
             ...(options.timeout !== undefined ? { timeoutMs: options.timeout } : {}),
+            reports: options,
+            cwd: ctx.cwd,
             signal: ctx.signal,
           },
-          { clients, clock: systemClock, logger: ctx.output, s3: () => aws.s3() },
+          { aws: ctx.aws(), clock: systemClock, logger: ctx.output },
         );
-        await writeReportFiles(outcome.verdict, options, ctx.cwd, ctx.output);
-        ctx.output.emit({
-          kind: 'message',
-          level: outcome.verdict.verified ? 'info' : 'error',
-          text: outcome.verdict.verified
-            ? `rolled back to ${outcome.revision} in ${outcome.deploymentId}, verified${HOW[outcome.how]}`
-            : `the rollback to ${outcome.revision} in ${outcome.deploymentId} did not verify; nothing was recorded`,
-        });
-        ctx.setResult({
-          how: outcome.how,
-          ...(outcome.stoppedDeploymentId ? { stoppedDeploymentId: outcome.stoppedDeploymentId } : {}),
-          deploymentId: outcome.deploymentId,
-          revision: outcome.revision,
-          status: outcome.status,
-          verified: outcome.verdict.verified,
-          verification: verdictJson(outcome.verdict),
-          ...(outcome.lastKnownGood ? { lastKnownGood: outcome.lastKnownGood } : {}),
-        });
-        return outcome.verdict.verified ? ExitCode.RolledBack : ExitCode.Failed;
+        ctx.setResult(result);
+        return exitCode;
       }),
     );
 }

@@ -1,40 +1,54 @@
 import type { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { systemClock } from '../../clock.js';
-import { sameRevision } from '../../codedeploy/deploy.js';
-import type { EnvironmentConfig } from '../../config/environment.js';
-import type { Logger } from '../../log/events.js';
-import { readCheckedLastKnownGood, recordLastKnownGood } from '../../rollback/last-known-good.js';
-import type { FollowResult } from '../../verify/follow.js';
-import { verdictJson } from '../../verify/report-json.js';
-import { ExitCode } from '../errors.js';
+import type { Clock } from '../clock.js';
+import { sameRevision } from '../codedeploy/deploy.js';
+import type { EnvironmentConfig } from '../config/environment.js';
+import { ExitCode } from '../exit-codes.js';
+import type { Logger } from '../log/events.js';
+import type { FollowResult } from '../verify/follow.js';
+import { verdictJson, type VerifyReport } from '../verify/report-json.js';
+import { readCheckedLastKnownGood, recordLastKnownGood, type LastKnownGood } from './last-known-good.js';
 
 // What a followed and verified deployment comes to, for `deploy` and `wait` alike: verified (record
 // it, exit 0), rolled back by CodeDeploy (exit 5 only when the rollback verified *and* landed on the
 // last verified revision), or failed. `undefined`: neither verified nor rolled back — the caller
 // decides (deploy may roll back itself).
 
+/** CodeDeploy's rollback of a followed deployment, as the result documents show it. */
+export interface CodeDeployRollback {
+  readonly deploymentId: string;
+  readonly status: string;
+  readonly how: 'stopped';
+  readonly verified: boolean;
+  /** The rollback landed on the last-known-good's revision. */
+  readonly onLastVerifiedRevision: boolean;
+  readonly verification?: VerifyReport;
+}
+
 export interface Settled {
   readonly exitCode: number;
-  readonly result: Record<string, unknown>;
+  readonly rollback?: CodeDeployRollback;
+  readonly lastKnownGood?: LastKnownGood;
 }
 
 export interface SettleDeps {
   readonly codedeploy: CodeDeployClient;
   readonly s3: () => Promise<S3Client>;
+  readonly clock: Clock;
   readonly logger: Logger;
 }
 
 export async function settleFollowed(
   followed: FollowResult,
   env: EnvironmentConfig | undefined,
-  result: Record<string, unknown>,
   deps: SettleDeps,
 ): Promise<Settled | undefined> {
-  const { codedeploy, logger } = deps;
+  const { codedeploy, logger, clock } = deps;
   if (followed.verdict?.verified) {
-    if (env) result.lastKnownGood = await recordLastKnownGood(codedeploy, env, followed.verdict, systemClock);
-    return { exitCode: ExitCode.Ok, result };
+    return {
+      exitCode: ExitCode.Ok,
+      ...(env ? { lastKnownGood: await recordLastKnownGood(codedeploy, env, followed.verdict, clock) } : {}),
+    };
   }
   if (!followed.rollback) return undefined;
   // CodeDeploy rolled it back (on failure, or greenlight stopped it). CodeDeploy's rollback goes to
@@ -46,7 +60,7 @@ export async function settleFollowed(
   const onLastVerified = Boolean(
     lastVerified && followed.rollback.revision && sameRevision(followed.rollback.revision, lastVerified),
   );
-  result.rollback = {
+  const rollback: CodeDeployRollback = {
     deploymentId: followed.rollback.deploymentId,
     status: followed.rollback.status,
     how: 'stopped',
@@ -55,8 +69,8 @@ export async function settleFollowed(
     ...(rv ? { verification: verdictJson(rv) } : {}),
   };
   if (rv?.verified && onLastVerified && env) {
-    result.lastKnownGood = await recordLastKnownGood(codedeploy, env, rv, systemClock);
-    return { exitCode: ExitCode.RolledBack, result };
+    const lastKnownGood = await recordLastKnownGood(codedeploy, env, rv, clock);
+    return { exitCode: ExitCode.RolledBack, rollback, lastKnownGood };
   }
   if (rv?.verified) {
     const where =
@@ -73,5 +87,5 @@ export async function settleFollowed(
       }`,
     });
   }
-  return { exitCode: ExitCode.Failed, result };
+  return { exitCode: ExitCode.Failed, rollback };
 }
