@@ -7,7 +7,17 @@ import {
   DescribeLoadBalancersCommand,
   ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { runCli } from '../cli/run.js';
+import { createAwsClients } from '../aws/clients.js';
+import { systemClock } from '../clock.js';
+import { buildInfoFromEnv } from '../codedeploy/deploy.js';
+import { applyGroup } from '../codedeploy/group.js';
+import { resolveEnvironment } from '../config/environment.js';
+import { loadConfig } from '../config/load.js';
+import type { Deps } from '../deps.js';
+import { ExitCode, exitCodeOf } from '../exit-codes.js';
+import { Output } from '../log/output.js';
+import { release as releaseRevision, type ReleaseResult } from '../release.js';
+import { rollBackRelease } from '../rollback/roll-back-release.js';
 import { startLocalCloud, type RunningLocalCloud } from '../localcloud/server.js';
 import { checkConfinement } from '../localcloud/sandbox/bubblewrap.js';
 import { parseTemplate } from '../sam/template.js';
@@ -19,8 +29,9 @@ import { makeReleases, type Release } from './revisions.js';
 import { worldFromTemplate } from './template-world.js';
 
 // `npm start`: a whole blue/green release rehearsed on the local cloud, told as a story. Every step
-// is the real `greenlight` command line run against the local cloud (in this process), so what the
-// demo shows is exactly what a CircleCI job would print.
+// is greenlight's own operation — the release `greenlight deploy` runs (src/release.ts), the rollback
+// `greenlight rollback` runs — against the local cloud, printing what those commands print, so what
+// the demo shows is what a CircleCI job would print.
 
 export interface DemoOptions {
   readonly root: string;
@@ -30,7 +41,7 @@ export interface DemoOptions {
   /** `synthetic` runs no hook even where sandboxes are available. */
   readonly agent?: 'real' | 'synthetic';
   readonly reportsDir: string;
-  /** Where the story is told; the greenlight commands it runs write to `stderr` themselves. */
+  /** Where the story is told; the greenlight operations it runs write to `stderr`, as the CLI would. */
   readonly logger: Logger;
   readonly stderr: { write(s: string): unknown; isTTY?: boolean };
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -85,6 +96,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
 
   const scratch = await mkdtemp(join(tmpdir(), 'greenlight-demo-'));
   let cloud: RunningLocalCloud | undefined;
+  let closeOutput: () => void = () => undefined;
   const chapters: Chapter[] = [];
   const served: Record<string, string[]> = {};
   try {
@@ -123,58 +135,72 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       `releases: ${releases.map((r) => `${r.label} = ${r.commit.slice(0, 7)}`).join(', ')} (commits of this checkout's app, appspec and hooks)`,
     );
 
-    // greenlight's clients read region, endpoint and credentials from the environment each command is
-    // given (src/aws/clients.ts): this one points at the local cloud and carries no profile or role,
-    // so nothing the demo does can reach a real AWS account.
-    const env = {
-      PATH: options.env.PATH,
-      HOME: options.env.HOME,
-      ...(options.env.CI ? { CI: options.env.CI } : {}),
-      ...(options.env.TERM ? { TERM: options.env.TERM } : {}),
-      AWS_ENDPOINT_URL: cloud.url,
-      AWS_REGION: REGION,
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      // The served version is checked through the local load balancer, as CI would through the real one.
-      GREENLIGHT_HEALTH_URL: `${listener}/healthcheck`,
+    // The clients are pointed at the local cloud explicitly, with its static keys and no profile or
+    // role, so nothing the demo does can reach a real AWS account.
+    const aws = createAwsClients({
+      region: REGION,
+      endpoint: cloud.url,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    // Plain lines even on a terminal: the traffic watcher prints while a deployment runs, and a
+    // redrawn status line would be torn by its lines.
+    const output = new Output({
+      stdout: { write: () => true },
+      stderr: { write: (text: string) => options.stderr.write(text) },
+      human: 'plain',
+      json: 'off',
+    });
+    closeOutput = () => {
+      output.close();
+      aws.destroy();
     };
-    const greenlight = async (args: string[]) => {
-      const stdout: string[] = [];
-      const code = await runCli([...args, '--json'], {
-        stdout: { write: (s: string) => stdout.push(s) },
-        // Plain lines even on a terminal: the traffic watcher prints while a deployment runs, and a
-        // redrawn status line would be torn by its lines.
-        stderr: { write: (text: string) => options.stderr.write(text) },
-        env,
-        cwd: options.root,
-        signal: options.signal,
-      });
-      const doc = JSON.parse(stdout.join('') || '{}') as { result?: DeployResult };
-      return { code, result: doc.result ?? {} };
+    const deps: Deps = { aws, clock: systemClock, logger: output };
+    // The served version is checked through the local load balancer, as CI would through the real one.
+    const env = resolveEnvironment(loadConfig({ path: join(options.root, 'greenlight.yml') }), 'dev', {
+      healthUrl: `${listener}/healthcheck`,
+    });
+    // Only whether this runs in CI: the build-order check says it is skipped without a build number.
+    const build = buildInfoFromEnv(options.env.CI ? { CI: options.env.CI } : {});
+    /** Runs one operation as its command would: a failure is its exit code and a message, not the end. */
+    const greenlight = async <T>(what: string, run: () => Promise<{ exitCode: number; result: T }>) => {
+      try {
+        const { exitCode, result } = await run();
+        return { code: exitCode, result: result as Partial<T> };
+      } catch (error) {
+        output.emit({ kind: 'message', level: 'error', text: `${what}: ${(error as Error).message}` });
+        return { code: exitCodeOf(error) ?? ExitCode.Failed, result: {} as Partial<T> };
+      }
     };
 
     title('1. Create the CodeDeploy application and deployment group');
-    const apply = await greenlight(['group', 'apply', '--env', 'dev']);
+    const apply = await greenlight('group apply', async () => ({
+      exitCode: ExitCode.Ok,
+      result: await applyGroup(
+        env,
+        { codedeploy: await aws.codedeploy(), autoscaling: await aws.autoscaling() },
+        output,
+      ),
+    }));
     expect(apply.code === 0, `group apply exited ${apply.code}`);
 
     const deploy = async (
       chapter: string,
       release: Release,
-      extra: string[] = [],
-    ): Promise<DeployResult & { code: number }> => {
+    ): Promise<Partial<ReleaseResult> & { code: number }> => {
       const watch = watchTraffic(listener, label, say, options.signal);
       const started = Date.now();
-      const { code, result } = await greenlight([
-        'deploy',
-        '--env',
-        'dev',
-        '--revision',
-        release.commit,
-        '--poll',
-        '500ms',
-        ...extra,
-      ]);
+      const { code, result } = await greenlight(`deploy ${release.label}`, () =>
+        releaseRevision(
+          {
+            env,
+            revision: { type: 'GitHub', commitId: release.commit },
+            build,
+            pollMs: 500,
+            signal: options.signal,
+          },
+          deps,
+        ),
+      );
       await watch.stop();
       const verdict = result.verification;
       chapters.push({
@@ -241,12 +267,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     title(`5. Roll back to the last verified release (${v2.label}) and verify the rollback`);
     const startedRollback = Date.now();
     const watch = watchTraffic(listener, label, say, options.signal);
-    const rollback = await greenlight(['rollback', '--env', 'dev', '--poll', '500ms']);
+    const rollback = await greenlight('rollback', () =>
+      rollBackRelease({ env, build, pollMs: 500, signal: options.signal }, deps),
+    );
     await watch.stop();
-    const rv = rollback.result.verification ?? rollback.result.rollback?.verification;
+    const rv = rollback.result.verification;
     chapters.push({
       release: `rollback → ${label(rollback.result.revision ?? v2.commit)}`,
-      codedeploy: rollback.result.status ?? rollback.result.rollback?.status ?? '?',
+      codedeploy: rollback.result.status ?? '?',
       greenlight: rv ? (rv.verified ? 'verified' : 'FAILED') : '—',
       exitCode: rollback.code,
       seconds: (Date.now() - startedRollback) / 1000,
@@ -289,16 +317,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     }
     return { exitCode: problems.length > 0 ? 1 : 0, agent, chapters, served, problems };
   } finally {
+    closeOutput();
     await cloud?.close();
     await rm(scratch, { recursive: true, force: true });
   }
-}
-
-interface DeployResult {
-  status?: string;
-  revision?: string;
-  verification?: Verdict;
-  rollback?: { status?: string; verification?: Verdict };
 }
 
 async function control(url: string, method: string, path: string, body?: unknown): Promise<void> {
