@@ -1,3 +1,4 @@
+// tier: integration
 // Clients take region, endpoint and credentials from the environment a command is given, not from
 // the process's: the same code runs against AWS from CI and against a local cloud from a test or the
 // demo, with nothing rewriting process.env in between.

@@ -1,3 +1,4 @@
+// tier: unit
 // The patient reader is pure given its clock and the call it repeats: errors shaped as the SDK
 // throws them (name and $metadata), a clock the test advances, outcomes asserted.
 import assert from 'node:assert/strict';

@@ -1,3 +1,4 @@
+// tier: e2e
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { GetDeploymentCommand } from '@aws-sdk/client-codedeploy';

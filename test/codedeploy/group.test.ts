@@ -1,3 +1,4 @@
+// tier: integration
 import assert from 'node:assert/strict';
 import {
   CreateAutoScalingGroupCommand,

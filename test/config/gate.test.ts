@@ -1,3 +1,4 @@
+// tier: unit
 // greenlight.yml's `gate:` section: which alarms the promotion gate adds, and whether an alarm in
 // INSUFFICIENT_DATA during the bake fails it. Every mistake is a ConfigError (exit 2) naming the file,
 // the line and the key path.

@@ -1,3 +1,4 @@
+// tier: integration
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';

@@ -1,3 +1,4 @@
+// tier: integration
 // Reading the alarms over a bake from the local cloud with the real SDK client: the state now, and
 // the StateUpdate history since the bake began, paged, only for the alarms that changed since.
 import assert from 'node:assert/strict';

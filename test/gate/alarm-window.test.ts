@@ -1,3 +1,4 @@
+// tier: unit
 // The gate's alarm judgement over the whole bake, with hand-built CloudWatch facts: a state now, the
 // StateUpdate history since the bake began, and the --ignore-alarms escape. No clock, no cloud.
 import assert from 'node:assert/strict';

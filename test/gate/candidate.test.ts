@@ -1,3 +1,4 @@
+// tier: integration
 // Which deployment the gate may bake: the group's last one, verified only when the last-known-good
 // names it and the record passes the checks every reader makes — against the local cloud.
 import assert from 'node:assert/strict';

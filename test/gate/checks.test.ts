@@ -1,3 +1,4 @@
+// tier: unit
 // The gate's judgement of one look, its poll interval, its URL and its reports are pure: facts and
 // outcomes built by hand, results asserted directly. The alarms over the bake: alarm-window.test.ts.
 import assert from 'node:assert/strict';

@@ -1,3 +1,4 @@
+// tier: e2e
 // The promotion gate against the local cloud: greenlight's real command line in-process, real SDK
 // clients over HTTP, the environment changed during the bake through the real AWS APIs (CloudWatch
 // SetAlarmState) or the emulator's model of an instance's app (target health has no AWS API to set).

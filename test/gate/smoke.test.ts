@@ -1,3 +1,4 @@
+// tier: e2e
 // The smoke tests runner with real processes: exit codes, output kept and streamed, the process group
 // stopped on a timeout or when the gate ends — what the tests left running after they exited included —
 // and values that reach the tests only as variables.

@@ -1,3 +1,4 @@
+// tier: e2e
 // The AWS CLI (v2, its own botocore parsers) as an independent client of EVERY operation the local
 // cloud implements. Each is driven through `/usr/bin/aws … --endpoint-url` in an order that makes
 // sense (create before describe, a lifecycle action completed while the instance waits on it), and

@@ -1,3 +1,4 @@
+// tier: e2e
 // The AWS CLI (v2, its own botocore parsers) as an independent client of the local cloud.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';

@@ -1,3 +1,4 @@
+// tier: unit
 // The scheduler: AWS durations scaled down, cancellation, cancelAll.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

@@ -1,3 +1,4 @@
+// tier: unit
 // Fault rules: validation, API matching, instance matching and binding, counts.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

@@ -1,3 +1,4 @@
+// tier: integration
 // `greenlight localcloud`: prints where it listens and stops when the signal aborts.
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';

@@ -1,3 +1,4 @@
+// tier: integration
 // The server: routing, protocol errors, the control API and API-level fault rules, through the real SDK.
 import assert from 'node:assert/strict';
 import { readdirSync, readlinkSync } from 'node:fs';

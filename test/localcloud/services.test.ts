@@ -1,3 +1,4 @@
+// tier: integration
 // The infrastructure services' semantics through the real SDK clients: filters, pagination, errors
 // (name and message), lifecycle of instances, hooks and target health.
 import assert from 'node:assert/strict';

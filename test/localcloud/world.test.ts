@@ -1,3 +1,4 @@
+// tier: unit
 // World files: validation errors name the path; a world is applied through the models.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

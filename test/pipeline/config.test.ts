@@ -1,3 +1,4 @@
+// tier: unit
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
@@ -14,6 +15,7 @@ import {
 } from './circleci-config.js';
 import type { CircleConfig } from './circleci-config.js';
 import { CONTEXTS, deliveryProblems } from './delivery.js';
+import { nodeTestArguments, TIERS } from '../support/tiers.js';
 
 const root = new URL('../../', import.meta.url);
 const configText = readFileSync(new URL('.circleci/config.yml', root), 'utf8');
@@ -53,18 +55,28 @@ describe('.circleci/config.yml', () => {
     assert.match(ciRun, /^npm ci\b/m);
     assert.match(ciRun, /^npm test$/m);
     assert.match(command, /\.ci\/run/);
-    // Two reporters through NODE_OPTIONS come before test:unit's own one; three destinations would not match.
+    // `npm test` runs every tier; with GREENLIGHT_TEST_JUNIT_DIR each tier writes its own JUnit report
+    // into the directory CircleCI stores (one file per tier, so no tier overwrites another's).
     const script = (
       JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { scripts: Record<string, string> }
     ).scripts;
-    assert.match(script.test!, /npm run test:unit/);
-    assert.equal(script['test:unit']!.match(/--test-reporter=/g)?.length, 1);
-    assert.doesNotMatch(script['test:unit']!, /--test-reporter-destination/);
-    const junit =
-      /--test-reporter=junit --test-reporter-destination=(\S+) --test-reporter-destination=stdout/.exec(
-        command,
-      )?.[1];
-    assert.equal(junit, 'reports/junit.xml');
+    for (const tier of TIERS) {
+      assert.match(script.test!, new RegExp(`npm run test:${tier}\\b`));
+      assert.equal(script[`test:${tier}`], `node --import tsx scripts/test-tier.ts ${tier}`);
+    }
+    assert.doesNotMatch(command, /NODE_OPTIONS/);
+    const junit = /-e GREENLIGHT_TEST_JUNIT_DIR=(\S+)/.exec(command)?.[1];
+    assert.equal(junit, 'reports');
+    const destinations = TIERS.map((tier) =>
+      nodeTestArguments(tier, [], [], { GREENLIGHT_TEST_JUNIT_DIR: junit })
+        .filter((arg) => arg.startsWith('--test-reporter'))
+        .join(' '),
+    );
+    assert.deepEqual(destinations, [
+      '--test-reporter=spec --test-reporter-destination=stdout --test-reporter=junit --test-reporter-destination=reports/test-unit.xml',
+      '--test-reporter=spec --test-reporter-destination=stdout --test-reporter=junit --test-reporter-destination=reports/test-integration.xml',
+      '--test-reporter=spec --test-reporter-destination=stdout --test-reporter=junit --test-reporter-destination=reports/test-e2e.xml',
+    ]);
     const stored = asMap(config.jobs).test as { steps: Record<string, { path?: string }>[] };
     assert.ok(stored.steps.some((step) => step.store_test_results?.path === 'reports'));
   });

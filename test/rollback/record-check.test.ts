@@ -1,3 +1,4 @@
+// tier: integration
 // The checks a last-known-good or passed-gate record must pass before greenlight decides from it,
 // against the local cloud with the real SDK clients: records naming a real deployment of this group
 // pass; records naming anything else — no deployment, another application's, a stopped one, another

@@ -1,3 +1,4 @@
+// tier: integration
 // `greenlight status` and the last-known-good record, through the real command line on the local cloud.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';

@@ -1,3 +1,4 @@
+// tier: e2e
 // The fault matrix (issue 10) against the local cloud with a fixed seed: every scenario's observed
 // outcome against its ground truth, the table printed, and no failure ever reported as verified.
 import assert from 'node:assert/strict';

@@ -1,3 +1,4 @@
+// tier: integration
 // The issue-6 scenarios against the local cloud: each states its ground truth; the runner checks the
 // exit code, the verdict, which rules failed, and that the message names the instance, event and script.
 import assert from 'node:assert/strict';

@@ -1,3 +1,4 @@
+// tier: unit
 // Report paths are checked before any AWS call: a directory, a file in the way, or a place that
 // cannot be written is exit 2 with the flag and the path named.
 import assert from 'node:assert/strict';

@@ -1,3 +1,4 @@
+// tier: unit
 // The rules and the verdict are pure: facts built by hand, verdicts asserted directly.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

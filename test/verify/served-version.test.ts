@@ -1,3 +1,4 @@
+// tier: integration
 // Asking an instance which version it serves, over real HTTP on loopback: an endpoint that trickles
 // (headers, then a byte now and then, never done) ends at the probe's total deadline, and a signal
 // ends a probe at once. Outcomes only: the endpoint never finishes, whatever the machine's speed.

@@ -1,3 +1,4 @@
+// tier: e2e
 // The AWS CLI (`aws deploy`) as an independent client of EVERY CodeDeploy operation the local cloud
 // implements, split from test/localcloud/aws-cli-all.test.ts because one CLI call costs most of a
 // second of CPU. A blue/green deployment of a bundle uploaded with `aws s3api put-object` waits in

@@ -1,3 +1,4 @@
+// tier: unit
 // The guard of the AWS CLI tests: the implemented set is what the server serves, and the coverage
 // check fails, naming the operation, when the CLI or the server's counts miss one.
 import assert from 'node:assert/strict';

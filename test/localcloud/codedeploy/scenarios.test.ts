@@ -1,3 +1,4 @@
+// tier: integration
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { DescribeAutoScalingGroupsCommand, SetDesiredCapacityCommand } from '@aws-sdk/client-auto-scaling';

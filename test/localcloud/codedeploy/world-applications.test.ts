@@ -1,3 +1,4 @@
+// tier: integration
 // The CodeDeploy part of a world file (applications, deployment configs), and deployment groups that
 // find their instances by EC2 tags through the EC2 port.
 import assert from 'node:assert/strict';

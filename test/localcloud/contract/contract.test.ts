@@ -1,3 +1,4 @@
+// tier: integration
 // Contract tests: every implemented operation, called through the real SDK clients, returns output
 // that matches AWS's full botocore model; CodeDeploy's raw JSON matches it too, and each CodeDeploy
 // operation's refusals name an error the model lists for it. The raw wire bytes of the query

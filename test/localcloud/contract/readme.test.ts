@@ -1,3 +1,4 @@
+// tier: unit
 // The README's list of emulated operations is the list the server implements: the table between the
 // `emulated-operations` markers must equal the one rendered here from the service definitions (and,
 // for S3, from its router). When it fails, the message holds the table to paste.

@@ -1,3 +1,4 @@
+// tier: unit
 // The model-driven codecs, directly: form decoding, XML rendering, JSON decoding, aws-chunked.
 import assert from 'node:assert/strict';
 import { crc32 } from 'node:zlib';

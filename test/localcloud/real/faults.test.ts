@@ -1,3 +1,4 @@
+// tier: e2e
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';

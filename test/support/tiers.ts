@@ -1,0 +1,90 @@
+// The test tiers. Every test file (test/**/*.test.ts) says its tier on its first line:
+//
+//   // tier: unit          pure: no local cloud, no child process, no server, no sandbox
+//   // tier: integration   the synthetic local cloud and greenlight's commands, in this process
+//   // tier: e2e           sandboxes, the AWS CLI, spawned processes, the fault matrix, the demo
+//
+// scripts/test-tier.ts runs one tier and refuses to run any while a file has no tier (or two), so no
+// file is ever left out; test/support/tier-guard.ts fails a unit or integration file that breaks its
+// tier's rule while it runs.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const TIERS = ['unit', 'integration', 'e2e'] as const;
+export type Tier = (typeof TIERS)[number];
+
+const MARKER = /^\/\/ tier: (\S+)\s*$/;
+
+export interface Classified {
+  readonly byTier: Record<Tier, string[]>;
+  /** One line per file that belongs to no tier or to more than one. */
+  readonly problems: string[];
+}
+
+/** Sorts files into tiers by their first line; `text` reads a file's content. */
+export function classify(files: readonly string[], text: (file: string) => string): Classified {
+  const byTier: Record<Tier, string[]> = { unit: [], integration: [], e2e: [] };
+  const problems: string[] = [];
+  const usage = `its first line must be one of: ${TIERS.map((t) => `"// tier: ${t}"`).join(', ')}`;
+  for (const file of [...files].sort()) {
+    const lines = text(file).split('\n');
+    const markers = lines.filter((line) => line.startsWith('// tier:'));
+    const tier = MARKER.exec(lines[0] ?? '')?.[1];
+    if (tier === undefined) {
+      problems.push(`${file}: no tier — ${usage}`);
+    } else if (!(TIERS as readonly string[]).includes(tier)) {
+      problems.push(`${file}: unknown tier "${tier}" — ${usage}`);
+    } else if (markers.length > 1) {
+      problems.push(`${file}: ${markers.length} tier lines — a file belongs to exactly one tier`);
+    } else {
+      byTier[tier as Tier].push(file);
+    }
+  }
+  return { byTier, problems };
+}
+
+/**
+ * The `node` arguments that run `files` of one tier: two at a time, the spec report on stdout, and
+ * with GREENLIGHT_TEST_JUNIT_DIR set (CI) a JUnit report too, one file per tier: `<dir>/test-<tier>.xml`.
+ */
+export function nodeTestArguments(
+  tier: Tier,
+  files: readonly string[],
+  options: readonly string[] = [],
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): string[] {
+  const junit = env.GREENLIGHT_TEST_JUNIT_DIR;
+  const reporters =
+    junit === undefined || junit === ''
+      ? ['--test-reporter=spec']
+      : [
+          '--test-reporter=spec',
+          '--test-reporter-destination=stdout',
+          '--test-reporter=junit',
+          `--test-reporter-destination=${join(junit, `test-${tier}.xml`)}`,
+        ];
+  return [
+    '--import',
+    'tsx',
+    '--import',
+    './test/support/tier-guard.ts',
+    '--test',
+    '--test-concurrency=2',
+    ...reporters,
+    ...options,
+    ...files,
+  ];
+}
+
+/** Every test file under `root` (relative paths, `/`-separated, sorted). */
+export function testFiles(root = 'test'): string[] {
+  return readdirSync(root, { recursive: true, encoding: 'utf8' })
+    .filter((path) => path.endsWith('.test.ts'))
+    .map((path) => join(root, path).split('\\').join('/'))
+    .sort();
+}
+
+/** The checkout's test files, classified. */
+export function classifyTests(root = 'test'): Classified {
+  return classify(testFiles(root), (file) => readFileSync(file, 'utf8'));
+}
