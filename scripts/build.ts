@@ -1,0 +1,78 @@
+// `npm run build`: the CLI and the library compiled into dist/ (or --out-dir DIR), with everything the
+// code reads at run time besides its own modules, and a stamp of the sources it was built from.
+//   node --import tsx scripts/build.ts [--out-dir DIR]
+// - The output directory is emptied first: a module deleted from src/ must not live on in dist/.
+// - Every file under src/ that is not TypeScript is copied to the same place (the local cloud's
+//   service models, read next to protocol/model.js; the verify report's JSON schema, for consumers).
+// - The sandbox programs get a package.json saying they are ES modules: inside an instance they are
+//   bound at their own path, far from greenlight's package.json.
+// - The stamp (bin/source-stamp.js) is the sources as they were *before* compiling: an edit made while
+//   tsc runs makes the stamp disagree with the sources, so the bin runs the sources, never a dist/
+//   that may have missed the edit.
+import { spawnSync } from 'node:child_process';
+import { copyFile, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { STAMP_FILE, sourceStamp } from '../bin/source-stamp.js';
+
+const root = fileURLToPath(new URL('../', import.meta.url));
+const src = join(root, 'src');
+
+function outDirFromArgs(args: readonly string[]): string {
+  const at = args.indexOf('--out-dir');
+  if (at < 0) return join(root, 'dist');
+  const value = args[at + 1];
+  if (!value) throw new Error('--out-dir needs a directory');
+  const dir = resolve(value);
+  // The directory is emptied: never the checkout, anything holding it, or the sources.
+  const holds = (outer: string, inner: string) => !relative(outer, inner).startsWith('..');
+  if (holds(dir, root) || holds(src, dir)) {
+    throw new Error(`--out-dir ${value}: ${dir} is not a directory a build may empty`);
+  }
+  return dir;
+}
+
+async function assetsUnder(dir: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) found.push(...(await assetsUnder(path)));
+    else if (!entry.name.endsWith('.ts')) found.push(path);
+  }
+  return found;
+}
+
+async function build(outDir: string): Promise<void> {
+  const before = sourceStamp(src);
+  await rm(outDir, { recursive: true, force: true });
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  const compiled = spawnSync(
+    process.execPath,
+    [tsc, '-p', join(root, 'tsconfig.build.json'), '--outDir', outDir],
+    {
+      stdio: 'inherit',
+    },
+  );
+  if (compiled.status !== 0) throw new Error(`tsc exited ${compiled.status ?? compiled.signal}`);
+
+  const assets = await assetsUnder(src);
+  for (const asset of assets) {
+    const target = join(outDir, relative(src, asset));
+    await mkdir(dirname(target), { recursive: true });
+    await copyFile(asset, target);
+  }
+  await writeFile(join(outDir, 'localcloud/sandbox/programs/package.json'), '{"type":"module"}\n');
+
+  await writeFile(join(outDir, STAMP_FILE), `${JSON.stringify(before)}\n`);
+  console.log(
+    `built ${relative(process.cwd(), outDir) || '.'}: ${before.files} sources, ${assets.length} assets copied`,
+  );
+}
+
+try {
+  await build(outDirFromArgs(process.argv.slice(2)));
+} catch (error) {
+  console.error(`build failed: ${(error as Error).message}`);
+  process.exitCode = 1;
+}
