@@ -214,3 +214,40 @@ github: {owner/repo: ./repo}
     cloud.scheduler.cancelAll();
   });
 });
+
+describe('world applications: validation', () => {
+  it('names the path of a malformed entry', () => {
+    assert.throws(
+      () =>
+        parseWorld({
+          applications: [{ name: 'web', computePlatform: 'Mainframe' }],
+          deploymentConfigs: [{ name: 'x', minimumHealthyHosts: { type: 'MOST_CONCURRENCY', value: 1 } }],
+        }),
+      (error: unknown) =>
+        error instanceof WorldError &&
+        /applications\.0\.computePlatform/.test(error.message) &&
+        /deploymentConfigs\.0\.minimumHealthyHosts\.type/.test(error.message),
+    );
+  });
+
+  it("reports what CodeDeploy refuses with the entry's path and AWS's error", () => {
+    const cloud = new Cloud();
+    assert.throws(
+      () => applyWorld(cloud, parseWorld({ applications: ['web', 'web'] })),
+      /could not be applied: ApplicationAlreadyExistsException: applications\.1: Application already exists: web$/,
+    );
+    assert.throws(
+      () =>
+        applyWorld(
+          cloud,
+          parseWorld({
+            deploymentConfigs: [
+              { name: 'CodeDeployDefault.Mine', minimumHealthyHosts: { type: 'HOST_COUNT', value: 1 } },
+            ],
+          }),
+        ),
+      /InvalidDeploymentConfigNameException: deploymentConfigs\.0: /,
+    );
+    cloud.scheduler.cancelAll();
+  });
+});

@@ -13,8 +13,6 @@ import {
   ListDeploymentTargetsCommand,
 } from '@aws-sdk/client-codedeploy';
 import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
-import { Cloud } from '../../../src/localcloud/cloud.js';
-import { applyWorld, parseWorld, WorldError } from '../../../src/localcloud/world.js';
 import { eventually } from '../harness.js';
 import {
   putRevisions,
@@ -101,42 +99,5 @@ describe('world applications and deployment configs', () => {
     });
     assert.equal(response.status, 200, await response.clone().text());
     assert.deepEqual(tc.model('eu-west-1').listApplications({}), { applications: ['shop'] });
-  });
-});
-
-describe('world applications: validation', () => {
-  it('names the path of a malformed entry', () => {
-    assert.throws(
-      () =>
-        parseWorld({
-          applications: [{ name: 'web', computePlatform: 'Mainframe' }],
-          deploymentConfigs: [{ name: 'x', minimumHealthyHosts: { type: 'MOST_CONCURRENCY', value: 1 } }],
-        }),
-      (error: unknown) =>
-        error instanceof WorldError &&
-        /applications\.0\.computePlatform/.test(error.message) &&
-        /deploymentConfigs\.0\.minimumHealthyHosts\.type/.test(error.message),
-    );
-  });
-
-  it("reports what CodeDeploy refuses with the entry's path and AWS's error", () => {
-    const cloud = new Cloud();
-    assert.throws(
-      () => applyWorld(cloud, parseWorld({ applications: ['web', 'web'] })),
-      /could not be applied: ApplicationAlreadyExistsException: applications\.1: Application already exists: web$/,
-    );
-    assert.throws(
-      () =>
-        applyWorld(
-          cloud,
-          parseWorld({
-            deploymentConfigs: [
-              { name: 'CodeDeployDefault.Mine', minimumHealthyHosts: { type: 'HOST_COUNT', value: 1 } },
-            ],
-          }),
-        ),
-      /InvalidDeploymentConfigNameException: deploymentConfigs\.0: /,
-    );
-    cloud.scheduler.cancelAll();
   });
 });
