@@ -2,8 +2,6 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { Cloud } from '../../../src/localcloud/cloud.js';
-import { applyWorld, parseWorld } from '../../../src/localcloud/world.js';
 import { eventually } from '../harness.js';
 import {
   createGroup,
@@ -18,33 +16,6 @@ import {
   type RealTestCloud,
 } from './real-cloud.js';
 import { webBundle } from './web-bundle.js';
-
-describe('a host that cannot confine processes', () => {
-  it('says so and runs real fleets with the synthetic agent', () => {
-    const warnings: string[] = [];
-    const cloud = new Cloud({
-      realInstances: {
-        enabled: true,
-        confinement: () => ({ ok: false, reason: 'no user namespaces here' }),
-        warn: (m) => warnings.push(m),
-      },
-    });
-    const models = applyWorld(cloud, parseWorld(realWorld({ instances: 2 })));
-    const instances = models.ec2.all();
-    assert.equal(instances.length, 2);
-    assert.deepEqual(
-      instances.map((i) => cloud.instances.get(i.instanceId)),
-      [undefined, undefined],
-    );
-    assert.equal(warnings.length, 1);
-    assert.match(
-      warnings[0] ?? '',
-      /cannot be sandboxed on this host \(no user namespaces here\).*synthetic agent/,
-    );
-    assert.match(warnings[0] ?? '', /never run unconfined/);
-    cloud.scheduler.cancelAll();
-  });
-});
 
 describe('fault rules on real instances', () => {
   let tc: RealTestCloud;

@@ -1,6 +1,7 @@
 // tier: unit
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { Cloud } from '../../../src/localcloud/cloud.js';
 import { scriptDiagnostics, scriptSource } from '../../../src/localcloud/agent/real-agent.js';
 import { LineSplitter, ScriptLog } from '../../../src/localcloud/agent/script-log.js';
 import { scriptCommand } from '../../../src/localcloud/agent/script-runner.js';
@@ -16,6 +17,8 @@ import {
   splitWords,
   UnitFileError,
 } from '../../../src/localcloud/sandbox/programs/unit-file.js';
+import { applyWorld, parseWorld } from '../../../src/localcloud/world.js';
+import { realWorld } from './real-cloud.js';
 
 describe('the log tail', () => {
   it('keeps the last 2,048 characters in whole entries', () => {
@@ -246,5 +249,32 @@ describe('confinement', () => {
     assert.ok(args.includes('--no-new-privs'));
     assert.ok(args.some((a) => a.startsWith('--bounding-set=-all,') && !a.includes('sys_admin')));
     assert.deepEqual(args.slice(-1), ['/bin/true']);
+  });
+});
+
+describe('a host that cannot confine processes', () => {
+  it('says so and runs real fleets with the synthetic agent', () => {
+    const warnings: string[] = [];
+    const cloud = new Cloud({
+      realInstances: {
+        enabled: true,
+        confinement: () => ({ ok: false, reason: 'no user namespaces here' }),
+        warn: (m) => warnings.push(m),
+      },
+    });
+    const models = applyWorld(cloud, parseWorld(realWorld({ instances: 2 })));
+    const instances = models.ec2.all();
+    assert.equal(instances.length, 2);
+    assert.deepEqual(
+      instances.map((i) => cloud.instances.get(i.instanceId)),
+      [undefined, undefined],
+    );
+    assert.equal(warnings.length, 1);
+    assert.match(
+      warnings[0] ?? '',
+      /cannot be sandboxed on this host \(no user namespaces here\).*synthetic agent/,
+    );
+    assert.match(warnings[0] ?? '', /never run unconfined/);
+    cloud.scheduler.cancelAll();
   });
 });
