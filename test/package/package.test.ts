@@ -1,0 +1,254 @@
+// tier: e2e
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { cp, mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+
+// greenlight as a user gets it: built, then packed and installed — never the TypeScript sources.
+// The build runs once for the whole file, into a package root of its own in the temp directory
+// (what package.json's `files` names, copied; node_modules linked so the built code finds its
+// dependencies), so the repository's dist/ is never written and no test leaves one behind.
+
+const repo = fileURLToPath(new URL('../../', import.meta.url));
+const manifest = JSON.parse(await readFile(join(repo, 'package.json'), 'utf8')) as {
+  version: string;
+  files: string[];
+};
+let work: string;
+let pkg: string;
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(command: string, args: readonly string[], cwd: string): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd, env: { ...process.env, CI: 'true' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+async function ok(command: string, args: readonly string[], cwd: string): Promise<Run> {
+  const result = await run(command, args, cwd);
+  assert.equal(
+    result.code,
+    0,
+    `${command} ${args.join(' ')} exited ${result.code}:\n${result.stderr}${result.stdout}`,
+  );
+  return result;
+}
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) found.push(relative(dir, join(entry.parentPath, entry.name)));
+  }
+  return found.sort();
+}
+
+before(async () => {
+  work = await mkdtemp(join(tmpdir(), 'greenlight-package-'));
+  pkg = join(work, 'greenlight');
+  await mkdir(pkg);
+  for (const entry of ['package.json', 'README.md', ...manifest.files]) {
+    if (entry.startsWith('!') || entry === 'dist') continue;
+    await cp(join(repo, entry), join(pkg, entry), { recursive: true });
+  }
+  await symlink(join(repo, 'node_modules'), join(pkg, 'node_modules'), 'dir');
+  await ok(process.execPath, ['--import', 'tsx', 'scripts/build.ts', '--out-dir', join(pkg, 'dist')], repo);
+});
+
+after(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+describe('the built CLI', () => {
+  it('holds every file the code reads besides its modules, and declarations for the library', async () => {
+    const built = await filesUnder(join(pkg, 'dist'));
+    const assets = (await filesUnder(join(repo, 'src'))).filter((f) => !f.endsWith('.ts'));
+    assert.ok(assets.includes('localcloud/models/codedeploy.json'), assets.join(', '));
+    for (const asset of assets) assert.ok(built.includes(asset), `dist/ lacks ${asset}`);
+    for (const file of ['index.js', 'index.d.ts', 'release.d.ts', 'cli/main.js', 'source-stamp.json'])
+      assert.ok(built.includes(file), `dist/ lacks ${file}`);
+  });
+
+  it('greenlight --version', async () => {
+    const result = await ok(process.execPath, [join(pkg, 'bin/greenlight.js'), '--version'], work);
+    assert.equal(result.stdout.trim(), manifest.version);
+  });
+
+  it('greenlight appspec lint on the repository’s appspec.yml', async () => {
+    const result = await ok(
+      process.execPath,
+      [join(pkg, 'bin/greenlight.js'), 'appspec', 'lint', join(repo, 'appspec.yml')],
+      work,
+    );
+    assert.match(result.stderr, /appspec\.yml: (no problems|0 errors, \d+ warnings?)/);
+  });
+
+  it('greenlight localcloud --port 0 serves the AWS APIs from its models, and stops on SIGTERM', async () => {
+    const child = spawn(process.execPath, [join(pkg, 'bin/greenlight.js'), 'localcloud', '--port', '0'], {
+      cwd: work,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME },
+    });
+    let stderr = '';
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stderr.setEncoding('utf8').on('data', (d: string) => {
+          stderr += d;
+          const found = /local cloud listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr);
+          if (found?.[1]) resolve(found[1]);
+        });
+        void exited.then((code) =>
+          reject(new Error(`localcloud exited ${code} before listening:\n${stderr}`)),
+        );
+      });
+      // A CodeDeploy call is answered through the service model the build copied.
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-amz-json-1.1',
+          'x-amz-target': 'CodeDeploy_20141006.ListApplications',
+          authorization:
+            'AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/codedeploy/aws4_request, SignedHeaders=host, Signature=0',
+        },
+        body: '{}',
+      });
+      assert.equal(response.status, 200, await response.clone().text());
+      assert.deepEqual(await response.json(), { applications: [] });
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+    }
+    assert.match(stderr, /local cloud stopped/);
+  });
+});
+
+describe('the packed package, installed into a project of its own', () => {
+  let project: string;
+
+  before(async () => {
+    const packed = await ok('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], pkg);
+    const [info] = JSON.parse(packed.stdout) as [{ filename: string; files: { path: string }[] }];
+    const tarball = join(work, info.filename);
+    const listed = info.files.map((f) => f.path);
+    for (const file of [
+      'dist/index.js',
+      'dist/index.d.ts',
+      'dist/localcloud/models/codedeploy.json',
+      'bin/greenlight.js',
+    ])
+      assert.ok(listed.includes(file), `the package lacks ${file}`);
+    const stray = listed.filter((f) => /^(src|test|scripts)\//.test(f) || f.endsWith('.map'));
+    assert.deepEqual(stray, [], 'the package ships only what runs');
+
+    project = join(work, 'project');
+    await mkdir(project);
+    await writeScratchProject(project, tarball);
+    // npm's cache holds every dependency after `npm ci` in the repository: offline first, and the
+    // registry only when this machine's cache lacks one.
+    const offline = await run('npm', ['ci', '--offline', '--no-audit', '--no-fund'], project);
+    if (offline.code !== 0) {
+      assert.match(offline.stderr, /ENOTCACHED/, offline.stderr);
+      await ok('npm', ['ci', '--prefer-offline', '--no-audit', '--no-fund'], project);
+    }
+  });
+
+  it("import { verify } from 'greenlight' is a function", async () => {
+    const result = await ok(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        "import { verify, release, ExitCode } from 'greenlight'; console.log(typeof verify, typeof release, ExitCode.RolledBack);",
+      ],
+      project,
+    );
+    assert.equal(result.stdout.trim(), 'function function 5');
+  });
+
+  it('its types come with it: a consumer typechecks against dist/index.d.ts', async () => {
+    await writeFile(
+      join(project, 'consumer.ts'),
+      [
+        "import { verify, type VerifyRequest, type Deps } from 'greenlight';",
+        "const request: VerifyRequest = { deploymentId: 'd-A1B2C3D4E' };",
+        'export const check = (deps: Deps) => verify(request, deps).then((r) => r.verdict.verified);',
+        '',
+      ].join('\n'),
+    );
+    await writeFile(
+      join(project, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          target: 'es2022',
+          strict: true,
+          skipLibCheck: true,
+          noEmit: true,
+          types: [],
+        },
+        files: ['consumer.ts'],
+      }),
+    );
+    await ok(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', '.'], project);
+  });
+
+  it('its greenlight bin runs', async () => {
+    const result = await ok(join(project, 'node_modules/.bin/greenlight'), ['--version'], project);
+    assert.equal(result.stdout.trim(), manifest.version);
+  });
+});
+
+/**
+ * A project that depends on the tarball, with a lockfile made from the repository's: the tarball,
+ * then every package the repository's lockfile installs for production, at the same versions and
+ * integrity — so `npm ci` can take them from npm's cache instead of asking the registry.
+ */
+async function writeScratchProject(dir: string, tarball: string): Promise<void> {
+  const lock = JSON.parse(await readFile(join(repo, 'package-lock.json'), 'utf8')) as {
+    packages: Record<
+      string,
+      { dev?: boolean; version?: string; dependencies?: unknown } & Record<string, unknown>
+    >;
+  };
+  const self = lock.packages[''];
+  assert.ok(self, 'package-lock.json has no root package');
+  const dependency = `file:${relative(dir, tarball)}`;
+  const production = Object.entries(lock.packages).filter(([path, entry]) => path !== '' && !entry.dev);
+  const project = {
+    name: 'scratch',
+    version: '1.0.0',
+    private: true,
+    type: 'module',
+    dependencies: { greenlight: dependency },
+  };
+  await writeFile(join(dir, 'package.json'), `${JSON.stringify(project, null, 2)}\n`);
+  const packages = {
+    '': { name: project.name, version: project.version, dependencies: project.dependencies },
+    'node_modules/greenlight': {
+      version: manifest.version,
+      resolved: dependency,
+      dependencies: self.dependencies,
+      bin: self.bin,
+      engines: self.engines,
+    },
+    ...Object.fromEntries(production),
+  };
+  await writeFile(
+    join(dir, 'package-lock.json'),
+    `${JSON.stringify({ name: project.name, version: project.version, lockfileVersion: 3, requires: true, packages }, null, 2)}\n`,
+  );
+}
