@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
-const guard = fileURLToPath(new URL('./support/tier-guard.ts', import.meta.url));
+const guard = fileURLToPath(new URL('./tier-guard.ts', import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), 'greenlight-tier-guard-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 

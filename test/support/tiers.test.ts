@@ -3,7 +3,7 @@
 // the three tiers, runs every test file.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { classify, classifyTests, TIERS } from './support/tiers.js';
+import { classify, classifyTests, TIERS } from './tiers.js';
 
 describe('test tiers', () => {
   it('every test file of the checkout is in exactly one tier', () => {
@@ -11,7 +11,7 @@ describe('test tiers', () => {
     assert.deepEqual(problems, []);
     const all = TIERS.flatMap((tier) => byTier[tier]);
     assert.equal(new Set(all).size, all.length);
-    assert.ok(byTier.unit.includes('test/tiers.test.ts'));
+    assert.ok(byTier.unit.includes('test/support/tiers.test.ts'));
   });
 
   it('a file with no tier, an unknown tier or two tier lines is named, and run in no tier', () => {
