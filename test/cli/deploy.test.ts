@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { stringify } from 'yaml';
 import { sampleEnvironment } from '../config/sample.js';
 import { devWorld, startCloud, type TestCloud } from '../support/cloud.js';
+import { until } from '../support/until.js';
 import { greenlight, repoRoot, runTypeScript } from './spawn.js';
 
 const sha = (c: string) => c.repeat(40);
@@ -214,13 +215,13 @@ describe('greenlight group, deploy and wait against the local cloud', () => {
     const stopped = await interrupt(['--stop-on-cancel']);
     assert.equal(stopped.code, 130, stopped.stderr());
     assert.match(stopped.stderr(), new RegExp(`stopped ${id}`));
-    for (let i = 0; i < 200; i++) {
-      const s = (await codedeploy.send(new GetDeploymentCommand({ deploymentId: id }))).deploymentInfo
-        ?.status;
-      if (s === 'Stopped') return;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    assert.fail('the deployment was not stopped');
+    await until(
+      async () =>
+        (await codedeploy.send(new GetDeploymentCommand({ deploymentId: id }))).deploymentInfo?.status,
+      (s) => s === 'Stopped',
+      `${id} to be stopped`,
+      '1m',
+    );
   });
 
   it('SIGTERM while verify waits on an AWS answer that never comes: exit 143, nothing left waiting', async () => {

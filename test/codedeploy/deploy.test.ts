@@ -31,6 +31,7 @@ import type { EnvironmentConfig } from '../../src/config/environment.js';
 import type { LogEvent } from '../../src/log/events.js';
 import { startLocalCloud } from '../../src/localcloud/server.js';
 import { credentials, devEnvironment, devWorld, startCloud, type TestCloud } from '../support/cloud.js';
+import { until } from '../support/until.js';
 
 const sha = (c: string) => c.repeat(40);
 const github = (commit: string) =>
@@ -77,13 +78,13 @@ async function statusOf(cloud: TestCloud, id: string): Promise<string | undefine
   return (await codedeploy.send(new GetDeploymentCommand({ deploymentId: id }))).deploymentInfo?.status;
 }
 
-async function untilStatus(cloud: TestCloud, id: string, wanted: string[]): Promise<string> {
-  for (let i = 0; i < 500; i++) {
-    const s = (await statusOf(cloud, id)) ?? '';
-    if (wanted.includes(s)) return s;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`${id} never reached ${wanted.join('|')}`);
+function untilStatus(cloud: TestCloud, id: string, wanted: string[]): Promise<string> {
+  return until(
+    async () => (await statusOf(cloud, id)) ?? '',
+    (s) => wanted.includes(s),
+    `${id} to reach ${wanted.join('|')}`,
+    '1m',
+  );
 }
 
 describe('creating deployments safely', () => {
@@ -487,16 +488,6 @@ async function pagedCloud() {
   };
 }
 
-/** Polls through the API until `read` gives a value `ok` accepts; gives up after a minute of wall time. */
-async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean, what: string): Promise<T> {
-  for (let i = 0; i < 3000; i++) {
-    const value = await read();
-    if (ok(value)) return value;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
-
 describe('build order from the group history, not its last attempt', () => {
   let cloud: Awaited<ReturnType<typeof pagedCloud>>;
   let codedeploy: CodeDeployClient;
@@ -519,6 +510,7 @@ describe('build order from the group history, not its last attempt', () => {
       () => statusOf(id),
       (s) => s === 'Succeeded',
       `${id} to succeed`,
+      '1m',
     );
   const allDeployments = async () => {
     const ids: string[] = [];
@@ -573,6 +565,7 @@ describe('build order from the group history, not its last attempt', () => {
         ),
       (done) => done.length > before,
       'the automatic deployment',
+      '1m',
     );
     return automatic[0]?.deploymentId ?? '';
   }

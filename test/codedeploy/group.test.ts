@@ -15,6 +15,7 @@ import { after, before, describe, it } from 'node:test';
 import { applyGroup, planGroup } from '../../src/codedeploy/group.js';
 import type { LogEvent } from '../../src/log/events.js';
 import { devEnvironment, devWorld, startCloud, type TestCloud } from '../support/cloud.js';
+import { until } from '../support/until.js';
 
 function recorder() {
   const events: LogEvent[] = [];
@@ -23,15 +24,6 @@ function recorder() {
 
 async function clientsOf(cloud: TestCloud) {
   return { codedeploy: await cloud.aws.codedeploy(), autoscaling: await cloud.aws.autoscaling() };
-}
-
-async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string): Promise<T> {
-  for (let i = 0; i < 400; i++) {
-    const v = await read();
-    if (ok(v)) return v;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 describe('group plan and apply against the local cloud', () => {
@@ -124,6 +116,7 @@ describe('group plan and apply against the local cloud', () => {
         (await clients.codedeploy.send(new GetDeploymentCommand({ deploymentId }))).deploymentInfo?.status,
       (s) => s === 'Succeeded' || s === 'Failed' || s === 'Stopped',
       'the deployment to end',
+      '1m',
     );
     const info = (
       await clients.codedeploy.send(

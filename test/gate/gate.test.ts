@@ -20,7 +20,8 @@ import { readLastKnownGood } from '../../src/rollback/last-known-good.js';
 import { readPassedGate } from '../../src/gate/passed-gate.js';
 import { sampleEnvironment } from '../config/sample.js';
 import { VersionServers } from '../scenarios/runner.js';
-import { healthOf, until } from '../scenarios/scenario.js';
+import { healthOf } from '../scenarios/scenario.js';
+import { until } from '../support/until.js';
 import { devWorld, startCloud, type TestCloud } from '../support/cloud.js';
 import { isRunning } from '../support/process-alive.js';
 
@@ -162,6 +163,7 @@ describe('greenlight gate against the local cloud', () => {
       () => Promise.resolve(running.stderr()),
       (s) => s.includes(`look ${n} at`),
       `look ${n} of the gate`,
+      '1m',
     );
 
   const looksSoFar = (stderr: string) => (stderr.match(/look \d+ at/g) ?? []).length;
@@ -354,6 +356,7 @@ describe('greenlight gate against the local cloud', () => {
         () => Promise.resolve(running.stderr()),
         (s) => s.includes('smoke │ flap-now'),
         'the smoke tests to start, after the first look',
+        '1m',
       );
       await alarm('web-dev-5xx', 'ALARM');
       await alarm('web-dev-5xx', 'OK');
@@ -431,6 +434,7 @@ describe('greenlight gate against the local cloud', () => {
       () => healthOf(cloud, id),
       (s) => s === 'healthy',
       `${id} healthy again`,
+      '1m',
     );
     assert.equal(r.code, 1, r.stderr);
     assert.ok(r.result.watchedMs < r.result.bakeMs);
@@ -537,6 +541,7 @@ describe('greenlight gate against the local cloud', () => {
       () => Promise.resolve(running.stderr()),
       (s) => s.includes('smoke │ started'),
       'the smoke tests to start',
+      '1m',
     );
     running.abort('SIGINT');
     const r = await running.done;
@@ -565,6 +570,7 @@ describe('greenlight gate against the local cloud', () => {
       () => Promise.resolve(stderr),
       (s) => s.includes('look 1 at'),
       'the gate to look once',
+      '1m',
     );
     child.kill('SIGTERM');
     assert.equal(await exited, 143, stderr);

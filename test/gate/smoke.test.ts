@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { systemClock } from '../../src/clock.js';
 import { startSmoke, describeSmoke, type SmokeRequest } from '../../src/gate/smoke.js';
 import type { LogEvent } from '../../src/log/events.js';
-import { until } from '../scenarios/scenario.js';
+import { until } from '../support/until.js';
 import { isRunning } from '../support/process-alive.js';
 
 describe('running the smoke tests', () => {
@@ -67,6 +67,7 @@ describe('running the smoke tests', () => {
       () => Promise.resolve(isRunning(pid)),
       (running) => !running,
       `the background sleep ${pid} to end`,
+      '1m',
     );
   });
 
@@ -76,6 +77,7 @@ describe('running the smoke tests', () => {
       () => Promise.resolve(lines()),
       (l) => l.includes('smoke │ started'),
       'the tests to start',
+      '1m',
     );
     smoke.stop();
     const r = await smoke.done;
@@ -138,6 +140,7 @@ describe('running the smoke tests', () => {
       () => Promise.resolve(lines()),
       (l) => l.includes('smoke │ started'),
       'the tests to start',
+      '1m',
     );
     const pid = Number(await readFile(pidFile, 'utf8'));
     const ending = await smoke.end();

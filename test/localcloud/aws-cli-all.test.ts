@@ -15,7 +15,7 @@ import { after, before, describe, it } from 'node:test';
 import type { SigningName } from '../../src/localcloud/service.js';
 import { assertCliCoverage, implementedOperations } from './aws-cli/coverage.js';
 import { startCliSession, type CliSession } from './aws-cli/session.js';
-import { eventually } from './harness.js';
+import { until } from '../support/until.js';
 
 const WORLD = {
   targetGroups: [{ name: 'api-tg', port: 9000 }],
@@ -26,8 +26,6 @@ const WORLD = {
 };
 
 const account = '123456789012';
-/** Polls of in-process state (10 ms apart): generous, since other test files share the CPU. */
-const SETTLE_ATTEMPTS = 2000;
 /** Covered by test/localcloud/aws-cli/codedeploy.test.ts. */
 const coveredElsewhere: readonly SigningName[] = ['codedeploy'];
 
@@ -429,10 +427,11 @@ describe('the AWS CLI parses every operation of the local cloud (CodeDeploy asid
           MaxSize: 5,
         });
         assert.deepEqual(updated, {});
-        await eventually(
+        await until(
           () => s.asgInstances('batch-asg'),
           (instances) => instances.filter((i) => i.lifecycleState === 'InService').length === 2,
-          SETTLE_ATTEMPTS,
+          'two batch-asg instances InService',
+          '1m',
         );
         const described = await s.cli.call<{
           AutoScalingGroups: {
@@ -483,10 +482,11 @@ describe('the AWS CLI parses every operation of the local cloud (CodeDeploy asid
       });
 
       it('record-lifecycle-action-heartbeat, complete-lifecycle-action, describe-auto-scaling-instances, delete-lifecycle-hook', async () => {
-        const waiting = await eventually(
+        const waiting = await until(
           () => s.asgInstances('batch-asg').find((i) => i.lifecycleState === 'Pending:Wait'),
           (instance) => instance !== undefined,
-          SETTLE_ATTEMPTS,
+          'a batch-asg instance in Pending:Wait',
+          '1m',
         );
         const instanceId = waiting?.instanceId ?? '';
         const action = {
@@ -500,10 +500,11 @@ describe('the AWS CLI parses every operation of the local cloud (CodeDeploy asid
           LifecycleActionResult: 'CONTINUE',
         });
         assert.deepEqual(completed, {});
-        await eventually(
+        await until(
           () => s.asgInstances('batch-asg'),
           (instances) => instances.filter((i) => i.lifecycleState === 'InService').length === 3,
-          SETTLE_ATTEMPTS,
+          'three batch-asg instances InService',
+          '1m',
         );
         const [described, deleted] = await Promise.all([
           s.cli.call<{
@@ -604,10 +605,11 @@ describe('the AWS CLI parses every operation of the local cloud (CodeDeploy asid
           ForceDelete: true,
         });
         assert.deepEqual(deleted, {});
-        await eventually(
+        await until(
           () => s.models().autoscaling.get('batch-asg'),
           (group) => group === undefined,
-          SETTLE_ATTEMPTS,
+          'batch-asg to be deleted',
+          '1m',
         );
       });
     });

@@ -54,21 +54,6 @@ export async function startTestCloud(options: LocalCloudOptions = {}): Promise<T
   };
 }
 
-/** Polls `read` until `accept` holds; fails with the last value after `attempts` tries. */
-export async function eventually<T>(
-  read: () => Promise<T> | T,
-  accept: (value: T) => boolean,
-  attempts = 400,
-): Promise<T> {
-  let last: T | undefined;
-  for (let i = 0; i < attempts; i++) {
-    last = await read();
-    if (accept(last)) return last;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error(`condition never held; last value: ${JSON.stringify(last)}`);
-}
-
 /** Runs `fn` and returns the error it throws (the test fails if it does not throw). */
 export async function caught(
   fn: () => Promise<unknown>,

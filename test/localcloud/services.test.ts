@@ -10,7 +10,8 @@ import * as cw from '@aws-sdk/client-cloudwatch';
 import * as ec2 from '@aws-sdk/client-ec2';
 import * as elb from '@aws-sdk/client-elastic-load-balancing-v2';
 import * as s3 from '@aws-sdk/client-s3';
-import { caught, eventually, startTestCloud, type TestCloud } from './harness.js';
+import { caught, startTestCloud, type TestCloud } from './harness.js';
+import { until } from '../support/until.js';
 
 const WORLD = {
   targetGroups: [
@@ -125,9 +126,11 @@ describe('EC2', () => {
     );
     assert.deepEqual(result.TerminatingInstances![0]!.CurrentState, { Code: 32, Name: 'shutting-down' });
     assert.deepEqual(result.TerminatingInstances![0]!.PreviousState, { Code: 16, Name: 'running' });
-    const terminated = await eventually(
+    const terminated = await until(
       () => instancesOf([], [victim!.InstanceId!]),
       (i) => i[0]?.State?.Name === 'terminated',
+      'the instance to be terminated',
+      '1m',
     );
     assert.equal(terminated[0]!.StateReason?.Code, 'Client.UserInitiatedShutdown');
   });
@@ -204,14 +207,18 @@ describe('Auto Scaling', () => {
     await t.autoscaling.send(
       new asg.SetDesiredCapacityCommand({ AutoScalingGroupName: 'web-asg', DesiredCapacity: 6 }),
     );
-    const grown = await eventually(
+    const grown = await until(
       () => group('web-asg'),
       (g) => g!.Instances!.filter((i) => i.LifecycleState === 'InService').length === 6,
+      'six web-asg instances InService',
+      '1m',
     );
     const ids = grown!.Instances!.map((i) => i.InstanceId!);
-    await eventually(
+    await until(
       () => health(arn),
       (h) => h.length === 6 && h.every((d) => d.TargetHealth!.State === 'healthy'),
+      'six healthy targets',
+      '1m',
     );
     await t.autoscaling.send(
       new asg.SetDesiredCapacityCommand({ AutoScalingGroupName: 'web-asg', DesiredCapacity: 4 }),
@@ -222,9 +229,11 @@ describe('Auto Scaling', () => {
       draining.find((d) => d.TargetHealth!.State === 'draining')!.TargetHealth!.Reason,
       'Target.DeregistrationInProgress',
     );
-    await eventually(
+    await until(
       () => group('web-asg'),
       (g) => g!.Instances!.length === 4,
+      'web-asg to shrink to four instances',
+      '1m',
     );
     const gone = ids.filter(
       (id) => !(grown!.Instances!.slice(0, 4).map((i) => i.InstanceId) as string[]).includes(id),
@@ -255,9 +264,11 @@ describe('Auto Scaling', () => {
     await t.autoscaling.send(
       new asg.SetDesiredCapacityCommand({ AutoScalingGroupName: 'hooked-asg', DesiredCapacity: 2 }),
     );
-    const waiting = await eventually(
+    const waiting = await until(
       () => group('hooked-asg'),
       (g) => g!.Instances!.length === 2 && g!.Instances!.every((i) => i.LifecycleState === 'Pending:Wait'),
+      'both hooked-asg instances in Pending:Wait',
+      '1m',
     );
     const [a, b] = waiting!.Instances!.map((i) => i.InstanceId!);
     await t.autoscaling.send(
@@ -430,9 +441,11 @@ describe('ELBv2', () => {
     const initial = (await health(arn))[0]!.TargetHealth!;
     assert.equal(initial.State, 'initial');
     assert.match(initial.Reason!, /^Elb\.(RegistrationInProgress|InitialHealthChecking)$/);
-    await eventually(
+    await until(
       () => health(arn),
       (h) => h[0]!.TargetHealth!.State === 'healthy',
+      'the registered target to be healthy',
+      '1m',
     );
     const unregistered = await health(arn, ['i-0123456789abcdef0']);
     assert.deepEqual(unregistered[0]!.TargetHealth, {
@@ -454,15 +467,19 @@ describe('ELBv2', () => {
     const arn = await tgArn('web-tg');
     const target = (await health(arn))[0]!.Target!.Id!;
     t.lc.cloud.region('us-east-1').elbv2.setAppHealthy(target, false);
-    const after = await eventually(
+    const after = await until(
       () => health(arn, [target]),
       (h) => h[0]!.TargetHealth!.State === 'unhealthy',
+      'the target to turn unhealthy',
+      '1m',
     );
     assert.equal(after[0]!.TargetHealth!.Reason, 'Target.FailedHealthChecks');
     t.lc.cloud.region('us-east-1').elbv2.setAppHealthy(target, true);
-    await eventually(
+    await until(
       () => health(arn, [target]),
       (h) => h[0]!.TargetHealth!.State === 'healthy',
+      'the target to be healthy again',
+      '1m',
     );
   });
 

@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/client-codedeploy';
 import { tagGroup } from '../../src/codedeploy/group-tags.js';
 import type { TestCloud } from '../support/cloud.js';
+import { until } from '../support/until.js';
 
 export const WEB_DEV = {
   application: 'web',
@@ -26,12 +27,13 @@ export const github = (commitId: string) =>
 /** Waits (polling, no fixed sleep) until the deployment has ended; returns its status. */
 export async function ended(cloud: TestCloud, deploymentId: string): Promise<string> {
   const codedeploy = await cloud.aws.codedeploy();
-  for (let i = 0; i < 2000; i++) {
-    const status = (await codedeploy.send(new GetDeploymentCommand({ deploymentId }))).deploymentInfo?.status;
-    if (status === 'Succeeded' || status === 'Failed' || status === 'Stopped') return status;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error(`${deploymentId} never ended`);
+  const status = await until(
+    async () => (await codedeploy.send(new GetDeploymentCommand({ deploymentId }))).deploymentInfo?.status,
+    (s) => s === 'Succeeded' || s === 'Failed' || s === 'Stopped',
+    `${deploymentId} to end`,
+    '1m',
+  );
+  return status ?? '';
 }
 
 /**
@@ -53,15 +55,17 @@ export async function foreignDeployment(cloud: TestCloud, commitId: string): Pro
       }),
     );
     // An in-place deployment installs the instances that are running when it starts.
-    for (let i = 0; ; i++) {
-      const out = await autoscaling.send(
-        new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['api-dev-asg'] }),
-      );
-      const instances = out.AutoScalingGroups?.[0]?.Instances ?? [];
-      if (instances.some((x) => x.LifecycleState === 'InService')) break;
-      if (i > 2000) throw new Error('api-dev-asg never had an instance InService');
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    await until(
+      async () =>
+        (
+          await autoscaling.send(
+            new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['api-dev-asg'] }),
+          )
+        ).AutoScalingGroups?.[0]?.Instances ?? [],
+      (instances) => instances.some((x) => x.LifecycleState === 'InService'),
+      'an instance of api-dev-asg InService',
+      '1m',
+    );
     await codedeploy.send(
       new CreateApplicationCommand({ applicationName: 'api', computePlatform: 'Server' }),
     );

@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { RuleName } from '../../src/verify/rules.js';
 import type { TestCloud } from '../support/cloud.js';
+import { until } from '../support/until.js';
 
 export type VersionPlan = (launchIndex: number) => string | undefined;
 
@@ -99,15 +100,6 @@ export async function instanceAt(cloud: TestCloud, launchIndex: number): Promise
   const id = out.Reservations?.[0]?.Instances?.[0]?.InstanceId;
   if (!id) throw new Error(`no instance was launched as number ${launchIndex}`);
   return id;
-}
-
-export async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean, what: string): Promise<T> {
-  for (let i = 0; i < 1000; i++) {
-    const value = await read();
-    if (ok(value)) return value;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`gave up waiting for ${what}`);
 }
 
 async function targetGroupArn(cloud: TestCloud): Promise<string> {
@@ -293,6 +285,7 @@ export const scenarios: readonly Scenario[] = [
         },
         (name) => name !== undefined,
         'the termination wait',
+        '1m',
       );
       const green = found ?? '';
       await autoscaling.send(
@@ -304,6 +297,7 @@ export const scenarios: readonly Scenario[] = [
             .AutoScalingGroups?.[0]?.Instances?.length ?? 0,
         (n) => n === 5,
         'the scale-out',
+        '1m',
       );
       await ctx.cloud.fault({
         scope: 'instance',
@@ -356,6 +350,7 @@ export const scenarios: readonly Scenario[] = [
         () => healthOf(ctx.cloud, id),
         (s) => s === 'unhealthy',
         'the target to turn unhealthy',
+        '1m',
       );
       await ctx.cli(verify);
     },

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { eventually } from '../harness.js';
+import { until } from '../../support/until.js';
 import { assertCliCoverage } from './coverage.js';
 import { startCliSession, type CliSession } from './session.js';
 
@@ -67,7 +67,7 @@ describe('the AWS CLI parses every CodeDeploy operation of the local cloud', { c
     (s.models().codedeploy.getDeployment({ deploymentId }) as { deploymentInfo: DeploymentInfo })
       .deploymentInfo;
   const untilDeployment = (deploymentId: string, accept: (d: DeploymentInfo) => boolean) =>
-    eventually(() => deploymentInfo(deploymentId), accept, 3000);
+    until(() => deploymentInfo(deploymentId), accept, `${deploymentId} as the test expects`, '2m');
 
   before(async () => {
     s = await startCliSession(WORLD);

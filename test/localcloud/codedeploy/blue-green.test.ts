@@ -17,7 +17,7 @@ import {
   DescribeTargetHealthCommand,
   DescribeTargetGroupsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { eventually } from '../harness.js';
+import { until } from '../../support/until.js';
 import {
   putRevisions,
   s3Revision,
@@ -75,10 +75,11 @@ describe('a blue/green deployment with COPY_AUTO_SCALING_GROUP, through the SDK'
       }),
     );
     assert.match(deploymentId, /^d-[A-Z0-9]{9}$/);
-    const info = await eventually(
+    const info = await until(
       async () => (await tc.codedeploy.send(new GetDeploymentCommand({ deploymentId }))).deploymentInfo,
       terminal,
-      1000,
+      'the deployment to end',
+      '1m',
     );
     assert.equal(info?.status, 'Succeeded', JSON.stringify(info?.errorInformation));
     assert.equal(info?.creator, 'user');
@@ -157,7 +158,7 @@ describe('a blue/green deployment with COPY_AUTO_SCALING_GROUP, through the SDK'
     assert.equal(blue?.instanceTarget?.instanceLabel, 'Blue');
 
     // The original ASG is gone with its instances; the copy serves the target group.
-    await eventually(
+    await until(
       async () =>
         (
           await tc.autoscaling.send(
@@ -165,13 +166,17 @@ describe('a blue/green deployment with COPY_AUTO_SCALING_GROUP, through the SDK'
           )
         ).AutoScalingGroups ?? [],
       (groups) => groups.length === 0,
+      'the original ASG to be deleted',
+      '1m',
     );
-    const states = await eventually(
+    const states = await until(
       async () => {
         const out = await tc.ec2.send(new DescribeInstancesCommand({ InstanceIds: blueIds }));
         return (out.Reservations ?? []).flatMap((r) => r.Instances ?? []).map((i) => i.State?.Name);
       },
       (s) => s.every((state) => state === 'terminated'),
+      'every blue instance to be terminated',
+      '1m',
     );
     assert.deepEqual(states, ['terminated', 'terminated', 'terminated']);
     const tgs = await tc.elbv2.send(new DescribeTargetGroupsCommand({ Names: ['web-tg'] }));

@@ -18,7 +18,8 @@ import {
   GetDeploymentCommand,
   type CreateDeploymentGroupInput,
 } from '@aws-sdk/client-codedeploy';
-import { caught, eventually } from '../harness.js';
+import { caught } from '../harness.js';
+import { until } from '../../support/until.js';
 import {
   putRevisions,
   s3Revision,
@@ -213,11 +214,12 @@ describe('CodeDeploy operations, validation and paging through the SDK', () => {
         revision: s3Revision('web/v1.zip'),
       }),
     );
-    await eventually(
+    await until(
       async () =>
         (await tc.codedeploy.send(new GetDeploymentCommand({ deploymentId }))).deploymentInfo?.status,
       (s) => s === 'Succeeded' || s === 'Failed',
-      1500,
+      'the deployment to end',
+      '1m',
     );
     const ids: string[] = [];
     let nextToken: string | undefined;

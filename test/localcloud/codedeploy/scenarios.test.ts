@@ -16,7 +16,8 @@ import {
   type BlueGreenDeploymentConfiguration,
   type DeploymentInfo,
 } from '@aws-sdk/client-codedeploy';
-import { caught, eventually } from '../harness.js';
+import { caught } from '../harness.js';
+import { until } from '../../support/until.js';
 import {
   putRevisions,
   s3Revision,
@@ -82,11 +83,16 @@ async function deployment(tc: CodeDeployTestCloud, deploymentId: string): Promis
   return out.deploymentInfo ?? {};
 }
 
-function until(tc: CodeDeployTestCloud, deploymentId: string, statuses: string[]): Promise<DeploymentInfo> {
-  return eventually(
+function untilStatus(
+  tc: CodeDeployTestCloud,
+  deploymentId: string,
+  statuses: string[],
+): Promise<DeploymentInfo> {
+  return until(
     () => deployment(tc, deploymentId),
     (d) => statuses.includes(d.status ?? ''),
-    1500,
+    `${deploymentId} to be ${statuses.join(' or ')}`,
+    '1m',
   );
 }
 const done = ['Succeeded', 'Failed', 'Stopped'];
@@ -113,9 +119,9 @@ describe('CodeDeploy scenarios through the SDK', () => {
     const error = await caught(() => deploy(tc!, 'web/v2.zip'));
     assert.equal(error.name, 'DeploymentLimitExceededException');
     assert.equal(error.message, `The Deployment Group 'web-bg' already has an active Deployment '${first}'`);
-    assert.equal((await until(tc, first, done)).status, 'Succeeded');
+    assert.equal((await untilStatus(tc, first, done)).status, 'Succeeded');
     const second = await deploy(tc, 'web/v2.zip');
-    const info = await until(tc, second, done);
+    const info = await untilStatus(tc, second, done);
     assert.equal(info.status, 'Succeeded');
     assert.deepEqual(info.previousRevision, s3Revision('web/v1.zip'));
   });
@@ -133,7 +139,7 @@ describe('CodeDeploy scenarios through the SDK', () => {
       exitCode: 3,
     });
     const id = await deploy(tc, 'web/v1.zip');
-    const info = await until(tc, id, done);
+    const info = await untilStatus(tc, id, done);
     assert.equal(info.status, 'Succeeded');
     assert.equal(info.deploymentOverview?.Failed, 1);
     assert.equal(info.deploymentOverview?.Succeeded, 5);
@@ -175,7 +181,7 @@ describe('CodeDeploy scenarios through the SDK', () => {
       effect: 'fail',
     });
     const id = await deploy(tc, 'web/v1.zip');
-    const info = await until(tc, id, done);
+    const info = await untilStatus(tc, id, done);
     assert.equal(info.status, 'Failed');
     assert.deepEqual(info.errorInformation, {
       code: 'HEALTH_CONSTRAINTS',
@@ -184,7 +190,7 @@ describe('CodeDeploy scenarios through the SDK', () => {
     assert.equal(info.deploymentOverview?.Failed, 1);
     assert.equal(info.deploymentOverview?.Skipped, 5);
     // The copy never took traffic, so it is removed; the group keeps its ASG.
-    await eventually(
+    await until(
       async () =>
         (
           await tc!.autoscaling.send(
@@ -192,6 +198,8 @@ describe('CodeDeploy scenarios through the SDK', () => {
           )
         ).AutoScalingGroups ?? [],
       (groups) => groups.length === 0,
+      'the green copy of the ASG to be removed',
+      '1m',
     );
   });
 
@@ -199,14 +207,14 @@ describe('CodeDeploy scenarios through the SDK', () => {
     tc = await startCodeDeployCloud({ world: webWorld(2) });
     await blueGreenGroup(tc, { ready: { actionOnTimeout: 'STOP_DEPLOYMENT', waitTimeInMinutes: 600 } });
     const first = await deploy(tc, 'web/v1.zip');
-    await until(tc, first, ['Ready']);
+    await untilStatus(tc, first, ['Ready']);
     await tc.codedeploy.send(
       new ContinueDeploymentCommand({ deploymentId: first, deploymentWaitType: 'READY_WAIT' }),
     );
-    assert.equal((await until(tc, first, done)).status, 'Succeeded');
+    assert.equal((await untilStatus(tc, first, done)).status, 'Succeeded');
 
     const second = await deploy(tc, 'web/v2.zip');
-    await until(tc, second, ['Ready']);
+    await untilStatus(tc, second, ['Ready']);
     const stop = await tc.codedeploy.send(
       new StopDeploymentCommand({ deploymentId: second, autoRollbackEnabled: true }),
     );
@@ -216,7 +224,7 @@ describe('CodeDeploy scenarios through the SDK', () => {
     assert.equal(stopped.errorInformation?.code, 'MANUAL_STOP');
     const rollbackId = stopped.rollbackInfo?.rollbackDeploymentId ?? '';
     assert.match(rollbackId, /^d-/);
-    const rollback = await until(tc, rollbackId, done);
+    const rollback = await untilStatus(tc, rollbackId, done);
     assert.equal(rollback.status, 'Succeeded');
     assert.equal(rollback.creator, 'codeDeployRollback');
     assert.equal(rollback.rollbackInfo?.rollbackTriggeringDeploymentId, second);
@@ -236,7 +244,7 @@ describe('CodeDeploy scenarios through the SDK', () => {
       target?.lifecycleEvents?.map((e) => e.lifecycleEventName),
       ['BeforeAllowTraffic', 'AllowTraffic', 'AfterAllowTraffic'],
     );
-    await eventually(
+    await until(
       async () =>
         (
           await tc!.autoscaling.send(
@@ -244,6 +252,8 @@ describe('CodeDeploy scenarios through the SDK', () => {
           )
         ).AutoScalingGroups ?? [],
       (groups) => groups.length === 0,
+      "the second deployment's green copy of the ASG to be removed",
+      '1m',
     );
   });
 
@@ -257,7 +267,7 @@ describe('CodeDeploy scenarios through the SDK', () => {
       effect: 'fail',
     });
     const id = await deploy(tc, 'web/v1.zip');
-    const info = await until(tc, id, done);
+    const info = await untilStatus(tc, id, done);
     assert.equal(info.status, 'Failed');
     assert.match(info.rollbackInfo?.rollbackMessage ?? '', /no previous successful deployment/);
     assert.equal(info.rollbackInfo?.rollbackDeploymentId, undefined);
@@ -271,17 +281,17 @@ describe('CodeDeploy scenarios through the SDK', () => {
       ready: { actionOnTimeout: 'STOP_DEPLOYMENT', waitTimeInMinutes: 600 },
     });
     const first = await deploy(tc, 'web/v1.zip');
-    await until(tc, first, ['Ready']);
+    await untilStatus(tc, first, ['Ready']);
     await tc.codedeploy.send(
       new ContinueDeploymentCommand({ deploymentId: first, deploymentWaitType: 'READY_WAIT' }),
     );
-    await until(tc, first, done);
+    await untilStatus(tc, first, done);
     const second = await deploy(tc, 'web/v2.zip');
-    await until(tc, second, ['Ready']);
+    await untilStatus(tc, second, ['Ready']);
     await tc.cloudwatch.send(
       new SetAlarmStateCommand({ AlarmName: 'web-5xx', StateValue: 'ALARM', StateReason: 'test' }),
     );
-    const info = await until(tc, second, done);
+    const info = await untilStatus(tc, second, done);
     assert.equal(info.status, 'Stopped');
     assert.equal(info.errorInformation?.code, 'ALARM_ACTIVE');
     assert.match(info.errorInformation?.message ?? '', /web-5xx/);
@@ -298,10 +308,10 @@ describe('CodeDeploy scenarios through the SDK', () => {
       ),
     );
     assert.equal(early.name, 'DeploymentIsNotInReadyStateException');
-    const ready = await until(tc, id, ['Ready', ...done]);
+    const ready = await untilStatus(tc, id, ['Ready', ...done]);
     assert.equal(ready.status, 'Ready');
     assert.equal(ready.deploymentOverview?.Ready, 2);
-    const info = await until(tc, id, done);
+    const info = await untilStatus(tc, id, done);
     assert.equal(info.status, 'Stopped');
     assert.equal(info.errorInformation?.code, 'TIMEOUT');
     const late = await caught(() =>
@@ -316,31 +326,32 @@ describe('CodeDeploy scenarios through the SDK', () => {
     tc = await startCodeDeployCloud({ world: webWorld(2) });
     await blueGreenGroup(tc, { terminationWait: 2880 });
     const id = await deploy(tc, 'web/v1.zip');
-    const waiting = await eventually(
+    const waiting = await until(
       () => deployment(tc!, id),
       (d) => d.instanceTerminationWaitTimeStarted === true,
-      1500,
+      'the termination wait to start',
+      '1m',
     );
     assert.equal(waiting.status, 'InProgress');
     await tc.codedeploy.send(
       new ContinueDeploymentCommand({ deploymentId: id, deploymentWaitType: 'TERMINATION_WAIT' }),
     );
-    assert.equal((await until(tc, id, done)).status, 'Succeeded');
+    assert.equal((await untilStatus(tc, id, done)).status, 'Succeeded');
   });
 
   it('scale-out during a deployment: blue launches are left out, green launches get an automatic deployment', async () => {
     tc = await startCodeDeployCloud({ world: webWorld(2) });
     await blueGreenGroup(tc, { ready: { actionOnTimeout: 'STOP_DEPLOYMENT', waitTimeInMinutes: 600 } });
     const first = await deploy(tc, 'web/v1.zip');
-    await until(tc, first, ['Ready']);
+    await untilStatus(tc, first, ['Ready']);
     await tc.codedeploy.send(
       new ContinueDeploymentCommand({ deploymentId: first, deploymentWaitType: 'READY_WAIT' }),
     );
-    await until(tc, first, done);
+    await untilStatus(tc, first, done);
     const greenOfFirst = `CodeDeploy_web-bg_${first}`;
 
     const second = await deploy(tc, 'web/v2.zip');
-    await until(tc, second, ['Ready']);
+    await untilStatus(tc, second, ['Ready']);
     const greenOfSecond = `CodeDeploy_web-bg_${second}`;
     await tc.autoscaling.send(
       new SetDesiredCapacityCommand({ AutoScalingGroupName: greenOfFirst, DesiredCapacity: 3 }),
@@ -351,13 +362,17 @@ describe('CodeDeploy scenarios through the SDK', () => {
     const members = async (name: string) =>
       (await tc!.autoscaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] })))
         .AutoScalingGroups?.[0]?.Instances ?? [];
-    const blueLaunched = await eventually(
+    const blueLaunched = await until(
       () => members(greenOfFirst),
       (m) => m.length === 3,
+      'three instances in the first green ASG',
+      '1m',
     );
-    const greenLaunched = await eventually(
+    const greenLaunched = await until(
       () => members(greenOfSecond),
       (m) => m.length === 3,
+      'three instances in the second green ASG',
+      '1m',
     );
     const targets = new Set(
       (await tc.codedeploy.send(new ListDeploymentTargetsCommand({ deploymentId: second }))).targetIds ?? [],
@@ -374,8 +389,8 @@ describe('CodeDeploy scenarios through the SDK', () => {
     await tc.codedeploy.send(
       new ContinueDeploymentCommand({ deploymentId: second, deploymentWaitType: 'READY_WAIT' }),
     );
-    assert.equal((await until(tc, second, done)).status, 'Succeeded');
-    const automatic = await eventually(
+    assert.equal((await untilStatus(tc, second, done)).status, 'Succeeded');
+    const automatic = await until(
       async () => {
         const ids =
           (
@@ -387,7 +402,8 @@ describe('CodeDeploy scenarios through the SDK', () => {
         return infos.find((d) => d.creator === 'autoscaling' && done.includes(d.status ?? ''));
       },
       (d) => d !== undefined,
-      1500,
+      'the automatic deployment to the late instance',
+      '1m',
     );
     assert.equal(automatic?.status, 'Succeeded');
     assert.deepEqual(automatic?.revision, s3Revision('web/v2.zip'));
@@ -395,9 +411,11 @@ describe('CodeDeploy scenarios through the SDK', () => {
       await tc.codedeploy.send(new ListDeploymentTargetsCommand({ deploymentId: automatic?.deploymentId }))
     ).targetIds;
     assert.deepEqual(automaticTargets, [lateGreen]);
-    const inService = await eventually(
+    const inService = await until(
       () => members(greenOfSecond),
       (m) => m.every((i) => i.LifecycleState === 'InService'),
+      'every instance of the second green ASG InService',
+      '1m',
     );
     assert.equal(inService.length, 3);
   });

@@ -13,7 +13,7 @@ import {
   ListDeploymentTargetsCommand,
 } from '@aws-sdk/client-codedeploy';
 import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
-import { eventually } from '../harness.js';
+import { until } from '../../support/until.js';
 import {
   putRevisions,
   s3Revision,
@@ -78,10 +78,11 @@ describe('world applications and deployment configs', () => {
         revision: s3Revision('web/v1.zip'),
       }),
     );
-    const info = await eventually(
+    const info = await until(
       async () => (await tc.codedeploy.send(new GetDeploymentCommand({ deploymentId }))).deploymentInfo,
       (d) => ['Succeeded', 'Failed', 'Stopped'].includes(d?.status ?? ''),
-      1000,
+      'the deployment to end',
+      '1m',
     );
     assert.equal(info?.status, 'Succeeded', JSON.stringify(info?.errorInformation));
     const tagged = (

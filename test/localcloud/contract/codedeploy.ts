@@ -3,7 +3,7 @@
 // blue/green deployment that waits in Ready and in the termination wait, one stopped with a rollback,
 // and one that fails. Each answer and each refusal is handed to the contract test with its raw bytes.
 import * as cd from '@aws-sdk/client-codedeploy';
-import { eventually } from '../harness.js';
+import { until } from '../../support/until.js';
 import {
   putRevisions,
   s3Revision,
@@ -44,8 +44,8 @@ export async function exerciseCodeDeploy(contract: CodeDeployContract): Promise<
   }
   const deploymentInfo = async (deploymentId: string) =>
     (await tc.codedeploy.send(new cd.GetDeploymentCommand({ deploymentId }))).deploymentInfo;
-  const until = (deploymentId: string, accept: (d: cd.DeploymentInfo | undefined) => boolean) =>
-    eventually(() => deploymentInfo(deploymentId), accept, 2000);
+  const untilDeployment = (deploymentId: string, accept: (d: cd.DeploymentInfo | undefined) => boolean) =>
+    until(() => deploymentInfo(deploymentId), accept, `${deploymentId} as the test expects`, '1m');
 
   try {
     await putRevisions(tc, 'web/v1.zip', 'web/v2.zip', 'web/v3.zip');
@@ -259,7 +259,7 @@ export async function exerciseCodeDeploy(contract: CodeDeployContract): Promise<
     );
     await ok('GetDeployment', new cd.GetDeploymentCommand({ deploymentId: first }));
     await refused('GetDeployment', new cd.GetDeploymentCommand({ deploymentId: missingDeployment }));
-    await until(first, (d) => d?.status === 'Ready');
+    await untilDeployment(first, (d) => d?.status === 'Ready');
     await ok('GetDeployment', new cd.GetDeploymentCommand({ deploymentId: first }));
     await ok(
       'ListDeployments',
@@ -355,13 +355,13 @@ export async function exerciseCodeDeploy(contract: CodeDeployContract): Promise<
       'ContinueDeployment',
       new cd.ContinueDeploymentCommand({ deploymentId: first, deploymentWaitType: 'READY_WAIT' }),
     );
-    await until(first, (d) => d?.instanceTerminationWaitTimeStarted === true);
+    await untilDeployment(first, (d) => d?.instanceTerminationWaitTimeStarted === true);
     await ok('GetDeployment', new cd.GetDeploymentCommand({ deploymentId: first }));
     await ok(
       'ContinueDeployment',
       new cd.ContinueDeploymentCommand({ deploymentId: first, deploymentWaitType: 'TERMINATION_WAIT' }),
     );
-    await until(first, (d) => d?.status === 'Succeeded');
+    await untilDeployment(first, (d) => d?.status === 'Succeeded');
     await ok('GetDeployment', new cd.GetDeploymentCommand({ deploymentId: first }));
     await ok(
       'BatchGetDeploymentTargets',
@@ -382,18 +382,18 @@ export async function exerciseCodeDeploy(contract: CodeDeployContract): Promise<
         revision: s3Revision('web/v2.zip'),
       }),
     );
-    await until(second, (d) => d?.status === 'InProgress' || d?.status === 'Ready');
+    await untilDeployment(second, (d) => d?.status === 'InProgress' || d?.status === 'Ready');
     await ok(
       'StopDeployment',
       new cd.StopDeploymentCommand({ deploymentId: second, autoRollbackEnabled: true }),
     );
-    const stopped = await until(
+    const stopped = await untilDeployment(
       second,
       (d) => d?.status === 'Stopped' && d.rollbackInfo?.rollbackDeploymentId !== undefined,
     );
     const rollback = stopped?.rollbackInfo?.rollbackDeploymentId ?? '';
     await ok('GetDeployment', new cd.GetDeploymentCommand({ deploymentId: second }));
-    await until(rollback, (d) => ['Succeeded', 'Failed', 'Stopped'].includes(d?.status ?? ''));
+    await untilDeployment(rollback, (d) => ['Succeeded', 'Failed', 'Stopped'].includes(d?.status ?? ''));
     await ok(
       'BatchGetDeployments',
       new cd.BatchGetDeploymentsCommand({ deploymentIds: [first, second, rollback] }),
@@ -426,7 +426,7 @@ export async function exerciseCodeDeploy(contract: CodeDeployContract): Promise<
         autoRollbackConfiguration: { enabled: false },
       }),
     );
-    await until(third, (d) => d?.status === 'Failed');
+    await untilDeployment(third, (d) => d?.status === 'Failed');
     await ok('GetDeployment', new cd.GetDeploymentCommand({ deploymentId: third }));
     const failedTargets = await ok<cd.ListDeploymentTargetsOutput>(
       'ListDeploymentTargets',

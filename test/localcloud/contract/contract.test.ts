@@ -11,7 +11,8 @@ import * as ec2 from '@aws-sdk/client-ec2';
 import * as elb from '@aws-sdk/client-elastic-load-balancing-v2';
 import { codeDeployOperations } from '../../../src/localcloud/codedeploy/index.js';
 import { loadServiceModel, type ModelName } from '../../../src/localcloud/protocol/model.js';
-import { eventually, startTestCloud, type TestCloud } from '../harness.js';
+import { startTestCloud, type TestCloud } from '../harness.js';
+import { until } from '../../support/until.js';
 import { exerciseCodeDeploy } from './codedeploy.js';
 import { allowedErrors, unexplained } from './deviations.js';
 import { loadFullModel, validateJsonError, validateOutput } from './validate.js';
@@ -158,7 +159,7 @@ describe('contract: responses match the botocore models', () => {
         new asg.SetDesiredCapacityCommand({ AutoScalingGroupName: 'batch-asg', DesiredCapacity: 2 }),
       ),
     );
-    const waiting = await eventually(
+    const waiting = await until(
       async () =>
         (
           await t.autoscaling.send(
@@ -166,6 +167,8 @@ describe('contract: responses match the botocore models', () => {
           )
         ).AutoScalingGroups![0]!.Instances!,
       (instances) => instances.some((i) => i.LifecycleState === 'Pending:Wait'),
+      'a batch-asg instance in Pending:Wait',
+      '1m',
     );
     const waitingId = waiting.find((i) => i.LifecycleState === 'Pending:Wait')!.InstanceId!;
     check(
@@ -206,7 +209,7 @@ describe('contract: responses match the botocore models', () => {
         }),
       ),
     );
-    const inService = await eventually(
+    const inService = await until(
       async () =>
         (
           await t.autoscaling.send(
@@ -214,6 +217,8 @@ describe('contract: responses match the botocore models', () => {
           )
         ).AutoScalingGroups![0]!.Instances!,
       (instances) => instances.filter((i) => i.LifecycleState === 'InService').length === 2,
+      'two batch-asg instances InService',
+      '1m',
     );
     check(
       'autoscaling',

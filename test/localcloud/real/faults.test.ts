@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { eventually } from '../harness.js';
+import { until } from '../../support/until.js';
 import {
   createGroup,
   deploy,
@@ -75,9 +75,11 @@ describe('fault rules on real instances', () => {
     assert.ok(start, 'the terminated instance fails its ApplicationStart');
     const terminated =
       green.find((t) => t.instanceTarget?.lifecycleEvents?.includes(start))?.instanceTarget?.targetId ?? '';
-    await eventually(
+    await until(
       () => tc.lc.cloud.instances.get(terminated),
       (sandbox) => sandbox === undefined,
+      "the terminated instance's sandbox to be gone",
+      '1m',
     );
   });
 
@@ -88,9 +90,11 @@ describe('fault rules on real instances', () => {
     assert.ok(processesWith(marker).length > 0);
     const response = await fetch(`${tc.lc.url}/_localcloud/reset`, { method: 'POST' });
     assert.equal(response.status, 200);
-    await eventually(
+    await until(
       () => processesWith(marker).length === 0 && roots.every((root) => !existsSync(root)),
       (gone) => gone,
+      'every instance process and sandbox root to be gone',
+      '1m',
     );
   });
 });

@@ -29,7 +29,8 @@ import {
 } from '@aws-sdk/client-codedeploy';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { WorldInput } from '../../../src/localcloud/world.js';
-import { clientConfig, eventually, startTestCloud, type TestCloud } from '../harness.js';
+import { clientConfig, startTestCloud, type TestCloud } from '../harness.js';
+import { until } from '../../support/until.js';
 
 export const serviceRoleArn = 'arn:aws:iam::123456789012:role/web-codedeploy';
 
@@ -199,10 +200,11 @@ export async function deploy(
   const { deploymentId = '' } = await tc.codedeploy.send(
     new CreateDeploymentCommand({ applicationName: 'web', deploymentGroupName: group, revision, ...extra }),
   );
-  const info = await eventually(
+  const info = await until(
     async () => (await tc.codedeploy.send(new GetDeploymentCommand({ deploymentId }))).deploymentInfo,
     terminal,
-    6000,
+    `${deploymentId} to end`,
+    '2m',
   );
   if (!info) throw new Error(`deployment ${deploymentId} vanished`);
   return info;

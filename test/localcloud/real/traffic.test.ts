@@ -8,7 +8,7 @@ import {
   DescribeTargetGroupsCommand,
   DescribeTargetHealthCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { eventually } from '../harness.js';
+import { until } from '../../support/until.js';
 import {
   createGroup,
   deploy,
@@ -79,13 +79,14 @@ describe('real health checks and a real listener', () => {
     await startApp(tc, mute, '() => undefined');
     await startApp(tc, failing, '(q, s) => { s.statusCode = 500; s.end(); }');
     // Before the apps started every check was refused; wait for the checks that reached them.
-    const health = await eventually(
+    const health = await until(
       healthOf,
       (h) =>
         h[healthy]?.State === 'healthy' &&
         h[mute]?.Reason === 'Target.Timeout' &&
         h[failing]?.Reason === 'Target.ResponseCodeMismatch',
-      1000,
+      'the health checks that reached the apps',
+      '1m',
     );
     assert.deepEqual(health[mute], {
       State: 'unhealthy',

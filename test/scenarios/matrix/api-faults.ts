@@ -1,6 +1,7 @@
 // AWS APIs misbehaving under greenlight: throttling on every operation it calls (30 % by a seeded coin,
 // and in bursts the SDK's retries must absorb), 500s, dropped connections and slow answers.
 import { V1 } from '../scenario.js';
+import { until } from '../../support/until.js';
 import { idOf } from './instance-failures.js';
 import type { MatrixScenario, MatrixTruth, ScenarioContext } from './matrix-scenario.js';
 import {
@@ -12,7 +13,6 @@ import {
   mustSucceed,
   verifyArgs,
 } from './moves.js';
-import { until } from '../scenario.js';
 
 const allOf = (version: string) => (n: number) => (n > 4 ? version : undefined);
 
@@ -289,6 +289,7 @@ export const apiFaults: readonly MatrixScenario[] = [
           async () => (await deployment(cloud, id)).status ?? '',
           (s) => ['Succeeded', 'Failed', 'Stopped'].includes(s),
           `${id} to finish`,
+          '1m',
         );
         return status === 'Succeeded'
           ? []

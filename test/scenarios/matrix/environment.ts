@@ -20,7 +20,8 @@ import { join } from 'node:path';
 import { readGroupTags } from '../../../src/codedeploy/group-tags.js';
 import type { TestCloud } from '../../support/cloud.js';
 import { TRICKLE } from '../runner.js';
-import { V0, V1, V2, fleetOf, healthOf, instanceAt, until } from '../scenario.js';
+import { V0, V1, V2, fleetOf, healthOf, instanceAt } from '../scenario.js';
+import { until } from '../../support/until.js';
 import type { MatrixScenario } from './matrix-scenario.js';
 import {
   asgInstances,
@@ -61,6 +62,7 @@ async function foreignAsg(cloud: TestCloud, name: string): Promise<string> {
     () => asgInstances(cloud, name),
     (list) => list.some((i) => i.state === 'InService'),
     `${name} to have an instance InService`,
+    '1m',
   );
   if (!member) throw new Error(`${name} has no instance`);
   return member.id;
@@ -78,6 +80,7 @@ async function register(cloud: TestCloud, instanceId: string): Promise<void> {
     () => healthOf(cloud, instanceId),
     (s) => s === 'healthy',
     `${instanceId} to be healthy`,
+    '1m',
   );
 }
 
@@ -92,6 +95,7 @@ async function automaticDone(cloud: TestCloud, count: number): Promise<void> {
     },
     (n) => n >= count,
     'the automatic deployment to end',
+    '1m',
   );
 }
 
@@ -469,6 +473,7 @@ export const environmentScenarios: readonly MatrixScenario[] = [
           (await asgInstances(ctx.cloud, greenAsgOf(id))).filter((i) => i.state === 'InService').length,
         (n) => n === 5,
         'the new instance to be InService',
+        '1m',
       );
       await ctx.cli(['gate', '--env', 'dev', '--bake', '10m', '--poll', '50ms', '--json']);
     },

@@ -8,7 +8,8 @@ import {
   RegisterTargetsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { TestCloud } from '../../support/cloud.js';
-import { V1, V2, fleetOf, healthOf, instanceAt, until } from '../scenario.js';
+import { V1, V2, fleetOf, healthOf, instanceAt } from '../scenario.js';
+import { until } from '../../support/until.js';
 import type { MatrixScenario } from './matrix-scenario.js';
 import {
   asgInstances,
@@ -40,6 +41,7 @@ async function resize(cloud: TestCloud, asg: string, desired: number): Promise<v
     async () => (await asgInstances(cloud, asg)).filter((i) => i.state === 'InService').length,
     (n) => n === desired,
     `${asg} to reach ${desired} InService`,
+    '1m',
   );
 }
 
@@ -55,6 +57,7 @@ async function automaticDeploymentsDone(cloud: TestCloud, count: number): Promis
     },
     (done) => done.length >= count,
     'the automatic deployment',
+    '1m',
   );
 }
 
@@ -153,6 +156,7 @@ export const fleetChanges: readonly MatrixScenario[] = [
         () => instanceAt(ctx.cloud, 6).catch(() => ''),
         (x) => x !== '',
         'launch 6',
+        '1m',
       );
       ctx.cloud.lc.cloud.region('us-east-1').elbv2.setAppHealthy(id, false);
       await running;
@@ -181,6 +185,7 @@ export const fleetChanges: readonly MatrixScenario[] = [
           () => healthOf(ctx.cloud, id),
           (s) => s === 'unhealthy',
           `launch ${n} to turn unhealthy`,
+          '1m',
         );
       }
       await ctx.cli(verifyArgs);

@@ -9,6 +9,7 @@ import { readGroupTags } from '../../../src/codedeploy/group-tags.js';
 import { PASSED_GATE_TAGS } from '../../../src/gate/passed-gate.js';
 import type { TestCloud } from '../../support/cloud.js';
 import { isRunning } from '../../support/process-alive.js';
+import { until } from '../../support/until.js';
 import type { Observed } from '../runner.js';
 import { V1, type ScenarioContext } from '../scenario.js';
 import type { MatrixScenario } from './matrix-scenario.js';
@@ -69,17 +70,17 @@ async function gateHeldBetweenLooks(ctx: ScenarioContext, between: () => Promise
   );
   try {
     // Until the tests started, or the gate ended without starting them (its first look failed).
-    for (let i = 0; !over; i++) {
-      if (
-        await access(join(ctx.dir, 'started')).then(
+    await until(
+      async () =>
+        over ||
+        (await access(join(ctx.dir, 'started')).then(
           () => true,
           () => false,
-        )
-      )
-        break;
-      if (i > 30_000) throw new Error('the smoke tests never started');
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+        )),
+      Boolean,
+      'the smoke tests to start, or the gate to end',
+      '5m',
+    );
     if (!over) await between();
   } finally {
     await release(join(ctx.dir, 'go.fifo'), () => over);

@@ -9,7 +9,8 @@ import {
   type DeploymentInfo,
 } from '@aws-sdk/client-codedeploy';
 import type { TestCloud } from '../../support/cloud.js';
-import { until, type ScenarioContext } from '../scenario.js';
+import { type ScenarioContext } from '../scenario.js';
+import { until } from '../../support/until.js';
 
 export const POLL = ['--poll', '20ms'];
 
@@ -76,6 +77,7 @@ export async function untilLatest(
     },
     (d) => d !== undefined && ok(d),
     what,
+    '1m',
   );
   if (!found) throw new Error(`gave up waiting for ${what}`);
   return found;

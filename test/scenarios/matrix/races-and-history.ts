@@ -5,7 +5,8 @@
 // stopping a failing deployment.
 import { SetDesiredCapacityCommand } from '@aws-sdk/client-auto-scaling';
 import type { TestCloud } from '../../support/cloud.js';
-import { V0, V1, V2, fleetOf, until } from '../scenario.js';
+import { V0, V1, V2, fleetOf } from '../scenario.js';
+import { until } from '../../support/until.js';
 import { idOf } from './instance-failures.js';
 import type { MatrixScenario } from './matrix-scenario.js';
 import {
@@ -46,6 +47,7 @@ async function scaleOutByOne(cloud: TestCloud, asg: string): Promise<string> {
     },
     (d) => d !== undefined,
     `the automatic deployment to the new instance of ${asg}`,
+    '1m',
   );
   return automatic?.deploymentId ?? '';
 }

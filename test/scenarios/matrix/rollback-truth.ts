@@ -12,7 +12,8 @@ import { PASSED_GATE_TAGS } from '../../../src/gate/passed-gate.js';
 import type { TestCloud } from '../../support/cloud.js';
 import { WEB_DEV, forgeTags, foreignDeployment } from '../../rollback/forged-records.js';
 import type { Observed } from '../runner.js';
-import { V0, V1, V2, fleetOf, until, type ScenarioContext } from '../scenario.js';
+import { V0, V1, V2, fleetOf, type ScenarioContext } from '../scenario.js';
+import { until } from '../../support/until.js';
 import type { MatrixScenario } from './matrix-scenario.js';
 import {
   deployArgs,
@@ -251,6 +252,7 @@ export const rollbackTruth: readonly MatrixScenario[] = [
         () => allReachedBeforeInstall(ctx.cloud, ctx.facts.v3 ?? ''),
         Boolean,
         'v3 to reach BeforeInstall',
+        '1m',
       );
       await Promise.all([ctx.cli(rollbackArgs), ctx.cli(rollbackArgs)]);
     },
