@@ -17,8 +17,7 @@ import {
   splitWords,
   UnitFileError,
 } from '../../../src/localcloud/sandbox/programs/unit-file.js';
-import { applyWorld, parseWorld } from '../../../src/localcloud/world.js';
-import { realWorld } from './real-cloud.js';
+import { applyWorld, parseWorld, type WorldInput } from '../../../src/localcloud/world.js';
 
 describe('the log tail', () => {
   it('keeps the last 2,048 characters in whole entries', () => {
@@ -252,6 +251,22 @@ describe('confinement', () => {
   });
 });
 
+/** Two instances that ask for the real agent. */
+const twoRealInstances: WorldInput = {
+  launchTemplates: [{ name: 'web' }],
+  targetGroups: [{ name: 'web-tg', port: 8000 }],
+  autoScalingGroups: [
+    {
+      name: 'web-asg',
+      instances: 2,
+      availabilityZones: ['us-east-1a', 'us-east-1b'],
+      targetGroups: ['web-tg'],
+      launchTemplate: 'web',
+      agent: 'real',
+    },
+  ],
+};
+
 describe('a host that cannot confine processes', () => {
   it('says so and runs real fleets with the synthetic agent', () => {
     const warnings: string[] = [];
@@ -262,7 +277,7 @@ describe('a host that cannot confine processes', () => {
         warn: (m) => warnings.push(m),
       },
     });
-    const models = applyWorld(cloud, parseWorld(realWorld({ instances: 2 })));
+    const models = applyWorld(cloud, parseWorld(twoRealInstances));
     const instances = models.ec2.all();
     assert.equal(instances.length, 2);
     assert.deepEqual(
