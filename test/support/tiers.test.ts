@@ -3,7 +3,7 @@
 // the three tiers, runs every test file.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { classify, classifyTests, LONGEST_FIRST, nodeTestArguments, TIERS } from './tiers.js';
+import { classify, classifyTests, TIERS } from './tiers.js';
 
 describe('test tiers', () => {
   it('every test file of the checkout is in exactly one tier', () => {
@@ -28,23 +28,5 @@ describe('test tiers', () => {
     assert.match(problems[0] ?? '', /^test\/b\.test\.ts: no tier — its first line must be one of/);
     assert.match(problems[1] ?? '', /^test\/c\.test\.ts: unknown tier "fast"/);
     assert.match(problems[2] ?? '', /^test\/d\.test\.ts: 2 tier lines — a file belongs to exactly one tier/);
-  });
-
-  it('starts the longest files first, then the rest by name; each file once', () => {
-    const { byTier } = classifyTests();
-    const all = TIERS.flatMap((tier) => byTier[tier]);
-    for (const file of LONGEST_FIRST) assert.ok(all.includes(file), `${file} is a test file`);
-    const args = nodeTestArguments('e2e', [
-      'test/b.test.ts',
-      'test/demo/story.test.ts',
-      'test/a.test.ts',
-      'test/scenarios/matrix.test.ts',
-    ]);
-    assert.deepEqual(args.slice(-4), [
-      'test/scenarios/matrix.test.ts',
-      'test/demo/story.test.ts',
-      'test/a.test.ts',
-      'test/b.test.ts',
-    ]);
   });
 });

@@ -44,25 +44,6 @@ export function classify(files: readonly string[], text: (file: string) => strin
 }
 
 /**
- * Files that run much longer than the rest (a minute or more in their tier), started first: with two
- * files at a time, one of them starting last would leave the other slot idle while it runs alone.
- */
-export const LONGEST_FIRST: readonly string[] = [
-  'test/scenarios/matrix.test.ts',
-  'test/demo/story.test.ts',
-  'test/scenarios/verify.test.ts',
-];
-
-/** `files` in the order they start: LONGEST_FIRST's, then the rest by name. */
-export function runOrder(files: readonly string[]): string[] {
-  const rank = (file: string) => {
-    const at = LONGEST_FIRST.indexOf(file);
-    return at === -1 ? LONGEST_FIRST.length : at;
-  };
-  return [...files].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
-}
-
-/**
  * The `node` arguments that run `files` of one tier: two at a time, the spec report on stdout, and
  * with GREENLIGHT_TEST_JUNIT_DIR set (CI) a JUnit report too, one file per tier: `<dir>/test-<tier>.xml`.
  */
@@ -91,7 +72,7 @@ export function nodeTestArguments(
     '--test-concurrency=2',
     ...reporters,
     ...options,
-    ...runOrder(files),
+    ...files,
   ];
 }
 
