@@ -5,6 +5,9 @@ import type { CodeDeployModel } from '../../../src/localcloud/codedeploy/index.j
 import type { WorldInput } from '../../../src/localcloud/world.js';
 import { clientConfig, startTestCloud, type TestCloud } from '../harness.js';
 
+// The worlds and revisions (no SDK, no server) are in world.ts, for the pure tests too.
+export { s3Revision, serviceRoleArn, webWorld } from './world.js';
+
 export interface CodeDeployTestCloud extends TestCloud {
   readonly codedeploy: CodeDeployClient;
   model(region?: string): CodeDeployModel;
@@ -37,32 +40,6 @@ export async function startCodeDeployCloud(
   };
 }
 
-export const serviceRoleArn = 'arn:aws:iam::123456789012:role/web-codedeploy';
-
-/** A web fleet behind one target group, with an alarm and a bucket holding two revisions. */
-export function webWorld(instances = 3): WorldInput {
-  return {
-    region: 'us-east-1',
-    launchTemplates: [{ name: 'web' }],
-    targetGroups: [
-      { name: 'web-tg', port: 8000, healthCheck: { path: '/healthcheck', healthyThreshold: 2 } },
-    ],
-    loadBalancers: [{ name: 'web-alb', listeners: [{ port: 0, targetGroup: 'web-tg' }] }],
-    autoScalingGroups: [
-      {
-        name: 'web-asg',
-        instances,
-        maxSize: 2000,
-        availabilityZones: ['us-east-1a', 'us-east-1b'],
-        targetGroups: ['web-tg'],
-        launchTemplate: 'web',
-      },
-    ],
-    alarms: [{ name: 'web-5xx', state: 'OK' }],
-    buckets: ['web-revisions'],
-  };
-}
-
 export async function putRevisions(tc: TestCloud, ...keys: string[]): Promise<void> {
   for (const key of keys) {
     await tc.s3.send(
@@ -70,6 +47,3 @@ export async function putRevisions(tc: TestCloud, ...keys: string[]): Promise<vo
     );
   }
 }
-
-export const s3Revision = (key: string) =>
-  ({ revisionType: 'S3', s3Location: { bucket: 'web-revisions', key, bundleType: 'zip' } }) as const;

@@ -6,7 +6,7 @@ import { createCodeDeployModel } from '../../../src/localcloud/codedeploy/index.
 import type { Scheduler } from '../../../src/localcloud/ports.js';
 import { AwsApiError } from '../../../src/localcloud/service.js';
 import { applyWorld, parseWorld } from '../../../src/localcloud/world.js';
-import { s3Revision, serviceRoleArn, webWorld } from './cloud.js';
+import { s3Revision, serviceRoleArn, webWorld } from './world.js';
 
 /** Time that never moves: what the model does before any timer fires. */
 const frozen: Scheduler = {
