@@ -314,14 +314,30 @@ export async function waitForDeployment(options: WaitOptions, deps: WaitDeps): P
 
   async function stopWithRollback(why: string): Promise<WaitOutcome> {
     logger.emit({ kind: 'step', step: `stop ${id} with rollback`, status: 'started', detail: why });
-    await awsCall('StopDeployment', id, () =>
-      codedeploy.send(new StopDeploymentCommand({ deploymentId: id, autoRollbackEnabled: true })),
-    );
+    let endedFirst = false;
+    try {
+      await codedeploy.send(new StopDeploymentCommand({ deploymentId: id, autoRollbackEnabled: true }));
+    } catch (error) {
+      // It ended between our look and our stop (CodeDeploy failed it and rolls back on its own, or
+      // it finished): what it ended as, and any rollback CodeDeploy started, is read below.
+      if ((error as { name?: string }).name !== 'DeploymentAlreadyCompletedException')
+        throw new AwsOperationError('StopDeployment', id, error);
+      endedFirst = true;
+    }
     // The stop is asynchronous: wait for the terminal status and the rollback deployment's id.
     for (;;) {
       const deployment = await get();
       if (TERMINAL_STATUSES.has(deployment.status ?? '')) {
         const rollbackId = deployment.rollbackInfo?.rollbackDeploymentId;
+        if (endedFirst && !rollbackId) {
+          logger.emit({
+            kind: 'step',
+            step: `stop ${id} with rollback`,
+            status: 'skipped',
+            detail: `it had already ended ${deployment.status ?? '?'}, with no rollback of CodeDeploy's own`,
+          });
+          return { kind: 'finished', deployment, failures: [...failures.values()] };
+        }
         logger.emit({
           kind: 'step',
           step: `stop ${id} with rollback`,

@@ -524,4 +524,34 @@ export const environmentScenarios: readonly MatrixScenario[] = [
     },
     expect: { exitCode: 2, names: ['does not exist', '--region'] },
   },
+  {
+    id: 'stop-meets-a-completed-deployment',
+    category: 'races',
+    groundTruth:
+      'v1 verified; v2’s first green instance (launch 9) fails AfterInstall and greenlight stops v2 with rollback, but CodeDeploy answers the stop with DeploymentAlreadyCompletedException (it ended between the look and the stop): greenlight reads how it ended instead of failing with exit 3, finds v2 not verified and rolls back to v1 itself',
+    action: 'deploy',
+    instances: 4,
+    // v1's fleet, then v2's, then the rollback's fleet of v1 again.
+    versions: (n) => (fleetOf(n, 4) === 2 ? V2 : fleetOf(n, 4) >= 1 ? V1 : undefined),
+    act: async (ctx) => {
+      await mustSucceed(ctx, deployArgs(V1));
+      await ctx.cloud.fault(failGreen(0, 'AfterInstall'));
+      await ctx.cloud.fault({
+        scope: 'api',
+        service: 'codedeploy',
+        operation: 'StopDeployment',
+        effect: 'error',
+        code: 'DeploymentAlreadyCompletedException',
+        status: 400,
+        message: 'Deployment has already completed.',
+        count: 1,
+      });
+      await ctx.cli(deployArgs(V2, '--rollback-on-failure'));
+    },
+    expect: {
+      exitCode: 5,
+      verified: false,
+      names: ['launch:9', 'AfterInstall', 'it had already ended'],
+    },
+  },
 ];
