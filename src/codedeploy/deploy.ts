@@ -3,7 +3,6 @@ import {
   CreateDeploymentCommand,
   GetDeploymentCommand,
   ListDeploymentsCommand,
-  paginateListDeployments,
   type CodeDeployClient,
   type DeploymentGroupInfo,
   type DeploymentInfo,
@@ -16,6 +15,7 @@ import { formatDuration } from '../config/duration.js';
 import type { EnvironmentConfig } from '../config/environment.js';
 import { warn, type Logger } from '../log/events.js';
 import { readDeploymentGroup } from './group.js';
+import { newestRelease } from './release-history.js';
 import { TERMINAL_STATUSES, WaitTimeoutError } from './wait.js';
 
 // Creating a deployment safely: never a second deployment of a revision that is already on its way,
@@ -261,7 +261,7 @@ async function checkBuildOrder(
       warnOnce(`${request.build.buildNumberProblem}: the build-order check is skipped`);
     return;
   }
-  const found = await newestPipelineDeployment(request, deps);
+  const found = await newestRelease(deps.codedeploy, env, { maxPages: HISTORY_PAGES });
   if (found.kind === 'none') return;
   if (found.kind === 'not-found') {
     warnOnce(
@@ -289,53 +289,6 @@ async function checkBuildOrder(
 /** How many pages of the group's history (newest first) are read looking for a pipeline's deployment. */
 export const HISTORY_PAGES = 5;
 
-/** Who CodeDeploy says created a deployment that a person or a pipeline asked for. */
-const PIPELINE_CREATOR = 'user';
-
-type NewestPipelineDeployment =
-  | { readonly kind: 'found'; readonly deployment: DeploymentInfo }
-  /** The group has no deployment a person or pipeline created. */
-  | { readonly kind: 'none' }
-  /** None among the `looked` newest, and there are older ones not read. */
-  | { readonly kind: 'not-found'; readonly looked: number };
-
-/**
- * The newest deployment of the group with creator `user`. ListDeployments answers newest first, so
- * this reads page by page (at most HISTORY_PAGES) and stops at the first one found.
- */
-async function newestPipelineDeployment(
-  request: StartRequest,
-  deps: StartDeps,
-): Promise<NewestPipelineDeployment> {
-  const { env } = request;
-  const group = `${env.application}/${env.deploymentGroup}`;
-  const pages = paginateListDeployments(
-    { client: deps.codedeploy },
-    { applicationName: env.application, deploymentGroupName: env.deploymentGroup },
-  )[Symbol.asyncIterator]();
-  let looked = 0;
-  for (let page = 0; page < HISTORY_PAGES; page++) {
-    const next = await awsCall('ListDeployments', group, () => pages.next());
-    if (next.done === true) return { kind: 'none' };
-    const ids = next.value.deployments ?? [];
-    for (let i = 0; i < ids.length; i += 25) {
-      const batch = ids.slice(i, i + 25);
-      const out = await awsCall('BatchGetDeployments', group, () =>
-        deps.codedeploy.send(new BatchGetDeploymentsCommand({ deploymentIds: batch })),
-      );
-      // BatchGetDeployments promises no order: the list's order (newest first) decides.
-      const byId = new Map((out.deploymentsInfo ?? []).map((d) => [d.deploymentId, d]));
-      for (const id of batch) {
-        const info = byId.get(id);
-        if (info?.creator === PIPELINE_CREATOR) return { kind: 'found', deployment: info };
-      }
-      looked += batch.length;
-    }
-    if (next.value.nextToken === undefined) return { kind: 'none' };
-  }
-  return { kind: 'not-found', looked };
-}
-
 async function readGroup(request: StartRequest, deps: StartDeps): Promise<DeploymentGroupInfo> {
   const { env } = request;
   const group = `${env.application}/${env.deploymentGroup}`;
@@ -353,33 +306,53 @@ async function readGroup(request: StartRequest, deps: StartDeps): Promise<Deploy
   return info;
 }
 
-async function activeDeployments(request: StartRequest, deps: StartDeps): Promise<DeploymentInfo[]> {
-  const { env } = request;
-  const group = `${env.application}/${env.deploymentGroup}`;
+/** The ids of the group's deployments that hold its slot (CodeDeploy's list, newest first, every page). */
+export async function listActiveDeploymentIds(
+  codedeploy: CodeDeployClient,
+  group: { readonly application: string; readonly deploymentGroup: string },
+): Promise<string[]> {
+  const name = `${group.application}/${group.deploymentGroup}`;
   const ids: string[] = [];
   let nextToken: string | undefined;
   do {
-    const page = await awsCall('ListDeployments', group, () =>
-      deps.codedeploy.send(
+    const token = nextToken;
+    const page = await awsCall('ListDeployments', name, () =>
+      codedeploy.send(
         new ListDeploymentsCommand({
-          applicationName: env.application,
-          deploymentGroupName: env.deploymentGroup,
+          applicationName: group.application,
+          deploymentGroupName: group.deploymentGroup,
           includeOnlyStatuses: ACTIVE_STATUSES,
-          ...(nextToken ? { nextToken } : {}),
+          ...(token ? { nextToken: token } : {}),
         }),
       ),
     );
     ids.push(...(page.deployments ?? []));
     nextToken = page.nextToken;
   } while (nextToken);
+  return ids;
+}
+
+/** BatchGetDeployments over any number of ids, 25 a call; `group` names the calls in errors. */
+export async function getDeployments(
+  codedeploy: CodeDeployClient,
+  group: string,
+  ids: readonly string[],
+): Promise<DeploymentInfo[]> {
   const infos: DeploymentInfo[] = [];
   for (let i = 0; i < ids.length; i += 25) {
     const batch = ids.slice(i, i + 25);
     const out = await awsCall('BatchGetDeployments', group, () =>
-      deps.codedeploy.send(new BatchGetDeploymentsCommand({ deploymentIds: batch })),
+      codedeploy.send(new BatchGetDeploymentsCommand({ deploymentIds: batch })),
     );
     infos.push(...(out.deploymentsInfo ?? []));
   }
+  return infos;
+}
+
+async function activeDeployments(request: StartRequest, deps: StartDeps): Promise<DeploymentInfo[]> {
+  const { env } = request;
+  const ids = await listActiveDeploymentIds(deps.codedeploy, env);
+  const infos = await getDeployments(deps.codedeploy, `${env.application}/${env.deploymentGroup}`, ids);
   // The list may be stale by a moment: keep only what is still active.
   return infos.filter((d) => !TERMINAL_STATUSES.has(d.status ?? ''));
 }

@@ -1,11 +1,6 @@
-import {
-  BatchGetDeploymentsCommand,
-  ListDeploymentsCommand,
-  type CodeDeployClient,
-  type DeploymentInfo,
-} from '@aws-sdk/client-codedeploy';
-import { AwsOperationError, awsCall } from '../aws/errors.js';
-import { ACTIVE_STATUSES, GroupMissing } from '../codedeploy/deploy.js';
+import type { CodeDeployClient, DeploymentInfo } from '@aws-sdk/client-codedeploy';
+import { AwsOperationError } from '../aws/errors.js';
+import { getDeployments, GroupMissing, listActiveDeploymentIds } from '../codedeploy/deploy.js';
 import { readDeploymentGroup } from '../codedeploy/group.js';
 import { TERMINAL_STATUSES } from '../codedeploy/wait.js';
 import type { EnvironmentConfig } from '../config/environment.js';
@@ -30,7 +25,7 @@ export async function lookAtGroup(env: EnvironmentConfig, codedeploy: CodeDeploy
         `deployment group ${group} does not exist (${cause.message}); there is nothing to roll back`,
       );
     }),
-    listActive(env, codedeploy),
+    listActiveDeploymentIds(codedeploy, env),
   ]);
   if (!info)
     throw new AwsOperationError(
@@ -40,7 +35,7 @@ export async function lookAtGroup(env: EnvironmentConfig, codedeploy: CodeDeploy
     );
   const servingId = info.lastSuccessfulDeployment?.deploymentId;
   const ids = [...new Set([...activeIds, ...(servingId ? [servingId] : [])])];
-  const infos = await batchGet(group, ids, codedeploy);
+  const infos = await getDeployments(codedeploy, group, ids);
   const byId = new Map(infos.map((d) => [d.deploymentId, d] as const));
   const serving = servingId ? byId.get(servingId) : undefined;
   return {
@@ -51,37 +46,4 @@ export async function lookAtGroup(env: EnvironmentConfig, codedeploy: CodeDeploy
     }),
     ...(serving ? { serving } : {}),
   };
-}
-
-async function listActive(env: EnvironmentConfig, codedeploy: CodeDeployClient): Promise<string[]> {
-  const group = `${env.application}/${env.deploymentGroup}`;
-  const ids: string[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await awsCall('ListDeployments', group, () =>
-      codedeploy.send(
-        new ListDeploymentsCommand({
-          applicationName: env.application,
-          deploymentGroupName: env.deploymentGroup,
-          includeOnlyStatuses: ACTIVE_STATUSES,
-          ...(nextToken ? { nextToken } : {}),
-        }),
-      ),
-    );
-    ids.push(...(page.deployments ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken);
-  return ids;
-}
-
-async function batchGet(group: string, ids: readonly string[], codedeploy: CodeDeployClient) {
-  const infos: DeploymentInfo[] = [];
-  for (let i = 0; i < ids.length; i += 25) {
-    const batch = ids.slice(i, i + 25);
-    const out = await awsCall('BatchGetDeployments', group, () =>
-      codedeploy.send(new BatchGetDeploymentsCommand({ deploymentIds: batch })),
-    );
-    infos.push(...(out.deploymentsInfo ?? []));
-  }
-  return infos;
 }
