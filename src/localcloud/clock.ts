@@ -13,6 +13,8 @@ const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 export interface SchedulerOptions {
   readonly timeScale?: number;
   readonly now?: () => Date;
+  /** The monotonic milliseconds timers are measured on (default performance.now); tests may hold it still. */
+  readonly monotonic?: () => number;
 }
 
 interface Entry {
@@ -28,6 +30,7 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
     throw new Error(`timeScale must be a positive number, got ${String(options.timeScale)}`);
   }
   const now = options.now ?? (() => new Date());
+  const monotonic = options.monotonic ?? (() => performance.now());
   const heap: Entry[] = [];
   let seq = 0;
   let timer: NodeJS.Timeout | undefined;
@@ -75,13 +78,13 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
     if (timer) clearTimeout(timer);
     armedFor = next.due;
     // Not unref'd: a caller awaiting AWS time must keep the process alive. close()/reset() cancel.
-    timer = setTimeout(fire, Math.min(MAX_TIMEOUT_MS, Math.max(0, next.due - performance.now())));
+    timer = setTimeout(fire, Math.min(MAX_TIMEOUT_MS, Math.max(0, next.due - monotonic())));
   };
 
   const fire = () => {
     timer = undefined;
     armedFor = Infinity;
-    const t = performance.now();
+    const t = monotonic();
     while (heap[0] && heap[0].due <= t) {
       const entry = pop() as Entry;
       if (entry.cancelled) continue;
@@ -102,7 +105,7 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
     now,
     after(awsMs, fn) {
       const entry: Entry = {
-        due: performance.now() + Math.max(0, awsMs / timeScale),
+        due: monotonic() + Math.max(0, awsMs / timeScale),
         seq: seq++,
         fn,
         cancelled: false,

@@ -2,16 +2,24 @@
 // The scheduler: AWS durations scaled down, cancellation, cancelAll.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { performance } from 'node:perf_hooks';
 import { createScheduler } from '../../src/localcloud/clock.js';
 
 describe('scheduler', () => {
   it('runs timers in AWS-time order and never runs cancelled ones', async () => {
-    const scheduler = createScheduler({ timeScale: 10_000 });
+    // The three timers are set at one instant of the scheduler's clock, however long the machine
+    // takes between the calls (at scale 10,000, 6 ms of a busy CPU would be a whole AWS minute).
+    let heldAt: number | undefined = performance.now();
+    const scheduler = createScheduler({
+      timeScale: 10_000,
+      monotonic: () => heldAt ?? performance.now(),
+    });
     const fired: string[] = [];
     scheduler.after(60_000, () => fired.push('one minute'));
     scheduler.after(1_000, () => fired.push('one second'));
     const cancel = scheduler.after(2_000, () => fired.push('cancelled'));
     cancel();
+    heldAt = undefined;
     await new Promise<void>((resolve) => scheduler.after(120_000, resolve));
     assert.deepEqual(fired, ['one second', 'one minute']);
   });
