@@ -9,6 +9,7 @@ import { registerGroup } from './commands/group.js';
 import { registerHooks } from './commands/hooks.js';
 import { registerLocalCloud } from './commands/localcloud.js';
 import { registerRollback } from './commands/rollback.js';
+import { registerSam } from './commands/sam.js';
 import { registerStatus } from './commands/status.js';
 import { registerVerify } from './commands/verify.js';
 import { registerWait } from './commands/wait.js';
@@ -70,6 +71,7 @@ Point greenlight at the local cloud with AWS_ENDPOINT_URL=http://127.0.0.1:4566 
   registerGate(program, run);
   registerStatus(program, run);
   registerAppspec(program, run);
+  registerSam(program, run);
   registerHooks(program, run);
   registerLocalCloud(program, run);
   registerDemo(program, run);

@@ -28,6 +28,22 @@ export function stackNames(application: string, environment: string): StackNames
   };
 }
 
+/**
+ * `--parameter Key=Value` pairs as the template's parameters. CI passes an unset variable as an
+ * empty value (`CertificateArn=`): that is a value, the empty one.
+ */
+export function parseStackParameters(pairs: readonly string[]): Record<string, string> {
+  const parameters: Record<string, string> = {};
+  for (const pair of pairs) {
+    const equals = pair.indexOf('=');
+    if (equals <= 0) throw new SamInputError(`--parameter ${JSON.stringify(pair)}: expected Key=Value`);
+    const key = pair.slice(0, equals);
+    if (key in parameters) throw new SamInputError(`--parameter ${key} given twice`);
+    parameters[key] = pair.slice(equals + 1);
+  }
+  return parameters;
+}
+
 /** Parameters the stack takes from greenlight.yml itself; the command line may not set them. */
 const FROM_CONFIG = ['ApplicationName', 'Environment'];
 

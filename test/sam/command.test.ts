@@ -5,11 +5,11 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { runSamDeployCommand } from '../../src/sam/command.js';
+import { runCli } from '../../src/cli/run.js';
 import { repoRoot, runTypeScript } from '../cli/spawn.js';
 import { samParameterOverrides } from './sam-parameter-parser.js';
 
-// deployscripts/sam-deploy.ts and the command behind it, with the recorded sam stand-in first on PATH.
+// `greenlight sam deploy` and deployscripts/sam-deploy.ts over it, with the recorded sam stand-in first on PATH.
 
 const standInDirectory = fileURLToPath(new URL('../fixtures/sam/', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'greenlight-sam-deploy-'));
@@ -30,7 +30,7 @@ async function samDeployCommand(
   const record = join(work, `argv-${(runs += 1)}`);
   let stdout = '';
   let stderr = '';
-  const code = await runSamDeployCommand(args, {
+  const code = await runCli(['sam', 'deploy', ...args], {
     stdout: { write: (chunk: string) => (stdout += chunk) },
     stderr: { write: (chunk: string) => (stderr += chunk) },
     env: {
@@ -40,6 +40,7 @@ async function samDeployCommand(
       SAM_STANDIN_SCENARIO: options.scenario ?? 'changes',
     },
     cwd: options.cwd ?? repoRoot,
+    signal: new AbortController().signal,
   });
   let argv: string[] = [];
   try {
@@ -57,7 +58,7 @@ function option(argv: readonly string[], name: string): string[] {
   return argv.slice(at + 1, end === -1 ? undefined : end);
 }
 
-describe('sam-deploy', () => {
+describe('greenlight sam deploy', () => {
   it('deploys the environment’s stack with greenlight.yml’s names, region and tags', async () => {
     const run = await samDeployCommand([
       '--env',
@@ -110,7 +111,7 @@ describe('sam-deploy', () => {
   const usage: [string, string[], RegExp][] = [
     ['no environment', [], /no environment given: pass --env NAME/],
     ['an unknown environment', ['--env', 'staging'], /unknown environment "staging"/],
-    ['an unknown flag', ['--env', 'dev', '--yes'], /Unknown option '--yes'/],
+    ['an unknown flag', ['--env', 'dev', '--yes'], /unknown option '--yes'/],
     [
       'a parameter without =',
       ['--env', 'dev', '--parameter', 'VpcId'],
@@ -148,6 +149,51 @@ describe('sam-deploy', () => {
       /environments\.dev does not match sam-template\.yaml:\n.*autoScalingGroup is web-asg, but the template creates web-dev-asg/,
     );
     assert.deepEqual(run.argv, []);
+  });
+
+  it('takes the CircleCI job’s empty values as none, and gives its result to --json', async () => {
+    const run = await samDeployCommand([
+      '--env',
+      'dev',
+      '--parameter',
+      'ExistingOidcProviderArn=',
+      '--role-arn',
+      '',
+      '--s3-bucket',
+      '',
+      '--json',
+    ]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.ok(!run.argv.includes('--role-arn'));
+    assert.ok(!run.argv.includes('--s3-bucket'));
+    assert.deepEqual(
+      samParameterOverrides(option(run.argv, '--parameter-overrides')).ExistingOidcProviderArn,
+      '',
+    );
+    const doc = JSON.parse(run.stdout) as { exitCode: number; result: unknown };
+    assert.equal(doc.exitCode, 0);
+    assert.deepEqual(doc.result, { stackName: 'web-dev', outcome: 'deployed' });
+  });
+
+  it('prints its usage on --help (exit 0); a flag without its value or no sub-command is a usage error', async () => {
+    const help = await samDeployCommand(['--help']);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /Usage: greenlight sam deploy \[options\]/);
+    assert.match(help.stdout, /--parameter <Key=Value>/);
+    const noValue = await samDeployCommand(['--env', 'dev', '--role-arn']);
+    assert.equal(noValue.code, 2);
+    assert.match(noValue.stderr, /option '--role-arn <arn>' argument missing/);
+    let stderr = '';
+    const bare = await runCli(['sam'], {
+      stdout: { write: () => true },
+      stderr: { write: (chunk: string) => (stderr += chunk) },
+      env: {},
+      cwd: repoRoot,
+      signal: new AbortController().signal,
+    });
+    assert.equal(bare, 2);
+    assert.match(stderr, /deploy/);
+    assert.deepEqual(noValue.argv, []);
   });
 
   it('runs as the deployscript CircleCI calls, with the stand-in as sam on PATH', async () => {
