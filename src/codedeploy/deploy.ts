@@ -2,7 +2,7 @@ import {
   BatchGetDeploymentsCommand,
   CreateDeploymentCommand,
   GetDeploymentCommand,
-  ListDeploymentsCommand,
+  paginateListDeployments,
   type CodeDeployClient,
   type DeploymentGroupInfo,
   type DeploymentInfo,
@@ -312,24 +312,19 @@ export async function listActiveDeploymentIds(
   group: { readonly application: string; readonly deploymentGroup: string },
 ): Promise<string[]> {
   const name = `${group.application}/${group.deploymentGroup}`;
-  const ids: string[] = [];
-  let nextToken: string | undefined;
-  do {
-    const token = nextToken;
-    const page = await awsCall('ListDeployments', name, () =>
-      codedeploy.send(
-        new ListDeploymentsCommand({
-          applicationName: group.application,
-          deploymentGroupName: group.deploymentGroup,
-          includeOnlyStatuses: ACTIVE_STATUSES,
-          ...(token ? { nextToken: token } : {}),
-        }),
-      ),
+  return awsCall('ListDeployments', name, async () => {
+    const ids: string[] = [];
+    const pages = paginateListDeployments(
+      { client: codedeploy },
+      {
+        applicationName: group.application,
+        deploymentGroupName: group.deploymentGroup,
+        includeOnlyStatuses: ACTIVE_STATUSES,
+      },
     );
-    ids.push(...(page.deployments ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken);
-  return ids;
+    for await (const page of pages) ids.push(...(page.deployments ?? []));
+    return ids;
+  });
 }
 
 /** BatchGetDeployments over any number of ids, 25 a call; `group` names the calls in errors. */

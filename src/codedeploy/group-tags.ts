@@ -44,6 +44,7 @@ export async function readGroupTags(
 ): Promise<ReadonlyMap<string, string>> {
   const arn = await deploymentGroupArn(codedeploy, group);
   const tags = new Map<string, string>();
+  // The CodeDeploy client has no paginator for ListTagsForResource.
   let token: string | undefined;
   do {
     const out = await awsCall('ListTagsForResource', arn, () =>

@@ -45,6 +45,9 @@ export async function newestRelease(
   const name = `${group.application}/${group.deploymentGroup}`;
   const skipped: DeploymentInfo[] = [];
   let looked = 0;
+  // By hand, not paginateListDeployments: it stops at the release and after maxPages, and each page
+  // is a read that may be patient (retried on its own); a paginator whose page request throws is
+  // finished, and asked again would report no more pages.
   let token: string | undefined;
   for (let page = 0; page < options.maxPages; page++) {
     const next = token;

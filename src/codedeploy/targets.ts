@@ -22,7 +22,7 @@ export async function listTargetIds(
   if (filter?.status) targetFilters.TargetStatus = filter.status;
   if (filter?.label) targetFilters.ServerInstanceLabel = filter.label;
   const ids: string[] = [];
-  // The SDK has no paginator for ListDeploymentTargets.
+  // The SDK has no paginator for ListDeploymentTargets (and each page is a read that may be patient).
   let nextToken: string | undefined;
   do {
     const token = nextToken;

@@ -47,6 +47,10 @@ import { askVersion, inBatches } from './served-version.js';
 // Auto Scaling groups, whatever CodeDeploy's target list says. Every read is patient (throttling is
 // weather, aws/patient-read.ts) within one deadline for the whole gathering, and every health probe
 // has a total deadline of its own, so a verdict is reached or the reason it was not is said.
+//
+// The listings page by hand, not with the SDK's paginators (paginateDescribeAlarms …): each page is
+// a patient read, retried on its own, and a paginator whose page request throws is finished — asked
+// again it reports no more pages, and the rest of the list would be dropped without a word.
 
 export interface VerifyClients {
   readonly codedeploy: CodeDeployClient;
