@@ -134,18 +134,77 @@ function failureOf(deploymentId: string, target: InstanceTarget): InstanceFailur
 }
 
 export async function waitForDeployment(options: WaitOptions, deps: WaitDeps): Promise<WaitOutcome> {
-  const { codedeploy, clock, logger } = deps;
-  const id = options.deploymentId;
-  const pollMs = options.pollMs ?? 15_000;
-  const started = clock.now();
-  const failures = new Map<string, InstanceFailure>();
-  let lastCounts = '';
-  let lastStatus = '';
-  let deadline: number | undefined;
-  let readyHandled = false;
-  let terminationNoted = false;
+  return new DeploymentWatch(options, deps).follow();
+}
 
-  const get = async (): Promise<DeploymentInfo> => {
+/** The state of one wait: what was last said, the failures seen, the deadline once known. */
+class DeploymentWatch {
+  private readonly id: string;
+  private readonly pollMs: number;
+  private readonly started: number;
+  private readonly failures = new Map<string, InstanceFailure>();
+  private lastCounts = '';
+  private lastStatus = '';
+  private deadline: number | undefined;
+  private readyHandled = false;
+  private terminationNoted = false;
+  private missed = 0;
+
+  constructor(
+    private readonly options: WaitOptions,
+    private readonly deps: WaitDeps,
+  ) {
+    this.id = options.deploymentId;
+    this.pollMs = options.pollMs ?? 15_000;
+    this.started = deps.clock.now();
+  }
+
+  /** Each tick: look, say what changed, act on it (stop, finish, continue from Ready), then sleep. */
+  async follow(): Promise<WaitOutcome> {
+    for (;;) {
+      if (this.options.signal?.aborted) return this.cancelled();
+      const deployment = await this.poll();
+      if (!deployment) {
+        const until = this.deadline ?? this.started + (this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+        if (await this.pause(until)) return this.cancelled();
+        continue;
+      }
+      const deadline = (this.deadline ??=
+        this.started + (this.options.timeoutMs ?? deriveTimeoutMs(deployment)));
+      const status = deployment.status ?? 'Unknown';
+      const overview = overviewOf(deployment);
+      const activeEvents = await this.lookAtTargets(status, overview);
+      this.missed = 0;
+      this.report(status, overview, activeEvents);
+
+      if (this.failures.size > 0 && this.options.rollbackOnFailure && !TERMINAL_STATUSES.has(status)) {
+        return this.stopWithRollback('an instance failed');
+      }
+      if (TERMINAL_STATUSES.has(status)) return this.finished(deployment);
+      if (status === 'Ready' && !this.readyHandled) {
+        this.readyHandled = true;
+        const stopped = await this.decideAtReady(deployment);
+        if (stopped) return stopped;
+      }
+      this.noteTermination(deployment);
+      this.checkDeadline(status, deadline);
+      if (await this.pause(deadline)) return this.cancelled();
+    }
+  }
+
+  /** GetDeployment; undefined for a missed tick (throttling or the network, a few in a row at most). */
+  private async poll(): Promise<DeploymentInfo | undefined> {
+    try {
+      return await this.get();
+    } catch (error) {
+      if (!this.missedPoll(error, 'a poll')) throw error;
+      return undefined;
+    }
+  }
+
+  private async get(): Promise<DeploymentInfo> {
+    const { codedeploy } = this.deps;
+    const id = this.id;
     const out = await codedeploy
       .send(new GetDeploymentCommand({ deploymentId: id }))
       .catch(async (error: unknown) => {
@@ -159,147 +218,58 @@ export async function waitForDeployment(options: WaitOptions, deps: WaitDeps): P
       });
     if (!out.deploymentInfo) throw new Error(`GetDeployment ${id} returned no deploymentInfo`);
     return out.deploymentInfo;
-  };
+  }
 
-  let missed = 0;
   // A poll that runs out of the SDK's retries on throttling or a network error is a missed tick, not
   // the end of the wait: a deployment outlives a bad minute of the API. Several in a row are reported.
-  const missedPoll = (error: unknown, what: string): boolean => {
+  private missedPoll(error: unknown, what: string): boolean {
     const transient =
       error instanceof AwsOperationError &&
       (error.errorClass === 'throttled' || error.errorClass === 'network');
-    if (!transient || ++missed > MAX_MISSED_POLLS) return false;
-    logger.emit({
+    if (!transient || ++this.missed > MAX_MISSED_POLLS) return false;
+    this.deps.logger.emit({
       kind: 'message',
       level: 'warn',
-      text: `${id}: ${what} missed (${missed} of ${MAX_MISSED_POLLS} in a row): ${(error as Error).message}`,
+      text: `${this.id}: ${what} missed (${this.missed} of ${MAX_MISSED_POLLS} in a row): ${(error as Error).message}`,
     });
     return true;
-  };
+  }
 
-  for (;;) {
-    if (options.signal?.aborted) return cancelled();
-    let deployment: DeploymentInfo;
-    try {
-      deployment = await get();
-    } catch (error) {
-      if (!missedPoll(error, 'a poll')) throw error;
-      if (await pause(deadline ?? started + (options.timeoutMs ?? DEFAULT_TIMEOUT_MS))) return cancelled();
-      continue;
-    }
-    deadline ??= started + (options.timeoutMs ?? deriveTimeoutMs(deployment));
-    const status = deployment.status ?? 'Unknown';
-    const overview = overviewOf(deployment);
+  /** The targets' detail, only when the counts changed since the last look that succeeded. */
+  private async lookAtTargets(
+    status: string,
+    overview: DeploymentOverview,
+  ): Promise<Record<string, string[]> | undefined> {
     const counts = JSON.stringify(overview);
-    let activeEvents: Record<string, string[]> | undefined;
-
-    if (counts !== lastCounts && status !== 'Created' && status !== 'Queued') {
-      try {
-        activeEvents = await inspectTargets(overview);
-        lastCounts = counts;
-      } catch (error) {
-        // Left as unseen: the next tick looks at the targets again.
-        if (!missedPoll(error, 'reading the targets')) throw error;
-      }
-    }
-    missed = 0;
-    if (status !== lastStatus || activeEvents) {
-      logger.emit({
-        kind: 'deployment',
-        deploymentId: id,
-        status,
-        overview,
-        ...(activeEvents ? { activeEvents } : {}),
-      });
-      lastStatus = status;
-    }
-
-    if (failures.size > 0 && options.rollbackOnFailure && !TERMINAL_STATUSES.has(status)) {
-      return stopWithRollback('an instance failed');
-    }
-    if (TERMINAL_STATUSES.has(status)) {
-      if (status !== 'Succeeded' && deployment.errorInformation?.message) {
-        logger.emit({
-          kind: 'message',
-          level: 'error',
-          text: `${id} ${status}: ${deployment.errorInformation.code ?? ''} ${deployment.errorInformation.message}`.trim(),
-        });
-      }
-      return { kind: 'finished', deployment, failures: [...failures.values()] };
-    }
-    if (status === 'Ready' && !readyHandled) {
-      readyHandled = true;
-      const decision = options.onReady ? await options.onReady(deployment) : undefined;
-      if (decision === true) {
-        try {
-          await codedeploy.send(
-            new ContinueDeploymentCommand({ deploymentId: id, deploymentWaitType: 'READY_WAIT' }),
-          );
-          logger.emit({ kind: 'step', step: 'reroute traffic to the green fleet', status: 'started' });
-        } catch (error) {
-          // Another greenlight following the same deployment continued it between our look and our
-          // call (or CodeDeploy's wait ran out): it is not Ready any more; the next poll says what it is.
-          if ((error as { name?: string }).name !== 'DeploymentIsNotInReadyStateException')
-            throw new AwsOperationError('ContinueDeployment', id, error);
-          logger.emit({
-            kind: 'message',
-            level: 'info',
-            text: `${id} is no longer Ready (someone else continued or stopped it); following it on`,
-          });
-        }
-      } else if (decision === false) {
-        return stopWithRollback('the green fleet failed verification before taking traffic');
-      } else {
-        const wait =
-          deployment.blueGreenDeploymentConfiguration?.deploymentReadyOption?.waitTimeInMinutes ?? 0;
-        logger.emit({
-          kind: 'message',
-          level: 'info',
-          text: `${id} is Ready: green is installed and takes no traffic until someone continues it (greenlight deploy --continue, or ContinueDeployment) — CodeDeploy stops it after ${wait} minutes`,
-        });
-      }
-    }
-    if (deployment.instanceTerminationWaitTimeStarted && !terminationNoted) {
-      terminationNoted = true;
-      logger.emit({
-        kind: 'message',
-        level: 'info',
-        text: `${id}: traffic is on the green fleet; the blue fleet waits to be terminated`,
-      });
-    }
-    if (clock.now() >= deadline) {
-      throw new WaitTimeoutError(
-        `${id} is still ${status} after ${formatDuration(clock.now() - started)}; it goes on in CodeDeploy — re-attach with: greenlight wait ${id}`,
-      );
-    }
-    if (await pause(deadline)) return cancelled();
-  }
-
-  /** Sleeps until the next tick; true when the wait was cancelled meanwhile. */
-  async function pause(until: number): Promise<boolean> {
+    if (counts === this.lastCounts || status === 'Created' || status === 'Queued') return undefined;
     try {
-      await clock.sleep(Math.min(pollMs, Math.max(0, until - clock.now())), options.signal);
-      return false;
+      const activeEvents = await this.inspectTargets(overview);
+      this.lastCounts = counts;
+      return activeEvents;
     } catch (error) {
-      if (options.signal?.aborted) return true;
-      throw error;
+      // Left as unseen: the next tick looks at the targets again.
+      if (!this.missedPoll(error, 'reading the targets')) throw error;
+      return undefined;
     }
   }
 
-  async function inspectTargets(overview: DeploymentOverview): Promise<Record<string, string[]> | undefined> {
+  /** Records and reports newly failed instances; returns which events the others are running. */
+  private async inspectTargets(overview: DeploymentOverview): Promise<Record<string, string[]> | undefined> {
+    const { codedeploy, logger } = this.deps;
+    const id = this.id;
     const wanted: ('Failed' | 'InProgress')[] = [];
-    if (overview.Failed > failures.size) wanted.push('Failed');
+    if (overview.Failed > this.failures.size) wanted.push('Failed');
     if (overview.InProgress > 0) wanted.push('InProgress');
     if (wanted.length === 0) return undefined;
     const ids = await listTargetIds(codedeploy, id, { status: wanted });
-    const fresh = ids.filter((t) => !failures.has(t));
+    const fresh = ids.filter((t) => !this.failures.has(t));
     const targets = await getInstanceTargets(codedeploy, id, fresh);
     const active: Record<string, string[]> = {};
     for (const target of targets) {
       if (target.status === 'Failed') {
         const failure = failureOf(id, target);
         if (failure) {
-          failures.set(failure.instanceId, failure);
+          this.failures.set(failure.instanceId, failure);
           logger.emit({ kind: 'instance-failed', ...failure });
         }
       } else if (target.status === 'InProgress') {
@@ -312,7 +282,110 @@ export async function waitForDeployment(options: WaitOptions, deps: WaitDeps): P
     return active;
   }
 
-  async function stopWithRollback(why: string): Promise<WaitOutcome> {
+  /** A deployment event when the status changed or the targets were looked at. */
+  private report(
+    status: string,
+    overview: DeploymentOverview,
+    activeEvents: Record<string, string[]> | undefined,
+  ): void {
+    if (status === this.lastStatus && !activeEvents) return;
+    this.deps.logger.emit({
+      kind: 'deployment',
+      deploymentId: this.id,
+      status,
+      overview,
+      ...(activeEvents ? { activeEvents } : {}),
+    });
+    this.lastStatus = status;
+  }
+
+  private finished(deployment: DeploymentInfo): WaitOutcome {
+    const status = deployment.status ?? 'Unknown';
+    if (status !== 'Succeeded' && deployment.errorInformation?.message) {
+      this.deps.logger.emit({
+        kind: 'message',
+        level: 'error',
+        text: `${this.id} ${status}: ${deployment.errorInformation.code ?? ''} ${deployment.errorInformation.message}`.trim(),
+      });
+    }
+    return { kind: 'finished', deployment, failures: [...this.failures.values()] };
+  }
+
+  /**
+   * Ready (STOP_DEPLOYMENT): onReady decides — continue (reroute traffic), stop with rollback (the
+   * outcome returned), or leave it waiting for someone else.
+   */
+  private async decideAtReady(deployment: DeploymentInfo): Promise<WaitOutcome | undefined> {
+    const decision = this.options.onReady ? await this.options.onReady(deployment) : undefined;
+    if (decision === true) await this.continueToTraffic();
+    else if (decision === false) {
+      return this.stopWithRollback('the green fleet failed verification before taking traffic');
+    } else {
+      const wait = deployment.blueGreenDeploymentConfiguration?.deploymentReadyOption?.waitTimeInMinutes ?? 0;
+      this.deps.logger.emit({
+        kind: 'message',
+        level: 'info',
+        text: `${this.id} is Ready: green is installed and takes no traffic until someone continues it (greenlight deploy --continue, or ContinueDeployment) — CodeDeploy stops it after ${wait} minutes`,
+      });
+    }
+    return undefined;
+  }
+
+  private async continueToTraffic(): Promise<void> {
+    const { codedeploy, logger } = this.deps;
+    const id = this.id;
+    try {
+      await codedeploy.send(
+        new ContinueDeploymentCommand({ deploymentId: id, deploymentWaitType: 'READY_WAIT' }),
+      );
+      logger.emit({ kind: 'step', step: 'reroute traffic to the green fleet', status: 'started' });
+    } catch (error) {
+      // Another greenlight following the same deployment continued it between our look and our
+      // call (or CodeDeploy's wait ran out): it is not Ready any more; the next poll says what it is.
+      if ((error as { name?: string }).name !== 'DeploymentIsNotInReadyStateException')
+        throw new AwsOperationError('ContinueDeployment', id, error);
+      logger.emit({
+        kind: 'message',
+        level: 'info',
+        text: `${id} is no longer Ready (someone else continued or stopped it); following it on`,
+      });
+    }
+  }
+
+  private noteTermination(deployment: DeploymentInfo): void {
+    if (!deployment.instanceTerminationWaitTimeStarted || this.terminationNoted) return;
+    this.terminationNoted = true;
+    this.deps.logger.emit({
+      kind: 'message',
+      level: 'info',
+      text: `${this.id}: traffic is on the green fleet; the blue fleet waits to be terminated`,
+    });
+  }
+
+  private checkDeadline(status: string, deadline: number): void {
+    const { clock } = this.deps;
+    if (clock.now() < deadline) return;
+    throw new WaitTimeoutError(
+      `${this.id} is still ${status} after ${formatDuration(clock.now() - this.started)}; it goes on in CodeDeploy — re-attach with: greenlight wait ${this.id}`,
+    );
+  }
+
+  /** Sleeps until the next tick; true when the wait was cancelled meanwhile. */
+  private async pause(until: number): Promise<boolean> {
+    const { clock } = this.deps;
+    try {
+      await clock.sleep(Math.min(this.pollMs, Math.max(0, until - clock.now())), this.options.signal);
+      return false;
+    } catch (error) {
+      if (this.options.signal?.aborted) return true;
+      throw error;
+    }
+  }
+
+  /** Stops the deployment with rollback and follows the stop to its end and CodeDeploy's rollback. */
+  private async stopWithRollback(why: string): Promise<WaitOutcome> {
+    const { codedeploy, clock, logger } = this.deps;
+    const id = this.id;
     logger.emit({ kind: 'step', step: `stop ${id} with rollback`, status: 'started', detail: why });
     let endedFirst = false;
     try {
@@ -326,47 +399,54 @@ export async function waitForDeployment(options: WaitOptions, deps: WaitDeps): P
     }
     // The stop is asynchronous: wait for the terminal status and the rollback deployment's id.
     for (;;) {
-      const deployment = await get();
-      if (TERMINAL_STATUSES.has(deployment.status ?? '')) {
-        const rollbackId = deployment.rollbackInfo?.rollbackDeploymentId;
-        if (endedFirst && !rollbackId) {
-          logger.emit({
-            kind: 'step',
-            step: `stop ${id} with rollback`,
-            status: 'skipped',
-            detail: `it had already ended ${deployment.status ?? '?'}, with no rollback of CodeDeploy's own`,
-          });
-          return { kind: 'finished', deployment, failures: [...failures.values()] };
-        }
-        logger.emit({
-          kind: 'step',
-          step: `stop ${id} with rollback`,
-          status: 'done',
-          detail: rollbackId
-            ? `${deployment.status}; CodeDeploy is rolling back in ${rollbackId}`
-            : `${deployment.status}; ${deployment.rollbackInfo?.rollbackMessage ?? 'no rollback deployment was created'}`,
-        });
-        return {
-          kind: 'rolled-back',
-          deployment,
-          failures: [...failures.values()],
-          ...(rollbackId ? { rollbackDeploymentId: rollbackId } : {}),
-        };
-      }
-      if (clock.now() >= (deadline ?? Infinity)) {
+      const deployment = await this.get();
+      if (TERMINAL_STATUSES.has(deployment.status ?? '')) return this.stopped(deployment, endedFirst);
+      if (clock.now() >= (this.deadline ?? Infinity)) {
         throw new WaitTimeoutError(
           `${id} did not stop within the deadline; re-attach with: greenlight wait ${id}`,
         );
       }
-      await clock.sleep(Math.min(pollMs, 5_000));
+      await clock.sleep(Math.min(this.pollMs, 5_000));
     }
   }
 
-  async function cancelled(): Promise<never> {
-    const signal = String(options.signal?.reason ?? 'SIGINT');
-    if (options.stopOnCancel) {
+  /** How the stopped deployment ended: rolled back by CodeDeploy, or over before the stop arrived. */
+  private stopped(deployment: DeploymentInfo, endedFirst: boolean): WaitOutcome {
+    const { logger } = this.deps;
+    const step = `stop ${this.id} with rollback`;
+    const failures = [...this.failures.values()];
+    const rollbackId = deployment.rollbackInfo?.rollbackDeploymentId;
+    if (endedFirst && !rollbackId) {
+      logger.emit({
+        kind: 'step',
+        step,
+        status: 'skipped',
+        detail: `it had already ended ${deployment.status ?? '?'}, with no rollback of CodeDeploy's own`,
+      });
+      return { kind: 'finished', deployment, failures };
+    }
+    logger.emit({
+      kind: 'step',
+      step,
+      status: 'done',
+      detail: rollbackId
+        ? `${deployment.status}; CodeDeploy is rolling back in ${rollbackId}`
+        : `${deployment.status}; ${deployment.rollbackInfo?.rollbackMessage ?? 'no rollback deployment was created'}`,
+    });
+    return {
+      kind: 'rolled-back',
+      deployment,
+      failures,
+      ...(rollbackId ? { rollbackDeploymentId: rollbackId } : {}),
+    };
+  }
+
+  private async cancelled(): Promise<never> {
+    const id = this.id;
+    const signal = String(this.options.signal?.reason ?? 'SIGINT');
+    if (this.options.stopOnCancel) {
       await awsCall('StopDeployment', id, () =>
-        codedeploy.send(new StopDeploymentCommand({ deploymentId: id })),
+        this.deps.codedeploy.send(new StopDeploymentCommand({ deploymentId: id })),
       );
       throw new WaitCancelledError(`cancelled by ${signal}: stopped ${id}`, signal);
     }
