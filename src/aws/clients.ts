@@ -99,44 +99,44 @@ export function createAwsClients(
   env: Readonly<Record<string, string | undefined>> = {},
 ): AwsClients {
   const config = (service: Service) => clientConfig(service, options, env);
-  const built = new Map<string, Promise<{ destroy(): void }>>();
+  const built = new Map<Service, Promise<SdkClient>>();
 
-  function lazy<T extends { destroy(): void }>(name: string, build: () => Promise<T>): () => Promise<T> {
+  function lazy<T extends SdkClient>(service: Service, build: () => Promise<T>): () => Promise<T> {
     return () => {
-      let client = built.get(name);
+      let client = built.get(service);
       if (!client) {
-        client = build();
-        built.set(name, client);
+        client = build().then(withoutLogger);
+        built.set(service, client);
       }
       return client as Promise<T>;
     };
   }
 
+  // Each class comes from a module of its own that names it (./sdk/*.ts), not from the package's
+  // index: a bundler then keeps only this class and the commands greenlight sends, where the whole
+  // package (EC2's is 1.9 MB of schemas) would otherwise be parsed by the first command that asks.
   return {
     codedeploy: lazy(
       'codedeploy',
-      async () => new (await import('@aws-sdk/client-codedeploy')).CodeDeployClient(config('codedeploy')),
+      async () => new (await import('./sdk/codedeploy.js')).CodeDeployClient(config('codedeploy')),
     ),
     autoscaling: lazy(
       'autoscaling',
-      async () => new (await import('@aws-sdk/client-auto-scaling')).AutoScalingClient(config('autoscaling')),
+      async () => new (await import('./sdk/autoscaling.js')).AutoScalingClient(config('autoscaling')),
     ),
     elbv2: lazy(
       'elbv2',
-      async () =>
-        new (await import('@aws-sdk/client-elastic-load-balancing-v2')).ElasticLoadBalancingV2Client(
-          config('elbv2'),
-        ),
+      async () => new (await import('./sdk/elbv2.js')).ElasticLoadBalancingV2Client(config('elbv2')),
     ),
-    ec2: lazy('ec2', async () => new (await import('@aws-sdk/client-ec2')).EC2Client(config('ec2'))),
+    ec2: lazy('ec2', async () => new (await import('./sdk/ec2.js')).EC2Client(config('ec2'))),
     cloudwatch: lazy(
       'cloudwatch',
-      async () => new (await import('@aws-sdk/client-cloudwatch')).CloudWatchClient(config('cloudwatch')),
+      async () => new (await import('./sdk/cloudwatch.js')).CloudWatchClient(config('cloudwatch')),
     ),
     s3: lazy('s3', async () => {
       // An endpoint other than AWS's (the local cloud, MinIO…) serves every bucket on one host.
       const s3 = config('s3');
-      return new (await import('@aws-sdk/client-s3')).S3Client({
+      return new (await import('./sdk/s3.js')).S3Client({
         ...s3,
         ...(s3.endpoint ? { forcePathStyle: true } : {}),
       });
@@ -145,4 +145,20 @@ export function createAwsClients(
       for (const client of built.values()) void client.then((c) => c.destroy()).catch(() => undefined);
     },
   };
+}
+
+interface SdkClient {
+  destroy(): void;
+  readonly middlewareStack: { remove(name: string): boolean };
+}
+
+/**
+ * greenlight gives the SDK no logger, yet the SDK's logger middleware still copies every response
+ * through its sensitive-data filter (a walk of the whole output, 1,000 instances and all) to hand it
+ * to a logger that does nothing. Without the middleware the responses are the same, errors still
+ * propagate and retries still happen (another middleware).
+ */
+function withoutLogger<T extends SdkClient>(client: T): T {
+  client.middlewareStack.remove('loggerMiddleware');
+  return client;
 }

@@ -1,6 +1,6 @@
 import { CommanderError, type Command } from 'commander';
 import { Output, type TextSink } from '../log/output.js';
-import { createContext, type GlobalOptions } from './context.js';
+import type { GlobalOptions } from './context.js';
 import { ExitCode, UsageError, exitCodeOf } from './errors.js';
 import { buildProgram, type CommandAction, type Runner } from './program.js';
 
@@ -34,6 +34,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         json: options.json,
         verbose: options.verbose,
       });
+      // Imported once a command runs: --version and --help load no configuration or SDK code.
+      const { createContext } = await import('./context.js');
       const ctx = createContext({ options, output, env: io.env, cwd: io.cwd, signal: io.signal });
       let error: { message: string; code?: string } | undefined;
       try {

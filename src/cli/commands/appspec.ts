@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { formatProblem, hasErrors } from '../../appspec/appspec.js';
-import { lintAppSpecPath } from '../../appspec/bundle.js';
 import { ExitCode } from '../errors.js';
 import type { CommandContext } from '../context.js';
 import type { Runner } from '../program.js';
@@ -16,6 +14,10 @@ export function registerAppspec(program: Command, run: Runner): void {
 
 /** Prints every problem; exit 2 when the agent would reject the bundle, 0 with warnings only. */
 async function lintAppSpec(ctx: CommandContext, path: string): Promise<number> {
+  const [{ formatProblem, hasErrors }, { lintAppSpecPath }] = await Promise.all([
+    import('../../appspec/appspec.js'),
+    import('../../appspec/bundle.js'),
+  ]);
   const lint = await lintAppSpecPath(path, { cwd: ctx.cwd });
   for (const problem of lint.problems) {
     ctx.output.emit({

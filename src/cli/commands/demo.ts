@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../package-root.js';
 import type { Runner } from '../program.js';
 import { parsePositiveNumberOption } from './arguments.js';
 
@@ -31,7 +31,7 @@ export function registerDemo(program: Command, run: Runner): void {
         // Imported here: only the demo pays for loading the local cloud.
         const { runDemo } = await import('../../demo/story.js');
         const result = await runDemo({
-          root: fileURLToPath(new URL('../../../', import.meta.url)),
+          root: packageRoot(),
           instances: Math.round(flags.instances),
           keep: Boolean(flags.keep),
           timeScale: flags.timeScale,

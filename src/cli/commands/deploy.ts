@@ -1,8 +1,7 @@
 import { Option, type Command } from 'commander';
 import { systemClock } from '../../clock.js';
-import { buildInfoFromEnv, type BusyMode } from '../../codedeploy/deploy.js';
+import type { BusyMode } from '../../codedeploy/deploy.js';
 import { defaultCommit, parseRevision, type RevisionRef } from '../../codedeploy/revision.js';
-import { release } from '../../release.js';
 import { UsageError } from '../errors.js';
 import type { Runner } from '../program.js';
 import { parseDurationOption } from './arguments.js';
@@ -80,6 +79,10 @@ export function registerDeploy(program: Command, run: Runner): void {
         }
         const named = options.revision ? parseRevision(options.revision) : undefined;
         const env = ctx.environment(options.timeout !== undefined ? { waitTimeoutMs: options.timeout } : {});
+        const [{ buildInfoFromEnv }, { release }] = await Promise.all([
+          import('../../codedeploy/deploy.js'),
+          import('../../release.js'),
+        ]);
         const revision: RevisionRef = named ?? {
           type: 'GitHub',
           commitId: await defaultCommit(ctx.env, ctx.cwd),

@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
 import { systemClock } from '../../clock.js';
-import { buildInfoFromEnv } from '../../codedeploy/deploy.js';
-import { gateRelease } from '../../gate/gate-release.js';
 import type { CommandContext } from '../context.js';
 import type { Runner } from '../program.js';
 import { collect, parseDurationOption } from './arguments.js';
@@ -58,6 +56,10 @@ export function registerGate(program: Command, run: Runner): void {
 
 async function gate(ctx: CommandContext, options: GateOptions): Promise<number> {
   const env = ctx.environment(options.bake !== undefined ? { bakeMs: options.bake } : {});
+  const [{ buildInfoFromEnv }, { gateRelease }] = await Promise.all([
+    import('../../codedeploy/deploy.js'),
+    import('../../gate/gate-release.js'),
+  ]);
   const { exitCode, result } = await gateRelease(
     {
       env,

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { applyGroup, planGroup, type GroupPlan } from '../../codedeploy/group.js';
+import type { GroupPlan } from '../../codedeploy/group.js';
 import type { FieldChange } from '../../codedeploy/group-spec.js';
 import type { Logger } from '../../log/events.js';
 import type { CommandContext } from '../context.js';
@@ -54,6 +54,7 @@ export function registerGroup(program: Command, run: Runner): void {
     .action(
       run(async (ctx) => {
         const env = ctx.environment();
+        const { planGroup } = await import('../../codedeploy/group.js');
         const plan = await planGroup(env, await clients(ctx));
         printPlan(plan, ctx.output, false);
         ctx.setResult(plan);
@@ -73,6 +74,7 @@ export function registerGroup(program: Command, run: Runner): void {
     .action(
       run(async (ctx, options: { dryRun?: boolean; cleanOrphans?: boolean }) => {
         const env = ctx.environment();
+        const { applyGroup } = await import('../../codedeploy/group.js');
         const result = await applyGroup(env, await clients(ctx), ctx.output, {
           dryRun: Boolean(options.dryRun),
           cleanOrphans: Boolean(options.cleanOrphans),

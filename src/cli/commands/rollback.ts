@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
 import { systemClock } from '../../clock.js';
-import { buildInfoFromEnv } from '../../codedeploy/deploy.js';
 import { parseRevision } from '../../codedeploy/revision.js';
-import { rollBackRelease } from '../../rollback/roll-back-release.js';
 import type { Runner } from '../program.js';
 import { parseDurationOption } from './arguments.js';
 
@@ -29,6 +27,10 @@ export function registerRollback(program: Command, run: Runner): void {
       run(async (ctx, options: RollbackOptions) => {
         const to = options.to ? parseRevision(options.to) : undefined;
         const env = ctx.environment();
+        const [{ buildInfoFromEnv }, { rollBackRelease }] = await Promise.all([
+          import('../../codedeploy/deploy.js'),
+          import('../../rollback/roll-back-release.js'),
+        ]);
         const { exitCode, result } = await rollBackRelease(
           {
             env,

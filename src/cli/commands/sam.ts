@@ -1,7 +1,5 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { deployEnvironmentStack } from '../../sam/environment-deploy.js';
-import { parseStackParameters } from '../../sam/stack.js';
 import type { Runner } from '../program.js';
 import { collect } from './arguments.js';
 
@@ -27,6 +25,10 @@ export function registerSam(program: Command, run: Runner): void {
     .option('--dry-run', 'create the change set without executing it')
     .action(
       run(async (ctx, options: SamDeployOptions) => {
+        const [{ deployEnvironmentStack }, { parseStackParameters }] = await Promise.all([
+          import('../../sam/environment-deploy.js'),
+          import('../../sam/stack.js'),
+        ]);
         const parameters = parseStackParameters(options.parameter);
         const result = await deployEnvironmentStack(
           {

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { systemClock } from '../../clock.js';
-import { environmentStatus } from '../../rollback/status.js';
 import type { Runner } from '../program.js';
 
 export function registerStatus(program: Command, run: Runner): void {
@@ -12,6 +11,7 @@ export function registerStatus(program: Command, run: Runner): void {
     .action(
       run(async (ctx) => {
         const env = ctx.environment();
+        const { environmentStatus } = await import('../../rollback/status.js');
         const aws = ctx.aws();
         const status = await environmentStatus(
           env,

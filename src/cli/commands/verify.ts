@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { systemClock } from '../../clock.js';
-import { verifyRelease } from '../../verify/verify-release.js';
 import { UsageError } from '../errors.js';
 import type { Runner } from '../program.js';
 import { parseDeploymentIdArgument } from './arguments.js';
@@ -33,6 +32,7 @@ export function registerVerify(program: Command, run: Runner): void {
           );
         }
         const env = ctx.options.env || ctx.env.GREENLIGHT_ENV ? ctx.environment() : undefined;
+        const { verifyRelease } = await import('../../verify/verify-release.js');
         const { exitCode, result } = await verifyRelease(
           {
             ...(deploymentId ? { deploymentId } : {}),

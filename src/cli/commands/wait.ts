@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { systemClock } from '../../clock.js';
-import { wait } from '../../release.js';
 import type { Runner } from '../program.js';
 import { parseDeploymentIdArgument, parseDurationOption } from './arguments.js';
 
@@ -36,6 +35,7 @@ export function registerWait(program: Command, run: Runner): void {
     .action(
       run(async (ctx, deploymentId: string, options: WaitOptions) => {
         const env = ctx.options.env || ctx.env.GREENLIGHT_ENV ? ctx.environment() : undefined;
+        const { wait } = await import('../../release.js');
         const { exitCode, result } = await wait(
           {
             deploymentId,
