@@ -1,17 +1,11 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  DescribeListenersCommand,
-  DescribeLoadBalancersCommand,
-  ElasticLoadBalancingV2Client,
-} from '@aws-sdk/client-elastic-load-balancing-v2';
 import { createAwsClients } from '../aws/clients.js';
 import { systemClock } from '../clock.js';
-import { buildInfoFromEnv } from '../codedeploy/deploy.js';
+import { buildInfoFromEnv, type BuildInfo } from '../codedeploy/deploy.js';
 import { applyGroup } from '../codedeploy/group.js';
-import { resolveEnvironment } from '../config/environment.js';
+import { resolveEnvironment, type EnvironmentConfig } from '../config/environment.js';
 import { loadConfig } from '../config/load.js';
 import type { Deps } from '../deps.js';
 import { ExitCode, exitCodeOf } from '../exit-codes.js';
@@ -27,6 +21,7 @@ import { verdictJunit } from '../verify/report-junit.js';
 import { verdictMarkdown } from '../verify/report-markdown.js';
 import { makeReleases, type Release } from './revisions.js';
 import { worldFromTemplate } from './template-world.js';
+import { describeServed, listenerUrl, servedVersions, watchTraffic, type ReleaseLabel } from './traffic.js';
 
 // `npm start`: a whole blue/green release rehearsed on the local cloud, told as a story. Every step
 // is greenlight's own operation — the release `greenlight deploy` runs (src/release.ts), the rollback
@@ -71,176 +66,214 @@ export interface DemoResult {
 }
 
 export async function runDemo(options: DemoOptions): Promise<DemoResult> {
-  const say = (text = '') => options.logger.emit({ kind: 'message', level: 'info', text });
-  const title = (text: string) => {
-    say('');
-    options.logger.emit({ kind: 'step', step: text, status: 'started' });
-  };
-  const problems: string[] = [];
-  const expect = (ok: boolean, what: string) => {
-    if (!ok) problems.push(what);
-  };
+  const narrator = new Narrator(options.logger);
+  const agent = introduce(options, narrator);
+  const scratch = await mkdtemp(join(tmpdir(), 'greenlight-demo-'));
+  // What was started, closed in the reverse order: the output and clients, then the cloud.
+  const closers: (() => unknown)[] = [];
+  try {
+    const stage = await setTheStage(options, agent, scratch, narrator, closers);
+    const story = new Story(options, stage, narrator);
+    const [v1, v2, v3] = stage.releases;
+    await story.createTheGroup();
+    await story.deployVerified(
+      `2. Deploy ${v1.label} and verify every instance`,
+      v1,
+      `listener ${stage.listener} serves`,
+    );
+    await story.deployVerified(
+      `3. Deploy ${v2.label} blue/green: green fleet, hooks, traffic moving, blue draining`,
+      v2,
+      'listener serves',
+    );
+    await story.deployWithAFault(v3);
+    await story.rollBack(v2);
+    story.tellTheSummary();
+    if (options.keep && !options.signal.aborted) await story.keepTheCloudRunning();
+    const { problems } = narrator;
+    return {
+      exitCode: problems.length > 0 ? 1 : 0,
+      agent,
+      chapters: story.chapters,
+      served: story.served,
+      problems,
+    };
+  } finally {
+    for (const close of closers.reverse()) await close();
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
 
+/** Tells the story, and keeps what did not go as told. */
+class Narrator {
+  readonly problems: string[] = [];
+  constructor(private readonly logger: Logger) {}
+  readonly say = (text = ''): void => this.logger.emit({ kind: 'message', level: 'info', text });
+  readonly title = (text: string): void => {
+    this.say('');
+    this.logger.emit({ kind: 'step', step: text, status: 'started' });
+  };
+  readonly expect = (ok: boolean, what: string): void => {
+    if (!ok) this.problems.push(what);
+  };
+}
+
+/** Real instances where sandboxes can confine them, else the synthetic agent; says which. */
+function introduce(options: DemoOptions, narrator: Narrator): 'real' | 'synthetic' {
   const confinement =
     options.agent === 'synthetic'
       ? { ok: false as const, reason: 'asked for with --agent synthetic' }
       : checkConfinement();
-  const agent = confinement.ok ? 'real' : 'synthetic';
-  title('greenlight: a blue/green release rehearsed on the local cloud');
-  say(
+  narrator.title('greenlight: a blue/green release rehearsed on the local cloud');
+  narrator.say(
     confinement.ok
       ? `${options.instances} instances, each a bubblewrap sandbox running this repository's appspec.yml and hooks/ for real.`
       : `the instances use the synthetic agent (${confinement.reason}): lifecycle events are simulated, ` +
           'no hook runs, and the listener answers for each instance with the version it installed.',
   );
+  return confinement.ok ? 'real' : 'synthetic';
+}
 
-  const scratch = await mkdtemp(join(tmpdir(), 'greenlight-demo-'));
-  let cloud: RunningLocalCloud | undefined;
-  let closeOutput: () => void = () => undefined;
-  const chapters: Chapter[] = [];
-  const served: Record<string, string[]> = {};
-  try {
-    const releases = await makeReleases({
-      sourceRoot: options.root,
-      dir: join(scratch, 'repository'),
-      labels: ['v1', 'v2', 'v3'],
-    });
-    const label = (commit: string | undefined) =>
-      releases.find((r) => commit && (r.commit === commit || r.commit.startsWith(commit)))?.label ??
-      (commit && /^[0-9a-f]{40}$/.test(commit) ? commit.slice(0, 7) : (commit ?? '—'));
-    const [v1, v2, v3] = releases as [Release, Release, Release];
+/** Everything the chapters act on, set up once. */
+interface Stage {
+  readonly releases: readonly [Release, Release, Release];
+  readonly label: ReleaseLabel;
+  readonly cloudUrl: string;
+  readonly listener: string;
+  readonly output: Output;
+  readonly deps: Deps;
+  readonly env: EnvironmentConfig;
+  readonly build: BuildInfo;
+}
 
-    const template = parseTemplate(
-      await readFile(join(options.root, 'sam-template.yaml'), 'utf8'),
-      'sam-template.yaml',
-    );
-    const world = worldFromTemplate(template.document, {
-      parameters: { Environment: 'dev' },
-      accountId: ACCOUNT,
-      region: REGION,
-      instances: options.instances,
-      agent,
-      availabilityZones: ['us-east-1a', 'us-east-1b'],
-      github: { 'example/greenlight': join(scratch, 'repository') },
-    });
-    cloud = await startLocalCloud({ port: 0, timeScale: options.timeScale, world });
-    const listener = await listenerUrl(cloud.url);
-    say(
-      `local cloud: ${cloud.url} (AWS time runs ${options.timeScale}× faster: a 5-minute wait takes ${300 / options.timeScale} s)`,
-    );
-    say(
-      `fleet from sam-template.yaml: ASG web-dev-asg, target group web-dev-tg (health check /healthcheck on 8000), listener ${listener}`,
-    );
-    say(
-      `releases: ${releases.map((r) => `${r.label} = ${r.commit.slice(0, 7)}`).join(', ')} (commits of this checkout's app, appspec and hooks)`,
-    );
+/**
+ * The releases as commits of a scratch repository, the local cloud with the fleet of
+ * sam-template.yaml, clients pointed at it, and the dev environment of greenlight.yml.
+ */
+async function setTheStage(
+  options: DemoOptions,
+  agent: 'real' | 'synthetic',
+  scratch: string,
+  narrator: Narrator,
+  closers: (() => unknown)[],
+): Promise<Stage> {
+  const { say } = narrator;
+  const releases = await makeReleases({
+    sourceRoot: options.root,
+    dir: join(scratch, 'repository'),
+    labels: ['v1', 'v2', 'v3'],
+  });
+  const label: ReleaseLabel = (commit) =>
+    releases.find((r) => commit && (r.commit === commit || r.commit.startsWith(commit)))?.label ??
+    (commit && /^[0-9a-f]{40}$/.test(commit) ? commit.slice(0, 7) : (commit ?? '—'));
 
-    // The clients are pointed at the local cloud explicitly, with its static keys and no profile or
-    // role, so nothing the demo does can reach a real AWS account.
-    const aws = createAwsClients({
-      region: REGION,
-      endpoint: cloud.url,
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
-    // Plain lines even on a terminal: the traffic watcher prints while a deployment runs, and a
-    // redrawn status line would be torn by its lines.
-    const output = new Output({
-      stdout: { write: () => true },
-      stderr: { write: (text: string) => options.stderr.write(text) },
-      human: 'plain',
-      json: 'off',
-    });
-    closeOutput = () => {
-      output.close();
-      aws.destroy();
-    };
-    const deps: Deps = { aws, clock: systemClock, logger: output };
-    // The served version is checked through the local load balancer, as CI would through the real one.
-    const env = resolveEnvironment(loadConfig({ path: join(options.root, 'greenlight.yml') }), 'dev', {
-      healthUrl: `${listener}/healthcheck`,
-    });
+  const template = parseTemplate(
+    await readFile(join(options.root, 'sam-template.yaml'), 'utf8'),
+    'sam-template.yaml',
+  );
+  const world = worldFromTemplate(template.document, {
+    parameters: { Environment: 'dev' },
+    accountId: ACCOUNT,
+    region: REGION,
+    instances: options.instances,
+    agent,
+    availabilityZones: ['us-east-1a', 'us-east-1b'],
+    github: { 'example/greenlight': join(scratch, 'repository') },
+  });
+  const cloud: RunningLocalCloud = await startLocalCloud({ port: 0, timeScale: options.timeScale, world });
+  closers.push(() => cloud.close());
+  const listener = await listenerUrl(cloud.url, REGION);
+  say(
+    `local cloud: ${cloud.url} (AWS time runs ${options.timeScale}× faster: a 5-minute wait takes ${300 / options.timeScale} s)`,
+  );
+  say(
+    `fleet from sam-template.yaml: ASG web-dev-asg, target group web-dev-tg (health check /healthcheck on 8000), listener ${listener}`,
+  );
+  say(
+    `releases: ${releases.map((r) => `${r.label} = ${r.commit.slice(0, 7)}`).join(', ')} (commits of this checkout's app, appspec and hooks)`,
+  );
+
+  // The clients are pointed at the local cloud explicitly, with its static keys and no profile or
+  // role, so nothing the demo does can reach a real AWS account.
+  const aws = createAwsClients({
+    region: REGION,
+    endpoint: cloud.url,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  // Plain lines even on a terminal: the traffic watcher prints while a deployment runs, and a
+  // redrawn status line would be torn by its lines.
+  const output = new Output({
+    stdout: { write: () => true },
+    stderr: { write: (text: string) => options.stderr.write(text) },
+    human: 'plain',
+    json: 'off',
+  });
+  closers.push(() => {
+    output.close();
+    aws.destroy();
+  });
+  // The served version is checked through the local load balancer, as CI would through the real one.
+  const env = resolveEnvironment(loadConfig({ path: join(options.root, 'greenlight.yml') }), 'dev', {
+    healthUrl: `${listener}/healthcheck`,
+  });
+  return {
+    releases: releases as [Release, Release, Release],
+    label,
+    cloudUrl: cloud.url,
+    listener,
+    output,
+    deps: { aws, clock: systemClock, logger: output },
+    env,
     // Only whether this runs in CI: the build-order check says it is skipped without a build number.
-    const build = buildInfoFromEnv(options.env.CI ? { CI: options.env.CI } : {});
-    /** Runs one operation as its command would: a failure is its exit code and a message, not the end. */
-    const greenlight = async <T>(what: string, run: () => Promise<{ exitCode: number; result: T }>) => {
-      try {
-        const { exitCode, result } = await run();
-        return { code: exitCode, result: result as Partial<T> };
-      } catch (error) {
-        output.emit({ kind: 'message', level: 'error', text: `${what}: ${(error as Error).message}` });
-        return { code: exitCodeOf(error) ?? ExitCode.Failed, result: {} as Partial<T> };
-      }
-    };
+    build: buildInfoFromEnv(options.env.CI ? { CI: options.env.CI } : {}),
+  };
+}
 
-    title('1. Create the CodeDeploy application and deployment group');
-    const apply = await greenlight('group apply', async () => ({
+/** The chapters: each runs greenlight's own operations and checks they went as told. */
+class Story {
+  readonly chapters: Chapter[] = [];
+  readonly served: Record<string, string[]> = {};
+
+  constructor(
+    private readonly options: DemoOptions,
+    private readonly stage: Stage,
+    private readonly narrator: Narrator,
+  ) {}
+
+  async createTheGroup(): Promise<void> {
+    const { env, deps, output } = this.stage;
+    this.narrator.title('1. Create the CodeDeploy application and deployment group');
+    const apply = await this.greenlight('group apply', async () => ({
       exitCode: ExitCode.Ok,
       result: await applyGroup(
         env,
-        { codedeploy: await aws.codedeploy(), autoscaling: await aws.autoscaling() },
+        { codedeploy: await deps.aws.codedeploy(), autoscaling: await deps.aws.autoscaling() },
         output,
       ),
     }));
-    expect(apply.code === 0, `group apply exited ${apply.code}`);
+    this.narrator.expect(apply.code === 0, `group apply exited ${apply.code}`);
+  }
 
-    const deploy = async (
-      chapter: string,
-      release: Release,
-    ): Promise<Partial<ReleaseResult> & { code: number }> => {
-      const watch = watchTraffic(listener, label, say, options.signal);
-      const started = Date.now();
-      const { code, result } = await greenlight(`deploy ${release.label}`, () =>
-        releaseRevision(
-          {
-            env,
-            revision: { type: 'GitHub', commitId: release.commit },
-            build,
-            pollMs: 500,
-            signal: options.signal,
-          },
-          deps,
-        ),
-      );
-      await watch.stop();
-      const verdict = result.verification;
-      chapters.push({
-        release: chapter,
-        codedeploy: result.status ?? '?',
-        greenlight: verdict
-          ? verdict.verified
-            ? 'verified'
-            : `FAILED, ${verdict.failedInstances} of ${verdict.fleetSize}`
-          : '—',
-        exitCode: code,
-        seconds: (Date.now() - started) / 1000,
-      });
-      if (verdict) await writeReports(options.reportsDir, chapter, verdict, say);
-      return { ...result, code };
-    };
-
-    title(`2. Deploy ${v1.label} and verify every instance`);
-    const first = await deploy(v1.label, v1);
-    expect(first.code === 0, `deploy ${v1.label} exited ${first.code}, expected 0 (verified)`);
-    const served1 = await servedVersions(listener, 8);
-    served[v1.label] = served1.map(label);
-    say(`listener ${listener} serves: ${describeServed(served1, label)}`);
-    expect(
-      served1.every((v) => v === v1.commit),
-      `${v1.label} is not what the listener serves`,
+  /** A release that verifies, and the listener serving it afterwards. */
+  async deployVerified(title: string, release: Release, serves: string): Promise<void> {
+    this.narrator.title(title);
+    const deployed = await this.deploy(release.label, release);
+    this.narrator.expect(
+      deployed.code === 0,
+      `deploy ${release.label} exited ${deployed.code}, expected 0 (verified)`,
     );
-
-    title(`3. Deploy ${v2.label} blue/green: green fleet, hooks, traffic moving, blue draining`);
-    const second = await deploy(v2.label, v2);
-    expect(second.code === 0, `deploy ${v2.label} exited ${second.code}, expected 0 (verified)`);
-    const served2 = await servedVersions(listener, 8);
-    served[v2.label] = served2.map(label);
-    say(`listener serves: ${describeServed(served2, label)}`);
-    expect(
-      served2.every((v) => v === v2.commit),
-      `${v2.label} is not what the listener serves`,
+    await this.expectServed(
+      release.label,
+      release,
+      serves,
+      `${release.label} is not what the listener serves`,
     );
+  }
 
-    title(`4. Deploy ${v3.label} with a fault: one instance's AfterInstall fails`);
+  /** One instance's AfterInstall fails: CodeDeploy says Succeeded, greenlight fails the release. */
+  async deployWithAFault(release: Release): Promise<void> {
+    const { say, expect } = this.narrator;
+    this.narrator.title(`4. Deploy ${release.label} with a fault: one instance's AfterInstall fails`);
     const fault = {
       scope: 'instance',
       deploymentGroup: 'web-dev',
@@ -250,51 +283,62 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       effect: 'fail',
       exitCode: 3,
     };
-    await control(cloud.url, 'POST', 'faults', fault);
+    await control(this.stage.cloudUrl, 'POST', 'faults', fault);
     say(`injected fault (local cloud control API): ${JSON.stringify(fault)}`);
     say(
       'CodeDeployDefault.AllAtOnce calls a deployment Succeeded when one instance succeeded; greenlight checks every one.',
     );
-    const third = await deploy(v3.label, v3);
-    await control(cloud.url, 'DELETE', 'faults');
+    const third = await this.deploy(release.label, release);
+    await control(this.stage.cloudUrl, 'DELETE', 'faults');
     expect(
       third.status === 'Succeeded',
-      `CodeDeploy said ${third.status ?? '?'} for ${v3.label}, expected Succeeded`,
+      `CodeDeploy said ${third.status ?? '?'} for ${release.label}, expected Succeeded`,
     );
-    expect(third.code === 1, `deploy ${v3.label} exited ${third.code}, expected 1 (verification failed)`);
-    expect(third.verification?.verified === false, `greenlight did not fail ${v3.label}`);
+    expect(
+      third.code === 1,
+      `deploy ${release.label} exited ${third.code}, expected 1 (verification failed)`,
+    );
+    expect(third.verification?.verified === false, `greenlight did not fail ${release.label}`);
+  }
 
-    title(`5. Roll back to the last verified release (${v2.label}) and verify the rollback`);
+  /** `greenlight rollback`: back to the last verified release, the rollback verified (exit 5). */
+  async rollBack(lastVerified: Release): Promise<void> {
+    const { env, build, deps, listener, label } = this.stage;
+    this.narrator.title(
+      `5. Roll back to the last verified release (${lastVerified.label}) and verify the rollback`,
+    );
     const startedRollback = Date.now();
-    const watch = watchTraffic(listener, label, say, options.signal);
-    const rollback = await greenlight('rollback', () =>
-      rollBackRelease({ env, build, pollMs: 500, signal: options.signal }, deps),
+    const watch = watchTraffic(listener, label, this.narrator.say, this.options.signal);
+    const rollback = await this.greenlight('rollback', () =>
+      rollBackRelease({ env, build, pollMs: 500, signal: this.options.signal }, deps),
     );
     await watch.stop();
     const rv = rollback.result.verification;
-    chapters.push({
-      release: `rollback → ${label(rollback.result.revision ?? v2.commit)}`,
+    this.chapters.push({
+      release: `rollback → ${label(rollback.result.revision ?? lastVerified.commit)}`,
       codedeploy: rollback.result.status ?? '?',
       greenlight: rv ? (rv.verified ? 'verified' : 'FAILED') : '—',
       exitCode: rollback.code,
       seconds: (Date.now() - startedRollback) / 1000,
     });
-    if (rv) await writeReports(options.reportsDir, 'rollback', rv, say);
-    expect(
+    if (rv) await writeReports(this.options.reportsDir, 'rollback', rv, this.narrator.say);
+    this.narrator.expect(
       rollback.code === 5,
       `rollback exited ${rollback.code}, expected 5 (rolled back, rollback verified)`,
     );
-    const served3 = await servedVersions(listener, 8);
-    served.rollback = served3.map(label);
-    say(`listener serves: ${describeServed(served3, label)}`);
-    expect(
-      served3.every((v) => v === v2.commit),
-      `after the rollback the listener does not serve ${v2.label}`,
+    await this.expectServed(
+      'rollback',
+      lastVerified,
+      'listener serves',
+      `after the rollback the listener does not serve ${lastVerified.label}`,
     );
+  }
 
+  tellTheSummary(): void {
+    const { say, title, problems } = this.narrator;
     title('Summary');
-    say(table(chapters));
-    say(`\nreports (JSON, JUnit, Markdown) in ${options.reportsDir}`);
+    say(table(this.chapters));
+    say(`\nreports (JSON, JUnit, Markdown) in ${this.options.reportsDir}`);
     if (problems.length > 0) {
       say(`\nthe story did not go as told:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     } else {
@@ -302,24 +346,87 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         '\nthe story went as told: CodeDeploy said Succeeded for a broken release; greenlight caught it and rolled back.',
       );
     }
+  }
 
-    if (options.keep && !options.signal.aborted) {
-      title('The local cloud keeps running (Ctrl-C stops it)');
-      say(
-        `export AWS_ENDPOINT_URL=${cloud.url} AWS_REGION=${REGION} AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local`,
-      );
-      say('greenlight status --env dev');
-      say('/usr/bin/aws deploy list-deployments --application-name web --deployment-group-name web-dev');
-      say(`curl ${listener}/healthcheck`);
-      await new Promise<void>((done) =>
-        options.signal.addEventListener('abort', () => done(), { once: true }),
-      );
+  /** --keep: how to point the CLI or the AWS CLI at the cloud, until Ctrl-C. */
+  async keepTheCloudRunning(): Promise<void> {
+    const { say } = this.narrator;
+    this.narrator.title('The local cloud keeps running (Ctrl-C stops it)');
+    say(
+      `export AWS_ENDPOINT_URL=${this.stage.cloudUrl} AWS_REGION=${REGION} AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local`,
+    );
+    say('greenlight status --env dev');
+    say('/usr/bin/aws deploy list-deployments --application-name web --deployment-group-name web-dev');
+    say(`curl ${this.stage.listener}/healthcheck`);
+    const { signal } = this.options;
+    await new Promise<void>((done) => signal.addEventListener('abort', () => done(), { once: true }));
+  }
+
+  /** Runs one operation as its command would: a failure is its exit code and a message, not the end. */
+  private async greenlight<T>(
+    what: string,
+    run: () => Promise<{ exitCode: number; result: T }>,
+  ): Promise<{ code: number; result: Partial<T> }> {
+    try {
+      const { exitCode, result } = await run();
+      return { code: exitCode, result };
+    } catch (error) {
+      this.stage.output.emit({
+        kind: 'message',
+        level: 'error',
+        text: `${what}: ${(error as Error).message}`,
+      });
+      return { code: exitCodeOf(error) ?? ExitCode.Failed, result: {} };
     }
-    return { exitCode: problems.length > 0 ? 1 : 0, agent, chapters, served, problems };
-  } finally {
-    closeOutput();
-    await cloud?.close();
-    await rm(scratch, { recursive: true, force: true });
+  }
+
+  /** The release `greenlight deploy` runs, with the traffic watched; its chapter and reports recorded. */
+  private async deploy(
+    chapter: string,
+    release: Release,
+  ): Promise<Partial<ReleaseResult> & { code: number }> {
+    const { env, build, deps, listener, label } = this.stage;
+    const watch = watchTraffic(listener, label, this.narrator.say, this.options.signal);
+    const started = Date.now();
+    const { code, result } = await this.greenlight(`deploy ${release.label}`, () =>
+      releaseRevision(
+        {
+          env,
+          revision: { type: 'GitHub', commitId: release.commit },
+          build,
+          pollMs: 500,
+          signal: this.options.signal,
+        },
+        deps,
+      ),
+    );
+    await watch.stop();
+    const verdict = result.verification;
+    this.chapters.push({
+      release: chapter,
+      codedeploy: result.status ?? '?',
+      greenlight: verdict
+        ? verdict.verified
+          ? 'verified'
+          : `FAILED, ${verdict.failedInstances} of ${verdict.fleetSize}`
+        : '—',
+      exitCode: code,
+      seconds: (Date.now() - started) / 1000,
+    });
+    if (verdict) await writeReports(this.options.reportsDir, chapter, verdict, this.narrator.say);
+    return { ...result, code };
+  }
+
+  /** Eight answers of the listener, all from `release`. */
+  private async expectServed(key: string, release: Release, serves: string, problem: string): Promise<void> {
+    const { listener, label } = this.stage;
+    const versions = await servedVersions(listener, 8);
+    this.served[key] = versions.map(label);
+    this.narrator.say(`${serves}: ${describeServed(versions, label)}`);
+    this.narrator.expect(
+      versions.every((v) => v === release.commit),
+      problem,
+    );
   }
 }
 
@@ -332,96 +439,6 @@ async function control(url: string, method: string, path: string, body?: unknown
   });
   if (!response.ok)
     throw new Error(`${method} /_localcloud/${path}: ${response.status} ${await response.text()}`);
-}
-
-/** The listener's URL, found the way anyone would: DescribeLoadBalancers and DescribeListeners. */
-async function listenerUrl(endpoint: string): Promise<string> {
-  const elbv2 = new ElasticLoadBalancingV2Client({
-    endpoint,
-    region: REGION,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  try {
-    const lbs = await elbv2.send(new DescribeLoadBalancersCommand({ Names: ['web-dev-alb'] }));
-    const lb = lbs.LoadBalancers?.[0];
-    const listeners = await elbv2.send(
-      new DescribeListenersCommand({ LoadBalancerArn: lb?.LoadBalancerArn }),
-    );
-    const port = listeners.Listeners?.[0]?.Port;
-    if (!lb?.DNSName || !port) throw new Error('the local cloud has no listener for web-dev-alb');
-    return `http://${lb.DNSName}:${port}`;
-  } finally {
-    elbv2.destroy();
-  }
-}
-
-interface Answer {
-  readonly version?: string;
-  /** Why the instance said it is not taking traffic (the example app drains before BlockTraffic). */
-  readonly not?: string;
-}
-
-async function askVersion(listener: string): Promise<Answer> {
-  try {
-    const response = await fetch(`${listener}/healthcheck`, { signal: AbortSignal.timeout(2_000) });
-    const body = (await response.json().catch(() => ({}))) as { version?: string; output?: string };
-    if (response.ok) return { ...(body.version ? { version: body.version } : {}) };
-    return {
-      ...(body.version ? { version: body.version } : {}),
-      not: body.output ?? `HTTP ${response.status}`,
-    };
-  } catch {
-    return { not: 'no answer' };
-  }
-}
-
-async function servedVersions(listener: string, n: number): Promise<(string | undefined)[]> {
-  const seen: (string | undefined)[] = [];
-  for (let i = 0; i < n; i++) {
-    const answer = await askVersion(listener);
-    seen.push(answer.not ? answer.not : answer.version);
-  }
-  return seen;
-}
-
-function describeServed(
-  versions: readonly (string | undefined)[],
-  label: (c: string | undefined) => string,
-): string {
-  const counts = new Map<string, number>();
-  for (const v of versions) counts.set(label(v), (counts.get(label(v)) ?? 0) + 1);
-  return [...counts].map(([name, n]) => `${name} ${n}/${versions.length}`).join(', ');
-}
-
-/** Asks the listener which version answers while a deployment runs, and says when the mix changes. */
-function watchTraffic(
-  listener: string,
-  label: (c: string | undefined) => string,
-  say: (text: string) => void,
-  signal: AbortSignal,
-): { stop(): Promise<void> } {
-  let running = true;
-  const loop = (async () => {
-    let last = '';
-    const window: string[] = [];
-    while (running && !signal.aborted) {
-      const answer = await askVersion(listener);
-      window.push(answer.not ? `${label(answer.version)} (${answer.not})` : label(answer.version));
-      if (window.length > 6) window.shift();
-      const mix = [...new Set(window)].sort().join(' + ');
-      if (mix !== last && window.length >= 3) {
-        say(`  [traffic] the listener answers with ${mix}`);
-        last = mix;
-      }
-      await sleep(150);
-    }
-  })();
-  return {
-    async stop() {
-      running = false;
-      await loop;
-    },
-  };
 }
 
 async function writeReports(
