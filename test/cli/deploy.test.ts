@@ -1,6 +1,5 @@
 // tier: e2e
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { GetDeploymentCommand } from '@aws-sdk/client-codedeploy';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { stringify } from 'yaml';
 import { sampleEnvironment } from '../config/sample.js';
 import { devWorld, startCloud, type TestCloud } from '../support/cloud.js';
+import { interruptGreenlight } from '../support/interrupt.js';
 import { until } from '../support/until.js';
 import { greenlight, repoRoot, runTypeScript } from './spawn.js';
 
@@ -170,42 +170,18 @@ describe('greenlight group, deploy and wait against the local cloud', () => {
     assert.equal(created.code, 0, created.stderr);
     const id = (JSON.parse(created.stdout) as { result: { deploymentId: string } }).result.deploymentId;
 
-    const interrupt = async (extra: string[]) => {
-      const child = spawn(
-        process.execPath,
-        [
-          '--import',
-          import.meta.resolve('tsx'),
-          join(repoRoot, 'src/cli/main.ts'),
-          'wait',
-          id,
-          '--poll',
-          '50ms',
-          ...extra,
-        ],
-        {
-          cwd: dir,
-          env: { PATH: process.env.PATH, CI: 'true', ...cloud.env },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        },
-      );
-      let stderr = '';
-      child.stderr.setEncoding('utf8');
-      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-      await new Promise<void>((resolve) => {
-        child.stderr.on('data', (d: string) => {
-          stderr += d;
-          if (/is Ready/.test(stderr)) resolve();
-        });
+    const interrupt = (extra: string[]) =>
+      interruptGreenlight(['wait', id, '--poll', '50ms', ...extra], {
+        cwd: dir,
+        env: cloud.env,
+        when: /is Ready/,
+        signal: 'SIGINT',
       });
-      child.kill('SIGINT');
-      return { code: await exited, stderr: () => stderr };
-    };
 
     const left = await interrupt([]);
-    assert.equal(left.code, 130, left.stderr());
+    assert.equal(left.code, 130, left.stderr);
     assert.match(
-      left.stderr(),
+      left.stderr,
       new RegExp(`${id} goes on in CodeDeploy; re-attach with: greenlight wait ${id}`),
     );
     const codedeploy = await cloud.aws.codedeploy();
@@ -213,8 +189,8 @@ describe('greenlight group, deploy and wait against the local cloud', () => {
     assert.equal(still.deploymentInfo?.status, 'Ready');
 
     const stopped = await interrupt(['--stop-on-cancel']);
-    assert.equal(stopped.code, 130, stopped.stderr());
-    assert.match(stopped.stderr(), new RegExp(`stopped ${id}`));
+    assert.equal(stopped.code, 130, stopped.stderr);
+    assert.match(stopped.stderr, new RegExp(`stopped ${id}`));
     await until(
       async () =>
         (await codedeploy.send(new GetDeploymentCommand({ deploymentId: id }))).deploymentInfo?.status,
@@ -233,26 +209,13 @@ describe('greenlight group, deploy and wait against the local cloud', () => {
       ms: 600_000,
     });
     try {
-      const child = spawn(
-        process.execPath,
-        ['--import', import.meta.resolve('tsx'), join(repoRoot, 'src/cli/main.ts'), 'verify', 'd-AAAAAAAAA'],
-        {
-          cwd: dir,
-          env: { PATH: process.env.PATH, CI: 'true', ...cloud.env },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        },
-      );
-      let stderr = '';
-      child.stderr.setEncoding('utf8');
-      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-      await new Promise<void>((resolve) => {
-        child.stderr.on('data', (d: string) => {
-          stderr += d;
-          if (/→ verify d-AAAAAAAAA/.test(stderr)) resolve();
-        });
+      const { code, stderr } = await interruptGreenlight(['verify', 'd-AAAAAAAAA'], {
+        cwd: dir,
+        env: cloud.env,
+        when: /→ verify d-AAAAAAAAA/,
+        signal: 'SIGTERM',
       });
-      child.kill('SIGTERM');
-      assert.equal(await exited, 143, stderr);
+      assert.equal(code, 143, stderr);
       assert.match(stderr, /cancelled by SIGTERM/);
     } finally {
       await cloud.clearFaults();
