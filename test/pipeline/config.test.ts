@@ -14,7 +14,7 @@ import {
   workflowJobs,
 } from './circleci-config.js';
 import type { CircleConfig } from './circleci-config.js';
-import { CONTEXTS, deliveryProblems } from './delivery.js';
+import { CONTEXTS, deliveryProblems, PIPELINE_COMMANDS, runsGreenlight } from './delivery.js';
 import { nodeTestArguments, TIERS } from '../support/tiers.js';
 
 const root = new URL('../../', import.meta.url);
@@ -89,13 +89,37 @@ describe('.circleci/config.yml', () => {
     }
   });
 
-  it('calls the SAM deployscript that exists', () => {
+  it('runs greenlight sam deploy, as deployscripts/sam-deploy.ts does', () => {
     assert.ok(existsSync(new URL('deployscripts/sam-deploy.ts', root)));
     assert.ok(
-      runSteps(config, 'sam_deploy').some((run) =>
-        /deployscripts\/sam-deploy\.ts --env/.test(String(run.command)),
-      ),
+      runSteps(config, 'sam_deploy').some((run) => runsGreenlight(String(run.command), 'sam deploy')),
     );
+  });
+
+  it('builds once per job and runs the built CLI, never the sources through tsx', () => {
+    for (const job of ['sam_deploy', 'code_deploy', 'gate']) {
+      const commands = runSteps(config, job).map((run) => String(run.command));
+      assert.equal(commands.filter((command) => command === 'npm run build').length, 1, job);
+      assert.ok(
+        commands.some((command) => /node bin\/greenlight\.js /.test(command)),
+        job,
+      );
+      assert.ok(!commands.some((command) => /tsx|deployscripts\//.test(command)), job);
+    }
+    // Each sub-command the pipeline runs is the one its deployscript runs from a checkout.
+    for (const [sub, script] of Object.entries(PIPELINE_COMMANDS)) {
+      const text = readFileSync(new URL(`deployscripts/${script}`, root), 'utf8');
+      const argv = sub
+        .split(' ')
+        .map((word) => `'${word}'`)
+        .join(', ');
+      assert.ok(text.includes(`runAsProcess([${argv}, ...process.argv.slice(2)])`), `${script} runs ${sub}`);
+    }
+    // The build the jobs run is the package's.
+    const scripts = (
+      JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { scripts: Record<string, string> }
+    ).scripts;
+    assert.match(scripts.build!, /scripts\/build\.ts/);
   });
 });
 
@@ -178,16 +202,35 @@ describe('the static checks catch broken copies of .circleci/config.yml', () => 
       .filter((step) => !(typeof step === 'object' && step !== null && 'rollback_on_failure' in step))
       .map((step) => {
         const run = asMap(asMap(step).run);
-        if (typeof run.command === 'string' && run.command.includes('gate.ts')) delete run.no_output_timeout;
+        if (typeof run.command === 'string' && run.command.includes('greenlight.js gate'))
+          delete run.no_output_timeout;
         return step;
       });
     const messages = deliveryProblems(broken, configText).map((problem) => problem.message);
     assert.equal(messages.length, 2, messages.join('\n'));
-    assert.match(
-      messages[0]!,
-      /^set no_output_timeout knowingly on: node --import tsx deployscripts\/gate\.ts/,
-    );
+    assert.match(messages[0]!, /^set no_output_timeout knowingly on: node bin\/greenlight\.js gate --env/);
     assert.equal(messages[1], 'a job that changes the fleet must roll back on failure (when: on_fail)');
+  });
+
+  it('a job that runs the sources through tsx, and one that runs greenlight before building it', () => {
+    const broken = copy();
+    const gate = asMap(broken.jobs).gate as { steps: Record<string, Record<string, unknown>>[] };
+    const step = gate.steps.find((s) => String(s.run?.command).includes('greenlight.js gate'))!;
+    step.run!.command = String(step.run!.command).replace(
+      'node bin/greenlight.js gate',
+      'node --import tsx deployscripts/gate.ts',
+    );
+    const commands = asMap(broken.commands).install as { steps: unknown[] };
+    commands.steps = commands.steps.filter((s) => asMap(asMap(s).run).command !== 'npm run build');
+    const messages = deliveryProblems(broken, configText).map(
+      (problem) => `${problem.where}: ${problem.message}`,
+    );
+    assert.deepEqual(messages, [
+      'jobs.sam_deploy: run `npm run build` after `npm ci` and before the first bin/greenlight.js',
+      'jobs.code_deploy: run `npm run build` after `npm ci` and before the first bin/greenlight.js',
+      'jobs.gate: runs the TypeScript sources (tsx) instead of the built CLI: node --import tsx deployscripts/gate.ts --env << parameters.env >> --bake << parameters.bake >>',
+      'jobs.gate: run `npm run build` after `npm ci` and before the first bin/greenlight.js',
+    ]);
   });
 
   it('what only the schema knows: an unknown step option and a job without steps', () => {

@@ -25,15 +25,25 @@ export const DELIVERY_ORDER = [
 
 export const CONTEXTS = { dev: 'greenlight-dev', prod: 'greenlight-prod' } as const;
 
-/** The entry points DESIGN.md names; jobs call nothing else under deployscripts/. */
-export const DEPLOYSCRIPTS = [
-  'create-deployment-group.ts',
-  'create-deployment.ts',
-  'verify-deployment.ts',
-  'rollback.ts',
-  'gate.ts',
-  'sam-deploy.ts',
-];
+/**
+ * The sub-commands jobs run through the built CLI, `node bin/greenlight.js <sub-command>` — each
+ * what the deployscript of DESIGN.md's layout runs from a checkout without a build.
+ */
+export const PIPELINE_COMMANDS = {
+  'group apply': 'create-deployment-group.ts',
+  deploy: 'create-deployment.ts',
+  verify: 'verify-deployment.ts',
+  rollback: 'rollback.ts',
+  gate: 'gate.ts',
+  'sam deploy': 'sam-deploy.ts',
+} as const;
+
+type PipelineCommand = keyof typeof PIPELINE_COMMANDS;
+
+/** Whether a `run:` command runs this greenlight sub-command through the built CLI. */
+export function runsGreenlight(command: string, sub: PipelineCommand): boolean {
+  return new RegExp(`(^|\\s)node bin/greenlight\\.js ${sub}(\\s|$)`, 'm').test(command);
+}
 
 const LONG_LIVED_KEYS = /AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|aws configure set/;
 
@@ -124,6 +134,31 @@ function jobProblems(config: CircleConfig, job: string): PipelineProblem[] {
   );
   if (deploys.length === 0) return problems;
 
+  // The built CLI, built once per job before its first use; never the sources through tsx.
+  for (const command of commands) {
+    if (/--import[= ]tsx|\btsx\s|deployscripts\//.test(command)) {
+      problems.push({
+        where,
+        message: `runs the TypeScript sources (tsx) instead of the built CLI: ${command.split('\n')[0]!.trim()}`,
+      });
+    }
+    for (const match of command.matchAll(/node bin\/greenlight\.js ((?:[a-z]+)(?: [a-z]+)?)/g)) {
+      const known = Object.keys(PIPELINE_COMMANDS).some(
+        (sub) => match[1] === sub || match[1]!.startsWith(`${sub} `),
+      );
+      if (!known) problems.push({ where, message: `greenlight ${match[1]!} is not a pipeline command` });
+    }
+  }
+  const build = commands.findIndex((command) => /^npm run build$/m.test(command));
+  const install = commands.findIndex((command) => /^npm ci\b/m.test(command));
+  const firstGreenlight = commands.findIndex((command) => /bin\/greenlight\.js/.test(command));
+  if (firstGreenlight !== -1 && (build === -1 || build > firstGreenlight || build < install)) {
+    problems.push({
+      where,
+      message: 'run `npm run build` after `npm ci` and before the first bin/greenlight.js',
+    });
+  }
+
   const oidc = runs.findIndex(
     (run) =>
       /CIRCLE_OIDC_TOKEN_V2/.test(String(run.command)) &&
@@ -144,17 +179,10 @@ function jobProblems(config: CircleConfig, job: string): PipelineProblem[] {
       });
     }
   }
-  for (const command of commands) {
-    for (const match of command.matchAll(/deployscripts\/([A-Za-z0-9_.-]+)/g)) {
-      if (!DEPLOYSCRIPTS.includes(match[1]!))
-        problems.push({ where, message: `deployscripts/${match[1]!} is not an entry point` });
-    }
-  }
-
-  const deploysCode = commands.some((command) => /deployscripts\/create-deployment\.ts/.test(command));
-  const gates = commands.some((command) => /deployscripts\/gate\.ts/.test(command));
+  const deploysCode = commands.some((command) => runsGreenlight(command, 'deploy'));
+  const gates = commands.some((command) => runsGreenlight(command, 'gate'));
   if (deploysCode) {
-    const verify = commands.find((command) => /deployscripts\/verify-deployment\.ts/.test(command)) ?? '';
+    const verify = commands.find((command) => runsGreenlight(command, 'verify')) ?? '';
     for (const flag of ['--junit', '--json', '--markdown']) {
       if (!verify.includes(flag)) problems.push({ where, message: `verify must write ${flag} reports` });
     }
@@ -184,7 +212,7 @@ function jobProblems(config: CircleConfig, job: string): PipelineProblem[] {
   }
   if (deploysCode || gates) {
     const rollback = runs.some(
-      (run) => run.when === 'on_fail' && /deployscripts\/rollback\.ts/.test(String(run.command)),
+      (run) => run.when === 'on_fail' && runsGreenlight(String(run.command), 'rollback'),
     );
     if (!rollback)
       problems.push({
