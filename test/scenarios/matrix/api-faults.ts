@@ -5,6 +5,7 @@ import { until } from '../../support/until.js';
 import { idOf } from './instance-failures.js';
 import type { MatrixScenario, MatrixTruth, ScenarioContext } from './matrix-scenario.js';
 import {
+  allOf,
   applyArgs,
   deployArgs,
   deployment,
@@ -13,8 +14,6 @@ import {
   mustSucceed,
   verifyArgs,
 } from './moves.js';
-
-const allOf = (version: string) => (n: number) => (n > 4 ? version : undefined);
 
 /** Every operation greenlight calls on apply, deploy (with its wait) and verify, by signing name. */
 export const OPERATIONS = {

@@ -10,11 +10,7 @@ import {
   CreateDeploymentGroupCommand,
   DeleteDeploymentGroupCommand,
 } from '@aws-sdk/client-codedeploy';
-import {
-  DeregisterTargetsCommand,
-  DescribeTargetGroupsCommand,
-  RegisterTargetsCommand,
-} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DeregisterTargetsCommand, RegisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readGroupTags } from '../../../src/codedeploy/group-tags.js';
@@ -24,26 +20,19 @@ import { V0, V1, V2, fleetOf, healthOf, instanceAt } from '../scenario.js';
 import { until } from '../../support/until.js';
 import type { MatrixScenario } from './matrix-scenario.js';
 import {
+  allOf,
   asgInstances,
+  automaticDeploymentsEnded,
   deployArgs,
-  deployment,
-  deploymentIds,
   greenAsgOf,
   mustSucceed,
   setAlarm,
   startDeploy,
+  targetGroupArn,
+  v1ThenV2Onward,
   verifyArgs,
   waitArgs,
 } from './moves.js';
-
-const allOf = (version: string) => (n: number) => (n > 4 ? version : undefined);
-const v1ThenV2 = (n: number) => (fleetOf(n, 4) === 1 ? V1 : fleetOf(n, 4) >= 2 ? V2 : undefined);
-
-async function targetGroupArn(cloud: TestCloud): Promise<string> {
-  const elbv2 = await cloud.aws.elbv2();
-  const out = await elbv2.send(new DescribeTargetGroupsCommand({ Names: ['web-dev-tg'] }));
-  return out.TargetGroups?.[0]?.TargetGroupArn ?? '';
-}
 
 /** An ASG of one instance that is not the environment's (another team's, an old fleet): its instance id. */
 async function foreignAsg(cloud: TestCloud, name: string): Promise<string> {
@@ -80,21 +69,6 @@ async function register(cloud: TestCloud, instanceId: string): Promise<void> {
     () => healthOf(cloud, instanceId),
     (s) => s === 'healthy',
     `${instanceId} to be healthy`,
-    '1m',
-  );
-}
-
-/** Waits for `count` automatic (scale-out) deployments of the group to end. */
-async function automaticDone(cloud: TestCloud, count: number): Promise<void> {
-  await until(
-    async () => {
-      const infos = await Promise.all((await deploymentIds(cloud)).map((id) => deployment(cloud, id)));
-      return infos.filter(
-        (d) => d.creator === 'autoscaling' && ['Succeeded', 'Failed', 'Stopped'].includes(d.status ?? ''),
-      ).length;
-    },
-    (n) => n >= count,
-    'the automatic deployment to end',
     '1m',
   );
 }
@@ -172,7 +146,7 @@ export const environmentScenarios: readonly MatrixScenario[] = [
       ctx.facts.v2 = id;
       await ctx.cloud.clearFaults();
       await scaleOut(ctx.cloud, greenAsgOf(id), 5);
-      await automaticDone(ctx.cloud, 1);
+      await automaticDeploymentsEnded(ctx.cloud, 1);
       await ctx.cli(verifyArgs);
     },
     expect: {
@@ -285,7 +259,7 @@ export const environmentScenarios: readonly MatrixScenario[] = [
     act: async (ctx) => {
       const id = await mustSucceed(ctx, deployArgs(V1));
       await scaleOut(ctx.cloud, greenAsgOf(id), 5);
-      await automaticDone(ctx.cloud, 1);
+      await automaticDeploymentsEnded(ctx.cloud, 1);
       await ctx.cli(['verify', id, '--env', 'dev', '--json']);
     },
     expect: {
@@ -397,7 +371,7 @@ export const environmentScenarios: readonly MatrixScenario[] = [
       'v1 verified; every green instance of v2 fails DownloadBundle, so v2 Fails before traffic moves and CodeDeploy rolls back to v1: the four v1 instances served all along and are no failures of v2, and the environment is on its last verified revision',
     action: 'deploy',
     instances: 4,
-    versions: v1ThenV2,
+    versions: v1ThenV2Onward,
     act: async (ctx) => {
       await mustSucceed(ctx, deployArgs(V1));
       await ctx.cloud.fault({
@@ -467,7 +441,7 @@ export const environmentScenarios: readonly MatrixScenario[] = [
       const id = await mustSucceed(ctx, deployArgs(V1));
       ctx.facts.v1 = id;
       await scaleOut(ctx.cloud, greenAsgOf(id), 5);
-      await automaticDone(ctx.cloud, 1);
+      await automaticDeploymentsEnded(ctx.cloud, 1);
       await until(
         async () =>
           (await asgInstances(ctx.cloud, greenAsgOf(id))).filter((i) => i.state === 'InService').length,

@@ -3,30 +3,26 @@
 // outcome depends on which instance the ASG picks and when), targets
 // that turn unhealthy, a blue instance that takes traffic again, alarms before, during and after.
 import { SetDesiredCapacityCommand, UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
-import {
-  DescribeTargetGroupsCommand,
-  RegisterTargetsCommand,
-} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { RegisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { TestCloud } from '../../support/cloud.js';
-import { V1, V2, fleetOf, healthOf, instanceAt } from '../scenario.js';
+import { V1, V2, healthOf, instanceAt } from '../scenario.js';
 import { until } from '../../support/until.js';
 import type { MatrixScenario } from './matrix-scenario.js';
 import {
+  allOf,
   asgInstances,
+  automaticDeploymentsEnded,
   deployArgs,
-  deployment,
-  deploymentIds,
   greenAsgOf,
   groupFollowsGreen,
   groupStillOn,
   mustSucceed,
   setAlarm,
+  targetGroupArn,
   untilLatest,
+  v1ThenV2Onward,
   verifyArgs,
 } from './moves.js';
-
-const allOf = (version: string) => (n: number) => (n > 4 ? version : undefined);
-const v1ThenV2 = (n: number) => (fleetOf(n, 4) === 1 ? V1 : fleetOf(n, 4) >= 2 ? V2 : undefined);
 
 async function resize(cloud: TestCloud, asg: string, desired: number): Promise<void> {
   const autoscaling = await cloud.aws.autoscaling();
@@ -45,28 +41,6 @@ async function resize(cloud: TestCloud, asg: string, desired: number): Promise<v
   );
 }
 
-/** Waits for every automatic (scale-out) deployment of the group to finish. */
-async function automaticDeploymentsDone(cloud: TestCloud, count: number): Promise<void> {
-  await until(
-    async () => {
-      const ids = await deploymentIds(cloud);
-      const infos = await Promise.all(ids.map((id) => deployment(cloud, id)));
-      return infos.filter(
-        (d) => d.creator === 'autoscaling' && ['Succeeded', 'Failed', 'Stopped'].includes(d.status ?? ''),
-      );
-    },
-    (done) => done.length >= count,
-    'the automatic deployment',
-    '1m',
-  );
-}
-
-async function targetGroupArn(cloud: TestCloud): Promise<string> {
-  const elbv2 = await cloud.aws.elbv2();
-  const out = await elbv2.send(new DescribeTargetGroupsCommand({ Names: ['web-dev-tg'] }));
-  return out.TargetGroups?.[0]?.TargetGroupArn ?? '';
-}
-
 export const fleetChanges: readonly MatrixScenario[] = [
   {
     id: 'scale-out-after-deployed',
@@ -79,7 +53,7 @@ export const fleetChanges: readonly MatrixScenario[] = [
     act: async (ctx) => {
       const id = await mustSucceed(ctx, deployArgs(V1));
       await resize(ctx.cloud, greenAsgOf(id), 5);
-      await automaticDeploymentsDone(ctx.cloud, 1);
+      await automaticDeploymentsEnded(ctx.cloud, 1);
       await ctx.cli(['verify', id, '--json']);
     },
     expect: {
@@ -110,7 +84,7 @@ export const fleetChanges: readonly MatrixScenario[] = [
       await autoscaling.send(
         new SetDesiredCapacityCommand({ AutoScalingGroupName: greenAsgOf(id), DesiredCapacity: 5 }),
       );
-      await automaticDeploymentsDone(ctx.cloud, 1);
+      await automaticDeploymentsEnded(ctx.cloud, 1);
       await ctx.cli(['verify', id, '--json']);
     },
     expect: {
@@ -211,7 +185,7 @@ export const fleetChanges: readonly MatrixScenario[] = [
         terminateBlue: { action: 'KEEP_ALIVE' },
       },
     },
-    versions: v1ThenV2,
+    versions: v1ThenV2Onward,
     act: async (ctx) => {
       await mustSucceed(ctx, deployArgs(V1));
       await mustSucceed(ctx, deployArgs(V2, '--no-verify'));
@@ -259,7 +233,7 @@ export const fleetChanges: readonly MatrixScenario[] = [
     action: 'deploy',
     instances: 4,
     env: { autoRollback: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_ALARM'] },
-    versions: v1ThenV2,
+    versions: v1ThenV2Onward,
     act: async (ctx) => {
       ctx.facts.v1 = await mustSucceed(ctx, deployArgs(V1));
       const running = ctx.cli(deployArgs(V2));

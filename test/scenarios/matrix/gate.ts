@@ -4,7 +4,6 @@
 import { constants } from 'node:fs';
 import { access, open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SetAlarmStateCommand, type StateValue } from '@aws-sdk/client-cloudwatch';
 import { readGroupTags } from '../../../src/codedeploy/group-tags.js';
 import { PASSED_GATE_TAGS } from '../../../src/gate/passed-gate.js';
 import type { TestCloud } from '../../support/cloud.js';
@@ -13,19 +12,11 @@ import { until } from '../../support/until.js';
 import type { Observed } from '../runner.js';
 import { V1, type ScenarioContext } from '../scenario.js';
 import type { MatrixScenario } from './matrix-scenario.js';
-import { deployArgs, mustSucceed, setAlarm } from './moves.js';
+import { allOf, deployArgs, mustSucceed, setAlarm } from './moves.js';
 
-const allOf = (version: string) => (n: number) => (n > 4 ? version : undefined);
 const gateArgs = ['gate', '--env', 'dev', '--bake', '400ms', '--poll', '50ms', '--json'];
 /** A bake no scenario waits out: the gate can only end early, by failing. */
 const longBake = ['gate', '--env', 'dev', '--bake', '10m', '--poll', '50ms', '--json'];
-
-async function alarmState(cloud: TestCloud, name: string, state: StateValue, reason: string): Promise<void> {
-  const cloudwatch = await cloud.aws.cloudwatch();
-  await cloudwatch.send(
-    new SetAlarmStateCommand({ AlarmName: name, StateValue: state, StateReason: reason }),
-  );
-}
 
 /** The group's `greenlight:gate-passed-*` tags, read through CodeDeploy's API. */
 async function passedGateTags(cloud: TestCloud): Promise<Map<string, string>> {
@@ -164,14 +155,14 @@ export const gateScenarios: readonly MatrixScenario[] = [
     act: async (ctx) => {
       await mustSucceed(ctx, deployArgs(V1));
       await gateHeldBetweenLooks(ctx, async () => {
-        await alarmState(
+        await setAlarm(
           ctx.cloud,
           'web-dev-5xx',
           'ALARM',
           'Threshold Crossed: 5xx above 1% under the smoke load',
         );
-        await alarmState(ctx.cloud, 'web-dev-5xx', 'OK', 'Threshold Crossed: 5xx back below 1%');
-        await alarmState(ctx.cloud, 'web-dev-5xx', 'INSUFFICIENT_DATA', 'Insufficient Data: no datapoint');
+        await setAlarm(ctx.cloud, 'web-dev-5xx', 'OK', 'Threshold Crossed: 5xx back below 1%');
+        await setAlarm(ctx.cloud, 'web-dev-5xx', 'INSUFFICIENT_DATA', 'Insufficient Data: no datapoint');
       });
     },
     expect: {
@@ -196,7 +187,7 @@ export const gateScenarios: readonly MatrixScenario[] = [
     versions: allOf(V1),
     act: async (ctx) => {
       await mustSucceed(ctx, deployArgs(V1));
-      await alarmState(ctx.cloud, 'web-dev-5xx', 'INSUFFICIENT_DATA', 'Insufficient Data: no datapoint');
+      await setAlarm(ctx.cloud, 'web-dev-5xx', 'INSUFFICIENT_DATA', 'Insufficient Data: no datapoint');
       await ctx.cli(gateArgs);
     },
     expect: {
@@ -221,7 +212,7 @@ export const gateScenarios: readonly MatrixScenario[] = [
     versions: allOf(V1),
     act: async (ctx) => {
       await mustSucceed(ctx, deployArgs(V1));
-      await alarmState(ctx.cloud, 'web-dev-5xx', 'INSUFFICIENT_DATA', 'Insufficient Data: no datapoint');
+      await setAlarm(ctx.cloud, 'web-dev-5xx', 'INSUFFICIENT_DATA', 'Insufficient Data: no datapoint');
       await ctx.cli(gateArgs);
     },
     expect: {

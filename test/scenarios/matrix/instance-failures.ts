@@ -1,13 +1,17 @@
 // Instances that fail: a script failing at every lifecycle event that runs one (green and blue), scripts
 // that time out or hang, an agent that is down, an instance terminated in the middle of its events.
 import type { Observed } from '../runner.js';
-import { V1, V2, fleetOf } from '../scenario.js';
+import { V1, V2 } from '../scenario.js';
 import type { MatrixScenario } from './matrix-scenario.js';
-import { deployArgs, groupFollowsGreen, mustSucceed, startDeploy, waitArgs } from './moves.js';
-
-const allOf = (version: string) => (n: number) => (n > 4 ? version : undefined);
-/** v1 on the first deployment's fleet (launches 5–8), v2 on the second's (9–12). */
-const v1ThenV2 = (n: number) => (fleetOf(n, 4) === 1 ? V1 : fleetOf(n, 4) === 2 ? V2 : undefined);
+import {
+  allOf,
+  deployArgs,
+  groupFollowsGreen,
+  mustSucceed,
+  startDeploy,
+  v1ThenV2,
+  waitArgs,
+} from './moves.js';
 
 export const idOf = (observed: Observed): string | undefined =>
   (observed.result as { deploymentId?: string } | undefined)?.deploymentId;

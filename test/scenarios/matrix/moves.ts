@@ -1,18 +1,26 @@
 // What a scenario does besides running greenlight: the commands it runs, and the moves the world makes
 // through the real AWS APIs (scaling, alarms, registering targets), plus reads of the final state.
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
-import { SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import { SetAlarmStateCommand, type StateValue } from '@aws-sdk/client-cloudwatch';
 import {
   GetDeploymentCommand,
   GetDeploymentGroupCommand,
   ListDeploymentsCommand,
   type DeploymentInfo,
 } from '@aws-sdk/client-codedeploy';
+import { DescribeTargetGroupsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { TestCloud } from '../../support/cloud.js';
-import { type ScenarioContext } from '../scenario.js';
+import { V1, V2, fleetOf, type ScenarioContext } from '../scenario.js';
 import { until } from '../../support/until.js';
 
 export const POLL = ['--poll', '20ms'];
+
+/** Every instance launched after the first fleet (launches 1–4) serves `version`. */
+export const allOf = (version: string) => (n: number) => (n > 4 ? version : undefined);
+/** v1 on the first deployment's fleet (launches 5–8), v2 on the second's (9–12). */
+export const v1ThenV2 = (n: number) => (fleetOf(n, 4) === 1 ? V1 : fleetOf(n, 4) === 2 ? V2 : undefined);
+/** v1 on the first deployment's fleet, v2 on the second's and on every instance launched after it. */
+export const v1ThenV2Onward = (n: number) => (fleetOf(n, 4) === 1 ? V1 : fleetOf(n, 4) >= 2 ? V2 : undefined);
 
 export const deployArgs = (revision: string, ...extra: string[]) => [
   'deploy',
@@ -94,7 +102,7 @@ export async function asgInstances(cloud: TestCloud, name: string): Promise<{ id
   }));
 }
 
-export async function setAlarm(cloud: TestCloud, name: string, state: 'OK' | 'ALARM', reason: string) {
+export async function setAlarm(cloud: TestCloud, name: string, state: StateValue, reason: string) {
   const cloudwatch = await cloud.aws.cloudwatch();
   await cloudwatch.send(
     new SetAlarmStateCommand({ AlarmName: name, StateValue: state, StateReason: reason }),
@@ -149,4 +157,28 @@ export async function groupStillOn(cloud: TestCloud, asg: string): Promise<strin
   return state.autoScalingGroups.join() === asg
     ? []
     : [`the group's ASGs are [${state.autoScalingGroups.join(', ')}], expected [${asg}]`];
+}
+
+export async function targetGroupArn(cloud: TestCloud): Promise<string> {
+  const elbv2 = await cloud.aws.elbv2();
+  const out = await elbv2.send(new DescribeTargetGroupsCommand({ Names: ['web-dev-tg'] }));
+  return out.TargetGroups?.[0]?.TargetGroupArn ?? '';
+}
+
+/** The group's automatic (scale-out) deployments that have ended, in ListDeployments' order. */
+export async function endedAutomaticDeployments(cloud: TestCloud): Promise<DeploymentInfo[]> {
+  const infos = await Promise.all((await deploymentIds(cloud)).map((id) => deployment(cloud, id)));
+  return infos.filter(
+    (d) => d.creator === 'autoscaling' && ['Succeeded', 'Failed', 'Stopped'].includes(d.status ?? ''),
+  );
+}
+
+/** Waits until `count` automatic (scale-out) deployments of the group have ended. */
+export async function automaticDeploymentsEnded(cloud: TestCloud, count: number): Promise<void> {
+  await until(
+    () => endedAutomaticDeployments(cloud),
+    (ended) => ended.length >= count,
+    `${count} automatic deployment(s) to end`,
+    '1m',
+  );
 }

@@ -10,11 +10,13 @@ import { until } from '../../support/until.js';
 import { idOf } from './instance-failures.js';
 import type { MatrixScenario } from './matrix-scenario.js';
 import {
+  allOf,
   applyArgs,
   asgInstances,
   deployArgs,
   deployment,
   deploymentIds,
+  endedAutomaticDeployments,
   greenAsgOf,
   groupFollowsGreen,
   groupState,
@@ -22,11 +24,10 @@ import {
   rollbackArgs,
   startDeploy,
   untilLatest,
+  v1ThenV2,
   verifyArgs,
   waitArgs,
 } from './moves.js';
-
-const allOf = (version: string) => (n: number) => (n > 4 ? version : undefined);
 
 /**
  * Grows `asg` by one through Auto Scaling and waits (through the API) until CodeDeploy's automatic
@@ -39,19 +40,13 @@ async function scaleOutByOne(cloud: TestCloud, asg: string): Promise<string> {
     new SetDesiredCapacityCommand({ AutoScalingGroupName: asg, DesiredCapacity: size + 1 }),
   );
   const automatic = await until(
-    async () => {
-      const infos = await Promise.all((await deploymentIds(cloud)).map((id) => deployment(cloud, id)));
-      return infos.find(
-        (d) => d.creator === 'autoscaling' && ['Succeeded', 'Failed', 'Stopped'].includes(d.status ?? ''),
-      );
-    },
+    async () => (await endedAutomaticDeployments(cloud))[0],
     (d) => d !== undefined,
     `the automatic deployment to the new instance of ${asg}`,
     '1m',
   );
   return automatic?.deploymentId ?? '';
 }
-const v1ThenV2 = (n: number) => (fleetOf(n, 4) === 1 ? V1 : fleetOf(n, 4) === 2 ? V2 : undefined);
 
 export const racesAndHistory: readonly MatrixScenario[] = [
   {
