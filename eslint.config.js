@@ -1,6 +1,7 @@
 // @ts-check
 import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import boundary from './scripts/eslint-package-boundary.js';
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'coverage/', '.tmp/'] },
@@ -31,7 +32,12 @@ export default tseslint.config(
     },
   },
   {
-    files: ['test/**', 'bench/**', 'scripts/**'],
+    // greenlight ↔ the local cloud: only through '@greenlight/localcloud' (scripts/eslint-package-boundary.js).
+    plugins: { greenlight: boundary },
+    rules: { 'greenlight/package-boundary': 'error' },
+  },
+  {
+    files: ['test/**', 'bench/**', 'scripts/**', 'packages/*/test/**', 'packages/*/scripts/**'],
     rules: { 'no-console': 'off' },
   },
   {

@@ -21,7 +21,7 @@ import {
   ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { startLocalCloud } from '../src/localcloud/server.js';
+import { controlClient, startLocalCloud } from '@greenlight/localcloud';
 
 process.emitWarning = () => undefined;
 
@@ -211,7 +211,7 @@ try {
 
   const rssMiB = process.resourceUsage().maxRSS / 1024;
   console.log(`peak RSS (server and clients, one process): ${rssMiB.toFixed(0)} MiB`);
-  const requests = (await (await fetch(`${lc.url}/_localcloud/requests`)).json()) as Record<string, number>;
+  const requests = await controlClient(lc.url).requests();
   console.log(`requests: ${JSON.stringify(requests)}`);
   console.log(`total requests: ${Object.values(requests).reduce((a, b) => a + b, 0)}`);
   if (results.some((ok) => !ok)) process.exitCode = 1;

@@ -16,7 +16,7 @@ import {
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { Agent, request } from 'node:http';
-import { startLocalCloud } from '../src/localcloud/server.js';
+import { startLocalCloud } from '@greenlight/localcloud';
 
 process.emitWarning = () => undefined;
 

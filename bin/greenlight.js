@@ -17,7 +17,7 @@ function compiledIsCurrent() {
   if (!existsSync(sources)) return true;
   try {
     const stamp = JSON.parse(readFileSync(new URL(`dist/${STAMP_FILE}`, root), 'utf8'));
-    return sameStamp(stamp, sourceStamp(sources));
+    return sameStamp(stamp, sourceStamp(sources, fileURLToPath(new URL('packages/localcloud/src/', root))));
   } catch {
     return false;
   }

@@ -5,5 +5,5 @@ export interface SourceStamp {
   readonly newestMs: number;
 }
 export declare const STAMP_FILE: string;
-export declare function sourceStamp(dir: string): SourceStamp;
+export declare function sourceStamp(dir: string, ...more: string[]): SourceStamp;
 export declare function sameStamp(a: unknown, b: SourceStamp): boolean;

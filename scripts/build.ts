@@ -4,20 +4,26 @@
 // - The output directory is emptied first: a module deleted from src/ must not live on in dist/.
 // - Every file under src/ that is not TypeScript is copied to the same place (the local cloud's
 //   service models, read next to protocol/model.js; the verify report's JSON schema, for consumers).
-// - The sandbox programs get a package.json saying they are ES modules: inside an instance they are
-//   bound at their own path, far from greenlight's package.json.
+// - The local cloud (the workspace package packages/localcloud, TypeScript all the way) is bundled
+//   into one file, dist/localcloud/index.js, with its service models and its sandbox programs next to
+//   it (packages/localcloud/src/assets.ts finds them there); greenlight's compiled modules import it
+//   by a relative path instead of '@greenlight/localcloud', so an installed greenlight needs no
+//   workspace. The sandbox programs get a package.json saying they are ES modules: inside an
+//   instance they are bound at their own path, far from any package.json.
 // - The stamp (bin/source-stamp.js) is the sources as they were *before* compiling: an edit made while
 //   tsc runs makes the stamp disagree with the sources, so the bin runs the sources, never a dist/
 //   that may have missed the edit.
 import { spawnSync } from 'node:child_process';
-import { copyFile, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { STAMP_FILE, sourceStamp } from '../bin/source-stamp.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const src = join(root, 'src');
+const localCloud = join(root, 'packages/localcloud/src');
+const LOCAL_CLOUD_API = '@greenlight/localcloud';
 
 function outDirFromArgs(args: readonly string[]): string {
   const at = args.indexOf('--out-dir');
@@ -43,8 +49,54 @@ async function assetsUnder(dir: string): Promise<string[]> {
   return found;
 }
 
+/** The local cloud as one module, dist/localcloud/index.js, with its models and sandbox programs. */
+async function bundleLocalCloud(outDir: string): Promise<void> {
+  const esbuild = await import('esbuild');
+  const target = join(outDir, 'localcloud');
+  await esbuild.build({
+    entryPoints: [join(localCloud, 'index.ts')],
+    outfile: join(target, 'index.js'),
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    logLevel: 'warning',
+  });
+  await mkdir(join(target, 'models'), { recursive: true });
+  for (const model of await readdir(join(localCloud, 'models'))) {
+    await copyFile(join(localCloud, 'models', model), join(target, 'models', model));
+  }
+  const programs = join(localCloud, 'sandbox/programs');
+  await esbuild.build({
+    entryPoints: (await readdir(programs)).filter((f) => f.endsWith('.ts')).map((f) => join(programs, f)),
+    outdir: join(target, 'sandbox/programs'),
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    logLevel: 'warning',
+  });
+  await writeFile(join(target, 'sandbox/programs/package.json'), '{"type":"module"}\n');
+}
+
+/** Points greenlight's compiled imports of the local cloud at its bundle. */
+async function linkLocalCloud(outDir: string): Promise<number> {
+  let linked = 0;
+  for (const file of await readdir(outDir, { recursive: true })) {
+    if (!/\.(js|d\.ts)$/.test(file) || file.startsWith('localcloud/')) continue;
+    const path = join(outDir, file);
+    const text = await readFile(path, 'utf8');
+    if (!text.includes(`'${LOCAL_CLOUD_API}'`)) continue;
+    let bundle = relative(dirname(path), join(outDir, 'localcloud/index.js')).split(sep).join('/');
+    if (!bundle.startsWith('.')) bundle = `./${bundle}`;
+    await writeFile(path, text.replaceAll(`'${LOCAL_CLOUD_API}'`, `'${bundle}'`));
+    linked += 1;
+  }
+  return linked;
+}
+
 async function build(outDir: string): Promise<void> {
-  const before = sourceStamp(src);
+  const before = sourceStamp(src, localCloud);
   await rm(outDir, { recursive: true, force: true });
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   const compiled = spawnSync(
@@ -62,7 +114,9 @@ async function build(outDir: string): Promise<void> {
     await mkdir(dirname(target), { recursive: true });
     await copyFile(asset, target);
   }
-  await writeFile(join(outDir, 'localcloud/sandbox/programs/package.json'), '{"type":"module"}\n');
+  await bundleLocalCloud(outDir);
+  const linked = await linkLocalCloud(outDir);
+  if (linked === 0) throw new Error(`no compiled module imports ${LOCAL_CLOUD_API}: is the CLI built?`);
 
   await writeFile(join(outDir, STAMP_FILE), `${JSON.stringify(before)}\n`);
   console.log(

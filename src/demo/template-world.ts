@@ -1,4 +1,4 @@
-import type { WorldInput } from '../localcloud/world.js';
+import type { WorldInput } from '@greenlight/localcloud';
 
 // The demo's world is read from sam-template.yaml, not kept as a second copy of its numbers: the
 // Auto Scaling group, the target group and its health check, the listener and the alarms the

@@ -29,7 +29,7 @@ import { revisionLocation } from '../../src/codedeploy/revision-location.js';
 import { waitForDeployment } from '../../src/codedeploy/wait.js';
 import type { EnvironmentConfig } from '../../src/config/environment.js';
 import type { LogEvent } from '../../src/log/events.js';
-import { startLocalCloud } from '../../src/localcloud/server.js';
+import { startLocalCloud } from '@greenlight/localcloud';
 import { credentials, devEnvironment, devWorld, startCloud, type TestCloud } from '../support/cloud.js';
 import { until } from '../support/until.js';
 

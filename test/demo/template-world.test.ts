@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { worldFromTemplate } from '../../src/demo/template-world.js';
-import { parseWorld } from '../../src/localcloud/world.js';
+import { parseWorld } from '@greenlight/localcloud';
 import { parseTemplate } from '../../src/sam/template.js';
 
 const template = parseTemplate(

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { runCli } from '../../src/cli/run.js';
-import { startLocalCloud, type RunningLocalCloud } from '../../src/localcloud/server.js';
+import { startLocalCloud, type RunningLocalCloud } from '@greenlight/localcloud';
 import { configText, sampleEnvironment } from '../config/sample.js';
 import { fuzzRuns } from './runs.js';
 

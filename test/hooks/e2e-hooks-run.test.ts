@@ -6,11 +6,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { packLocalBundle, referencedPaths } from '../../src/hooks/local-bundle.js';
-import { ConfinementUnavailableError, eventPlan, runHooksLocally } from '../../src/hooks/local-run.js';
-import { checkConfinement } from '../../src/localcloud/sandbox/bubblewrap.js';
+import {
+  checkConfinement,
+  ConfinementUnavailableError,
+  eventPlan,
+  runHooksInSandbox,
+} from '@greenlight/localcloud';
 import { parseAppSpec } from '../../src/appspec/parse.js';
 import { greenlight, repoRoot } from '../cli/spawn.js';
-import { writeTree } from '../localcloud/real/real-cloud.js';
+import { writeTree } from '../../packages/localcloud/test/real/real-cloud.js';
 
 // `greenlight hooks run`, spawned as a user would, on this repository's own bundle and on broken ones.
 // Each test works in its own directory, where the command keeps its instance (.greenlight/hooks-run/).
@@ -76,7 +80,7 @@ describe('greenlight hooks run: what it plans', () => {
     try {
       const bundle = await packLocalBundle(dir, '/');
       const noop = () => undefined;
-      const error = await runHooksLocally({
+      const error = await runHooksInSandbox({
         bundle,
         events: ['BeforeInstall'],
         stateDir: join(dir, '.greenlight/hooks-run'),

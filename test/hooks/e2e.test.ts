@@ -14,8 +14,7 @@ import {
 import type { AppSpec } from '../../src/appspec/appspec.js';
 import { runCli } from '../../src/cli/run.js';
 import { makeReleases, type Release } from '../../src/demo/revisions.js';
-import type { LifecycleEventName } from '../../src/localcloud/codedeploy/lifecycle.js';
-import { checkConfinement } from '../../src/localcloud/sandbox/bubblewrap.js';
+import { type LifecycleEventName, checkConfinement } from '@greenlight/localcloud';
 import { repoRoot } from '../cli/spawn.js';
 import {
   createGroup,
@@ -23,7 +22,7 @@ import {
   startRealCloud,
   targetsOf,
   type RealTestCloud,
-} from '../localcloud/real/real-cloud.js';
+} from '../../packages/localcloud/test/real/real-cloud.js';
 import {
   E2E_CONFIG,
   e2eWorld,

@@ -76,8 +76,14 @@ describe('the built CLI', () => {
   it('holds every file the code reads besides its modules, and declarations for the library', async () => {
     const built = await filesUnder(join(pkg, 'dist'));
     const assets = (await filesUnder(join(repo, 'src'))).filter((f) => !f.endsWith('.ts'));
-    assert.ok(assets.includes('localcloud/models/codedeploy.json'), assets.join(', '));
     for (const asset of assets) assert.ok(built.includes(asset), `dist/ lacks ${asset}`);
+    // The local cloud is one bundled module with its models and sandbox programs beside it.
+    const models = await readdir(join(repo, 'packages/localcloud/src/models'));
+    assert.ok(models.includes('codedeploy.json'), models.join(', '));
+    for (const model of models)
+      assert.ok(built.includes(`localcloud/models/${model}`), `dist/ lacks localcloud/models/${model}`);
+    for (const file of ['localcloud/index.js', 'localcloud/sandbox/programs/supervisor.js'])
+      assert.ok(built.includes(file), `dist/ lacks ${file}`);
     for (const file of ['index.js', 'index.d.ts', 'release.d.ts', 'cli/main.js', 'source-stamp.json'])
       assert.ok(built.includes(file), `dist/ lacks ${file}`);
   });
@@ -227,7 +233,10 @@ async function writeScratchProject(dir: string, tarball: string): Promise<void> 
   const self = lock.packages[''];
   assert.ok(self, 'package-lock.json has no root package');
   const dependency = `file:${relative(dir, tarball)}`;
-  const production = Object.entries(lock.packages).filter(([path, entry]) => path !== '' && !entry.dev);
+  // Not the workspace (the local cloud is bundled into dist/; a link to packages/ means nothing here).
+  const production = Object.entries(lock.packages).filter(
+    ([path, entry]) => path !== '' && !entry.dev && !entry.link && !path.startsWith('packages/'),
+  );
   const project = {
     name: 'scratch',
     version: '1.0.0',

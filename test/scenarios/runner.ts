@@ -34,7 +34,7 @@ export interface Observed {
  */
 export const TRICKLE = 'trickle';
 
-/** Instances' private addresses are 127.0.1.1 upward in launch order (src/localcloud/ec2/model.ts). */
+/** Instances' private addresses are 127.0.1.1 upward in launch order (packages/localcloud/src/ec2/model.ts). */
 const ADDRESSES = 160;
 const address = (n: number) => `127.0.1.${n}`;
 
@@ -122,16 +122,6 @@ export async function startScenarioHarness(options: HarnessOptions = {}): Promis
   const cloud = await startCloud({ world: devWorld(1), timeScale: 1500, seed: options.seed });
   const servers = new VersionServers();
   await servers.start();
-  const control = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${cloud.lc.url}/_localcloud/${path}`, {
-      method,
-      ...(body !== undefined
-        ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }
-        : {}),
-    });
-    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
-  };
-
   async function cli(dir: string, args: string[], extraEnv: Record<string, string> = {}): Promise<CliRun> {
     let stdout = '';
     let stderr = '';
@@ -149,8 +139,8 @@ export async function startScenarioHarness(options: HarnessOptions = {}): Promis
     cloud,
     servers,
     async run(scenario) {
-      await control('POST', 'reset');
-      await control('POST', 'world', devWorld(scenario.instances));
+      await cloud.control.reset();
+      await cloud.control.loadWorld(devWorld(scenario.instances));
       servers.plan = scenario.versions ?? (() => undefined);
       const dir = await mkdtemp(join(tmpdir(), 'greenlight-scenario-'));
       try {

@@ -6,11 +6,16 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 // Process spawning never goes through a shell, statically: every call site of child_process in src/
-// is listed here with its file, passes an argument array, and never sets `shell`; a new call site
+// and in the local cloud's sources (packages/localcloud/src/, named `localcloud/…` below) is listed here with its file, passes an argument array, and never sets `shell`; a new call site
 // fails this test until it is reviewed and added. (test/security/no-shell.test.ts runs hostile values
 // through sam, zip and tar for real.)
 
 const src = fileURLToPath(new URL('../../src/', import.meta.url));
+const localCloud = fileURLToPath(new URL('../../packages/localcloud/src/', import.meta.url));
+
+/** `codedeploy/bundle.ts` for greenlight's sources, `localcloud/agent/…` for the local cloud's. */
+const siteOf = (file: string) =>
+  file.startsWith(localCloud) ? `localcloud/${relative(localCloud, file)}` : relative(src, file);
 
 /** Reviewed call sites: `file: function` → how many calls. Every one passes an argument array. */
 const REVIEWED_CALL_SITES: Record<string, number> = {
@@ -19,9 +24,9 @@ const REVIEWED_CALL_SITES: Record<string, number> = {
   'demo/revisions.ts: run (promisify(execFile))': 1,
   'gate/smoke.ts: spawn': 1,
   'hooks/local-bundle.ts: run (promisify(execFile))': 2,
-  'hooks/local-run.ts: run (promisify(execFile))': 2,
   'localcloud/agent/revision-bundle.ts: spawn': 1,
   'localcloud/elbv2/listener-proxy.ts: spawnSync': 1,
+  'localcloud/hooks-run.ts: run (promisify(execFile))': 2,
   'localcloud/instance/sandboxed-instance.ts: spawn': 3,
   'localcloud/sandbox/bubblewrap.ts: spawnSync': 2,
   'localcloud/sandbox/programs/installer.ts: spawnSync': 2,
@@ -122,7 +127,7 @@ function callSites(file: string, text: string): CallSite[] {
       if (/^\s*(async\s+)?$/.test(linePrefix) && /^\s*[:{]/.test(code.slice(end))) continue;
       if (/promisify\($/.test(code.slice(0, match.index))) continue;
       sites.push({
-        site: `${relative(src, file)}: ${label === name ? name : label}`,
+        site: `${siteOf(file)}: ${label === name ? name : label}`,
         args,
         text: code.slice(match.index, end),
         line: code.slice(0, match.index).split('\n').length,
@@ -133,12 +138,12 @@ function callSites(file: string, text: string): CallSite[] {
 }
 
 describe('process spawning never uses a shell', () => {
-  it('every child_process call site in src/ is reviewed, passes an argument array and leaves shell unset', async () => {
+  it('every child_process call site in src/ and packages/localcloud/src/ is reviewed, passes an argument array and leaves shell unset', async () => {
     const found: Record<string, number> = {};
-    for (const file of await sourceFiles(src)) {
+    for (const file of [...(await sourceFiles(src)), ...(await sourceFiles(localCloud))]) {
       const text = await readFile(file, 'utf8');
       const code = codeOnly(text);
-      const where = relative(src, file);
+      const where = siteOf(file);
       assert.doesNotMatch(code, /shell\s*:\s*true/, `${where} sets shell: true`);
       assert.doesNotMatch(
         code,

@@ -3,8 +3,14 @@
 import { createAwsClients, type AwsClients } from '../../src/aws/clients.js';
 import { loadConfig } from '../../src/config/load.js';
 import { resolveEnvironment, type EnvironmentConfig } from '../../src/config/environment.js';
-import { startLocalCloud, type RunningLocalCloud } from '../../src/localcloud/server.js';
-import type { WorldInput } from '../../src/localcloud/world.js';
+import {
+  controlClient,
+  startLocalCloud,
+  type FaultRule,
+  type LocalCloudControl,
+  type RunningLocalCloud,
+  type WorldInput,
+} from '@greenlight/localcloud';
 import { configText, sampleEnvironment } from '../config/sample.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -16,6 +22,8 @@ export interface TestCloud {
   readonly aws: AwsClients;
   /** Environment variables that point a spawned greenlight at this cloud. */
   readonly env: Record<string, string>;
+  /** The cloud's control API (faults, request counts, world, reset). */
+  readonly control: LocalCloudControl;
   fault(rule: Record<string, unknown>): Promise<string>;
   clearFaults(): Promise<void>;
   requests(): Promise<Record<string, number>>;
@@ -70,17 +78,7 @@ export async function startCloud(
     credentials,
     ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
   });
-  const control = async (method: string, path: string, body?: unknown): Promise<unknown> => {
-    const response = await fetch(`${lc.url}/_localcloud/${path}`, {
-      method,
-      ...(body !== undefined
-        ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }
-        : {}),
-    });
-    if (!response.ok)
-      throw new Error(`${method} /_localcloud/${path}: ${response.status} ${await response.text()}`);
-    return response.json();
-  };
+  const control = controlClient(lc.url);
   return {
     lc,
     aws,
@@ -91,11 +89,11 @@ export async function startCloud(
       AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     },
-    fault: async (rule) => ((await control('POST', 'faults', rule)) as { id: string }).id,
-    clearFaults: async () => {
-      await control('DELETE', 'faults');
-    },
-    requests: async () => (await control('GET', 'requests')) as Record<string, number>,
+    control,
+    // Rules are checked by the cloud itself: a test may hand it a bad one on purpose.
+    fault: (rule) => control.addFault(rule as FaultRule),
+    clearFaults: () => control.clearFaults(),
+    requests: () => control.requests(),
     async close() {
       aws.destroy();
       await lc.close();

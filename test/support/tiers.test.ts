@@ -12,6 +12,8 @@ describe('test tiers', () => {
     const all = TIERS.flatMap((tier) => byTier[tier]);
     assert.equal(new Set(all).size, all.length);
     assert.ok(byTier.unit.includes('test/support/tiers.test.ts'));
+    // The local cloud's own tests, in its workspace package, run in the same tiers.
+    assert.ok(all.includes('packages/localcloud/test/world.test.ts'), 'the local cloud package’s tests');
   });
 
   it('a file with no tier, an unknown tier or two tier lines is named, and run in no tier', () => {

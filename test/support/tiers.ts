@@ -84,7 +84,13 @@ export function testFiles(root = 'test'): string[] {
     .sort();
 }
 
+/** Where the checkout's tests live: greenlight's, and each workspace package's own. */
+export const TEST_ROOTS = ['test', 'packages/localcloud/test'] as const;
+
 /** The checkout's test files, classified. */
-export function classifyTests(root = 'test'): Classified {
-  return classify(testFiles(root), (file) => readFileSync(file, 'utf8'));
+export function classifyTests(roots: readonly string[] = TEST_ROOTS): Classified {
+  return classify(
+    roots.flatMap((root) => testFiles(root)),
+    (file) => readFileSync(file, 'utf8'),
+  );
 }

@@ -3,8 +3,12 @@ import type { Command } from 'commander';
 import { formatProblem } from '../../appspec/appspec.js';
 import { HOOK_EVENTS, isHookEvent } from '../../appspec/lifecycle-events.js';
 import { packLocalBundle } from '../../hooks/local-bundle.js';
-import { DEFAULT_EVENTS, eventPlan, runHooksLocally } from '../../hooks/local-run.js';
-import type { LifecycleEventName } from '../../localcloud/codedeploy/lifecycle.js';
+import {
+  DEFAULT_EVENTS,
+  eventPlan,
+  runHooksInSandbox,
+  type LifecycleEventName,
+} from '@greenlight/localcloud';
 import type { CommandContext } from '../context.js';
 import { ExitCode, UsageError } from '../errors.js';
 import type { Runner } from '../program.js';
@@ -74,7 +78,7 @@ async function runHooks(ctx: CommandContext, flags: HooksRunFlags): Promise<numb
   const stateDir = resolve(ctx.cwd, HOOKS_RUN_STATE_DIR);
   let instanceId = '';
   let deploymentId = '';
-  const result = await runHooksLocally({
+  const result = await runHooksInSandbox({
     bundle,
     events,
     stateDir,

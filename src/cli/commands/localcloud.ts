@@ -28,8 +28,7 @@ export function registerLocalCloud(program: Command, run: Runner): void {
     .action(
       run(async (ctx, options: LocalCloudOptions) => {
         // Imported here: the other commands should not pay for loading the emulator.
-        const { runLocalCloud } = await import('../../localcloud/main.js');
-        const { WorldError } = await import('../../localcloud/world.js');
+        const { runLocalCloud, WorldError } = await import('@greenlight/localcloud');
         try {
           await runLocalCloud({
             port: options.port,

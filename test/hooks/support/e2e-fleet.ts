@@ -7,11 +7,13 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { AppSpec } from '../../../src/appspec/appspec.js';
 import { parseAppSpec } from '../../../src/appspec/parse.js';
-import { DEPLOYMENT_ROOT } from '../../../src/localcloud/agent/real-agent.js';
-import { scriptCommand } from '../../../src/localcloud/agent/script-runner.js';
-import type { LifecycleEventName } from '../../../src/localcloud/codedeploy/lifecycle.js';
-import type { SandboxedInstance } from '../../../src/localcloud/instance/sandboxed-instance.js';
-import type { WorldInput } from '../../../src/localcloud/world.js';
+import {
+  DEPLOYMENT_ROOT,
+  scriptCommand,
+  type LifecycleEventName,
+  type SandboxedInstance,
+  type WorldInput,
+} from '@greenlight/localcloud';
 
 const run = promisify(execFile);
 

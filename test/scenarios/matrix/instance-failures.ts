@@ -16,7 +16,7 @@ import {
 export const idOf = (observed: Observed): string | undefined =>
   (observed.result as { deploymentId?: string } | undefined)?.deploymentId;
 
-/** Where the synthetic agent keeps an event's script (src/localcloud/codedeploy/synthetic-agent.ts). */
+/** Where the synthetic agent keeps an event's script (packages/localcloud/src/codedeploy/synthetic-agent.ts). */
 const scriptOf = (event: string) =>
   `hooks/${event.replace(/[A-Z]/g, (c, i: number) => (i === 0 ? '' : '-') + c.toLowerCase())}.sh`;
 

@@ -1,0 +1,67 @@
+// The typed client of the control API under /_localcloud/ (control.ts serves it): what a test, the
+// demo or a person's script uses to set up and watch a running local cloud. Everything that has a
+// real AWS API (scaling, alarm state, registering targets) goes through that API, with the SDK.
+import type { FaultRule, StoredFaultRule } from './faults.js';
+import type { WorldInput } from './world.js';
+
+/** A control call the local cloud refused: the route and its answer. */
+export class ControlError extends Error {
+  constructor(
+    readonly route: string,
+    readonly status: number,
+    body: string,
+  ) {
+    super(`${route}: ${status} ${body}`);
+    this.name = 'ControlError';
+  }
+}
+
+/** What `loadWorld` says the world made. */
+export interface LoadedWorld {
+  readonly region: string;
+  readonly autoScalingGroups: readonly string[];
+  readonly targetGroups: readonly string[];
+}
+
+export interface LocalCloudControl {
+  /** `ok` while the cloud serves. */
+  health(): Promise<'ok'>;
+  /** Forgets everything: resources, deployments, faults, request counts. */
+  reset(): Promise<void>;
+  /** Adds the resources of a world (its YAML or JSON text, or the value) to the cloud. */
+  loadWorld(world: WorldInput | string): Promise<LoadedWorld>;
+  /** Adds a fault rule; returns its id. */
+  addFault(rule: FaultRule): Promise<string>;
+  clearFaults(): Promise<void>;
+  faults(): Promise<readonly StoredFaultRule[]>;
+  /** Requests served so far, by `Service.Operation`. */
+  requests(): Promise<Record<string, number>>;
+}
+
+/** The control client of the local cloud at `url` (e.g. `http://127.0.0.1:4566`). */
+export function controlClient(url: string): LocalCloudControl {
+  const call = async <T>(method: string, path: string, body?: string): Promise<T> => {
+    const route = `${method} /_localcloud/${path}`;
+    const response = await fetch(`${url.replace(/\/+$/, '')}/_localcloud/${path}`, {
+      method,
+      ...(body !== undefined ? { body, headers: { 'content-type': 'application/json' } } : {}),
+    });
+    const text = await response.text();
+    if (!response.ok) throw new ControlError(route, response.status, text);
+    return JSON.parse(text) as T;
+  };
+  return {
+    health: async () => (await call<{ status: 'ok' }>('GET', 'health')).status,
+    reset: async () => {
+      await call('POST', 'reset');
+    },
+    loadWorld: (world) =>
+      call<LoadedWorld>('POST', 'world', typeof world === 'string' ? world : JSON.stringify(world)),
+    addFault: async (rule) => (await call<{ id: string }>('POST', 'faults', JSON.stringify(rule))).id,
+    clearFaults: async () => {
+      await call('DELETE', 'faults');
+    },
+    faults: async () => (await call<{ faults: StoredFaultRule[] }>('GET', 'faults')).faults,
+    requests: () => call<Record<string, number>>('GET', 'requests'),
+  };
+}

@@ -1,0 +1,53 @@
+// The local cloud's public API: everything greenlight (its CLI, demo, `hooks run` and tests) and
+// anyone else may use. Nothing outside this package imports the modules behind it; a lint rule in
+// the repository's eslint.config.js holds that line.
+//
+//   import { startLocalCloud, controlClient } from '@greenlight/localcloud';
+//   const cloud = await startLocalCloud({ port: 0, world: 'world.yml', timeScale: 60 });
+//   // AWS_ENDPOINT_URL=cloud.url: the SDK clients and the AWS CLI talk to it as to AWS.
+//   await controlClient(cloud.url).addFault({ scope: 'api', service: 'codedeploy', operation: 'GetDeployment', effect: 'throttle' });
+//   await cloud.close();
+
+// --- Running a cloud ------------------------------------------------------------------------------
+export { startLocalCloud, type LocalCloudOptions, type RunningLocalCloud } from './server.js';
+export { runLocalCloud, type RunLocalCloudOptions } from './main.js';
+export { DEFAULT_ACCOUNT_ID, DEFAULT_REGION } from './cloud.js';
+
+// --- What it holds: the world ---------------------------------------------------------------------
+export {
+  parseWorld,
+  parseWorldText,
+  loadWorldFile,
+  WorldError,
+  type World,
+  type WorldInput,
+} from './world.js';
+
+// --- Steering a running cloud ---------------------------------------------------------------------
+export { controlClient, ControlError, type LoadedWorld, type LocalCloudControl } from './control-client.js';
+export type { FaultRule, ApiFaultRule, InstanceFaultRule, StoredFaultRule } from './faults.js';
+
+// --- Instances: sandboxes and the hooks of one instance -------------------------------------------
+export { checkConfinement, type ConfinementCheck } from './sandbox/bubblewrap.js';
+export {
+  runHooksInSandbox,
+  eventPlan,
+  ConfinementUnavailableError,
+  DEFAULT_EVENTS,
+  LOCAL_APPLICATION,
+  LOCAL_DEPLOYMENT_GROUP,
+  type SandboxBundle,
+  type HooksRunOptions,
+  type HooksRunResult,
+  type EventResult,
+} from './hooks-run.js';
+export type { Diagnostics, LifecycleErrorCode } from './codedeploy/agent.js';
+export type { LifecycleEventName } from './codedeploy/lifecycle.js';
+/** Where the agent keeps each deployment on an instance: `<root>/<group id>/<deployment id>/…`. */
+export { DEPLOYMENT_ROOT } from './agent/real-agent.js';
+
+// --- Inside an instance ---------------------------------------------------------------------------
+/** A real instance's sandbox: `exec` runs a command inside it, `hostPath` finds its files from outside. */
+export type { SandboxedInstance } from './instance/sandboxed-instance.js';
+/** The command line the agent runs a hook script with (`su <runas> -c …` for runas hooks). */
+export { scriptCommand } from './agent/script-runner.js';

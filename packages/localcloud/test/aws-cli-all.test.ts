@@ -1,0 +1,626 @@
+// tier: e2e
+// The AWS CLI (v2, its own botocore parsers) as an independent client of EVERY operation the local
+// cloud implements. Each is driven through `/usr/bin/aws … --endpoint-url` in an order that makes
+// sense (create before describe, a lifecycle action completed while the instance waits on it), and
+// its parsed output is checked. The last test compares what the CLI answered, and what the server
+// counted, with what the server implements, so an operation added without a CLI check fails.
+//
+// One CLI call costs most of a second of CPU, so CodeDeploy, whose deployment runs through its
+// states, has its own file: aws-cli/codedeploy.test.ts. This one covers every other
+// service, including any service added later.
+import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { SigningName } from '../src/service.js';
+import { assertCliCoverage, implementedOperations } from './aws-cli/coverage.js';
+import { startCliSession, type CliSession } from './aws-cli/session.js';
+import { until } from '../../../test/support/until.js';
+
+const WORLD = {
+  targetGroups: [{ name: 'api-tg', port: 9000 }],
+  autoScalingGroups: [
+    { name: 'api-asg', instances: 1, availabilityZones: ['us-east-1a'], targetGroups: ['api-tg'] },
+  ],
+  buckets: ['web-revisions'],
+};
+
+const account = '123456789012';
+/** Covered by aws-cli/codedeploy.test.ts. */
+const coveredElsewhere: readonly SigningName[] = ['codedeploy'];
+
+type Attributes = { Attributes: { Key: string; Value: string }[] };
+const attribute = (output: Attributes, key: string) => output.Attributes.find((a) => a.Key === key)?.Value;
+
+describe('the AWS CLI parses every operation of the local cloud (CodeDeploy aside)', () => {
+  let s: CliSession;
+
+  before(async () => {
+    s = await startCliSession(WORLD);
+  });
+  after(async () => s.close());
+
+  // Services share nothing, so their chains run side by side; within a chain, steps run in order.
+  describe('every service at once', { concurrency: true }, () => {
+    describe('S3 (s3api)', { concurrency: 1 }, () => {
+      const bucket = 'cli-scratch';
+      const body = 'release notes, uploaded by the AWS CLI\n';
+      let etag = '';
+      let versionId = '';
+
+      it('create-bucket, head-bucket, get-bucket-location', async () => {
+        const created = await s.cli.call('s3api', 'create-bucket', { Bucket: bucket });
+        assert.equal(created.Location, `/${bucket}`);
+        const [head, location] = await Promise.all([
+          s.cli.call('s3api', 'head-bucket', { Bucket: bucket }),
+          s.cli.call('s3api', 'get-bucket-location', { Bucket: bucket }),
+        ]);
+        assert.deepEqual(head, {});
+        assert.equal(location.LocationConstraint, null, 'us-east-1 has no location constraint');
+      });
+
+      it('put-bucket-versioning, get-bucket-versioning', async () => {
+        const put = await s.cli.call('s3api', 'put-bucket-versioning', {
+          Bucket: bucket,
+          VersioningConfiguration: { Status: 'Enabled' },
+        });
+        assert.deepEqual(put, {});
+        const versioning = await s.cli.call('s3api', 'get-bucket-versioning', { Bucket: bucket });
+        assert.equal(versioning.Status, 'Enabled');
+      });
+
+      it('put-object, head-object, get-object', async () => {
+        const file = join(s.scratch, 'notes.txt');
+        await writeFile(file, body);
+        const put = await s.cli.call('s3api', 'put-object', undefined, [
+          '--bucket',
+          bucket,
+          '--key',
+          'notes/v1.txt',
+          '--body',
+          file,
+          '--content-type',
+          'text/plain',
+          '--metadata',
+          'purpose=cli',
+        ]);
+        etag = String(put.ETag);
+        assert.match(etag, /^"[0-9a-f]{32}"$/);
+        versionId = String(put.VersionId);
+        assert.ok(versionId.length > 0, 'a versioned bucket answers with the new version');
+        const downloaded = join(s.scratch, 'downloaded.txt');
+        const [head, got] = await Promise.all([
+          s.cli.call('s3api', 'head-object', { Bucket: bucket, Key: 'notes/v1.txt' }),
+          s.cli.call('s3api', 'get-object', undefined, [
+            '--bucket',
+            bucket,
+            '--key',
+            'notes/v1.txt',
+            downloaded,
+          ]),
+        ]);
+        assert.equal(head.ContentLength, Buffer.byteLength(body));
+        assert.equal(head.ContentType, 'text/plain');
+        assert.deepEqual(head.Metadata, { purpose: 'cli' });
+        assert.equal(head.ETag, etag);
+        assert.equal(head.VersionId, versionId);
+        assert.equal(got.ContentLength, Buffer.byteLength(body));
+        assert.equal(got.ETag, etag);
+        assert.equal(await readFile(downloaded, 'utf8'), body);
+      });
+
+      it('list-buckets, list-objects, list-objects-v2', async () => {
+        const [buckets, v1, v2] = await Promise.all([
+          s.cli.call<{ Buckets: { Name: string }[] }>('s3api', 'list-buckets'),
+          s.cli.call<{ Contents: { Key: string; Size: number; ETag: string }[] }>('s3api', 'list-objects', {
+            Bucket: bucket,
+            Prefix: 'notes/',
+          }),
+          // The CLI's paginator keeps only the result keys; --no-paginate shows the whole answer.
+          s.cli.call<{ KeyCount: number; CommonPrefixes: { Prefix: string }[] }>(
+            's3api',
+            'list-objects-v2',
+            { Bucket: bucket, Delimiter: '/' },
+            ['--no-paginate'],
+          ),
+        ]);
+        // In name order, as S3 lists them; web-revisions was created first.
+        assert.deepEqual(
+          buckets.Buckets.map((b) => b.Name),
+          [bucket, 'web-revisions'],
+        );
+        assert.deepEqual(
+          v1.Contents.map((o) => [o.Key, o.Size, o.ETag]),
+          [['notes/v1.txt', Buffer.byteLength(body), etag]],
+        );
+        assert.equal(v2.KeyCount, 1);
+        assert.deepEqual(v2.CommonPrefixes, [{ Prefix: 'notes/' }]);
+      });
+
+      it('delete-object, delete-bucket', async () => {
+        // The bucket is versioned: a delete adds a delete marker, and every version stays.
+        const deleted = await s.cli.call<{ DeleteMarker: boolean; VersionId: string }>(
+          's3api',
+          'delete-object',
+          { Bucket: bucket, Key: 'notes/v1.txt' },
+        );
+        assert.equal(deleted.DeleteMarker, true);
+        assert.ok(deleted.VersionId && deleted.VersionId !== versionId, 'the marker has its own version');
+        const [current, old] = await Promise.allSettled([
+          s.cli.call('s3api', 'head-object', { Bucket: bucket, Key: 'notes/v1.txt' }),
+          s.cli.call<{ VersionId: string; ContentLength: number }>('s3api', 'head-object', {
+            Bucket: bucket,
+            Key: 'notes/v1.txt',
+            VersionId: versionId,
+          }),
+        ]);
+        assert.ok(current.status === 'rejected', 'the key reads as deleted');
+        assert.match(String(current.reason), /\(404\)/);
+        assert.ok(old.status === 'fulfilled', 'the old version is still there');
+        assert.equal(old.value.VersionId, versionId);
+        await assert.rejects(
+          s.cli.call('s3api', 'delete-bucket', { Bucket: bucket }),
+          /BucketNotEmpty/,
+          'a bucket holding versions is not empty',
+        );
+        // Deleting every version (the marker included) empties it.
+        for (const version of [deleted.VersionId, versionId]) {
+          const removed = await s.cli.call<{ VersionId: string }>('s3api', 'delete-object', {
+            Bucket: bucket,
+            Key: 'notes/v1.txt',
+            VersionId: version,
+          });
+          assert.equal(removed.VersionId, version);
+        }
+        assert.deepEqual(await s.cli.call('s3api', 'delete-bucket', { Bucket: bucket }), {});
+        assert.ok(!s.cloud.lc.cloud.s3.allBuckets().some((b) => b.name === bucket));
+      });
+    });
+
+    describe('CloudWatch (the query protocol, as this CLI speaks it)', { concurrency: 1 }, () => {
+      it('put-metric-alarm, set-alarm-state, describe-alarms, describe-alarm-history, delete-alarms', async () => {
+        const put = await s.cli.call('cloudwatch', 'put-metric-alarm', {
+          AlarmName: 'api-latency',
+          MetricName: 'TargetResponseTime',
+          Namespace: 'AWS/ApplicationELB',
+          Statistic: 'Average',
+          Period: 60,
+          EvaluationPeriods: 2,
+          Threshold: 0.5,
+          ComparisonOperator: 'GreaterThanThreshold',
+          Dimensions: [{ Name: 'LoadBalancer', Value: 'app/api-alb/123' }],
+        });
+        assert.deepEqual(put, {});
+        const set = await s.cli.call('cloudwatch', 'set-alarm-state', {
+          AlarmName: 'api-latency',
+          StateValue: 'ALARM',
+          StateReason: 'set by the AWS CLI',
+        });
+        assert.deepEqual(set, {});
+        const described = await s.cli.call<{
+          MetricAlarms: {
+            AlarmName: string;
+            StateValue: string;
+            StateReason: string;
+            Threshold: number;
+            Dimensions: { Name: string; Value: string }[];
+            StateUpdatedTimestamp: string;
+          }[];
+        }>('cloudwatch', 'describe-alarms', { AlarmNames: ['api-latency'] });
+        const [alarm] = described.MetricAlarms;
+        assert.equal(alarm?.StateValue, 'ALARM');
+        assert.equal(alarm?.StateReason, 'set by the AWS CLI');
+        assert.equal(alarm?.Threshold, 0.5);
+        assert.deepEqual(alarm?.Dimensions, [{ Name: 'LoadBalancer', Value: 'app/api-alb/123' }]);
+        assert.ok(!Number.isNaN(Date.parse(alarm?.StateUpdatedTimestamp ?? '')), 'a timestamp');
+        const history = await s.cli.call<{
+          AlarmHistoryItems: { HistorySummary: string; HistoryData: string; Timestamp: string }[];
+        }>('cloudwatch', 'describe-alarm-history', {
+          AlarmName: 'api-latency',
+          HistoryItemType: 'StateUpdate',
+          StartDate: new Date(Date.now() - 3_600_000).toISOString(),
+        });
+        const [change] = history.AlarmHistoryItems;
+        assert.equal(change?.HistorySummary, 'Alarm updated from INSUFFICIENT_DATA to ALARM');
+        assert.ok(!Number.isNaN(Date.parse(change?.Timestamp ?? '')), 'a timestamp');
+        assert.equal(
+          (JSON.parse(change?.HistoryData ?? '{}') as { newState?: { stateReason?: string } }).newState
+            ?.stateReason,
+          'set by the AWS CLI',
+        );
+        assert.deepEqual(
+          await s.cli.call('cloudwatch', 'delete-alarms', { AlarmNames: ['api-latency'] }),
+          {},
+        );
+        assert.equal(s.models().cloudwatch.alarmState('api-latency'), undefined);
+      });
+    });
+
+    describe('ELBv2', { concurrency: 1 }, () => {
+      let jobsArn = '';
+
+      it('describe-target-groups, describe-target-group-attributes, modify-target-group-attributes', async () => {
+        const groups = await s.cli.call<{ TargetGroups: { TargetGroupArn: string; Port: number }[] }>(
+          'elbv2',
+          'describe-target-groups',
+          { Names: ['api-tg'] },
+        );
+        assert.equal(groups.TargetGroups[0]?.Port, 9000);
+        const apiArn = groups.TargetGroups[0]?.TargetGroupArn ?? '';
+        assert.match(
+          apiArn,
+          new RegExp(`^arn:aws:elasticloadbalancing:us-east-1:${account}:targetgroup/api-tg/`),
+        );
+        const described = await s.cli.call<Attributes>('elbv2', 'describe-target-group-attributes', {
+          TargetGroupArn: apiArn,
+        });
+        assert.equal(attribute(described, 'deregistration_delay.timeout_seconds'), '300');
+        const modified = await s.cli.call<Attributes>('elbv2', 'modify-target-group-attributes', {
+          TargetGroupArn: apiArn,
+          Attributes: [{ Key: 'deregistration_delay.timeout_seconds', Value: '30' }],
+        });
+        assert.equal(attribute(modified, 'deregistration_delay.timeout_seconds'), '30');
+        // No load balancer forwards to api-tg: its targets are registered but not in use, as on AWS.
+        const health = await s.cli.call<{
+          TargetHealthDescriptions: {
+            TargetHealth: { State: string; Reason: string; Description: string };
+          }[];
+        }>('elbv2', 'describe-target-health', { TargetGroupArn: apiArn });
+        assert.deepEqual(
+          health.TargetHealthDescriptions.map((d) => d.TargetHealth),
+          [
+            {
+              State: 'unused',
+              Reason: 'Target.NotInUse',
+              Description: 'Target group is not configured to receive traffic from the load balancer',
+            },
+          ],
+        );
+      });
+
+      it('create-target-group, create-load-balancer, create-listener, describe-load-balancers, describe-listeners', async () => {
+        const [group, balancer] = await Promise.all([
+          s.cli.call<{ TargetGroups: { TargetGroupArn: string; Port: number; HealthCheckPath: string }[] }>(
+            'elbv2',
+            'create-target-group',
+            { Name: 'jobs-tg', Protocol: 'HTTP', Port: 9100, VpcId: 'vpc-1', HealthCheckPath: '/health' },
+          ),
+          s.cli.call<{ LoadBalancers: { LoadBalancerArn: string; DNSName: string }[] }>(
+            'elbv2',
+            'create-load-balancer',
+            { Name: 'jobs-alb', Subnets: ['subnet-us-east-1a', 'subnet-us-east-1b'] },
+          ),
+        ]);
+        jobsArn = group.TargetGroups[0]?.TargetGroupArn ?? '';
+        assert.match(jobsArn, /:targetgroup\/jobs-tg\/[0-9a-f]{16}$/);
+        assert.equal(group.TargetGroups[0]?.Port, 9100);
+        assert.equal(group.TargetGroups[0]?.HealthCheckPath, '/health');
+        const loadBalancerArn = balancer.LoadBalancers[0]?.LoadBalancerArn ?? '';
+        assert.match(loadBalancerArn, /:loadbalancer\/app\/jobs-alb\/[0-9a-f]{16}$/);
+        const listener = await s.cli.call<{
+          Listeners: { ListenerArn: string; DefaultActions: { Type: string; TargetGroupArn: string }[] }[];
+        }>('elbv2', 'create-listener', {
+          LoadBalancerArn: loadBalancerArn,
+          Protocol: 'HTTP',
+          Port: 80,
+          DefaultActions: [{ Type: 'forward', TargetGroupArn: jobsArn }],
+        });
+        const listenerArn = listener.Listeners[0]?.ListenerArn ?? '';
+        assert.match(listenerArn, /:listener\/app\/jobs-alb\//);
+        assert.deepEqual(listener.Listeners[0]?.DefaultActions, [
+          { Type: 'forward', TargetGroupArn: jobsArn },
+        ]);
+        const [balancers, listeners] = await Promise.all([
+          s.cli.call<{ LoadBalancers: { LoadBalancerArn: string; DNSName: string }[] }>(
+            'elbv2',
+            'describe-load-balancers',
+            { Names: ['jobs-alb'] },
+          ),
+          s.cli.call<{ Listeners: { ListenerArn: string }[] }>('elbv2', 'describe-listeners', {
+            LoadBalancerArn: loadBalancerArn,
+          }),
+        ]);
+        assert.equal(balancers.LoadBalancers[0]?.LoadBalancerArn, loadBalancerArn);
+        assert.equal(balancers.LoadBalancers[0]?.DNSName, '127.0.0.1');
+        assert.deepEqual(
+          listeners.Listeners.map((l) => l.ListenerArn),
+          [listenerArn],
+        );
+      });
+
+      it('register-targets, describe-target-health, deregister-targets', async () => {
+        const instanceId = s.asgInstances('api-asg')[0]?.instanceId ?? '';
+        const registered = await s.cli.call('elbv2', 'register-targets', {
+          TargetGroupArn: jobsArn,
+          Targets: [{ Id: instanceId, Port: 9100 }],
+        });
+        assert.deepEqual(registered, {});
+        const health = await s.cli.call<{
+          TargetHealthDescriptions: {
+            Target: { Id: string; Port: number };
+            TargetHealth: { State: string };
+          }[];
+        }>('elbv2', 'describe-target-health', { TargetGroupArn: jobsArn });
+        assert.deepEqual(
+          health.TargetHealthDescriptions.map((d) => [d.Target.Id, d.Target.Port]),
+          [[instanceId, 9100]],
+        );
+        // How far its health checks got depends on how long the CLI took to start.
+        assert.ok(
+          ['initial', 'healthy'].includes(health.TargetHealthDescriptions[0]?.TargetHealth.State ?? ''),
+        );
+        const deregistered = await s.cli.call('elbv2', 'deregister-targets', {
+          TargetGroupArn: jobsArn,
+          Targets: [{ Id: instanceId }],
+        });
+        assert.deepEqual(deregistered, {});
+        // Draining, or already gone if the 300 s delay (1.5 s here) ran out while the CLI exited.
+        assert.ok(['draining', 'unused'].includes(s.models().elbv2.health(jobsArn, instanceId).state));
+      });
+
+      it('delete-target-group', async () => {
+        const spare = await s.cli.call<{ TargetGroups: { TargetGroupArn: string }[] }>(
+          'elbv2',
+          'create-target-group',
+          { Name: 'spare-tg', Port: 81 },
+        );
+        const arn = spare.TargetGroups[0]?.TargetGroupArn ?? '';
+        assert.deepEqual(await s.cli.call('elbv2', 'delete-target-group', { TargetGroupArn: arn }), {});
+        assert.equal(s.models().elbv2.getTargetGroupByArn(arn), undefined);
+      });
+    });
+
+    describe('Auto Scaling and EC2', { concurrency: 1 }, () => {
+      let detached = '';
+
+      it('create-launch-template, describe-launch-templates, describe-launch-template-versions', async () => {
+        const created = await s.cli.call<{
+          LaunchTemplate: {
+            LaunchTemplateId: string;
+            LaunchTemplateName: string;
+            LatestVersionNumber: number;
+          };
+        }>('ec2', 'create-launch-template', {
+          LaunchTemplateName: 'batch-lt',
+          LaunchTemplateData: { ImageId: 'ami-0aaaaaaaaaaaaaaaa', InstanceType: 't3.micro' },
+          TagSpecifications: [{ ResourceType: 'launch-template', Tags: [{ Key: 'team', Value: 'batch' }] }],
+        });
+        assert.equal(created.LaunchTemplate.LaunchTemplateName, 'batch-lt');
+        assert.equal(created.LaunchTemplate.LatestVersionNumber, 1);
+        assert.match(created.LaunchTemplate.LaunchTemplateId, /^lt-[0-9a-f]{17}$/);
+        const [templates, versions] = await Promise.all([
+          s.cli.call<{ LaunchTemplates: { LaunchTemplateId: string }[] }>(
+            'ec2',
+            'describe-launch-templates',
+            {
+              LaunchTemplateNames: ['batch-lt'],
+            },
+          ),
+          s.cli.call<{
+            LaunchTemplateVersions: { VersionNumber: number; LaunchTemplateData: { ImageId: string } }[];
+          }>('ec2', 'describe-launch-template-versions', {
+            LaunchTemplateName: 'batch-lt',
+            Versions: ['$Latest'],
+          }),
+        ]);
+        assert.deepEqual(
+          templates.LaunchTemplates.map((lt) => lt.LaunchTemplateId),
+          [created.LaunchTemplate.LaunchTemplateId],
+        );
+        assert.equal(versions.LaunchTemplateVersions[0]?.VersionNumber, 1);
+        assert.equal(versions.LaunchTemplateVersions[0]?.LaunchTemplateData.ImageId, 'ami-0aaaaaaaaaaaaaaaa');
+      });
+
+      it('create-auto-scaling-group, update-auto-scaling-group, describe-auto-scaling-groups', async () => {
+        const created = await s.cli.call('autoscaling', 'create-auto-scaling-group', {
+          AutoScalingGroupName: 'batch-asg',
+          LaunchTemplate: { LaunchTemplateName: 'batch-lt' },
+          MinSize: 0,
+          MaxSize: 4,
+          DesiredCapacity: 2,
+          AvailabilityZones: ['us-east-1a'],
+          Tags: [{ Key: 'team', Value: 'batch', PropagateAtLaunch: true }],
+        });
+        assert.deepEqual(created, {});
+        const updated = await s.cli.call('autoscaling', 'update-auto-scaling-group', {
+          AutoScalingGroupName: 'batch-asg',
+          MaxSize: 5,
+        });
+        assert.deepEqual(updated, {});
+        await until(
+          () => s.asgInstances('batch-asg'),
+          (instances) => instances.filter((i) => i.lifecycleState === 'InService').length === 2,
+          'two batch-asg instances InService',
+          '1m',
+        );
+        const described = await s.cli.call<{
+          AutoScalingGroups: {
+            MaxSize: number;
+            DesiredCapacity: number;
+            LaunchTemplate: { LaunchTemplateName: string };
+            Instances: { LifecycleState: string }[];
+            Tags: { Key: string; Value: string; PropagateAtLaunch: boolean }[];
+          }[];
+        }>('autoscaling', 'describe-auto-scaling-groups', { AutoScalingGroupNames: ['batch-asg'] });
+        const [group] = described.AutoScalingGroups;
+        assert.equal(group?.MaxSize, 5);
+        assert.equal(group?.DesiredCapacity, 2);
+        assert.equal(group?.LaunchTemplate.LaunchTemplateName, 'batch-lt');
+        assert.deepEqual(
+          group?.Instances.map((i) => i.LifecycleState),
+          ['InService', 'InService'],
+        );
+        assert.deepEqual(
+          group?.Tags.map((tag) => [tag.Key, tag.Value, tag.PropagateAtLaunch]),
+          [['team', 'batch', true]],
+        );
+      });
+
+      it('put-lifecycle-hook, describe-lifecycle-hooks, set-desired-capacity', async () => {
+        const hook = {
+          AutoScalingGroupName: 'batch-asg',
+          LifecycleHookName: 'launch-hook',
+          LifecycleTransition: 'autoscaling:EC2_INSTANCE_LAUNCHING',
+          HeartbeatTimeout: 7200,
+          DefaultResult: 'ABANDON',
+        };
+        assert.deepEqual(await s.cli.call('autoscaling', 'put-lifecycle-hook', hook), {});
+        const hooks = await s.cli.call<{ LifecycleHooks: Record<string, unknown>[] }>(
+          'autoscaling',
+          'describe-lifecycle-hooks',
+          { AutoScalingGroupName: 'batch-asg' },
+        );
+        assert.deepEqual(
+          hooks.LifecycleHooks.map((h) => [h.LifecycleHookName, h.LifecycleTransition, h.HeartbeatTimeout]),
+          [['launch-hook', 'autoscaling:EC2_INSTANCE_LAUNCHING', 7200]],
+        );
+        const scaled = await s.cli.call('autoscaling', 'set-desired-capacity', {
+          AutoScalingGroupName: 'batch-asg',
+          DesiredCapacity: 3,
+        });
+        assert.deepEqual(scaled, {});
+      });
+
+      it('record-lifecycle-action-heartbeat, complete-lifecycle-action, describe-auto-scaling-instances, delete-lifecycle-hook', async () => {
+        const waiting = await until(
+          () => s.asgInstances('batch-asg').find((i) => i.lifecycleState === 'Pending:Wait'),
+          (instance) => instance !== undefined,
+          'a batch-asg instance in Pending:Wait',
+          '1m',
+        );
+        const instanceId = waiting?.instanceId ?? '';
+        const action = {
+          AutoScalingGroupName: 'batch-asg',
+          LifecycleHookName: 'launch-hook',
+          InstanceId: instanceId,
+        };
+        assert.deepEqual(await s.cli.call('autoscaling', 'record-lifecycle-action-heartbeat', action), {});
+        const completed = await s.cli.call('autoscaling', 'complete-lifecycle-action', {
+          ...action,
+          LifecycleActionResult: 'CONTINUE',
+        });
+        assert.deepEqual(completed, {});
+        await until(
+          () => s.asgInstances('batch-asg'),
+          (instances) => instances.filter((i) => i.lifecycleState === 'InService').length === 3,
+          'three batch-asg instances InService',
+          '1m',
+        );
+        const [described, deleted] = await Promise.all([
+          s.cli.call<{
+            AutoScalingInstances: {
+              InstanceId: string;
+              AutoScalingGroupName: string;
+              LifecycleState: string;
+            }[];
+          }>('autoscaling', 'describe-auto-scaling-instances', { InstanceIds: [instanceId] }),
+          s.cli.call('autoscaling', 'delete-lifecycle-hook', {
+            AutoScalingGroupName: 'batch-asg',
+            LifecycleHookName: 'launch-hook',
+          }),
+        ]);
+        assert.deepEqual(
+          described.AutoScalingInstances.map((i) => [i.InstanceId, i.AutoScalingGroupName, i.LifecycleState]),
+          [[instanceId, 'batch-asg', 'InService']],
+        );
+        assert.deepEqual(deleted, {});
+      });
+
+      it('detach-instances, terminate-instance-in-auto-scaling-group', async () => {
+        const [first = '', second = ''] = s.asgInstances('batch-asg').map((i) => i.instanceId);
+        detached = first;
+        const [detachedOut, terminated] = await Promise.all([
+          s.cli.call<{ Activities: { Description: string; AutoScalingGroupName: string }[] }>(
+            'autoscaling',
+            'detach-instances',
+            { AutoScalingGroupName: 'batch-asg', InstanceIds: [first], ShouldDecrementDesiredCapacity: true },
+          ),
+          s.cli.call<{ Activity: { Description: string; AutoScalingGroupName: string } }>(
+            'autoscaling',
+            'terminate-instance-in-auto-scaling-group',
+            { InstanceId: second, ShouldDecrementDesiredCapacity: true },
+          ),
+        ]);
+        assert.equal(detachedOut.Activities[0]?.AutoScalingGroupName, 'batch-asg');
+        assert.ok(detachedOut.Activities[0]?.Description.includes(first));
+        assert.equal(terminated.Activity.AutoScalingGroupName, 'batch-asg');
+        assert.ok(terminated.Activity.Description.includes(second));
+      });
+
+      it('describe-instances, describe-instance-status, describe-tags, terminate-instances', async () => {
+        const [instances, status, tags] = await Promise.all([
+          s.cli.call<{
+            Reservations: { Instances: { InstanceId: string; State: { Name: string }; ImageId: string }[] }[];
+          }>('ec2', 'describe-instances', { InstanceIds: [detached] }),
+          s.cli.call<{ InstanceStatuses: { InstanceId: string; InstanceState: { Name: string } }[] }>(
+            'ec2',
+            'describe-instance-status',
+            { InstanceIds: [detached] },
+          ),
+          s.cli.call<{ Tags: { Key: string; Value: string; ResourceType: string }[] }>(
+            'ec2',
+            'describe-tags',
+            {
+              Filters: [{ Name: 'resource-id', Values: [detached] }],
+            },
+          ),
+        ]);
+        assert.deepEqual(
+          instances.Reservations.flatMap((r) => r.Instances).map((i) => [
+            i.InstanceId,
+            i.State.Name,
+            i.ImageId,
+          ]),
+          [[detached, 'running', 'ami-0aaaaaaaaaaaaaaaa']],
+        );
+        assert.deepEqual(
+          status.InstanceStatuses.map((st) => [st.InstanceId, st.InstanceState.Name]),
+          [[detached, 'running']],
+        );
+        assert.ok(
+          tags.Tags.some(
+            (tag) => tag.Key === 'team' && tag.Value === 'batch' && tag.ResourceType === 'instance',
+          ),
+        );
+        const terminating = await s.cli.call<{
+          TerminatingInstances: {
+            InstanceId: string;
+            CurrentState: { Name: string };
+            PreviousState: { Name: string };
+          }[];
+        }>('ec2', 'terminate-instances', { InstanceIds: [detached] });
+        assert.deepEqual(
+          terminating.TerminatingInstances.map((i) => [
+            i.InstanceId,
+            i.PreviousState.Name,
+            i.CurrentState.Name,
+          ]),
+          [[detached, 'running', 'shutting-down']],
+        );
+      });
+
+      it('delete-auto-scaling-group', async () => {
+        const deleted = await s.cli.call('autoscaling', 'delete-auto-scaling-group', {
+          AutoScalingGroupName: 'batch-asg',
+          ForceDelete: true,
+        });
+        assert.deepEqual(deleted, {});
+        await until(
+          () => s.models().autoscaling.get('batch-asg'),
+          (group) => group === undefined,
+          'batch-asg to be deleted',
+          '1m',
+        );
+      });
+    });
+  });
+
+  it('answered exactly the implemented operations of every service, and the server counted the same', async () => {
+    const services = [...implementedOperations().keys()].filter((name) => !coveredElsewhere.includes(name));
+    assert.ok(services.includes('s3') && services.includes('ec2'));
+    assertCliCoverage(services, {
+      answered: s.cli.answeredOperations(),
+      requestCounts: await s.requestCounts(),
+    });
+  });
+});
