@@ -1,10 +1,11 @@
 import { resolve } from 'node:path';
 import { createAwsClients, type AwsClients } from '../aws/clients.js';
-import { loadConfig } from '../config/load.js';
-import { readEnvOverrides, type Overrides } from '../config/overrides.js';
-import { resolveEnvironment, type EnvironmentConfig } from '../config/environment.js';
+import type { Overrides } from '../config/overrides.js';
+import type { EnvironmentConfig } from '../config/environment.js';
 import type { JsonMode, Output } from '../log/output.js';
 import { UsageError } from './errors.js';
+
+const NO_ENVIRONMENT = 'no environment given: pass --env NAME (or set GREENLIGHT_ENV)';
 
 /** The options every sub-command accepts, after flags and GREENLIGHT_* variables are merged. */
 export interface GlobalOptions {
@@ -39,7 +40,24 @@ export interface ContextInput {
   signal: AbortSignal;
 }
 
-export function createContext(input: ContextInput): CommandContext & { result(): unknown; dispose(): void } {
+/**
+ * greenlight.yml's reading and checking (yaml, zod and the schema: most of what a command loads before
+ * its first AWS call), imported only when the command names an environment to select.
+ */
+async function configModules() {
+  const [{ loadConfig }, { readEnvOverrides }, { resolveEnvironment }] = await Promise.all([
+    import('../config/load.js'),
+    import('../config/overrides.js'),
+    import('../config/environment.js'),
+  ]);
+  return { loadConfig, readEnvOverrides, resolveEnvironment };
+}
+
+export async function createContext(
+  input: ContextInput,
+): Promise<CommandContext & { result(): unknown; dispose(): void }> {
+  const named = Boolean(input.options.env) || Boolean(input.env.GREENLIGHT_ENV);
+  const reading = named ? await configModules() : undefined;
   let result: unknown;
   let clients: AwsClients | undefined;
   let selected: EnvironmentConfig | undefined;
@@ -47,12 +65,14 @@ export function createContext(input: ContextInput): CommandContext & { result():
     ...input,
     environment(flagOverrides: Partial<Overrides> = {}): EnvironmentConfig {
       if (selected) return selected;
+      if (!reading) throw new UsageError(NO_ENVIRONMENT);
+      const { loadConfig, readEnvOverrides, resolveEnvironment } = reading;
       const envOverrides = readEnvOverrides(input.env);
       for (const name of envOverrides.ignored) {
         input.output.emit({ kind: 'message', level: 'warn', text: `ignoring unknown variable ${name}` });
       }
       const name = input.options.env ?? envOverrides.values.env;
-      if (!name) throw new UsageError('no environment given: pass --env NAME (or set GREENLIGHT_ENV)');
+      if (!name) throw new UsageError(NO_ENVIRONMENT);
       const configPath = resolve(input.cwd, input.options.config);
       const config = loadConfig({ path: configPath });
       const flags: Partial<Overrides> = { ...flagOverrides };

@@ -36,7 +36,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       });
       // Imported once a command runs: --version and --help load no configuration or SDK code.
       const { createContext } = await import('./context.js');
-      const ctx = createContext({ options, output, env: io.env, cwd: io.cwd, signal: io.signal });
+      const ctx = await createContext({ options, output, env: io.env, cwd: io.cwd, signal: io.signal });
       let error: { message: string; code?: string } | undefined;
       try {
         exitCode = await action(ctx, ...positionals);

@@ -1,14 +1,7 @@
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { formatProblem } from '../../appspec/appspec.js';
 import { HOOK_EVENTS, isHookEvent } from '../../appspec/lifecycle-events.js';
-import { packLocalBundle } from '../../hooks/local-bundle.js';
-import {
-  DEFAULT_EVENTS,
-  eventPlan,
-  runHooksInSandbox,
-  type LifecycleEventName,
-} from '@greenlight/localcloud';
+import type { LifecycleEventName } from '@greenlight/localcloud';
 import type { CommandContext } from '../context.js';
 import { ExitCode, UsageError } from '../errors.js';
 import type { Runner } from '../program.js';
@@ -16,6 +9,16 @@ import { collect } from './arguments.js';
 
 /** Where the instance of `hooks run` is kept between runs, relative to the working directory. */
 export const HOOKS_RUN_STATE_DIR = join('.greenlight', 'hooks-run');
+
+/**
+ * What runs without --event: the hooks a replacement instance runs before any traffic event — the
+ * local cloud's DEFAULT_EVENTS, named here from the product's own list so that `--help` does not load
+ * the emulator.
+ */
+export const HOOKS_RUN_DEFAULT_EVENTS: readonly LifecycleEventName[] = HOOK_EVENTS.slice(
+  0,
+  HOOK_EVENTS.indexOf('ValidateService') + 1,
+);
 
 interface HooksRunFlags {
   event: string[];
@@ -32,7 +35,7 @@ export function registerHooks(program: Command, run: Runner): void {
     )
     .option(
       '--event <name>',
-      `run only this lifecycle event (repeatable; default: ${DEFAULT_EVENTS.join(', ')})`,
+      `run only this lifecycle event (repeatable; default: ${HOOKS_RUN_DEFAULT_EVENTS.join(', ')})`,
       collect,
       [],
     )
@@ -53,7 +56,7 @@ Exit codes: 0 every event succeeded, 1 one failed, 2 a bad bundle or appspec, or
 }
 
 function chosenEvents(names: readonly string[]): LifecycleEventName[] {
-  if (names.length === 0) return [...DEFAULT_EVENTS];
+  if (names.length === 0) return [...HOOKS_RUN_DEFAULT_EVENTS];
   for (const name of names) {
     if (!isHookEvent(name)) {
       throw new UsageError(
@@ -66,6 +69,12 @@ function chosenEvents(names: readonly string[]): LifecycleEventName[] {
 
 async function runHooks(ctx: CommandContext, flags: HooksRunFlags): Promise<number> {
   const events = chosenEvents(flags.event);
+  // Imported here: only `hooks run` pays for loading the local cloud and the appspec checks.
+  const [{ formatProblem }, { packLocalBundle }, { eventPlan, runHooksInSandbox }] = await Promise.all([
+    import('../../appspec/appspec.js'),
+    import('../../hooks/local-bundle.js'),
+    import('@greenlight/localcloud'),
+  ]);
   const say = (text: string, level: 'info' | 'warn' = 'info') =>
     ctx.output.emit({ kind: 'message', level, text });
   const bundle = await packLocalBundle(flags.bundle, ctx.cwd);
