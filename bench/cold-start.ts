@@ -1,15 +1,15 @@
-// CLI cold start: `greenlight --help` through tsx (TypeScript sources) against the compiled JS in
-// dist/, plus the import cost of the SDK clients a deploy command pulls in.
+// CLI cold start: `greenlight --help` through tsx (TypeScript sources) against the built CLI in
+// dist/bundle/, plus the import cost of the SDK clients a deploy command pulls in.
 // Run: npm run build && node --import tsx bench/cold-start.ts [runs]
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { builtCliIsCurrent } from '../bin/built-cli.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const runs = Number(process.argv[2] ?? 15);
-if (!existsSync(new URL('../dist/cli/main.js', import.meta.url))) {
-  console.error('dist/ is missing: run `npm run build` first');
+if (!builtCliIsCurrent(new URL('../', import.meta.url))) {
+  console.error('the built CLI is missing or older than the sources: run `npm run build` first');
   process.exitCode = 2;
 } else {
   const cases: { name: string; args: string[]; env?: Record<string, string> }[] = [
@@ -19,7 +19,7 @@ if (!existsSync(new URL('../dist/cli/main.js', import.meta.url))) {
       args: ['bin/greenlight.js', '--help'],
       env: { GREENLIGHT_FROM_SOURCE: '1' },
     },
-    { name: 'greenlight --help (compiled dist/)', args: ['bin/greenlight.js', '--help'] },
+    { name: 'greenlight --help (built CLI, dist/bundle/)', args: ['bin/greenlight.js', '--help'] },
     {
       name: 'import 4 SDK clients (codedeploy, autoscaling, elbv2, ec2)',
       args: [

@@ -1,32 +1,16 @@
 #!/usr/bin/env node
-// Runs the compiled CLI (dist/) when it was built from the sources as they are now, and the
-// TypeScript sources through tsx otherwise: an edit, a pull or a checkout after `npm run build` is
-// never shadowed by an older dist/. The build leaves a stamp of the sources it compiled
-// (source-stamp.js); a dist/ without one (built by hand, or before stamps) is not trusted. An
-// installed package has no src/, and runs dist/.
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { STAMP_FILE, sameStamp, sourceStamp } from './source-stamp.js';
+// Runs the built CLI (dist/bundle/, see built-cli.js) when it was built from the sources as they are
+// now, and the TypeScript sources through tsx otherwise: an edit, a pull or a checkout after
+// `npm run build` is never shadowed by an older build. GREENLIGHT_FROM_SOURCE=1 always runs the
+// sources. An installed package has no src/, and runs its build.
+import { BUILT_CLI, builtCliIsCurrent } from './built-cli.js';
 
 const root = new URL('../', import.meta.url);
-const compiled = new URL('dist/cli/main.js', root);
 
-function compiledIsCurrent() {
-  if (!existsSync(compiled)) return false;
-  const sources = fileURLToPath(new URL('src/', root));
-  if (!existsSync(sources)) return true;
-  try {
-    const stamp = JSON.parse(readFileSync(new URL(`dist/${STAMP_FILE}`, root), 'utf8'));
-    return sameStamp(stamp, sourceStamp(sources, fileURLToPath(new URL('packages/localcloud/src/', root))));
-  } catch {
-    return false;
-  }
-}
-
-if (!process.env.GREENLIGHT_FROM_SOURCE && compiledIsCurrent()) {
-  await import(compiled.href);
+if (!process.env.GREENLIGHT_FROM_SOURCE && builtCliIsCurrent(root)) {
+  await import(new URL(BUILT_CLI, root).href);
 } else {
   const { register } = await import('tsx/esm/api');
   register();
-  await import(new URL('../src/cli/main.ts', import.meta.url).href);
+  await import(new URL('src/cli/main.ts', root).href);
 }

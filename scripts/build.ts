@@ -10,6 +10,9 @@
 //   by a relative path instead of '@greenlight/localcloud', so an installed greenlight needs no
 //   workspace. The sandbox programs get a package.json saying they are ES modules: inside an
 //   instance they are bound at their own path, far from any package.json.
+// - The CLI is bundled with esbuild into dist/bundle/ (scripts/bundle-cli.ts): what bin/greenlight.js
+//   runs, ES module chunks so that each command loads only what it uses. The library stays tsc's
+//   dist/index.js with its declarations.
 // - The stamp (bin/source-stamp.js) is the sources as they were *before* compiling: an edit made while
 //   tsc runs makes the stamp disagree with the sources, so the bin runs the sources, never a dist/
 //   that may have missed the edit.
@@ -19,6 +22,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { STAMP_FILE, sourceStamp } from '../bin/source-stamp.js';
+import { bundleCli } from './bundle-cli.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const src = join(root, 'src');
@@ -117,10 +121,12 @@ async function build(outDir: string): Promise<void> {
   await bundleLocalCloud(outDir);
   const linked = await linkLocalCloud(outDir);
   if (linked === 0) throw new Error(`no compiled module imports ${LOCAL_CLOUD_API}: is the CLI built?`);
+  const bundle = await bundleCli(root, outDir);
 
   await writeFile(join(outDir, STAMP_FILE), `${JSON.stringify(before)}\n`);
   console.log(
-    `built ${relative(process.cwd(), outDir) || '.'}: ${before.files} sources, ${assets.length} assets copied`,
+    `built ${relative(process.cwd(), outDir) || '.'}: ${before.files} sources, ${assets.length} assets copied, ` +
+      `the CLI bundled into ${bundle.files} files (${(bundle.bytes / 1024 / 1024).toFixed(1)} MB)`,
   );
 }
 

@@ -3,14 +3,16 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { cp, mkdir, mkdtemp, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { BUILT_CLI } from '../../bin/built-cli.js';
 import { STAMP_FILE, sourceStamp } from '../../bin/source-stamp.js';
 
-// bin/greenlight.js chooses between the compiled CLI and the sources. Checked on a package root of
-// its own (the real bin, a one-line "CLI" in each of dist/ and src/), so every case is a file-system
-// state set up on purpose, and the repository's own dist/ is never built or touched.
+// bin/greenlight.js chooses between the built CLI (dist/bundle/greenlight.js) and the sources.
+// Checked on a package root of its own (the real bin, a one-line "CLI" in each of dist/ and src/), so
+// every case is a file-system state set up on purpose, and the repository's own dist/ is never built
+// or touched.
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 let root: string;
@@ -38,10 +40,10 @@ async function runs(expected: 'compiled' | 'sources', env: Record<string, string
   assert.equal(result.stdout, `${expected}\n`);
 }
 
-/** A build of the sources as they are now: dist/ and its stamp. */
+/** A build of the sources as they are now: the built CLI and its stamp. */
 async function build(): Promise<void> {
-  await mkdir(join(root, 'dist/cli'), { recursive: true });
-  await writeFile(join(root, 'dist/cli/main.js'), "process.stdout.write('compiled\\n');\n");
+  await mkdir(dirname(join(root, BUILT_CLI)), { recursive: true });
+  await writeFile(join(root, BUILT_CLI), "process.stdout.write('compiled\\n');\n");
   await writeFile(join(root, 'dist', STAMP_FILE), JSON.stringify(sourceStamp(join(root, 'src'))));
 }
 
@@ -65,6 +67,7 @@ describe('bin/greenlight.js: never a dist/ older than the sources', () => {
   beforeEach(async () => {
     await rm(join(root, 'src'), { recursive: true, force: true });
     await rm(join(root, 'dist'), { recursive: true, force: true });
+    await rm(join(root, 'packages'), { recursive: true, force: true });
     await mkdir(join(root, 'src/cli'), { recursive: true });
     await writeFile(
       join(root, 'src/cli/main.ts'),
@@ -120,5 +123,25 @@ describe('bin/greenlight.js: never a dist/ older than the sources', () => {
     await build();
     await rm(join(root, 'src'), { recursive: true });
     await runs('compiled');
+  });
+
+  it('runs the sources when the build has no bundled CLI (only tsc’s output, from before bundles)', async () => {
+    await build();
+    await rm(join(root, BUILT_CLI));
+    await mkdir(join(root, 'dist/cli'), { recursive: true });
+    await writeFile(join(root, 'dist/cli/main.js'), "process.stdout.write('compiled\\n');\n");
+    await runs('sources');
+  });
+
+  it('runs the sources when the local cloud’s sources changed after the build', async () => {
+    await mkdir(join(root, 'packages/localcloud/src'), { recursive: true });
+    await writeFile(join(root, 'packages/localcloud/src/index.ts'), 'export {};\n');
+    await mkdir(dirname(join(root, BUILT_CLI)), { recursive: true });
+    await writeFile(join(root, BUILT_CLI), "process.stdout.write('compiled\\n');\n");
+    const stamp = () => sourceStamp(join(root, 'src'), join(root, 'packages/localcloud/src'));
+    await writeFile(join(root, 'dist', STAMP_FILE), JSON.stringify(stamp()));
+    await runs('compiled');
+    await writeFile(join(root, 'packages/localcloud/src/world.ts'), 'export {};\n');
+    await runs('sources');
   });
 });

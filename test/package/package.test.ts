@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
+import { BUILT_CLI } from '../../bin/built-cli.js';
 
 // greenlight as a user gets it: built, then packed and installed — never the TypeScript sources.
 // The build runs once for the whole file, into a package root of its own in the temp directory
@@ -84,8 +85,18 @@ describe('the built CLI', () => {
       assert.ok(built.includes(`localcloud/models/${model}`), `dist/ lacks localcloud/models/${model}`);
     for (const file of ['localcloud/index.js', 'localcloud/sandbox/programs/supervisor.js'])
       assert.ok(built.includes(file), `dist/ lacks ${file}`);
-    for (const file of ['index.js', 'index.d.ts', 'release.d.ts', 'cli/main.js', 'source-stamp.json'])
+    for (const file of ['index.js', 'index.d.ts', 'release.d.ts', 'source-stamp.json'])
       assert.ok(built.includes(file), `dist/ lacks ${file}`);
+    // The CLI the bin runs: one bundle, split in chunks, that imports the local cloud's bundle.
+    assert.ok(built.includes(BUILT_CLI.replace(/^dist\//, '')), `dist/ lacks ${BUILT_CLI}`);
+    const chunks = built.filter((f) => f.startsWith('bundle/') && f.endsWith('.js'));
+    assert.ok(chunks.length > 1, chunks.join(', '));
+    const cloud = await Promise.all(
+      chunks.map(async (f) =>
+        (await readFile(join(pkg, 'dist', f), 'utf8')).includes('"../localcloud/index.js"'),
+      ),
+    );
+    assert.ok(cloud.some(Boolean), 'no chunk of the CLI imports dist/localcloud/index.js');
   });
 
   it('greenlight --version', async () => {
@@ -153,7 +164,9 @@ describe('the packed package, installed into a project of its own', () => {
       'dist/index.js',
       'dist/index.d.ts',
       'dist/localcloud/models/codedeploy.json',
+      BUILT_CLI,
       'bin/greenlight.js',
+      'bin/built-cli.js',
     ])
       assert.ok(listed.includes(file), `the package lacks ${file}`);
     const stray = listed.filter((f) => /^(src|test|scripts)\//.test(f) || f.endsWith('.map'));
@@ -215,6 +228,26 @@ describe('the packed package, installed into a project of its own', () => {
   it('its greenlight bin runs', async () => {
     const result = await ok(join(project, 'node_modules/.bin/greenlight'), ['--version'], project);
     assert.equal(result.stdout.trim(), manifest.version);
+  });
+
+  it('greenlight demo tells its story on the local cloud the package carries', async () => {
+    const result = await run(
+      join(project, 'node_modules/.bin/greenlight'),
+      [
+        'demo',
+        '--agent',
+        'synthetic',
+        '--instances',
+        '2',
+        '--time-scale',
+        '600',
+        '--reports',
+        'demo-reports',
+      ],
+      project,
+    );
+    assert.equal(result.code, 0, `${result.stderr}${result.stdout}`);
+    assert.match(result.stderr, /the story went as told/);
   });
 });
 
