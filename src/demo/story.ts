@@ -12,7 +12,13 @@ import { ExitCode, exitCodeOf } from '../exit-codes.js';
 import { Output } from '../log/output.js';
 import { release as releaseRevision, type ReleaseResult } from '../release.js';
 import { rollBackRelease } from '../rollback/roll-back-release.js';
-import { startLocalCloud, type RunningLocalCloud, checkConfinement } from '@greenlight/localcloud';
+import {
+  checkConfinement,
+  controlClient,
+  startLocalCloud,
+  type FaultRule,
+  type RunningLocalCloud,
+} from '@greenlight/localcloud';
 import { parseTemplate } from '../sam/template.js';
 import type { Logger } from '../log/events.js';
 import type { Verdict } from '../verify/verdict.js';
@@ -273,7 +279,7 @@ class Story {
   async deployWithAFault(release: Release): Promise<void> {
     const { say, expect } = this.narrator;
     this.narrator.title(`4. Deploy ${release.label} with a fault: one instance's AfterInstall fails`);
-    const fault = {
+    const fault: FaultRule = {
       scope: 'instance',
       deploymentGroup: 'web-dev',
       fleet: 'green',
@@ -282,13 +288,14 @@ class Story {
       effect: 'fail',
       exitCode: 3,
     };
-    await control(this.stage.cloudUrl, 'POST', 'faults', fault);
+    const control = controlClient(this.stage.cloudUrl);
+    await control.addFault(fault);
     say(`injected fault (local cloud control API): ${JSON.stringify(fault)}`);
     say(
       'CodeDeployDefault.AllAtOnce calls a deployment Succeeded when one instance succeeded; greenlight checks every one.',
     );
     const third = await this.deploy(release.label, release);
-    await control(this.stage.cloudUrl, 'DELETE', 'faults');
+    await control.clearFaults();
     expect(
       third.status === 'Succeeded',
       `CodeDeploy said ${third.status ?? '?'} for ${release.label}, expected Succeeded`,
@@ -427,17 +434,6 @@ class Story {
       problem,
     );
   }
-}
-
-async function control(url: string, method: string, path: string, body?: unknown): Promise<void> {
-  const response = await fetch(`${url}/_localcloud/${path}`, {
-    method,
-    ...(body !== undefined
-      ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }
-      : {}),
-  });
-  if (!response.ok)
-    throw new Error(`${method} /_localcloud/${path}: ${response.status} ${await response.text()}`);
 }
 
 async function writeReports(
