@@ -40,7 +40,7 @@ export interface AppSpecCheck {
 const TOP_LEVEL_KEYS = ['version', 'os', 'files', 'file_exists_behavior', 'permissions', 'hooks'];
 const FILE_KEYS = ['source', 'destination'];
 const PERMISSION_KEYS = ['object', 'pattern', 'except', 'owner', 'group', 'mode', 'acls', 'context', 'type'];
-const CONTEXT_KEYS = ['user', 'type', 'range'];
+const CONTEXT_KEYS = ['name', 'user', 'type', 'range'];
 const SCRIPT_KEYS = ['location', 'timeout', 'runas', 'sudo'];
 const FILE_EXISTS_BEHAVIORS: readonly FileExistsBehavior[] = ['DISALLOW', 'OVERWRITE', 'RETAIN'];
 const OBJECT_TYPES: readonly PermissionObjectType[] = ['file', 'directory'];
@@ -357,7 +357,7 @@ class Checker {
       const group = this.account(entry, [...path, 'group'], 'group');
       const mode = this.mode(entry, [...path, 'mode']);
       const type = this.objectTypes(entry, [...path, 'type']);
-      const acls = this.stringList(entry, [...path, 'acls'], 'ACL entries such as "u:web:rw"');
+      const acls = this.acls(entry, [...path, 'acls']);
       const context = this.context(entry, [...path, 'context']);
       if (object === undefined) return;
       permissions.push({
@@ -449,20 +449,46 @@ class Checker {
     return types.length === value.length ? types : undefined;
   }
 
+  /** ACL entries as setfacl takes them, which the agent checks one by one (ace_info.rb). */
+  private acls(record: Record_, path: KeyPath): string[] | undefined {
+    const entries = this.stringList(record, path, 'ACL entries such as "u:web:rw"');
+    entries?.forEach((entry, index) => {
+      const problem = aclEntryProblem(entry);
+      if (problem !== undefined) this.error([...path, index], problem);
+    });
+    return entries;
+  }
+
   private context(record: Record_, path: KeyPath): Permission['context'] {
     const value = get(record, 'context');
     if (value === undefined || value === null) return undefined;
     if (!isRecord(value)) {
-      this.error(path, `expected an SELinux context {user, type, range}, found ${describeValue(value)}`);
+      this.error(path, `expected an SELinux context {name, type, range}, found ${describeValue(value)}`);
       return undefined;
     }
     this.unknownKeys(value, path, CONTEXT_KEYS, 'an SELinux context');
-    const context: { user?: string; type?: string; range?: string } = {};
-    for (const key of CONTEXT_KEYS as ('user' | 'type' | 'range')[]) {
-      const part = this.optionalString(value, [...path, key], `the SELinux ${key}`);
-      if (part !== undefined) context[key] = part;
+    const name = this.optionalString(value, [...path, 'name'], 'the SELinux user');
+    const user = this.optionalString(value, [...path, 'user'], 'the SELinux user');
+    const type = this.optionalString(value, [...path, 'type'], 'the SELinux type');
+    const range = this.optionalString(value, [...path, 'range'], 'the SELinux range');
+    if (user !== undefined && name === undefined) {
+      this.warn(
+        [...path, 'user'],
+        `the agent reads the SELinux user from name and ignores user: write name: ${user}`,
+      );
     }
-    return context;
+    if (get(value, 'type') === undefined || get(value, 'type') === null) {
+      this.error([...path, 'type'], 'required key is missing: the SELinux type, e.g. httpd_sys_content_t');
+    }
+    if (range !== undefined) {
+      const problem = selinuxRangeProblem(range);
+      if (problem !== undefined) this.error([...path, 'range'], problem);
+    }
+    return {
+      ...(name === undefined ? {} : { user: name }),
+      ...(type === undefined ? {} : { type }),
+      ...(range === undefined ? {} : { range }),
+    };
   }
 
   private hooks(root: Record_): Map<HookEvent, HookScript[]> {
@@ -507,7 +533,8 @@ class Checker {
 
   private scripts(value: unknown, path: KeyPath): HookScript[] | undefined {
     if (value === null || value === undefined) {
-      this.error(path, 'no scripts: list at least one "- location: …" under it, or remove the event');
+      // The agent skips an event with nothing under it; whoever wrote it meant something to run.
+      this.lintError(path, 'no scripts: list at least one "- location: …" under it, or remove the event');
       return undefined;
     }
     if (!Array.isArray(value)) {
@@ -634,4 +661,75 @@ class Checker {
       );
     }
   }
+}
+
+const ACL_TAGS: Record<string, 'user' | 'group' | 'mask' | 'other'> = {
+  u: 'user',
+  user: 'user',
+  g: 'group',
+  group: 'group',
+  m: 'mask',
+  mask: 'mask',
+  o: 'other',
+  other: 'other',
+};
+
+/** What is wrong with an ACL entry, `[d[efault]:][u|g|m|o:]name:perms`; undefined when nothing is. */
+export function aclEntryProblem(entry: string): string | undefined {
+  const shape = `${JSON.stringify(entry)} is not an ACL entry: expected [d:][u|g|m|o:]name:perms, such as u:web:rwx or d:g:web:r-x`;
+  const fields = entry.split(':');
+  if (fields.length < 2 || fields.length > 4) return shape;
+  const perms = fields.pop() as string;
+  const name = fields.pop() as string;
+  const [first, second] = fields;
+  const isDefault = (field: string | undefined): boolean => field === 'd' || field === 'default';
+  let tag: string | undefined;
+  if (fields.length === 2) {
+    if (!isDefault(first) || second === undefined || ACL_TAGS[second] === undefined) return shape;
+    tag = ACL_TAGS[second];
+  } else if (fields.length === 1 && !isDefault(first)) {
+    tag = first === undefined ? undefined : ACL_TAGS[first];
+    if (tag === undefined) return shape;
+  }
+  const defaulted = fields.length === 2 || isDefault(first);
+  // A bare mask or other names no one: "m:rw" is the mask entry, "u:mask:rw" the user called mask.
+  const special = ACL_TAGS[name] === 'mask' || ACL_TAGS[name] === 'other' ? ACL_TAGS[name] : undefined;
+  const kind = tag ?? special ?? 'user';
+  const named = tag !== undefined ? name !== '' : special === undefined && name !== '';
+  if ((kind === 'mask' || kind === 'other') && named) return shape;
+  if (!defaulted && kind !== 'mask' && !named) {
+    return `${JSON.stringify(entry)} sets a base entry, which the agent refuses: set the owner's, group's and others' bits with mode, and name a user or group here (u:web:rw)`;
+  }
+  if (!/^[0-7]$/.test(perms)) {
+    const bad = [...perms].find((char) => !'rwx-'.includes(char));
+    if (bad !== undefined) {
+      return `${JSON.stringify(entry)}: invalid permission ${JSON.stringify(bad)}; write r, w, x and -, or one octal digit`;
+    }
+  }
+  return undefined;
+}
+
+/** What is wrong with an SELinux MLS range, `s0[-s1][:c0[.c3](,c5)*]`; undefined when nothing is. */
+export function selinuxRangeProblem(range: string): string | undefined {
+  const match = /^s(\d+)(?:-s(\d+))?(?::(.+))?$/.exec(range);
+  const shape = `${JSON.stringify(range)} is not an SELinux range: expected s0, s0-s1 or s0:c0.c3,c5`;
+  if (match === null) return shape;
+  if (match[2] !== undefined && Number(match[2]) < Number(match[1])) {
+    return `${JSON.stringify(range)}: the high sensitivity is below the low one`;
+  }
+  if (match[3] === undefined) return undefined;
+  const seen = new Set<number>();
+  for (const part of match[3].split(',')) {
+    const bounds = /^c(\d+)(?:\.c(\d+))?$/.exec(part);
+    if (bounds === null) return shape;
+    const low = Number(bounds[1]);
+    const high = Number(bounds[2] ?? bounds[1]);
+    if (high > 1023) return `${JSON.stringify(range)}: categories go from c0 to c1023`;
+    if (high < low) return `${JSON.stringify(range)}: the category range ${part} runs backwards`;
+    for (let category = low; category <= high; category++) {
+      if (seen.has(category)) return `${JSON.stringify(range)}: category c${category} is given twice`;
+      seen.add(category);
+    }
+  }
+  return undefined;
 }

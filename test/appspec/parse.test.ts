@@ -219,6 +219,7 @@ const acceptedByAgent = new Set([
   'permissions-octal-mode',
   'permissions-numeric-owner',
   'hooks-reserved-event',
+  'hooks-no-scripts',
   'timeout-fraction',
   'timeout-too-long',
   'event-total-too-long',
@@ -312,6 +313,60 @@ describe('checkAppSpec: the document itself', () => {
     const text = 'version: "0.0"\nos: Linux\nhooks:\n  Install:\n    - location: a.sh\n';
     const lines = checkAppSpec(text, { file: 'appspec.yml' }).problems.map((p) => p.line);
     assert.deepEqual(lines, [1, 2, 4]);
+  });
+});
+
+describe('checkAppSpec: ACL entries and SELinux contexts, which the agent checks', () => {
+  const errorsOf = (permission: string): string[] =>
+    checkAppSpec(`${fixture('valid')}permissions:\n  - object: /opt/web\n${permission}`, {
+      file: 'appspec.yml',
+    })
+      .problems.filter((p) => p.severity === 'error' && p.rejectedByAgent)
+      .map((p) => `${p.path}: ${p.message}`);
+
+  it('accepts the entries setfacl takes', () => {
+    assert.deepEqual(
+      errorsOf('    acls: ["u:web:rwx", "d:g:web:5", "m::rw", "mask:r", "default:o::r", "web:r-x"]\n'),
+      [],
+    );
+  });
+
+  it('refuses base entries, unknown tags and permission characters, as the agent does', () => {
+    assert.deepEqual(errorsOf('    acls: ["u::rw", "x:web:r", "u:web:rwq", "o:web:r", "d:d:web:r"]\n'), [
+      "permissions[0].acls[0]: \"u::rw\" sets a base entry, which the agent refuses: set the owner's, group's and others' bits with mode, and name a user or group here (u:web:rw)",
+      'permissions[0].acls[1]: "x:web:r" is not an ACL entry: expected [d:][u|g|m|o:]name:perms, such as u:web:rwx or d:g:web:r-x',
+      'permissions[0].acls[2]: "u:web:rwq": invalid permission "q"; write r, w, x and -, or one octal digit',
+      'permissions[0].acls[3]: "o:web:r" is not an ACL entry: expected [d:][u|g|m|o:]name:perms, such as u:web:rwx or d:g:web:r-x',
+      'permissions[0].acls[4]: "d:d:web:r" is not an ACL entry: expected [d:][u|g|m|o:]name:perms, such as u:web:rwx or d:g:web:r-x',
+    ]);
+  });
+
+  it('needs a context type, and a range the agent can read', () => {
+    assert.deepEqual(errorsOf('    context: {name: system_u, type: t, range: "s0-s1:c0.c3,c5"}\n'), []);
+    assert.deepEqual(errorsOf('    context: {name: system_u, range: s1-s0}\n'), [
+      'permissions[0].context.type: required key is missing: the SELinux type, e.g. httpd_sys_content_t',
+      'permissions[0].context.range: "s1-s0": the high sensitivity is below the low one',
+    ]);
+    for (const range of ['x0', 's0:c1024', 's0:c3.c1', 's0:c1,c1', 's0-']) {
+      assert.equal(errorsOf(`    context: {type: t, range: "${range}"}\n`).length, 1, range);
+    }
+  });
+
+  it('warns that the agent reads the SELinux user from name, not user', () => {
+    const { problems } = checkAppSpec(
+      `${fixture('valid')}permissions:\n  - object: /opt/web\n    context: {user: system_u, type: t}\n`,
+      { file: 'appspec.yml' },
+    );
+    assert.deepEqual(
+      problems.map((p) => [p.severity, p.path, p.message]),
+      [
+        [
+          'warning',
+          'permissions[0].context.user',
+          'the agent reads the SELinux user from name and ignores user: write name: system_u',
+        ],
+      ],
+    );
   });
 });
 

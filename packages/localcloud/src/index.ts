@@ -51,3 +51,15 @@ export { DEPLOYMENT_ROOT } from './agent/real-agent.js';
 export type { SandboxedInstance } from './instance/sandboxed-instance.js';
 /** The command line the agent runs a hook script with (`su <runas> -c …` for runas hooks). */
 export { scriptCommand } from './agent/script-runner.js';
+
+// --- The agent's reading of appspec.yml -----------------------------------------------------------
+/** An appspec as the CodeDeploy agent reads it: its defaults, and its words when it fails a deployment. */
+export {
+  readAppSpecAsAgent,
+  AppSpecRejectedError,
+  type AgentAppSpec,
+  type AgentScript,
+  type AgentPermission,
+  type AgentFileMapping,
+  type AgentReadOptions,
+} from './agent/appspec.js';

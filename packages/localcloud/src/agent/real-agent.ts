@@ -11,13 +11,7 @@
 // Output goes to <root>/<dg-id>/<d-id>/logs/scripts.log; the diagnostic carries the log tail.
 import { existsSync, readFileSync } from 'node:fs';
 import { posix } from 'node:path';
-// To go: the agent reads appspec files with greenlight's own parser, so a parser bug passes both
-// `appspec lint` and this agent. It gets a reader of its own, as the real agent has (issue 14).
-/* eslint-disable greenlight/package-boundary */
-import { AppSpecError, type AppSpec, type HookScript } from '../../../../src/appspec/appspec.js';
-import { isHookEvent, MAX_EVENT_SECONDS } from '../../../../src/appspec/lifecycle-events.js';
-import { parseAppSpec } from '../../../../src/appspec/parse.js';
-/* eslint-enable greenlight/package-boundary */
+import { eventTimeoutSeconds } from '../codedeploy/agent.js';
 import type {
   Agent,
   AgentEventRequest,
@@ -25,9 +19,10 @@ import type {
   Diagnostics,
   LifecycleErrorCode,
 } from '../codedeploy/agent.js';
-import type { LifecycleEventName } from '../codedeploy/lifecycle.js';
+import { reservedEvents, type LifecycleEventName } from '../codedeploy/lifecycle.js';
 import type { SandboxedInstance } from '../instance/sandboxed-instance.js';
 import type { Scheduler } from '../ports.js';
+import { AppSpecRejectedError, readAppSpecAsAgent, type AgentAppSpec, type AgentScript } from './appspec.js';
 import { bundleEnvironment, fetchBundle, type BundleSources } from './revision-bundle.js';
 import { ScriptLog, scriptsLogStamp } from './script-log.js';
 import { runScript, type ScriptOutcome, type ScriptToRun } from './script-runner.js';
@@ -150,7 +145,7 @@ export function createRealAgent(deps: RealAgentDeps): Agent {
         await instance.ready();
         return await new EventRun(deps, instance, request, signal).run();
       } catch (error) {
-        if (error instanceof AgentError || error instanceof AppSpecError)
+        if (error instanceof AgentError || error instanceof AppSpecRejectedError)
           return failed('UnknownError', '', error.message);
         return failed('UnknownError', '', `The local cloud's agent failed: ${(error as Error).message}`);
       }
@@ -241,7 +236,7 @@ class EventRun {
 
   private async runHooks(event: LifecycleEventName): Promise<AgentEventResult> {
     const dir = this.scriptsDir(event);
-    if (dir === undefined || !isHookEvent(event)) return succeeded();
+    if (dir === undefined || reservedEvents.has(event)) return succeeded();
     const archive = `${dir}/deployment-archive`;
     const spec = this.readAppSpec(archive);
     const scripts = spec.hooks.get(event) ?? [];
@@ -260,7 +255,7 @@ class EventRun {
   private async runScripts(
     event: LifecycleEventName,
     archive: string,
-    scripts: readonly HookScript[],
+    scripts: readonly AgentScript[],
     record: (entry: string) => void,
   ): Promise<AgentEventResult> {
     record(this.log.append(`LifecycleEvent - ${event}`));
@@ -296,7 +291,7 @@ class EventRun {
     return recorded;
   }
 
-  private scriptToRun(archive: string, script: HookScript): ScriptToRun {
+  private scriptToRun(archive: string, script: AgentScript): ScriptToRun {
     return {
       location: script.location,
       path: posix.join(archive, script.location),
@@ -327,16 +322,16 @@ class EventRun {
    */
   private async actOutFault(effect: 'fail' | 'timeout', exitCode = 1): Promise<AgentEventResult> {
     const event = this.request.event;
-    if (!isHookEvent(event)) {
+    if (reservedEvents.has(event)) {
       return effect === 'fail'
         ? failed('UnknownError', '', `The ${event} lifecycle event failed on the instance.`)
         : failed(
             'UnknownError',
             '',
-            `The ${event} lifecycle event did not complete within ${MAX_EVENT_SECONDS} seconds.`,
+            `The ${event} lifecycle event did not complete within ${eventTimeoutSeconds} seconds.`,
           );
     }
-    let first: HookScript | undefined;
+    let first: AgentScript | undefined;
     const dir = this.scriptsDir(event);
     if (dir !== undefined) {
       try {
@@ -346,7 +341,7 @@ class EventRun {
       }
     }
     const location = first?.location ?? `hooks/${event}.sh`;
-    const timeoutSeconds = first?.timeoutSeconds ?? MAX_EVENT_SECONDS;
+    const timeoutSeconds = first?.timeoutSeconds ?? eventTimeoutSeconds;
     const script: ScriptToRun = {
       location,
       path: location,
@@ -405,10 +400,13 @@ class EventRun {
     return APPSPEC_NAMES.map((name) => `${archive}/${name}`).find((path) => this.exists(path));
   }
 
-  private readAppSpec(archive: string): AppSpec {
+  /** The agent's own reading (agent/appspec.ts), with the agent's words when it fails the event. */
+  private readAppSpec(archive: string): AgentAppSpec {
     const file = this.appSpecFile(archive);
     if (!file) throw new AgentError(`The deployment archive ${archive} holds no appspec.yml.`);
-    return parseAppSpec(readFileSync(this.instance.hostPath(file), 'utf8'), { file: posix.basename(file) });
+    return readAppSpecAsAgent(readFileSync(this.instance.hostPath(file), 'utf8'), {
+      file: posix.basename(file),
+    });
   }
 }
 
