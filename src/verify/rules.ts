@@ -1,3 +1,4 @@
+import { ALLOW_TRAFFIC_EVENTS } from '../appspec/lifecycle-events.js';
 import type { Facts, LifecycleEventFact, TargetFact, TargetHealthFact } from './facts.js';
 
 // The verifier's rules: pure functions of the facts. Each has a name, a verdict (pass, fail, or skip
@@ -38,7 +39,7 @@ export interface RuleResult {
 export type Rule = (facts: Facts) => RuleResult;
 
 /** Lifecycle events that run only once traffic moves; in Ready they are still Pending. */
-const TRAFFIC_EVENTS = new Set(['BeforeAllowTraffic', 'AllowTraffic', 'AfterAllowTraffic']);
+const TRAFFIC_EVENTS: ReadonlySet<string> = new Set(ALLOW_TRAFFIC_EVENTS);
 /** Auto Scaling states of an instance that is leaving or has left its group. */
 const LEAVING = new Set([
   'Terminating',

@@ -21,7 +21,13 @@ import { promisify } from 'node:util';
 import { DEPLOYMENT_ROOT, createRealAgent } from './agent/real-agent.js';
 import { createScheduler } from './clock.js';
 import type { AgentDeployment, Diagnostics } from './codedeploy/agent.js';
-import type { LifecycleEventName } from './codedeploy/lifecycle.js';
+import {
+  hookEvents,
+  installEvents,
+  lifecycleEvents,
+  trafficEvents,
+  type LifecycleEventName,
+} from './codedeploy/lifecycle.js';
 import { SandboxedInstance, type SandboxedInstanceDeps } from './instance/sandboxed-instance.js';
 import type { Ec2Instance } from './ports.js';
 import { checkConfinement, INSTANCE_DIRS, type ConfinementCheck } from './sandbox/bubblewrap.js';
@@ -34,29 +40,15 @@ export const LOCAL_APPLICATION = 'default-local-application';
 export const LOCAL_DEPLOYMENT_GROUP = 'default-local-deployment-group';
 const LOCAL_BUCKET = 'greenlight-hooks-run';
 
-/** Every event of an in-place deployment with a load balancer, in the agent's order. */
-const EVENT_ORDER: readonly LifecycleEventName[] = [
-  'BeforeBlockTraffic',
-  'AfterBlockTraffic',
-  'ApplicationStop',
-  'DownloadBundle',
-  'BeforeInstall',
-  'Install',
-  'AfterInstall',
-  'ApplicationStart',
-  'ValidateService',
-  'BeforeAllowTraffic',
-  'AfterAllowTraffic',
-];
+/** Every event the agent runs on an in-place instance with a load balancer, in its order. */
+const EVENT_ORDER: readonly LifecycleEventName[] = lifecycleEvents.filter(
+  (event) => !trafficEvents.has(event),
+);
 
-/** Run when no --event is given: what an instance runs to install a revision. */
-export const DEFAULT_EVENTS: readonly LifecycleEventName[] = [
-  'ApplicationStop',
-  'BeforeInstall',
-  'AfterInstall',
-  'ApplicationStart',
-  'ValidateService',
-];
+/** Run when no --event is given: the hooks an instance runs to install a revision. */
+export const DEFAULT_EVENTS: readonly LifecycleEventName[] = installEvents.filter((event) =>
+  hookEvents.includes(event),
+);
 
 /** Instance directories kept between runs; /run and /tmp are a boot's, as on a real instance. */
 const KEPT_DIRS = INSTANCE_DIRS.filter((dir) => dir !== 'run' && dir !== 'tmp');

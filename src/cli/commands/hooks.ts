@@ -1,7 +1,11 @@
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { HOOK_EVENTS, isHookEvent } from '../../appspec/lifecycle-events.js';
-import type { LifecycleEventName } from '@greenlight/localcloud';
+import {
+  HOOK_EVENTS,
+  INSTALL_HOOK_EVENTS,
+  isHookEvent,
+  type HookEvent,
+} from '../../appspec/lifecycle-events.js';
 import type { CommandContext } from '../context.js';
 import { ExitCode, UsageError } from '../errors.js';
 import type { Runner } from '../program.js';
@@ -15,10 +19,7 @@ export const HOOKS_RUN_STATE_DIR = join('.greenlight', 'hooks-run');
  * local cloud's DEFAULT_EVENTS, named here from the product's own list so that `--help` does not load
  * the emulator.
  */
-export const HOOKS_RUN_DEFAULT_EVENTS: readonly LifecycleEventName[] = HOOK_EVENTS.slice(
-  0,
-  HOOK_EVENTS.indexOf('ValidateService') + 1,
-);
+export const HOOKS_RUN_DEFAULT_EVENTS: readonly HookEvent[] = INSTALL_HOOK_EVENTS;
 
 interface HooksRunFlags {
   event: string[];
@@ -55,7 +56,7 @@ Exit codes: 0 every event succeeded, 1 one failed, 2 a bad bundle or appspec, or
     .action(run((ctx, flags: HooksRunFlags) => runHooks(ctx, flags)));
 }
 
-function chosenEvents(names: readonly string[]): LifecycleEventName[] {
+function chosenEvents(names: readonly string[]): HookEvent[] {
   if (names.length === 0) return [...HOOKS_RUN_DEFAULT_EVENTS];
   for (const name of names) {
     if (!isHookEvent(name)) {
@@ -64,7 +65,7 @@ function chosenEvents(names: readonly string[]): LifecycleEventName[] {
       );
     }
   }
-  return names as LifecycleEventName[];
+  return names as HookEvent[];
 }
 
 async function runHooks(ctx: CommandContext, flags: HooksRunFlags): Promise<number> {

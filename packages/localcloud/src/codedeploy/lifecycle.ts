@@ -1,22 +1,10 @@
-// Which lifecycle events a target goes through, per deployment style and fleet (reference spec
-// §3.4, from the hook availability table of the CodeDeploy User Guide).
+// The lifecycle events of an EC2/on-premises deployment (reference spec §3.4, from the hook
+// availability table of the CodeDeploy User Guide): the local cloud's one list, by phase. Which events
+// a target goes through, which the agent runs scripts for, and what `hooks run` and the agent accept
+// all derive from it.
 
-export type LifecycleEventName =
-  | 'ApplicationStop'
-  | 'DownloadBundle'
-  | 'BeforeInstall'
-  | 'Install'
-  | 'AfterInstall'
-  | 'ApplicationStart'
-  | 'ValidateService'
-  | 'BeforeBlockTraffic'
-  | 'BlockTraffic'
-  | 'AfterBlockTraffic'
-  | 'BeforeAllowTraffic'
-  | 'AllowTraffic'
-  | 'AfterAllowTraffic';
-
-export const installEvents: readonly LifecycleEventName[] = [
+/** Installing a revision on an instance, in order. */
+export const installEvents = [
   'ApplicationStop',
   'DownloadBundle',
   'BeforeInstall',
@@ -24,25 +12,45 @@ export const installEvents: readonly LifecycleEventName[] = [
   'AfterInstall',
   'ApplicationStart',
   'ValidateService',
+] as const;
+
+/** Taking an instance out of its target groups, in order. */
+export const blockTrafficEvents = ['BeforeBlockTraffic', 'BlockTraffic', 'AfterBlockTraffic'] as const;
+
+/** Putting an instance into its target groups, in order. */
+export const allowTrafficEvents = ['BeforeAllowTraffic', 'AllowTraffic', 'AfterAllowTraffic'] as const;
+
+export type LifecycleEventName =
+  (typeof installEvents)[number] | (typeof blockTrafficEvents)[number] | (typeof allowTrafficEvents)[number];
+
+/**
+ * Every event, in the order an in-place deployment with a load balancer runs them (the agent's
+ * DEFAULT_ORDERED_LIFECYCLE_EVENTS, with the service's own BlockTraffic and AllowTraffic).
+ */
+export const lifecycleEvents: readonly LifecycleEventName[] = [
+  ...blockTrafficEvents,
+  ...installEvents,
+  ...allowTrafficEvents,
 ];
-export const allowTrafficEvents: readonly LifecycleEventName[] = [
-  'BeforeAllowTraffic',
-  'AllowTraffic',
-  'AfterAllowTraffic',
-];
-export const blockTrafficEvents: readonly LifecycleEventName[] = [
-  'BeforeBlockTraffic',
-  'BlockTraffic',
-  'AfterBlockTraffic',
-];
+
+/** Events the service itself performs against the load balancer, not the agent. */
+export const trafficEvents: ReadonlySet<LifecycleEventName> = new Set(['AllowTraffic', 'BlockTraffic']);
 
 /** Reserved events run no scripts; CodeDeploy or the agent does the work itself. */
 export const reservedEvents: ReadonlySet<LifecycleEventName> = new Set([
   'DownloadBundle',
   'Install',
-  'AllowTraffic',
-  'BlockTraffic',
+  ...trafficEvents,
 ]);
+
+/** Events that run the appspec's scripts, in lifecycle order. */
+export const hookEvents: readonly LifecycleEventName[] = lifecycleEvents.filter(
+  (event) => !reservedEvents.has(event),
+);
+
+export function isLifecycleEvent(name: unknown): name is LifecycleEventName {
+  return (lifecycleEvents as readonly unknown[]).includes(name);
+}
 
 /** Events whose failure `ignoreApplicationStopFailures` lets the instance carry on past. */
 export const ignorableEvents: ReadonlySet<LifecycleEventName> = new Set([
@@ -50,9 +58,6 @@ export const ignorableEvents: ReadonlySet<LifecycleEventName> = new Set([
   'BeforeBlockTraffic',
   'AfterBlockTraffic',
 ]);
-
-/** Events the service itself performs against the load balancer, not the agent. */
-export const trafficEvents: ReadonlySet<LifecycleEventName> = new Set(['AllowTraffic', 'BlockTraffic']);
 
 export type TargetRole =
   /** A replacement instance of a blue/green deployment. */
@@ -79,6 +84,6 @@ export function eventsFor(role: TargetRole): readonly LifecycleEventName[] {
     case 'in-place':
       return installEvents;
     case 'in-place-with-traffic':
-      return [...blockTrafficEvents, ...installEvents, ...allowTrafficEvents];
+      return lifecycleEvents;
   }
 }
