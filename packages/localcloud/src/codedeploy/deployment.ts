@@ -19,10 +19,10 @@ import type {
 import type { Agent, AgentDeployment, AgentEventResult, Diagnostics, Revision } from './agent.js';
 import { agentUnreachableMessage, eventTimeoutSeconds } from './agent.js';
 import { instancesMatchingTags, isLive, liveMembers, membersOfGroups } from './fleets.js';
-import type { FleetCounts, MinimumHealthyHostsRule } from './health-rules.js';
+import type { FleetCounts, HealthConstraint, MinimumHealthyHostsRule } from './health-rules.js';
 import {
+  constraintHeld,
   constraintsInvalid,
-  fleetSucceeded,
   healthConstraintsInvalidMessage,
   healthConstraintsMessage,
   instancesThatMayStart,
@@ -32,7 +32,15 @@ import {
 } from './health-rules.js';
 import type { LifecycleEventName, TargetRole } from './lifecycle.js';
 import { installLaunchHook, removeLaunchHook } from './launch-hook.js';
-import { eventsFor, ignorableEvents, trafficEvents } from './lifecycle.js';
+import {
+  allowTrafficEvents,
+  blockTrafficEvents,
+  eventsFor,
+  ignorableEvents,
+  installEvents,
+  lifecycleEvents,
+  trafficEvents,
+} from './lifecycle.js';
 import type {
   AutoRollbackEvent,
   DeploymentGroupRecord,
@@ -107,6 +115,9 @@ function minimumGate(minimum: number): FleetGate {
   return { mayStart: (c) => instancesThatMayStart(c, minimum), blocked: (c) => isBlocked(c, minimum) };
 }
 
+/** Which fleet an agent event belongs to, as fault rules and the agent see it. */
+type AgentFleet = 'green' | 'blue' | 'in-place';
+
 const failed = (errorCode: Diagnostics['errorCode'], message: string): AgentEventResult => ({
   status: 'Failed',
   diagnostics: { errorCode, scriptName: '', message, logTail: '' },
@@ -123,7 +134,6 @@ export class DeploymentRun {
   private rejectEnded!: (err: Error) => void;
   private readonly endedSignal: Promise<never>;
   private continueWaiter?: { type: ContinueType; resolve: (continued: boolean) => void };
-  private readonly eventIndex = new Map<TargetRecord, Map<LifecycleEventName, number>>();
   private targetGroupArns: string[] = [];
   /** While true, instances the green ASG launches join the green fleet. */
   private greenFleetForming = false;
@@ -256,19 +266,8 @@ export class DeploymentRun {
     if (this.failIfInvalid(rule, green.length)) return;
 
     const minimum = minimumHealthy(rule, green.length);
-    const install = await this.runFleet(
-      green,
-      (t) => this.runEvents(t, 0, 7, 'green', 'Ready'),
-      minimumGate(minimum),
-    );
-    if (!fleetSucceeded(install, minimum)) {
-      this.end(
-        'Failed',
-        { code: 'HEALTH_CONSTRAINTS', message: healthConstraintsMessage(install) },
-        { trigger: 'DEPLOYMENT_FAILURE' },
-      );
-      return;
-    }
+    const install = await this.install(green, minimumGate(minimum));
+    if (!this.healthConstraintHeld(install, { minimum })) return;
     const ready = green.filter((t) => t.status === 'Ready');
 
     const readyOption = bg.deploymentReadyOption ?? {};
@@ -295,33 +294,15 @@ export class DeploymentRun {
     }
 
     const rerouteMin = rerouteMinimum(rule, ready.length);
-    const reroute = await this.runFleet(
-      ready,
-      (t) => this.runEvents(t, 7, 10, 'green', 'Succeeded'),
-      minimumGate(rerouteMin),
-    );
-    if (!fleetSucceeded(reroute, rerouteMin)) {
-      this.end(
-        'Failed',
-        { code: 'HEALTH_CONSTRAINTS', message: healthConstraintsMessage(reroute) },
-        { trigger: 'DEPLOYMENT_FAILURE' },
-      );
-      return;
-    }
+    const reroute = await this.allowTraffic(ready, 'green', minimumGate(rerouteMin));
+    if (!this.healthConstraintHeld(reroute, { minimum: rerouteMin })) return;
 
     // Any original instance that fails to leave the load balancer fails the deployment (spec §3.2 step 5).
-    const block = await this.runFleet(blue, (t) => this.runEvents(t, 0, 3, 'blue', 'Succeeded'), allAtOnce);
-    if (block.failed > 0) {
-      this.end(
-        'Failed',
-        {
-          code: 'HEALTH_CONSTRAINTS',
-          message: `The deployment failed because ${block.failed} original instance(s) could not be deregistered from the load balancer.`,
-        },
-        { trigger: 'DEPLOYMENT_FAILURE' },
-      );
-      return;
-    }
+    const block = await this.blockTraffic(blue, 'blue');
+    const blocked = this.healthConstraintHeld(block, 'every-instance', {
+      message: `The deployment failed because ${block.failed} original instance(s) could not be deregistered from the load balancer.`,
+    });
+    if (!blocked) return;
 
     const termination = bg.terminateBlueInstancesOnDeploymentSuccess ?? {};
     if (termination.action === 'KEEP_ALIVE') {
@@ -484,15 +465,17 @@ export class DeploymentRun {
       .filter((t) => t.label === 'Green' && isLive(ec2, t.instanceId))
       .map((t, index) => this.newTarget(t.instanceId, 'rollback-green', 'Green', index));
     this.record.greenAutoScalingGroup = original?.greenAutoScalingGroup;
-    const allow = await this.runFleet(blue, (t) => this.runEvents(t, 0, 3, 'blue', 'Succeeded'), allAtOnce);
-    const block = await this.runFleet(green, (t) => this.runEvents(t, 0, 3, 'green', 'Succeeded'), allAtOnce);
+    const allow = await this.allowTraffic(blue, 'blue', allAtOnce);
+    const block = await this.blockTraffic(green, 'green');
     const greenName = original?.greenAutoScalingGroup;
     if (greenName !== undefined && autoscaling.get(greenName)) autoscaling.delete(greenName);
-    if (allow.failed + block.failed > 0) {
-      this.end('Failed', { code: 'HEALTH_CONSTRAINTS', message: healthConstraintsMessage(allow) }, {});
-      return;
-    }
-    this.end('Succeeded', undefined, {});
+    // Both fleets must make it; the message is the one for the original instances taking traffic back.
+    const both = { ...allow, failed: allow.failed + block.failed };
+    const held = this.healthConstraintHeld(both, 'every-instance', {
+      message: healthConstraintsMessage(allow),
+      end: {},
+    });
+    if (held) this.end('Succeeded', undefined, {});
   }
 
   // ---- in-place -----------------------------------------------------------------------------------
@@ -516,43 +499,63 @@ export class DeploymentRun {
       ]);
     }
     const targets = ids.map((id, index) => this.newTarget(id, role, undefined, index));
-    const count = eventsFor(role).length;
     if (record.launchedInstances) {
       // [I] An automatic deployment deploys to every launched instance at once; each instance's
       // launch hook then continues or abandons on its own result.
-      const result = await this.runFleet(
-        targets,
-        (t) => this.runEvents(t, 0, count, 'in-place', 'Succeeded'),
-        allAtOnce,
-      );
-      if (result.failed > 0) {
-        this.end(
-          'Failed',
-          { code: 'HEALTH_CONSTRAINTS', message: healthConstraintsMessage(result) },
-          { trigger: 'DEPLOYMENT_FAILURE' },
-        );
-        return;
-      }
-      this.end('Succeeded', undefined, {});
+      const result = await this.deployInPlace(targets, allAtOnce);
+      if (this.healthConstraintHeld(result, 'every-instance')) this.end('Succeeded', undefined, {});
       return;
     }
     const rule = this.ctx.healthRule(record.deploymentConfigName);
     if (this.failIfInvalid(rule, targets.length)) return;
     const minimum = minimumHealthy(rule, targets.length);
-    const result = await this.runFleet(
-      targets,
-      (t) => this.runEvents(t, 0, count, 'in-place', 'Succeeded'),
-      minimumGate(minimum),
+    const result = await this.deployInPlace(targets, minimumGate(minimum));
+    if (this.healthConstraintHeld(result, { minimum })) this.end('Succeeded', undefined, {});
+  }
+
+  // ---- phases: what each runs on a fleet, and the health constraint on its outcome ------------------
+
+  /** Installs the revision on the replacement instances; each that makes it is Ready. */
+  private install(targets: readonly TargetRecord[], gate: FleetGate): Promise<FleetCounts> {
+    return this.runFleet(targets, (t) => this.runPhase(t, installEvents, 'green', 'Ready'), gate);
+  }
+
+  /** Registers the instances with the target groups, between their allow-traffic hooks. */
+  private allowTraffic(
+    targets: readonly TargetRecord[],
+    fleet: 'green' | 'blue',
+    gate: FleetGate,
+  ): Promise<FleetCounts> {
+    return this.runFleet(targets, (t) => this.runPhase(t, allowTrafficEvents, fleet, 'Succeeded'), gate);
+  }
+
+  /** Deregisters the instances from the target groups, between their block-traffic hooks; all at once. */
+  private blockTraffic(targets: readonly TargetRecord[], fleet: 'green' | 'blue'): Promise<FleetCounts> {
+    return this.runFleet(targets, (t) => this.runPhase(t, blockTrafficEvents, fleet, 'Succeeded'), allAtOnce);
+  }
+
+  /** Every event of an in-place target: block traffic (with a load balancer), install, allow traffic. */
+  private deployInPlace(targets: readonly TargetRecord[], gate: FleetGate): Promise<FleetCounts> {
+    return this.runFleet(targets, (t) => this.runPhase(t, lifecycleEvents, 'in-place', 'Succeeded'), gate);
+  }
+
+  /**
+   * CodeDeploy's health constraint on a phase's outcome. When it does not hold, the deployment ends
+   * Failed with HEALTH_CONSTRAINTS (AWS's message for the fleet unless another is given) and an
+   * automatic rollback may follow (DEPLOYMENT_FAILURE unless `end` says otherwise).
+   */
+  private healthConstraintHeld(
+    counts: FleetCounts,
+    constraint: HealthConstraint,
+    failure: { readonly message?: string; readonly end?: DeploymentEnd } = {},
+  ): boolean {
+    if (constraintHeld(counts, constraint)) return true;
+    this.end(
+      'Failed',
+      { code: 'HEALTH_CONSTRAINTS', message: failure.message ?? healthConstraintsMessage(counts) },
+      failure.end ?? { trigger: 'DEPLOYMENT_FAILURE' },
     );
-    if (!fleetSucceeded(result, minimum)) {
-      this.end(
-        'Failed',
-        { code: 'HEALTH_CONSTRAINTS', message: healthConstraintsMessage(result) },
-        { trigger: 'DEPLOYMENT_FAILURE' },
-      );
-      return;
-    }
-    this.end('Succeeded', undefined, {});
+    return false;
   }
 
   private failIfInvalid(rule: MinimumHealthyHostsRule, fleetSize: number): boolean {
@@ -639,19 +642,20 @@ export class DeploymentRun {
     );
   }
 
-  /** Runs events [from, to) of the target in order; the first failure Skips the rest. */
-  private async runEvents(
+  /**
+   * Runs the target's events of one phase in order; the first failure Skips the rest. The phase that
+   * runs a target's last event records the revision as installed on it.
+   */
+  private async runPhase(
     target: TargetRecord,
-    from: number,
-    to: number,
-    fleet: 'green' | 'blue' | 'in-place',
+    phase: readonly LifecycleEventName[],
+    fleet: AgentFleet,
     finalStatus: TargetStatus,
   ): Promise<boolean> {
     const record = this.record;
     setTargetStatus(record, target, 'InProgress', this.ctx.scheduler.now());
-    for (let i = from; i < to; i++) {
-      const event = target.events[i];
-      if (!event) continue;
+    for (const [i, event] of target.events.entries()) {
+      if (!phase.includes(event.lifecycleEventName)) continue;
       const result = await this.runEvent(target, i, fleet);
       const now = this.ctx.scheduler.now();
       event.status = result.status;
@@ -666,7 +670,8 @@ export class DeploymentRun {
         return false;
       }
     }
-    if (to >= target.events.length) {
+    const last = target.events.at(-1);
+    if (last !== undefined && phase.includes(last.lifecycleEventName)) {
       const group = this.ctx.group(record.deploymentGroupId);
       if (group && fleet !== 'blue' && target.role !== 'rollback-green')
         this.ctx.recordInstalled(group.deploymentGroupId, target.instanceId, record.revision);
@@ -686,11 +691,7 @@ export class DeploymentRun {
     setTargetStatus(this.record, target, status, now);
   }
 
-  private async runEvent(
-    target: TargetRecord,
-    index: number,
-    fleet: 'green' | 'blue' | 'in-place',
-  ): Promise<AgentEventResult> {
+  private async runEvent(target: TargetRecord, index: number, fleet: AgentFleet): Promise<AgentEventResult> {
     const event = target.events[index];
     if (!event) throw new Error(`no event ${index} on ${target.instanceId}`);
     const name = event.lifecycleEventName;
@@ -728,7 +729,7 @@ export class DeploymentRun {
     instance: Ec2Instance,
     target: TargetRecord,
     name: LifecycleEventName,
-    fleet: 'green' | 'blue' | 'in-place',
+    fleet: AgentFleet,
     fault: InstanceFault | undefined,
   ): Promise<AgentEventResult> {
     const controller = new AbortController();

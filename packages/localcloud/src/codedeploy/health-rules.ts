@@ -69,6 +69,16 @@ export function fleetSucceeded(counts: FleetCounts, minimum: number): boolean {
   return counts.succeeded >= Math.max(minimum, 1);
 }
 
+/**
+ * What a phase asks of its fleet: the deployment config's minimum of healthy instances, or (original
+ * instances leaving the load balancer, automatic deployments, rollbacks) that no instance failed.
+ */
+export type HealthConstraint = { readonly minimum: number } | 'every-instance';
+
+export function constraintHeld(counts: FleetCounts, constraint: HealthConstraint): boolean {
+  return constraint === 'every-instance' ? counts.failed === 0 : fleetSucceeded(counts, constraint.minimum);
+}
+
 /** AWS's wording for a fleet that failed its health constraint. */
 export function healthConstraintsMessage(counts: FleetCounts): string {
   if (counts.succeeded === 0) return 'Deployment failed: Constraint default violated: No hosts succeeded.';

@@ -48,10 +48,6 @@ export const hookEvents: readonly LifecycleEventName[] = lifecycleEvents.filter(
   (event) => !reservedEvents.has(event),
 );
 
-export function isLifecycleEvent(name: unknown): name is LifecycleEventName {
-  return (lifecycleEvents as readonly unknown[]).includes(name);
-}
-
 /** Events whose failure `ignoreApplicationStopFailures` lets the instance carry on past. */
 export const ignorableEvents: ReadonlySet<LifecycleEventName> = new Set([
   'ApplicationStop',

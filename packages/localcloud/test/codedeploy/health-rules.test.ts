@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { MinimumHealthyHostsRule } from '../../src/codedeploy/health-rules.js';
 import {
+  constraintHeld,
   constraintsInvalid,
   fleetSucceeded,
   instancesThatMayStart,
@@ -121,5 +122,25 @@ describe('minimum healthy hosts (spec §4.3)', () => {
     assert.equal(rerouteMinimum({ kind: 'host-count', value: 6 }, 6), 5);
     assert.equal(rerouteMinimum({ kind: 'one-at-a-time' }, 3), 2);
     assert.equal(rerouteMinimum({ kind: 'all-at-once' }, 9), 0);
+  });
+});
+
+describe('the health constraint on a phase', () => {
+  const counts = (succeeded: number, failed: number) => ({
+    total: succeeded + failed,
+    pending: 0,
+    inProgress: 0,
+    succeeded,
+    failed,
+  });
+  it('a minimum: at least that many succeeded, and at least one', () => {
+    assert.equal(constraintHeld(counts(2, 1), { minimum: 2 }), true);
+    assert.equal(constraintHeld(counts(1, 2), { minimum: 2 }), false);
+    assert.equal(constraintHeld(counts(0, 0), { minimum: 0 }), false);
+  });
+  it('every instance: none failed, even when none ran', () => {
+    assert.equal(constraintHeld(counts(3, 0), 'every-instance'), true);
+    assert.equal(constraintHeld(counts(0, 0), 'every-instance'), true);
+    assert.equal(constraintHeld(counts(5, 1), 'every-instance'), false);
   });
 });
