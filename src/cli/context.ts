@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { createAwsClients, type AwsClients } from '../aws/clients.js';
+import { systemClock, type Clock } from '../clock.js';
 import type { Overrides } from '../config/overrides.js';
 import type { EnvironmentConfig } from '../config/environment.js';
 import type { JsonMode, Output } from '../log/output.js';
@@ -24,6 +25,8 @@ export interface CommandContext {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly cwd: string;
   readonly signal: AbortSignal;
+  /** Time for the command's waits and deadlines: the system clock, or a test's virtual clock. */
+  readonly clock: Clock;
   /** The environment selected with --env (or GREENLIGHT_ENV), loaded and validated. */
   environment(flagOverrides?: Partial<Overrides>): EnvironmentConfig;
   /** SDK clients for the selected environment's region (or --region). */
@@ -38,6 +41,8 @@ export interface ContextInput {
   env: Readonly<Record<string, string | undefined>>;
   cwd: string;
   signal: AbortSignal;
+  /** Default: the system clock. */
+  clock?: Clock;
 }
 
 /**
@@ -63,6 +68,7 @@ export async function createContext(
   let selected: EnvironmentConfig | undefined;
   const ctx = {
     ...input,
+    clock: input.clock ?? systemClock,
     environment(flagOverrides: Partial<Overrides> = {}): EnvironmentConfig {
       if (selected) return selected;
       if (!reading) throw new UsageError(NO_ENVIRONMENT);

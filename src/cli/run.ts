@@ -1,5 +1,6 @@
 import { CommanderError, type Command } from 'commander';
 import { Output, type TextSink } from '../log/output.js';
+import type { Clock } from '../clock.js';
 import type { GlobalOptions } from './context.js';
 import { ExitCode, UsageError, exitCodeOf } from './errors.js';
 import { buildProgram, type CommandAction, type Runner } from './program.js';
@@ -10,6 +11,8 @@ export interface CliIo {
   env: Readonly<Record<string, string | undefined>>;
   cwd: string;
   signal: AbortSignal;
+  /** Time for the commands' waits (default: the system clock); tests pass a virtual one. */
+  clock?: Clock;
 }
 
 /**
@@ -36,7 +39,14 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       });
       // Imported once a command runs: --version and --help load no configuration or SDK code.
       const { createContext } = await import('./context.js');
-      const ctx = await createContext({ options, output, env: io.env, cwd: io.cwd, signal: io.signal });
+      const ctx = await createContext({
+        options,
+        output,
+        env: io.env,
+        cwd: io.cwd,
+        signal: io.signal,
+        ...(io.clock ? { clock: io.clock } : {}),
+      });
       let error: { message: string; code?: string } | undefined;
       try {
         exitCode = await action(ctx, ...positionals);

@@ -1,9 +1,17 @@
-// The local cloud's Scheduler: AWS durations are divided by the time scale, so an hour of
-// termination wait can take seconds. Timestamps stay wall-clock time.
+// The local cloud's Scheduler, in two modes:
 //
-// Timers live in one queue ordered by due time (then by creation), served by a single setTimeout:
-// with many timers a few milliseconds apart, Node's own timer lists can fire them out of order on a
-// busy machine, and a cloud must never run an AWS minute before an AWS second scheduled after it.
+// - scaled (createScheduler): AWS durations are divided by the time scale, so an hour of termination
+//   wait can take seconds. Timestamps stay wall-clock time. For the demo, `localcloud` and anything
+//   that runs real processes.
+// - manual (createManualScheduler): virtual time that moves only when it is advanced. `now()` is the
+//   virtual instant (every timestamp the APIs return is virtual), `after(awsMs)` is due at virtual
+//   now + awsMs, and advancing fires the due timers in order, letting each one's promise
+//   continuations settle before the next fires. Outcomes no longer depend on how fast the CPU is.
+//
+// Timers live in one queue ordered by due time (then by creation). In scaled mode a single setTimeout
+// serves it: with many timers a few milliseconds apart, Node's own timer lists can fire them out of
+// order on a busy machine, and a cloud must never run an AWS minute before an AWS second scheduled
+// after it.
 import { performance } from 'node:perf_hooks';
 import type { Scheduler } from './ports.js';
 
@@ -21,23 +29,19 @@ interface Entry {
   readonly due: number;
   readonly seq: number;
   readonly fn: () => void;
+  /** A timer of the cloud's own (cancelAll drops it), or a client's sleeper sharing the queue. */
+  readonly client: boolean;
   cancelled: boolean;
 }
 
-export function createScheduler(options: SchedulerOptions = {}): Scheduler {
-  const timeScale = options.timeScale ?? 1;
-  if (!Number.isFinite(timeScale) || timeScale <= 0) {
-    throw new Error(`timeScale must be a positive number, got ${String(options.timeScale)}`);
-  }
-  const now = options.now ?? (() => new Date());
-  const monotonic = options.monotonic ?? (() => performance.now());
-  const heap: Entry[] = [];
-  let seq = 0;
-  let timer: NodeJS.Timeout | undefined;
-  let armedFor = Infinity;
+/** A min-heap of timers by due time, then by creation. */
+class TimerQueue {
+  private readonly heap: Entry[] = [];
+  private seq = 0;
 
-  const before = (a: Entry, b: Entry) => a.due < b.due || (a.due === b.due && a.seq < b.seq);
-  const push = (entry: Entry) => {
+  add(due: number, fn: () => void, client = false): Entry {
+    const entry: Entry = { due, seq: this.seq++, fn, client, cancelled: false };
+    const heap = this.heap;
     heap.push(entry);
     for (let i = heap.length - 1; i > 0;) {
       const parent = (i - 1) >> 1;
@@ -45,8 +49,17 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
       [heap[i], heap[parent]] = [heap[parent] as Entry, heap[i] as Entry];
       i = parent;
     }
-  };
-  const pop = (): Entry | undefined => {
+    return entry;
+  }
+
+  /** The next timer that is not cancelled, left in the queue. */
+  peek(): Entry | undefined {
+    while (this.heap[0]?.cancelled) this.pop();
+    return this.heap[0];
+  }
+
+  pop(): Entry | undefined {
+    const heap = this.heap;
     const top = heap[0];
     const last = heap.pop();
     if (heap.length > 0 && last) {
@@ -63,11 +76,58 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
       }
     }
     return top;
-  };
+  }
+
+  /** Cancels the cloud's timers; clients' sleepers stay (a reset of the cloud is not theirs). */
+  cancelCloudTimers(): void {
+    const kept = this.heap.filter((entry) => entry.client && !entry.cancelled);
+    for (const entry of this.heap) if (!entry.client) entry.cancelled = true;
+    this.heap.length = 0;
+    for (const entry of kept) this.reinsert(entry);
+  }
+
+  size(): number {
+    return this.heap.filter((entry) => !entry.cancelled).length;
+  }
+
+  private reinsert(entry: Entry): void {
+    const heap = this.heap;
+    heap.push(entry);
+    for (let i = heap.length - 1; i > 0;) {
+      const parent = (i - 1) >> 1;
+      if (!before(heap[i] as Entry, heap[parent] as Entry)) break;
+      [heap[i], heap[parent]] = [heap[parent] as Entry, heap[i] as Entry];
+      i = parent;
+    }
+  }
+}
+
+const before = (a: Entry, b: Entry) => a.due < b.due || (a.due === b.due && a.seq < b.seq);
+
+/** Runs a timer as a throwing setTimeout callback would: uncaught, but the other timers still run. */
+function run(entry: Entry): void {
+  try {
+    entry.fn();
+  } catch (error) {
+    queueMicrotask(() => {
+      throw error;
+    });
+  }
+}
+
+export function createScheduler(options: SchedulerOptions = {}): Scheduler {
+  const timeScale = options.timeScale ?? 1;
+  if (!Number.isFinite(timeScale) || timeScale <= 0) {
+    throw new Error(`timeScale must be a positive number, got ${String(options.timeScale)}`);
+  }
+  const now = options.now ?? (() => new Date());
+  const monotonic = options.monotonic ?? (() => performance.now());
+  const queue = new TimerQueue();
+  let timer: NodeJS.Timeout | undefined;
+  let armedFor = Infinity;
 
   const arm = () => {
-    while (heap[0]?.cancelled) pop();
-    const next = heap[0];
+    const next = queue.peek();
     if (!next) {
       if (timer) clearTimeout(timer);
       timer = undefined;
@@ -85,17 +145,8 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
     timer = undefined;
     armedFor = Infinity;
     const t = monotonic();
-    while (heap[0] && heap[0].due <= t) {
-      const entry = pop() as Entry;
-      if (entry.cancelled) continue;
-      try {
-        entry.fn();
-      } catch (error) {
-        // As a throwing setTimeout callback would: uncaught, but the other timers still run.
-        queueMicrotask(() => {
-          throw error;
-        });
-      }
+    for (let next = queue.peek(); next && next.due <= t; next = queue.peek()) {
+      run(queue.pop() as Entry);
     }
     arm();
   };
@@ -104,22 +155,134 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
     timeScale,
     now,
     after(awsMs, fn) {
-      const entry: Entry = {
-        due: monotonic() + Math.max(0, awsMs / timeScale),
-        seq: seq++,
-        fn,
-        cancelled: false,
-      };
-      push(entry);
+      const entry = queue.add(monotonic() + Math.max(0, awsMs / timeScale), fn);
       arm();
       return () => {
         entry.cancelled = true;
       };
     },
     cancelAll() {
-      for (const entry of heap) entry.cancelled = true;
-      heap.length = 0;
+      queue.cancelCloudTimers();
       arm();
     },
   };
+}
+
+export interface ManualSchedulerOptions {
+  /** Where virtual time starts (default: the wall-clock instant the scheduler is made). */
+  readonly start?: Date | number;
+}
+
+/**
+ * Time that moves only when it is told to: the scheduler of a cloud started with `clock: 'manual'`.
+ * It is the services' Scheduler (timeScale 1: an AWS millisecond is a virtual millisecond) and, with
+ * `sleep`, a client's timer in the same queue.
+ */
+export interface ManualScheduler extends Scheduler {
+  readonly mode: 'manual';
+  /** Virtual time in epoch milliseconds. */
+  nowMs(): number;
+  /** When the next pending timer (the cloud's or a sleeper's) is due, in epoch ms; undefined when none. */
+  nextDue(): number | undefined;
+  /** Pending timers, the cloud's and the sleepers'. */
+  pending(): number;
+  /**
+   * A client's timer in the same queue, due at virtual now + ms. Unlike `after`, a reset of the cloud
+   * (cancelAll) leaves it: it belongs to whoever sleeps, not to the cloud's state.
+   */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * Moves virtual time to `to` (epoch ms; never backwards), firing every timer due by then in order:
+   * virtual now is each timer's due time as it fires, and each one's promise continuations (and a
+   * turn of the event loop) settle before the next fires — timers they set that fall due by `to`
+   * fire too. Resolves to the number of timers fired. Calls are served one at a time.
+   */
+  advanceTo(to: number): Promise<number>;
+  /** advanceTo(now + ms). */
+  advance(ms: number): Promise<number>;
+}
+
+/** Lets the continuations of what just ran settle: every microtask, then one turn of the event loop. */
+export const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+export function createManualScheduler(options: ManualSchedulerOptions = {}): ManualScheduler {
+  const start = options.start ?? Date.now();
+  let virtual = typeof start === 'number' ? start : start.getTime();
+  if (!Number.isFinite(virtual))
+    throw new Error(`the manual clock needs a valid start, got ${String(start)}`);
+  const queue = new TimerQueue();
+  // Advances are served in turn: two callers never fire timers at once.
+  let serving: Promise<unknown> = Promise.resolve();
+
+  const advanceTo = async (to: number): Promise<number> => {
+    if (!Number.isFinite(to)) throw new Error(`cannot advance the clock to ${String(to)}`);
+    let fired = 0;
+    for (let next = queue.peek(); next && next.due <= to; next = queue.peek()) {
+      queue.pop();
+      virtual = Math.max(virtual, next.due);
+      run(next);
+      fired++;
+      await settle();
+    }
+    virtual = Math.max(virtual, to);
+    return fired;
+  };
+  const served = (to: () => number): Promise<number> => {
+    const turn = serving.then(() => advanceTo(to()));
+    serving = turn.catch(() => undefined);
+    return turn;
+  };
+
+  return {
+    timeScale: 1,
+    mode: 'manual',
+    now: () => new Date(virtual),
+    nowMs: () => virtual,
+    after(awsMs, fn) {
+      const entry = queue.add(virtual + Math.max(0, awsMs), fn);
+      return () => {
+        entry.cancelled = true;
+      };
+    },
+    cancelAll() {
+      queue.cancelCloudTimers();
+    },
+    nextDue: () => queue.peek()?.due,
+    pending: () => queue.size(),
+    sleep(ms, signal) {
+      return new Promise<void>((resolve, reject) => {
+        if (signal?.aborted) {
+          reject(abortError(signal));
+          return;
+        }
+        const onAbort = () => {
+          entry.cancelled = true;
+          reject(abortError(signal as AbortSignal));
+        };
+        const entry = queue.add(
+          virtual + Math.max(0, Number.isFinite(ms) ? ms : 0),
+          () => {
+            signal?.removeEventListener('abort', onAbort);
+            resolve();
+          },
+          true,
+        );
+        signal?.addEventListener('abort', onAbort, { once: true });
+      });
+    },
+    advanceTo: (to) => served(() => to),
+    advance: (ms) => served(() => virtual + Math.max(0, ms)),
+  };
+}
+
+/** What node:timers/promises rejects an aborted sleep with. */
+function abortError(signal: AbortSignal): Error {
+  const error = new Error('The operation was aborted', { cause: signal.reason as unknown });
+  error.name = 'AbortError';
+  (error as Error & { code: string }).code = 'ABORT_ERR';
+  return error;
+}
+
+export function isManualScheduler(scheduler: Scheduler): scheduler is ManualScheduler {
+  return (scheduler as Partial<ManualScheduler>).mode === 'manual';
 }

@@ -1,6 +1,7 @@
 // The typed client of the control API under /_localcloud/ (control.ts serves it): what a test, the
 // demo or a person's script uses to set up and watch a running local cloud. Everything that has a
 // real AWS API (scaling, alarm state, registering targets) goes through that API, with the SDK.
+import type { ClockState } from './control.js';
 import type { FaultRule, StoredFaultRule } from './faults.js';
 import type { WorldInput } from './world.js';
 
@@ -36,6 +37,13 @@ export interface LocalCloudControl {
   faults(): Promise<readonly StoredFaultRule[]>;
   /** Requests served so far, by `Service.Operation`. */
   requests(): Promise<Record<string, number>>;
+  /** The cloud's clock: its mode, its time (virtual in manual mode) and, manual, its pending timers. */
+  clock(): Promise<ClockState>;
+  /**
+   * Moves a manual clock forward by `ms` AWS milliseconds (or to an instant, or to its next timer),
+   * firing every timer due by then in order; a scaled clock refuses (ControlError, 409).
+   */
+  advance(by: number | { to: Date } | 'next'): Promise<ClockState & { fired: number }>;
 }
 
 /** The control client of the local cloud at `url` (e.g. `http://127.0.0.1:4566`). */
@@ -63,5 +71,14 @@ export function controlClient(url: string): LocalCloudControl {
     },
     faults: async () => (await call<{ faults: StoredFaultRule[] }>('GET', 'faults')).faults,
     requests: () => call<Record<string, number>>('GET', 'requests'),
+    clock: () => call<ClockState>('GET', 'clock'),
+    advance: (by) =>
+      call<ClockState & { fired: number }>(
+        'POST',
+        'clock/advance',
+        JSON.stringify(
+          typeof by === 'number' ? { ms: by } : by === 'next' ? { next: true } : { to: by.to.toISOString() },
+        ),
+      ),
   };
 }

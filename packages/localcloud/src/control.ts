@@ -1,9 +1,11 @@
-// The control API under /_localcloud/ (DESIGN.md): health, reset, world, fault rules, request counts.
+// The control API under /_localcloud/ (DESIGN.md): health, reset, world, fault rules, request counts,
+// and the clock (read it; advance it when it is manual).
 // Everything that has a real AWS API (scaling, alarm state, registering targets) goes through that
 // API instead.
 import type { Cloud } from './cloud.js';
+import { isManualScheduler } from './clock.js';
 import { FaultRuleError } from './faults.js';
-import { applyWorld, parseWorldText, WorldError } from './world.js';
+import { applyWorld, parseWorldText, WorldError, type World } from './world.js';
 
 export const CONTROL_PREFIX = '/_localcloud/';
 
@@ -24,7 +26,85 @@ function parseJson(body: Buffer): unknown {
   }
 }
 
-export function handleControl(cloud: Cloud, method: string, path: string, body: Buffer): ControlResponse {
+/**
+ * A manual clock has no real instances: their hooks are real processes that run in real time, which
+ * virtual time cannot hold still or hurry. A world that asks for them is refused, naming the group.
+ */
+export function refuseRealAgents(cloud: Cloud, world: World): void {
+  if (!isManualScheduler(cloud.scheduler)) return;
+  const index = world.autoScalingGroups.findIndex((group) => group.agent === 'real');
+  const group = world.autoScalingGroups[index];
+  if (group) {
+    throw new WorldError(
+      `autoScalingGroups.${index}: ${group.name} asks for agent: real, but this local cloud runs on a manual clock: ` +
+        'real instances run real processes in real time; use agent: synthetic, or start the cloud with a scaled clock',
+    );
+  }
+}
+
+/** What `GET /_localcloud/clock` answers. */
+export interface ClockState {
+  readonly mode: 'scaled' | 'manual';
+  /** The cloud's time: virtual in manual mode, wall time in scaled mode. */
+  readonly now: string;
+  readonly nowMs: number;
+  readonly timeScale: number;
+  /** Manual mode: timers waiting, and when the next is due. */
+  readonly pending?: number;
+  readonly nextDue?: string;
+}
+
+export function clockState(cloud: Cloud): ClockState {
+  const scheduler = cloud.scheduler;
+  const now = scheduler.now();
+  if (!isManualScheduler(scheduler)) {
+    return { mode: 'scaled', now: now.toISOString(), nowMs: now.getTime(), timeScale: scheduler.timeScale };
+  }
+  const next = scheduler.nextDue();
+  return {
+    mode: 'manual',
+    now: now.toISOString(),
+    nowMs: now.getTime(),
+    timeScale: scheduler.timeScale,
+    pending: scheduler.pending(),
+    ...(next !== undefined ? { nextDue: new Date(next).toISOString() } : {}),
+  };
+}
+
+/** `POST clock/advance`: `{"ms": N}` (AWS milliseconds), `{"to": "<ISO instant>"}` or `{"next": true}`. */
+async function advanceClock(cloud: Cloud, body: Buffer): Promise<ControlResponse> {
+  const scheduler = cloud.scheduler;
+  if (!isManualScheduler(scheduler)) {
+    return problem(
+      409,
+      'the clock is scaled wall time and runs on its own; only a cloud started with a manual clock (clock: manual) can be advanced',
+    );
+  }
+  const raw = body.length === 0 ? {} : parseJson(body);
+  const request = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+  let to: number;
+  if (typeof request.ms === 'number' && Number.isFinite(request.ms) && request.ms >= 0) {
+    to = scheduler.nowMs() + request.ms;
+  } else if (typeof request.to === 'string' && Number.isFinite(Date.parse(request.to))) {
+    to = Date.parse(request.to);
+  } else if (request.next === true) {
+    to = scheduler.nextDue() ?? scheduler.nowMs();
+  } else {
+    return problem(
+      400,
+      'advance takes {"ms": <milliseconds, 0 or more>}, {"to": "<ISO 8601 instant>"} or {"next": true}',
+    );
+  }
+  const fired = await scheduler.advanceTo(to);
+  return { status: 200, body: { ...clockState(cloud), fired } };
+}
+
+export async function handleControl(
+  cloud: Cloud,
+  method: string,
+  path: string,
+  body: Buffer,
+): Promise<ControlResponse> {
   const route = `${method} ${path.slice(CONTROL_PREFIX.length).replace(/\/+$/, '')}`;
   try {
     switch (route) {
@@ -35,6 +115,7 @@ export function handleControl(cloud: Cloud, method: string, path: string, body: 
         return { status: 200, body: { status: 'ok' } };
       case 'POST world': {
         const world = parseWorldText(body.toString('utf8'), 'the posted world');
+        refuseRealAgents(cloud, world);
         applyWorld(cloud, world);
         return {
           status: 200,
@@ -55,8 +136,15 @@ export function handleControl(cloud: Cloud, method: string, path: string, body: 
         return { status: 200, body: { faults: cloud.faults.list() } };
       case 'GET requests':
         return { status: 200, body: cloud.requests.snapshot() };
+      case 'GET clock':
+        return { status: 200, body: clockState(cloud) };
+      case 'POST clock/advance':
+        return await advanceClock(cloud, body);
       default:
-        return problem(404, `no control endpoint ${method} ${path}; see the control API in packages/localcloud/README.md`);
+        return problem(
+          404,
+          `no control endpoint ${method} ${path}; see the control API in packages/localcloud/README.md`,
+        );
     }
   } catch (error) {
     if (error instanceof WorldError || error instanceof FaultRuleError) return problem(400, error.message);

@@ -9,9 +9,25 @@
 //   await cloud.close();
 
 // --- Running a cloud ------------------------------------------------------------------------------
-export { startLocalCloud, type LocalCloudOptions, type RunningLocalCloud } from './server.js';
+export {
+  startLocalCloud,
+  type ClockOption,
+  type LocalCloudOptions,
+  type RunningLocalCloud,
+} from './server.js';
 export { runLocalCloud, type RunLocalCloudOptions } from './main.js';
 export { DEFAULT_ACCOUNT_ID, DEFAULT_REGION } from './cloud.js';
+
+// --- Time: scaled wall time, or a manual clock a test advances ----------------------------------
+export {
+  virtualTime,
+  BUSY_RESOURCES,
+  type VirtualClock,
+  type VirtualTime,
+  type VirtualTimeOptions,
+} from './virtual-time.js';
+export { createManualScheduler, type ManualScheduler, type ManualSchedulerOptions } from './clock.js';
+export type { ClockState } from './control.js';
 
 // --- What it holds: the world ---------------------------------------------------------------------
 export {

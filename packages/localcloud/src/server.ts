@@ -9,7 +9,8 @@ import { autoScalingService } from './autoscaling/handlers.js';
 import { Cloud, DEFAULT_REGION } from './cloud.js';
 import { codeDeployService } from './codedeploy/index.js';
 import { cloudWatchService } from './cloudwatch/handlers.js';
-import { CONTROL_PREFIX, handleControl, type ControlResponse } from './control.js';
+import { createManualScheduler, type ManualScheduler } from './clock.js';
+import { CONTROL_PREFIX, handleControl, refuseRealAgents, type ControlResponse } from './control.js';
 import { ec2Service } from './ec2/handlers.js';
 import { elbv2Service } from './elbv2/handlers.js';
 import { ListenerProxies } from './elbv2/listener-proxy.js';
@@ -35,10 +36,23 @@ export const HOST = '127.0.0.1';
 export const API_BODY_LIMIT = 10 * 1024 * 1024;
 export const S3_BODY_LIMIT = 512 * 1024 * 1024;
 
+/**
+ * How time runs in the cloud (packages/localcloud/README.md, "Time"):
+ * - `'scaled'` (the default): wall time, AWS durations divided by `timeScale`;
+ * - `'manual'`: virtual time from the instant the cloud starts, moving only when advanced (the
+ *   control API's `POST /_localcloud/clock/advance`, or `virtualTime(cloud)` in the same process);
+ * - `{ manual: start }`: the same, from a given instant.
+ * A manual clock runs synthetic instances only: a world with `agent: real` is refused.
+ */
+export type ClockOption = 'scaled' | 'manual' | { readonly manual: Date | number | string };
+
 export interface LocalCloudOptions {
   /** 0 (the default) picks a free port. */
   readonly port?: number;
+  /** Scaled mode only: AWS durations are divided by it (default 1). */
   readonly timeScale?: number;
+  /** Scaled wall time (the default) or a manual, virtual clock. */
+  readonly clock?: ClockOption;
   /** A world, or the path of a world file (YAML or JSON), applied before the server answers. */
   readonly world?: WorldInput | string;
   readonly seed?: number;
@@ -50,7 +64,30 @@ export interface RunningLocalCloud {
   readonly url: string;
   readonly port: number;
   readonly cloud: Cloud;
+  /** The manual clock, when the cloud was started with one (`clock: 'manual'`); undefined in scaled mode. */
+  readonly manualClock: ManualScheduler | undefined;
+  /**
+   * Requests this server has received and not yet answered (AWS and control API alike): what an
+   * auto-advancing driver waits on before it moves virtual time.
+   */
+  inFlight(): number;
   close(): Promise<void>;
+}
+
+/** The manual scheduler a clock option asks for; undefined for scaled time. */
+export function manualSchedulerFor(
+  clock: ClockOption | undefined,
+  timeScale?: number,
+): ManualScheduler | undefined {
+  if (clock === undefined || clock === 'scaled') return undefined;
+  if (timeScale !== undefined && timeScale !== 1) {
+    throw new Error(
+      `timeScale ${timeScale} is for a scaled clock; a manual clock runs AWS time only as it is advanced`,
+    );
+  }
+  if (clock === 'manual') return createManualScheduler();
+  const start = typeof clock.manual === 'string' ? Date.parse(clock.manual) : clock.manual;
+  return createManualScheduler({ start });
 }
 
 interface ModelService {
@@ -161,12 +198,16 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     versionOf: (instanceId) => ref.cloud?.installedVersion(instanceId),
     now: () => new Date(),
   });
+  const manualClock = manualSchedulerFor(options.clock, options.timeScale);
   await listeners.prepare();
   const cloud = new Cloud({
     openListener: (listener) => listeners.openListener(listener),
     closeListener: (port) => listeners.closeListener(port),
-    realInstances: { enabled: true },
-    ...(options.timeScale !== undefined ? { timeScale: options.timeScale } : {}),
+    // Real instances run real processes in real time: a manual clock has none (worlds asking for
+    // them are refused, see refuseRealAgents).
+    realInstances: { enabled: manualClock === undefined },
+    ...(manualClock ? { scheduler: manualClock } : {}),
+    ...(options.timeScale !== undefined && !manualClock ? { timeScale: options.timeScale } : {}),
     ...(options.seed !== undefined ? { seed: options.seed } : {}),
     ...(options.codeDeployPageSize !== undefined ? { codeDeployPageSize: options.codeDeployPageSize } : {}),
   });
@@ -182,6 +223,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     if (options.world !== undefined) {
       const world =
         typeof options.world === 'string' ? await loadWorldFile(options.world) : parseWorld(options.world);
+      refuseRealAgents(cloud, world);
       applyWorld(cloud, world);
     }
   } catch (error) {
@@ -318,7 +360,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       let control: ControlResponse;
       let close = false;
       try {
-        control = handleControl(cloud, method, url.path, await readBody(request, API_BODY_LIMIT));
+        control = await handleControl(cloud, method, url.path, await readBody(request, API_BODY_LIMIT));
       } catch (error) {
         if (!(error instanceof BodyTooLargeError)) throw error;
         control = { status: 413, body: { error: `the body is larger than ${API_BODY_LIMIT} bytes` } };
@@ -387,7 +429,11 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     else await serveS3(wire, method, url.path, ctx, response);
   }
 
+  // Counted from the moment the request is parsed until its answer is sent or its connection drops.
+  let inFlight = 0;
   const server = createServer({ keepAliveTimeout: 65_000 }, (request, response) => {
+    inFlight++;
+    response.once('close', () => inFlight--);
     serve(request, response).catch((error: unknown) => {
       if (response.headersSent) {
         response.destroy();
@@ -431,6 +477,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     url: `http://${HOST}:${port}`,
     port,
     cloud,
+    manualClock,
+    inFlight: () => inFlight,
     close: async () => {
       const closed = new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));

@@ -1,5 +1,4 @@
 import { Option, type Command } from 'commander';
-import { systemClock } from '../../clock.js';
 import type { BusyMode } from '../../codedeploy/deploy.js';
 import { defaultCommit, parseRevision, type RevisionRef } from '../../codedeploy/revision.js';
 import { UsageError } from '../errors.js';
@@ -106,7 +105,7 @@ export function registerDeploy(program: Command, run: Runner): void {
             ...(options.timeout !== undefined ? { timeoutMs: options.timeout } : {}),
             signal: ctx.signal,
           },
-          { aws: ctx.aws(), clock: systemClock, logger: ctx.output },
+          { aws: ctx.aws(), clock: ctx.clock, logger: ctx.output },
         );
         ctx.setResult(result);
         return exitCode;

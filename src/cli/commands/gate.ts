@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { systemClock } from '../../clock.js';
 import type { CommandContext } from '../context.js';
 import type { Runner } from '../program.js';
 import { collect, parseDurationOption } from './arguments.js';
@@ -75,7 +74,7 @@ async function gate(ctx: CommandContext, options: GateOptions): Promise<number> 
       cwd: ctx.cwd,
       signal: ctx.signal,
     },
-    { aws: ctx.aws(), clock: systemClock, logger: ctx.output },
+    { aws: ctx.aws(), clock: ctx.clock, logger: ctx.output },
   );
   ctx.setResult(result);
   return exitCode;

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { systemClock } from '../../clock.js';
 import { parseRevision } from '../../codedeploy/revision.js';
 import type { Runner } from '../program.js';
 import { parseDurationOption } from './arguments.js';
@@ -42,7 +41,7 @@ export function registerRollback(program: Command, run: Runner): void {
             cwd: ctx.cwd,
             signal: ctx.signal,
           },
-          { aws: ctx.aws(), clock: systemClock, logger: ctx.output },
+          { aws: ctx.aws(), clock: ctx.clock, logger: ctx.output },
         );
         ctx.setResult(result);
         return exitCode;

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { systemClock } from '../../clock.js';
 import type { Runner } from '../program.js';
 
 export function registerStatus(program: Command, run: Runner): void {
@@ -16,7 +15,7 @@ export function registerStatus(program: Command, run: Runner): void {
         const status = await environmentStatus(
           env,
           { codedeploy: await aws.codedeploy(), s3: () => aws.s3() },
-          systemClock,
+          ctx.clock,
         );
         for (const line of status.lines) ctx.output.emit({ kind: 'message', level: 'info', text: line });
         ctx.setResult(status.data);

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { systemClock } from '../../clock.js';
 import type { Runner } from '../program.js';
 import { parseDeploymentIdArgument, parseDurationOption } from './arguments.js';
 
@@ -48,7 +47,7 @@ export function registerWait(program: Command, run: Runner): void {
             stopOnCancel: Boolean(options.stopOnCancel),
             signal: ctx.signal,
           },
-          { aws: ctx.aws(), clock: systemClock, logger: ctx.output },
+          { aws: ctx.aws(), clock: ctx.clock, logger: ctx.output },
         );
         ctx.setResult(result);
         return exitCode;
