@@ -15,8 +15,6 @@ import {
 } from '@aws-sdk/client-codedeploy';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { after, before, describe, it } from 'node:test';
-import { createAwsClients } from '../../src/aws/clients.js';
-import { systemClock } from '../../src/clock.js';
 import {
   buildInfoFromEnv,
   DeploymentRefused,
@@ -29,9 +27,7 @@ import { revisionLocation } from '../../src/codedeploy/revision-location.js';
 import { waitForDeployment } from '../../src/codedeploy/wait.js';
 import type { EnvironmentConfig } from '../../src/config/environment.js';
 import type { LogEvent } from '../../src/log/events.js';
-import { startLocalCloud } from '@greenlight/localcloud';
-import { credentials, devEnvironment, devWorld, startCloud, type TestCloud } from '../support/cloud.js';
-import { until } from '../support/until.js';
+import { devEnvironment, devWorld, startCloud, type TestCloud } from '../support/cloud.js';
 
 const sha = (c: string) => c.repeat(40);
 const github = (commit: string) =>
@@ -67,8 +63,9 @@ function request(env: EnvironmentConfig, commit: string, extra: Partial<StartReq
     build: {},
     ifBusy: 'fail',
     force: false,
-    busyTimeoutMs: 60_000,
-    pollMs: 20,
+    // AWS time: the cloud and greenlight share one virtual clock.
+    busyTimeoutMs: 6 * 60 * 60_000,
+    pollMs: 15_000,
     ...extra,
   };
 }
@@ -79,11 +76,10 @@ async function statusOf(cloud: TestCloud, id: string): Promise<string | undefine
 }
 
 function untilStatus(cloud: TestCloud, id: string, wanted: string[]): Promise<string> {
-  return until(
+  return cloud.until(
     async () => (await statusOf(cloud, id)) ?? '',
     (s) => wanted.includes(s),
     `${id} to reach ${wanted.join('|')}`,
-    '1m',
   );
 }
 
@@ -99,7 +95,7 @@ describe('creating deployments safely', () => {
   it('the same revision twice makes one deployment: the second attaches to the first', async () => {
     const env = readyEnv();
     const codedeploy = await setUp(cloud, env);
-    const deps = { codedeploy, clock: systemClock, logger: recorder() };
+    const deps = { codedeploy, clock: cloud.clock, logger: recorder() };
     const first = await startDeployment(request(env, sha('1')), deps);
     assert.equal(first.kind, 'created');
     const second = await startDeployment(request(env, sha('1')), deps);
@@ -117,7 +113,7 @@ describe('creating deployments safely', () => {
   it('a busy group: --if-busy fail refuses, attach follows the active one, wait creates after it ends', async () => {
     const env = readyEnv();
     const codedeploy = await cloud.aws.codedeploy();
-    const deps = { codedeploy, clock: systemClock, logger: recorder() };
+    const deps = { codedeploy, clock: cloud.clock, logger: recorder() };
     const active = (
       await codedeploy.send(
         new ListDeploymentsCommand({
@@ -180,7 +176,7 @@ describe('creating deployments safely', () => {
   it('the limit-exceeded race after the check: one deployment is created and the other attaches to it', async () => {
     const env = readyEnv();
     const codedeploy = await cloud.aws.codedeploy();
-    const deps = { codedeploy, clock: systemClock, logger: recorder() };
+    const deps = { codedeploy, clock: cloud.clock, logger: recorder() };
     // Both callers see an idle group, then both create: CodeDeploy refuses one of them.
     await cloud.fault({
       scope: 'api',
@@ -207,7 +203,7 @@ describe('creating deployments safely', () => {
   it('the same race with different revisions under --if-busy attach: one is created, the other refused, naming it', async () => {
     const env = readyEnv();
     const codedeploy = await cloud.aws.codedeploy();
-    const deps = { codedeploy, clock: systemClock, logger: recorder() };
+    const deps = { codedeploy, clock: cloud.clock, logger: recorder() };
     await cloud.fault({
       scope: 'api',
       service: 'codedeploy',
@@ -236,7 +232,7 @@ describe('creating deployments safely', () => {
   it('an older build is refused after a newer one, unless --force', async () => {
     const env = devEnvironment();
     const codedeploy = await setUp(cloud, env);
-    const deps = { codedeploy, clock: systemClock, logger: recorder() };
+    const deps = { codedeploy, clock: cloud.clock, logger: recorder() };
     const newer = await startDeployment(request(env, sha('5'), { build: { buildNumber: 120 } }), deps);
     await untilStatus(cloud, newer.deploymentId, ['Succeeded']);
     await assert.rejects(
@@ -278,7 +274,7 @@ describe('creating deployments safely', () => {
     assert.equal(location.s3Location?.eTag, put.ETag?.replace(/"/g, ''));
     const started = await startDeployment(
       { ...request(env, sha('7')), revision: location },
-      { codedeploy, clock: systemClock, logger: recorder() },
+      { codedeploy, clock: cloud.clock, logger: recorder() },
     );
     const info = (await codedeploy.send(new GetDeploymentCommand({ deploymentId: started.deploymentId })))
       .deploymentInfo;
@@ -318,10 +314,10 @@ describe('waiting that tells the truth', () => {
       exitCode: 3,
     });
     const logger = recorder();
-    const started = await startDeployment(request(env, sha('a')), { codedeploy, clock: systemClock, logger });
+    const started = await startDeployment(request(env, sha('a')), { codedeploy, clock: cloud.clock, logger });
     const outcome = await waitForDeployment(
-      { deploymentId: started.deploymentId, pollMs: 20 },
-      { codedeploy, clock: systemClock, logger },
+      { deploymentId: started.deploymentId, pollMs: 15_000 },
+      { codedeploy, clock: cloud.clock, logger },
     );
     await cloud.clearFaults();
     assert.equal(outcome.deployment.status, 'Succeeded', 'CodeDeploy calls it Succeeded');
@@ -343,7 +339,7 @@ describe('waiting that tells the truth', () => {
     const codedeploy = await setUp(cloud, env);
     const good = await startDeployment(request(env, sha('b')), {
       codedeploy,
-      clock: systemClock,
+      clock: cloud.clock,
       logger: recorder(),
     });
     await untilStatus(cloud, good.deploymentId, ['Succeeded']);
@@ -358,12 +354,12 @@ describe('waiting that tells the truth', () => {
     });
     const bad = await startDeployment(request(env, sha('c'), { force: true }), {
       codedeploy,
-      clock: systemClock,
+      clock: cloud.clock,
       logger: recorder(),
     });
     const outcome = await waitForDeployment(
-      { deploymentId: bad.deploymentId, pollMs: 20, rollbackOnFailure: true },
-      { codedeploy, clock: systemClock, logger: recorder() },
+      { deploymentId: bad.deploymentId, pollMs: 15_000, rollbackOnFailure: true },
+      { codedeploy, clock: cloud.clock, logger: recorder() },
     );
     await cloud.clearFaults();
     assert.equal(outcome.kind, 'rolled-back');
@@ -385,13 +381,13 @@ describe('waiting that tells the truth', () => {
     const codedeploy = await setUp(cloud, env);
     const started = await startDeployment(request(env, sha('d'), { force: true }), {
       codedeploy,
-      clock: systemClock,
+      clock: cloud.clock,
       logger: recorder(),
     });
     await assert.rejects(
       waitForDeployment(
-        { deploymentId: started.deploymentId, pollMs: 20, timeoutMs: 300 },
-        { codedeploy, clock: systemClock, logger: recorder() },
+        { deploymentId: started.deploymentId, pollMs: 15_000, timeoutMs: 60_000 },
+        { codedeploy, clock: cloud.clock, logger: recorder() },
       ),
       (e: unknown) => {
         assert.equal((e as { exitCode?: number }).exitCode, 4);
@@ -417,7 +413,7 @@ describe('waiting through a bad minute of the API', () => {
       const codedeploy = await setUp(cloud, env);
       const started = await startDeployment(request(env, sha('e')), {
         codedeploy,
-        clock: systemClock,
+        clock: cloud.clock,
         logger: recorder(),
       });
       await cloud.fault({
@@ -429,8 +425,8 @@ describe('waiting through a bad minute of the API', () => {
       });
       const logger = recorder();
       const outcome = await waitForDeployment(
-        { deploymentId: started.deploymentId, pollMs: 20 },
-        { codedeploy, clock: systemClock, logger },
+        { deploymentId: started.deploymentId, pollMs: 15_000 },
+        { codedeploy, clock: cloud.clock, logger },
       );
       assert.equal(outcome.deployment.status, 'Succeeded');
       const missed = logger.events.filter(
@@ -449,7 +445,7 @@ describe('waiting through a bad minute of the API', () => {
       const codedeploy = await setUp(cloud, env);
       const started = await startDeployment(request(env, sha('f')), {
         codedeploy,
-        clock: systemClock,
+        clock: cloud.clock,
         logger: recorder(),
       });
       await cloud.fault({
@@ -460,8 +456,8 @@ describe('waiting through a bad minute of the API', () => {
       });
       await assert.rejects(
         waitForDeployment(
-          { deploymentId: started.deploymentId, pollMs: 10 },
-          { codedeploy, clock: systemClock, logger: recorder() },
+          { deploymentId: started.deploymentId, pollMs: 15_000 },
+          { codedeploy, clock: cloud.clock, logger: recorder() },
         ),
         (e: unknown) =>
           (e as { exitCode?: number }).exitCode === 3 && /^GetDeployment on d-/.test((e as Error).message),
@@ -476,16 +472,8 @@ describe('waiting through a bad minute of the API', () => {
  * A local cloud whose CodeDeploy lists one deployment per page, so the group's history is read
  * across pages as it is on a busy group.
  */
-async function pagedCloud() {
-  const lc = await startLocalCloud({ timeScale: 3000, world: devWorld(2), codeDeployPageSize: 1 });
-  const aws = createAwsClients({ endpoint: lc.url, region: 'us-east-1', credentials });
-  return {
-    aws,
-    async close() {
-      aws.destroy();
-      await lc.close();
-    },
-  };
+function pagedCloud(): Promise<TestCloud> {
+  return startCloud({ world: devWorld(2), codeDeployPageSize: 1 });
 }
 
 describe('build order from the group history, not its last attempt', () => {
@@ -506,11 +494,10 @@ describe('build order from the group history, not its last attempt', () => {
   const statusOf = async (id: string) =>
     (await codedeploy.send(new GetDeploymentCommand({ deploymentId: id }))).deploymentInfo?.status ?? '';
   const succeeded = (id: string) =>
-    until(
+    cloud.until(
       () => statusOf(id),
       (s) => s === 'Succeeded',
       `${id} to succeed`,
-      '1m',
     );
   const allDeployments = async () => {
     const ids: string[] = [];
@@ -558,20 +545,19 @@ describe('build order from the group history, not its last attempt', () => {
         DesiredCapacity: desired + 1,
       }),
     );
-    const automatic = await until(
+    const automatic = await cloud.until(
       async () =>
         (await allDeployments()).filter(
           (d) => d?.creator === 'autoscaling' && ['Succeeded', 'Failed', 'Stopped'].includes(d.status ?? ''),
         ),
       (done) => done.length > before,
       'the automatic deployment',
-      '1m',
     );
     return automatic[0]?.deploymentId ?? '';
   }
 
   const deploy = (commit: string, build: StartRequest['build'], logger = recorder()) =>
-    startDeployment(request(env, commit, { build }), { codedeploy, clock: systemClock, logger });
+    startDeployment(request(env, commit, { build }), { codedeploy, clock: cloud.clock, logger });
 
   it('an older build after a scale-out is refused: it is compared with build 12, not the automatic deployment', async () => {
     const newer = await deploy(sha('a'), { buildNumber: 12 });

@@ -13,7 +13,6 @@ import {
 } from '@aws-sdk/client-codedeploy';
 import { tagGroup } from '../../src/codedeploy/group-tags.js';
 import type { TestCloud } from '../support/cloud.js';
-import { until } from '../support/until.js';
 
 export const WEB_DEV = {
   application: 'web',
@@ -27,11 +26,10 @@ export const github = (commitId: string) =>
 /** Waits (polling, no fixed sleep) until the deployment has ended; returns its status. */
 export async function ended(cloud: TestCloud, deploymentId: string): Promise<string> {
   const codedeploy = await cloud.aws.codedeploy();
-  const status = await until(
+  const status = await cloud.until(
     async () => (await codedeploy.send(new GetDeploymentCommand({ deploymentId }))).deploymentInfo?.status,
     (s) => s === 'Succeeded' || s === 'Failed' || s === 'Stopped',
     `${deploymentId} to end`,
-    '1m',
   );
   return status ?? '';
 }
@@ -55,7 +53,7 @@ export async function foreignDeployment(cloud: TestCloud, commitId: string): Pro
       }),
     );
     // An in-place deployment installs the instances that are running when it starts.
-    await until(
+    await cloud.until(
       async () =>
         (
           await autoscaling.send(
@@ -64,7 +62,6 @@ export async function foreignDeployment(cloud: TestCloud, commitId: string): Pro
         ).AutoScalingGroups?.[0]?.Instances ?? [],
       (instances) => instances.some((x) => x.LifecycleState === 'InService'),
       'an instance of api-dev-asg InService',
-      '1m',
     );
     await codedeploy.send(
       new CreateApplicationCommand({ applicationName: 'api', computePlatform: 'Server' }),

@@ -1,6 +1,9 @@
 // Runs verifier scenarios (scenario.ts) against one local cloud: reset, world, greenlight.yml, the
 // actions through greenlight's real command line (in-process, real SDK clients over HTTP), the
 // scenario's own moves through the real AWS APIs, then the observed outcome for the ground truth.
+// The cloud runs on a manual clock and greenlight on its virtual time (cloud.clock): time moves only
+// when nothing is in flight — the cloud's requests, the health endpoints' (tracked here), pending I/O —
+// so a scenario's outcome is the same on an idle machine and under a CPU hog.
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -47,6 +50,9 @@ export class VersionServers {
   port = 0;
   plan: VersionPlan = () => undefined;
 
+  /** `track` counts each server's requests as work in flight (virtual time waits for them). */
+  constructor(private readonly track?: (server: Server) => void) {}
+
   async start(): Promise<void> {
     for (let attempt = 0; attempt < 5; attempt++) {
       try {
@@ -84,6 +90,7 @@ export class VersionServers {
       });
       const bound = server.address();
       if (this.port === 0 && bound && typeof bound === 'object') this.port = bound.port;
+      this.track?.(server);
       this.servers.push(server);
     }
   }
@@ -119,8 +126,8 @@ export interface HarnessOptions {
 }
 
 export async function startScenarioHarness(options: HarnessOptions = {}): Promise<ScenarioHarness> {
-  const cloud = await startCloud({ world: devWorld(1), timeScale: 1500, seed: options.seed });
-  const servers = new VersionServers();
+  const cloud = await startCloud({ world: devWorld(1), seed: options.seed });
+  const servers = new VersionServers(cloud.time ? (server) => cloud.time?.track(server) : undefined);
   await servers.start();
   async function cli(dir: string, args: string[], extraEnv: Record<string, string> = {}): Promise<CliRun> {
     let stdout = '';
@@ -131,6 +138,7 @@ export async function startScenarioHarness(options: HarnessOptions = {}): Promis
       env: { ...cloud.env, CI: 'true', ...extraEnv },
       cwd: dir,
       signal: new AbortController().signal,
+      clock: cloud.clock,
     });
     return { code, stdout, stderr };
   }

@@ -13,7 +13,6 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { RuleName } from '../../src/verify/rules.js';
 import type { TestCloud } from '../support/cloud.js';
-import { until } from '../support/until.js';
 
 export type VersionPlan = (launchIndex: number) => string | undefined;
 
@@ -78,7 +77,7 @@ const deploy = (revision: string, ...extra: string[]) => [
   '--revision',
   revision,
   '--poll',
-  '20ms',
+  '15s',
   '--json',
   ...extra,
 ];
@@ -131,7 +130,8 @@ export function watchRegistration(cloud: TestCloud, ids: readonly string[]): { s
         (out.TargetHealthDescriptions ?? []).map((t) => [t.Target?.Id, t.TargetHealth?.State]),
       );
       for (const id of ids) if (registered.get(id) !== 'healthy') seenMissing.add(id);
-      await new Promise((r) => setTimeout(r, 5));
+      // A look every AWS second, on the cloud's clock: the same looks however busy the machine is.
+      await cloud.clock.sleep(1_000);
     }
   })();
   return {
@@ -272,7 +272,7 @@ export const scenarios: readonly Scenario[] = [
       const running = ctx.cli(deploy(V1));
       const codedeploy = await ctx.cloud.aws.codedeploy();
       const autoscaling = await ctx.cloud.aws.autoscaling();
-      const found = await until(
+      const found = await ctx.cloud.until(
         async () => {
           const id = (
             await codedeploy.send(
@@ -285,19 +285,17 @@ export const scenarios: readonly Scenario[] = [
         },
         (name) => name !== undefined,
         'the termination wait',
-        '1m',
       );
       const green = found ?? '';
       await autoscaling.send(
         new SetDesiredCapacityCommand({ AutoScalingGroupName: green, DesiredCapacity: 5 }),
       );
-      await until(
+      await ctx.cloud.until(
         async () =>
           (await autoscaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [green] })))
             .AutoScalingGroups?.[0]?.Instances?.length ?? 0,
         (n) => n === 5,
         'the scale-out',
-        '1m',
       );
       await ctx.cloud.fault({
         scope: 'instance',
@@ -346,11 +344,10 @@ export const scenarios: readonly Scenario[] = [
       const id = await instanceAt(ctx.cloud, 7);
       // Target health has no AWS API to set; the emulator's own model is the instance's app here.
       ctx.cloud.lc.cloud.region('us-east-1').elbv2.setAppHealthy(id, false);
-      await until(
+      await ctx.cloud.until(
         () => healthOf(ctx.cloud, id),
         (s) => s === 'unhealthy',
         'the target to turn unhealthy',
-        '1m',
       );
       await ctx.cli(verify);
     },
@@ -505,7 +502,7 @@ export const scenarios: readonly Scenario[] = [
         '--env',
         'dev',
         '--poll',
-        '20ms',
+        '15s',
         '--json',
         '--junit',
         'verify.xml',
@@ -527,7 +524,7 @@ export const scenarios: readonly Scenario[] = [
       'nothing was ever verified in web/web-dev, so there is no revision greenlight may roll back to',
     instances: 2,
     act: async (ctx) => {
-      await ctx.cli(['rollback', '--env', 'dev', '--poll', '20ms']);
+      await ctx.cli(['rollback', '--env', 'dev', '--poll', '15s']);
     },
     expect: {
       exitCode: 1,

@@ -90,6 +90,10 @@ class TimerQueue {
     return this.heap.filter((entry) => !entry.cancelled).length;
   }
 
+  clients(): number {
+    return this.heap.filter((entry) => entry.client && !entry.cancelled).length;
+  }
+
   private reinsert(entry: Entry): void {
     const heap = this.heap;
     heap.push(entry);
@@ -186,6 +190,8 @@ export interface ManualScheduler extends Scheduler {
   nextDue(): number | undefined;
   /** Pending timers, the cloud's and the sleepers'. */
   pending(): number;
+  /** Pending sleepers (`sleep`): how many clients wait on virtual time right now. */
+  sleepers(): number;
   /**
    * A client's timer in the same queue, due at virtual now + ms. Unlike `after`, a reset of the cloud
    * (cancelAll) leaves it: it belongs to whoever sleeps, not to the cloud's state.
@@ -249,6 +255,7 @@ export function createManualScheduler(options: ManualSchedulerOptions = {}): Man
     },
     nextDue: () => queue.peek()?.due,
     pending: () => queue.size(),
+    sleepers: () => queue.clients(),
     sleep(ms, signal) {
       return new Promise<void>((resolve, reject) => {
         if (signal?.aborted) {

@@ -9,9 +9,12 @@
 // "Nothing is happening" is counted, never timed: no request in flight at the cloud's server (or at a
 // server the test tracks, such as the health endpoints of synthetic instances), no pending libuv
 // request in `process.getActiveResourcesInfo()` (a file read, a DNS lookup, a TCP connect, a write, a
-// child process), for a few consecutive turns of the event loop (setImmediate). Then virtual time jumps
-// to the next due timer, the cloud's or a sleeper's, and that timer's continuations settle before
-// anything else fires. However slow or busy the CPU, the same things happen in the same virtual order.
+// child process, a module loading), for a few consecutive turns of the event loop (setImmediate). Then,
+// if a client sleeps on the clock (greenlight between two polls), virtual time jumps to the next due
+// timer, the cloud's or a sleeper's, and that timer's continuations settle before anything else fires.
+// Nobody asleep, nothing moves: not while the test is between two of its own moves, nor while an SDK
+// backs off between retries in real time. However slow or busy the CPU, the same things happen in the
+// same virtual order.
 import type { Server, ServerResponse } from 'node:http';
 import type { ManualScheduler } from './clock.js';
 import type { RunningLocalCloud } from './server.js';
@@ -27,8 +30,9 @@ export interface VirtualTimeOptions {
   readonly quietTurns?: number;
   /**
    * Which of `process.getActiveResourcesInfo()` are work in flight. Default: pending file-system,
-   * DNS, connect, write and shutdown requests, and child processes (a real process takes real time;
-   * virtual time waits for it). Long-lived handles (sockets, servers, timers) never count.
+   * DNS, connect, write and shutdown requests, child processes (a real process takes real time;
+   * virtual time waits for it) and modules loading. Long-lived handles (sockets, servers, timers)
+   * never count.
    */
   readonly busyResources?: RegExp;
 }
@@ -61,9 +65,12 @@ export interface VirtualTime {
   busy(): boolean;
 }
 
-/** Pending libuv requests (not long-lived handles) and child processes. */
+/**
+ * Pending libuv requests (not long-lived handles), child processes, and a ref'd MessagePort: how a
+ * module still loading through off-thread loader hooks (tsx, a command's lazy `import()`) shows.
+ */
 export const BUSY_RESOURCES =
-  /^(FSReq\w*|FileHandle\w*Req\w*|CloseReq|StatWatcher|GetAddrInfoReqWrap|GetNameInfoReqWrap|QueryReqWrap|\w*ConnectWrap|WriteWrap|ShutdownWrap|ProcessWrap)$/;
+  /^(FSReq\w*|FileHandle\w*Req\w*|CloseReq|StatWatcher|GetAddrInfoReqWrap|GetNameInfoReqWrap|QueryReqWrap|\w*ConnectWrap|WriteWrap|ShutdownWrap|ProcessWrap|MessagePort)$/;
 
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 /** A pause while something real (I/O, a process) runs: pacing only, never a reason to move time. */
@@ -101,6 +108,9 @@ export function virtualTime(cloud: RunningLocalCloud, options: VirtualTimeOption
   const step = async (stop?: () => boolean): Promise<boolean> => {
     await settle(stop);
     if (stop?.()) return true;
+    return fireNext();
+  };
+  const fireNext = async (): Promise<boolean> => {
     const due = scheduler.nextDue();
     if (due === undefined) return false;
     await scheduler.advanceTo(Math.max(due, scheduler.nowMs()));
@@ -117,9 +127,10 @@ export function virtualTime(cloud: RunningLocalCloud, options: VirtualTimeOption
         await breathe();
         continue;
       }
-      const stepped = await step(() => drivers === 0 || held > 0);
-      // Nothing pending: whatever runs now is real (a request, a process, a real timer); wait for it.
-      if (!stepped) await breathe();
+      await settle(() => drivers === 0 || held > 0);
+      // Time moves for someone who waits on it: a client asleep on the clock. Nobody is while the
+      // test itself is between two moves, or while an SDK backs off between retries in real time.
+      if (drivers === 0 || held > 0 || scheduler.sleepers() === 0 || !(await fireNext())) await breathe();
     }
   };
   const start = (): (() => Promise<void>) => {

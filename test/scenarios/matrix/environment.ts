@@ -17,7 +17,6 @@ import { readGroupTags } from '../../../src/codedeploy/group-tags.js';
 import type { TestCloud } from '../../support/cloud.js';
 import { TRICKLE } from '../runner.js';
 import { V0, V1, V2, fleetOf, healthOf, instanceAt } from '../scenario.js';
-import { until } from '../../support/until.js';
 import type { MatrixScenario } from './matrix-scenario.js';
 import {
   allOf,
@@ -47,11 +46,10 @@ async function foreignAsg(cloud: TestCloud, name: string): Promise<string> {
       LaunchTemplate: { LaunchTemplateName: 'web' },
     }),
   );
-  const [member] = await until(
+  const [member] = await cloud.until(
     () => asgInstances(cloud, name),
     (list) => list.some((i) => i.state === 'InService'),
     `${name} to have an instance InService`,
-    '1m',
   );
   if (!member) throw new Error(`${name} has no instance`);
   return member.id;
@@ -65,11 +63,10 @@ async function register(cloud: TestCloud, instanceId: string): Promise<void> {
       Targets: [{ Id: instanceId }],
     }),
   );
-  await until(
+  await cloud.until(
     () => healthOf(cloud, instanceId),
     (s) => s === 'healthy',
     `${instanceId} to be healthy`,
-    '1m',
   );
 }
 
@@ -442,12 +439,11 @@ export const environmentScenarios: readonly MatrixScenario[] = [
       ctx.facts.v1 = id;
       await scaleOut(ctx.cloud, greenAsgOf(id), 5);
       await automaticDeploymentsEnded(ctx.cloud, 1);
-      await until(
+      await ctx.cloud.until(
         async () =>
           (await asgInstances(ctx.cloud, greenAsgOf(id))).filter((i) => i.state === 'InService').length,
         (n) => n === 5,
         'the new instance to be InService',
-        '1m',
       );
       await ctx.cli(['gate', '--env', 'dev', '--bake', '10m', '--poll', '50ms', '--json']);
     },

@@ -6,7 +6,6 @@ import { SetDesiredCapacityCommand, UpdateAutoScalingGroupCommand } from '@aws-s
 import { RegisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { TestCloud } from '../../support/cloud.js';
 import { V1, V2, healthOf, instanceAt } from '../scenario.js';
-import { until } from '../../support/until.js';
 import type { MatrixScenario } from './matrix-scenario.js';
 import {
   allOf,
@@ -33,11 +32,10 @@ async function resize(cloud: TestCloud, asg: string, desired: number): Promise<v
       DesiredCapacity: desired,
     }),
   );
-  await until(
+  await cloud.until(
     async () => (await asgInstances(cloud, asg)).filter((i) => i.state === 'InService').length,
     (n) => n === desired,
     `${asg} to reach ${desired} InService`,
-    '1m',
   );
 }
 
@@ -126,11 +124,10 @@ export const fleetChanges: readonly MatrixScenario[] = [
     versions: allOf(V1),
     act: async (ctx) => {
       const running = ctx.cli(deployArgs(V1));
-      const id = await until(
+      const id = await ctx.cloud.until(
         () => instanceAt(ctx.cloud, 6).catch(() => ''),
         (x) => x !== '',
         'launch 6',
-        '1m',
       );
       ctx.cloud.lc.cloud.region('us-east-1').elbv2.setAppHealthy(id, false);
       await running;
@@ -155,11 +152,10 @@ export const fleetChanges: readonly MatrixScenario[] = [
       for (const n of [5, 8]) {
         const id = await instanceAt(ctx.cloud, n);
         elbv2.setAppHealthy(id, false);
-        await until(
+        await ctx.cloud.until(
           () => healthOf(ctx.cloud, id),
           (s) => s === 'unhealthy',
           `launch ${n} to turn unhealthy`,
-          '1m',
         );
       }
       await ctx.cli(verifyArgs);

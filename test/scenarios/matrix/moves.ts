@@ -11,9 +11,8 @@ import {
 import { DescribeTargetGroupsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { TestCloud } from '../../support/cloud.js';
 import { V1, V2, fleetOf, type ScenarioContext } from '../scenario.js';
-import { until } from '../../support/until.js';
 
-export const POLL = ['--poll', '20ms'];
+export const POLL = ['--poll', '15s'];
 
 /** Every instance launched after the first fleet (launches 1–4) serves `version`. */
 export const allOf = (version: string) => (n: number) => (n > 4 ? version : undefined);
@@ -78,14 +77,13 @@ export async function untilLatest(
   ok: (d: DeploymentInfo) => boolean,
   what: string,
 ): Promise<DeploymentInfo> {
-  const found = await until(
+  const found = await cloud.until(
     async () => {
       const id = (await deploymentIds(cloud))[0];
       return id ? deployment(cloud, id) : undefined;
     },
     (d) => d !== undefined && ok(d),
     what,
-    '1m',
   );
   if (!found) throw new Error(`gave up waiting for ${what}`);
   return found;
@@ -175,10 +173,9 @@ export async function endedAutomaticDeployments(cloud: TestCloud): Promise<Deplo
 
 /** Waits until `count` automatic (scale-out) deployments of the group have ended. */
 export async function automaticDeploymentsEnded(cloud: TestCloud, count: number): Promise<void> {
-  await until(
+  await cloud.until(
     () => endedAutomaticDeployments(cloud),
     (ended) => ended.length >= count,
     `${count} automatic deployment(s) to end`,
-    '1m',
   );
 }

@@ -6,7 +6,6 @@
 import { SetDesiredCapacityCommand } from '@aws-sdk/client-auto-scaling';
 import type { TestCloud } from '../../support/cloud.js';
 import { V0, V1, V2, fleetOf } from '../scenario.js';
-import { until } from '../../support/until.js';
 import { idOf } from './instance-failures.js';
 import type { MatrixScenario } from './matrix-scenario.js';
 import {
@@ -39,11 +38,10 @@ async function scaleOutByOne(cloud: TestCloud, asg: string): Promise<string> {
   await autoscaling.send(
     new SetDesiredCapacityCommand({ AutoScalingGroupName: asg, DesiredCapacity: size + 1 }),
   );
-  const automatic = await until(
+  const automatic = await cloud.until(
     async () => (await endedAutomaticDeployments(cloud))[0],
     (d) => d !== undefined,
     `the automatic deployment to the new instance of ${asg}`,
-    '1m',
   );
   return automatic?.deploymentId ?? '';
 }
@@ -439,7 +437,7 @@ export const racesAndHistory: readonly MatrixScenario[] = [
     id: 'deadline-while-ready',
     category: 'deadline',
     groundTruth:
-      'v1 waits in Ready for someone to continue it (STOP_DEPLOYMENT, 60 minutes); `greenlight wait --timeout 300ms` reaches its deadline first',
+      'v1 waits in Ready for someone to continue it (STOP_DEPLOYMENT, 60 minutes); `greenlight wait --timeout 30m` reaches its deadline first',
     action: 'wait',
     instances: 4,
     env: {
@@ -452,7 +450,7 @@ export const racesAndHistory: readonly MatrixScenario[] = [
     versions: allOf(V1),
     act: async (ctx) => {
       const id = await startDeploy(ctx, V1);
-      await ctx.cli(waitArgs(id, '--timeout', '300ms'));
+      await ctx.cli(waitArgs(id, '--timeout', '30m'));
     },
     expect: { exitCode: 4, names: ['is still Ready', 're-attach with: greenlight wait d-'] },
   },

@@ -13,7 +13,6 @@ import type { TestCloud } from '../../support/cloud.js';
 import { WEB_DEV, forgeTags, foreignDeployment } from '../../rollback/forged-records.js';
 import type { Observed } from '../runner.js';
 import { V0, V1, V2, fleetOf, type ScenarioContext } from '../scenario.js';
-import { until } from '../../support/until.js';
 import type { MatrixScenario } from './matrix-scenario.js';
 import {
   deployArgs,
@@ -248,11 +247,10 @@ export const rollbackTruth: readonly MatrixScenario[] = [
       });
       ctx.facts.v3 = await startDeploy(ctx, V3, '--no-verify');
       // The fault belongs to the first deployment whose instance asks for it: v3's, once it hangs.
-      await until(
+      await ctx.cloud.until(
         () => allReachedBeforeInstall(ctx.cloud, ctx.facts.v3 ?? ''),
         Boolean,
         'v3 to reach BeforeInstall',
-        '1m',
       );
       await Promise.all([ctx.cli(rollbackArgs), ctx.cli(rollbackArgs)]);
     },
