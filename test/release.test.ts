@@ -11,7 +11,6 @@ import {
   parseRevision,
   release,
   status,
-  systemClock,
   verify,
   type Deps,
   type EnvironmentConfig,
@@ -33,7 +32,7 @@ describe('the library: release, verify, status', () => {
   before(async () => {
     cloud = await startCloud();
     env = devEnvironment();
-    deps = { aws: cloud.aws, clock: systemClock, logger: { emit: (e) => events.push(e) } };
+    deps = { aws: cloud.aws, clock: cloud.clock, logger: { emit: (e) => events.push(e) } };
     await applyGroup({ env }, deps);
   });
   after(async () => {
@@ -43,7 +42,7 @@ describe('the library: release, verify, status', () => {
   it('a release of V1 is deployed, followed, verified and recorded; verify and status agree', async () => {
     const environment = { ...process.env };
     const { exitCode, result } = await release(
-      { env, revision: parseRevision(V1), build: {}, pollMs: 100 },
+      { env, revision: parseRevision(V1), build: {}, pollMs: 15_000 },
       deps,
     );
     assert.equal(exitCode, ExitCode.Ok, said());
@@ -81,7 +80,7 @@ describe('the library: release, verify, status', () => {
     });
     try {
       const { exitCode, result } = await release(
-        { env, revision: parseRevision(V2), build: {}, pollMs: 100, rollbackOnFailure: true },
+        { env, revision: parseRevision(V2), build: {}, pollMs: 15_000, rollbackOnFailure: true },
         deps,
       );
       assert.equal(exitCode, ExitCode.RolledBack, said());

@@ -37,7 +37,7 @@ describe('greenlight group, deploy and wait against the local cloud', () => {
         launchTemplate: 'web',
       },
     ];
-    cloud = await startCloud({ world });
+    cloud = await startCloud({ world, timeScale: 3000 }); // scaled wall time: greenlight runs as a process
     dir = await mkdtemp(join(tmpdir(), 'greenlight-deploy-'));
     const ready = {
       ...sampleEnvironment(),

@@ -15,7 +15,6 @@ import { after, before, describe, it } from 'node:test';
 import { applyGroup, planGroup } from '../../src/codedeploy/group.js';
 import type { LogEvent } from '../../src/log/events.js';
 import { devEnvironment, devWorld, startCloud, type TestCloud } from '../support/cloud.js';
-import { until } from '../support/until.js';
 
 function recorder() {
   const events: LogEvent[] = [];
@@ -111,12 +110,11 @@ describe('group plan and apply against the local cloud', () => {
         },
       }),
     );
-    await until(
+    await cloud.until(
       async () =>
         (await clients.codedeploy.send(new GetDeploymentCommand({ deploymentId }))).deploymentInfo?.status,
       (s) => s === 'Succeeded' || s === 'Failed' || s === 'Stopped',
       'the deployment to end',
-      '1m',
     );
     const info = (
       await clients.codedeploy.send(

@@ -5,7 +5,6 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { SetAlarmStateCommand, type StateValue } from '@aws-sdk/client-cloudwatch';
 import { patientRead } from '../../src/aws/patient-read.js';
-import { systemClock } from '../../src/clock.js';
 import { readAlarmWindow } from '../../src/gate/alarm-history.js';
 import { devWorld, startCloud, type TestCloud } from '../support/cloud.js';
 
@@ -26,8 +25,8 @@ describe('reading the alarms over the bake', () => {
     readAlarmWindow(
       {
         cloudwatch: await cloud.aws.cloudwatch(),
-        read: patientRead({ clock: systemClock, deadline: Date.now() + 60_000 }),
-        clock: systemClock,
+        read: patientRead({ clock: cloud.clock, deadline: cloud.clock.now() + 60_000 }),
+        clock: cloud.clock,
       },
       names,
       since,
@@ -35,7 +34,7 @@ describe('reading the alarms over the bake', () => {
   const historyCalls = async () => (await cloud.requests())['monitoring:DescribeAlarmHistory'] ?? 0;
 
   it('reads no history for alarms that have not changed since the bake began', async () => {
-    const since = Date.now() + 1;
+    const since = cloud.clock.now() + 1;
     const calls = await historyCalls();
     const w = await read(['web-dev-5xx', 'web-dev-latency', 'web-dev-typo'], since);
     assert.equal(await historyCalls(), calls);
@@ -54,8 +53,8 @@ describe('reading the alarms over the bake', () => {
     await set('web-dev-latency', 'ALARM', 'before the bake');
     await set('web-dev-latency', 'OK', 'before the bake');
     // The bake begins after the last change before it: timestamps are milliseconds.
-    const since = Date.now() + 1;
-    while (Date.now() < since) await new Promise((resolve) => setTimeout(resolve, 1));
+    const since = cloud.clock.now() + 1;
+    await cloud.time?.advance(1);
     for (let i = 0; i < 75; i++) {
       await set('web-dev-latency', 'ALARM', `flap ${i}`);
       await set('web-dev-latency', 'OK', `recovered ${i}`);
@@ -77,8 +76,8 @@ describe('reading the alarms over the bake', () => {
   });
 
   it('keeps reading through throttling: weather, not a verdict', async () => {
-    const since = Date.now() + 1;
-    while (Date.now() < since) await new Promise((resolve) => setTimeout(resolve, 1));
+    const since = cloud.clock.now() + 1;
+    await cloud.time?.advance(1);
     await set('web-dev-5xx', 'ALARM', 'Threshold Crossed');
     await set('web-dev-5xx', 'OK', 'back below');
     await cloud.fault({

@@ -4,7 +4,6 @@
 import assert from 'node:assert/strict';
 import { CreateDeploymentCommand } from '@aws-sdk/client-codedeploy';
 import { after, before, describe, it } from 'node:test';
-import { systemClock } from '../../src/clock.js';
 import { applyGroup } from '../../src/codedeploy/group.js';
 import { findCandidate, GateRefused } from '../../src/gate/candidate.js';
 import { LKG_TAGS, recordLastKnownGood } from '../../src/rollback/last-known-good.js';
@@ -36,7 +35,7 @@ describe('the gate’s candidate reads the checked last-known-good', () => {
     );
     v1 = out.deploymentId ?? '';
     assert.equal(await ended(cloud, v1), 'Succeeded');
-    await recordLastKnownGood(codedeploy, WEB_DEV, { deploymentId: v1, revision: V1 }, systemClock);
+    await recordLastKnownGood(codedeploy, WEB_DEV, { deploymentId: v1, revision: V1 }, cloud.clock);
   });
   after(async () => {
     await cloud.close();

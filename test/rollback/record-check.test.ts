@@ -11,7 +11,6 @@ import {
 } from '@aws-sdk/client-codedeploy';
 import { DeleteObjectCommand, PutObjectCommand, PutBucketVersioningCommand } from '@aws-sdk/client-s3';
 import { after, before, describe, it } from 'node:test';
-import { systemClock } from '../../src/clock.js';
 import { applyGroup } from '../../src/codedeploy/group.js';
 import { revisionLocation } from '../../src/codedeploy/revision-location.js';
 import { readPassedGate, readCheckedPassedGate, PASSED_GATE_TAGS } from '../../src/gate/passed-gate.js';
@@ -69,7 +68,7 @@ describe('the checks a record passes before greenlight decides from it', () => {
 
   it('a record greenlight wrote for a Succeeded deployment of this group passes, with its revision', async () => {
     const codedeploy = await cloud.aws.codedeploy();
-    await recordLastKnownGood(codedeploy, WEB_DEV, { deploymentId: v1, revision: V1 }, systemClock);
+    await recordLastKnownGood(codedeploy, WEB_DEV, { deploymentId: v1, revision: V1 }, cloud.clock);
     const checked = await readCheckedLastKnownGood(WEB_DEV, await deps());
     assert.equal(checked.kind, 'checked', JSON.stringify(checked));
     assert.ok(checked.kind === 'checked');
@@ -85,7 +84,7 @@ describe('the checks a record passes before greenlight decides from it', () => {
         codedeploy,
         WEB_DEV,
         { deploymentId: v1, revision: V1, verified: false },
-        systemClock,
+        cloud.clock,
       ),
       /refusing to record .* it did not verify/,
     );
@@ -163,7 +162,7 @@ describe('the checks a record passes before greenlight decides from it', () => {
       codedeploy,
       WEB_DEV,
       { deploymentId: id, revision: `s3://web-revisions/${key}#${location.s3Location?.eTag ?? ''}` },
-      systemClock,
+      cloud.clock,
     );
     assert.equal((await checkRecord(record, WEB_DEV, await deps())).ok, true);
 

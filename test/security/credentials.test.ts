@@ -51,7 +51,7 @@ describe('no output mode prints AWS credentials or session tokens', () => {
   };
 
   before(async () => {
-    cloud = await startCloud({ world: devWorld(2) });
+    cloud = await startCloud({ world: devWorld(2), timeScale: 3000 }); // scaled: greenlight runs as a process
     dir = await mkdtemp(join(tmpdir(), 'greenlight-credentials-'));
     reports = join(dir, 'reports');
     await mkdir(reports);
