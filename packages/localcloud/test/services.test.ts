@@ -11,7 +11,7 @@ import * as ec2 from '@aws-sdk/client-ec2';
 import * as elb from '@aws-sdk/client-elastic-load-balancing-v2';
 import * as s3 from '@aws-sdk/client-s3';
 import { caught, startTestCloud, type TestCloud } from './harness.js';
-import { until } from '../../../test/support/until.js';
+import { until } from './harness.js';
 
 const WORLD = {
   targetGroups: [

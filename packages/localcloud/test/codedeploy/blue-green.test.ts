@@ -17,7 +17,7 @@ import {
   DescribeTargetHealthCommand,
   DescribeTargetGroupsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { until } from '../../../../test/support/until.js';
+import { until } from '../harness.js';
 import {
   putRevisions,
   s3Revision,

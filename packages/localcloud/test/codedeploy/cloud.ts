@@ -15,6 +15,7 @@ export interface CodeDeployTestCloud extends TestCloud {
 
 export interface CodeDeployCloudOptions {
   readonly world?: WorldInput;
+  /** Scaled wall time; absent, a manual clock (harness.ts). */
   readonly timeScale?: number;
   readonly pageSize?: number;
 }
@@ -24,7 +25,7 @@ export async function startCodeDeployCloud(
   options: CodeDeployCloudOptions = {},
 ): Promise<CodeDeployTestCloud> {
   const tc = await startTestCloud({
-    timeScale: options.timeScale ?? 2000,
+    ...(options.timeScale !== undefined ? { timeScale: options.timeScale } : {}),
     ...(options.world ? { world: options.world } : {}),
     ...(options.pageSize !== undefined ? { codeDeployPageSize: options.pageSize } : {}),
   });

@@ -17,7 +17,7 @@ import {
   type DeploymentInfo,
 } from '@aws-sdk/client-codedeploy';
 import { caught } from '../harness.js';
-import { until } from '../../../../test/support/until.js';
+import { until } from '../harness.js';
 import {
   putRevisions,
   s3Revision,

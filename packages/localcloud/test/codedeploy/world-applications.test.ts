@@ -13,7 +13,7 @@ import {
   ListDeploymentTargetsCommand,
 } from '@aws-sdk/client-codedeploy';
 import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
-import { until } from '../../../../test/support/until.js';
+import { until } from '../harness.js';
 import {
   putRevisions,
   s3Revision,

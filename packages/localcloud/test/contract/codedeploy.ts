@@ -3,7 +3,7 @@
 // blue/green deployment that waits in Ready and in the termination wait, one stopped with a rollback,
 // and one that fails. Each answer and each refusal is handed to the contract test with its raw bytes.
 import * as cd from '@aws-sdk/client-codedeploy';
-import { until } from '../../../../test/support/until.js';
+import { until } from '../harness.js';
 import {
   putRevisions,
   s3Revision,
@@ -25,7 +25,7 @@ const group = 'web-bg';
 const missingDeployment = 'd-AAAAAAAAA';
 
 export async function exerciseCodeDeploy(contract: CodeDeployContract): Promise<void> {
-  const tc = await startCodeDeployCloud({ world: webWorld(3), timeScale: 2000 });
+  const tc = await startCodeDeployCloud({ world: webWorld(3) });
   const wire = captureWire(tc.codedeploy);
 
   async function ok<O = unknown>(operation: string, command: object): Promise<O> {

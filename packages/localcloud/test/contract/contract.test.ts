@@ -12,7 +12,7 @@ import * as elb from '@aws-sdk/client-elastic-load-balancing-v2';
 import { codeDeployOperations } from '../../src/codedeploy/index.js';
 import { loadServiceModel, type ModelName } from '../../src/protocol/model.js';
 import { startTestCloud, type TestCloud } from '../harness.js';
-import { until } from '../../../../test/support/until.js';
+import { until } from '../harness.js';
 import { exerciseCodeDeploy } from './codedeploy.js';
 import { allowedErrors, unexplained } from './deviations.js';
 import { loadFullModel, validateJsonError, validateOutput } from './validate.js';
