@@ -28,13 +28,13 @@ describe('greenlight status and the last-known-good record', () => {
       groundTruth: 'v1 verified, then v2 deployed with --no-verify',
       instances: 2,
       act: async (ctx) => {
-        const first = await ctx.cli(['deploy', '--env', 'dev', '--revision', V1, '--poll', '20ms', '--json']);
+        const first = await ctx.cli(['deploy', '--env', 'dev', '--revision', V1, '--poll', '15s', '--json']);
         ctx.facts.v1 = (JSON.parse(first.stdout) as { result: { deploymentId: string } }).result.deploymentId;
-        const again = await ctx.cli(['deploy', '--env', 'dev', '--revision', V1, '--poll', '20ms', '--json']);
+        const again = await ctx.cli(['deploy', '--env', 'dev', '--revision', V1, '--poll', '15s', '--json']);
         ctx.facts.again = (JSON.parse(again.stdout) as { result: { created: boolean } }).result.created
           ? 'created'
           : 'skipped';
-        await ctx.cli(['deploy', '--env', 'dev', '--revision', V2, '--poll', '20ms', '--no-verify']);
+        await ctx.cli(['deploy', '--env', 'dev', '--revision', V2, '--poll', '15s', '--no-verify']);
         await ctx.cli(['status', '--env', 'dev', '--json']);
       },
       expect: { exitCode: 0, verified: false, failing: [], names: [] },
@@ -67,7 +67,7 @@ describe('greenlight status and the last-known-good record', () => {
         'v1 verified and serving; then the record is rewritten to name v1’s deployment with revision v2, and later a deployment of another application',
       instances: 2,
       act: async (ctx) => {
-        const first = await ctx.cli(['deploy', '--env', 'dev', '--revision', V1, '--poll', '20ms', '--json']);
+        const first = await ctx.cli(['deploy', '--env', 'dev', '--revision', V1, '--poll', '15s', '--json']);
         ctx.facts.v1 = (JSON.parse(first.stdout) as { result: { deploymentId: string } }).result.deploymentId;
         await ctx.cli(['status', '--env', 'dev', '--json']);
         await forgeTags(ctx.cloud, { [LKG_TAGS.revision]: V2 });
