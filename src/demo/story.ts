@@ -357,12 +357,20 @@ class Story {
   /** --keep: how to point the CLI or the AWS CLI at the cloud, until Ctrl-C. */
   async keepTheCloudRunning(): Promise<void> {
     const { say } = this.narrator;
-    this.narrator.title('The local cloud keeps running (Ctrl-C stops it)');
-    say(
-      `export AWS_ENDPOINT_URL=${this.stage.cloudUrl} AWS_REGION=${REGION} AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local`,
+    const url = this.stage.cloudUrl;
+    this.narrator.title(
+      'The local cloud keeps running (Ctrl-C stops it); in another terminal, in this directory:',
     );
-    say('greenlight status --env dev');
-    say('/usr/bin/aws deploy list-deployments --application-name web --deployment-group-name web-dev');
+    say(
+      `export AWS_ENDPOINT_URL=${url} AWS_REGION=${REGION} AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local`,
+    );
+    // `npx`: from a clone, `greenlight` is not on PATH; npx runs this package's own bin.
+    say('npx greenlight status --env dev');
+    // --endpoint-url on the line itself: older AWS CLIs (Debian 12's 2.9 among them) ignore
+    // AWS_ENDPOINT_URL and would call the real AWS with whatever credentials the shell has.
+    say(
+      `/usr/bin/aws --endpoint-url ${url} deploy list-deployments --application-name web --deployment-group-name web-dev`,
+    );
     say(`curl ${this.stage.listener}/healthcheck`);
     const { signal } = this.options;
     await new Promise<void>((done) => signal.addEventListener('abort', () => done(), { once: true }));

@@ -26,6 +26,11 @@ export async function runLocalCloud(options: RunLocalCloudOptions): Promise<void
   stderr.write(
     `use it with: export AWS_ENDPOINT_URL=${cloud.url} AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=us-east-1\n`,
   );
+  // Older AWS CLIs (Debian 12's 2.9 among them) ignore AWS_ENDPOINT_URL and would call the real AWS;
+  // version 1 reads AWS_DEFAULT_REGION, not AWS_REGION. So both go on the command itself.
+  stderr.write(
+    `the AWS CLI needs the endpoint on each command: aws --endpoint-url ${cloud.url} --region us-east-1 deploy list-applications\n`,
+  );
   options.onListening?.(cloud);
   if (!options.signal.aborted) {
     await new Promise<void>((resolve) =>
