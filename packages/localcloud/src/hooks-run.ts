@@ -12,12 +12,10 @@
 // deployment root, so a second run's ApplicationStop comes from the previous revision's archive, as
 // on a real instance. Processes do not survive: the app a run started is stopped with it.
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { DEPLOYMENT_ROOT, createRealAgent } from './agent/real-agent.js';
 import { createScheduler } from './clock.js';
 import type { AgentDeployment, Diagnostics } from './codedeploy/agent.js';
@@ -30,10 +28,8 @@ import {
 } from './codedeploy/lifecycle.js';
 import { SandboxedInstance, type SandboxedInstanceDeps } from './instance/sandboxed-instance.js';
 import type { Ec2Instance } from './ports.js';
-import { checkConfinement, INSTANCE_DIRS, type ConfinementCheck } from './sandbox/bubblewrap.js';
+import { checkConfinement, INSTANCE_DIRS, type ConfinementCheck } from './sandbox/confinement.js';
 import { preparePrograms } from './sandbox/programs.js';
-
-const run = promisify(execFile);
 
 /** What codedeploy-local calls the application and group when none is given. */
 export const LOCAL_APPLICATION = 'default-local-application';
@@ -58,7 +54,7 @@ export class ConfinementUnavailableError extends Error {
   readonly exitCode = 2;
   constructor(reason: string) {
     super(
-      `cannot run hooks here: ${reason}. Running hooks needs bubblewrap and Linux namespaces; hooks are never run unconfined.`,
+      `cannot run hooks here: ${reason}. Running hooks needs Linux namespaces (bubblewrap, or util-linux's unshare); hooks are never run unconfined.`,
     );
     this.name = 'ConfinementUnavailableError';
   }
@@ -161,8 +157,8 @@ export async function runHooksInSandbox(options: HooksRunOptions): Promise<Hooks
   const check = (options.confinement ?? checkConfinement)();
   if (!check.ok) throw new ConfinementUnavailableError(check.reason);
   const now = options.now ?? (() => new Date());
-  if (options.fresh) await rm(options.stateDir, { recursive: true, force: true });
-  const saved = await loadState(options.stateDir);
+  // --fresh: a new instance; the old one's files go once the sandbox is up (its users may own them).
+  const saved = await loadState(options.fresh ? undefined : options.stateDir);
   const work = await mkdtemp(join(tmpdir(), 'greenlight-hooks-run-'));
   const deploymentId = localDeploymentId();
   const instance = new LocalInstance(
@@ -188,7 +184,8 @@ export async function runHooksInSandbox(options: HooksRunOptions): Promise<Hooks
   );
   try {
     await instance.ready();
-    await restoreInstance(options.stateDir, instance.root);
+    if (options.fresh) await instance.asInstanceRoot(['rm', '-rf', '--', options.stateDir]);
+    else await restoreInstance(options.stateDir, instance);
     options.onStart({
       instanceId: saved.instanceId,
       privateIpAddress: saved.privateIpAddress,
@@ -197,7 +194,7 @@ export async function runHooksInSandbox(options: HooksRunOptions): Promise<Hooks
     });
     const results = await runEvents(options, instance, saved, deploymentId, now);
     const installed = results.some((r) => r.event === 'Install' && r.status === 'Succeeded');
-    await saveInstance(options.stateDir, instance.root, {
+    await saveInstance(options.stateDir, instance, {
       ...saved,
       ...(installed ? { lastDeploymentId: deploymentId } : {}),
     });
@@ -337,8 +334,9 @@ class ScriptsLogTail {
 
 // ---- the instance kept between runs ---------------------------------------------------------------
 
-async function loadState(stateDir: string): Promise<SavedState> {
+async function loadState(stateDir: string | undefined): Promise<SavedState> {
   try {
+    if (stateDir === undefined) throw new Error('a fresh instance');
     const saved = JSON.parse(await readFile(join(stateDir, 'state.json'), 'utf8')) as Partial<SavedState>;
     if (
       typeof saved.deploymentGroupId === 'string' &&
@@ -358,22 +356,25 @@ async function loadState(stateDir: string): Promise<SavedState> {
   };
 }
 
-async function restoreInstance(stateDir: string, root: string): Promise<void> {
+// Copies run as the instance's root: in a user namespace, files its other users own are only theirs.
+async function restoreInstance(stateDir: string, instance: SandboxedInstance): Promise<void> {
   for (const dir of KEPT_DIRS) {
     const saved = join(stateDir, 'instance', dir);
-    if (existsSync(saved)) await run('cp', ['-a', `${saved}/.`, `${join(root, dir)}/`]);
+    if (existsSync(saved))
+      await instance.asInstanceRoot(['cp', '-a', `${saved}/.`, `${join(instance.root, dir)}/`]);
   }
 }
 
-async function saveInstance(stateDir: string, root: string, state: SavedState): Promise<void> {
+async function saveInstance(stateDir: string, instance: SandboxedInstance, state: SavedState): Promise<void> {
+  const root = instance.root;
   await mkdir(stateDir, { recursive: true });
   // The state directory belongs to no repository: it ignores itself, .gitignore included.
   await writeFile(join(stateDir, '.gitignore'), '*\n');
   const target = join(stateDir, 'instance');
-  await rm(target, { recursive: true, force: true });
+  await instance.asInstanceRoot(['rm', '-rf', '--', target]);
   await mkdir(target, { recursive: true });
   for (const dir of KEPT_DIRS) {
-    await run('cp', ['-a', join(root, dir), join(target, dir)]);
+    await instance.asInstanceRoot(['cp', '-a', join(root, dir), join(target, dir)]);
   }
   await writeFile(join(stateDir, 'state.json'), `${JSON.stringify(state, null, 2)}\n`);
 }

@@ -44,7 +44,7 @@ export { controlClient, ControlError, type LoadedWorld, type LocalCloudControl }
 export type { FaultRule, ApiFaultRule, InstanceFaultRule, StoredFaultRule } from './faults.js';
 
 // --- Instances: sandboxes and the hooks of one instance -------------------------------------------
-export { checkConfinement, type ConfinementCheck } from './sandbox/bubblewrap.js';
+export { checkConfinement, type ConfinementCheck } from './sandbox/confinement.js';
 export {
   runHooksInSandbox,
   eventPlan,

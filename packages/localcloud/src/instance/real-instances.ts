@@ -8,7 +8,12 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Ec2Instance, Ec2Port } from '../ports.js';
-import { checkConfinement, type ConfinementCheck } from '../sandbox/bubblewrap.js';
+import {
+  checkConfinement,
+  SANDBOX_VARIABLE,
+  type ConfinementCheck,
+  type SandboxBackend,
+} from '../sandbox/confinement.js';
 import { preparePrograms, type SandboxPrograms } from '../sandbox/programs.js';
 import { SandboxedInstance } from './sandboxed-instance.js';
 
@@ -36,13 +41,17 @@ export class RealInstances {
   private readonly instances = new Map<string, SandboxedInstance>();
   private readonly stopping = new Set<Promise<void>>();
   private readonly onExit = (): void => this.killAllNow();
+  /** $LOCALCLOUD_SANDBOX when the cloud was made: the backend its sandboxes use (auto when unset). */
+  private readonly backendAsked = process.env[SANDBOX_VARIABLE];
 
   constructor(private readonly options: RealInstancesOptions) {}
 
   /** True when instances can be sandboxed here; checked (and explained) once. */
   get available(): boolean {
     if (!this.check) {
-      this.check = (this.options.confinement ?? checkConfinement)();
+      this.check = this.options.confinement
+        ? this.options.confinement()
+        : checkConfinement(this.backendAsked === undefined ? {} : { backend: this.backendAsked });
       if (!this.check.ok) {
         const warn = this.options.warn ?? ((message: string) => process.stderr.write(`${message}\n`));
         warn(
@@ -52,6 +61,11 @@ export class RealInstances {
       }
     }
     return this.check.ok;
+  }
+
+  /** The sandbox backend in use, once an instance was sandboxed (or the host checked). */
+  get backend(): SandboxBackend | undefined {
+    return this.check?.ok ? this.check.confinement.backend : undefined;
   }
 
   /** The cloud's directory (the marker of its sandbox processes), once an instance was sandboxed. */

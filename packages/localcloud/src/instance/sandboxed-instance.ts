@@ -1,18 +1,20 @@
-// One instance of a `real` fleet: its root directory on the host, its namespaces (one bubblewrap
-// process whose command is the instance's service supervisor), its metadata service, and the way
-// to run a command inside it. Stopping it kills the namespace's init, which takes every process of
+// One instance of a `real` fleet: its root directory on the host, its namespaces (one bwrap or
+// unshare process whose command is the instance's service supervisor; sandbox/confinement.ts), its
+// metadata service, and the way to run a command inside it. Stopping it kills the namespace's init, which takes every process of
 // the instance with it, and removes the root directory.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, realpathSync, rmSync } from 'node:fs';
 import { appendFile, chmod, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve as resolvePath, sep } from 'node:path';
 import {
-  bwrapArgs,
   INSTANCE_DIRS,
   nsenterArgs,
+  removeTreeArgs,
+  sandboxCommand,
   SANDBOX_TOOLS_DIR,
   type Confinement,
-} from '../sandbox/bubblewrap.js';
+} from '../sandbox/confinement.js';
+import { NEW_ROOT_DIR } from '../sandbox/unshare.js';
 import { SANDBOX_BIN, SANDBOX_NODE, SANDBOX_PROGRAMS, type SandboxPrograms } from '../sandbox/programs.js';
 import { startMetadataService, type MetadataIdentity, type RunningMetadataService } from './metadata.js';
 
@@ -41,6 +43,8 @@ export class InstanceGoneError extends Error {}
 export class SandboxedInstance {
   private init?: ChildProcess;
   private initPid?: number;
+  /** An open descriptor of the instance's user namespace, kept to remove files its users own. */
+  private userNamespace?: number;
   private metadata?: RunningMetadataService;
   private stopped = false;
   private readonly started: Promise<void>;
@@ -91,11 +95,41 @@ export class SandboxedInstance {
     if (this.stopped || this.initPid === undefined)
       throw new InstanceGoneError(`instance ${this.instanceId} is not running`);
     const { confinement } = this.deps;
-    return spawn(confinement.nsenter, nsenterArgs(confinement, this.initPid, command), {
+    const child = spawn(confinement.nsenter, nsenterArgs(confinement, this.initPid, command), {
       env: { ...env, [SANDBOX_MARKER_VARIABLE]: this.deps.marker },
       detached: true,
       stdio: ['pipe', 'pipe', 'pipe'],
     });
+    if (confinement.users.kind === 'single') explainUnmappedUsers(child, confinement.users.advice);
+    return child;
+  }
+
+  /**
+   * Runs a command on the host as the instance's root (in its user namespace when it has one, so
+   * files the hooks' users own are its to copy or remove): `cp -a` of the instance's directories.
+   */
+  async asInstanceRoot(command: readonly string[]): Promise<void> {
+    const [file, ...args] = this.hostCommand(command);
+    const child = spawn(file ?? 'true', args, { stdio: this.hostStdio('pipe') });
+    let stderr = '';
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (chunk: string) => (stderr += chunk));
+    await new Promise<void>((resolve, reject) => {
+      child.on('error', reject);
+      child.on('close', (code) =>
+        code === 0 ? resolve() : reject(new Error(`${command.join(' ')} failed: ${stderr.trim()}`)),
+      );
+    });
+  }
+
+  private hostCommand(command: readonly string[]): string[] {
+    const { confinement } = this.deps;
+    if (confinement.users.kind !== 'subordinate' || this.userNamespace === undefined) return [...command];
+    return [confinement.nsenter, '--user=/proc/self/fd/3', '--', ...command];
+  }
+
+  private hostStdio(output: 'pipe' | 'ignore'): ('ignore' | 'pipe' | number)[] {
+    return ['ignore', 'ignore', output, ...(this.userNamespace !== undefined ? [this.userNamespace] : [])];
   }
 
   /** Runs a command inside the instance to completion and collects its output. */
@@ -178,7 +212,16 @@ export class SandboxedInstance {
     await this.started.catch(() => undefined);
     await this.metadata?.close();
     // The namespace's processes die with its init; give the kernel a moment to reap them first.
+    const removal = removeTreeArgs(this.deps.confinement, this.deps.root, this.userNamespace);
+    if (removal) await this.asInstanceRoot(removal.slice(3)).catch(() => undefined);
     await rm(this.deps.root, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
+    this.closeUserNamespace();
+  }
+
+  private closeUserNamespace(): void {
+    if (this.userNamespace === undefined) return;
+    closeSync(this.userNamespace);
+    this.userNamespace = undefined;
   }
 
   /** The synchronous part of stop(), for process exit. */
@@ -196,7 +239,13 @@ export class SandboxedInstance {
   }
 
   removeNow(): void {
+    const removal = removeTreeArgs(this.deps.confinement, this.deps.root, this.userNamespace);
+    if (removal) {
+      const [file, ...args] = this.hostCommand(removal.slice(3));
+      spawnSync(file ?? 'true', args, { stdio: this.hostStdio('ignore') });
+    }
     rmSync(this.deps.root, { recursive: true, force: true });
+    this.closeUserNamespace();
   }
 
   private async start(): Promise<void> {
@@ -209,7 +258,7 @@ export class SandboxedInstance {
 
   private async createRoot(): Promise<void> {
     const { root, identity } = this.deps;
-    for (const dir of INSTANCE_DIRS) await mkdir(join(root, dir), { recursive: true });
+    for (const dir of [...INSTANCE_DIRS, NEW_ROOT_DIR]) await mkdir(join(root, dir), { recursive: true });
     await copyEtc(join(root, 'etc'));
     const host = hostnameOf(identity.privateIpAddress);
     await writeFile(join(root, 'etc/hostname'), `${host}\n`);
@@ -242,7 +291,7 @@ export class SandboxedInstance {
         ? [{ source: programs.systemctlShim, target: '/usr/bin/systemctl' }]
         : []),
     ];
-    const args = bwrapArgs(
+    const { file, args } = sandboxCommand(
       confinement,
       { root, hostname: hostnameOf(identity.privateIpAddress), readOnlyBinds: binds },
       [SANDBOX_NODE, `${SANDBOX_PROGRAMS}/supervisor.js`, SUPERVISOR_SOCKET],
@@ -250,7 +299,7 @@ export class SandboxedInstance {
     const log = openSync(join(root, 'run/localcloud/supervisor.log'), 'a');
     let init: ChildProcess;
     try {
-      init = spawn(confinement.bwrap, args, {
+      init = spawn(file, args, {
         env: { ...this.baseEnvironment(), [SANDBOX_MARKER_VARIABLE]: this.deps.marker },
         detached: true,
         stdio: ['ignore', 'pipe', log, 'pipe'],
@@ -274,7 +323,12 @@ export class SandboxedInstance {
       const check = (): void => {
         if (this.initPid === undefined) {
           const pid = /"child-pid"\s*:\s*(\d+)/.exec(infoText)?.[1];
-          if (pid) this.initPid = Number(pid);
+          if (pid) {
+            this.initPid = Number(pid);
+            // Held open, the namespace outlives the instance's processes long enough to remove its files.
+            if (confinement.users.kind === 'subordinate')
+              this.userNamespace = openSync(`/proc/${pid}/ns/user`, 'r');
+          }
         }
         if (this.initPid !== undefined && out.includes('ready\n')) {
           clearTimeout(timer);
@@ -306,6 +360,30 @@ export class SandboxedInstance {
     stdout.resume();
     info.resume();
   }
+}
+
+/**
+ * With one uid mapped, a hook that switches to another user or chowns a file to one gets EINVAL (or
+ * EPERM from setgroups) and says "Invalid argument". After the first such line on its stderr, the
+ * instance adds a line of its own that says why and what to install.
+ */
+function explainUnmappedUsers(child: ChildProcess, advice: string): void {
+  const stderr = child.stderr;
+  if (!stderr) return;
+  let explained = false;
+  stderr.on('data', (chunk: Buffer | string) => {
+    if (explained) return;
+    if (
+      !/Invalid argument|cannot set groups|cannot set (user|group) id|setgroups|Operation not permitted/i.test(
+        chunk.toString(),
+      )
+    )
+      return;
+    explained = true;
+    const line = `local cloud: ${advice}\n`;
+    // After every listener has this chunk, so the explanation follows the line it explains.
+    process.nextTick(() => stderr.emit('data', stderr.readableEncoding ? line : Buffer.from(line)));
+  });
 }
 
 function hostnameOf(ip: string): string {

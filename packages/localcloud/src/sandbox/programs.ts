@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile, chmod } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PROGRAMS_DIR } from '../assets.js';
-import { SANDBOX_TOOLS_DIR } from './bubblewrap.js';
+import { SANDBOX_TOOLS_DIR } from './layout.js';
 
 export interface SandboxPrograms {
   /** Host directory holding supervisor.js, systemctl.js, installer.js (bound at SANDBOX_TOOLS_DIR/programs). */

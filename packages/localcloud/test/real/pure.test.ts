@@ -9,7 +9,9 @@ import { bundleEnvironment } from '../../src/agent/revision-bundle.js';
 import { checkTimeoutMs, matcherAccepts } from '../../src/elbv2/health-check.js';
 import { listenerBackends, routable, type Backend } from '../../src/elbv2/listener-proxy.js';
 import { metadataAnswer } from '../../src/instance/metadata.js';
-import { bwrapArgs, nsenterArgs } from '../../src/sandbox/bubblewrap.js';
+import { bwrapArgs } from '../../src/sandbox/bubblewrap.js';
+import { nsenterArgs, subordinateRange, type Confinement } from '../../src/sandbox/confinement.js';
+import { unshareCommand } from '../../src/sandbox/unshare.js';
 import {
   expandWords,
   parseEnvironmentFile,
@@ -218,11 +220,21 @@ describe('instance metadata', () => {
 });
 
 describe('confinement', () => {
-  const confinement = {
+  const confinement: Confinement = {
+    backend: 'bubblewrap',
     privileged: true,
+    users: { kind: 'host' },
     bwrap: '/usr/bin/bwrap',
     nsenter: '/usr/bin/nsenter',
     setpriv: '/usr/bin/setpriv',
+  };
+  const unshare: Confinement = {
+    ...confinement,
+    backend: 'unshare',
+    unshare: '/usr/bin/unshare',
+    mount: '/usr/bin/mount',
+    umount: '/usr/bin/umount',
+    pivotRoot: '/usr/sbin/pivot_root',
   };
   it('binds the instance directories over a read-only host and drops mount capabilities as root', () => {
     const args = bwrapArgs(confinement, { root: '/tmp/i', hostname: 'ip-127-0-1-1', readOnlyBinds: [] }, [
@@ -236,11 +248,55 @@ describe('confinement', () => {
     assert.doesNotMatch(joined, /CAP_SYS_ADMIN/);
     assert.doesNotMatch(joined, /--unshare-user/);
     assert.match(
-      bwrapArgs({ ...confinement, privileged: false }, { root: '/r', hostname: 'h', readOnlyBinds: [] }, [
-        'true',
-      ]).join(' '),
+      bwrapArgs(
+        { ...confinement, privileged: false, users: { kind: 'single', uid: 1000, gid: 1000, advice: '' } },
+        { root: '/r', hostname: 'h', readOnlyBinds: [] },
+        ['true'],
+      ).join(' '),
       /--unshare-user --uid 0 --gid 0/,
     );
+  });
+  it('with unshare, dies with its parent and maps a subordinate range only through newuidmap', () => {
+    const layout = { root: '/tmp/i', hostname: 'ip-127-0-1-1', readOnlyBinds: [] };
+    const asRoot = unshareCommand(unshare, layout, ['true']);
+    assert.equal(asRoot.file, '/usr/bin/setpriv');
+    assert.deepEqual(asRoot.args.slice(0, 4), ['--pdeathsig', 'SIGKILL', '--', '/usr/bin/unshare']);
+    for (const flag of ['--mount', '--pid', '--ipc', '--uts', '--fork', '--kill-child=SIGKILL'])
+      assert.ok(asRoot.args.includes(flag), flag);
+    assert.ok(!asRoot.args.includes('--user') && !asRoot.args.includes('--map-root-user'));
+    assert.deepEqual(asRoot.args.slice(-1), ['true']);
+    const single = unshareCommand(
+      { ...unshare, privileged: false, users: { kind: 'single', uid: 1000, gid: 1000, advice: '' } },
+      layout,
+      ['true'],
+    );
+    assert.ok(single.args.includes('--map-root-user'));
+    const mapped = unshareCommand(
+      {
+        ...unshare,
+        privileged: false,
+        users: {
+          kind: 'subordinate',
+          uid: 1000,
+          gid: 1000,
+          uids: { start: 100000, count: 65536 },
+          gids: { start: 200000, count: 65536 },
+          newuidmap: '/usr/bin/newuidmap',
+          newgidmap: '/usr/bin/newgidmap',
+        },
+      },
+      layout,
+      ['true'],
+    );
+    assert.ok(mapped.args.includes('0 1000 1 1 100000 65536'));
+    assert.ok(mapped.args.includes('0 1000 1 1 200000 65536'));
+    assert.ok(mapped.args.includes('--user') && !mapped.args.includes('--map-root-user'));
+  });
+  it('reads the first subordinate range of a user, by name or uid', () => {
+    const text = 'alice:100000:65536\nbob:165536:65536\n1003:231072:10\n';
+    assert.deepEqual(subordinateRange(text, 'bob', 1002), { start: 165536, count: 65536 });
+    assert.deepEqual(subordinateRange(text, 'carol', 1003), { start: 231072, count: 10 });
+    assert.equal(subordinateRange(text, 'dave', 1004), undefined);
   });
   it('joins an instance with the same reduced capabilities', () => {
     const args = nsenterArgs(confinement, 42, ['/bin/true']);

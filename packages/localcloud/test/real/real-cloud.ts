@@ -29,6 +29,7 @@ import {
 } from '@aws-sdk/client-codedeploy';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { WorldInput } from '../../src/world.js';
+import { SANDBOX_BACKENDS, SANDBOX_VARIABLE, type SandboxBackend } from '../../src/sandbox/confinement.js';
 import { clientConfig, startTestCloud, type TestCloud } from '../harness.js';
 import { until } from '../../../../test/support/until.js';
 
@@ -44,8 +45,20 @@ export interface RealTestCloud extends TestCloud {
  * Real hooks run in real time while the cloud's own waits are scaled: 200× keeps the service's limit
  * on one lifecycle event (3,660 AWS seconds) at 18 real seconds, far above what these hooks take.
  */
-export async function startRealCloud(world: WorldInput, timeScale = 200): Promise<RealTestCloud> {
-  const tc = await startTestCloud({ timeScale, world });
+export async function startRealCloud(
+  world: WorldInput,
+  /** The backend its sandboxes must use (default: what the host picks). */
+  sandbox?: SandboxBackend,
+  timeScale = 200,
+): Promise<RealTestCloud> {
+  const start = () => startTestCloud({ timeScale, world });
+  const tc = sandbox ? await withSandbox(sandbox, start) : await start();
+  if (sandbox && tc.lc.cloud.instances.backend !== sandbox) {
+    await tc.close();
+    throw new Error(
+      `the cloud's instances are not ${sandbox} sandboxes (${String(tc.lc.cloud.instances.backend)})`,
+    );
+  }
   const codedeploy = new CodeDeployClient(clientConfig(tc.lc.url));
   return {
     ...tc,
@@ -60,6 +73,27 @@ export async function startRealCloud(world: WorldInput, timeScale = 200): Promis
       await tc.close();
     },
   };
+}
+
+/**
+ * The sandbox backends of this host: every real-instance test runs on each. unshare (util-linux) is
+ * always there; bubblewrap when installed (CI installs it, so both are tested).
+ */
+export const SANDBOXES: readonly SandboxBackend[] = SANDBOX_BACKENDS.filter(
+  (backend) =>
+    backend !== 'bubblewrap' || ['/usr/bin/bwrap', '/bin/bwrap', '/usr/local/bin/bwrap'].some(existsSync),
+);
+
+/** Runs `start` with $LOCALCLOUD_SANDBOX naming `sandbox` (a cloud reads it when it is made). */
+export async function withSandbox<T>(sandbox: SandboxBackend, start: () => Promise<T>): Promise<T> {
+  const before = process.env[SANDBOX_VARIABLE];
+  process.env[SANDBOX_VARIABLE] = sandbox;
+  try {
+    return await start();
+  } finally {
+    if (before === undefined) delete process.env[SANDBOX_VARIABLE];
+    else process.env[SANDBOX_VARIABLE] = before;
+  }
 }
 
 export function realWorld(

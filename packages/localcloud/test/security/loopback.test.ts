@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { startLocalCloud, type RunningLocalCloud } from '../../src/server.js';
-import { realWorld } from '../real/real-cloud.js';
+import { realWorld, SANDBOXES, withSandbox } from '../real/real-cloud.js';
 
 // The local cloud answers only on loopback: every socket it listens on (the API server, load
 // balancer listeners and their spare pool, each real instance's metadata endpoint, and anything the
@@ -58,34 +58,37 @@ function listeningSockets(pids: Set<number>): { address: string; port: number; p
 
 const isLoopback = (address: string): boolean => /^127\./.test(address) || /^::ffff:127\./.test(address);
 
-describe('the local cloud listens on loopback only', () => {
-  let cloud: RunningLocalCloud;
+for (const sandbox of SANDBOXES)
+  describe(`the local cloud listens on loopback only (${sandbox})`, () => {
+    let cloud: RunningLocalCloud;
 
-  before(async () => {
-    // A real fleet: sandboxes, their metadata endpoints and a listener on a free port.
-    cloud = await startLocalCloud({ timeScale: 1000, world: realWorld({ instances: 2 }) });
-  });
+    before(async () => {
+      // A real fleet: sandboxes, their metadata endpoints and a listener on a free port.
+      cloud = await withSandbox(sandbox, () =>
+        startLocalCloud({ timeScale: 1000, world: realWorld({ instances: 2 }) }),
+      );
+    });
 
-  after(async () => {
-    await cloud.close();
-  });
+    after(async () => {
+      await cloud.close();
+    });
 
-  it('every listening socket of the cloud and its instances is bound to 127.x', async () => {
-    const instances = cloud.cloud.instances;
-    assert.equal(instances.all().length, 2, 'both real instances have a sandbox');
-    await Promise.all(instances.all().map((instance) => instance.ready()));
-    const sockets = listeningSockets(processTree(process.pid));
-    assert.ok(
-      sockets.some((s) => s.port === cloud.port),
-      `the API server's port is among them: ${JSON.stringify(sockets)}`,
-    );
-    // The server, the listener, and one metadata endpoint per instance on its own loopback address.
-    assert.ok(sockets.length >= 4, `all were found: ${JSON.stringify(sockets)}`);
-    assert.ok(
-      new Set(sockets.map((s) => s.address)).size >= 3,
-      `the instances' own addresses: ${JSON.stringify(sockets)}`,
-    );
-    const exposed = sockets.filter((s) => !isLoopback(s.address));
-    assert.deepEqual(exposed, [], 'sockets bound beyond loopback');
+    it('every listening socket of the cloud and its instances is bound to 127.x', async () => {
+      const instances = cloud.cloud.instances;
+      assert.equal(instances.all().length, 2, 'both real instances have a sandbox');
+      await Promise.all(instances.all().map((instance) => instance.ready()));
+      const sockets = listeningSockets(processTree(process.pid));
+      assert.ok(
+        sockets.some((s) => s.port === cloud.port),
+        `the API server's port is among them: ${JSON.stringify(sockets)}`,
+      );
+      // The server, the listener, and one metadata endpoint per instance on its own loopback address.
+      assert.ok(sockets.length >= 4, `all were found: ${JSON.stringify(sockets)}`);
+      assert.ok(
+        new Set(sockets.map((s) => s.address)).size >= 3,
+        `the instances' own addresses: ${JSON.stringify(sockets)}`,
+      );
+      const exposed = sockets.filter((s) => !isLoopback(s.address));
+      assert.deepEqual(exposed, [], 'sockets bound beyond loopback');
+    });
   });
-});

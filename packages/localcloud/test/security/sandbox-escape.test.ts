@@ -16,6 +16,7 @@ import {
   startRealCloud,
   targetsOf,
   type RealTestCloud,
+  SANDBOXES,
 } from '../real/real-cloud.js';
 
 // A hook that tries to write outside its instance: /etc, /opt, the host's /tmp, the host's $HOME
@@ -45,46 +46,48 @@ done
 exit 0
 `;
 
-describe('hook sandboxes cannot write outside their instance', () => {
-  let tc: RealTestCloud;
+for (const sandbox of SANDBOXES)
+  describe(`hook sandboxes cannot write outside their instance (${sandbox})`, () => {
+    let tc: RealTestCloud;
 
-  before(async () => {
-    tc = await startRealCloud(realWorld({ instances: 1 }));
-    await createGroup(tc, 'web-escape', {
-      deploymentStyle: { deploymentType: 'IN_PLACE', deploymentOption: 'WITHOUT_TRAFFIC_CONTROL' },
-      blueGreenDeploymentConfiguration: undefined,
-      loadBalancerInfo: undefined,
+    before(async () => {
+      tc = await startRealCloud(realWorld({ instances: 1 }), sandbox);
+      await createGroup(tc, 'web-escape', {
+        deploymentStyle: { deploymentType: 'IN_PLACE', deploymentOption: 'WITHOUT_TRAFFIC_CONTROL' },
+        blueGreenDeploymentConfiguration: undefined,
+        loadBalancerInfo: undefined,
+      });
+    });
+
+    after(async () => {
+      await tc.close();
+      // Should the sandbox ever leak, do not leave the proof lying around on the host.
+      for (const target of targets) rmSync(target, { force: true });
+    });
+
+    it('a hook writing to /etc, /opt, the host /tmp, $HOME and the repository leaves nothing on the host', async () => {
+      for (const target of targets)
+        assert.equal(existsSync(target), false, `${target} exists before the test`);
+      await putBundle(
+        tc,
+        'escape/v1.tar',
+        makeBundle(
+          {
+            'appspec.yml':
+              'version: 0.0\nos: linux\nhooks:\n  AfterInstall:\n    - location: escape.sh\n      timeout: 60\n',
+            'escape.sh': escapeScript,
+          },
+          'tar',
+        ),
+      );
+      const info = await deploy(tc, 'web-escape', s3Revision('escape/v1.tar', 'tar'));
+      assert.equal(info.status, 'Succeeded', JSON.stringify(info.errorInformation));
+      const [target] = await targetsOf(tc, info.deploymentId ?? '');
+      const instanceId = target?.instanceTarget?.targetId ?? '';
+      // The hook did run, inside its instance: its report is in the instance's /tmp.
+      const report = readFileSync(join(tc.rootOf(instanceId), 'tmp', 'escape-report'), 'utf8');
+      assert.equal(report.trim().split('\n').length, targets.length, report);
+      for (const path of targets)
+        assert.equal(existsSync(path), false, `${path} was written on the host:\n${report}`);
     });
   });
-
-  after(async () => {
-    await tc.close();
-    // Should the sandbox ever leak, do not leave the proof lying around on the host.
-    for (const target of targets) rmSync(target, { force: true });
-  });
-
-  it('a hook writing to /etc, /opt, the host /tmp, $HOME and the repository leaves nothing on the host', async () => {
-    for (const target of targets) assert.equal(existsSync(target), false, `${target} exists before the test`);
-    await putBundle(
-      tc,
-      'escape/v1.tar',
-      makeBundle(
-        {
-          'appspec.yml':
-            'version: 0.0\nos: linux\nhooks:\n  AfterInstall:\n    - location: escape.sh\n      timeout: 60\n',
-          'escape.sh': escapeScript,
-        },
-        'tar',
-      ),
-    );
-    const info = await deploy(tc, 'web-escape', s3Revision('escape/v1.tar', 'tar'));
-    assert.equal(info.status, 'Succeeded', JSON.stringify(info.errorInformation));
-    const [target] = await targetsOf(tc, info.deploymentId ?? '');
-    const instanceId = target?.instanceTarget?.targetId ?? '';
-    // The hook did run, inside its instance: its report is in the instance's /tmp.
-    const report = readFileSync(join(tc.rootOf(instanceId), 'tmp', 'escape-report'), 'utf8');
-    assert.equal(report.trim().split('\n').length, targets.length, report);
-    for (const path of targets)
-      assert.equal(existsSync(path), false, `${path} was written on the host:\n${report}`);
-  });
-});
