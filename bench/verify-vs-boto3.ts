@@ -10,8 +10,8 @@
 // Run: npm run bench:verify-vs-boto3   (= node --import tsx bench/verify-vs-boto3.ts)
 //      node --import tsx bench/verify-vs-boto3.ts [--instances 1000] [--runs 7] [--version-runs 15]
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { cp, mkdtemp, rm, symlink } from 'node:fs/promises';
+import { existsSync, rmSync } from 'node:fs';
+import { cp, mkdtemp, symlink } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -103,7 +103,8 @@ const [pyVersion, boto3Version] = pythonVersion.out.trim().split(' ');
 
 // The build, in a package root of its own.
 const pkg = await mkdtemp(join(tmpdir(), 'greenlight-bench-'));
-process.on('exit', () => void rm(pkg, { recursive: true, force: true }));
+// Synchronous: an 'exit' listener cannot wait for a promise.
+process.on('exit', () => rmSync(pkg, { recursive: true, force: true }));
 await cp(join(root, 'bin'), join(pkg, 'bin'), { recursive: true });
 await cp(join(root, 'package.json'), join(pkg, 'package.json'));
 await symlink(join(root, 'node_modules'), join(pkg, 'node_modules'), 'dir');
