@@ -132,10 +132,11 @@ function introduce(options: DemoOptions, narrator: Narrator): 'real' | 'syntheti
   narrator.title('greenlight: a blue/green release rehearsed on the local cloud');
   narrator.say(
     confinement.ok
-      ? `${options.instances} instances, each a bubblewrap sandbox running this repository's appspec.yml and hooks/ for real.`
-      : `the instances use the synthetic agent (${confinement.reason}): lifecycle events are simulated, ` +
-          'no hook runs, and the listener answers for each instance with the version it installed.',
+      ? `${options.instances} instances, each a sandbox (${confinement.confinement.backend === 'bubblewrap' ? 'bubblewrap' : "util-linux's unshare"}) running this repository's appspec.yml and hooks/ for real.`
+      : `the instances use the synthetic agent, ${options.agent === 'synthetic' ? 'as --agent synthetic asks' : `because real hooks cannot be sandboxed here: ${confinement.reason}`}. ` +
+          'Instead lifecycle events are simulated, no hook runs, and the listener answers for each instance with the version it installed.',
   );
+  if (confinement.ok && confinement.confinement.note) narrator.say(`note: ${confinement.confinement.note}`);
   return confinement.ok ? 'real' : 'synthetic';
 }
 

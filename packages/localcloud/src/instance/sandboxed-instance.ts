@@ -43,6 +43,8 @@ export class InstanceGoneError extends Error {}
 export class SandboxedInstance {
   private init?: ChildProcess;
   private initPid?: number;
+  /** The copy of /etc under way while the instance starts. */
+  private copying?: ChildProcess;
   /** An open descriptor of the instance's user namespace, kept to remove files its users own. */
   private userNamespace?: number;
   private metadata?: RunningMetadataService;
@@ -227,6 +229,7 @@ export class SandboxedInstance {
   /** The synchronous part of stop(), for process exit. */
   killNow(): ChildProcess | undefined {
     this.stopped = true;
+    this.copying?.kill('SIGKILL');
     const init = this.init;
     if (init?.pid !== undefined && init.exitCode === null && init.signalCode === null) {
       try {
@@ -259,7 +262,7 @@ export class SandboxedInstance {
   private async createRoot(): Promise<void> {
     const { root, identity } = this.deps;
     for (const dir of [...INSTANCE_DIRS, NEW_ROOT_DIR]) await mkdir(join(root, dir), { recursive: true });
-    await copyEtc(join(root, 'etc'));
+    await this.copyEtc(join(root, 'etc'));
     const host = hostnameOf(identity.privateIpAddress);
     await writeFile(join(root, 'etc/hostname'), `${host}\n`);
     await appendFile(join(root, 'etc/hosts'), `${identity.privateIpAddress}\t${host}\n`).catch(
@@ -277,6 +280,28 @@ export class SandboxedInstance {
     await mkdir(join(root, relative('/', SANDBOX_BIN)), { recursive: true });
     await writeFile(join(root, relative('/', SANDBOX_NODE)), '');
     await writeFile(join(root, relative('/', SANDBOX_BIN), 'systemctl'), '');
+  }
+
+  /**
+   * The instance's /etc starts as a copy of the host's; unreadable files (without root) are left out.
+   * The copy dies with the local cloud and with the instance, so none writes into a removed root.
+   */
+  private copyEtc(target: string): Promise<void> {
+    return new Promise((resolve) => {
+      const child = spawn(
+        this.deps.confinement.setpriv,
+        ['--pdeathsig', 'SIGKILL', '--', 'cp', '-a', '/etc/.', `${target}/`],
+        {
+          stdio: 'ignore',
+        },
+      );
+      this.copying = child;
+      child.on('error', () => resolve());
+      child.on('close', () => {
+        this.copying = undefined;
+        resolve();
+      });
+    });
   }
 
   private async startInit(): Promise<void> {
@@ -388,13 +413,4 @@ function explainUnmappedUsers(child: ChildProcess, advice: string): void {
 
 function hostnameOf(ip: string): string {
   return `ip-${ip.replace(/\./g, '-')}`;
-}
-
-/** The instance's /etc starts as a copy of the host's; unreadable files (without root) are left out. */
-function copyEtc(target: string): Promise<void> {
-  return new Promise((resolve) => {
-    const child = spawn('cp', ['-a', '/etc/.', `${target}/`], { stdio: 'ignore' });
-    child.on('error', () => resolve());
-    child.on('close', () => resolve());
-  });
 }
