@@ -67,6 +67,11 @@ export const IMPLEMENTED_OPERATIONS: Record<string, { dir: string; operations: s
     dir: 'cloudwatch/2010-08-01',
     operations: ['DescribeAlarms', 'DescribeAlarmHistory', 'SetAlarmState', 'PutMetricAlarm', 'DeleteAlarms'],
   },
+  sts: {
+    dir: 'sts/2011-06-15',
+    // Which account and principal a client talks to; nothing else of STS.
+    operations: ['GetCallerIdentity'],
+  },
 };
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

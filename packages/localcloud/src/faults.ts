@@ -12,6 +12,7 @@ const SIGNING_NAMES = [
   'ec2',
   'monitoring',
   's3',
+  'sts',
 ] as const;
 
 const firing = {
@@ -115,6 +116,7 @@ export function throttlingError(service: SigningName): AwsApiError {
     case 'autoscaling':
     case 'elasticloadbalancing':
     case 'monitoring':
+    case 'sts':
       return new AwsApiError('Throttling', 'Rate exceeded');
   }
 }

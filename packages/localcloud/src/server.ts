@@ -22,6 +22,7 @@ import type { WireCodec, WireRequest, WireResponse } from './protocol/wire.js';
 import { headerValue } from './protocol/wire.js';
 import { invalidUri } from './s3/errors.js';
 import { handleS3, renderS3Error, routeS3, type S3Response, type S3Route } from './s3/handlers.js';
+import { stsService } from './sts/handlers.js';
 import {
   AwsApiError,
   type OperationHandler,
@@ -102,18 +103,19 @@ const QUERY_VERSIONS = new Map<string, SigningName>([
   ['2015-12-01', 'elasticloadbalancing'],
   ['2016-11-15', 'ec2'],
   ['2010-08-01', 'monitoring'],
+  ['2011-06-15', 'sts'],
 ]);
 
-/** `Credential=AKID/20240101/us-east-1/autoscaling/aws4_request` → region and service. */
+/** `Credential=AKID/20240101/us-east-1/autoscaling/aws4_request` → region, service and access key. */
 export function credentialScope(
   request: IncomingMessage,
   search: URLSearchParams,
-): { region?: string; service?: string } {
+): { region?: string; service?: string; accessKeyId?: string } {
   const authorization = headerValue(request.headers, 'authorization') ?? '';
   const credential = /Credential=([^,\s]+)/.exec(authorization)?.[1] ?? search.get('X-Amz-Credential') ?? '';
   const parts = credential.split('/');
   if (parts.length < 5) return {};
-  return { region: parts[2], service: parts[3] };
+  return { region: parts[2], service: parts[3], ...(parts[0] ? { accessKeyId: parts[0] } : {}) };
 }
 
 class BodyTooLargeError extends Error {}
@@ -172,6 +174,7 @@ export function createServices(cloud: Cloud): ServiceDefinition[] {
     elbv2Service((ctx) => regionOf(ctx).elbv2),
     cloudWatchService((ctx) => regionOf(ctx).cloudwatch),
     codeDeployService((ctx) => regionOf(ctx).codedeploy),
+    stsService(),
   ];
 }
 
@@ -281,6 +284,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       'monitoring',
       { signingName: 'monitoring', codec: createQueryCodec({ model: cloudwatchModel, flavour: 'query' }) },
     ],
+    [
+      'sts',
+      { signingName: 'sts', codec: createQueryCodec({ model: loadServiceModel('sts'), flavour: 'query' }) },
+    ],
   ]);
 
   /** Runs one model-driven operation: envelope, count, faults, decode, handler, encode. */
@@ -385,6 +392,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       region: scope.region ?? DEFAULT_REGION,
       accountId: cloud.accountId,
       requestId,
+      ...(scope.accessKeyId ? { accessKeyId: scope.accessKeyId } : {}),
     };
     const target = headerValue(request.headers, 'x-amz-target');
     let service: ModelService | undefined;

@@ -4,12 +4,15 @@
 // model names them), and returns the output shape as a plain object; the protocol layer renders it.
 
 /** The SigV4 signing name, which is also how fault rules and request counts name a service. */
-export type SigningName = 'codedeploy' | 'autoscaling' | 'elasticloadbalancing' | 'ec2' | 'monitoring' | 's3';
+export type SigningName =
+  'codedeploy' | 'autoscaling' | 'elasticloadbalancing' | 'ec2' | 'monitoring' | 's3' | 'sts';
 
 export interface RequestContext {
   readonly region: string;
   readonly accountId: string;
   readonly requestId: string;
+  /** The access key of the request's SigV4 credential; undefined for an unsigned request. */
+  readonly accessKeyId?: string;
 }
 
 /**

@@ -177,6 +177,15 @@ describe('the AWS CLI parses every operation of the local cloud (CodeDeploy asid
       });
     });
 
+    describe('STS', { concurrency: 1 }, () => {
+      it('get-caller-identity', async () => {
+        const identity = await s.cli.call('sts', 'get-caller-identity');
+        assert.equal(identity.Account, account);
+        assert.equal(identity.Arn, `arn:aws:iam::${account}:user/localcloud`);
+        assert.match(String(identity.UserId), /^AIDA[A-Z2-7]{17}$/);
+      });
+    });
+
     describe('CloudWatch (the query protocol, as this CLI speaks it)', { concurrency: 1 }, () => {
       it('put-metric-alarm, set-alarm-state, describe-alarms, describe-alarm-history, delete-alarms', async () => {
         const put = await s.cli.call('cloudwatch', 'put-metric-alarm', {

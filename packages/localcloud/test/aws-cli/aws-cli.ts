@@ -15,6 +15,7 @@ export const cliServices = {
   ec2: { signingName: 'ec2', model: 'ec2/2016-11-15' },
   cloudwatch: { signingName: 'monitoring', model: 'cloudwatch/2010-08-01' },
   s3api: { signingName: 's3', model: 's3/2006-03-01' },
+  sts: { signingName: 'sts', model: 'sts/2011-06-15' },
 } as const satisfies Record<string, { signingName: SigningName; model: string }>;
 
 export type CliService = keyof typeof cliServices;

@@ -9,9 +9,10 @@ import * as asg from '@aws-sdk/client-auto-scaling';
 import * as cw from '@aws-sdk/client-cloudwatch';
 import * as ec2 from '@aws-sdk/client-ec2';
 import * as elb from '@aws-sdk/client-elastic-load-balancing-v2';
+import * as sts from '@aws-sdk/client-sts';
 import { codeDeployOperations } from '../../src/codedeploy/index.js';
 import { loadServiceModel, type ModelName } from '../../src/protocol/model.js';
-import { startTestCloud, type TestCloud } from '../harness.js';
+import { clientConfig, startTestCloud, type TestCloud } from '../harness.js';
 import { until } from '../harness.js';
 import { exerciseCodeDeploy } from './codedeploy.js';
 import { allowedErrors, unexplained } from './deviations.js';
@@ -377,6 +378,19 @@ describe('contract: responses match the botocore models', () => {
     );
   });
 
+  it('STS', async () => {
+    const client = new sts.STSClient(clientConfig(t.lc.url));
+    try {
+      const identity = await client.send(new sts.GetCallerIdentityCommand({}));
+      check('sts', 'GetCallerIdentity', identity);
+      assert.equal(identity.Account, '123456789012');
+      assert.equal(identity.Arn, 'arn:aws:iam::123456789012:user/localcloud');
+      assert.match(identity.UserId ?? '', /^AIDA[A-Z2-7]{17}$/);
+    } finally {
+      client.destroy();
+    }
+  });
+
   it('CodeDeploy: answers and refusals, parsed by the SDK and as raw JSON', async () => {
     const model = loadFullModel('codedeploy');
     await exerciseCodeDeploy({
@@ -401,7 +415,7 @@ describe('contract: responses match the botocore models', () => {
   });
 
   it('covers every implemented operation', () => {
-    for (const service of ['ec2', 'autoscaling', 'elbv2', 'cloudwatch', 'codedeploy'] as const) {
+    for (const service of ['ec2', 'autoscaling', 'elbv2', 'cloudwatch', 'codedeploy', 'sts'] as const) {
       const implemented = Object.keys(loadServiceModel(service).operations).sort();
       assert.deepEqual(
         [...(exercised.get(service) ?? [])].sort(),
@@ -479,6 +493,34 @@ describe('contract: raw wire format', () => {
     assert.match(
       text,
       /<ErrorResponse xmlns="http:\/\/elasticloadbalancing.amazonaws.com\/doc\/2015-12-01\/"><Error><Type>Sender<\/Type><Code>TargetGroupNotFound<\/Code><Message>One or more target groups not found<\/Message><\/Error><RequestId>/,
+    );
+  });
+
+  it('STS GetCallerIdentity: awsQuery with its result wrapper, the caller named by the signing access key; unsigned, refused as AWS refuses it', async () => {
+    const { status, text } = await post('sts', 'Action=GetCallerIdentity&Version=2011-06-15');
+    assert.equal(status, 200);
+    assert.match(
+      text,
+      /^<\?xml version="1.0" encoding="UTF-8"\?>\n<GetCallerIdentityResponse xmlns="https:\/\/sts.amazonaws.com\/doc\/2011-06-15\/"><GetCallerIdentityResult><UserId>AIDA[A-Z2-7]{17}<\/UserId><Account>123456789012<\/Account><Arn>arn:aws:iam::123456789012:user\/localcloud<\/Arn><\/GetCallerIdentityResult><ResponseMetadata>/,
+    );
+    const userId = (key: string) =>
+      post('sts', 'Action=GetCallerIdentity&Version=2011-06-15', {
+        authorization: `AWS4-HMAC-SHA256 Credential=${key}/20240101/us-east-1/sts/aws4_request, SignedHeaders=host, Signature=0`,
+      }).then(({ text: body }) => /<UserId>([^<]+)<\/UserId>/.exec(body)?.[1]);
+    const [one, again, other] = await Promise.all([userId('AKIDONE'), userId('AKIDONE'), userId('AKIDTWO')]);
+    assert.equal(one, again, 'one access key, one caller');
+    assert.notEqual(one, other, 'two access keys, two callers');
+
+    // No SigV4 credential at all: routed by its Version, refused for want of one.
+    const unsigned = await fetch(t.lc.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'Action=GetCallerIdentity&Version=2011-06-15',
+    });
+    assert.equal(unsigned.status, 403);
+    assert.match(
+      await unsigned.text(),
+      /<ErrorResponse xmlns="https:\/\/sts.amazonaws.com\/doc\/2011-06-15\/"><Error><Type>Sender<\/Type><Code>MissingAuthenticationToken<\/Code>/,
     );
   });
 

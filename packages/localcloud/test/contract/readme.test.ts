@@ -20,6 +20,7 @@ const services: Record<Exclude<SigningName, 's3'>, { title: string; protocol: st
   elasticloadbalancing: { title: 'Elastic Load Balancing v2', protocol: 'query (XML)' },
   ec2: { title: 'EC2', protocol: 'EC2 query (XML)' },
   monitoring: { title: 'CloudWatch', protocol: 'JSON 1.0 and query (XML)' },
+  sts: { title: 'STS', protocol: 'query (XML)' },
 };
 
 // Every request shape the S3 router names; an operation it can route is one the README must list.

@@ -12,6 +12,7 @@ const DIRS: Record<string, string> = {
   ec2: 'ec2/2016-11-15',
   cloudwatch: 'cloudwatch/2010-08-01',
   codedeploy: 'codedeploy/2014-10-06',
+  sts: 'sts/2011-06-15',
 };
 
 interface Ref {
