@@ -1,7 +1,12 @@
 import type { DeploymentOverview, EventOf, LogEvent, LogEventKind } from './events.js';
+import { displayWidth, wrapText } from './width.js';
 
 // One formatter per kind: adding a kind to LogEvent does not compile until it has a formatter here.
-type Formatters = { [K in LogEventKind]: (event: EventOf<K>) => string };
+// `width` is the columns a line may take: prose that would be longer wraps at spaces, indented.
+type Formatters = { [K in LogEventKind]: (event: EventOf<K>, width: number) => string };
+
+/** Lines are wrapped to this many columns unless the caller knows the terminal's width. */
+export const DEFAULT_WIDTH = 80;
 
 const formatters: Formatters = {
   message: (e) => (e.level === 'info' || e.level === 'debug' ? e.text : `${e.level}: ${e.text}`),
@@ -13,10 +18,14 @@ const formatters: Formatters = {
     if (active.length > 0) parts.push(active.map(([event, ids]) => `${event}: ${ids.length}`).join(', '));
     return parts.join(' · ');
   },
-  'instance-failed': (e) => {
+  'instance-failed': (e, width) => {
     const lines = [
-      `✗ ${e.instanceId} failed ${e.lifecycleEvent}${e.scriptName ? ` (${e.scriptName})` : ''}: ${e.errorCode}`,
-      `  ${e.message}`,
+      ...wrapText(
+        `✗ ${e.instanceId} failed ${e.lifecycleEvent}${e.scriptName ? ` (${e.scriptName})` : ''}: ${e.errorCode}`,
+        width,
+        '  ',
+      ),
+      ...wrapText(`  ${e.message}`, width, '  '),
     ];
     const tail = e.logTail.trimEnd();
     if (tail) lines.push('  log tail:', ...tail.split('\n').map((line) => `    ${line}`));
@@ -28,8 +37,13 @@ const formatters: Formatters = {
 
 const stepMark = { started: '→', done: '✓', skipped: '-', failed: '✗' } as const;
 
-export function formatEvent(event: LogEvent): string {
-  return (formatters[event.kind] as (e: LogEvent) => string)(event);
+export function formatEvent(event: LogEvent, width: number = DEFAULT_WIDTH): string {
+  return (formatters[event.kind] as (e: LogEvent, width: number) => string)(event, Math.max(20, width));
+}
+
+/** Whether every line of `text` fits `width` columns. */
+export function fitsWidth(text: string, width: number): boolean {
+  return text.split('\n').every((line) => displayWidth(line) <= width);
 }
 
 export function formatOverview(o: DeploymentOverview): string {

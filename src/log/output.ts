@@ -1,5 +1,6 @@
 import type { LogEvent, Logger } from './events.js';
-import { formatEvent } from './format.js';
+import { formatElapsed, formatEvent } from './format.js';
+import { displayWidth, truncateEnd } from './width.js';
 
 // Three renderings of one event stream:
 //  - tty:   a terminal; the deployment status line is redrawn in place, everything else scrolls above it.
@@ -13,7 +14,15 @@ export type JsonMode = 'off' | 'document' | 'lines';
 
 export interface TextSink {
   write(chunk: string): unknown;
+  /** A terminal's width in columns (Node's tty.WriteStream keeps it current on SIGWINCH). */
+  readonly columns?: number;
+  /** A terminal stream emits `resize` when its width changes. */
+  on?(event: 'resize', listener: () => void): unknown;
+  off?(event: 'resize', listener: () => void): unknown;
 }
+
+/** The width assumed for a terminal that does not say its own: the classic 80 columns. */
+export const DEFAULT_COLUMNS = 80;
 
 export interface Timers {
   now(): number;
@@ -30,6 +39,11 @@ export interface OutputOptions {
   /** Longest silence in plain mode before a heartbeat line; under a minute by default. */
   heartbeatMs?: number;
   timers?: Timers;
+  /**
+   * The terminal's width in columns, asked before every redraw of the status line (so a resized
+   * terminal is followed). Default: `stderr.columns`, else 80.
+   */
+  columns?: () => number | undefined;
 }
 
 const systemTimers: Timers = {
@@ -39,7 +53,9 @@ const systemTimers: Timers = {
 };
 
 export class Output implements Logger {
-  private readonly options: Required<Omit<OutputOptions, 'timers'>> & { timers: Timers };
+  private readonly options: Required<Omit<OutputOptions, 'timers' | 'columns'>> & { timers: Timers };
+  private readonly columnsOf: () => number | undefined;
+  private readonly onResize = (): void => this.drawStatusLine();
   private readonly started: number;
   private lastPrinted: number;
   private readonly lastDeploymentLine = new Map<string, string>();
@@ -50,14 +66,24 @@ export class Output implements Logger {
   private closed = false;
 
   constructor(options: OutputOptions) {
-    this.options = { verbose: false, heartbeatMs: 50_000, timers: systemTimers, ...options };
+    const { columns, ...rest } = options;
+    this.options = { verbose: false, heartbeatMs: 50_000, timers: systemTimers, ...rest };
+    this.columnsOf = columns ?? (() => options.stderr.columns);
     this.started = this.options.timers.now();
     this.lastPrinted = this.started;
     if (this.options.human === 'plain' || this.options.human === 'tty') {
-      const tick = Math.min(this.options.heartbeatMs, 5_000);
+      // On a terminal the status line's elapsed time ticks every second; a CI log only needs heartbeats.
+      const tick = this.options.human === 'tty' ? 1_000 : Math.min(this.options.heartbeatMs, 5_000);
       this.heartbeat = this.options.timers.setInterval(() => this.beat(), tick);
       this.heartbeat.unref?.();
     }
+    if (this.options.human === 'tty') this.options.stderr.on?.('resize', this.onResize);
+  }
+
+  /** The terminal's width now: re-measured on every draw, so SIGWINCH needs no bookkeeping. */
+  columns(): number {
+    const columns = this.columnsOf();
+    return columns !== undefined && Number.isFinite(columns) && columns > 0 ? columns : DEFAULT_COLUMNS;
   }
 
   emit(event: LogEvent): void {
@@ -77,6 +103,7 @@ export class Output implements Logger {
     if (this.closed) return;
     this.closed = true;
     if (this.heartbeat) this.options.timers.clearInterval(this.heartbeat);
+    if (this.options.human === 'tty') this.options.stderr.off?.('resize', this.onResize);
     this.clearStatusLine();
     if (this.options.json === 'document') {
       const doc = {
@@ -94,7 +121,8 @@ export class Output implements Logger {
   }
 
   private render(event: LogEvent): void {
-    const text = formatEvent(event);
+    // A CI log's lines carry a 11-column time stamp; a terminal's are as wide as it is.
+    const text = formatEvent(event, this.options.human === 'tty' ? this.columns() : DEFAULT_COLUMNS - 11);
     if (event.kind === 'deployment') {
       if (this.options.human === 'tty') {
         this.statusLine = text;
@@ -125,10 +153,20 @@ export class Output implements Logger {
     this.lastPrinted = this.options.timers.now();
   }
 
+  /**
+   * Redraws the status line in place. It is cut to one column less than the terminal's width: a line
+   * that wrapped (or left the cursor in the last column's pending wrap) would leave its first row behind
+   * when `\r` and erase-line redraw it, a torn copy in the scrollback. The elapsed time stays visible.
+   */
   private drawStatusLine(): void {
-    if (!this.statusLine) return;
-    const elapsed = Math.round((this.options.timers.now() - this.started) / 1000);
-    this.options.stderr.write(`\r\x1b[2K${this.statusLine} (${elapsed}s)`);
+    if (!this.statusLine || this.closed) return;
+    const elapsed = ` (${formatElapsed(this.options.timers.now() - this.started)})`;
+    const room = this.columns() - 1;
+    const fitted =
+      displayWidth(elapsed) < room
+        ? truncateEnd(this.statusLine, room - displayWidth(elapsed)) + elapsed
+        : truncateEnd(this.statusLine + elapsed, room);
+    this.options.stderr.write(`\r\x1b[2K${fitted}`);
   }
 
   private clearStatusLine(): void {

@@ -471,8 +471,13 @@ describe('verifier reports', () => {
   it('the table and the Markdown name the failed instance, event and script', () => {
     const verdict = judge(failed);
     const table = verdictTable(verdict);
+    // At 80 columns the failure columns go on a line of their own under the failed row.
     assert.match(
       table,
+      /✗\s+i-g1\s+green\s+us-east-1a\s+Failed\s+healthy\s+c{12}\n\s+AfterInstall\s+hooks\/after-install.sh\s+ScriptFailed/,
+    );
+    assert.match(
+      verdictTable(verdict, { width: 160 }),
       /✗\s+i-g1\s+green\s+us-east-1a\s+Failed\s+AfterInstall\s+hooks\/after-install.sh\s+ScriptFailed/,
     );
     const md = verdictMarkdown(verdict);
