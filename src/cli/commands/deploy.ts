@@ -3,7 +3,7 @@ import type { BusyMode } from '../../codedeploy/deploy.js';
 import { defaultCommit, parseRevision, type RevisionRef } from '../../codedeploy/revision.js';
 import { UsageError } from '../errors.js';
 import type { Runner } from '../program.js';
-import { parseDurationOption } from './arguments.js';
+import { commandPollMs, durationOption, pollOption } from './arguments.js';
 
 export interface DeployOptions {
   revision?: string;
@@ -14,7 +14,7 @@ export interface DeployOptions {
   force?: boolean;
   busyTimeout: number;
   timeout?: number;
-  poll: number;
+  poll?: number;
   rollbackOnFailure?: boolean;
   continue?: boolean;
   stopOnCancel?: boolean;
@@ -47,11 +47,12 @@ export function registerDeploy(program: Command, run: Runner): void {
         .choices(['wait', 'attach', 'fail'])
         .default('wait'),
     )
-    .option(
-      '--busy-timeout <duration>',
-      'how long --if-busy wait waits for the other deployment',
-      parseDurationOption,
-      3_600_000,
+    .addOption(
+      durationOption(
+        '--busy-timeout <duration>',
+        'how long --if-busy wait waits for the other deployment',
+        3_600_000,
+      ),
     )
     .option('--force', 'deploy even if this revision was already verified, or a newer build was deployed')
     .option(
@@ -62,12 +63,13 @@ export function registerDeploy(program: Command, run: Runner): void {
       '--stop-on-cancel',
       'stop the deployment when greenlight is interrupted (default: leave it running)',
     )
-    .option(
-      '--timeout <duration>',
-      'give up waiting after this long (default: derived from the group)',
-      parseDurationOption,
+    .addOption(
+      durationOption(
+        '--timeout <duration>',
+        'give up waiting after this long (default: derived from the group)',
+      ),
     )
-    .option('--poll <duration>', 'how often to ask CodeDeploy', parseDurationOption, 15_000)
+    .addOption(pollOption())
     .action(
       run(async (ctx, options: DeployOptions) => {
         // Everything the person typed is checked before the first AWS call.
@@ -96,7 +98,7 @@ export function registerDeploy(program: Command, run: Runner): void {
             ifBusy: options.ifBusy,
             busyTimeoutMs: options.busyTimeout,
             force: Boolean(options.force),
-            pollMs: options.poll,
+            pollMs: commandPollMs(options.poll, ctx),
             wait: options.wait,
             verify: options.verify,
             rollbackOnFailure: Boolean(options.rollbackOnFailure),

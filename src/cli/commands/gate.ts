@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
 import type { Runner } from '../program.js';
-import { collect, parseDurationOption } from './arguments.js';
+import { collect, commandPollMs, durationOption, pollOption } from './arguments.js';
 
 export interface GateOptions {
   bake?: number;
-  poll: number;
+  poll?: number;
   rollbackOnFailure?: boolean;
-  ignoreAlarms: string[];
+  ignoreAlarms?: string[];
   smoke?: string;
   smokeTimeout: number;
   force?: boolean;
@@ -21,12 +21,13 @@ export function registerGate(program: Command, run: Runner): void {
     .description(
       'bake a verified deployment: watch alarms (their whole history since the bake began), target health and the served version, fail the moment one goes bad',
     )
-    .option(
-      '--bake <duration>',
-      'how long to watch, e.g. 10m (default: GREENLIGHT_BAKE, then the environment’s bake)',
-      parseDurationOption,
+    .addOption(
+      durationOption(
+        '--bake <duration>',
+        'how long to watch, e.g. 10m (default: GREENLIGHT_BAKE, then the environment’s bake)',
+      ),
     )
-    .option('--poll <duration>', 'how often to look (at least 4 looks per bake)', parseDurationOption, 15_000)
+    .addOption(pollOption('how often to look (at least 4 looks per bake)'))
     .option(
       '--rollback-on-failure',
       'when the gate fails, roll back to the revision that last passed the gate (exit 5 when that verifies)',
@@ -35,17 +36,13 @@ export function registerGate(program: Command, run: Runner): void {
       '--ignore-alarms <name>',
       'an alarm already in ALARM as the bake begins that must not fail the gate until it is OK (repeatable)',
       collect,
-      [],
     )
     .option(
       '--smoke <command>',
       'run this shell command (your API or integration tests) against the environment as part of the gate; it gets GREENLIGHT_URL, GREENLIGHT_ENV, GREENLIGHT_VERSION',
     )
-    .option(
-      '--smoke-timeout <duration>',
-      'stop the smoke tests and fail after this long',
-      parseDurationOption,
-      600_000,
+    .addOption(
+      durationOption('--smoke-timeout <duration>', 'stop the smoke tests and fail after this long', 600_000),
     )
     .option('--force', 'bake the last deployment even though greenlight did not verify it')
     .option('--junit <file>', 'write the gate as JUnit XML')
@@ -62,8 +59,8 @@ async function gate(ctx: CommandContext, options: GateOptions): Promise<number> 
   const { exitCode, result } = await gateRelease(
     {
       env,
-      pollMs: options.poll,
-      ignoreAlarms: options.ignoreAlarms,
+      pollMs: commandPollMs(options.poll, ctx),
+      ignoreAlarms: options.ignoreAlarms ?? [],
       ...(options.smoke !== undefined
         ? { smoke: { command: options.smoke, env: ctx.env, timeoutMs: options.smokeTimeout } }
         : {}),

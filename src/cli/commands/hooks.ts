@@ -22,7 +22,7 @@ export const HOOKS_RUN_STATE_DIR = join('.greenlight', 'hooks-run');
 export const HOOKS_RUN_DEFAULT_EVENTS: readonly HookEvent[] = INSTALL_HOOK_EVENTS;
 
 interface HooksRunFlags {
-  event: string[];
+  event?: string[];
   bundle: string;
   fresh?: boolean;
 }
@@ -34,11 +34,11 @@ export function registerHooks(program: Command, run: Runner): void {
     .description(
       'run the appspec’s hooks for one instance in a local-cloud sandbox, as the CodeDeploy agent would',
     )
+    // No commander default: commander would print its own `(default: [])` after ours.
     .option(
       '--event <name>',
       `run only this lifecycle event (repeatable; default: ${HOOKS_RUN_DEFAULT_EVENTS.join(', ')})`,
       collect,
-      [],
     )
     .option('--bundle <dir>', 'the revision to run', '.')
     .option('--fresh', `forget the instance earlier runs left in ${HOOKS_RUN_STATE_DIR}/ and start over`)
@@ -69,7 +69,7 @@ function chosenEvents(names: readonly string[]): HookEvent[] {
 }
 
 async function runHooks(ctx: CommandContext, flags: HooksRunFlags): Promise<number> {
-  const events = chosenEvents(flags.event);
+  const events = chosenEvents(flags.event ?? []);
   // Imported here: only `hooks run` pays for loading the local cloud and the appspec checks.
   const [{ formatProblem }, { packLocalBundle }, { eventPlan, runHooksInSandbox }] = await Promise.all([
     import('../../appspec/appspec.js'),

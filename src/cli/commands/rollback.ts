@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
 import { parseRevision } from '../../codedeploy/revision.js';
 import type { Runner } from '../program.js';
-import { parseDurationOption } from './arguments.js';
+import { commandPollMs, durationOption, pollOption } from './arguments.js';
 
 export interface RollbackOptions {
   to?: string;
-  poll: number;
+  poll?: number;
   timeout?: number;
   junit?: string;
   markdown?: string;
@@ -18,8 +18,8 @@ export function registerRollback(program: Command, run: Runner): void {
       'return the environment to its last verified revision (checked first) and verify it there: exit 5 when it verifies, 1 when it does not or there is no revision it may trust',
     )
     .option('--to <sha|s3://bucket/key>', 'roll back to this revision instead of the last verified one')
-    .option('--poll <duration>', 'how often to ask CodeDeploy', parseDurationOption, 15_000)
-    .option('--timeout <duration>', 'give up waiting after this long', parseDurationOption)
+    .addOption(pollOption())
+    .addOption(durationOption('--timeout <duration>', 'give up waiting after this long'))
     .option('--junit <file>', 'write the rollback’s verification as JUnit XML')
     .option('--markdown <file>', 'write the rollback’s verification as Markdown')
     .action(
@@ -35,7 +35,7 @@ export function registerRollback(program: Command, run: Runner): void {
             env,
             ...(to ? { to } : {}),
             build: buildInfoFromEnv(ctx.env),
-            pollMs: options.poll,
+            pollMs: commandPollMs(options.poll, ctx),
             ...(options.timeout !== undefined ? { timeoutMs: options.timeout } : {}),
             reports: options,
             cwd: ctx.cwd,

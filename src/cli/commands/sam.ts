@@ -5,7 +5,7 @@ import { collect } from './arguments.js';
 
 export interface SamDeployOptions {
   template: string;
-  parameter: string[];
+  parameter?: string[];
   roleArn?: string;
   s3Bucket?: string;
   dryRun?: boolean;
@@ -19,7 +19,7 @@ export function registerSam(program: Command, run: Runner): void {
       'deploy sam-template.yaml as the stack <application>-<env>: ApplicationName and Environment come from greenlight.yml, which must name the resources the template makes; exit 0 deployed or already up to date, 1 sam failed',
     )
     .option('--template <file>', 'the SAM template', 'sam-template.yaml')
-    .option('--parameter <Key=Value>', 'a template parameter (repeat for each)', collect, [])
+    .option('--parameter <Key=Value>', 'a template parameter (repeat for each)', collect)
     .option('--role-arn <arn>', 'the role CloudFormation assumes to change the stack (empty: none)')
     .option('--s3-bucket <name>', 'where sam uploads artifacts (empty: none)')
     .option('--dry-run', 'create the change set without executing it')
@@ -29,7 +29,7 @@ export function registerSam(program: Command, run: Runner): void {
           import('../../sam/environment-deploy.js'),
           import('../../sam/stack.js'),
         ]);
-        const parameters = parseStackParameters(options.parameter);
+        const parameters = parseStackParameters(options.parameter ?? []);
         const result = await deployEnvironmentStack(
           {
             environment: ctx.environment(),

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import type { Runner } from '../program.js';
-import { parseDeploymentIdArgument, parseDurationOption } from './arguments.js';
+import { commandPollMs, durationOption, parseDeploymentIdArgument, pollOption } from './arguments.js';
 
 interface WaitOptions {
   timeout?: number;
-  poll: number;
+  poll?: number;
   rollbackOnFailure?: boolean;
   continue?: boolean;
   stopOnCancel?: boolean;
@@ -18,12 +18,13 @@ export function registerWait(program: Command, run: Runner): void {
       'follow a deployment to its end from any machine, reporting each failed instance with its event, script and log tail, then verify it as deploy does',
     )
     .argument('<deployment-id>', 'the deployment to follow (d-XXXXXXXXX)', parseDeploymentIdArgument)
-    .option(
-      '--timeout <duration>',
-      'give up after this long (default: derived from the deployment)',
-      parseDurationOption,
+    .addOption(
+      durationOption(
+        '--timeout <duration>',
+        'give up after this long (default: derived from the deployment)',
+      ),
     )
-    .option('--poll <duration>', 'how often to ask CodeDeploy', parseDurationOption, 15_000)
+    .addOption(pollOption())
     .option('--rollback-on-failure', 'the moment an instance fails, stop the deployment with rollback')
     .option('--continue', 'when the deployment waits in Ready, reroute traffic')
     .option('--no-verify', 'only follow: CodeDeploy’s word, not verified (not recommended)')
@@ -40,7 +41,7 @@ export function registerWait(program: Command, run: Runner): void {
             deploymentId,
             ...(env ? { env } : {}),
             verify: options.verify,
-            pollMs: options.poll,
+            pollMs: commandPollMs(options.poll, ctx),
             ...(options.timeout !== undefined ? { timeoutMs: options.timeout } : {}),
             rollbackOnFailure: Boolean(options.rollbackOnFailure),
             continueWhenReady: Boolean(options.continue),
