@@ -4,7 +4,22 @@ import type { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { STSClient } from '@aws-sdk/client-sts';
 import { greenlightVersion } from '../version.js';
+import type * as StsSdk from './sdk/sts.js';
+import { operationOfCommand, resourceOf, serviceOfClient, type AwsCallRecord } from './call-log.js';
+import {
+  AwsConfigurationError,
+  NO_REGION,
+  awsErrorCode,
+  callContextOf,
+  classifyAwsError,
+  isCredentialsMissing,
+  isRegionMissing,
+  noCredentialsError,
+  type CallContext,
+} from './errors.js';
+import { credentialSourceOf, isAwsEndpoint, type AwsIdentity } from './identity.js';
 
 // The one place SDK clients are built. Region, endpoint, static credentials and profile come from the
 // environment the command was given (its context's `env`, which is the process's own in the CLI and
@@ -25,6 +40,15 @@ export interface AwsClientOptions {
   maxAttempts?: number;
   /** Credentials to use instead of the SDK's provider chain (tests against the local cloud). */
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /**
+   * Told once, which AWS the clients talk to (account, region, endpoint, credential source). Given
+   * this, the first call of any client also asks STS GetCallerIdentity, concurrently, and the
+   * answers of the first calls wait for it (never longer than the slower of the two), so the line
+   * comes before anything a command says about what AWS answered, and a refusal names the principal.
+   */
+  onIdentity?: (identity: AwsIdentity) => void;
+  /** Told of every AWS call when it ends (`--verbose`); without it no call is measured. */
+  onCall?: (call: AwsCallRecord) => void;
 }
 
 export interface AwsClients {
@@ -34,6 +58,12 @@ export interface AwsClients {
   ec2(): Promise<EC2Client>;
   cloudwatch(): Promise<CloudWatchClient>;
   s3(): Promise<S3Client>;
+  sts(): Promise<STSClient>;
+  /**
+   * Which AWS these clients talk to: asked of STS once (GetCallerIdentity), never rejected (what could
+   * not be learnt is said in `problem`).
+   */
+  identity(): Promise<AwsIdentity>;
   /** Releases sockets of every client built so far. */
   destroy(): void;
 }
@@ -46,6 +76,7 @@ const ENDPOINT_VARIABLE = {
   ec2: 'AWS_ENDPOINT_URL_EC2',
   cloudwatch: 'AWS_ENDPOINT_URL_CLOUDWATCH',
   s3: 'AWS_ENDPOINT_URL_S3',
+  sts: 'AWS_ENDPOINT_URL_STS',
 } as const;
 
 type Service = keyof typeof ENDPOINT_VARIABLE;
@@ -94,28 +125,177 @@ export function clientConfig(
   };
 }
 
+/** Who gave the credentials, when greenlight itself handed them to the SDK (no chain ran). */
+function staticCredentialSource(
+  options: AwsClientOptions,
+  env: Readonly<Record<string, string | undefined>>,
+): string | undefined {
+  if (options.credentials) return 'static keys (given by the caller)';
+  return clientConfig('sts', options, env).credentials ? 'env (AWS_ACCESS_KEY_ID)' : undefined;
+}
+
+/** Region and endpoints, as the clients are configured: the identity line without the account. */
+export function describeTarget(
+  options: AwsClientOptions,
+  env: Readonly<Record<string, string | undefined>>,
+): Pick<AwsIdentity, 'region' | 'endpoint' | 'serviceEndpoints' | 'endpointIsAws'> {
+  const general = clientConfig('sts', { ...options }, { ...env, AWS_ENDPOINT_URL_STS: undefined });
+  const serviceEndpoints: Record<string, string> = {};
+  const endpoints: string[] = general.endpoint ? [general.endpoint] : [];
+  for (const service of Object.keys(ENDPOINT_VARIABLE) as Service[]) {
+    const endpoint = clientConfig(service, options, env).endpoint;
+    if (endpoint && endpoint !== general.endpoint) {
+      serviceEndpoints[service] = endpoint;
+      endpoints.push(endpoint);
+    }
+  }
+  return {
+    ...(general.region ? { region: general.region } : {}),
+    ...(general.endpoint ? { endpoint: general.endpoint } : {}),
+    ...(Object.keys(serviceEndpoints).length > 0 ? { serviceEndpoints } : {}),
+    endpointIsAws: endpoints.every(isAwsEndpoint),
+  };
+}
+
 export function createAwsClients(
   options: AwsClientOptions = {},
   env: Readonly<Record<string, string | undefined>> = {},
 ): AwsClients {
   const config = (service: Service) => clientConfig(service, options, env);
   const built = new Map<Service, Promise<SdkClient>>();
+  const profile = config('sts').profile;
 
   function lazy<T extends SdkClient>(service: Service, build: () => Promise<T>): () => Promise<T> {
     return () => {
       let client = built.get(service);
       if (!client) {
-        client = build().then(withoutLogger);
+        // The identity's client is imported beside the first one a command asks for, not after it.
+        if (options.onIdentity && service !== 'sts') void stsModule().catch(() => undefined);
+        client = build().then((c) => instrument(withoutLogger(c), service));
         built.set(service, client);
       }
       return client as Promise<T>;
     };
   }
 
+  let stsImport: Promise<StsModule> | undefined;
+  function stsModule(): Promise<StsModule> {
+    stsImport ??= import('./sdk/sts.js');
+    return stsImport;
+  }
+
+  let identityLookup: Promise<AwsIdentity> | undefined;
+  function identity(): Promise<AwsIdentity> {
+    identityLookup ??= lookupIdentity().then((found) => {
+      options.onIdentity?.(found);
+      return found;
+    });
+    return identityLookup;
+  }
+
+  async function lookupIdentity(): Promise<AwsIdentity> {
+    const target = describeTarget(options, env);
+    const given = staticCredentialSource(options, env);
+    try {
+      const [{ GetCallerIdentityCommand }, sts] = await Promise.all([stsModule(), clients.sts()]);
+      const [resolved, caller] = await Promise.allSettled([
+        given ? Promise.resolve(undefined) : sts.config.credentials(),
+        sts.send(new GetCallerIdentityCommand({})),
+      ]);
+      const credentials =
+        given ??
+        (resolved.status === 'fulfilled'
+          ? credentialSourceOf(
+              (resolved.value as { $source?: Record<string, unknown> } | undefined)?.$source,
+              {
+                ...(profile ? { profile } : {}),
+                env,
+              },
+            )
+          : 'none found');
+      if (caller.status === 'fulfilled') {
+        const { Account, Arn, UserId } = caller.value;
+        return {
+          ...target,
+          credentials,
+          ...(Account ? { account: Account } : {}),
+          ...(Arn ? { arn: Arn } : {}),
+          ...(UserId ? { userId: UserId } : {}),
+        };
+      }
+      return { ...target, credentials, problem: identityProblem(caller.reason) };
+    } catch (error) {
+      return { ...target, credentials: given ?? 'unknown', problem: identityProblem(error) };
+    }
+  }
+
+  /**
+   * Every client's calls pass through here: configuration failures become errors that say what to
+   * set, a failed call carries its IAM action (and, when refused, who was refused), `onCall` hears
+   * of each call, and the first calls' answers wait for the identity line.
+   */
+  function instrument<T extends SdkClient>(client: T, service: Service): T {
+    const waitsForIdentity = options.onIdentity !== undefined && service !== 'sts';
+    const onCall = options.onCall;
+    (client.middlewareStack as unknown as InitializeStack).add(
+      (next, context) => async (args) => {
+        const started = performance.now();
+        const pending = waitsForIdentity ? identity() : undefined;
+        const measure = (metadata: Metadata | undefined, error?: string): AwsCallRecord => {
+          const resource = resourceOf(args.input);
+          return {
+            service: serviceOfClient(context.clientName),
+            operation: operationOfCommand(context.commandName),
+            ...(resource ? { resource } : {}),
+            ...(metadata?.httpStatusCode !== undefined ? { status: metadata.httpStatusCode } : {}),
+            ...(error ? { error } : {}),
+            durationMs: performance.now() - started,
+            retries: Math.max(0, (metadata?.attempts ?? 1) - 1),
+          };
+        };
+        // The call is measured when it ends and told after the identity line, which comes first.
+        const tell = async (call: AwsCallRecord | undefined) => {
+          if (pending) await pending;
+          if (call) onCall?.(call);
+        };
+        try {
+          const result = await next(args);
+          await tell(
+            onCall ? measure((result.output as { $metadata?: Metadata } | undefined)?.$metadata) : undefined,
+          );
+          return result;
+        } catch (error) {
+          const metadata = (error as { $metadata?: Metadata } | null)?.$metadata;
+          let thrown: unknown = error;
+          if (isRegionMissing(error))
+            thrown = new AwsConfigurationError(NO_REGION, 'no region', { cause: error });
+          else if (isCredentialsMissing(error))
+            thrown = noCredentialsError(error, { ...(profile ? { profile } : {}), env });
+          const call = onCall ? measure(metadata, awsErrorCode(thrown)) : undefined;
+          if (thrown === error && typeof error === 'object' && error !== null && !callContextOf(error)) {
+            const action = `${serviceOfClient(context.clientName)}:${operationOfCommand(context.commandName)}`;
+            // A refusal names who was refused: the identity, which this call has been waiting for anyway.
+            const who = classifyAwsError(error) === 'denied' && pending ? await pending : undefined;
+            const callContext: CallContext = {
+              action,
+              ...(who?.arn ? { principal: who.arn } : {}),
+              ...(who?.account ? { account: who.account } : {}),
+            };
+            Object.assign(error, { $greenlight: callContext });
+          }
+          await tell(call);
+          throw thrown;
+        }
+      },
+      { step: 'initialize', name: 'greenlightCallMiddleware' },
+    );
+    return client;
+  }
+
   // Each class comes from a module of its own that names it (./sdk/*.ts), not from the package's
   // index: a bundler then keeps only this class and the commands greenlight sends, where the whole
   // package (EC2's is 1.9 MB of schemas) would otherwise be parsed by the first command that asks.
-  return {
+  const clients: AwsClients = {
     codedeploy: lazy(
       'codedeploy',
       async () => new (await import('./sdk/codedeploy.js')).CodeDeployClient(config('codedeploy')),
@@ -141,10 +321,44 @@ export function createAwsClients(
         ...(s3.endpoint ? { forcePathStyle: true } : {}),
       });
     }),
+    // Only the identity line asks STS, and it is a courtesy: two attempts, not five.
+    sts: lazy(
+      'sts',
+      async () =>
+        new (await stsModule()).STSClient({
+          ...config('sts'),
+          maxAttempts: Math.min(2, config('sts').maxAttempts),
+        }),
+    ),
+    identity,
     destroy() {
       for (const client of built.values()) void client.then((c) => c.destroy()).catch(() => undefined);
     },
   };
+  return clients;
+}
+
+/** What the identity line says when GetCallerIdentity could not answer. */
+function identityProblem(error: unknown): string {
+  if (error instanceof AwsConfigurationError) return error.short;
+  return `GetCallerIdentity failed: ${awsErrorCode(error)}`;
+}
+
+type StsModule = typeof StsSdk;
+
+interface Metadata {
+  readonly httpStatusCode?: number;
+  readonly attempts?: number;
+}
+
+type Handler = (args: { readonly input: unknown }) => Promise<{ readonly output: unknown }>;
+
+/** The part of an SDK client's middleware stack greenlight uses, typed for any client's inputs. */
+interface InitializeStack {
+  add(
+    middleware: (next: Handler, context: { clientName?: string; commandName?: string }) => Handler,
+    options: { step: 'initialize'; name: string },
+  ): void;
 }
 
 interface SdkClient {

@@ -1,8 +1,11 @@
 import { resolve } from 'node:path';
+import { formatCall, type AwsCallRecord } from '../aws/call-log.js';
 import { createAwsClients, type AwsClients } from '../aws/clients.js';
+import { identityLine, type AwsIdentity } from '../aws/identity.js';
 import { systemClock, type Clock } from '../clock.js';
 import type { Overrides } from '../config/overrides.js';
 import type { EnvironmentConfig } from '../config/environment.js';
+import type { LogEvent } from '../log/events.js';
 import type { JsonMode, Output } from '../log/output.js';
 import { UsageError } from './errors.js';
 
@@ -58,6 +61,20 @@ async function configModules() {
   return { loadConfig, readEnvOverrides, resolveEnvironment };
 }
 
+/**
+ * The identity line: a message for people (stderr) that also carries the facts as an `aws` field, so
+ * `--json` (the document's events, or `--json=lines`) has them without parsing the text.
+ */
+function identityEvent(identity: AwsIdentity): LogEvent {
+  const event = {
+    kind: 'message' as const,
+    level: 'info' as const,
+    text: identityLine(identity),
+    aws: identity,
+  };
+  return event;
+}
+
 export async function createContext(
   input: ContextInput,
 ): Promise<CommandContext & { result(): unknown; dispose(): void }> {
@@ -93,6 +110,13 @@ export async function createContext(
           {
             ...(region ? { region } : {}),
             ...(input.options.profile ? { profile: input.options.profile } : {}),
+            onIdentity: (identity) => input.output.emit(identityEvent(identity)),
+            ...(input.options.verbose
+              ? {
+                  onCall: (call: AwsCallRecord) =>
+                    input.output.emit({ kind: 'message', level: 'debug', text: formatCall(call) }),
+                }
+              : {}),
           },
           input.env,
         );

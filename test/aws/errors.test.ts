@@ -1,7 +1,14 @@
 // tier: unit
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { AwsOperationError, awsCall, classifyAwsError } from '../../src/aws/errors.js';
+import {
+  AwsConfigurationError,
+  AwsOperationError,
+  NO_REGION,
+  awsCall,
+  classifyAwsError,
+  noCredentialsError,
+} from '../../src/aws/errors.js';
 
 function sdkError(name: string, status = 400, attempts = 1): Error {
   return Object.assign(new Error(`${name} happened`), {
@@ -61,6 +68,66 @@ describe('AwsOperationError', () => {
         );
         return true;
       },
+    );
+  });
+
+  it('a call made without a region or credentials says what to set, and exits 2 (configuration), not 3', () => {
+    const region = new AwsOperationError(
+      'GetDeploymentGroup',
+      'web/web-dev',
+      new AwsConfigurationError(NO_REGION, 'no region', { cause: new Error('Region is missing') }),
+    );
+    assert.equal(region.exitCode, 2);
+    assert.equal(region.message, NO_REGION);
+    assert.doesNotMatch(region.message, /Region is missing/);
+
+    const chain = Object.assign(new Error('Could not load credentials from any providers'), {
+      name: 'CredentialsProviderError',
+    });
+    const none = new AwsOperationError('GetApplication', 'web', noCredentialsError(chain, { env: {} }));
+    assert.equal(none.exitCode, 2);
+    assert.match(
+      none.message,
+      /^no AWS credentials: the SDK looked for AWS_ACCESS_KEY_ID\/AWS_SECRET_ACCESS_KEY/,
+    );
+    assert.match(none.message, /web identity token \(AWS_WEB_IDENTITY_TOKEN_FILE/);
+    assert.match(none.message, /instance metadata/);
+    assert.match(none.message, /set AWS_PROFILE \(or pass --profile\)/);
+    assert.match(none.message, /aws sso login/);
+    assert.doesNotMatch(none.message, /CredentialsProviderError/);
+
+    const expired = Object.assign(new Error('The SSO session associated with this profile has expired'), {
+      name: 'CredentialsProviderError',
+    });
+    const sso = noCredentialsError(expired, {
+      env: { AWS_PROFILE: 'dev', AWS_EC2_METADATA_DISABLED: 'true' },
+    });
+    assert.equal(sso.exitCode, 2);
+    assert.match(
+      sso.message,
+      /^no AWS credentials from profile dev \(the SDK said: The SSO session .* expired\)/,
+    );
+    assert.match(sso.message, /aws sso login --profile dev/);
+  });
+
+  it('access denied names the IAM action, the resource and the principal that was refused', () => {
+    const refused = Object.assign(sdkError('AccessDeniedException', 400), {
+      $greenlight: {
+        action: 'codedeploy:GetDeploymentGroup',
+        principal: 'arn:aws:sts::123456789012:assumed-role/deploy/circleci-1',
+        account: '123456789012',
+      },
+    });
+    const error = new AwsOperationError('GetDeploymentGroup', 'web/web-dev', refused);
+    assert.equal(error.exitCode, 3);
+    assert.match(
+      error.message,
+      /^GetDeploymentGroup on web\/web-dev failed: AccessDeniedException: .*; arn:aws:sts::123456789012:assumed-role\/deploy\/circleci-1 may not call codedeploy:GetDeploymentGroup on web\/web-dev: allow codedeploy:GetDeploymentGroup/,
+    );
+    const unknown = new AwsOperationError('GetApplication', 'web', sdkError('AccessDeniedException', 400));
+    assert.match(
+      unknown.message,
+      /the caller \(GetCallerIdentity could not say who\) may not call GetApplication on web/,
     );
   });
 });
