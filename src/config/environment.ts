@@ -2,7 +2,7 @@
 import { ConfigError } from './errors.js';
 import { checkOverrides } from './overrides.js';
 import type { Overrides } from './overrides.js';
-import { didYouMean } from './suggestion.js';
+import { closestMatch } from './suggestion.js';
 
 export type MinimumHealthyHostsType = 'HOST_COUNT' | 'FLEET_PERCENT';
 
@@ -139,8 +139,10 @@ export function resolveEnvironment(
   const environment = config.environments.get(name);
   if (environment === undefined) {
     const known = [...config.environments.keys()];
+    const likely = likelyEnvironment(name, known);
+    const hint = likely === undefined ? '' : ` (did you mean ${JSON.stringify(likely)}?)`;
     throw new ConfigError(
-      `unknown environment ${JSON.stringify(name)} in ${config.file}${didYouMean(name, known)}; ` +
+      `unknown environment ${JSON.stringify(name)} in ${config.file}${hint}; ` +
         `it defines ${known.length === 0 ? 'none' : known.join(', ')}`,
       { file: config.file, path: `environments.${name}` },
     );
@@ -162,4 +164,20 @@ export function resolveEnvironment(
         : { ...environment.health, url: checked.healthUrl },
     timeouts: checked.waitTimeoutMs === undefined ? environment.timeouts : { waitMs: checked.waitTimeoutMs },
   };
+}
+
+/**
+ * The environment a mistyped name most likely means: a typo of one (`dve`), or a longer or shorter
+ * spelling of one (`production` for `prod`, `develop` for `dev`, `stag` for `staging`).
+ */
+export function likelyEnvironment(name: string, known: readonly string[]): string | undefined {
+  const typo = closestMatch(name, known);
+  if (typo !== undefined) return typo;
+  const lower = name.toLowerCase();
+  const spelled = known.filter((k) => {
+    const candidate = k.toLowerCase();
+    const [short, long] = candidate.length <= lower.length ? [candidate, lower] : [lower, candidate];
+    return short.length >= 3 && long.startsWith(short);
+  });
+  return spelled.length === 1 ? spelled[0] : undefined;
 }

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { ConfigError } from './errors.js';
 import type { ConfigProblem } from './errors.js';
 import type { Config, EnvironmentConfig } from './environment.js';
@@ -20,7 +21,7 @@ export interface LoadConfigInput {
  * Every problem in the file is reported at once, as one ConfigError (exit code 2).
  */
 export function loadConfig(input: LoadConfigInput): Config {
-  const file = input.path;
+  const file = input.text === undefined ? findConfigFile(input.path) : input.path;
   const source = readYaml(input.text ?? readConfigFile(file));
   if (source.syntaxProblems.length > 0) throw ConfigError.fromProblems(file, source.syntaxProblems);
   if (source.value === undefined || source.value === null) {
@@ -101,6 +102,28 @@ function whereInFile(
   return ['environments', name, ...path];
 }
 
+/** The name greenlight looks for, in the working directory and then upwards. */
+export const CONFIG_FILE_NAME = 'greenlight.yml';
+
+/**
+ * Where the configuration is: `path` when it exists; else, when `path` names a greenlight.yml, the
+ * nearest greenlight.yml above its directory up to the repository's root (the first directory with a
+ * `.git`), so a command run from `src/` or `hooks/` finds the repository's. `Config.file` says which
+ * file was used. Otherwise `path`, for the error that says it is missing.
+ */
+export function findConfigFile(path: string): string {
+  if (existsSync(path) || basename(path) !== CONFIG_FILE_NAME) return path;
+  let dir = dirname(path);
+  for (;;) {
+    if (existsSync(join(dir, '.git'))) return path;
+    const parent = dirname(dir);
+    if (parent === dir) return path;
+    dir = parent;
+    const candidate = join(dir, CONFIG_FILE_NAME);
+    if (existsSync(candidate)) return candidate;
+  }
+}
+
 function readConfigFile(path: string): string {
   try {
     return readFileSync(path, 'utf8');
@@ -108,7 +131,7 @@ function readConfigFile(path: string): string {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
       throw new ConfigError(
-        `no configuration file at ${path}: create it (the repository's greenlight.yml is an example) or pass --config PATH (or set GREENLIGHT_CONFIG)`,
+        `no configuration file at ${path}${basename(path) === CONFIG_FILE_NAME ? ' (nor in a directory above it, up to the repository root)' : ''}: create it (the repository's greenlight.yml is an example) or pass --config PATH (or set GREENLIGHT_CONFIG)`,
         { file: path, cause: error },
       );
     }

@@ -26,7 +26,13 @@ export function formatKeyPath(path: readonly Segment[]): string {
 
 /** Every zod issue as one or more problems, in the order of the issue list. */
 export function problemsFromIssues(issues: readonly Issue[], context: IssueContext): ConfigProblem[] {
-  return issues.flatMap((issue) => describeIssue(issue, [], context));
+  // A value of the wrong type fails its type and may fail checks that read it anyway (zod measures the
+  // length of "web-dev-5xx" against a list's maximum): only the type is worth saying.
+  const key = (path: readonly PropertyKey[]): string => path.map(String).join('\u0000');
+  const mistyped = new Set(issues.filter((i) => i.code === 'invalid_type').map((i) => key(i.path)));
+  return issues
+    .filter((issue) => issue.code === 'invalid_type' || !mistyped.has(key(issue.path)))
+    .flatMap((issue) => describeIssue(issue, [], context));
 }
 
 /** File order: problems with a line by line (stable within a line), then the rest. */
@@ -66,9 +72,14 @@ function describeIssue(issue: Issue, prefix: readonly Segment[], context: IssueC
       const message = inner === undefined ? 'invalid key' : `invalid key: ${inner.message}`;
       return [at(path, withFound(message, path.at(-1), path, context))];
     }
-    case 'invalid_type':
+    case 'invalid_type': {
       if (found === undefined) return [at(path, `required key is missing; expected ${expectedText(issue)}`)];
-      return [at(path, withFound(`expected ${expectedText(issue)}`, found, path, context))];
+      const listOfOne =
+        issue.expected === 'array' && typeof found === 'string'
+          ? ` (a list of one is written [${found}])`
+          : '';
+      return [at(path, withFound(`expected ${expectedText(issue)}`, found, path, context) + listOfOne)];
+    }
     case 'invalid_value': {
       const values = issue.values.map((value) => String(value));
       const hint = typeof found === 'string' ? didYouMean(found, values) : '';

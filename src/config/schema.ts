@@ -74,10 +74,10 @@ export const duration = z
     }
   });
 
-const uniqueList = <T extends z.ZodType<string>>(item: T, max: number, what: string) =>
+const uniqueList = <T extends z.ZodType<string>>(item: T, max: number, what: string, limit?: string) =>
   z
     .array(item, { error: `expected a list of ${what}` })
-    .max(max, `expected at most ${max} ${what}`)
+    .max(max, `expected at most ${max} ${what}${limit === undefined ? '' : ` (${limit})`}`)
     .superRefine((items, context) => {
       items.forEach((item, index) => {
         if (items.indexOf(item) !== index) {
@@ -246,7 +246,7 @@ export const environmentShape = z.strictObject({
     terminateBlue: { action: 'TERMINATE' },
   }),
   autoRollback: uniqueList(autoRollbackEvent, 3, 'events').default(['DEPLOYMENT_FAILURE']),
-  alarms: uniqueList(alarmName, MAX_ALARMS, "alarms (CodeDeploy's limit per deployment group)").default([]),
+  alarms: uniqueList(alarmName, MAX_ALARMS, 'alarms', "CodeDeploy's limit per deployment group").default([]),
   ignorePollAlarmFailure: z.boolean().default(false),
   gate: z
     .strictObject({
