@@ -1,6 +1,11 @@
 import { Option, type Command } from 'commander';
 import type { BusyMode } from '../../codedeploy/deploy.js';
-import { defaultCommit, parseRevision, type RevisionRef } from '../../codedeploy/revision.js';
+import {
+  checkCommitPushed,
+  defaultCommit,
+  resolveRevision,
+  type RevisionRef,
+} from '../../codedeploy/revision.js';
 import { UsageError } from '../errors.js';
 import type { Runner } from '../program.js';
 import { commandPollMs, durationOption, pollOption } from './arguments.js';
@@ -78,7 +83,8 @@ export function registerDeploy(program: Command, run: Runner): void {
             '--bundle uploads a new S3 bundle; --revision may name its commit, not an s3:// URL',
           );
         }
-        const named = options.revision ? parseRevision(options.revision) : undefined;
+        // A short commit is resolved to its full id by the checkout's git (CodeDeploy needs all 40).
+        const named = options.revision ? await resolveRevision(options.revision, ctx.cwd) : undefined;
         const env = ctx.environment(options.timeout !== undefined ? { waitTimeoutMs: options.timeout } : {});
         const [{ buildInfoFromEnv }, { release }] = await Promise.all([
           import('../../codedeploy/deploy.js'),
@@ -88,6 +94,21 @@ export function registerDeploy(program: Command, run: Runner): void {
           type: 'GitHub',
           commitId: await defaultCommit(ctx.env, ctx.cwd),
         };
+        // HEAD deployed from GitHub must be there, or every green instance fails DownloadBundle. (An S3
+        // source is checked by HeadObject before the deployment is created; CI's CIRCLE_SHA1 was pushed.)
+        if (!named && !ctx.env.CIRCLE_SHA1 && options.bundle === undefined && revision.type === 'GitHub') {
+          if (env.revision.kind === 'github') {
+            const pushed = await checkCommitPushed(revision.commitId, env.revision.repository, ctx.cwd);
+            if (pushed.status === 'not-pushed') throw new UsageError(pushed.message);
+            if (pushed.status === 'unknown') {
+              ctx.output.emit({
+                kind: 'message',
+                level: 'warn',
+                text: `${pushed.message}; if it is not, every instance fails DownloadBundle`,
+              });
+            }
+          }
+        }
         const { exitCode, result } = await release(
           {
             env,

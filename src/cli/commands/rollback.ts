@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { parseRevision } from '../../codedeploy/revision.js';
+import { resolveRevision } from '../../codedeploy/revision.js';
 import type { Runner } from '../program.js';
 import { commandPollMs, durationOption, pollOption } from './arguments.js';
 
@@ -24,7 +24,7 @@ export function registerRollback(program: Command, run: Runner): void {
     .option('--markdown <file>', 'write the rollback’s verification as Markdown')
     .action(
       run(async (ctx, options: RollbackOptions) => {
-        const to = options.to ? parseRevision(options.to) : undefined;
+        const to = options.to ? await resolveRevision(options.to, ctx.cwd) : undefined;
         const env = ctx.environment();
         const [{ buildInfoFromEnv }, { rollBackRelease }] = await Promise.all([
           import('../../codedeploy/deploy.js'),
