@@ -1,8 +1,10 @@
 import {
   paginateDescribeAutoScalingGroups,
   DeleteAutoScalingGroupCommand,
+  DescribeAutoScalingGroupsCommand,
   type AutoScalingClient,
 } from '@aws-sdk/client-auto-scaling';
+import { DescribeAlarmsCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import {
   BatchGetDeploymentsCommand,
   CreateApplicationCommand,
@@ -16,6 +18,10 @@ import {
   type DeploymentConfigInfo,
   type DeploymentGroupInfo,
 } from '@aws-sdk/client-codedeploy';
+import {
+  DescribeTargetGroupsCommand,
+  type ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
 import { AwsOperationError, awsCall, classifyAwsError } from '../aws/errors.js';
 import type { EnvironmentConfig, MinimumHealthyHosts } from '../config/environment.js';
 import type { Logger } from '../log/events.js';
@@ -34,6 +40,42 @@ import { readGroupTags, tagGroup } from './group-tags.js';
 export interface GroupClients {
   readonly codedeploy: CodeDeployClient;
   readonly autoscaling: AutoScalingClient;
+  /** To check the target groups exist; without it the plan says they were not checked. */
+  readonly elbv2?: ElasticLoadBalancingV2Client;
+  /** To check the alarms exist; without it the plan says they were not checked. */
+  readonly cloudwatch?: CloudWatchClient;
+}
+
+/**
+ * One resource the deployment group refers to, as the plan found it. `missing` is an error of the
+ * plan: CodeDeploy would refuse the group, or accept it and fail the first deployment.
+ */
+export interface ReferenceCheck {
+  readonly kind: 'Auto Scaling group' | 'target group' | 'alarm' | 'service role' | 'deployment config';
+  readonly name: string;
+  readonly status: 'exists' | 'missing' | 'created by apply' | 'not checked';
+  /** Why it was not checked. */
+  readonly note?: string;
+}
+
+/** The deployment group refers to resources that do not exist: nothing is changed (exit 2). */
+export class GroupReferencesError extends Error {
+  readonly exitCode = 2;
+  readonly missing: readonly ReferenceCheck[];
+  constructor(missing: readonly ReferenceCheck[], group: string) {
+    super(
+      `deployment group ${group} refers to what does not exist: ` +
+        `${missing.map((m) => `${m.kind} ${m.name}`).join(', ')}; ` +
+        'create what is missing (the stack: greenlight sam deploy) or fix greenlight.yml; nothing was changed',
+    );
+    this.name = 'GroupReferencesError';
+    this.missing = missing;
+  }
+}
+
+/** The plan's errors: what the group refers to that does not exist. */
+export function missingReferences(plan: GroupPlan): ReferenceCheck[] {
+  return plan.references.filter((r) => r.status === 'missing');
 }
 
 export type GroupAction =
@@ -57,6 +99,8 @@ export interface GroupPlan {
   readonly tagsToSet: Readonly<Record<string, string>>;
   /** `CodeDeploy_<group>_*` Auto Scaling groups that no deployment owns. */
   readonly orphans: readonly string[];
+  /** What the group refers to (ASG, target groups, alarms, service role, deployment config), checked. */
+  readonly references: readonly ReferenceCheck[];
 }
 
 export interface ApplyResult {
@@ -74,12 +118,20 @@ const terminal = new Set(['Succeeded', 'Failed', 'Stopped']);
 
 /** Reads what exists and compares it with greenlight.yml. Changes nothing. */
 export async function planGroup(env: EnvironmentConfig, clients: GroupClients): Promise<GroupPlan> {
-  const [applicationExists, config, current] = await Promise.all([
+  const [applicationExists, config, current, others] = await Promise.all([
     readApplication(env, clients),
     readDeploymentConfig(env, clients),
     readGroup(env, clients),
+    checkTargetGroupsAndAlarms(env, clients),
   ]);
-  return buildPlan(env, clients, { applicationExists, config, current });
+  const plan = await buildPlan(env, clients, { applicationExists, config, current });
+  const references = [
+    ...(await checkAutoScalingGroups(plan.desired.autoScalingGroups, clients)),
+    ...others,
+    serviceRoleCheck(env),
+    await checkDeploymentConfig(env, clients, config),
+  ];
+  return { ...plan, references };
 }
 
 async function buildPlan(
@@ -90,7 +142,7 @@ async function buildPlan(
     config: DeploymentConfigInfo | undefined;
     current: DeploymentGroupInfo | undefined;
   },
-): Promise<GroupPlan> {
+): Promise<Omit<GroupPlan, 'references'>> {
   const currentSpec = state.current ? specFromGroupInfo(state.current) : undefined;
   const desired = desiredGroup(env, currentSpec);
   const group: GroupAction = !currentSpec
@@ -134,6 +186,10 @@ export async function applyGroup(
 ): Promise<ApplyResult> {
   const plan = await planGroup(env, clients);
   if (options.dryRun) return { plan, changed: false, deletedOrphans: [] };
+  // A group that refers to what does not exist is not applied at all: not even the deployment config
+  // or the application, which would leave it half applied.
+  const missing = missingReferences(plan);
+  if (missing.length > 0) throw new GroupReferencesError(missing, groupName(env));
   let changed = false;
 
   if (plan.application.action === 'create') {
@@ -371,4 +427,96 @@ async function findOrphans(
     .filter((c) => !active.has(c.deploymentId))
     .map((c) => c.name)
     .sort();
+}
+
+async function checkAutoScalingGroups(
+  names: readonly string[],
+  clients: GroupClients,
+): Promise<ReferenceCheck[]> {
+  if (names.length === 0) return [];
+  const out = await awsCall('DescribeAutoScalingGroups', names.join(','), () =>
+    clients.autoscaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [...names] })),
+  );
+  const found = new Set((out.AutoScalingGroups ?? []).map((g) => g.AutoScalingGroupName));
+  return names.map((name) => ({
+    kind: 'Auto Scaling group',
+    name,
+    status: found.has(name) ? 'exists' : 'missing',
+  }));
+}
+
+async function checkTargetGroupsAndAlarms(
+  env: EnvironmentConfig,
+  clients: GroupClients,
+): Promise<ReferenceCheck[]> {
+  const { elbv2, cloudwatch } = clients;
+  const targetGroups = env.targetGroups.map(async (name): Promise<ReferenceCheck> => {
+    if (!elbv2) return { kind: 'target group', name, status: 'not checked', note: 'no ELBv2 client given' };
+    const out = await readOrMissing('DescribeTargetGroups', name, () =>
+      elbv2.send(new DescribeTargetGroupsCommand({ Names: [name] })),
+    );
+    const exists = (out?.TargetGroups ?? []).some((t) => t.TargetGroupName === name);
+    return { kind: 'target group', name, status: exists ? 'exists' : 'missing' };
+  });
+  const alarms = async (): Promise<ReferenceCheck[]> => {
+    if (env.alarms.length === 0) return [];
+    if (!cloudwatch) {
+      return env.alarms.map((name) => ({
+        kind: 'alarm',
+        name,
+        status: 'not checked',
+        note: 'no CloudWatch client given',
+      }));
+    }
+    const out = await awsCall('DescribeAlarms', env.alarms.join(','), () =>
+      cloudwatch.send(
+        new DescribeAlarmsCommand({
+          AlarmNames: [...env.alarms],
+          AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
+          MaxRecords: 100,
+        }),
+      ),
+    );
+    const found = new Set((out.MetricAlarms ?? []).map((a) => a.AlarmName));
+    for (const alarm of out.CompositeAlarms ?? []) found.add(alarm.AlarmName);
+    return env.alarms.map((name) => ({
+      kind: 'alarm',
+      name,
+      status: found.has(name) ? 'exists' : 'missing',
+    }));
+  };
+  const [checkedTargetGroups, checkedAlarms] = await Promise.all([Promise.all(targetGroups), alarms()]);
+  return [...checkedTargetGroups, ...checkedAlarms];
+}
+
+/**
+ * greenlight has no IAM client (and the local cloud no IAM), so the role is not looked up; CodeDeploy
+ * itself refuses a role it cannot assume when the group is created or updated.
+ */
+function serviceRoleCheck(env: EnvironmentConfig): ReferenceCheck {
+  return {
+    kind: 'service role',
+    name: env.serviceRoleArn,
+    status: 'not checked',
+    note: 'greenlight does not call IAM; CodeDeploy checks the role when it creates or updates the group',
+  };
+}
+
+async function checkDeploymentConfig(
+  env: EnvironmentConfig,
+  clients: GroupClients,
+  custom: DeploymentConfigInfo | undefined,
+): Promise<ReferenceCheck> {
+  const spec = env.deploymentConfig;
+  if (spec.kind === 'custom') {
+    return { kind: 'deployment config', name: spec.name, status: custom ? 'exists' : 'created by apply' };
+  }
+  const out = await readOrMissing('GetDeploymentConfig', spec.name, () =>
+    clients.codedeploy.send(new GetDeploymentConfigCommand({ deploymentConfigName: spec.name })),
+  );
+  return {
+    kind: 'deployment config',
+    name: spec.name,
+    status: out?.deploymentConfigInfo ? 'exists' : 'missing',
+  };
 }

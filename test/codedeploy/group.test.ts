@@ -7,12 +7,18 @@ import {
 import {
   CreateDeploymentCommand,
   GetDeploymentCommand,
+  GetDeploymentConfigCommand,
   GetDeploymentGroupCommand,
   ListApplicationsCommand,
   ListDeploymentGroupsCommand,
 } from '@aws-sdk/client-codedeploy';
 import { after, before, describe, it } from 'node:test';
-import { applyGroup, planGroup } from '../../src/codedeploy/group.js';
+import {
+  GroupReferencesError,
+  applyGroup,
+  missingReferences,
+  planGroup,
+} from '../../src/codedeploy/group.js';
 import type { LogEvent } from '../../src/log/events.js';
 import { devEnvironment, devWorld, startCloud, type TestCloud } from '../support/cloud.js';
 
@@ -22,7 +28,12 @@ function recorder() {
 }
 
 async function clientsOf(cloud: TestCloud) {
-  return { codedeploy: await cloud.aws.codedeploy(), autoscaling: await cloud.aws.autoscaling() };
+  return {
+    codedeploy: await cloud.aws.codedeploy(),
+    autoscaling: await cloud.aws.autoscaling(),
+    elbv2: await cloud.aws.elbv2(),
+    cloudwatch: await cloud.aws.cloudwatch(),
+  };
 }
 
 describe('group plan and apply against the local cloud', () => {
@@ -293,11 +304,108 @@ describe('group apply under concurrency and API faults', () => {
           (e as Error).message,
           /^GetApplication on web failed: AccessDeniedException: User: .* is not authorized/,
         );
-        assert.match((e as Error).message, /check the credentials and that the role allows this action/);
+        assert.match(
+          (e as Error).message,
+          /may not call codedeploy:GetApplication on web: allow codedeploy:GetApplication/,
+        );
         return true;
       });
     } finally {
       await cloud.close();
     }
+  });
+});
+
+describe('group plan checks that what the group refers to exists; apply changes nothing when it does not', () => {
+  let cloud: TestCloud;
+  before(async () => {
+    cloud = await startCloud({ world: devWorld(1) });
+  });
+  after(() => cloud.close());
+
+  it('every reference of the sample environment exists; the service role is said not to be checked', async () => {
+    const plan = await planGroup(devEnvironment(), await clientsOf(cloud));
+    assert.deepEqual(
+      plan.references.map((r) => [r.kind, r.name, r.status]),
+      [
+        ['Auto Scaling group', 'web-dev-asg', 'exists'],
+        ['target group', 'web-dev-tg', 'exists'],
+        ['alarm', 'web-dev-5xx', 'exists'],
+        ['service role', 'arn:aws:iam::123456789012:role/web-codedeploy', 'not checked'],
+        ['deployment config', 'CodeDeployDefault.AllAtOnce', 'exists'],
+      ],
+    );
+    assert.match(plan.references[3]?.note ?? '', /greenlight does not call IAM/);
+    assert.deepEqual(missingReferences(plan), []);
+  });
+
+  it('a prod environment whose ASG, target group, alarm and named config do not exist: each is named missing', async () => {
+    const prod = devEnvironment({
+      deploymentGroup: 'web-prod',
+      autoScalingGroup: 'web-prod-asg',
+      targetGroups: ['web-dev-tg', 'web-prod-tg'],
+      alarms: ['web-dev-5xx', 'web-prod-5xx'],
+      deploymentConfig: 'web-no-such-config',
+    });
+    const plan = await planGroup(prod, await clientsOf(cloud));
+    assert.deepEqual(plan.group, { action: 'create' }, 'the diff is still planned');
+    assert.deepEqual(
+      missingReferences(plan).map((r) => `${r.kind} ${r.name}`),
+      [
+        'Auto Scaling group web-prod-asg',
+        'target group web-prod-tg',
+        'alarm web-prod-5xx',
+        'deployment config web-no-such-config',
+      ],
+    );
+  });
+
+  it('apply of a plan with missing references creates nothing: no application, no deployment config, no group', async () => {
+    const clients = await clientsOf(cloud);
+    const prod = devEnvironment({
+      deploymentGroup: 'web-prod',
+      autoScalingGroup: 'web-prod-asg',
+      deploymentConfig: {
+        name: 'web-all-healthy',
+        minimumHealthyHosts: { type: 'FLEET_PERCENT', value: 75 },
+      },
+    });
+    const events = recorder();
+    await assert.rejects(applyGroup(prod, clients, events), (e: unknown) => {
+      assert.ok(e instanceof GroupReferencesError);
+      assert.equal(e.exitCode, 2);
+      assert.equal(
+        e.message,
+        'deployment group web/web-prod refers to what does not exist: Auto Scaling group web-prod-asg; ' +
+          'create what is missing (the stack: greenlight sam deploy) or fix greenlight.yml; nothing was changed',
+      );
+      return true;
+    });
+    assert.deepEqual(events.events, [], 'no step was done');
+    assert.deepEqual((await clients.codedeploy.send(new ListApplicationsCommand({}))).applications ?? [], []);
+    await assert.rejects(
+      clients.codedeploy.send(new GetDeploymentConfigCommand({ deploymentConfigName: 'web-all-healthy' })),
+      { name: 'DeploymentConfigDoesNotExistException' },
+      'the custom deployment config was not created',
+    );
+    const plan = await planGroup(prod, clients);
+    assert.deepEqual(
+      plan.references.find((r) => r.kind === 'deployment config'),
+      { kind: 'deployment config', name: 'web-all-healthy', status: 'created by apply' },
+      'a custom config apply would create is not an error',
+    );
+  });
+
+  it('without ELBv2 and CloudWatch clients, target groups and alarms are said not to be checked', async () => {
+    const { codedeploy, autoscaling } = await clientsOf(cloud);
+    const plan = await planGroup(devEnvironment({ targetGroups: ['web-nope-tg'] }), {
+      codedeploy,
+      autoscaling,
+    });
+    assert.deepEqual(
+      plan.references.filter((r) => r.kind === 'target group' || r.kind === 'alarm').map((r) => r.status),
+      ['not checked', 'not checked'],
+    );
+    assert.deepEqual(missingReferences(plan), []);
   });
 });

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { GroupPlan } from '../../codedeploy/group.js';
+import type { GroupPlan, ReferenceCheck } from '../../codedeploy/group.js';
 import type { FieldChange } from '../../codedeploy/group-spec.js';
 import type { Logger } from '../../log/events.js';
 import type { CommandContext } from '../context.js';
@@ -7,7 +7,30 @@ import type { Runner } from '../program.js';
 
 async function clients(ctx: CommandContext) {
   const aws = ctx.aws();
-  return { codedeploy: await aws.codedeploy(), autoscaling: await aws.autoscaling() };
+  const [codedeploy, autoscaling, elbv2, cloudwatch] = await Promise.all([
+    aws.codedeploy(),
+    aws.autoscaling(),
+    aws.elbv2(),
+    aws.cloudwatch(),
+  ]);
+  return { codedeploy, autoscaling, elbv2, cloudwatch };
+}
+
+const MARK: Record<ReferenceCheck['status'], string> = {
+  exists: '✓',
+  missing: '✗',
+  'created by apply': '+',
+  'not checked': '?',
+};
+
+function referenceLine(check: ReferenceCheck): string {
+  const detail =
+    check.status === 'exists'
+      ? ''
+      : check.status === 'missing'
+        ? ': does not exist'
+        : `: ${check.status}${check.note ? ` (${check.note})` : ''}`;
+  return `  ${MARK[check.status]} ${check.kind} ${check.name}${detail}`;
 }
 
 function show(value: FieldChange['current']): string {
@@ -32,6 +55,8 @@ export function printPlan(plan: GroupPlan, logger: Logger, cleanOrphans: boolean
     for (const change of plan.group.changes)
       say(`  ~ ${change.field}: ${show(change.current)} → ${show(change.desired)}`);
   }
+  say('the group refers to:');
+  for (const check of plan.references) say(referenceLine(check));
   const tags = Object.entries(plan.tagsToSet);
   if (tags.length > 0) say(`tags to set: ${tags.map(([k, v]) => `${k}=${v}`).join(', ')}`);
   if (plan.orphans.length > 0) {
@@ -49,22 +74,27 @@ export function registerGroup(program: Command, run: Runner): void {
   group
     .command('plan')
     .description(
-      'show how the deployment group differs from greenlight.yml ("create" if it does not exist) and list orphaned CodeDeploy_<group>_* Auto Scaling groups',
+      'show how the deployment group differs from greenlight.yml ("create" if it does not exist), check that what it refers to exists (ASG, target groups, alarms, deployment config; exit 2 if not) and list orphaned CodeDeploy_<group>_* Auto Scaling groups',
     )
     .action(
       run(async (ctx) => {
         const env = ctx.environment();
-        const { planGroup } = await import('../../codedeploy/group.js');
+        const { GroupReferencesError, missingReferences, planGroup } =
+          await import('../../codedeploy/group.js');
         const plan = await planGroup(env, await clients(ctx));
         printPlan(plan, ctx.output, false);
         ctx.setResult(plan);
+        // A plan that cannot be applied is an error of the configuration (or of the stack): exit 2.
+        const missing = missingReferences(plan);
+        if (missing.length > 0)
+          throw new GroupReferencesError(missing, `${env.application}/${env.deploymentGroup}`);
         return 0;
       }),
     );
   group
     .command('apply')
     .description(
-      'create the application and deployment group if missing, update only what differs; a second apply changes nothing',
+      'create the application and deployment group if missing, update only what differs; a second apply changes nothing, and nothing is changed when the group refers to what does not exist',
     )
     .option('--dry-run', 'print the plan and change nothing')
     .option(
@@ -74,7 +104,8 @@ export function registerGroup(program: Command, run: Runner): void {
     .action(
       run(async (ctx, options: { dryRun?: boolean; cleanOrphans?: boolean }) => {
         const env = ctx.environment();
-        const { applyGroup } = await import('../../codedeploy/group.js');
+        const { GroupReferencesError, applyGroup, missingReferences } =
+          await import('../../codedeploy/group.js');
         const result = await applyGroup(env, await clients(ctx), ctx.output, {
           dryRun: Boolean(options.dryRun),
           cleanOrphans: Boolean(options.cleanOrphans),
@@ -82,6 +113,10 @@ export function registerGroup(program: Command, run: Runner): void {
         if (options.dryRun) {
           printPlan(result.plan, ctx.output, Boolean(options.cleanOrphans));
           ctx.output.emit({ kind: 'message', level: 'info', text: 'dry run: nothing was changed' });
+          const missing = missingReferences(result.plan);
+          ctx.setResult(result);
+          if (missing.length > 0)
+            throw new GroupReferencesError(missing, `${env.application}/${env.deploymentGroup}`);
         }
         ctx.setResult(result);
         return 0;
