@@ -5,12 +5,10 @@ import { displayWidth, wrapText } from './width.js';
 // `width` is the columns a line may take: prose that would be longer wraps at spaces, indented.
 type Formatters = { [K in LogEventKind]: (event: EventOf<K>, width: number) => string };
 
-/** Lines are wrapped to this many columns unless the caller knows the terminal's width. */
-export const DEFAULT_WIDTH = 80;
-
 const formatters: Formatters = {
-  message: (e) => (e.level === 'info' || e.level === 'debug' ? e.text : `${e.level}: ${e.text}`),
-  step: (e) => `${stepMark[e.status]} ${e.step}${e.detail ? `: ${e.detail}` : ''}`,
+  message: (e, width) =>
+    fitLines(e.level === 'info' || e.level === 'debug' ? e.text : `${e.level}: ${e.text}`, width),
+  step: (e, width) => fitLines(`${stepMark[e.status]} ${e.step}${e.detail ? `: ${e.detail}` : ''}`, width),
   deployment: (e) => {
     const parts = [`${e.deploymentId} ${e.status}`];
     if (e.overview) parts.push(formatOverview(e.overview));
@@ -31,14 +29,33 @@ const formatters: Formatters = {
     if (tail) lines.push('  log tail:', ...tail.split('\n').map((line) => `    ${line}`));
     return lines.join('\n');
   },
-  verification: (e) => `${e.table}\n${e.verified ? '✓' : '✗'} ${e.headline}`,
-  heartbeat: (e) => `… still waiting for ${e.waitingFor} (${formatElapsed(e.elapsedMs)})`,
+  verification: (e, width) => fitLines(`${e.table}\n${e.verified ? '✓' : '✗'} ${e.headline}`, width),
+  heartbeat: (e, width) =>
+    fitLines(`… still waiting for ${e.waitingFor} (${formatElapsed(e.elapsedMs)})`, width),
 };
 
 const stepMark = { started: '→', done: '✓', skipped: '-', failed: '✗' } as const;
 
-export function formatEvent(event: LogEvent, width: number = DEFAULT_WIDTH): string {
+/** `width`: the terminal's columns, to wrap prose at; left out (a log, a test), lines stay whole. */
+export function formatEvent(event: LogEvent, width = Infinity): string {
   return (formatters[event.kind] as (e: LogEvent, width: number) => string)(event, Math.max(20, width));
+}
+
+/**
+ * Each line of `text` that is wider than `width` wrapped at spaces, its continuation indented two
+ * columns past the line's own indent; lines that fit are left exactly as they are (tables keep their
+ * alignment). An infinite width (a CI log) changes nothing.
+ */
+export function fitLines(text: string, width: number): string {
+  if (!Number.isFinite(width)) return text;
+  return text
+    .split('\n')
+    .flatMap((line) => {
+      if (displayWidth(line) <= width) return [line];
+      const indent = /^ */.exec(line)?.[0] ?? '';
+      return wrapText(line, width, `${indent}  `);
+    })
+    .join('\n');
 }
 
 /** Whether every line of `text` fits `width` columns. */

@@ -121,8 +121,9 @@ export class Output implements Logger {
   }
 
   private render(event: LogEvent): void {
-    // A CI log's lines carry a 11-column time stamp; a terminal's are as wide as it is.
-    const text = formatEvent(event, this.options.human === 'tty' ? this.columns() : DEFAULT_COLUMNS - 11);
+    // A terminal's lines are wrapped deliberately at its width; a CI log's are left whole (nothing is
+    // redrawn there, and the log viewer wraps).
+    const text = formatEvent(event, this.options.human === 'tty' ? this.columns() : Infinity);
     if (event.kind === 'deployment') {
       if (this.options.human === 'tty') {
         this.statusLine = text;

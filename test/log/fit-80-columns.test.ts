@@ -219,16 +219,19 @@ describe('the verify table at 80 columns', () => {
   });
 
   it('a failed event line wraps its message instead of running past the edge', () => {
-    const text = formatEvent({
-      kind: 'instance-failed',
-      deploymentId: 'd-ABCDEFGHI',
-      instanceId: 'i-0123456789abcdef0',
-      lifecycleEvent: 'ValidateService',
-      scriptName: 'hooks/validate-service.sh',
-      errorCode: 'ScriptTimedOut',
-      message: `Script at specified location: hooks/validate-service.sh failed to complete in 300 seconds ${'and more '.repeat(8)}`,
-      logTail: '',
-    });
+    const text = formatEvent(
+      {
+        kind: 'instance-failed',
+        deploymentId: 'd-ABCDEFGHI',
+        instanceId: 'i-0123456789abcdef0',
+        lifecycleEvent: 'ValidateService',
+        scriptName: 'hooks/validate-service.sh',
+        errorCode: 'ScriptTimedOut',
+        message: `Script at specified location: hooks/validate-service.sh failed to complete in 300 seconds ${'and more '.repeat(8)}`,
+        logTail: '',
+      },
+      80,
+    );
     for (const line of text.split('\n')) assert.ok(displayWidth(line) <= 80, line);
     assert.match(
       text,
