@@ -20,7 +20,7 @@ const siteOf = (file: string) =>
 /** Reviewed call sites: `file: function` → how many calls. Every one passes an argument array. */
 const REVIEWED_CALL_SITES: Record<string, number> = {
   'codedeploy/bundle.ts: run (promisify(execFile))': 3,
-  'codedeploy/revision.ts: execFile': 1,
+  'codedeploy/revision.ts: execFile': 2, // git rev-parse HEAD; git (argument arrays) for --revision and the pushed check
   'demo/revisions.ts: run (promisify(execFile))': 1,
   'gate/smoke.ts: spawn': 1,
   'hooks/local-bundle.ts: run (promisify(execFile))': 2,
