@@ -50,7 +50,7 @@ describe('the AWS CLI drives the local cloud', () => {
   };
 
   before(async () => {
-    t = await startTestCloud({ world: WORLD });
+    t = await startTestCloud({ world: WORLD, timeScale: 1000 }); // scaled: the AWS CLI runs as a process
   });
   after(async () => t.close());
 
