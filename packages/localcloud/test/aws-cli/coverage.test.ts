@@ -23,6 +23,7 @@ describe('AWS CLI coverage', () => {
       'elasticloadbalancing',
       'monitoring',
       's3',
+      'sts',
     ]);
     assert.deepEqual([...(implemented.get('s3') ?? [])].sort(), [
       'CreateBucket',
