@@ -56,6 +56,11 @@ export type EventOf<K extends LogEventKind> = Extract<LogEvent, { kind: K }>;
 /** Where code under `src/` sends what it has to say. Passed in, never imported as a global. */
 export interface Logger {
   emit(event: LogEvent): void;
+  /**
+   * Columns a rendered block (the verdict's table) may take: a terminal's width, or none (Infinity)
+   * for a CI log or a file, whose lines are left whole so that they can be searched. Absent: none.
+   */
+  columns?(): number;
 }
 
 export const silentLogger: Logger = { emit: () => undefined };

@@ -80,8 +80,16 @@ export class Output implements Logger {
     if (this.options.human === 'tty') this.options.stderr.on?.('resize', this.onResize);
   }
 
-  /** The terminal's width now: re-measured on every draw, so SIGWINCH needs no bookkeeping. */
+  /**
+   * Columns a rendered block may take (Logger.columns): the terminal's width on a terminal; none
+   * (Infinity) in a CI log or with --json, whose lines are left whole so they can be searched.
+   */
   columns(): number {
+    return this.options.human === 'tty' ? this.terminalColumns() : Infinity;
+  }
+
+  /** The terminal's width now: re-measured on every draw, so SIGWINCH needs no bookkeeping. */
+  private terminalColumns(): number {
     const columns = this.columnsOf();
     return columns !== undefined && Number.isFinite(columns) && columns > 0 ? columns : DEFAULT_COLUMNS;
   }
@@ -123,7 +131,7 @@ export class Output implements Logger {
   private render(event: LogEvent): void {
     // A terminal's lines are wrapped deliberately at its width; a CI log's are left whole (nothing is
     // redrawn there, and the log viewer wraps).
-    const text = formatEvent(event, this.options.human === 'tty' ? this.columns() : Infinity);
+    const text = formatEvent(event, this.columns());
     if (event.kind === 'deployment') {
       if (this.options.human === 'tty') {
         this.statusLine = text;
@@ -162,7 +170,7 @@ export class Output implements Logger {
   private drawStatusLine(): void {
     if (!this.statusLine || this.closed) return;
     const elapsed = ` (${formatElapsed(this.options.timers.now() - this.started)})`;
-    const room = this.columns() - 1;
+    const room = this.terminalColumns() - 1;
     const fitted =
       displayWidth(elapsed) < room
         ? truncateEnd(this.statusLine, room - displayWidth(elapsed)) + elapsed

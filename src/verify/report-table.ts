@@ -16,7 +16,7 @@ export const DEFAULT_TABLE_WIDTH = 80;
 export interface TableOptions {
   /** Verified instances listed before "… and N more"; failed instances are always all listed. */
   readonly maxPassing?: number;
-  /** Columns the table may take (default 80). */
+  /** Columns the table may take (default 80; Infinity: lines left whole, as in a CI log). */
   readonly width?: number;
 }
 

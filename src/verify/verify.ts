@@ -27,7 +27,7 @@ export async function verifyDeployment(request: GatherRequest, deps: VerifyDeps)
     deploymentId: verdict.deploymentId,
     verified: verdict.verified,
     headline: verdict.headline,
-    table: verdictTable(verdict),
+    table: verdictTable(verdict, { width: deps.logger.columns?.() ?? Infinity }),
   });
   return verdict;
 }
