@@ -18,6 +18,7 @@
 import { lintAppSpecPath, type BundleLint } from './appspec/bundle.js';
 import {
   applyGroup as applyDeploymentGroup,
+  groupClientsOf,
   planGroup as planDeploymentGroup,
   type ApplyResult,
   type GroupPlan,
@@ -117,10 +118,7 @@ export async function planGroup(
   request: { readonly env: EnvironmentConfig },
   deps: Pick<Deps, 'aws'>,
 ): Promise<GroupPlan> {
-  return planDeploymentGroup(request.env, {
-    codedeploy: await deps.aws.codedeploy(),
-    autoscaling: await deps.aws.autoscaling(),
-  });
+  return planDeploymentGroup(request.env, await groupClientsOf(deps.aws));
 }
 
 /** `greenlight group apply`: creates what is missing and updates only what differs. */
@@ -128,12 +126,10 @@ export async function applyGroup(
   request: { readonly env: EnvironmentConfig; readonly dryRun?: boolean; readonly cleanOrphans?: boolean },
   deps: Pick<Deps, 'aws' | 'logger'>,
 ): Promise<ApplyResult> {
-  return applyDeploymentGroup(
-    request.env,
-    { codedeploy: await deps.aws.codedeploy(), autoscaling: await deps.aws.autoscaling() },
-    deps.logger,
-    { dryRun: Boolean(request.dryRun), cleanOrphans: Boolean(request.cleanOrphans) },
-  );
+  return applyDeploymentGroup(request.env, await groupClientsOf(deps.aws), deps.logger, {
+    dryRun: Boolean(request.dryRun),
+    cleanOrphans: Boolean(request.cleanOrphans),
+  });
 }
 
 /** `greenlight status`: what is deployed, whether greenlight verified it, the last-known-good (checked). */

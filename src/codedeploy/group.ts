@@ -22,6 +22,7 @@ import {
   DescribeTargetGroupsCommand,
   type ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { AwsClientSource } from '../deps.js';
 import { AwsOperationError, awsCall, classifyAwsError } from '../aws/errors.js';
 import type { EnvironmentConfig, MinimumHealthyHosts } from '../config/environment.js';
 import type { Logger } from '../log/events.js';
@@ -44,6 +45,17 @@ export interface GroupClients {
   readonly elbv2?: ElasticLoadBalancingV2Client;
   /** To check the alarms exist; without it the plan says they were not checked. */
   readonly cloudwatch?: CloudWatchClient;
+}
+
+/** Every client a plan needs, so that the target groups and alarms are checked too. */
+export async function groupClientsOf(aws: AwsClientSource): Promise<Required<GroupClients>> {
+  const [codedeploy, autoscaling, elbv2, cloudwatch] = await Promise.all([
+    aws.codedeploy(),
+    aws.autoscaling(),
+    aws.elbv2(),
+    aws.cloudwatch(),
+  ]);
+  return { codedeploy, autoscaling, elbv2, cloudwatch };
 }
 
 /**

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { createAwsClients } from '../aws/clients.js';
 import { systemClock } from '../clock.js';
 import { buildInfoFromEnv, type BuildInfo } from '../codedeploy/deploy.js';
-import { applyGroup } from '../codedeploy/group.js';
+import { applyGroup, groupClientsOf } from '../codedeploy/group.js';
 import { resolveEnvironment, type EnvironmentConfig } from '../config/environment.js';
 import { loadConfig } from '../config/load.js';
 import type { Deps } from '../deps.js';
@@ -251,11 +251,7 @@ class Story {
     this.narrator.title('1. Create the CodeDeploy application and deployment group');
     const apply = await this.greenlight('group apply', async () => ({
       exitCode: ExitCode.Ok,
-      result: await applyGroup(
-        env,
-        { codedeploy: await deps.aws.codedeploy(), autoscaling: await deps.aws.autoscaling() },
-        output,
-      ),
+      result: await applyGroup(env, await groupClientsOf(deps.aws), output),
     }));
     this.narrator.expect(apply.code === 0, `group apply exited ${apply.code}`);
   }

@@ -17,8 +17,10 @@ import {
   GroupReferencesError,
   applyGroup,
   missingReferences,
+  groupClientsOf,
   planGroup,
 } from '../../src/codedeploy/group.js';
+import { planGroup as planEnvironmentGroup } from '../../src/index.js';
 import type { LogEvent } from '../../src/log/events.js';
 import { devEnvironment, devWorld, startCloud, type TestCloud } from '../support/cloud.js';
 
@@ -27,14 +29,7 @@ function recorder() {
   return { events, emit: (e: LogEvent) => events.push(e) };
 }
 
-async function clientsOf(cloud: TestCloud) {
-  return {
-    codedeploy: await cloud.aws.codedeploy(),
-    autoscaling: await cloud.aws.autoscaling(),
-    elbv2: await cloud.aws.elbv2(),
-    cloudwatch: await cloud.aws.cloudwatch(),
-  };
-}
+const clientsOf = (cloud: TestCloud) => groupClientsOf(cloud.aws);
 
 describe('group plan and apply against the local cloud', () => {
   let cloud: TestCloud;
@@ -407,5 +402,16 @@ describe('group plan checks that what the group refers to exists; apply changes 
       ['not checked', 'not checked'],
     );
     assert.deepEqual(missingReferences(plan), []);
+  });
+
+  it('the library’s planGroup checks every reference, target groups and alarms included', async () => {
+    const plan = await planEnvironmentGroup(
+      { env: devEnvironment({ targetGroups: ['web-nope-tg'], alarms: ['web-nope-5xx'] }) },
+      { aws: cloud.aws },
+    );
+    assert.deepEqual(
+      missingReferences(plan).map((r) => `${r.kind} ${r.name}`),
+      ['target group web-nope-tg', 'alarm web-nope-5xx'],
+    );
   });
 });

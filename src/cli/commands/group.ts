@@ -2,19 +2,7 @@ import type { Command } from 'commander';
 import type { GroupPlan, ReferenceCheck } from '../../codedeploy/group.js';
 import type { FieldChange } from '../../codedeploy/group-spec.js';
 import type { Logger } from '../../log/events.js';
-import type { CommandContext } from '../context.js';
 import type { Runner } from '../program.js';
-
-async function clients(ctx: CommandContext) {
-  const aws = ctx.aws();
-  const [codedeploy, autoscaling, elbv2, cloudwatch] = await Promise.all([
-    aws.codedeploy(),
-    aws.autoscaling(),
-    aws.elbv2(),
-    aws.cloudwatch(),
-  ]);
-  return { codedeploy, autoscaling, elbv2, cloudwatch };
-}
 
 const MARK: Record<ReferenceCheck['status'], string> = {
   exists: '✓',
@@ -79,9 +67,9 @@ export function registerGroup(program: Command, run: Runner): void {
     .action(
       run(async (ctx) => {
         const env = ctx.environment();
-        const { GroupReferencesError, missingReferences, planGroup } =
+        const { GroupReferencesError, groupClientsOf, missingReferences, planGroup } =
           await import('../../codedeploy/group.js');
-        const plan = await planGroup(env, await clients(ctx));
+        const plan = await planGroup(env, await groupClientsOf(ctx.aws()));
         printPlan(plan, ctx.output, false);
         ctx.setResult(plan);
         // A plan that cannot be applied is an error of the configuration (or of the stack): exit 2.
@@ -104,9 +92,9 @@ export function registerGroup(program: Command, run: Runner): void {
     .action(
       run(async (ctx, options: { dryRun?: boolean; cleanOrphans?: boolean }) => {
         const env = ctx.environment();
-        const { GroupReferencesError, applyGroup, missingReferences } =
+        const { GroupReferencesError, applyGroup, groupClientsOf, missingReferences } =
           await import('../../codedeploy/group.js');
-        const result = await applyGroup(env, await clients(ctx), ctx.output, {
+        const result = await applyGroup(env, await groupClientsOf(ctx.aws()), ctx.output, {
           dryRun: Boolean(options.dryRun),
           cleanOrphans: Boolean(options.cleanOrphans),
         });
