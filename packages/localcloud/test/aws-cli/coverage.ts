@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { Cloud } from '../../src/cloud.js';
 import { routeS3 } from '../../src/s3/handlers.js';
-import { createServices } from '../../src/server.js';
+import { createServices } from '../../src/router.js';
 import type { SigningName } from '../../src/service.js';
 import { loadBotocoreOperations } from './aws-cli.js';
 

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { Cloud } from '../../src/cloud.js';
 import { routeS3 } from '../../src/s3/handlers.js';
-import { createServices } from '../../src/server.js';
+import { createServices } from '../../src/router.js';
 import type { SigningName } from '../../src/service.js';
 
 const README = new URL('../../README.md', import.meta.url);

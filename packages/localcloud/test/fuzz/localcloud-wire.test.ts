@@ -4,7 +4,8 @@ import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { decodeAwsChunked, MalformedChunkError } from '../../src/protocol/aws-chunked.js';
 import { loadServiceModel, type ModelName } from '../../src/protocol/model.js';
-import { API_BODY_LIMIT, startLocalCloud, type RunningLocalCloud } from '../../src/server.js';
+import { API_BODY_LIMIT } from '../../src/router.js';
+import { startLocalCloud, type RunningLocalCloud } from '../../src/server.js';
 import {
   formKeys,
   formValue,
