@@ -162,6 +162,18 @@ export function createAwsClients(
   env: Readonly<Record<string, string | undefined>> = {},
 ): AwsClients {
   const config = (service: Service) => clientConfig(service, options, env);
+  /** A client's configuration, with the local cloud's short retry backoff where it applies. */
+  const configWithRetry = async (service: Service, maxAttempts?: number) => {
+    const cfg = config(service);
+    const attempts = maxAttempts ?? cfg.maxAttempts;
+    return {
+      ...cfg,
+      maxAttempts: attempts,
+      ...(cfg.endpoint && isLoopbackEndpoint(cfg.endpoint)
+        ? { retryStrategy: await localCloudRetryStrategy(attempts) }
+        : {}),
+    };
+  };
   const built = new Map<Service, Promise<SdkClient>>();
   const profile = config('sts').profile;
 
@@ -298,24 +310,28 @@ export function createAwsClients(
   const clients: AwsClients = {
     codedeploy: lazy(
       'codedeploy',
-      async () => new (await import('./sdk/codedeploy.js')).CodeDeployClient(config('codedeploy')),
+      async () =>
+        new (await import('./sdk/codedeploy.js')).CodeDeployClient(await configWithRetry('codedeploy')),
     ),
     autoscaling: lazy(
       'autoscaling',
-      async () => new (await import('./sdk/autoscaling.js')).AutoScalingClient(config('autoscaling')),
+      async () =>
+        new (await import('./sdk/autoscaling.js')).AutoScalingClient(await configWithRetry('autoscaling')),
     ),
     elbv2: lazy(
       'elbv2',
-      async () => new (await import('./sdk/elbv2.js')).ElasticLoadBalancingV2Client(config('elbv2')),
+      async () =>
+        new (await import('./sdk/elbv2.js')).ElasticLoadBalancingV2Client(await configWithRetry('elbv2')),
     ),
-    ec2: lazy('ec2', async () => new (await import('./sdk/ec2.js')).EC2Client(config('ec2'))),
+    ec2: lazy('ec2', async () => new (await import('./sdk/ec2.js')).EC2Client(await configWithRetry('ec2'))),
     cloudwatch: lazy(
       'cloudwatch',
-      async () => new (await import('./sdk/cloudwatch.js')).CloudWatchClient(config('cloudwatch')),
+      async () =>
+        new (await import('./sdk/cloudwatch.js')).CloudWatchClient(await configWithRetry('cloudwatch')),
     ),
     s3: lazy('s3', async () => {
       // An endpoint other than AWS's (the local cloud, MinIO…) serves every bucket on one host.
-      const s3 = config('s3');
+      const s3 = await configWithRetry('s3');
       return new (await import('./sdk/s3.js')).S3Client({
         ...s3,
         ...(s3.endpoint ? { forcePathStyle: true } : {}),
@@ -325,10 +341,9 @@ export function createAwsClients(
     sts: lazy(
       'sts',
       async () =>
-        new (await stsModule()).STSClient({
-          ...config('sts'),
-          maxAttempts: Math.min(2, config('sts').maxAttempts),
-        }),
+        new (await stsModule()).STSClient(
+          await configWithRetry('sts', Math.min(2, config('sts').maxAttempts)),
+        ),
     ),
     identity,
     destroy() {
@@ -336,6 +351,31 @@ export function createAwsClients(
     },
   };
   return clients;
+}
+
+const LOOPBACK = /^(localhost|.+\.localhost|127\.\d+\.\d+\.\d+|\[::1\])$/i;
+
+/** Whether an endpoint is on this machine (the local cloud, or another emulator), not a network away. */
+export function isLoopbackEndpoint(url: string): boolean {
+  try {
+    return LOOPBACK.test(new URL(url).hostname);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The SDK's standard retries with a short backoff, for an endpoint on this machine: 10 ms, 20 ms, 40 ms …
+ * (at most 100 ms) instead of AWS's 100 ms and 500 ms (throttling) bases growing to 20 s. A local
+ * cloud's throttles and 500s are rehearsals of AWS's, and a rehearsal of five throttles in a row need
+ * not sleep half a minute of real time, which no virtual clock can move (the SDK's timers are its own).
+ * The attempts, the retry quota and which errors are retried stay the standard mode's.
+ */
+async function localCloudRetryStrategy(maxAttempts: number) {
+  const { ConfiguredRetryStrategy } = await import('@smithy/core/retry');
+  return new ConfiguredRetryStrategy(maxAttempts, (attempt) =>
+    Math.min(100, 10 * 2 ** Math.max(0, attempt - 1)),
+  );
 }
 
 /** What the identity line says when GetCallerIdentity could not answer. */

@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { ListApplicationsCommand } from '@aws-sdk/client-codedeploy';
 import { after, before, describe, it } from 'node:test';
-import { clientConfig, createAwsClients } from '../../src/aws/clients.js';
-import { startCloud, type TestCloud } from '../support/cloud.js';
+import { clientConfig, createAwsClients, isLoopbackEndpoint } from '../../src/aws/clients.js';
+import { credentials, startCloud, type TestCloud } from '../support/cloud.js';
 
 describe('client configuration from the injected environment', () => {
   it('reads region, per-service and general endpoints, and static keys with the SDK’s names and order', () => {
@@ -82,5 +82,51 @@ describe('client configuration from the injected environment', () => {
         clients.destroy();
       }
     });
+
+    it('retries against it as the standard mode does: every attempt made, then the throttle reported', async () => {
+      // The backoff is short on a local endpoint (isLoopbackEndpoint); attempts and what is retried are not.
+      await cloud.fault({
+        scope: 'api',
+        service: 'codedeploy',
+        operation: 'ListApplications',
+        effect: 'throttle',
+      });
+      const before = (await cloud.requests())['codedeploy:ListApplications'] ?? 0;
+      const clients = createAwsClients({
+        endpoint: cloud.lc.url,
+        region: 'us-east-1',
+        credentials,
+        maxAttempts: 4,
+      });
+      try {
+        const codedeploy = await clients.codedeploy();
+        await assert.rejects(codedeploy.send(new ListApplicationsCommand({})), {
+          name: 'ThrottlingException',
+        });
+        const after = (await cloud.requests())['codedeploy:ListApplications'] ?? 0;
+        assert.equal(after - before, 4, 'four attempts, as maxAttempts says');
+      } finally {
+        clients.destroy();
+        await cloud.clearFaults();
+      }
+    });
+  });
+
+  it('an endpoint on this machine is told from one a network away', () => {
+    for (const url of [
+      'http://127.0.0.1:4566',
+      'http://localhost:4566',
+      'http://api.localhost',
+      'http://[::1]:80',
+      'http://127.3.2.1',
+    ])
+      assert.ok(isLoopbackEndpoint(url), url);
+    for (const url of [
+      'https://codedeploy.us-east-1.amazonaws.com',
+      'http://10.0.0.5:4566',
+      'http://localhost.example.com',
+      'not a url',
+    ])
+      assert.ok(!isLoopbackEndpoint(url), url);
   });
 });
