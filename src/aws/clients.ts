@@ -19,7 +19,10 @@ import {
   noCredentialsError,
   type CallContext,
 } from './errors.js';
+import { isLoopbackEndpoint } from './endpoint.js';
 import { credentialSourceOf, isAwsEndpoint, type AwsIdentity } from './identity.js';
+
+export { isLoopbackEndpoint };
 
 // The one place SDK clients are built. Region, endpoint, static credentials and profile come from the
 // environment the command was given (its context's `env`, which is the process's own in the CLI and
@@ -351,17 +354,6 @@ export function createAwsClients(
     },
   };
   return clients;
-}
-
-const LOOPBACK = /^(localhost|.+\.localhost|127\.\d+\.\d+\.\d+|\[::1\])$/i;
-
-/** Whether an endpoint is on this machine (the local cloud, or another emulator), not a network away. */
-export function isLoopbackEndpoint(url: string): boolean {
-  try {
-    return LOOPBACK.test(new URL(url).hostname);
-  } catch {
-    return false;
-  }
 }
 
 /**

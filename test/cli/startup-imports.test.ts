@@ -66,6 +66,7 @@ describe('the CLI loads only what a command uses', () => {
     const allowed = [
       /^src\/cli\//,
       /^src\/(exit-codes|clock|version)\.ts$/,
+      /^src\/aws\/endpoint\.ts$/,
       /^src\/log\/(output|format|events|width)\.ts$/,
       /^src\/config\/(duration|errors)\.ts$/,
       /^src\/codedeploy\/revision\.ts$/,

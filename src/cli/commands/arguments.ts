@@ -1,4 +1,5 @@
 import { InvalidArgumentError, Option } from 'commander';
+import { isLoopbackEndpoint } from '../../aws/endpoint.js';
 import { systemClock, type Clock } from '../../clock.js';
 import { formatDuration, parseDuration } from '../../config/duration.js';
 import { parseDeploymentId } from '../../codedeploy/revision.js';
@@ -60,18 +61,10 @@ export function pollOption(what = 'how often to ask CodeDeploy'): Option {
   ).argParser(parseDurationOption);
 }
 
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
-
 /** Whether the SDK's endpoint (AWS_ENDPOINT_URL, or CodeDeploy's own) is on this machine. */
 export function isLocalEndpoint(env: Readonly<Record<string, string | undefined>>): boolean {
   const url = env.AWS_ENDPOINT_URL_CODEDEPLOY ?? env.AWS_ENDPOINT_URL;
-  if (!url) return false;
-  try {
-    const host = new URL(url).hostname.toLowerCase();
-    return LOOPBACK_HOSTS.has(host) || host.endsWith('.localhost') || /^127\.\d+\.\d+\.\d+$/.test(host);
-  } catch {
-    return false;
-  }
+  return url !== undefined && isLoopbackEndpoint(url);
 }
 
 /**
