@@ -50,6 +50,12 @@ export interface AwsClientOptions {
    * comes before anything a command says about what AWS answered, and a refusal names the principal.
    */
   onIdentity?: (identity: AwsIdentity) => void;
+  /**
+   * How long the identity line waits for GetCallerIdentity (default 10 s). The first calls' answers
+   * wait for the line, so an STS that never answers (a private subnet with no route to it) must not
+   * hold the command: past this the line says STS did not answer, and the calls go on.
+   */
+  identityDeadlineMs?: number;
   /** Told of every AWS call when it ends (`--verbose`); without it no call is measured. */
   onCall?: (call: AwsCallRecord) => void;
 }
@@ -208,6 +214,7 @@ export function createAwsClients(
     return identityLookup;
   }
 
+  const identityDeadlineMs = options.identityDeadlineMs ?? IDENTITY_DEADLINE_MS;
   async function lookupIdentity(): Promise<AwsIdentity> {
     const target = describeTarget(options, env);
     const given = staticCredentialSource(options, env);
@@ -215,7 +222,7 @@ export function createAwsClients(
       const [{ GetCallerIdentityCommand }, sts] = await Promise.all([stsModule(), clients.sts()]);
       const [resolved, caller] = await Promise.allSettled([
         given ? Promise.resolve(undefined) : sts.config.credentials(),
-        sts.send(new GetCallerIdentityCommand({})),
+        sts.send(new GetCallerIdentityCommand({}), { abortSignal: AbortSignal.timeout(identityDeadlineMs) }),
       ]);
       const credentials =
         given ??
@@ -238,9 +245,13 @@ export function createAwsClients(
           ...(UserId ? { userId: UserId } : {}),
         };
       }
-      return { ...target, credentials, problem: identityProblem(caller.reason) };
+      return { ...target, credentials, problem: identityProblem(caller.reason, identityDeadlineMs) };
     } catch (error) {
-      return { ...target, credentials: given ?? 'unknown', problem: identityProblem(error) };
+      return {
+        ...target,
+        credentials: given ?? 'unknown',
+        problem: identityProblem(error, identityDeadlineMs),
+      };
     }
   }
 
@@ -370,9 +381,15 @@ async function localCloudRetryStrategy(maxAttempts: number) {
   );
 }
 
+/** How long the identity line waits for STS unless told otherwise. */
+const IDENTITY_DEADLINE_MS = 10_000;
+
 /** What the identity line says when GetCallerIdentity could not answer. */
-function identityProblem(error: unknown): string {
+function identityProblem(error: unknown, deadlineMs: number): string {
   if (error instanceof AwsConfigurationError) return error.short;
+  const name = (error as { name?: unknown } | null)?.name;
+  if (name === 'AbortError' || name === 'TimeoutError')
+    return `GetCallerIdentity did not answer within ${deadlineMs / 1000} s`;
   return `GetCallerIdentity failed: ${awsErrorCode(error)}`;
 }
 

@@ -97,6 +97,32 @@ describe('the clients say which AWS they talk to', () => {
     }
   });
 
+  // The test's own timeout bounds only a failure: without the identity's deadline it would hang.
+  it(
+    'an STS that never answers holds nothing: past its deadline the line says so and the calls go on',
+    { timeout: 60_000 },
+    async () => {
+      await cloud.fault({
+        scope: 'api',
+        service: 'sts',
+        operation: 'GetCallerIdentity',
+        effect: 'delay',
+        ms: 600_000,
+      });
+      const { clients, identities, order } = clientsWith({ identityDeadlineMs: 200 });
+      try {
+        const codedeploy = await clients.codedeploy();
+        await codedeploy.send(new ListApplicationsCommand({})).then(() => order.push('ListApplications'));
+        assert.deepEqual(order, ['identity', 'ListApplications']);
+        assert.equal(identities[0]?.account, undefined);
+        assert.equal(identities[0]?.problem, 'GetCallerIdentity did not answer within 0.2 s');
+      } finally {
+        clients.destroy();
+        await cloud.clearFaults();
+      }
+    },
+  );
+
   it('credentials handed over in code are said to be so', async () => {
     const { clients } = clientsWith({ endpoint: cloud.lc.url, region: 'us-east-1', credentials }, {});
     try {
