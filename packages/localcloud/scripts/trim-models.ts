@@ -72,6 +72,14 @@ export const IMPLEMENTED_OPERATIONS: Record<string, { dir: string; operations: s
     // Which account and principal a client talks to; nothing else of STS.
     operations: ['GetCallerIdentity'],
   },
+  cloudformation: {
+    dir: 'cloudformation/2010-05-15',
+    operations: [],
+  },
+  iam: {
+    dir: 'iam/2010-05-08',
+    operations: [],
+  },
 };
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

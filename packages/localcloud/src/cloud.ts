@@ -2,6 +2,7 @@
 // global (S3 buckets, fault rules, request counts, GitHub mappings) and the shared clock.
 import { AutoScalingModel } from './autoscaling/model.js';
 import { createScheduler } from './clock.js';
+import { CloudFormationModel } from './cloudformation/model.js';
 import { CloudWatchModel } from './cloudwatch/model.js';
 import { randomInt } from 'node:crypto';
 import { createRealAgent } from './agent/real-agent.js';
@@ -16,6 +17,7 @@ import {
 import { createAddressAllocator, Ec2Model, type AddressAllocator } from './ec2/model.js';
 import { Elbv2Model, type ListenerOpener } from './elbv2/model.js';
 import { FaultRules } from './faults.js';
+import { IamModel } from './iam/model.js';
 import { RealInstances, type RealInstancesOptions } from './instance/real-instances.js';
 import type { Scheduler } from './ports.js';
 import { seededRandom, type Random } from './random.js';
@@ -32,6 +34,7 @@ export interface RegionModels {
   readonly autoscaling: AutoScalingModel;
   readonly cloudwatch: CloudWatchModel;
   readonly codedeploy: CodeDeployModel;
+  readonly cloudformation: CloudFormationModel;
 }
 
 export interface CloudOptions {
@@ -84,6 +87,7 @@ export class Cloud {
   /** Instance → the revision its agent last installed (what a listener answers for a synthetic target). */
   private readonly installedRevisions = new Map<string, Revision>();
   private s3Model: S3Model;
+  private iamModel = new IamModel();
   private readonly realAddressBase: readonly [number, number];
   private addresses: AddressAllocator;
   private readonly regions = new Map<string, RegionModels>();
@@ -119,6 +123,11 @@ export class Cloud {
     return this.s3Model;
   }
 
+  /** IAM is global: one set of roles, policies and OIDC providers for every region. */
+  get iam(): IamModel {
+    return this.iamModel;
+  }
+
   /** The models of a region, created on first use. */
   region(name: string): RegionModels {
     let models = this.regions.get(name);
@@ -141,6 +150,7 @@ export class Cloud {
     for (const models of this.regions.values()) models.elbv2.dispose();
     this.regions.clear();
     this.s3Model = new S3Model({ scheduler: this.scheduler, random: this.random });
+    this.iamModel = new IamModel();
     this.addresses = createAddressAllocator(this.realAddressBase);
     this.faults.clear();
     this.requests.clear();
@@ -238,6 +248,7 @@ export class Cloud {
         instance.agent === 'real' && this.instances.get(instance.instanceId) ? this.realAgent : synthetic,
       ...(this.options.codeDeployPageSize !== undefined ? { pageSize: this.options.codeDeployPageSize } : {}),
     });
-    return { region, ec2, elbv2, autoscaling, cloudwatch, codedeploy };
+    const cloudformation = new CloudFormationModel({ cloud: this, region });
+    return { region, ec2, elbv2, autoscaling, cloudwatch, codedeploy, cloudformation };
   }
 }

@@ -13,6 +13,8 @@ const SIGNING_NAMES = [
   'monitoring',
   's3',
   'sts',
+  'cloudformation',
+  'iam',
 ] as const;
 
 const firing = {
@@ -117,6 +119,8 @@ export function throttlingError(service: SigningName): AwsApiError {
     case 'elasticloadbalancing':
     case 'monitoring':
     case 'sts':
+    case 'cloudformation':
+    case 'iam':
       return new AwsApiError('Throttling', 'Rate exceeded');
   }
 }

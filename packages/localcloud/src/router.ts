@@ -7,10 +7,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { autoScalingService } from './autoscaling/handlers.js';
 import { DEFAULT_REGION, type Cloud } from './cloud.js';
 import { codeDeployService } from './codedeploy/index.js';
+import { cloudFormationService } from './cloudformation/handlers.js';
 import { cloudWatchService } from './cloudwatch/handlers.js';
 import { CONTROL_PREFIX, handleControl, type ControlResponse } from './control.js';
 import { ec2Service } from './ec2/handlers.js';
 import { elbv2Service } from './elbv2/handlers.js';
+import { authorize } from './iam/authorize.js';
+import { iamService } from './iam/handlers.js';
 import { createJsonCodec } from './protocol/json.js';
 import { loadServiceModel, type Operation, type ServiceModel } from './protocol/model.js';
 import { createQueryCodec, queryParameters } from './protocol/query.js';
@@ -45,6 +48,8 @@ const QUERY_VERSIONS = new Map<string, SigningName>([
   ['2016-11-15', 'ec2'],
   ['2010-08-01', 'monitoring'],
   ['2011-06-15', 'sts'],
+  ['2010-05-15', 'cloudformation'],
+  ['2010-05-08', 'iam'],
 ]);
 
 /** `Credential=AKID/20240101/us-east-1/autoscaling/aws4_request` → region, service and access key. */
@@ -116,6 +121,8 @@ export function createServices(cloud: Cloud): ServiceDefinition[] {
     cloudWatchService((ctx) => regionOf(ctx).cloudwatch),
     codeDeployService((ctx) => regionOf(ctx).codedeploy),
     stsService(),
+    cloudFormationService((ctx) => regionOf(ctx).cloudformation),
+    iamService(() => cloud.iam),
   ];
 }
 
@@ -188,6 +195,17 @@ export function createRouter(
       'sts',
       { signingName: 'sts', codec: createQueryCodec({ model: loadServiceModel('sts'), flavour: 'query' }) },
     ],
+    [
+      'cloudformation',
+      {
+        signingName: 'cloudformation',
+        codec: createQueryCodec({ model: loadServiceModel('cloudformation'), flavour: 'query' }),
+      },
+    ],
+    [
+      'iam',
+      { signingName: 'iam', codec: createQueryCodec({ model: loadServiceModel('iam'), flavour: 'query' }) },
+    ],
   ]);
 
   /** Runs one model-driven operation: envelope, count, faults, decode, handler, encode. */
@@ -216,6 +234,7 @@ export function createRouter(
       );
       if (!implemented) throw codec.unknownOperation(envelope.operationName);
       const input = codec.decodeInput(implemented.operation, envelope.payload);
+      authorize(cloud, { ctx, service: signingName, operation: envelope.operationName, input });
       const output = await implemented.handler(input, ctx);
       result = codec.encodeOutput(implemented.operation, output, ctx.requestId);
     } catch (error) {
@@ -244,6 +263,7 @@ export function createRouter(
       }
       if (fault?.kind === 'delay') await sleep(fault.ms);
       if (fault?.kind === 'error') throw fault.error;
+      authorize(cloud, { ctx, service: 's3', operation: route.operation, input: route });
       result = handleS3(cloud.s3, route, { ...wire, method, path }, ctx);
     } catch (error) {
       result = renderS3Error(asAwsError(error, 's3'), route, method, ctx.requestId);
@@ -288,11 +308,14 @@ export function createRouter(
     }
 
     const scope = credentialScope(request, params);
+    const sessionToken =
+      headerValue(request.headers, 'x-amz-security-token') ?? params.get('X-Amz-Security-Token');
     const ctx: RequestContext = {
       region: scope.region ?? DEFAULT_REGION,
       accountId: cloud.accountId,
       requestId,
       ...(scope.accessKeyId ? { accessKeyId: scope.accessKeyId } : {}),
+      ...(sessionToken ? { sessionToken } : {}),
     };
     const target = headerValue(request.headers, 'x-amz-target');
     let service: ModelService | undefined;

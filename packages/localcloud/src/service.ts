@@ -5,7 +5,15 @@
 
 /** The SigV4 signing name, which is also how fault rules and request counts name a service. */
 export type SigningName =
-  'codedeploy' | 'autoscaling' | 'elasticloadbalancing' | 'ec2' | 'monitoring' | 's3' | 'sts';
+  | 'codedeploy'
+  | 'autoscaling'
+  | 'elasticloadbalancing'
+  | 'ec2'
+  | 'monitoring'
+  | 's3'
+  | 'sts'
+  | 'cloudformation'
+  | 'iam';
 
 export interface RequestContext {
   readonly region: string;
@@ -13,6 +21,8 @@ export interface RequestContext {
   readonly requestId: string;
   /** The access key of the request's SigV4 credential; undefined for an unsigned request. */
   readonly accessKeyId?: string;
+  /** The session token (`X-Amz-Security-Token`) of temporary credentials; undefined for long-term keys. */
+  readonly sessionToken?: string;
 }
 
 /**

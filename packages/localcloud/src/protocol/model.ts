@@ -67,7 +67,8 @@ export interface ServiceModel {
   readonly shapes: Readonly<Record<string, Shape>>;
 }
 
-export type ModelName = 'codedeploy' | 'autoscaling' | 'elbv2' | 'ec2' | 'cloudwatch' | 'sts';
+export type ModelName =
+  'codedeploy' | 'autoscaling' | 'elbv2' | 'ec2' | 'cloudwatch' | 'sts' | 'cloudformation' | 'iam';
 
 export function loadServiceModel(name: ModelName): ServiceModel {
   return JSON.parse(readFileSync(join(MODELS_DIR, `${name}.json`), 'utf8')) as ServiceModel;

@@ -18,9 +18,11 @@ describe('AWS CLI coverage', () => {
     const implemented = implementedOperations();
     assert.deepEqual([...implemented.keys()].sort(), [
       'autoscaling',
+      'cloudformation',
       'codedeploy',
       'ec2',
       'elasticloadbalancing',
+      'iam',
       'monitoring',
       's3',
       'sts',

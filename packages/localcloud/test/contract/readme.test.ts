@@ -21,6 +21,8 @@ const services: Record<Exclude<SigningName, 's3'>, { title: string; protocol: st
   ec2: { title: 'EC2', protocol: 'EC2 query (XML)' },
   monitoring: { title: 'CloudWatch', protocol: 'JSON 1.0 and query (XML)' },
   sts: { title: 'STS', protocol: 'query (XML)' },
+  cloudformation: { title: 'CloudFormation', protocol: 'query (XML)' },
+  iam: { title: 'IAM', protocol: 'query (XML)' },
 };
 
 // Every request shape the S3 router names; an operation it can route is one the README must list.
@@ -42,10 +44,14 @@ const s3Requests: [method: string, path: string, search: string][] = [
 
 function renderTable(): string {
   const definitions = createServices(new Cloud());
-  const rows = Object.entries(services).map(([signingName, { title, protocol }]) => {
+  // A service whose handler table is still empty is not emulated yet, and has no row.
+  const rows = Object.entries(services).flatMap(([signingName, { title, protocol }]) => {
     const definition = definitions.find((d) => d.signingName === signingName);
     const operations = Object.keys(definition?.operations ?? {}).sort();
-    return `| ${title} (\`${signingName}\`) | ${protocol} | ${operations.map((o) => `\`${o}\``).join(', ')} |`;
+    if (operations.length === 0) return [];
+    return [
+      `| ${title} (\`${signingName}\`) | ${protocol} | ${operations.map((o) => `\`${o}\``).join(', ')} |`,
+    ];
   });
   const s3 = [
     ...new Set(s3Requests.map(([method, path, search]) => routeS3(method, path, search).operation)),

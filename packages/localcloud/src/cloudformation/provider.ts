@@ -1,0 +1,56 @@
+// The contract between the CloudFormation engine and the resource types it knows. A provider creates,
+// updates and deletes one resource type through the same models the other APIs answer from (a
+// stack's AWS::AutoScaling::AutoScalingGroup is an Auto Scaling group DescribeAutoScalingGroups
+// lists), so what a stack makes is what CodeDeploy, the CLI and greenlight see.
+//
+// A provider refuses what AWS refuses with an AwsApiError-free `ResourceFailure` whose message is the
+// one CloudFormation shows in the resource's *_FAILED event (`Resource handler returned message: …`);
+// the engine then rolls the stack back.
+import type { Cloud, RegionModels } from '../cloud.js';
+
+/** Properties as the template gives them, intrinsic functions already resolved. */
+export type ResourceProperties = Readonly<Record<string, unknown>>;
+
+export interface ProviderContext {
+  readonly cloud: Cloud;
+  /** The stack's region's models. */
+  readonly models: RegionModels;
+  readonly region: string;
+  readonly accountId: string;
+  readonly stackName: string;
+  readonly stackId: string;
+  readonly logicalId: string;
+  /** `<stack>-<logicalId>-<random>`, CloudFormation's name for a resource the template does not name. */
+  readonly generatedName: (maxLength?: number) => string;
+}
+
+export interface ResourceResult {
+  /** What `Ref` returns and DescribeStackResources names as PhysicalResourceId. */
+  readonly physicalId: string;
+  /** What `Fn::GetAtt` can read. */
+  readonly attributes?: Readonly<Record<string, unknown>>;
+}
+
+export interface ResourceProvider {
+  /** Properties whose change replaces the resource (create new, then delete old) instead of updating it. */
+  readonly replaceOn?: readonly string[];
+  create(properties: ResourceProperties, ctx: ProviderContext): Promise<ResourceResult> | ResourceResult;
+  /** Updates in place; absent, every change replaces. */
+  update?(
+    physicalId: string,
+    properties: ResourceProperties,
+    previous: ResourceProperties,
+    ctx: ProviderContext,
+  ): Promise<ResourceResult> | ResourceResult;
+  delete(physicalId: string, properties: ResourceProperties, ctx: ProviderContext): Promise<void> | void;
+}
+
+/** A resource operation that failed the way CloudFormation reports it in the stack's events. */
+export class ResourceFailure extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ResourceFailure';
+  }
+}
+
+export type ProviderRegistry = ReadonlyMap<string, ResourceProvider>;
