@@ -26,8 +26,8 @@ const WORLD = {
 };
 
 const account = '123456789012';
-/** Covered by aws-cli/codedeploy.test.ts. */
-const coveredElsewhere: readonly SigningName[] = ['codedeploy'];
+/** Covered by their own files under aws-cli/ (codedeploy.test.ts, cloudformation.test.ts, iam.test.ts). */
+const coveredElsewhere: readonly SigningName[] = ['codedeploy', 'cloudformation', 'iam'];
 
 type Attributes = { Attributes: { Key: string; Value: string }[] };
 const attribute = (output: Attributes, key: string) => output.Attributes.find((a) => a.Key === key)?.Value;
