@@ -1,7 +1,16 @@
-// Runs `/usr/bin/aws` (AWS CLI v2, with its own botocore parsers) against a local cloud, a few
-// processes at a time, and remembers which operation each successful command was.
-import { execFile } from 'node:child_process';
+// Runs the AWS CLI v2 (Debian's /usr/bin/aws, with its own botocore parsers) against a local cloud,
+// a few commands at a time, and remembers which operation each successful command was.
+//
+// Each command runs through the CLI's own entry point (AWSCLIEntryPoint, what /usr/bin/aws calls)
+// in a long-lived Python process of /usr/bin/aws's interpreter (driver.py): argument parsing,
+// serializers, parsers, waiters and output are the CLI's, with a fresh driver, environment and working
+// directory per command. Starting Python and importing the CLI costs about a second of CPU per
+// process; a command in the driver costs tens of milliseconds. test/aws-cli.test.ts still runs the
+// /usr/bin/aws executable itself.
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import type { Socket } from 'node:net';
+import { createInterface } from 'node:readline';
 import type { SigningName } from '../../src/service.js';
 
 export const AWS_CLI = '/usr/bin/aws';
@@ -44,7 +53,7 @@ export class AwsCliFailure extends Error {
 
 export interface AwsCliOptions {
   readonly endpoint: string;
-  /** How many CLI processes run at once; each costs most of a second of CPU to start. */
+  /** How many commands run at once (one driver process each, started when first needed). */
   readonly concurrency: number;
   readonly region?: string;
   /** The CLI's HOME, so it never reads or writes the real user's. */
@@ -71,6 +80,8 @@ export class AwsCli {
     command: string,
     input?: object,
     args: readonly string[] = [],
+    /** Variables added to (or replacing) the command's environment, e.g. session credentials. */
+    env: Readonly<Record<string, string>> = {},
   ): Promise<T> {
     const operation = this.operationOf(service, command);
     const argv = [
@@ -85,7 +96,7 @@ export class AwsCli {
       '--output',
       'json',
     ];
-    const stdout = await this.limited(() => this.spawn(argv, `${service} ${command}`));
+    const stdout = await this.limited((driver) => this.run(driver, argv, `${service} ${command}`, env));
     const parsed = (stdout.trim() === '' ? {} : JSON.parse(stdout)) as T;
     const signingName = cliServices[service].signingName;
     const set = this.answered.get(signingName) ?? new Set<string>();
@@ -113,47 +124,114 @@ export class AwsCli {
     return operation;
   }
 
-  private spawn(argv: string[], command: string): Promise<string> {
-    return new Promise((resolve, reject) => {
-      execFile(
-        AWS_CLI,
-        argv,
-        {
-          env: {
-            PATH: process.env.PATH ?? '/usr/bin:/bin',
-            HOME: this.options.home,
-            AWS_ACCESS_KEY_ID: 'AKIDLOCALCLOUD',
-            AWS_SECRET_ACCESS_KEY: 'local-cloud-secret',
-            AWS_CONFIG_FILE: '/dev/null',
-            AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-            AWS_PAGER: '',
-            AWS_CLI_AUTO_PROMPT: 'off',
-            // A failure shows at once instead of after the CLI's backoff.
-            AWS_RETRY_MODE: 'standard',
-            AWS_MAX_ATTEMPTS: '1',
-          },
-          maxBuffer: 16 * 1024 * 1024,
-        },
-        (error, stdout, stderr) => {
-          if (error) reject(new AwsCliFailure(command, error.code ?? null, stderr, stdout));
-          else resolve(stdout);
-        },
-      );
-    });
+  /** Ends the driver processes (each also ends when the test process does). */
+  close(): void {
+    for (const driver of this.drivers) driver.close();
+    this.drivers.length = 0;
   }
 
-  private async limited<T>(run: () => Promise<T>): Promise<T> {
+  private async run(
+    driver: CliDriver,
+    argv: string[],
+    command: string,
+    env: Readonly<Record<string, string>>,
+  ): Promise<string> {
+    const result = await driver.run(argv, {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: this.options.home,
+      AWS_ACCESS_KEY_ID: 'AKIDLOCALCLOUD',
+      AWS_SECRET_ACCESS_KEY: 'local-cloud-secret',
+      AWS_CONFIG_FILE: '/dev/null',
+      AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+      AWS_PAGER: '',
+      AWS_CLI_AUTO_PROMPT: 'off',
+      // A failure shows at once instead of after the CLI's backoff.
+      AWS_RETRY_MODE: 'standard',
+      AWS_MAX_ATTEMPTS: '1',
+      ...env,
+    });
+    if (result.rc !== 0) throw new AwsCliFailure(command, result.rc, result.stderr, result.stdout);
+    return result.stdout;
+  }
+
+  private readonly drivers: CliDriver[] = [];
+  private readonly idle: CliDriver[] = [];
+
+  private async limited<T>(run: (driver: CliDriver) => Promise<T>): Promise<T> {
     if (this.running >= this.options.concurrency) {
       await new Promise<void>((resolve) => this.waiting.push(resolve));
     } else {
       this.running++;
     }
+    let driver = this.idle.pop();
+    if (!driver) {
+      driver = new CliDriver(this.options.home);
+      this.drivers.push(driver);
+    }
     try {
-      return await run();
+      return await run(driver);
     } finally {
+      this.idle.push(driver);
       const next = this.waiting.shift();
       if (next) next();
       else this.running--;
     }
+  }
+}
+
+interface DriverResult {
+  readonly rc: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** One driver.py process: one command at a time, each a line of JSON in and a line out. */
+class CliDriver {
+  private readonly child: ChildProcessWithoutNullStreams;
+  private pending: { resolve: (r: DriverResult) => void; reject: (e: Error) => void } | undefined;
+  private exited: Error | undefined;
+  private stderr = '';
+
+  constructor(cwd: string) {
+    // The interpreter /usr/bin/aws names on its #! line, so the CLI runs as installed.
+    const interpreter = /^#!\s*(\S+)/.exec(readFileSync(AWS_CLI, 'utf8'))?.[1] ?? '/usr/bin/python3';
+    this.child = spawn(interpreter, [new URL('./driver.py', import.meta.url).pathname], {
+      cwd,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: cwd },
+    });
+    this.child.stderr.setEncoding('utf8').on('data', (d: string) => (this.stderr += d));
+    createInterface({ input: this.child.stdout }).on('line', (line) => {
+      const pending = this.pending;
+      this.pending = undefined;
+      this.idle();
+      pending?.resolve(JSON.parse(line) as DriverResult);
+    });
+    this.child.on('exit', (code, signal) => {
+      this.exited = new Error(`the AWS CLI driver exited (${signal ?? code}):\n${this.stderr.trim()}`);
+      this.pending?.reject(this.exited);
+      this.pending = undefined;
+    });
+    this.idle();
+  }
+
+  run(argv: readonly string[], env: Readonly<Record<string, string>>): Promise<DriverResult> {
+    if (this.exited) return Promise.reject(this.exited);
+    return new Promise((resolve, reject) => {
+      this.pending = { resolve, reject };
+      // While a command runs, the driver holds the test process open; idle, it does not.
+      this.child.ref();
+      (this.child.stdout as Socket).ref();
+      this.child.stdin.write(`${JSON.stringify({ argv, env })}\n`);
+    });
+  }
+
+  close(): void {
+    this.child.stdin.end();
+  }
+
+  private idle(): void {
+    this.child.unref();
+    for (const stream of [this.child.stdout, this.child.stderr, this.child.stdin])
+      (stream as unknown as Socket).unref();
   }
 }

@@ -42,6 +42,7 @@ export async function startCliSession(world: WorldInput): Promise<CliSession> {
     requestCounts: async () =>
       (await (await fetch(`${cloud.lc.url}/_localcloud/requests`)).json()) as Record<string, number>,
     async close() {
+      cli.close();
       await cloud.close();
       await rm(scratch, { recursive: true, force: true });
     },

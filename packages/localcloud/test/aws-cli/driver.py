@@ -1,0 +1,60 @@
+# The AWS CLI for the tests, kept in one process: each line of stdin is a command
+# ({"argv": [...], "env": {...}, "cwd": "..."}), each line of stdout its result
+# ({"rc": 0, "stdout": "...", "stderr": "..."}). A command runs through awscli.clidriver, the code
+# /usr/bin/aws runs (AWSCLIEntryPoint: its argument parsing, botocore's serializers and parsers, its output
+# formatting), with a fresh driver, environment and working directory of its own; only the
+# interpreter's start-up and the CLI's imports (about a second of CPU per command) are shared.
+import contextlib
+import io
+import json
+import os
+import sys
+
+import awscli
+from awscli.clidriver import AWSCLIEntryPoint
+
+replies = sys.stdout
+# What importing awscli does to the environment of a process that starts the CLI: its own data
+# (cli.json, the customizations' models) after the AWS_DATA_PATH the caller gave.
+AWSCLI_DATA = os.path.join(os.path.dirname(os.path.abspath(awscli.__file__)), "data")
+
+
+def environment(env):
+    env = dict(env)
+    given = [os.path.expanduser(os.path.expandvars(p)) for p in env.get("AWS_DATA_PATH", "").split(os.pathsep) if p]
+    env["AWS_DATA_PATH"] = os.pathsep.join(given + [AWSCLI_DATA])
+    if env.get("LC_CTYPE") == "UTF-8":  # as /usr/bin/aws does
+        env["LC_CTYPE"] = "en_US.UTF-8"
+    return env
+
+
+def captured():
+    raw = io.BytesIO()
+    return raw, io.TextIOWrapper(raw, encoding="utf-8", newline="", write_through=True)
+
+
+def run(request):
+    os.environ.clear()
+    os.environ.update(environment(request["env"]))
+    os.chdir(request.get("cwd") or os.environ.get("HOME", "/"))
+    out_raw, out = captured()
+    err_raw, err = captured()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            rc = AWSCLIEntryPoint().main(request["argv"])
+        except SystemExit as exit:
+            rc = exit.code if isinstance(exit.code, int) else 255
+    out.flush()
+    err.flush()
+    return {
+        "rc": rc,
+        "stdout": out_raw.getvalue().decode("utf-8", "replace"),
+        "stderr": err_raw.getvalue().decode("utf-8", "replace"),
+    }
+
+
+sys.argv[0] = "aws"  # the name usage lines print
+for line in sys.stdin:
+    if line.strip():
+        replies.write(json.dumps(run(json.loads(line))) + "\n")
+        replies.flush()
