@@ -37,6 +37,11 @@ export interface LaunchRequest {
   tags: Record<string, string>;
   agent: AgentMode;
   launchTemplate?: { id: string; name: string; version: string };
+  /**
+   * The group's subnets (VPCZoneIdentifier): an instance launched in a zone goes to the one of these
+   * in that zone, else to the zone's default subnet.
+   */
+  subnetIds?: string[];
 }
 
 export interface Ec2Port {

@@ -60,3 +60,66 @@ export function launchTemplateVersionNotFound(version: string): AwsApiError {
     `Could not find launch template version ${version}.`,
   );
 }
+
+/** `Invalid id: "x" (expecting "vpc-...")`: an id that is not of the resource's shape. */
+export function malformedId(code: string, id: string, prefix: string): AwsApiError {
+  return new AwsApiError(code, `Invalid id: "${id}" (expecting "${prefix}-...")`);
+}
+
+/** `The vpc ID 'vpc-x' does not exist`, or the plural naming them all. */
+export function notFound(code: string, what: string, ids: readonly string[]): AwsApiError {
+  const list = ids.join(', ');
+  return new AwsApiError(
+    code,
+    ids.length === 1 ? `The ${what} '${list}' does not exist` : `The ${what}s '${list}' do not exist`,
+  );
+}
+
+export function securityGroupNotFound(id: string): AwsApiError {
+  return new AwsApiError('InvalidGroup.NotFound', `The security group '${id}' does not exist`);
+}
+
+export function securityGroupNameNotFound(name: string, vpcId: string): AwsApiError {
+  return new AwsApiError(
+    'InvalidGroup.NotFound',
+    `The security group '${name}' does not exist in default VPC '${vpcId}'`,
+  );
+}
+
+export function securityGroupDuplicate(name: string, vpcId: string): AwsApiError {
+  return new AwsApiError(
+    'InvalidGroup.Duplicate',
+    `The security group '${name}' already exists for VPC '${vpcId}'`,
+  );
+}
+
+export function cannotDeleteDefaultGroup(id: string): AwsApiError {
+  return new AwsApiError(
+    'CannotDelete',
+    `the specified group: "${id}" name: "default" cannot be deleted by a user`,
+  );
+}
+
+export function dependencyViolation(id: string): AwsApiError {
+  return new AwsApiError('DependencyViolation', `resource ${id} has a dependent object`);
+}
+
+export function permissionDuplicate(rule: string): AwsApiError {
+  return new AwsApiError('InvalidPermission.Duplicate', `the specified rule "${rule}" already exists`);
+}
+
+export function permissionNotFound(): AwsApiError {
+  return new AwsApiError(
+    'InvalidPermission.NotFound',
+    'The specified rule does not exist in this security group.',
+  );
+}
+
+export function imageNotFound(ids: readonly string[]): AwsApiError {
+  return new AwsApiError(
+    'InvalidAMIID.NotFound',
+    ids.length === 1
+      ? `The image id '[${ids.join(', ')}]' does not exist`
+      : `The image ids '[${ids.join(', ')}]' do not exist`,
+  );
+}

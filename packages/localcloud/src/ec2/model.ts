@@ -1,9 +1,26 @@
-// EC2 state: instances (pending → running → shutting-down → terminated, on the scheduler's clock)
-// and launch templates. Implements Ec2Port for Auto Scaling, ELBv2 and CodeDeploy.
+// EC2 state: instances (pending → running → shutting-down → terminated, on the scheduler's clock),
+// launch templates, the images the account can launch, and the account's network (network.ts).
+// Implements Ec2Port for Auto Scaling, ELBv2 and CodeDeploy.
 import type { AgentMode, Ec2Instance, Ec2Port, Ec2StateName, LaunchRequest, Scheduler } from '../ports.js';
 import type { Random } from '../random.js';
 import { randomHex } from '../random.js';
 import * as errors from './errors.js';
+import {
+  matchesFilters as matchesEc2Filters,
+  tagFields,
+  type Ec2Filter,
+  type FilterFields,
+} from './filters.js';
+import { amazonLinux2023, imageRecord, type ImageInput, type ImageRecord } from './images.js';
+import {
+  Ec2Network,
+  type IpPermissionInput,
+  type SecurityGroupRecord,
+  type SecurityGroupRule,
+  type SubnetRecord,
+  type VpcRecord,
+} from './network.js';
+import type { AvailabilityZone } from './zones.js';
 
 /** AWS-time durations of an instance's state changes. */
 const BOOT_MS = 20_000;
@@ -20,6 +37,7 @@ export const INSTANCE_STATE_CODES: Record<Ec2StateName, number> = {
   stopped: 80,
 };
 
+/** Amazon Linux 2023 (images.ts): what an instance boots when its launch template names no image. */
 export const DEFAULT_IMAGE_ID = 'ami-0abcdef1234567890';
 export const DEFAULT_INSTANCE_TYPE = 't3.micro';
 
@@ -28,8 +46,19 @@ export interface InstanceRecord extends Ec2Instance {
   readonly amiLaunchIndex: number;
   readonly subnetId: string;
   readonly vpcId: string;
+  readonly securityGroupIds: readonly string[];
+  readonly metadataOptions: InstanceMetadataOptions;
   stateTransitionReason: string;
   stateReason?: { code: string; message: string };
+}
+
+/** The instance metadata service's settings of an instance (DescribeInstances' MetadataOptions). */
+export interface InstanceMetadataOptions {
+  readonly httpTokens: 'optional' | 'required';
+  readonly httpPutResponseHopLimit: number;
+  readonly httpEndpoint: 'enabled' | 'disabled';
+  readonly httpProtocolIpv6: 'enabled' | 'disabled';
+  readonly instanceMetadataTags: 'enabled' | 'disabled';
 }
 
 /** What a launch template version holds; the subset of RequestLaunchTemplateData the local cloud uses. */
@@ -39,6 +68,14 @@ export interface LaunchTemplateData {
   KeyName?: string;
   UserData?: string;
   SecurityGroupIds?: string[];
+  SecurityGroups?: string[];
+  MetadataOptions?: {
+    HttpTokens?: string;
+    HttpPutResponseHopLimit?: number;
+    HttpEndpoint?: string;
+    HttpProtocolIpv6?: string;
+    InstanceMetadataTags?: string;
+  };
   IamInstanceProfile?: { Arn?: string; Name?: string };
   [member: string]: unknown;
 }
@@ -94,13 +131,12 @@ export interface Ec2ModelDeps {
   readonly addresses: AddressAllocator;
 }
 
-export interface InstanceFilter {
-  readonly Name?: string;
-  readonly Values?: string[];
-}
+export type InstanceFilter = Ec2Filter;
 
-// A Map: filter names are the caller's, and `hasOwnProperty` must be an unknown filter, not a method.
-const FILTERS = new Map<string, (instance: InstanceRecord) => string[]>([
+const INSTANCE_FILTERS: FilterFields<InstanceRecord> = new Map<
+  string,
+  (instance: InstanceRecord) => string[]
+>([
   ['instance-id', (i) => [i.instanceId]],
   ['instance-state-name', (i) => [i.state]],
   ['instance-state-code', (i) => [String(INSTANCE_STATE_CODES[i.state])]],
@@ -109,48 +145,34 @@ const FILTERS = new Map<string, (instance: InstanceRecord) => string[]>([
   ['image-id', (i) => [i.imageId]],
   ['instance-type', (i) => [i.instanceType]],
   ['reservation-id', (i) => [i.reservationId]],
-  ['tag-key', (i) => [...i.tags.keys()]],
-  ['tag-value', (i) => [...i.tags.values()]],
+  ['subnet-id', (i) => [i.subnetId]],
+  ['vpc-id', (i) => [i.vpcId]],
+  ['instance.group-id', (i) => [...i.securityGroupIds]],
+  ['metadata-options.http-tokens', (i) => [i.metadataOptions.httpTokens]],
+  ...tagFields<InstanceRecord>(),
 ]);
 
-function filterValues(instance: InstanceRecord, name: string): string[] {
-  if (name.startsWith('tag:')) {
-    const value = instance.tags.get(name.slice(4));
-    return value === undefined ? [] : [value];
-  }
-  const read = FILTERS.get(name);
-  if (!read) throw errors.invalidFilter(name);
-  return read(instance);
-}
-
-/** EC2 filter values accept `*` and `?` wildcards. */
-function wildcardMatch(pattern: string, value: string): boolean {
-  if (!pattern.includes('*') && !pattern.includes('?')) return pattern === value;
-  const regex = new RegExp(
-    '^' +
-      pattern
-        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-        .replace(/\*/g, '.*')
-        .replace(/\?/g, '.') +
-      '$',
-  );
-  return regex.test(value);
-}
-
 export function matchesFilters(instance: InstanceRecord, filters: readonly InstanceFilter[]): boolean {
-  return filters.every((filter) => {
-    const name = filter.Name ?? '';
-    const values = filterValues(instance, name);
-    return (filter.Values ?? []).some((pattern) => values.some((value) => wildcardMatch(pattern, value)));
-  });
+  return matchesEc2Filters(instance, filters, INSTANCE_FILTERS);
 }
 
 export class Ec2Model implements Ec2Port {
   private readonly instances = new Map<string, InstanceRecord>();
   private readonly launchTemplates = new Map<string, LaunchTemplateRecord>();
   private readonly listeners: ((instance: Ec2Instance) => void)[] = [];
+  private readonly images = new Map<string, ImageRecord>();
+  private readonly network: Ec2Network;
 
-  constructor(private readonly deps: Ec2ModelDeps) {}
+  constructor(private readonly deps: Ec2ModelDeps) {
+    this.network = new Ec2Network({
+      region: deps.region,
+      accountId: deps.accountId,
+      random: deps.random,
+      groupInUse: (groupId) =>
+        this.all().some((i) => i.state !== 'terminated' && i.securityGroupIds.includes(groupId)),
+    });
+    this.addImage(amazonLinux2023(DEFAULT_IMAGE_ID));
+  }
 
   // --- Ec2Port -------------------------------------------------------------------------------
 
@@ -158,10 +180,15 @@ export class Ec2Model implements Ec2Port {
     const template = request.launchTemplate ? this.resolveLaunchTemplate(request.launchTemplate) : undefined;
     const data = template?.version.data ?? {};
     const reservationId = `r-${randomHex(this.deps.random, 17)}`;
-    const zones = request.availabilityZones.length > 0 ? request.availabilityZones : [`${this.deps.region}a`];
+    const zones =
+      request.availabilityZones.length > 0
+        ? request.availabilityZones
+        : [this.network.zones[0]?.name ?? `${this.deps.region}a`];
+    const metadataOptions = this.metadataOptionsOf(data);
     const launched: InstanceRecord[] = [];
     for (let index = 0; index < request.count; index++) {
       const zone = zones[index % zones.length] as string;
+      const subnet = this.subnetFor(zone, request.subnetIds ?? []);
       const tags = new Map(Object.entries(request.tags));
       if (template) {
         tags.set('aws:ec2launchtemplate:id', template.template.id);
@@ -180,8 +207,10 @@ export class Ec2Model implements Ec2Port {
         agent: request.agent,
         reservationId,
         amiLaunchIndex: index,
-        subnetId: `subnet-${zone}`,
-        vpcId: 'vpc-localcloud',
+        subnetId: subnet.id,
+        vpcId: subnet.vpcId,
+        securityGroupIds: this.securityGroupsFor(data, subnet.vpcId),
+        metadataOptions,
         stateTransitionReason: '',
       };
       this.instances.set(instance.instanceId, instance);
@@ -252,15 +281,126 @@ export class Ec2Model implements Ec2Port {
     });
   }
 
+  // --- Images ------------------------------------------------------------------------------------
+
+  /** Makes an image visible to DescribeImages and launchable (replacing one with the same id). */
+  addImage(input: ImageInput): ImageRecord {
+    const image = imageRecord(input, this.deps.accountId, this.deps.scheduler.now());
+    this.images.set(image.imageId, image);
+    return image;
+  }
+
+  image(imageId: string): ImageRecord | undefined {
+    return this.images.get(imageId);
+  }
+
+  allImages(): ImageRecord[] {
+    return [...this.images.values()];
+  }
+
+  // --- The network (network.ts) ------------------------------------------------------------------
+
+  /** The region's Availability Zones, in order (`us-east-1a` …): what Fn::GetAZs answers. */
+  availabilityZones(): AvailabilityZone[] {
+    return [...this.network.zones];
+  }
+
+  defaultVpc(): VpcRecord {
+    return this.network.defaultVpc();
+  }
+
+  vpcs(): VpcRecord[] {
+    return this.network.vpcs();
+  }
+
+  vpc(vpcId: string): VpcRecord | undefined {
+    return this.network.vpc(vpcId);
+  }
+
+  /** Every subnet, the default subnet of each zone first, in zone order. */
+  subnets(): SubnetRecord[] {
+    return this.network.subnets();
+  }
+
+  subnet(subnetId: string): SubnetRecord | undefined {
+    return this.network.subnet(subnetId);
+  }
+
+  /** The default subnet of a zone of the region (undefined for a zone the region lacks). */
+  defaultSubnet(zone: string): SubnetRecord | undefined {
+    return this.network.defaultSubnet(zone);
+  }
+
+  requireVpcs(vpcIds: readonly string[]): VpcRecord[] {
+    return this.network.requireVpcs(vpcIds);
+  }
+
+  requireSubnets(subnetIds: readonly string[]): SubnetRecord[] {
+    return this.network.requireSubnets(subnetIds);
+  }
+
+  securityGroups(): SecurityGroupRecord[] {
+    return this.network.securityGroups();
+  }
+
+  securityGroup(groupId: string): SecurityGroupRecord | undefined {
+    return this.network.securityGroup(groupId);
+  }
+
+  /** By name in a VPC (the default VPC unless named). */
+  securityGroupByName(name: string, vpcId?: string): SecurityGroupRecord | undefined {
+    return this.network.securityGroupByName(name, vpcId);
+  }
+
+  /** By id (InvalidGroupId.Malformed, InvalidGroup.NotFound) or by name in the default VPC. */
+  requireSecurityGroup(ref: { id?: string; name?: string }): SecurityGroupRecord {
+    return this.network.requireSecurityGroupRef(ref);
+  }
+
+  /** CreateSecurityGroup: in the default VPC unless `vpcId` says otherwise; egress open, ingress closed. */
+  createSecurityGroup(input: {
+    name: string;
+    description: string;
+    vpcId?: string;
+    tags?: Record<string, string>;
+  }): SecurityGroupRecord {
+    return this.network.createSecurityGroup(input);
+  }
+
+  /** DeleteSecurityGroup: CannotDelete for a default group, DependencyViolation while it is used. */
+  deleteSecurityGroup(groupId: string): void {
+    this.network.deleteSecurityGroup(groupId);
+  }
+
+  /** AuthorizeSecurityGroupIngress with EC2's IpPermission shape; answers the rules added. */
+  authorizeIngress(groupId: string, permissions: readonly IpPermissionInput[]): SecurityGroupRule[] {
+    return this.network.authorizeIngress(groupId, permissions);
+  }
+
+  /** RevokeSecurityGroupIngress; InvalidPermission.NotFound for a rule the group lacks. */
+  revokeIngress(groupId: string, permissions: readonly IpPermissionInput[]): SecurityGroupRule[] {
+    return this.network.revokeIngress(groupId, permissions);
+  }
+
   // --- Launch templates ------------------------------------------------------------------------
 
+  /**
+   * Creates a launch template. The image it names becomes one of the account's images unless
+   * `registerImage` is false: the world's templates name the AMIs the account has (the local cloud
+   * builds none), while CreateLaunchTemplate through the API only warns about an unknown image, as EC2 does.
+   */
   createLaunchTemplate(input: {
     name: string;
     data: LaunchTemplateData;
     description?: string;
     tags?: Record<string, string>;
+    registerImage?: boolean;
   }): LaunchTemplateRecord {
     this.checkLaunchTemplateName(input.name);
+    const imageId = input.data.ImageId;
+    if (input.registerImage !== false && imageId !== undefined && !this.images.has(imageId)) {
+      this.addImage({ imageId, name: imageId, description: `The image launch template ${input.name} names` });
+    }
     const now = this.deps.scheduler.now();
     const template: LaunchTemplateRecord = {
       id: `lt-${randomHex(this.deps.random, 17)}`,
@@ -340,6 +480,49 @@ export class Ec2Model implements Ec2Port {
     const template = this.launchTemplates.get(ref.id) ?? this.findLaunchTemplateByName(ref.name);
     if (!template) return undefined;
     return { template, version: this.templateVersion(template, ref.version) };
+  }
+
+  /** The subnet an instance in `zone` goes to: one of the request's there, else the zone's default subnet. */
+  private subnetFor(zone: string, subnetIds: readonly string[]): SubnetRecord {
+    for (const id of subnetIds) {
+      const subnet = this.network.subnet(id);
+      if (subnet?.availabilityZone === zone) return subnet;
+    }
+    // A zone the region lacks (a world may name any zone): the first default subnet stands in.
+    return this.network.defaultSubnet(zone) ?? (this.network.subnets()[0] as SubnetRecord);
+  }
+
+  /** The launch template's groups (by id, or by name in the VPC) that exist, else the VPC's default group. */
+  private securityGroupsFor(data: LaunchTemplateData, vpcId: string): string[] {
+    const ids = (data.SecurityGroupIds ?? []).filter((id) => this.network.securityGroup(id) !== undefined);
+    for (const name of data.SecurityGroups ?? []) {
+      const group = this.network.securityGroupByName(name, vpcId);
+      if (group) ids.push(group.id);
+    }
+    if (ids.length > 0) return ids;
+    const fallback = this.network.securityGroupByName('default', vpcId);
+    return fallback ? [fallback.id] : [];
+  }
+
+  /**
+   * IMDS settings at launch: the template's, else what the image asks for. An image with ImdsSupport
+   * v2.0 (Amazon Linux 2023) requires tokens with a hop limit of 2; others leave tokens optional, hop limit 1.
+   */
+  private metadataOptionsOf(data: LaunchTemplateData): InstanceMetadataOptions {
+    const given = data.MetadataOptions ?? {};
+    const v2 = this.images.get(data.ImageId ?? DEFAULT_IMAGE_ID)?.imdsSupport === 'v2.0';
+    return {
+      httpTokens:
+        given.HttpTokens === 'required' || given.HttpTokens === 'optional'
+          ? given.HttpTokens
+          : v2
+            ? 'required'
+            : 'optional',
+      httpPutResponseHopLimit: given.HttpPutResponseHopLimit ?? (v2 ? 2 : 1),
+      httpEndpoint: given.HttpEndpoint === 'disabled' ? 'disabled' : 'enabled',
+      httpProtocolIpv6: given.HttpProtocolIpv6 === 'enabled' ? 'enabled' : 'disabled',
+      instanceMetadataTags: given.InstanceMetadataTags === 'enabled' ? 'enabled' : 'disabled',
+    };
   }
 
   private newInstanceId(): string {
