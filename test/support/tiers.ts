@@ -44,7 +44,14 @@ export function classify(files: readonly string[], text: (file: string) => strin
 }
 
 /**
- * The `node` arguments that run `files` of one tier: two at a time, the spec report on stdout, and
+ * How many files of a tier run at once. Unit and integration files keep the two cores busy on their
+ * own; e2e files mostly wait (on sandboxes, spawned CLIs, the demo's scaled clock), so a third runs
+ * beside them. Every e2e file passes beside a CPU hog, which is a heavier neighbour than a third file.
+ */
+export const CONCURRENCY: Record<Tier, number> = { unit: 2, integration: 2, e2e: 3 };
+
+/**
+ * The `node` arguments that run `files` of one tier: CONCURRENCY at a time, the spec report on stdout, and
  * with GREENLIGHT_TEST_JUNIT_DIR set (CI) a JUnit report too, one file per tier: `<dir>/test-<tier>.xml`.
  */
 export function nodeTestArguments(
@@ -69,7 +76,7 @@ export function nodeTestArguments(
     '--import',
     './test/support/tier-guard.ts',
     '--test',
-    '--test-concurrency=2',
+    `--test-concurrency=${CONCURRENCY[tier]}`,
     ...reporters,
     ...options,
     ...files,
