@@ -26,8 +26,8 @@ const WORLD = {
 };
 
 const account = '123456789012';
-/** Covered by their own files under aws-cli/ (codedeploy.test.ts, cloudformation.test.ts, iam.test.ts). */
-const coveredElsewhere: readonly SigningName[] = ['codedeploy', 'cloudformation', 'iam'];
+/** Covered by their own files under aws-cli/ (codedeploy.test.ts, cloudformation.test.ts, iam.test.ts: IAM and STS). */
+const coveredElsewhere: readonly SigningName[] = ['codedeploy', 'cloudformation', 'iam', 'sts'];
 
 type Attributes = { Attributes: { Key: string; Value: string }[] };
 const attribute = (output: Attributes, key: string) => output.Attributes.find((a) => a.Key === key)?.Value;
@@ -174,15 +174,6 @@ describe('the AWS CLI parses every operation of the local cloud (CodeDeploy asid
         }
         assert.deepEqual(await s.cli.call('s3api', 'delete-bucket', { Bucket: bucket }), {});
         assert.ok(!s.cloud.lc.cloud.s3.allBuckets().some((b) => b.name === bucket));
-      });
-    });
-
-    describe('STS', { concurrency: 1 }, () => {
-      it('get-caller-identity', async () => {
-        const identity = await s.cli.call('sts', 'get-caller-identity');
-        assert.equal(identity.Account, account);
-        assert.equal(identity.Arn, `arn:aws:iam::${account}:user/localcloud`);
-        assert.match(String(identity.UserId), /^AIDA[A-Z2-7]{17}$/);
       });
     });
 
@@ -376,6 +367,91 @@ describe('the AWS CLI parses every operation of the local cloud (CodeDeploy asid
         const arn = spare.TargetGroups[0]?.TargetGroupArn ?? '';
         assert.deepEqual(await s.cli.call('elbv2', 'delete-target-group', { TargetGroupArn: arn }), {});
         assert.equal(s.models().elbv2.getTargetGroupByArn(arn), undefined);
+      });
+    });
+
+    describe('EC2: the network and images', { concurrency: 1 }, () => {
+      it('describe-availability-zones, describe-vpcs, describe-subnets, describe-images', async () => {
+        const [zones, vpcs, subnets, images] = await Promise.all([
+          s.cli.call<{ AvailabilityZones: { ZoneName: string; ZoneId: string }[] }>(
+            'ec2',
+            'describe-availability-zones',
+            {},
+          ),
+          s.cli.call<{ Vpcs: { VpcId: string; CidrBlock: string; IsDefault: boolean }[] }>(
+            'ec2',
+            'describe-vpcs',
+            { Filters: [{ Name: 'is-default', Values: ['true'] }] },
+          ),
+          s.cli.call<{
+            Subnets: { SubnetId: string; VpcId: string; AvailabilityZone: string; DefaultForAz: boolean }[];
+          }>('ec2', 'describe-subnets', { Filters: [{ Name: 'default-for-az', Values: ['true'] }] }),
+          s.cli.call<{ Images: { ImageId: string; Name: string; ImageOwnerAlias?: string }[] }>(
+            'ec2',
+            'describe-images',
+            { Owners: ['amazon'], Filters: [{ Name: 'name', Values: ['al2023-ami-*-x86_64'] }] },
+          ),
+        ]);
+        const zoneNames = zones.AvailabilityZones.map((z) => z.ZoneName);
+        assert.deepEqual(zoneNames, [
+          'us-east-1a',
+          'us-east-1b',
+          'us-east-1c',
+          'us-east-1d',
+          'us-east-1e',
+          'us-east-1f',
+        ]);
+        assert.equal(zones.AvailabilityZones[0]?.ZoneId, 'use1-az1');
+        assert.equal(vpcs.Vpcs.length, 1);
+        assert.equal(vpcs.Vpcs[0]?.CidrBlock, '172.31.0.0/16');
+        assert.deepEqual(
+          subnets.Subnets.map((subnet) => [subnet.AvailabilityZone, subnet.VpcId, subnet.DefaultForAz]),
+          zoneNames.map((zone) => [zone, vpcs.Vpcs[0]?.VpcId, true]),
+        );
+        assert.equal(images.Images.length, 1);
+        assert.equal(images.Images[0]?.ImageOwnerAlias, 'amazon');
+      });
+
+      it('create-security-group, authorize-security-group-ingress, describe-security-groups, revoke-security-group-ingress, delete-security-group', async () => {
+        const created = await s.cli.call<{ GroupId: string }>('ec2', 'create-security-group', {
+          GroupName: 'cli-web',
+          Description: 'web servers',
+        });
+        assert.match(created.GroupId, /^sg-[0-9a-f]{17}$/);
+        const permissions = [
+          { IpProtocol: 'tcp', FromPort: 80, ToPort: 80, IpRanges: [{ CidrIp: '0.0.0.0/0' }] },
+        ];
+        const authorized = await s.cli.call<{
+          Return: boolean;
+          SecurityGroupRules: { IsEgress: boolean; FromPort: number }[];
+        }>('ec2', 'authorize-security-group-ingress', {
+          GroupId: created.GroupId,
+          IpPermissions: permissions,
+        });
+        assert.equal(authorized.Return, true);
+        assert.deepEqual(
+          authorized.SecurityGroupRules.map((rule) => [rule.IsEgress, rule.FromPort]),
+          [[false, 80]],
+        );
+        const described = await s.cli.call<{
+          SecurityGroups: {
+            GroupName: string;
+            IpPermissions: { FromPort: number; IpRanges: { CidrIp: string }[] }[];
+          }[];
+        }>('ec2', 'describe-security-groups', { GroupIds: [created.GroupId] });
+        assert.deepEqual(
+          described.SecurityGroups.map((g) => [
+            g.GroupName,
+            g.IpPermissions.map((p) => [p.FromPort, p.IpRanges[0]?.CidrIp]),
+          ]),
+          [['cli-web', [[80, '0.0.0.0/0']]]],
+        );
+        const revoked = await s.cli.call<{ Return: boolean }>('ec2', 'revoke-security-group-ingress', {
+          GroupId: created.GroupId,
+          IpPermissions: permissions,
+        });
+        assert.equal(revoked.Return, true);
+        assert.deepEqual(await s.cli.call('ec2', 'delete-security-group', { GroupId: created.GroupId }), {});
       });
     });
 

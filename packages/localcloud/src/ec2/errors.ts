@@ -123,3 +123,10 @@ export function imageNotFound(ids: readonly string[]): AwsApiError {
       : `The image ids '[${ids.join(', ')}]' do not exist`,
   );
 }
+
+export function securityGroupRuleNotFound(id: string): AwsApiError {
+  return new AwsApiError(
+    'InvalidSecurityGroupRuleId.NotFound',
+    `The security group rule ID '${id}' does not exist`,
+  );
+}

@@ -4,6 +4,8 @@
 import type { OperationInput, RequestContext, ServiceDefinition } from '../service.js';
 import { paginate } from '../pagination.js';
 import * as errors from './errors.js';
+import { imageOperations } from './image-handlers.js';
+import { checkMaxResults, networkOperations, tagsFromSpecifications } from './network-handlers.js';
 import type {
   Ec2Model,
   InstanceFilter,
@@ -21,8 +23,13 @@ function stateView(instance: InstanceRecord, state = instance.state): { Code: nu
   return { Code: INSTANCE_STATE_CODES[state], Name: state };
 }
 
-function instanceView(instance: InstanceRecord): Record<string, unknown> {
+function instanceView(instance: InstanceRecord, model: Ec2Model): Record<string, unknown> {
   const running = instance.state !== 'terminated';
+  const securityGroups = instance.securityGroupIds.map((id) => ({
+    GroupId: id,
+    // A group deleted since launch still shows its id, as the instance keeps it.
+    GroupName: model.securityGroup(id)?.name ?? '',
+  }));
   return {
     InstanceId: instance.instanceId,
     ImageId: instance.imageId,
@@ -46,12 +53,20 @@ function instanceView(instance: InstanceRecord): Record<string, unknown> {
     VirtualizationType: 'hvm',
     ClientToken: '',
     Tags: tagList(instance.tags),
-    SecurityGroups: running ? [{ GroupId: 'sg-localcloud', GroupName: 'default' }] : [],
+    SecurityGroups: running ? securityGroups : [],
     SourceDestCheck: true,
     Hypervisor: 'xen',
     NetworkInterfaces: [],
     EbsOptimized: false,
     EnaSupport: true,
+    MetadataOptions: {
+      State: 'applied',
+      HttpTokens: instance.metadataOptions.httpTokens,
+      HttpPutResponseHopLimit: instance.metadataOptions.httpPutResponseHopLimit,
+      HttpEndpoint: instance.metadataOptions.httpEndpoint,
+      HttpProtocolIpv6: instance.metadataOptions.httpProtocolIpv6,
+      InstanceMetadataTags: instance.metadataOptions.instanceMetadataTags,
+    },
     ...(instance.stateReason
       ? { StateReason: { Code: instance.stateReason.code, Message: instance.stateReason.message } }
       : {}),
@@ -59,7 +74,11 @@ function instanceView(instance: InstanceRecord): Record<string, unknown> {
 }
 
 /** Groups a page of instances into reservations, keeping launch order. */
-function reservations(instances: InstanceRecord[], ctx: RequestContext): Record<string, unknown>[] {
+function reservations(
+  instances: InstanceRecord[],
+  ctx: RequestContext,
+  model: Ec2Model,
+): Record<string, unknown>[] {
   const byId = new Map<string, InstanceRecord[]>();
   for (const instance of instances) {
     const group = byId.get(instance.reservationId);
@@ -70,16 +89,8 @@ function reservations(instances: InstanceRecord[], ctx: RequestContext): Record<
     ReservationId,
     OwnerId: ctx.accountId,
     Groups: [],
-    Instances: members.map(instanceView),
+    Instances: members.map((instance) => instanceView(instance, model)),
   }));
-}
-
-function checkMaxResults(maxResults: number | undefined, min: number, max: number): void {
-  if (maxResults !== undefined && (maxResults < min || maxResults > max)) {
-    throw errors.invalidParameterValue(
-      `Value ( ${maxResults} ) for parameter maxResults is invalid. Expecting a value between ${min} and ${max}.`,
-    );
-  }
 }
 
 function launchTemplateView(template: LaunchTemplateRecord): Record<string, unknown> {
@@ -94,25 +105,13 @@ function launchTemplateView(template: LaunchTemplateRecord): Record<string, unkn
   };
 }
 
-/** The response shape of launch template data differs from the request's; these members match. */
-const RESPONSE_DATA_MEMBERS = [
-  'ImageId',
-  'InstanceType',
-  'KeyName',
-  'UserData',
-  'SecurityGroupIds',
-  'SecurityGroups',
-  'EbsOptimized',
-  'IamInstanceProfile',
-];
-
 function launchTemplateVersionView(
   template: LaunchTemplateRecord,
   version: LaunchTemplateVersionRecord,
 ): Record<string, unknown> {
-  const data: Record<string, unknown> = {};
-  for (const member of RESPONSE_DATA_MEMBERS)
-    if (version.data[member] !== undefined) data[member] = version.data[member];
+  // ResponseLaunchTemplateData has the request's members, so the version's data is answered whole
+  // (MetadataOptions, BlockDeviceMappings, TagSpecifications …), as EC2 answers it.
+  const data = version.data;
   return {
     LaunchTemplateId: template.id,
     LaunchTemplateName: template.name,
@@ -125,23 +124,13 @@ function launchTemplateVersionView(
   };
 }
 
-function tagsFromSpecifications(specs: OperationInput, resourceType: string): Record<string, string> {
-  // Tag keys are the caller's: without a prototype, `__proto__` is a key like any other.
-  const tags = Object.create(null) as Record<string, string>;
-  for (const spec of (specs ?? []) as {
-    ResourceType?: string;
-    Tags?: { Key?: string; Value?: string }[];
-  }[]) {
-    if (spec.ResourceType !== undefined && spec.ResourceType !== resourceType) continue;
-    for (const tag of spec.Tags ?? []) if (tag.Key !== undefined) tags[tag.Key] = tag.Value ?? '';
-  }
-  return tags;
-}
-
 export function ec2Service(modelFor: (ctx: RequestContext) => Ec2Model): ServiceDefinition {
   return {
     signingName: 'ec2',
     operations: {
+      ...networkOperations(modelFor),
+      ...imageOperations(modelFor),
+
       DescribeInstances(input: OperationInput, ctx) {
         const ids: string[] = input.InstanceIds ?? [];
         if (ids.length > 0 && input.MaxResults !== undefined) {
@@ -150,9 +139,10 @@ export function ec2Service(modelFor: (ctx: RequestContext) => Ec2Model): Service
           );
         }
         checkMaxResults(input.MaxResults, 5, 1000);
-        const found = modelFor(ctx).describeInstances(ids, (input.Filters ?? []) as InstanceFilter[]);
+        const model = modelFor(ctx);
+        const found = model.describeInstances(ids, (input.Filters ?? []) as InstanceFilter[]);
         const page = paginate(found, input.NextToken, input.MaxResults ?? 1000, errors.invalidNextToken);
-        return { Reservations: reservations(page.items, ctx), NextToken: page.nextToken };
+        return { Reservations: reservations(page.items, ctx, model), NextToken: page.nextToken };
       },
 
       DescribeInstanceStatus(input: OperationInput, ctx) {
@@ -222,13 +212,29 @@ export function ec2Service(modelFor: (ctx: RequestContext) => Ec2Model): Service
       CreateLaunchTemplate(input: OperationInput, ctx) {
         if (!input.LaunchTemplateName) throw errors.missingParameter('LaunchTemplateName');
         if (!input.LaunchTemplateData) throw errors.missingParameter('LaunchTemplateData');
-        const template = modelFor(ctx).createLaunchTemplate({
+        const model = modelFor(ctx);
+        const template = model.createLaunchTemplate({
           name: input.LaunchTemplateName,
           data: input.LaunchTemplateData,
           description: input.VersionDescription,
           tags: tagsFromSpecifications(input.TagSpecifications, 'launch-template'),
+          registerImage: false,
         });
-        return { LaunchTemplate: launchTemplateView(template) };
+        // EC2 creates a template naming an image it does not know, and says so in a warning.
+        const imageId = input.LaunchTemplateData.ImageId as string | undefined;
+        const unknownImage = imageId !== undefined && model.image(imageId) === undefined;
+        return {
+          LaunchTemplate: launchTemplateView(template),
+          ...(unknownImage
+            ? {
+                Warning: {
+                  Errors: [
+                    { Code: 'InvalidAMIID.NotFound', Message: errors.imageNotFound([imageId]).message },
+                  ],
+                },
+              }
+            : {}),
+        };
       },
 
       DescribeLaunchTemplates(input: OperationInput, ctx) {

@@ -382,6 +382,11 @@ export class Ec2Model implements Ec2Port {
     return this.network.revokeIngress(groupId, permissions);
   }
 
+  /** RevokeSecurityGroupIngress by SecurityGroupRuleIds. */
+  revokeIngressRules(groupId: string, ruleIds: readonly string[]): SecurityGroupRule[] {
+    return this.network.revokeIngressRules(groupId, ruleIds);
+  }
+
   // --- Launch templates ------------------------------------------------------------------------
 
   /**

@@ -346,6 +346,20 @@ export class Ec2Network {
     return removed;
   }
 
+  /** Removes inbound rules by id; InvalidSecurityGroupRuleId.NotFound names an id the group lacks. */
+  revokeIngressRules(groupId: string, ruleIds: readonly string[]): SecurityGroupRule[] {
+    const group = this.requireSecurityGroup(groupId);
+    const missing = ruleIds.find((id) => !group.ingress.some((rule) => rule.ruleId === id));
+    if (missing !== undefined) throw errors.securityGroupRuleNotFound(missing);
+    const removed = group.ingress.filter((rule) => ruleIds.includes(rule.ruleId));
+    group.ingress.splice(
+      0,
+      group.ingress.length,
+      ...group.ingress.filter((rule) => !ruleIds.includes(rule.ruleId)),
+    );
+    return removed;
+  }
+
   /** One rule per peer of each permission, checked as EC2 checks them. */
   private rulesOf(
     group: SecurityGroupRecord,
