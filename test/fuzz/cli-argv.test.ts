@@ -217,6 +217,10 @@ describe('greenlight command line on hostile argv', () => {
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       CIRCLE_SHA1: '0123456789abcdef0123456789abcdef01234567',
       CI: 'true',
+      // `hooks run` would start a real sandbox for each argv that names it (seconds each, most of
+      // this file's time): here it parses its argv and refuses at the sandbox check, exit 2.
+      // test/hooks/e2e-hooks-run.test.ts runs it for real.
+      LOCALCLOUD_SANDBOX: 'none-while-fuzzing',
     };
   });
 

@@ -71,11 +71,12 @@ function chosenEvents(names: readonly string[]): HookEvent[] {
 async function runHooks(ctx: CommandContext, flags: HooksRunFlags): Promise<number> {
   const events = chosenEvents(flags.event ?? []);
   // Imported here: only `hooks run` pays for loading the local cloud and the appspec checks.
-  const [{ formatProblem }, { packLocalBundle }, { eventPlan, runHooksInSandbox }] = await Promise.all([
-    import('../../appspec/appspec.js'),
-    import('../../hooks/local-bundle.js'),
-    import('@greenlight/localcloud'),
-  ]);
+  const [{ formatProblem }, { packLocalBundle }, { checkConfinement, eventPlan, runHooksInSandbox }] =
+    await Promise.all([
+      import('../../appspec/appspec.js'),
+      import('../../hooks/local-bundle.js'),
+      import('@greenlight/localcloud'),
+    ]);
   const say = (text: string, level: 'info' | 'warn' = 'info') =>
     ctx.output.emit({ kind: 'message', level, text });
   const bundle = await packLocalBundle(flags.bundle, ctx.cwd);
@@ -91,6 +92,8 @@ async function runHooks(ctx: CommandContext, flags: HooksRunFlags): Promise<numb
   const result = await runHooksInSandbox({
     bundle,
     events,
+    // The sandbox backend comes from the command's environment, like everything else it reads.
+    confinement: () => checkConfinement({ backend: ctx.env.LOCALCLOUD_SANDBOX ?? 'auto' }),
     stateDir,
     fresh: Boolean(flags.fresh),
     signal: ctx.signal,
