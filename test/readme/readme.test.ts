@@ -291,13 +291,18 @@ describe('the READMEs, run', { concurrency: true }, () => {
     assert.equal(keepBlocks.length, 1, 'README.md shows what --keep prints in one block');
     const documented = commandsOf(keepBlocks[0]!.text);
     const reports = await mkdtemp(join(tmpdir(), 'greenlight-readme-keep-'));
-    // Two instances instead of four: the same story, sooner.
-    const demo = spawn('npm', ['start', '--', '--keep', '--instances', '2', '--reports', reports], {
-      cwd: repoRoot,
-      env: readerEnv(),
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    // Two instances instead of four, and the synthetic agent: the same story and the same lines,
+    // sooner (test/demo/story.test.ts tells it with real hooks).
+    const demo = spawn(
+      'npm',
+      ['start', '--', '--keep', '--instances', '2', '--agent', 'synthetic', '--reports', reports],
+      {
+        cwd: repoRoot,
+        env: readerEnv(),
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let output = '';
     demo.stdout.setEncoding('utf8').on('data', (d: string) => (output += d));
     demo.stderr.setEncoding('utf8').on('data', (d: string) => (output += d));
