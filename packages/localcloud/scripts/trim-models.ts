@@ -83,7 +83,22 @@ export const IMPLEMENTED_OPERATIONS: Record<string, { dir: string; operations: s
   },
   cloudformation: {
     dir: 'cloudformation/2010-05-15',
-    operations: [],
+    // What `aws cloudformation deploy` and its waiters call, and what a stack is read and removed with.
+    operations: [
+      'CreateChangeSet',
+      'DescribeChangeSet',
+      'ExecuteChangeSet',
+      'DeleteChangeSet',
+      'DescribeStacks',
+      'DescribeStackEvents',
+      'DescribeStackResources',
+      'ListStackResources',
+      'GetTemplate',
+      'GetTemplateSummary',
+      'DeleteStack',
+      'ListStacks',
+      'ValidateTemplate',
+    ],
   },
   iam: {
     dir: 'iam/2010-05-08',

@@ -34,6 +34,11 @@ export interface ResourceResult {
 export interface ResourceProvider {
   /** Properties whose change replaces the resource (create new, then delete old) instead of updating it. */
   readonly replaceOn?: readonly string[];
+  /**
+   * The property that names the resource (`AutoScalingGroupName`). A resource the template names
+   * cannot be replaced: two resources of one name cannot exist at once, and CloudFormation says so.
+   */
+  readonly nameProperty?: string;
   create(properties: ResourceProperties, ctx: ProviderContext): Promise<ResourceResult> | ResourceResult;
   /** Updates in place; absent, every change replaces. */
   update?(

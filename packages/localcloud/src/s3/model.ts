@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import type { S3Object, S3Port, Scheduler } from '../ports.js';
 import { codePointName, xmlIllegalCharacter } from '../protocol/xml.js';
 import type { Random } from '../random.js';
+import { computeChecksum, type ObjectChecksum } from './checksums.js';
 import * as errors from './errors.js';
 
 const VERSION_ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._';
@@ -11,6 +12,8 @@ const VERSION_ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxy
 export interface StoredObject extends S3Object {
   readonly key: string;
   readonly metadata: Record<string, string>;
+  /** The additional checksum S3 keeps: the one the upload carried, else a CRC64NVME (checksums.ts). */
+  readonly checksum?: ObjectChecksum;
 }
 
 /** What DeleteObject leaves in a versioned bucket: the key reads as absent, older versions stay. */
@@ -33,6 +36,8 @@ export interface BucketRecord {
   readonly region: string;
   readonly creationDate: Date;
   versioning?: 'Enabled' | 'Suspended';
+  /** The bucket policy's JSON, when one was put (a CloudFormation AWS::S3::BucketPolicy). */
+  policy?: string;
   /** Versions of each key, oldest first; the last one is current. */
   readonly objects: Map<string, StoredVersion[]>;
 }
@@ -117,12 +122,24 @@ export class S3Model implements S3Port {
     this.requireBucket(name).versioning = status;
   }
 
+  /** PutBucketPolicy's part: the policy is kept, not enforced. */
+  putBucketPolicy(name: string, policy: string): void {
+    this.requireBucket(name).policy = policy;
+  }
+
+  /** DeleteBucketPolicy's part; a bucket already gone has no policy left to delete. */
+  deleteBucketPolicy(name: string): void {
+    const bucket = this.buckets.get(name);
+    if (bucket) delete bucket.policy;
+  }
+
   putObject(
     bucketName: string,
     key: string,
     body: Buffer,
     contentType?: string,
     metadata: Record<string, string> = {},
+    checksum: ObjectChecksum = { algorithm: 'CRC64NVME', value: computeChecksum('CRC64NVME', body) },
   ): StoredObject {
     const bucket = this.requireBucket(bucketName);
     // S3 stores such keys, then lists them as character references no XML 1.0 parser accepts; the
@@ -141,6 +158,7 @@ export class S3Model implements S3Port {
       lastModified: this.deps.scheduler.now(),
       ...(contentType ? { contentType } : {}),
       metadata,
+      checksum,
     };
     const versions = bucket.objects.get(key) ?? [];
     // Unversioned buckets keep one copy; versioned ones keep every version.
