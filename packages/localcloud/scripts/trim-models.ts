@@ -74,7 +74,18 @@ export const IMPLEMENTED_OPERATIONS: Record<string, { dir: string; operations: s
   },
   cloudwatch: {
     dir: 'cloudwatch/2010-08-01',
-    operations: ['DescribeAlarms', 'DescribeAlarmHistory', 'SetAlarmState', 'PutMetricAlarm', 'DeleteAlarms'],
+    operations: [
+      'DescribeAlarms',
+      'DescribeAlarmHistory',
+      'SetAlarmState',
+      'PutMetricAlarm',
+      'DeleteAlarms',
+      // Metrics: what alarms evaluate, and what a person or a pipeline reads while a release bakes.
+      'PutMetricData',
+      'GetMetricData',
+      'GetMetricStatistics',
+      'ListMetrics',
+    ],
   },
   sts: {
     dir: 'sts/2011-06-15',

@@ -231,7 +231,12 @@ export class Cloud {
       isReal: (instanceId) => this.instances.get(instanceId) !== undefined,
     });
     const autoscaling = new AutoScalingModel({ region, accountId, scheduler, random, ec2, elbv2 });
-    const cloudwatch = new CloudWatchModel({ region, accountId, scheduler });
+    const cloudwatch = new CloudWatchModel({
+      region,
+      accountId,
+      scheduler,
+      sources: { elbv2, ec2, autoscaling },
+    });
     const codedeploy = createCodeDeployModel({
       region,
       accountId,

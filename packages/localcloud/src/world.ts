@@ -385,15 +385,22 @@ function applyTo(models: RegionModels, cloud: Cloud, world: World, journal: Worl
   for (const alarm of world.alarms) {
     const before = cloudwatch.snapshotAlarm(alarm.name);
     journal.record(() => cloudwatch.restoreAlarm(alarm.name, before));
-    cloudwatch.putMetricAlarm(alarm.name, {
-      MetricName: 'metricName' in alarm && alarm.metricName ? alarm.metricName : 'HTTPCode_Target_5XX_Count',
-      Namespace: 'namespace' in alarm && alarm.namespace ? alarm.namespace : 'AWS/ApplicationELB',
-      Statistic: 'Sum',
-      Period: 60,
-      EvaluationPeriods: 1,
-      Threshold: 'threshold' in alarm && alarm.threshold !== undefined ? alarm.threshold : 1,
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-    });
+    // Held: the world's alarms have no dimensions to measure; their state moves only when told to.
+    cloudwatch.putMetricAlarm(
+      alarm.name,
+      {
+        MetricName:
+          'metricName' in alarm && alarm.metricName ? alarm.metricName : 'HTTPCode_Target_5XX_Count',
+        Namespace: 'namespace' in alarm && alarm.namespace ? alarm.namespace : 'AWS/ApplicationELB',
+        Statistic: 'Sum',
+        Period: 60,
+        EvaluationPeriods: 1,
+        Threshold: 'threshold' in alarm && alarm.threshold !== undefined ? alarm.threshold : 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      },
+      undefined,
+      { held: true },
+    );
     cloudwatch.setAlarmState(alarm.name, alarm.state, 'Set by the local cloud world file');
   }
   for (const bucket of world.buckets) {

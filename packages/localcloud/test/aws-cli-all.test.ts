@@ -189,6 +189,9 @@ describe('the AWS CLI parses every operation of the local cloud (CodeDeploy asid
           Threshold: 0.5,
           ComparisonOperator: 'GreaterThanThreshold',
           Dimensions: [{ Name: 'LoadBalancer', Value: 'app/api-alb/123' }],
+          // The alarm is evaluated every AWS minute (300 ms here); with no datapoints and `ignore` the
+          // evaluations keep the state set-alarm-state gives it.
+          TreatMissingData: 'ignore',
         });
         assert.deepEqual(put, {});
         const set = await s.cli.call('cloudwatch', 'set-alarm-state', {
@@ -233,6 +236,90 @@ describe('the AWS CLI parses every operation of the local cloud (CodeDeploy asid
           {},
         );
         assert.equal(s.models().cloudwatch.alarmState('api-latency'), undefined);
+        await assert.rejects(
+          s.cli.call('cloudwatch', 'set-alarm-state', {
+            AlarmName: 'web',
+            StateValue: 'BROKEN',
+            StateReason: 'x',
+          }),
+          (error: Error) =>
+            /\(ValidationError\)/.test(error.message) && /'BROKEN' at 'stateValue'/.test(error.message),
+        );
+      });
+
+      it('put-metric-data, get-metric-statistics, get-metric-data, list-metrics', async () => {
+        const dimensions = [{ Name: 'Service', Value: 'api' }];
+        const now = Date.now();
+        const put = await s.cli.call('cloudwatch', 'put-metric-data', {
+          Namespace: 'Cli',
+          MetricData: [
+            { MetricName: 'Errors', Dimensions: dimensions, Value: 2, Unit: 'Count' },
+            { MetricName: 'Errors', Dimensions: dimensions, Values: [1, 3], Counts: [1, 2], Unit: 'Count' },
+          ],
+        });
+        assert.deepEqual(put, {});
+        const range = {
+          StartTime: new Date(now - 3_600_000).toISOString(),
+          EndTime: new Date(now + 3_600_000).toISOString(),
+        };
+        const statistics = await s.cli.call<{
+          Label: string;
+          Datapoints: { Sum: number; SampleCount: number; Maximum: number; Unit: string }[];
+        }>('cloudwatch', 'get-metric-statistics', {
+          Namespace: 'Cli',
+          MetricName: 'Errors',
+          Dimensions: dimensions,
+          ...range,
+          Period: 7200,
+          Statistics: ['Sum', 'SampleCount', 'Maximum'],
+        });
+        assert.equal(statistics.Label, 'Errors');
+        // The two hours hold one or two periods, depending on where the hour boundary falls.
+        const total = statistics.Datapoints.reduce((n, d) => n + d.Sum, 0);
+        assert.equal(total, 2 + 1 + 3 * 2);
+        assert.equal(
+          statistics.Datapoints.reduce((n, d) => n + d.SampleCount, 0),
+          4,
+        );
+        assert.ok(statistics.Datapoints.every((d) => d.Unit === 'Count'));
+        const data = await s.cli.call<{
+          MetricDataResults: {
+            Id: string;
+            Label: string;
+            StatusCode: string;
+            Values: number[];
+            Timestamps: string[];
+          }[];
+        }>('cloudwatch', 'get-metric-data', {
+          ...range,
+          MetricDataQueries: [
+            {
+              Id: 'errors',
+              MetricStat: {
+                Metric: { Namespace: 'Cli', MetricName: 'Errors', Dimensions: dimensions },
+                Period: 60,
+                Stat: 'Sum',
+              },
+              ReturnData: false,
+            },
+            { Id: 'doubled', Expression: '2 * errors', Label: 'twice the errors' },
+          ],
+        });
+        const [doubled] = data.MetricDataResults;
+        assert.equal(data.MetricDataResults.length, 1, 'ReturnData false is left out');
+        assert.equal(doubled?.Label, 'twice the errors');
+        assert.equal(doubled?.StatusCode, 'Complete');
+        assert.equal(
+          doubled?.Values.reduce((n, v) => n + v, 0),
+          2 * total,
+        );
+        assert.ok(doubled?.Timestamps.every((t) => !Number.isNaN(Date.parse(t))));
+        const listed = await s.cli.call<{
+          Metrics: { Namespace: string; MetricName: string; Dimensions: unknown[] }[];
+        }>('cloudwatch', 'list-metrics', { Namespace: 'Cli' });
+        assert.deepEqual(listed.Metrics, [
+          { Namespace: 'Cli', MetricName: 'Errors', Dimensions: dimensions },
+        ]);
       });
     });
 

@@ -3,6 +3,12 @@
 // An instance goes Pending → (EC2 running) → Pending:Wait while launch hooks are open → InService,
 // and is then registered with the group's target groups, as AWS does. Scale-in and termination
 // deregister first, wait for the target groups' deregistration delay, then terminate through EC2.
+//
+// Health: an instance terminated behind the group's back is replaced (EC2 health). A group with
+// HealthCheckType ELB also replaces an InService instance that one of its target groups reports
+// `unhealthy`, once HealthCheckGracePeriod has passed since it entered InService (with launch hooks,
+// the grace period starts when they complete, as AWS documents): it is marked Unhealthy,
+// terminated (deregistered and drained first) and a replacement is launched.
 import type {
   AgentMode,
   AsgInstance,
@@ -22,12 +28,16 @@ import * as errors from './errors.js';
 const GROUP_NAME_TAG = 'aws:autoscaling:groupName';
 /** AWS-time pause before replacing an instance that was lost (health check grace, cooldown). */
 const REPLACEMENT_DELAY_MS = 10_000;
+/** [I] How often Auto Scaling reads ELB health (AWS does not document it): every 30 s of AWS time. */
+export const ELB_HEALTH_CHECK_INTERVAL_MS = 30_000;
 
 export interface AsgInstanceRecord extends AsgInstance {
   readonly instanceType: string;
   readonly launchTemplate?: { id: string; name: string; version: string };
   /** Open lifecycle actions by hook name. */
   readonly pendingActions: Map<string, PendingAction>;
+  /** When it entered InService (the health check grace period starts then). */
+  inServiceAt?: Date;
 }
 
 export interface PendingAction {
@@ -120,6 +130,8 @@ export class AutoScalingModel implements AutoScalingPort {
     hookName: string,
     instanceId: string,
   ) => void)[] = [];
+  /** Cancels the pending ELB health round; set while some group uses ELB health checks. */
+  private elbHealthRound?: () => void;
 
   constructor(private readonly deps: AutoScalingModelDeps) {
     deps.ec2.onStateChange((instance) => this.onInstanceState(instance));
@@ -278,6 +290,7 @@ export class AutoScalingModel implements AutoScalingPort {
     };
     this.groups.set(group.name, group);
     this.reconcile(group);
+    this.watchElbHealth();
     return group;
   }
 
@@ -302,6 +315,7 @@ export class AutoScalingModel implements AutoScalingPort {
     group.maxSize = maxSize;
     group.desiredCapacity = desired;
     this.reconcile(group);
+    this.watchElbHealth();
     return group;
   }
 
@@ -544,6 +558,7 @@ export class AutoScalingModel implements AutoScalingPort {
       return;
     }
     member.lifecycleState = 'InService';
+    member.inServiceAt = this.deps.scheduler.now();
     for (const arn of group.targetGroupArns) {
       if (this.deps.elbv2.getTargetGroupByArn(arn)) this.deps.elbv2.register(arn, [member.instanceId]);
     }
@@ -565,6 +580,47 @@ export class AutoScalingModel implements AutoScalingPort {
     };
     if (drainSeconds > 0) this.deps.scheduler.after(drainSeconds * 1000, startTermination);
     else startTermination();
+  }
+
+  // --- ELB health checks ---------------------------------------------------------------------------
+
+  /** Runs ELB health rounds while some group has HealthCheckType ELB, and only then. */
+  private watchElbHealth(): void {
+    const wanted = [...this.groups.values()].some((g) => g.healthCheckType === 'ELB');
+    if (!wanted) {
+      this.elbHealthRound?.();
+      this.elbHealthRound = undefined;
+      return;
+    }
+    this.elbHealthRound ??= this.deps.scheduler.after(ELB_HEALTH_CHECK_INTERVAL_MS, () => {
+      this.elbHealthRound = undefined;
+      this.checkElbHealth();
+      this.watchElbHealth();
+    });
+  }
+
+  /** Replaces every InService instance past its grace period that a target group reports unhealthy. */
+  private checkElbHealth(): void {
+    const now = this.deps.scheduler.now().getTime();
+    for (const group of [...this.groups.values()]) {
+      if (group.healthCheckType !== 'ELB' || group.status === 'Delete in progress') continue;
+      const failing = group.instances.filter(
+        (member) =>
+          member.lifecycleState === 'InService' &&
+          member.inServiceAt !== undefined &&
+          now - member.inServiceAt.getTime() >= group.healthCheckGracePeriod * 1000 &&
+          group.targetGroupArns.some(
+            (arn) =>
+              this.deps.elbv2.getTargetGroupByArn(arn) !== undefined &&
+              this.deps.elbv2.health(arn, member.instanceId).state === 'unhealthy',
+          ),
+      );
+      for (const member of failing) {
+        member.healthStatus = 'Unhealthy';
+        this.terminateMember(group, member);
+      }
+      if (failing.length > 0) this.reconcile(group);
+    }
   }
 
   /** Deregisters from the group's target groups; returns the longest deregistration delay. */

@@ -5,10 +5,16 @@ export function alarmNotFound(name: string): AwsApiError {
   return new AwsApiError('ResourceNotFound', `Alarm ${name} not found`, { status: 404 });
 }
 
-export function alarmsNotFound(names: readonly string[]): AwsApiError {
-  return new AwsApiError('ResourceNotFound', `The following alarms were not found: [${names.join(', ')}]`, {
-    status: 404,
-  });
+/** An enum value outside the model's set, worded as AWS's request validation words it. */
+export function invalidStateValue(value: string): AwsApiError {
+  return new AwsApiError(
+    'ValidationError',
+    `1 validation error detected: Value '${value}' at 'stateValue' failed to satisfy constraint: Member must satisfy enum value set: [INSUFFICIENT_DATA, ALARM, OK]`,
+  );
+}
+
+export function validationError(message: string): AwsApiError {
+  return new AwsApiError('ValidationError', message);
 }
 
 export function invalidParameterValue(message: string): AwsApiError {
@@ -21,4 +27,8 @@ export function missingParameter(name: string): AwsApiError {
 
 export function invalidNextToken(): AwsApiError {
   return new AwsApiError('InvalidNextToken', 'The service returned an invalid next token.');
+}
+
+export function invalidParameterCombination(message: string): AwsApiError {
+  return new AwsApiError('InvalidParameterCombination', message);
 }

@@ -5,6 +5,10 @@ import type { AlarmState } from '../ports.js';
 import type { OperationInput, RequestContext, ServiceDefinition } from '../service.js';
 import { paginate } from '../pagination.js';
 import * as errors from './errors.js';
+import { metricOperations } from './metric-handlers.js';
+import { checkQueries, type MetricQuery } from './metric-queries.js';
+import { isStatistic } from './metric-store.js';
+import { ALARM_STATES } from './model.js';
 import type { AlarmHistoryRecord, AlarmRecord, CloudWatchModel, HistoryItemType } from './model.js';
 
 const HISTORY_ITEM_TYPES: readonly HistoryItemType[] = ['ConfigurationUpdate', 'StateUpdate', 'Action'];
@@ -73,6 +77,42 @@ function maxRecordsOf(input: OperationInput, fallback: number): number {
   return maxRecords;
 }
 
+/** PutMetricAlarm's metric: a single metric or `Metrics`, not both, each complete, as AWS checks them. */
+function checkAlarmMetric(input: OperationInput): void {
+  const metrics = input.Metrics as MetricQuery[] | undefined;
+  const single = input.MetricName !== undefined || input.Namespace !== undefined;
+  if (metrics !== undefined) {
+    if (
+      single ||
+      input.Statistic !== undefined ||
+      input.Period !== undefined ||
+      input.Dimensions !== undefined
+    )
+      throw errors.validationError(
+        'Metrics list cannot be set together with MetricName, Namespace, Dimensions, Statistic, ExtendedStatistic or Period.',
+      );
+    checkQueries(metrics);
+    const returned = metrics.filter((q) => q.ReturnData ?? true);
+    if (returned.length !== 1)
+      throw errors.validationError('Exactly one element of the metrics list should return data.');
+    return;
+  }
+  if (!single) return; // An alarm on nothing: kept, never evaluated (the world's plain alarms).
+  if (!input.MetricName) throw errors.missingParameter('MetricName');
+  if (!input.Namespace) throw errors.missingParameter('Namespace');
+  if (input.Period === undefined) throw errors.missingParameter('Period');
+  if (input.Statistic !== undefined && input.ExtendedStatistic !== undefined)
+    throw errors.invalidParameterCombination('Statistic and ExtendedStatistic cannot both be set.');
+  if (input.Statistic === undefined && input.ExtendedStatistic === undefined)
+    throw errors.missingParameter('Statistic or ExtendedStatistic');
+  if (input.ExtendedStatistic !== undefined && !isStatistic(input.ExtendedStatistic as string))
+    throw errors.invalidParameterValue(
+      `The value ${String(input.ExtendedStatistic)} for parameter ExtendedStatistic is not supported.`,
+    );
+  if (input.Threshold === undefined && input.ThresholdMetricId === undefined)
+    throw errors.missingParameter('Threshold');
+}
+
 export function cloudWatchService(modelFor: (ctx: RequestContext) => CloudWatchModel): ServiceDefinition {
   return {
     signingName: 'monitoring',
@@ -123,6 +163,9 @@ export function cloudWatchService(modelFor: (ctx: RequestContext) => CloudWatchM
         if (!input.AlarmName) throw errors.missingParameter('AlarmName');
         if (!input.StateValue) throw errors.missingParameter('StateValue');
         if (input.StateReason === undefined) throw errors.missingParameter('StateReason');
+        // Request validation comes first, as on AWS: a bad value is refused whether the alarm exists or not.
+        if (!ALARM_STATES.includes(input.StateValue))
+          throw errors.invalidStateValue(String(input.StateValue));
         modelFor(ctx).setAlarmState(
           input.AlarmName,
           input.StateValue as AlarmState,
@@ -136,6 +179,7 @@ export function cloudWatchService(modelFor: (ctx: RequestContext) => CloudWatchM
         if (!input.AlarmName) throw errors.missingParameter('AlarmName');
         if (input.EvaluationPeriods === undefined) throw errors.missingParameter('EvaluationPeriods');
         if (!input.ComparisonOperator) throw errors.missingParameter('ComparisonOperator');
+        checkAlarmMetric(input);
         const definition: Record<string, unknown> = {};
         for (const member of DEFINITION_MEMBERS)
           if (input[member] !== undefined) definition[member] = input[member];
@@ -148,6 +192,8 @@ export function cloudWatchService(modelFor: (ctx: RequestContext) => CloudWatchM
         modelFor(ctx).deleteAlarms(input.AlarmNames);
         return {};
       },
+
+      ...metricOperations(modelFor),
     },
   };
 }

@@ -1,5 +1,16 @@
-// CloudWatch state: metric alarms, their state and their history. Implements CloudWatchPort. Alarms
-// change state only when told to (SetAlarmState, PutMetricAlarm); there are no metrics behind them.
+// CloudWatch state: metrics, metric alarms, their state and their history. Implements CloudWatchPort.
+//
+// Metrics: a store of datapoints (metric-store.ts) that PutMetricData fills and that the local
+// cloud's own services fill once a minute of AWS time (aws-metrics.ts: target health, listener
+// traffic, instances, groups). Datapoints live on an AWS-time axis: on a manual clock that is the
+// virtual time; on a scaled clock, AWS time runs `timeScale` times faster than the wall-clock
+// timestamps the APIs speak, so times going in and out are converted (awsMs/wallMs).
+//
+// Alarms: an alarm with a metric (MetricName or Metrics) is evaluated on each AWS minute, after the
+// minute's samples, over its last EvaluationPeriods periods (alarm-evaluator.ts), and changes state
+// by itself; SetAlarmState holds only until that next evaluation, as on AWS. An alarm the world file
+// declares is held: its state moves only when told to (SetAlarmState), as the world's alarms always
+// have; an alarm whose comparison is an anomaly band is not evaluated either.
 //
 // History (DescribeAlarmHistory): as on AWS, an alarm's creation, update and deletion are
 // ConfigurationUpdate items and each change of its StateValue a StateUpdate item, "Alarm updated from
@@ -7,7 +18,20 @@
 // as it was (only the reason changes) records no item: AWS's history shows transitions. History
 // outlives a deleted alarm, as AWS's does; it is forgotten on reset.
 import type { AlarmState, CloudWatchPort, Scheduler } from '../ports.js';
+import {
+  evaluateAlarm,
+  isEvaluableComparison,
+  TREAT_MISSING_DATA,
+  type AlarmRule,
+  type PeriodValue,
+  type TreatMissingData,
+} from './alarm-evaluator.js';
+import { sampleAwsMetrics, TrafficMeter, type ListenerRequest, type MetricSources } from './aws-metrics.js';
 import * as errors from './errors.js';
+import { periodOf, runQueries, type MetricQuery } from './metric-queries.js';
+import { MetricStore, statisticOf, type Dimension } from './metric-store.js';
+
+const MINUTE_MS = 60_000;
 
 export const ALARM_STATES: readonly AlarmState[] = ['OK', 'ALARM', 'INSUFFICIENT_DATA'];
 
@@ -23,6 +47,8 @@ export interface AlarmRecord {
   configurationUpdatedTimestamp: Date;
   /** The metric definition as PutMetricAlarm gave it (member names of PutMetricAlarmInput). */
   definition: Record<string, unknown>;
+  /** False for the world's alarms: their state moves only when told to. */
+  evaluated: boolean;
 }
 
 export type HistoryItemType = 'ConfigurationUpdate' | 'StateUpdate' | 'Action';
@@ -59,6 +85,8 @@ export interface CloudWatchModelDeps {
   readonly region: string;
   readonly accountId: string;
   readonly scheduler: Scheduler;
+  /** The services whose metrics AWS publishes by itself; without them only PutMetricData's exist. */
+  readonly sources?: MetricSources;
 }
 
 export class CloudWatchModel implements CloudWatchPort {
@@ -66,8 +94,49 @@ export class CloudWatchModel implements CloudWatchPort {
   private readonly history: AlarmHistoryRecord[] = [];
   private nextSeq = 0;
   private readonly listeners: ((name: string, state: AlarmState) => void)[] = [];
+  readonly metrics = new MetricStore();
+  private readonly traffic = new TrafficMeter();
+  /** Where the AWS-time axis meets the wall clock (scaled clocks; identity when timeScale is 1). */
+  private readonly originMs: number;
 
-  constructor(private readonly deps: CloudWatchModelDeps) {}
+  constructor(private readonly deps: CloudWatchModelDeps) {
+    this.originMs = deps.scheduler.now().getTime();
+    this.scheduleTick(Math.floor(this.awsNowMs() / MINUTE_MS) * MINUTE_MS + MINUTE_MS);
+  }
+
+  // --- Time ------------------------------------------------------------------------------------------
+
+  /** Now on the AWS-time axis datapoints live on. */
+  awsNowMs(): number {
+    return this.awsMs(this.deps.scheduler.now().getTime());
+  }
+
+  /** A wall-clock instant (what the APIs speak) on the AWS-time axis. */
+  awsMs(wallMs: number): number {
+    return this.originMs + (wallMs - this.originMs) * this.deps.scheduler.timeScale;
+  }
+
+  /** An AWS-time instant as the wall-clock instant the APIs answer with. */
+  wallMs(awsMs: number): number {
+    return this.originMs + (awsMs - this.originMs) / this.deps.scheduler.timeScale;
+  }
+
+  /** Every AWS minute: the minute's own metrics, then every evaluated alarm. */
+  private scheduleTick(dueAwsMs: number): void {
+    this.deps.scheduler.after(Math.max(0, dueAwsMs - this.awsNowMs()), () => {
+      if (this.deps.sources)
+        sampleAwsMetrics(this.metrics, this.deps.sources, this.traffic, dueAwsMs - MINUTE_MS);
+      this.evaluateAlarms(dueAwsMs);
+      this.scheduleTick(dueAwsMs + MINUTE_MS);
+    });
+  }
+
+  /** A request a listener proxy answered (RequestCount, HTTPCode_*, TargetResponseTime). */
+  recordListenerRequest(request: ListenerRequest): void {
+    this.traffic.record(request);
+  }
+
+  // --- Alarms ----------------------------------------------------------------------------------------
 
   alarmState(name: string): AlarmState | undefined {
     return this.alarms.get(name)?.state;
@@ -81,13 +150,24 @@ export class CloudWatchModel implements CloudWatchPort {
     return [...this.alarms.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  putMetricAlarm(name: string, definition: Record<string, unknown>, description?: string): AlarmRecord {
+  /**
+   * Creates or replaces an alarm. `held` (the world's alarms): never evaluated, its state moves only
+   * when told to.
+   */
+  putMetricAlarm(
+    name: string,
+    definition: Record<string, unknown>,
+    description?: string,
+    options: { held?: boolean } = {},
+  ): AlarmRecord {
     const now = this.deps.scheduler.now();
     const existing = this.alarms.get(name);
+    const evaluated = !options.held && ruleOf(definition) !== undefined;
     if (existing) {
       const before = configurationOf(existing);
       existing.definition = definition;
       existing.description = description;
+      existing.evaluated = evaluated;
       existing.configurationUpdatedTimestamp = now;
       this.record(name, now, 'ConfigurationUpdate', `Alarm "${name}" updated`, {
         version: '1.0',
@@ -107,6 +187,7 @@ export class CloudWatchModel implements CloudWatchPort {
       stateTransitionedTimestamp: now,
       configurationUpdatedTimestamp: now,
       definition,
+      evaluated,
     };
     this.alarms.set(name, alarm);
     this.record(name, now, 'ConfigurationUpdate', `Alarm "${name}" created`, {
@@ -120,9 +201,7 @@ export class CloudWatchModel implements CloudWatchPort {
   setAlarmState(name: string, state: AlarmState, reason: string, reasonData?: string): void {
     const alarm = this.alarms.get(name);
     if (!alarm) throw errors.alarmNotFound(name);
-    if (!ALARM_STATES.includes(state)) {
-      throw errors.invalidParameterValue(`Invalid value for StateValue: ${String(state)}`);
-    }
+    if (!ALARM_STATES.includes(state)) throw errors.invalidStateValue(String(state));
     if (reasonData !== undefined) {
       try {
         JSON.parse(reasonData);
@@ -130,6 +209,11 @@ export class CloudWatchModel implements CloudWatchPort {
         throw errors.invalidParameterValue('StateReasonData must be valid JSON');
       }
     }
+    this.transition(alarm, state, reason, reasonData);
+  }
+
+  private transition(alarm: AlarmRecord, state: AlarmState, reason: string, reasonData?: string): void {
+    const name = alarm.name;
     const now = this.deps.scheduler.now();
     const from = alarm.state;
     const changed = from !== state;
@@ -174,9 +258,8 @@ export class CloudWatchModel implements CloudWatchPort {
       for (const listener of this.listeners) listener(name, restored.state);
   }
 
+  /** Deletes the alarms that exist; as on AWS, a name that matches none is passed over without an error. */
   deleteAlarms(names: readonly string[]): void {
-    const missing = names.filter((name) => !this.alarms.has(name));
-    if (missing.length > 0) throw errors.alarmsNotFound(missing);
     const now = this.deps.scheduler.now();
     for (const name of names) {
       const alarm = this.alarms.get(name);
@@ -189,6 +272,60 @@ export class CloudWatchModel implements CloudWatchPort {
       }
       this.alarms.delete(name);
     }
+  }
+
+  /** Evaluates every evaluated alarm at the AWS instant `awsMs` (a minute boundary). */
+  private evaluateAlarms(awsMs: number): void {
+    for (const alarm of this.all()) {
+      if (!alarm.evaluated) continue;
+      const rule = ruleOf(alarm.definition);
+      if (!rule) continue;
+      let periods: PeriodValue[];
+      try {
+        periods = this.periodValues(alarm.definition, rule, awsMs);
+      } catch {
+        continue; // [I] A metric math error found only now leaves the state as it is.
+      }
+      const result = evaluateAlarm(rule, periods, alarm.state, new Date(this.wallMs(awsMs)));
+      if (result && result.state !== alarm.state)
+        this.transition(alarm, result.state, result.reason, result.reasonData);
+    }
+  }
+
+  /** The alarm's last N complete periods before `awsMs`, each with its value (absent when missing), timestamps on the wall clock. */
+  private periodValues(definition: Record<string, unknown>, rule: AlarmRule, awsMs: number): PeriodValue[] {
+    const periodMs = rule.periodSeconds * 1000;
+    const end = Math.floor(awsMs / periodMs) * periodMs;
+    const start = end - rule.evaluationPeriods * periodMs;
+    const byStart = new Map<number, number>();
+    if (Array.isArray(definition.Metrics)) {
+      const results = runQueries(this.metrics, definition.Metrics as MetricQuery[], start, end);
+      const returned = results.find((r) => r.returnData) ?? results[0];
+      for (const [t, v] of returned?.values ?? []) byStart.set(t, v);
+    } else {
+      const stat = (definition.Statistic ?? definition.ExtendedStatistic) as string;
+      const buckets = this.metrics.buckets(
+        {
+          namespace: definition.Namespace as string,
+          metricName: definition.MetricName as string,
+          dimensions: (definition.Dimensions ?? []) as Dimension[],
+        },
+        start,
+        end,
+        rule.periodSeconds,
+        definition.Unit as string | undefined,
+      );
+      for (const bucket of buckets) {
+        const v = statisticOf(bucket, stat);
+        if (v !== undefined) byStart.set(bucket.timestampMs, v);
+      }
+    }
+    const periods: PeriodValue[] = [];
+    for (let t = start; t < end; t += periodMs) {
+      const value = byStart.get(t);
+      periods.push({ timestampMs: this.wallMs(t), ...(value !== undefined ? { value } : {}) });
+    }
+    return periods;
   }
 
   /** History items that match, newest first unless `ascending` (items of one millisecond in recording order). */
@@ -247,5 +384,34 @@ function configurationOf(alarm: AlarmRecord): Record<string, unknown> {
     alarmArn: alarm.arn,
     ...(alarm.description !== undefined ? { alarmDescription: alarm.description } : {}),
     ...definition,
+  };
+}
+
+/**
+ * What the evaluator needs of an alarm's definition; undefined when it cannot be evaluated (no
+ * metric, no threshold, or an anomaly-band comparison).
+ */
+export function ruleOf(definition: Record<string, unknown>): AlarmRule | undefined {
+  const comparison = definition.ComparisonOperator as string | undefined;
+  const threshold = definition.Threshold as number | undefined;
+  if (!comparison || !isEvaluableComparison(comparison) || typeof threshold !== 'number') return undefined;
+  const metrics = definition.Metrics as MetricQuery[] | undefined;
+  const single = typeof definition.MetricName === 'string' && typeof definition.Namespace === 'string';
+  if (!single && !(Array.isArray(metrics) && metrics.length > 0)) return undefined;
+  const periodSeconds = single ? (definition.Period as number | undefined) : periodOf(metrics ?? []);
+  const statistic = (definition.Statistic ?? definition.ExtendedStatistic) as string | undefined;
+  if (!periodSeconds || (single && !statistic)) return undefined;
+  const evaluationPeriods = (definition.EvaluationPeriods as number | undefined) ?? 1;
+  const treat = definition.TreatMissingData as string | undefined;
+  return {
+    comparison,
+    threshold,
+    evaluationPeriods,
+    datapointsToAlarm: (definition.DatapointsToAlarm as number | undefined) ?? evaluationPeriods,
+    treatMissingData: TREAT_MISSING_DATA.includes(treat as TreatMissingData)
+      ? (treat as TreatMissingData)
+      : 'missing',
+    periodSeconds,
+    ...(single && statistic ? { statistic } : {}),
   };
 }

@@ -8,12 +8,17 @@
 // installed>","datetime":…}` (what the example app's /healthcheck answers), which lets the verifier
 // check served versions against synthetic fleets; any other path gets a line naming the instance.
 //
+// Every answer is counted for CloudWatch (RequestCount, HTTPCode_Target_*/HTTPCode_ELB_*,
+// TargetResponseTime), through the region's CloudWatch model when it has one.
+//
 // ListenerOpener is synchronous (CreateListener answers at once) but binding a port is not: port-0
 // listeners take a server from a small pool bound ahead of time, and the pool refills in the background.
 import { spawnSync } from 'node:child_process';
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import type { Elbv2Model } from './model.js';
+import type { ListenerRequest } from '../cloudwatch/aws-metrics.js';
 import type { Ec2Port } from '../ports.js';
 
 export const LISTENER_HOST = '127.0.0.1';
@@ -21,6 +26,8 @@ const POOL_SIZE = 2;
 
 export interface Backend {
   readonly instanceId: string;
+  /** Absent for backends made up outside a listener (tests). */
+  readonly targetGroupArn?: string;
   readonly address: string;
   readonly port: number;
   /** The target group's health-check path (what a synthetic target answers with its version). */
@@ -33,7 +40,13 @@ export interface Backend {
 
 export interface ListenerProxyDeps {
   /** The region's models a listener's load balancer lives in. */
-  readonly modelsOf: (loadBalancerArn: string) => { elbv2: Elbv2Model; ec2: Ec2Port } | undefined;
+  readonly modelsOf: (loadBalancerArn: string) =>
+    | {
+        elbv2: Elbv2Model;
+        ec2: Ec2Port;
+        cloudwatch?: { recordListenerRequest(request: ListenerRequest): void };
+      }
+    | undefined;
   readonly isReal: (instanceId: string) => boolean;
   /** The commit or S3 key the instance last installed. */
   readonly versionOf: (instanceId: string) => string | undefined;
@@ -66,6 +79,7 @@ export function listenerBackends(
       const version = deps.versionOf(target.instanceId);
       out.push({
         instanceId: target.instanceId,
+        targetGroupArn: arn,
         address: instance.privateIpAddress,
         port: target.port,
         healthPath: group.healthCheck.path,
@@ -180,9 +194,30 @@ export class ListenerProxies {
       });
   }
 
+  /** Counts one answer for CloudWatch once it is sent. */
+  private meter(
+    open: OpenListener,
+    res: ServerResponse,
+    backend: Backend | undefined,
+    fromLoadBalancer: () => boolean,
+  ): void {
+    const started = performance.now();
+    res.once('finish', () => {
+      const request: ListenerRequest = {
+        loadBalancerArn: open.loadBalancerArn,
+        ...(backend?.targetGroupArn !== undefined ? { targetGroupArn: backend.targetGroupArn } : {}),
+        status: res.statusCode,
+        fromLoadBalancer: fromLoadBalancer(),
+        ...(backend && !fromLoadBalancer() ? { responseSeconds: (performance.now() - started) / 1000 } : {}),
+      };
+      this.deps.modelsOf(open.loadBalancerArn)?.cloudwatch?.recordListenerRequest(request);
+    });
+  }
+
   private serve(open: OpenListener, req: IncomingMessage, res: ServerResponse): void {
     const candidates = routable(listenerBackends(this.deps, open.loadBalancerArn, open.targetGroupArns));
     if (candidates.length === 0) {
+      this.meter(open, res, undefined, () => true);
       reply(
         res,
         503,
@@ -192,6 +227,9 @@ export class ListenerProxies {
       return;
     }
     const backend = candidates[open.next++ % candidates.length] as Backend;
+    // A target that cannot be reached gets the load balancer's own 502.
+    let unreachable = false;
+    this.meter(open, res, backend, () => unreachable);
     if (backend.kind === 'synthetic') {
       const path = (req.url ?? '/').split('?')[0];
       req.resume();
@@ -231,6 +269,7 @@ export class ListenerProxies {
       },
     );
     upstream.on('error', () => {
+      unreachable = true;
       if (res.headersSent) res.destroy();
       else
         reply(

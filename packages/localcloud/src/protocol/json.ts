@@ -90,6 +90,51 @@ function epochSecondsReplacer(this: Record<string, unknown>, key: string, value:
   return value;
 }
 
+/**
+ * An output as JSON text, by its shape: as JSON.stringify with epoch-second timestamps and base64
+ * blobs, except that a double or float is written as a double, `1.0` rather than `1`, as AWS writes
+ * it (SDKs that do not coerce, such as boto3, read `1` as an integer). Members the shape does not
+ * know are written as JSON.stringify would.
+ */
+export function encodeJsonValue(
+  model: ServiceModel,
+  ref: ShapeRef | undefined,
+  value: unknown,
+): string | undefined {
+  if (value === undefined) return undefined;
+  const shape = ref ? shapeOf(model, ref) : undefined;
+  if (value === null || !shape) return JSON.stringify({ v: value }, epochSecondsReplacer).slice(5, -1);
+  switch (shape.type) {
+    case 'structure': {
+      if (typeof value !== 'object' || Array.isArray(value) || value instanceof Date) break;
+      const parts: string[] = [];
+      for (const [name, member] of Object.entries(value as Record<string, unknown>)) {
+        const memberRef = Object.hasOwn(shape.members, name) ? shape.members[name] : undefined;
+        const text = encodeJsonValue(model, memberRef, member);
+        if (text !== undefined) parts.push(`${JSON.stringify(name)}:${text}`);
+      }
+      return `{${parts.join(',')}}`;
+    }
+    case 'list':
+      if (!Array.isArray(value)) break;
+      return `[${value.map((item) => encodeJsonValue(model, shape.member, item) ?? 'null').join(',')}]`;
+    case 'map': {
+      if (typeof value !== 'object' || Array.isArray(value)) break;
+      const parts: string[] = [];
+      for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
+        const text = encodeJsonValue(model, shape.value, item);
+        if (text !== undefined) parts.push(`${JSON.stringify(key)}:${text}`);
+      }
+      return `{${parts.join(',')}}`;
+    }
+    case 'double':
+    case 'float':
+      if (typeof value === 'number' && Number.isInteger(value) && Math.abs(value) < 1e21) return `${value}.0`;
+      break;
+  }
+  return JSON.stringify({ v: value }, epochSecondsReplacer).slice(5, -1);
+}
+
 export function createJsonCodec(options: JsonCodecOptions): WireCodec {
   const { model, targetPrefix } = options;
   const contentType = `application/x-amz-json-${options.jsonVersion}`;
@@ -119,7 +164,7 @@ export function createJsonCodec(options: JsonCodecOptions): WireCodec {
       return decodeJsonValue(model, operation.input, payload, operation.name);
     },
     encodeOutput(operation: Operation, output: unknown): WireResponse {
-      const body = operation.output ? JSON.stringify(output ?? {}, epochSecondsReplacer) : '{}';
+      const body = operation.output ? (encodeJsonValue(model, operation.output, output ?? {}) ?? '{}') : '{}';
       return { status: 200, headers: { 'content-type': contentType }, body };
     },
     encodeError(error: AwsApiError): WireResponse {

@@ -416,11 +416,91 @@ describe('contract: responses match the botocore models', () => {
       ['StateUpdate', 'ConfigurationUpdate'],
     );
     check('cloudwatch', 'DescribeAlarmHistory', history);
+    // Thresholds are doubles on the wire, 1.0 rather than 1 (boto3 does not coerce JSON numbers).
+    const raw = await fetch(t.lc.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-amz-json-1.0',
+        'x-amz-target': 'GraniteServiceVersion20100801.DescribeAlarms',
+      },
+      body: JSON.stringify({ AlarmNames: ['web-5xx'] }),
+    });
+    assert.match(await raw.text(), /"Threshold":1\.0[,}]/);
     check(
       'cloudwatch',
       'DeleteAlarms',
-      await t.cloudwatch.send(new cw.DeleteAlarmsCommand({ AlarmNames: ['api-latency'] })),
+      // One name matches no alarm: the others are deleted all the same, without an error.
+      await t.cloudwatch.send(new cw.DeleteAlarmsCommand({ AlarmNames: ['api-latency', 'no-such-alarm'] })),
     );
+
+    const dimensions = [{ Name: 'Service', Value: 'web' }];
+    const now = Date.now();
+    check(
+      'cloudwatch',
+      'PutMetricData',
+      await t.cloudwatch.send(
+        new cw.PutMetricDataCommand({
+          Namespace: 'Contract',
+          MetricData: [
+            { MetricName: 'Latency', Dimensions: dimensions, Value: 0.25, Unit: 'Seconds' },
+            {
+              MetricName: 'Latency',
+              Dimensions: dimensions,
+              Values: [0.1, 0.3],
+              Counts: [2, 1],
+              Unit: 'Seconds',
+            },
+            {
+              MetricName: 'Requests',
+              Dimensions: dimensions,
+              StatisticValues: { SampleCount: 3, Sum: 12, Minimum: 2, Maximum: 6 },
+            },
+          ],
+        }),
+      ),
+    );
+    const range = { StartTime: new Date(now - 3_600_000), EndTime: new Date(now + 3_600_000) };
+    const statistics = await t.cloudwatch.send(
+      new cw.GetMetricStatisticsCommand({
+        Namespace: 'Contract',
+        MetricName: 'Latency',
+        Dimensions: dimensions,
+        ...range,
+        Period: 3600,
+        Statistics: ['SampleCount', 'Average', 'Sum', 'Minimum', 'Maximum'],
+        ExtendedStatistics: ['p50'],
+      }),
+    );
+    check('cloudwatch', 'GetMetricStatistics', statistics);
+    const total = statistics.Datapoints!.reduce((n, d) => n + d.SampleCount!, 0);
+    assert.equal(total, 4);
+    const data = await t.cloudwatch.send(
+      new cw.GetMetricDataCommand({
+        ...range,
+        MetricDataQueries: [
+          {
+            Id: 'latency',
+            MetricStat: {
+              Metric: { Namespace: 'Contract', MetricName: 'Latency', Dimensions: dimensions },
+              Period: 60,
+              Stat: 'Maximum',
+            },
+          },
+          { Id: 'millis', Expression: 'latency * 1000', Label: 'ms' },
+        ],
+      }),
+    );
+    check('cloudwatch', 'GetMetricData', data);
+    assert.deepEqual(
+      data.MetricDataResults!.map((r) => [r.Id, r.StatusCode]),
+      [
+        ['latency', 'Complete'],
+        ['millis', 'Complete'],
+      ],
+    );
+    const listed = await t.cloudwatch.send(new cw.ListMetricsCommand({ Namespace: 'Contract' }));
+    check('cloudwatch', 'ListMetrics', listed);
+    assert.deepEqual(listed.Metrics!.map((m) => m.MetricName).sort(), ['Latency', 'Requests']);
   });
 
   it('CodeDeploy: answers and refusals, parsed by the SDK and as raw JSON', async () => {
