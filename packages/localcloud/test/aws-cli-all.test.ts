@@ -372,11 +372,17 @@ describe('the AWS CLI parses every operation of the local cloud (CodeDeploy asid
             'create-target-group',
             { Name: 'jobs-tg', Protocol: 'HTTP', Port: 9100, VpcId: 'vpc-1', HealthCheckPath: '/health' },
           ),
-          s.cli.call<{ LoadBalancers: { LoadBalancerArn: string; DNSName: string }[] }>(
-            'elbv2',
-            'create-load-balancer',
-            { Name: 'jobs-alb', Subnets: ['subnet-us-east-1a', 'subnet-us-east-1b'] },
-          ),
+          s.cli.call<{
+            LoadBalancers: {
+              LoadBalancerArn: string;
+              DNSName: string;
+              State: { Code: string };
+              AvailabilityZones: { ZoneName: string }[];
+            }[];
+          }>('elbv2', 'create-load-balancer', {
+            Name: 'jobs-alb',
+            Subnets: ['us-east-1a', 'us-east-1b'].map((zone) => s.models().ec2.defaultSubnet(zone)!.id),
+          }),
         ]);
         jobsArn = group.TargetGroups[0]?.TargetGroupArn ?? '';
         assert.match(jobsArn, /:targetgroup\/jobs-tg\/[0-9a-f]{16}$/);
@@ -384,6 +390,11 @@ describe('the AWS CLI parses every operation of the local cloud (CodeDeploy asid
         assert.equal(group.TargetGroups[0]?.HealthCheckPath, '/health');
         const loadBalancerArn = balancer.LoadBalancers[0]?.LoadBalancerArn ?? '';
         assert.match(loadBalancerArn, /:loadbalancer\/app\/jobs-alb\/[0-9a-f]{16}$/);
+        assert.deepEqual(
+          balancer.LoadBalancers[0]?.AvailabilityZones.map((z) => z.ZoneName),
+          ['us-east-1a', 'us-east-1b'],
+        );
+        assert.equal(balancer.LoadBalancers[0]?.State.Code, 'provisioning');
         const listener = await s.cli.call<{
           Listeners: { ListenerArn: string; DefaultActions: { Type: string; TargetGroupArn: string }[] }[];
         }>('elbv2', 'create-listener', {
@@ -432,9 +443,12 @@ describe('the AWS CLI parses every operation of the local cloud (CodeDeploy asid
           health.TargetHealthDescriptions.map((d) => [d.Target.Id, d.Target.Port]),
           [[instanceId, 9100]],
         );
-        // How far its health checks got depends on how long the CLI took to start.
+        // How far its health checks got depends on how long the CLI took to start; whether they pass,
+        // on whether anything on the (synthetic, never deployed to) instance answers them.
         assert.ok(
-          ['initial', 'healthy'].includes(health.TargetHealthDescriptions[0]?.TargetHealth.State ?? ''),
+          ['initial', 'healthy', 'unhealthy'].includes(
+            health.TargetHealthDescriptions[0]?.TargetHealth.State ?? '',
+          ),
         );
         const deregistered = await s.cli.call('elbv2', 'deregister-targets', {
           TargetGroupArn: jobsArn,

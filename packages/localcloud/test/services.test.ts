@@ -428,8 +428,10 @@ describe('ELBv2', () => {
       Reason: 'Target.NotInUse',
       Description: 'Target group is not configured to receive traffic from the load balancer',
     });
-    const balancer = (await t.elbv2.send(new elb.CreateLoadBalancerCommand({ Name: 'manual-alb' })))
-      .LoadBalancers![0]!.LoadBalancerArn!;
+    const subnets = (await t.ec2.send(new ec2.DescribeSubnetsCommand({}))).Subnets!.map((s) => s.SubnetId!);
+    const balancer = (
+      await t.elbv2.send(new elb.CreateLoadBalancerCommand({ Name: 'manual-alb', Subnets: subnets.slice(0, 2) }))
+    ).LoadBalancers![0]!.LoadBalancerArn!;
     await t.elbv2.send(
       new elb.CreateListenerCommand({
         LoadBalancerArn: balancer,

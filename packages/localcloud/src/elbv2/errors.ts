@@ -73,6 +73,15 @@ export function invalidMarker(): AwsApiError {
   return validationError('The marker is not valid');
 }
 
+/** An attribute key ELBv2 does not have: a ValidationError, as AWS (and botocore's docs) answer it. */
 export function unknownAttribute(key: string): AwsApiError {
-  return new AwsApiError('InvalidConfigurationRequest', `The attribute '${key}' is not recognized`);
+  return new AwsApiError('ValidationError', `Target group attribute key '${key}' is not recognized`);
+}
+
+export function subnetNotFound(id: string): AwsApiError {
+  return new AwsApiError('SubnetNotFound', `The subnet ID '${id}' is not valid`);
+}
+
+export function invalidConfiguration(message: string): AwsApiError {
+  return new AwsApiError('InvalidConfigurationRequest', message);
 }

@@ -39,12 +39,13 @@ function loadBalancerView(balancer: LoadBalancerRecord): Record<string, unknown>
     CreatedTime: balancer.createdTime,
     LoadBalancerName: balancer.name,
     Scheme: balancer.scheme,
-    VpcId: 'vpc-localcloud',
-    State: { Code: 'active' },
+    VpcId: balancer.vpcId,
+    State: { Code: balancer.state },
     Type: balancer.type,
-    AvailabilityZones: balancer.availabilityZones.map((zone) => ({
+    AvailabilityZones: balancer.availabilityZones.map((zone, index) => ({
       ZoneName: zone,
-      SubnetId: `subnet-${zone}`,
+      SubnetId: balancer.subnetIds[index],
+      LoadBalancerAddresses: [],
     })),
     SecurityGroups: balancer.securityGroups,
     IpAddressType: balancer.ipAddressType,
@@ -190,14 +191,25 @@ export function elbv2Service(modelFor: (ctx: RequestContext) => Elbv2Model): Ser
 
       CreateLoadBalancer(input: OperationInput, ctx) {
         if (!input.Name) throw errors.missingParameter('name');
-        const subnets: string[] = input.Subnets ?? [];
+        const subnets: string[] = [
+          ...((input.Subnets ?? []) as string[]),
+          ...((input.SubnetMappings ?? []) as { SubnetId?: string }[]).flatMap((m) =>
+            m.SubnetId !== undefined ? [m.SubnetId] : [],
+          ),
+        ];
+        if ((input.Type ?? 'application') === 'application' && subnets.length < 2) {
+          throw errors.validationError(
+            'At least two subnets in two different Availability Zones must be specified',
+          );
+        }
         const balancer = modelFor(ctx).createLoadBalancer({
           name: input.Name,
           scheme: input.Scheme,
           type: input.Type,
-          availabilityZones: subnets.map((subnet) => subnet.replace(/^subnet-/, '')),
+          subnetIds: subnets,
           securityGroups: input.SecurityGroups,
           ipAddressType: input.IpAddressType,
+          provisioning: true,
         });
         return { LoadBalancers: [loadBalancerView(balancer)] };
       },

@@ -46,9 +46,56 @@ export interface LoadBalancerRecord {
   readonly scheme: string;
   readonly type: string;
   readonly availabilityZones: string[];
+  /** The subnet in each of availabilityZones, in the same order. */
+  readonly subnetIds: string[];
+  readonly vpcId: string;
   readonly securityGroups: string[];
   readonly ipAddressType: string;
+  /** `provisioning` for LOAD_BALANCER_PROVISIONING_MS after CreateLoadBalancer, then `active`. */
+  state: 'provisioning' | 'active';
 }
+
+/**
+ * How long a new load balancer stays `provisioning` (AWS time). AWS documents no figure; application
+ * load balancers usually take a few minutes, and CloudFormation waits for `active`.
+ */
+export const LOAD_BALANCER_PROVISIONING_MS = 3 * 60_000;
+
+/** Listed by AWS for target groups of application, network and gateway load balancers (and Lambda targets). */
+const TARGET_GROUP_ATTRIBUTE_KEYS = new Set([
+  'deregistration_delay.timeout_seconds',
+  'deregistration_delay.connection_termination.enabled',
+  'stickiness.enabled',
+  'stickiness.type',
+  'stickiness.app_cookie.cookie_name',
+  'stickiness.app_cookie.duration_seconds',
+  'stickiness.lb_cookie.duration_seconds',
+  'load_balancing.algorithm.type',
+  'load_balancing.algorithm.anomaly_mitigation',
+  'load_balancing.cross_zone.enabled',
+  'slow_start.duration_seconds',
+  'target_group_health.dns_failover.minimum_healthy_targets.count',
+  'target_group_health.dns_failover.minimum_healthy_targets.percentage',
+  'target_group_health.unhealthy_state_routing.minimum_healthy_targets.count',
+  'target_group_health.unhealthy_state_routing.minimum_healthy_targets.percentage',
+  'target_health_state.unhealthy.connection_termination.enabled',
+  'target_health_state.unhealthy.draining_interval_seconds',
+  'preserve_client_ip.enabled',
+  'proxy_protocol_v2.enabled',
+  'connection_termination.enabled',
+  'target_failover.on_deregistration',
+  'target_failover.on_unhealthy',
+  'lambda.multi_value_headers.enabled',
+]);
+
+/** What ELBv2 needs of EC2's network: the subnets a load balancer is placed in, and the default VPC. */
+type Ec2Network = Ec2Port &
+  Partial<{
+    subnet(id: string): { id: string; availabilityZone: string; vpcId: string } | undefined;
+    defaultSubnet(zone: string): { id: string; availabilityZone: string; vpcId: string } | undefined;
+    defaultVpc(): { id: string };
+    securityGroupByName(name: string, vpcId?: string): { id: string } | undefined;
+  }>;
 
 export interface ListenerAction {
   Type: string;
@@ -80,7 +127,7 @@ export interface Elbv2ModelDeps {
   readonly accountId: string;
   readonly scheduler: Scheduler;
   readonly random: Random;
-  readonly ec2: Ec2Port;
+  readonly ec2: Ec2Network;
   readonly openListener?: ListenerOpener;
   /** Closes a port openListener opened. */
   readonly closeListener?: (port: number) => void;
@@ -401,7 +448,7 @@ export class Elbv2Model implements Elbv2Port {
       port: request.port ?? 80,
       protocol,
       protocolVersion: 'HTTP1',
-      vpcId: request.vpcId ?? 'vpc-localcloud',
+      vpcId: request.vpcId ?? this.deps.ec2.defaultVpc?.().id ?? 'vpc-localcloud',
       targetType: request.targetType ?? 'instance',
       healthCheck,
       healthCheckEnabled: check.enabled ?? true,
@@ -426,8 +473,7 @@ export class Elbv2Model implements Elbv2Port {
   modifyAttributes(arn: string, attributes: { Key?: string; Value?: string }[]): TargetGroupRecord {
     const group = this.requireTargetGroup(arn);
     for (const { Key, Value } of attributes) {
-      if (Key === undefined || !(Key in TARGET_GROUP_ATTRIBUTE_DEFAULTS))
-        throw errors.unknownAttribute(Key ?? '');
+      if (Key === undefined || !TARGET_GROUP_ATTRIBUTE_KEYS.has(Key)) throw errors.unknownAttribute(Key ?? '');
       if (Key === 'deregistration_delay.timeout_seconds') {
         const seconds = Number(Value);
         if (!Number.isInteger(seconds) || seconds < 0 || seconds > 3600) {
@@ -448,29 +494,83 @@ export class Elbv2Model implements Elbv2Port {
     name: string;
     scheme?: string;
     type?: string;
+    /** Zones, each placed in its default subnet (the world, CloudFormation); `subnetIds` wins. */
     availabilityZones?: string[];
+    /** CreateLoadBalancer's Subnets: each must exist (SubnetNotFound), its zone is where the balancer is. */
+    subnetIds?: string[];
     securityGroups?: string[];
     ipAddressType?: string;
+    /**
+     * Start `provisioning` and turn `active` after LOAD_BALANCER_PROVISIONING_MS, as CreateLoadBalancer
+     * does. Without it the balancer is `active` at once: a world describes a settled account.
+     */
+    provisioning?: boolean;
   }): LoadBalancerRecord {
     for (const existing of this.loadBalancers.values()) {
       if (existing.name === request.name) return existing;
     }
     const type = request.type ?? 'application';
     const kind = type === 'network' ? 'net' : 'app';
+    const placement = this.placementOf(request.subnetIds, request.availabilityZones);
+    if (type === 'application' && request.subnetIds?.length && new Set(placement.zones).size < 2) {
+      throw errors.validationError('At least two subnets in two different Availability Zones must be specified');
+    }
+    const vpcId = placement.vpcId ?? this.deps.ec2.defaultVpc?.().id ?? 'vpc-localcloud';
+    const defaultGroup = this.deps.ec2.securityGroupByName?.('default', vpcId)?.id;
     const balancer: LoadBalancerRecord = {
       arn: `arn:aws:elasticloadbalancing:${this.deps.region}:${this.deps.accountId}:loadbalancer/${kind}/${request.name}/${randomHex(this.deps.random, 16)}`,
       name: request.name,
       createdTime: this.deps.scheduler.now(),
       scheme: request.scheme ?? 'internet-facing',
       type,
-      availabilityZones: request.availabilityZones?.length
-        ? request.availabilityZones
-        : [`${this.deps.region}a`, `${this.deps.region}b`],
-      securityGroups: request.securityGroups ?? [],
+      availabilityZones: placement.zones,
+      subnetIds: placement.subnetIds,
+      vpcId,
+      // An application load balancer created without groups gets its VPC's default group, as on AWS.
+      securityGroups: request.securityGroups?.length
+        ? request.securityGroups
+        : type === 'application' && defaultGroup !== undefined
+          ? [defaultGroup]
+          : [],
       ipAddressType: request.ipAddressType ?? 'ipv4',
+      state: request.provisioning === true ? 'provisioning' : 'active',
     };
     this.loadBalancers.set(balancer.arn, balancer);
+    if (balancer.state === 'provisioning') {
+      this.deps.scheduler.after(LOAD_BALANCER_PROVISIONING_MS, () => {
+        balancer.state = 'active';
+      });
+    }
     return balancer;
+  }
+
+  /** Zones and subnets of a new load balancer: from its subnets, else its zones' default subnets, else a and b. */
+  private placementOf(
+    subnetIds: string[] | undefined,
+    zones: string[] | undefined,
+  ): { zones: string[]; subnetIds: string[]; vpcId?: string } {
+    const ec2 = this.deps.ec2;
+    if (subnetIds?.length) {
+      const subnets = subnetIds.map((id) => {
+        // Without EC2's network (the models' own unit tests) a subnet id is taken at its word.
+        if (!ec2.subnet) return { id, availabilityZone: `${this.deps.region}a`, vpcId: 'vpc-localcloud' };
+        const subnet = ec2.subnet(id);
+        if (!subnet) throw errors.subnetNotFound(id);
+        return subnet;
+      });
+      const vpcs = new Set(subnets.map((s) => s.vpcId));
+      if (vpcs.size > 1) throw errors.invalidConfiguration('The subnets must all be in the same VPC');
+      return {
+        zones: subnets.map((s) => s.availabilityZone),
+        subnetIds: subnets.map((s) => s.id),
+        ...(subnets[0] ? { vpcId: subnets[0].vpcId } : {}),
+      };
+    }
+    const chosen = zones?.length ? zones : [`${this.deps.region}a`, `${this.deps.region}b`];
+    return {
+      zones: chosen,
+      subnetIds: chosen.map((zone) => ec2.defaultSubnet?.(zone)?.id ?? `subnet-${zone}`),
+    };
   }
 
   requireLoadBalancer(arn: string): LoadBalancerRecord {

@@ -5,13 +5,49 @@ export function noSuchBucket(bucket: string): AwsApiError {
   return new AwsApiError('NoSuchBucket', `The specified bucket does not exist: ${bucket}`, { status: 404 });
 }
 
-/** S3 names the delete marker that hides the key, when there is one (x-amz-delete-marker). */
+/**
+ * An S3 error with S3's extras: the delete marker that hides the key, when there is one
+ * (x-amz-delete-marker), and the elements S3 adds to the error's XML (`<Condition>`, `<Header>`).
+ */
 export class S3ApiError extends AwsApiError {
   readonly deleteMarkerVersionId: string | undefined;
-  constructor(code: string, message: string, options: { status: number; deleteMarkerVersionId?: string }) {
+  readonly details: Readonly<Record<string, string>>;
+  constructor(
+    code: string,
+    message: string,
+    options: { status: number; deleteMarkerVersionId?: string; details?: Record<string, string> },
+  ) {
     super(code, message, { status: options.status });
     this.deleteMarkerVersionId = options.deleteMarkerVersionId;
+    this.details = options.details ?? {};
   }
+}
+
+/** 412, naming the header whose condition did not hold, as S3 does in `<Condition>`. */
+export function preconditionFailed(condition: string): AwsApiError {
+  return new S3ApiError(
+    'PreconditionFailed',
+    'At least one of the pre-conditions you specified did not hold',
+    {
+      status: 412,
+      details: { Condition: condition },
+    },
+  );
+}
+
+export function notImplementedHeader(header: string): AwsApiError {
+  return new S3ApiError(
+    'NotImplemented',
+    'A header you provided implies functionality that is not implemented',
+    {
+      status: 501,
+      details: { Header: header },
+    },
+  );
+}
+
+export function invalidChecksumRequest(message: string): AwsApiError {
+  return new AwsApiError('InvalidRequest', message);
 }
 
 export function noSuchKey(deleteMarkerVersionId?: string): AwsApiError {

@@ -1,13 +1,20 @@
 // S3 REST, path style: /bucket and /bucket/key. Routing picks the operation from the method, the path
 // and the sub-resource in the query string; each handler parses, calls the model and renders.
 import { createHash } from 'node:crypto';
-import { crc32 } from 'node:zlib';
 import { decodeAwsChunked, isAwsChunked, MalformedChunkError } from '../protocol/aws-chunked.js';
 import type { WireRequest } from '../protocol/wire.js';
 import { headerValue } from '../protocol/wire.js';
 import { escapeXml } from '../protocol/xml.js';
 import type { AwsApiError, RequestContext } from '../service.js';
 import { encodePageToken, decodePageToken } from '../pagination.js';
+import {
+  CHECKSUM_ALGORITHMS,
+  checksumHeader,
+  computeChecksum,
+  isChecksumAlgorithm,
+  type ObjectChecksum,
+} from './checksums.js';
+import { checkReadConditions, checkWriteConditions } from './conditions.js';
 import * as errors from './errors.js';
 import type { S3Model, StoredObject } from './model.js';
 
@@ -110,26 +117,55 @@ function objectHeaders(object: StoredObject): Record<string, string> {
   return headers;
 }
 
-function checkChecksums(
+/**
+ * Verifies the checksums a PutObject carries (x-amz-checksum-<algorithm> as a header or an aws-chunked
+ * trailer, Content-MD5) and answers the one S3 keeps: the upload's, else the CRC64NVME S3 computes
+ * for every object since December 2024.
+ */
+function verifiedChecksum(
   payload: Buffer,
   headers: WireRequest['headers'],
   trailers: Map<string, string>,
-): void {
-  const crc = trailers.get('x-amz-checksum-crc32') ?? headerValue(headers, 'x-amz-checksum-crc32');
-  if (crc !== undefined) {
-    const digest = Buffer.alloc(4);
-    digest.writeUInt32BE(crc32(payload) >>> 0);
-    if (digest.toString('base64') !== crc) throw errors.badDigest('CRC32');
-  }
+): ObjectChecksum {
   const md5 = headerValue(headers, 'content-md5');
   if (md5 !== undefined && createHash('md5').update(payload).digest('base64') !== md5)
     throw errors.badDigest('Content-MD5');
+  const given = CHECKSUM_ALGORITHMS.flatMap((algorithm) => {
+    const value = trailers.get(checksumHeader(algorithm)) ?? headerValue(headers, checksumHeader(algorithm));
+    return value === undefined ? [] : [{ algorithm, value }];
+  });
+  if (given.length > 1) {
+    throw errors.invalidChecksumRequest(
+      'Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.',
+    );
+  }
+  const declared = headerValue(headers, 'x-amz-sdk-checksum-algorithm')?.toUpperCase();
+  const [checksum] = given;
+  if (!checksum) {
+    if (declared !== undefined && headerValue(headers, 'x-amz-trailer') === undefined) {
+      throw errors.invalidChecksumRequest(
+        'x-amz-sdk-checksum-algorithm specified, but no corresponding x-amz-checksum-* or x-amz-trailer headers were found.',
+      );
+    }
+    return { algorithm: 'CRC64NVME', value: computeChecksum('CRC64NVME', payload) };
+  }
+  if (declared !== undefined && (!isChecksumAlgorithm(declared) || declared !== checksum.algorithm)) {
+    throw errors.invalidChecksumRequest(`Value for x-amz-sdk-checksum-algorithm header is invalid.`);
+  }
+  if (computeChecksum(checksum.algorithm, payload) !== checksum.value)
+    throw errors.badDigest(checksum.algorithm);
+  return checksum;
 }
 
-function readPayload(request: S3Request): Buffer {
+/** The checksum headers of a whole object (a range answers none, as S3 does). */
+function checksumHeaders(checksum: ObjectChecksum | undefined): Record<string, string> {
+  if (!checksum) return {};
+  return { [checksumHeader(checksum.algorithm)]: checksum.value, 'x-amz-checksum-type': 'FULL_OBJECT' };
+}
+
+function readPayload(request: S3Request): { payload: Buffer; checksum: ObjectChecksum } {
   if (!isAwsChunked(request.headers)) {
-    checkChecksums(request.body, request.headers, new Map());
-    return request.body;
+    return { payload: request.body, checksum: verifiedChecksum(request.body, request.headers, new Map()) };
   }
   try {
     const { payload, trailers } = decodeAwsChunked(request.body);
@@ -139,8 +175,7 @@ function readPayload(request: S3Request): Buffer {
         `The decoded content length ${payload.length} does not match x-amz-decoded-content-length ${declared}`,
       );
     }
-    checkChecksums(payload, request.headers, trailers);
-    return payload;
+    return { payload, checksum: verifiedChecksum(payload, request.headers, trailers) };
   } catch (error) {
     if (error instanceof MalformedChunkError)
       throw errors.invalidRequest(`Malformed aws-chunked body: ${error.message}`);
@@ -248,7 +283,13 @@ export function handleS3(
     case 'CreateBucket': {
       const text = request.body.toString('utf8');
       const constraint = /<LocationConstraint>([^<]*)<\/LocationConstraint>/.exec(text)?.[1];
-      model.createBucket(bucket, constraint || ctx.region);
+      const region = constraint || ctx.region;
+      const existing = model.allBuckets().find((b) => b.name === bucket);
+      // us-east-1 keeps S3's first behaviour: creating a bucket you already own there succeeds
+      // (200, nothing changes); every other region answers BucketAlreadyOwnedByYou.
+      if (existing && existing.region === 'us-east-1' && region === 'us-east-1')
+        return { status: 200, headers: { location: `/${bucket}` }, body: '' };
+      model.createBucket(bucket, region);
       return { status: 200, headers: { location: `/${bucket}` }, body: '' };
     }
     case 'HeadBucket': {
@@ -278,15 +319,18 @@ export function handleS3(
     case 'ListObjects':
       return listObjects(model, bucket, params, route.operation === 'ListObjectsV2');
     case 'PutObject': {
-      const payload = readPayload(request);
+      model.requireBucket(bucket);
+      checkWriteConditions(request.headers, model.getObject(bucket, key));
+      const { payload, checksum } = readPayload(request);
       const object = model.putObject(
         bucket,
         key,
         payload,
         contentTypeOf(request.headers),
         metadataOf(request.headers),
+        checksum,
       );
-      const headers: Record<string, string> = { etag: object.etag };
+      const headers: Record<string, string> = { etag: object.etag, ...checksumHeaders(object.checksum) };
       if (object.versionId) headers['x-amz-version-id'] = object.versionId;
       return { status: 200, headers, body: '' };
     }
@@ -294,7 +338,17 @@ export function handleS3(
     case 'HeadObject': {
       const object = model.requireObject(bucket, key, params.get('versionId') ?? undefined);
       const headers = objectHeaders(object);
+      if (checkReadConditions(request.headers, object) === 'not-modified') {
+        // 304 carries the validators and no content headers, as S3 answers it.
+        return {
+          status: 304,
+          headers: { etag: object.etag, 'last-modified': headers['last-modified'] ?? '' },
+          body: '',
+        };
+      }
       const range = rangeOf(headerValue(request.headers, 'range'), object.body.length);
+      if (!range && headerValue(request.headers, 'x-amz-checksum-mode')?.toUpperCase() === 'ENABLED')
+        Object.assign(headers, checksumHeaders(object.checksum));
       const body = range ? object.body.subarray(range.start, range.end + 1) : object.body;
       headers['content-length'] = String(body.length);
       if (range) headers['content-range'] = `bytes ${range.start}-${range.end}/${object.body.length}`;
@@ -327,6 +381,12 @@ export function renderS3Error(
   }
   // HEAD responses carry no body, so the SDK falls back on the status code (404 → NotFound).
   if (method === 'HEAD') return { status: error.status, headers, body: '' };
+  const details =
+    error instanceof errors.S3ApiError
+      ? Object.entries(error.details)
+          .map(([name, value]) => `<${name}>${escapeXml(value)}</${name}>`)
+          .join('')
+      : '';
   const resource =
     route.key !== undefined
       ? `<Key>${escapeXml(route.key)}</Key>`
@@ -334,7 +394,7 @@ export function renderS3Error(
         ? `<BucketName>${escapeXml(route.bucket)}</BucketName>`
         : '';
   return xml(
-    `<Error><Code>${escapeXml(error.code)}</Code><Message>${escapeXml(error.message)}</Message>${resource}<RequestId>${requestId}</RequestId></Error>`,
+    `<Error><Code>${escapeXml(error.code)}</Code><Message>${escapeXml(error.message)}</Message>${details}${resource}<RequestId>${requestId}</RequestId></Error>`,
     error.status,
     headers,
   );
