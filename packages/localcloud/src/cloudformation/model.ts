@@ -11,7 +11,7 @@ import { ParameterError, resolveParameters, type GivenParameter } from './parame
 import { evaluateTemplate, planChanges, type ExistingResource, type StackEnvironment } from './plan.js';
 import type { ProviderContext, ProviderRegistry } from './provider.js';
 import { defaultProviders } from './providers/index.js';
-import { StackRunner } from './runner.js';
+import { pauseFor, StackRunner } from './runner.js';
 import type { ChangeSetRecord, StackDefinition, StackRecord } from './stack.js';
 import { parseTemplate, TemplateError, transformsOf, type Template } from './template.js';
 import { templateFromUrl } from './template-source.js';
@@ -378,13 +378,20 @@ export class CloudFormationModel {
     if (failure === undefined) {
       try {
         const evaluated = evaluateTemplate(template, parameters, this.environment(stack));
-        const existing = new Map<string, ExistingResource>(
+        const resources = new Map<string, ExistingResource>(
           [...stack.resources].map(([id, r]) => [
             id,
             { type: r.type, physicalId: r.physicalId, properties: r.properties, attributes: r.attributes },
           ]),
         );
-        changeSet.changes = planChanges(evaluated, existing, {
+        const applied = stack.definition;
+        const current = {
+          resources,
+          ...(applied
+            ? { evaluated: evaluateTemplate(applied.template, applied.parameters, this.environment(stack)) }
+            : {}),
+        };
+        changeSet.changes = planChanges(evaluated, current, {
           replaceOn: (type) => {
             const provider = this.providers.get(type);
             return provider?.update ? (provider.replaceOn ?? []) : 'all';
@@ -398,7 +405,7 @@ export class CloudFormationModel {
     }
     this.changeSets.set(changeSet.id, changeSet);
     changeSet.status = 'CREATE_IN_PROGRESS';
-    cloud.scheduler.after(CHANGE_SET_MS, () => {
+    void pauseFor(cloud.scheduler, CHANGE_SET_MS).then(() => {
       if (!this.changeSets.has(changeSet.id)) return;
       if (failure !== undefined) {
         changeSet.status = 'FAILED';
@@ -449,7 +456,11 @@ export class CloudFormationModel {
     const run =
       changeSet.type === 'CREATE'
         ? this.runner.create(stack, changeSet.definition)
-        : this.runner.update(stack, changeSet.definition);
+        : this.runner.update(
+            stack,
+            changeSet.definition,
+            new Set(changeSet.changes.filter((c) => c.action === 'Modify').map((c) => c.logicalId)),
+          );
     void run.then(
       () => {
         changeSet.executionStatus = /(ROLLBACK|FAILED)/.test(stack.status)

@@ -267,54 +267,66 @@ export function resolveProperties(
   return resolveValue(properties, evaluated.context(lookup)) as Record<string, unknown>;
 }
 
+/** The stack as it is: its applied template (evaluated) and its resources. */
+export interface CurrentStack {
+  readonly evaluated?: EvaluatedTemplate;
+  readonly resources: ReadonlyMap<string, ExistingResource>;
+}
+
+/** What a reference to a resource reads as when properties are compared as the template writes them. */
+function symbolicLookup(changing?: ReadonlyMap<string, { idChanges: boolean }>) {
+  return {
+    ref: (id: string) => (changing?.get(id)?.idChanges ? unknownValue(id) : `{Ref:${id}}`),
+    getAtt: (id: string, attribute: string) =>
+      changing?.has(id) ? unknownValue(`${id}.${attribute}`) : `{GetAtt:${id}.${attribute}}`,
+  };
+}
+
 /**
- * The changes that take a stack from `existing` to the evaluated template, as DescribeChangeSet
- * lists them: a property that refers to a resource this change set adds or replaces (or whose
- * attributes it may change) is a Dynamic change, and replaces the resource Conditionally when the
- * property is one that replaces it.
+ * The changes that take a stack to the evaluated template, as DescribeChangeSet lists them. As on
+ * AWS, a resource changes when its properties as the template writes them change (parameters and
+ * conditions resolved, references to other resources left as references), or when it refers to a
+ * resource this change set adds or replaces (Ref) or changes at all (Fn::GetAtt): such a property is
+ * a Dynamic change, and replaces the resource Conditionally when it is one that replaces it. A
+ * resource CloudFormation did not change keeps the values it was given, even if what it refers to
+ * moved on outside the stack.
  */
 export function planChanges(
   evaluated: EvaluatedTemplate,
-  existing: ReadonlyMap<string, ExistingResource>,
+  current: CurrentStack,
   types: TypeInfo,
 ): ResourceChange[] {
+  const existing = current.resources;
   const changes: ResourceChange[] = [];
   /** Resources this change set touches, and whether their physical id may change. */
   const changing = new Map<string, { idChanges: boolean }>();
-  const lookup = {
-    ref: (id: string) => {
-      const current = existing.get(id);
-      if (!current || changing.get(id)?.idChanges) return unknownValue(id);
-      return current.physicalId;
-    },
-    getAtt: (id: string, attribute: string) => {
-      const current = existing.get(id);
-      if (!current || changing.has(id)) return unknownValue(`${id}.${attribute}`);
-      return current.attributes[attribute] ?? unknownValue(`${id}.${attribute}`);
-    },
-  };
   for (const logicalId of evaluated.order) {
     const type = evaluated.template.Resources[logicalId]?.Type ?? '';
-    const current = existing.get(logicalId);
-    if (!current || current.type !== type) {
-      if (current)
+    const resource = existing.get(logicalId);
+    if (!resource || resource.type !== type) {
+      if (resource) {
         changes.push({
           action: 'Remove',
           logicalId,
-          type: current.type,
-          physicalId: current.physicalId,
+          type: resource.type,
+          physicalId: resource.physicalId,
           details: [],
         });
+      }
       changes.push({ action: 'Add', logicalId, type, details: [] });
       changing.set(logicalId, { idChanges: true });
       continue;
     }
-    const properties = resolveProperties(evaluated, logicalId, lookup);
-    const names = changedProperties(current.properties, properties);
+    const after = resolveProperties(evaluated, logicalId, symbolicLookup(changing));
+    const before =
+      current.evaluated && current.evaluated.template.Resources[logicalId]
+        ? resolveProperties(current.evaluated, logicalId, symbolicLookup())
+        : resource.properties;
+    const names = changedProperties(before, after);
     if (names.length === 0) continue;
     const replaceOn = types.replaceOn(type);
     const details = names.map((name): PropertyChange => {
-      const dynamic = holdsUnknown(properties[name]);
+      const dynamic = holdsUnknown(after[name]);
       const replaces = replaceOn === 'all' || replaceOn.includes(name);
       return {
         name,
@@ -327,17 +339,24 @@ export function planChanges(
       : details.some((d) => d.requiresRecreation === 'Conditionally')
         ? 'Conditional'
         : 'False';
-    changes.push({ action: 'Modify', logicalId, type, physicalId: current.physicalId, replacement, details });
+    changes.push({
+      action: 'Modify',
+      logicalId,
+      type,
+      physicalId: resource.physicalId,
+      replacement,
+      details,
+    });
     changing.set(logicalId, { idChanges: replacement !== 'False' });
   }
   const kept = new Set(evaluated.order);
-  for (const [logicalId, current] of existing) {
+  for (const [logicalId, resource] of existing) {
     if (!kept.has(logicalId)) {
       changes.push({
         action: 'Remove',
         logicalId,
-        type: current.type,
-        physicalId: current.physicalId,
+        type: resource.type,
+        physicalId: resource.physicalId,
         details: [],
       });
     }

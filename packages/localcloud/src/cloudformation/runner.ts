@@ -26,6 +26,17 @@ import type { StackDefinition, StackOutput, StackRecord, StackResourceRecord, St
 /** AWS time one resource operation takes. Short: what matters is the order, not the minutes AWS spends. */
 export const RESOURCE_STEP_MS = 1000;
 
+/**
+ * Waits `awsMs` of AWS time on the scheduler. A wait shorter than a real millisecond at the clock's
+ * scale (10,000× and up) is not worth a timer, whose real minimum is a millisecond: the work goes on
+ * at once. So on a fast scaled clock a stack operation is done before the AWS CLI's first poll (its
+ * waiters then sleep 5 to 30 real seconds), while a manual clock still steps through every resource.
+ */
+export function pauseFor(scheduler: Scheduler, awsMs: number): Promise<void> {
+  if (awsMs / scheduler.timeScale < 1) return Promise.resolve();
+  return new Promise((resolve) => scheduler.after(awsMs, resolve));
+}
+
 export interface RunnerDeps {
   readonly scheduler: Scheduler;
   readonly random: Random;
@@ -55,7 +66,7 @@ export class StackRunner {
   constructor(private readonly deps: RunnerDeps) {}
 
   private pause(): Promise<void> {
-    return new Promise((resolve) => this.deps.scheduler.after(RESOURCE_STEP_MS, resolve));
+    return pauseFor(this.deps.scheduler, RESOURCE_STEP_MS);
   }
 
   private event(
@@ -284,7 +295,15 @@ export class StackRunner {
     this.stackStatus(stack, rollbackFailed ? 'ROLLBACK_FAILED' : 'ROLLBACK_COMPLETE');
   }
 
-  async update(stack: StackRecord, definition: StackDefinition): Promise<void> {
+  /**
+   * Runs an update. `modified` names the resources the change set modifies: the others are left as
+   * they are, as CloudFormation leaves them.
+   */
+  async update(
+    stack: StackRecord,
+    definition: StackDefinition,
+    modified: ReadonlySet<string>,
+  ): Promise<void> {
     const previousDefinition = stack.definition;
     this.stackStatus(stack, 'UPDATE_IN_PROGRESS', 'User Initiated');
     stack.lastUpdatedTime = this.deps.scheduler.now();
@@ -308,6 +327,7 @@ export class StackRunner {
         done.push({ logicalId, ...(current ? { before: current } : {}), replaced: current !== undefined });
         continue;
       }
+      if (!modified.has(logicalId)) continue;
       let properties: Record<string, unknown>;
       try {
         properties = resolveProperties(evaluated, logicalId, this.lookup(stack));

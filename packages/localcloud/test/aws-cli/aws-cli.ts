@@ -25,6 +25,7 @@ export const cliServices = {
   cloudwatch: { signingName: 'monitoring', model: 'cloudwatch/2010-08-01' },
   s3api: { signingName: 's3', model: 's3/2006-03-01' },
   sts: { signingName: 'sts', model: 'sts/2011-06-15' },
+  cloudformation: { signingName: 'cloudformation', model: 'cloudformation/2010-05-15' },
 } as const satisfies Record<string, { signingName: SigningName; model: string }>;
 
 export type CliService = keyof typeof cliServices;
@@ -105,6 +106,25 @@ export class AwsCli {
     return parsed;
   }
 
+  /**
+   * Runs a command that is not one operation (`aws cloudformation deploy`, a waiter) and returns its
+   * exit code and output, failure included: what such a command prints is what a test checks. Its
+   * requests are counted by the server but credit no operation to the CLI (call does that).
+   */
+  async command(
+    args: readonly string[],
+    env: Readonly<Record<string, string>> = {},
+  ): Promise<{ rc: number; stdout: string; stderr: string }> {
+    const argv = [
+      ...args,
+      '--endpoint-url',
+      this.options.endpoint,
+      '--region',
+      this.options.region ?? 'us-east-1',
+    ];
+    return this.limited((driver) => this.runRaw(driver, argv, env));
+  }
+
   /** The operations whose commands exited 0 with JSON output, per signing name. */
   answeredOperations(): ReadonlyMap<SigningName, ReadonlySet<string>> {
     return this.answered;
@@ -136,7 +156,17 @@ export class AwsCli {
     command: string,
     env: Readonly<Record<string, string>>,
   ): Promise<string> {
-    const result = await driver.run(argv, {
+    const result = await this.runRaw(driver, argv, env);
+    if (result.rc !== 0) throw new AwsCliFailure(command, result.rc, result.stderr, result.stdout);
+    return result.stdout;
+  }
+
+  private runRaw(
+    driver: CliDriver,
+    argv: readonly string[],
+    env: Readonly<Record<string, string>>,
+  ): Promise<DriverResult> {
+    return driver.run(argv, {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       HOME: this.options.home,
       AWS_ACCESS_KEY_ID: 'AKIDLOCALCLOUD',
@@ -150,8 +180,6 @@ export class AwsCli {
       AWS_MAX_ATTEMPTS: '1',
       ...env,
     });
-    if (result.rc !== 0) throw new AwsCliFailure(command, result.rc, result.stderr, result.stdout);
-    return result.stdout;
   }
 
   private readonly drivers: CliDriver[] = [];

@@ -296,7 +296,7 @@ Resources:
     const failed = eventList.find((e) => e.startsWith('Bad CREATE_FAILED'));
     assert.match(
       failed ?? '',
-      /^Bad CREATE_FAILED Resource handler returned message: "The subnet ID 'subnet-0000000000000000' is not valid \(Service: ElasticLoadBalancingV2, Status Code: 400, Request ID: [0-9a-f-]+\)" \(RequestToken: [0-9a-f-]+, HandlerErrorCode: InvalidRequest\)$/,
+      /^Bad CREATE_FAILED Resource handler returned message: "The subnet ID 'subnet-0000000000000000' is not valid \(Service: ElasticLoadBalancingV2, Status Code: 400, Request ID: [0-9a-f-]+\)" \(RequestToken: [0-9a-f-]+, HandlerErrorCode: \w+\)$/,
     );
     assert.ok(eventList.includes('Store DELETE_COMPLETE'));
     assert.ok(

@@ -15,6 +15,7 @@ import {
   evaluateTemplate,
   planChanges,
   resolveProperties,
+  type CurrentStack,
   type ExistingResource,
   type StackEnvironment,
 } from '../../src/cloudformation/plan.js';
@@ -289,7 +290,7 @@ Resources:
   const template = parseTemplate(body);
   const types = { replaceOn: (type: string) => (type.endsWith('TargetGroup') ? ['Port'] : []) };
 
-  function existing(port: string): Map<string, ExistingResource> {
+  function existing(port: string): CurrentStack {
     const evaluated = evaluateTemplate(template, { Port: port, WithAlarm: 'true' }, env);
     const resources = new Map<string, ExistingResource>();
     for (const id of evaluated.order) {
@@ -304,7 +305,7 @@ Resources:
         attributes: { TargetGroupFullName: `targetgroup/${id}-1` },
       });
     }
-    return resources;
+    return { evaluated, resources };
   }
 
   it('orders resources after what they refer to or depend on; conditions leave resources out', () => {
@@ -335,10 +336,21 @@ Resources:
   it('a new stack adds every resource; the same template again changes nothing', () => {
     const evaluated = evaluateTemplate(template, { Port: '8000', WithAlarm: 'true' }, env);
     assert.deepEqual(
-      planChanges(evaluated, new Map(), types).map((c) => `${c.action} ${c.logicalId}`),
+      planChanges(evaluated, { resources: new Map() }, types).map((c) => `${c.action} ${c.logicalId}`),
       ['Add Bucket', 'Add Group', 'Add Alarm', 'Add Listener'],
     );
     assert.deepEqual(planChanges(evaluated, existing('8000'), types), []);
+  });
+
+  it('a resource whose attributes moved outside the stack is not a change; one the template changes is', () => {
+    const current = existing('8000');
+    const moved = new Map(current.resources);
+    moved.set('Group', {
+      ...moved.get('Group')!,
+      attributes: { TargetGroupFullName: 'targetgroup/elsewhere' },
+    });
+    const same = evaluateTemplate(template, { Port: '8000', WithAlarm: 'true' }, env);
+    assert.deepEqual(planChanges(same, { ...current, resources: moved }, types), []);
   });
 
   it('a replaced resource makes what refers to it a Dynamic, conditional change; a dropped condition removes', () => {

@@ -42,16 +42,6 @@ const loadBalancer: ResourceProvider = {
   nameProperty: 'Name',
   async create(properties, ctx) {
     const name = text(properties.Name) ?? ctx.generatedName(32);
-    const zones = list<string>(properties.Subnets).map((subnetId) => {
-      const subnet = ctx.models.ec2.subnet(subnetId);
-      if (!subnet) {
-        throw handlerFailure(
-          SERVICE,
-          new AwsApiError('InvalidSubnet', `The subnet ID '${subnetId}' is not valid`),
-        );
-      }
-      return subnet.availabilityZone;
-    });
     if (ctx.models.elbv2.findLoadBalancerByName(name)) {
       throw handlerFailure(
         SERVICE,
@@ -61,13 +51,15 @@ const loadBalancer: ResourceProvider = {
         ),
       );
     }
+    // Placed in its subnets' zones, which must exist (SubnetNotFound), as CreateLoadBalancer places it.
+    // Active at once: CloudFormation's handler waits out the provisioning before CREATE_COMPLETE anyway.
     const balancer = await calling(SERVICE, () =>
       ctx.models.elbv2.createLoadBalancer(
         defined({
           name,
           scheme: text(properties.Scheme),
           type: text(properties.Type),
-          availabilityZones: zones.length > 0 ? zones : undefined,
+          subnetIds: properties.Subnets === undefined ? undefined : list<string>(properties.Subnets),
           securityGroups: list<string>(properties.SecurityGroups),
           ipAddressType: text(properties.IpAddressType),
         }) as { name: string },

@@ -1,0 +1,330 @@
+// tier: e2e
+// Debian's AWS CLI deploys the repository's sam-template.yaml to the local cloud with
+// `aws cloudformation deploy`, as a release does: the stack is created; a second run with nothing
+// changed says "No changes to deploy"; an update applies; and after the stack's Auto Scaling group is
+// gone — deleted here through the Auto Scaling API, standing for what CodeDeploy's blue/green
+// deployment does to the group it copies — an update that touches the group fails on it as AWS fails
+// it (UPDATE_FAILED, "… was not found.") and the stack rolls back to UPDATE_ROLLBACK_COMPLETE. Then
+// every other CloudFormation operation answers through the CLI, and the last test compares what the
+// CLI answered, and what the server counted, with the implemented operations.
+//
+// `deploy` polls with the waiters' delays in real seconds (5 s for the change set, 30 s for the
+// stack) after an immediate first poll; the cloud runs at 10,000× so a change set and a stack
+// operation (an AWS second per resource) are done before that first poll.
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { defaultProviders } from '../../src/cloudformation/providers/index.js';
+import { parseTemplate } from '../../src/cloudformation/template.js';
+import { startTestCloud, until, type TestCloud } from '../harness.js';
+import { AwsCli } from './aws-cli.js';
+import { assertCliCoverage } from './coverage.js';
+
+const SAM_TEMPLATE = fileURLToPath(new URL('../../../../sam-template.yaml', import.meta.url));
+const STACK = 'web-dev';
+const TIME_SCALE = 10_000;
+
+/**
+ * The template to deploy: the repository's own file. While the IAM resource types have no
+ * providers yet (engineer C's src/cloudformation/providers/iam.ts), a copy without the IAM resources
+ * and what refers to them (the launch template's instance profile, two outputs).
+ */
+async function templateFile(scratch: string): Promise<string> {
+  if (defaultProviders().has('AWS::IAM::Role')) return SAM_TEMPLATE;
+  const template = parseTemplate(readFileSync(SAM_TEMPLATE, 'utf8'));
+  const resources = Object.fromEntries(
+    Object.entries(template.Resources).filter(([, resource]) => !resource.Type.startsWith('AWS::IAM::')),
+  );
+  const launchTemplate = structuredClone(resources.LaunchTemplate) as unknown as {
+    Properties: { LaunchTemplateData: Record<string, unknown> };
+  };
+  delete launchTemplate.Properties.LaunchTemplateData.IamInstanceProfile;
+  const outputs = Object.fromEntries(
+    Object.entries(template.Outputs).filter(
+      ([key]) => !['CodeDeployServiceRoleArn', 'DeployRoleArn'].includes(key),
+    ),
+  );
+  const file = join(scratch, 'sam-template-without-iam.json');
+  await writeFile(
+    file,
+    JSON.stringify({
+      ...template,
+      Resources: { ...resources, LaunchTemplate: launchTemplate },
+      Outputs: outputs,
+    }),
+  );
+  return file;
+}
+
+interface StackEvent {
+  LogicalResourceId: string;
+  ResourceType: string;
+  ResourceStatus: string;
+  ResourceStatusReason?: string;
+}
+
+describe('the AWS CLI deploys sam-template.yaml with `aws cloudformation deploy`', { concurrency: 1 }, () => {
+  let t: TestCloud;
+  let cli: AwsCli;
+  let scratch: string;
+  let template: string;
+  let overrides: string[];
+
+  const models = () => t.lc.cloud.region('us-east-1');
+  /**
+   * The CLI names a change set after the wall-clock second (`awscli-cloudformation-package-deploy-<epoch
+   * seconds>`), and a FAILED "no changes" change set stays, as on AWS: two deploys in one second would
+   * clash (AlreadyExistsException). Each deploy starts in a second after the one the last one ended in.
+   */
+  let lastDeployEnded = 0;
+  const deploy = async (...extra: string[]) => {
+    while (Math.floor(Date.now() / 1000) <= lastDeployEnded) await new Promise((r) => setTimeout(r, 20));
+    const result = await deployNow(...extra);
+    lastDeployEnded = Math.floor(Date.now() / 1000);
+    return result;
+  };
+  const deployNow = (...extra: string[]) =>
+    cli.command([
+      'cloudformation',
+      'deploy',
+      '--template-file',
+      template,
+      '--stack-name',
+      STACK,
+      '--parameter-overrides',
+      ...overrides,
+      ...extra,
+      '--capabilities',
+      'CAPABILITY_IAM',
+      'CAPABILITY_NAMED_IAM',
+    ]);
+  const stackStatus = async () =>
+    (
+      await cli.call<{ Stacks: { StackStatus: string }[] }>('cloudformation', 'describe-stacks', {
+        StackName: STACK,
+      })
+    ).Stacks[0]!.StackStatus;
+
+  before(async () => {
+    t = await startTestCloud({ timeScale: TIME_SCALE });
+    scratch = await mkdtemp(join(tmpdir(), 'localcloud-cloudformation-'));
+    cli = new AwsCli({ endpoint: t.lc.url, concurrency: 2, home: scratch });
+    template = await templateFile(scratch);
+    const ec2 = models().ec2;
+    const subnets = ec2.subnets().map((subnet) => subnet.id);
+    overrides = [
+      'ApplicationName=web',
+      'Environment=dev',
+      `VpcId=${ec2.defaultVpc().id}`,
+      `PublicSubnetIds=${subnets.slice(0, 2).join(',')}`,
+      `PrivateSubnetIds=${subnets.slice(0, 2).join(',')}`,
+      `AmiId=${ec2.allImages()[0]!.imageId}`,
+      'FleetSize=2',
+      'CircleCIOrgId=0f0e0d0c-0b0a-4908-8706-050403020100',
+      'CircleCIProjectId=1f1e1d1c-1b1a-4918-8716-151413121110',
+    ];
+  });
+  after(async () => {
+    cli.close();
+    await t.close();
+    await rm(scratch, { recursive: true, force: true });
+  });
+
+  it("creates the stack: its group, target group, load balancer and alarms are the other APIs' objects", async () => {
+    const run = await deploy();
+    assert.equal(run.rc, 0, run.stderr);
+    assert.match(run.stdout, /Waiting for changeset to be created\.\./);
+    assert.match(run.stdout, /Successfully created\/updated stack - web-dev/);
+    assert.equal(await stackStatus(), 'CREATE_COMPLETE');
+    const group = models().autoscaling.get('web-dev-asg');
+    assert.equal(group?.desiredCapacity, 2);
+    assert.equal(group?.healthCheckType, 'ELB');
+    const targetGroup = models().elbv2.getTargetGroupByName('web-dev-tg');
+    assert.deepEqual(group?.targetGroupArns, [targetGroup?.arn]);
+    assert.equal(targetGroup?.healthCheck.path, '/healthcheck');
+    assert.ok(models().elbv2.findLoadBalancerByName('web-dev-alb'));
+    assert.deepEqual(
+      models()
+        .cloudwatch.all()
+        .map((alarm) => alarm.name),
+      ['web-dev-5xx', 'web-dev-unhealthy-hosts'],
+    );
+    assert.ok(t.lc.cloud.s3.allBuckets().some((b) => b.name === 'web-dev-revisions-123456789012-us-east-1'));
+  });
+
+  it('the same template and parameters again: "No changes to deploy"', async () => {
+    const run = await deploy();
+    assert.equal(run.rc, 0, run.stderr);
+    assert.match(run.stdout, /No changes to deploy\. Stack web-dev is up to date/);
+    assert.equal(await stackStatus(), 'CREATE_COMPLETE');
+  });
+
+  it('an update applies: a bigger first fleet', async () => {
+    overrides = overrides.map((o) => (o === 'FleetSize=2' ? 'FleetSize=3' : o));
+    const run = await deploy();
+    assert.equal(run.rc, 0, run.stderr);
+    assert.match(run.stdout, /Successfully created\/updated stack - web-dev/);
+    assert.equal(await stackStatus(), 'UPDATE_COMPLETE');
+    assert.equal(models().autoscaling.get('web-dev-asg')?.desiredCapacity, 3);
+  });
+
+  it('after the group is gone (as blue/green leaves it), an update touching it fails as on AWS and rolls back', async () => {
+    // CodeDeploy's blue/green deletes the group it copied; deleting it here stands for that.
+    await cli.call('autoscaling', 'delete-auto-scaling-group', {
+      AutoScalingGroupName: 'web-dev-asg',
+      ForceDelete: true,
+    });
+    await until(
+      () => models().autoscaling.get('web-dev-asg'),
+      (g) => g === undefined,
+      'the group to be gone',
+      '30s',
+    );
+    // A new instance type is a new launch template version, which the group's LaunchTemplate names.
+    overrides = [...overrides, 'InstanceType=t3.medium'];
+    const run = await deploy();
+    assert.equal(run.rc, 255, run.stdout);
+    assert.match(`${run.stdout}${run.stderr}`, /Failed to create\/update the stack/);
+    assert.equal(await stackStatus(), 'UPDATE_ROLLBACK_COMPLETE');
+    const { StackEvents: events } = await cli.call<{ StackEvents: StackEvent[] }>(
+      'cloudformation',
+      'describe-stack-events',
+      { StackName: STACK },
+    );
+    const failed = events.find((e) => e.ResourceStatus === 'UPDATE_FAILED');
+    assert.equal(failed?.LogicalResourceId, 'AutoScalingGroup');
+    assert.match(
+      failed?.ResourceStatusReason ?? '',
+      /^Resource handler returned message: "Resource of type 'AWS::AutoScaling::AutoScalingGroup' with identifier 'web-dev-asg' was not found\." \(RequestToken: [0-9a-f-]+, HandlerErrorCode: NotFound\)$/,
+    );
+    const stackEvents = events.filter((e) => e.ResourceType === 'AWS::CloudFormation::Stack');
+    assert.equal(stackEvents[0]?.ResourceStatus, 'UPDATE_ROLLBACK_COMPLETE');
+    assert.ok(
+      stackEvents.some(
+        (e) =>
+          e.ResourceStatus === 'UPDATE_ROLLBACK_IN_PROGRESS' &&
+          e.ResourceStatusReason === 'The following resource(s) failed to update: [AutoScalingGroup]. ',
+      ),
+    );
+    overrides = overrides.filter((o) => o !== 'InstanceType=t3.medium');
+  });
+
+  it('answers every other operation: change sets by hand, templates, resources, stacks, deletion', async () => {
+    const body = readFileSync(template, 'utf8');
+    const validated = await cli.call<{ Parameters: { ParameterKey: string }[] }>(
+      'cloudformation',
+      'validate-template',
+      {
+        TemplateBody: body,
+      },
+    );
+    assert.ok(validated.Parameters.some((p) => p.ParameterKey === 'FleetSize'));
+    const summary = await cli.call<{ ResourceTypes: string[] }>('cloudformation', 'get-template-summary', {
+      StackName: STACK,
+    });
+    assert.ok(summary.ResourceTypes.includes('AWS::AutoScaling::AutoScalingGroup'));
+    const original = await cli.call<{ TemplateBody: unknown }>('cloudformation', 'get-template', {
+      StackName: STACK,
+    });
+    assert.ok(original.TemplateBody);
+    const processed = await cli.call<{ TemplateBody: Record<string, unknown> | string }>(
+      'cloudformation',
+      'get-template',
+      {
+        StackName: STACK,
+        TemplateStage: 'Processed',
+      },
+    );
+    const processedBody =
+      typeof processed.TemplateBody === 'string'
+        ? (JSON.parse(processed.TemplateBody) as Record<string, unknown>)
+        : processed.TemplateBody;
+    assert.equal(processedBody.Transform, undefined);
+    assert.ok(processedBody.Resources);
+
+    // An update that leaves the missing group alone succeeds: only the 5xx alarm's threshold moves.
+    const parameters = overrides.map((o) => {
+      const [ParameterKey, ...value] = o.split('=');
+      return { ParameterKey, ParameterValue: value.join('=') };
+    });
+    const created = await cli.call<{ Id: string }>('cloudformation', 'create-change-set', {
+      StackName: STACK,
+      ChangeSetName: 'threshold',
+      UsePreviousTemplate: true,
+      Parameters: [...parameters, { ParameterKey: 'ServerErrorRatePercent', ParameterValue: '10' }],
+      Capabilities: ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM'],
+    });
+    const described = await until(
+      () =>
+        cli.call<{
+          Status: string;
+          Changes: { ResourceChange: { LogicalResourceId: string; Action: string } }[];
+        }>('cloudformation', 'describe-change-set', { ChangeSetName: created.Id }),
+      (c) => c.Status === 'CREATE_COMPLETE',
+      'the change set',
+      '30s',
+    );
+    assert.deepEqual(
+      described.Changes.map((c) => `${c.ResourceChange.Action} ${c.ResourceChange.LogicalResourceId}`),
+      ['Modify ServerErrorRateAlarm'],
+    );
+    await cli.call('cloudformation', 'execute-change-set', { ChangeSetName: created.Id });
+    await until(
+      () => stackStatus(),
+      (s) => s === 'UPDATE_COMPLETE',
+      'the update',
+      '30s',
+    );
+
+    const spare = await cli.call<{ Id: string }>('cloudformation', 'create-change-set', {
+      StackName: STACK,
+      ChangeSetName: 'spare',
+      UsePreviousTemplate: true,
+      Parameters: [...parameters, { ParameterKey: 'ServerErrorRatePercent', ParameterValue: '20' }],
+      Capabilities: ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM'],
+    });
+    await cli.call('cloudformation', 'delete-change-set', { ChangeSetName: spare.Id });
+
+    const resources = await cli.call<{
+      StackResources: { LogicalResourceId: string; PhysicalResourceId: string }[];
+    }>('cloudformation', 'describe-stack-resources', { StackName: STACK });
+    assert.equal(
+      resources.StackResources.find((r) => r.LogicalResourceId === 'TargetGroup')?.PhysicalResourceId,
+      models().elbv2.getTargetGroupByName('web-dev-tg')?.arn,
+    );
+    const listed = await cli.call<{ StackResourceSummaries: unknown[] }>(
+      'cloudformation',
+      'list-stack-resources',
+      {
+        StackName: STACK,
+      },
+    );
+    assert.equal(listed.StackResourceSummaries.length, resources.StackResources.length);
+
+    await cli.call('cloudformation', 'delete-stack', { StackName: STACK });
+    const stacks = await until(
+      () =>
+        cli.call<{ StackSummaries: { StackName: string; StackStatus: string }[] }>(
+          'cloudformation',
+          'list-stacks',
+          {
+            StackStatusFilter: ['DELETE_COMPLETE', 'DELETE_FAILED'],
+          },
+        ),
+      (l) => l.StackSummaries.some((s) => s.StackName === STACK),
+      'the stack deleted',
+      '30s',
+    );
+    assert.equal(stacks.StackSummaries.find((s) => s.StackName === STACK)?.StackStatus, 'DELETE_COMPLETE');
+    assert.equal(models().elbv2.findLoadBalancerByName('web-dev-alb'), undefined);
+  });
+
+  it('answered exactly the implemented CloudFormation operations, and the server counted the same', async () => {
+    const counts = (await (await fetch(`${t.lc.url}/_localcloud/requests`)).json()) as Record<string, number>;
+    assertCliCoverage(['cloudformation'], { answered: cli.answeredOperations(), requestCounts: counts });
+  });
+});
