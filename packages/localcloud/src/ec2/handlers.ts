@@ -1,6 +1,7 @@
 // EC2 operations: parse the input, call the model, render the output shape.
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument --
    Inputs are OperationInput (service.ts): botocore shapes the protocol layer has already decoded and type-checked. */
+import { createHash } from 'node:crypto';
 import type { OperationInput, RequestContext, ServiceDefinition } from '../service.js';
 import { paginate } from '../pagination.js';
 import * as errors from './errors.js';
@@ -23,18 +24,81 @@ function stateView(instance: InstanceRecord, state = instance.state): { Code: nu
   return { Code: INSTANCE_STATE_CODES[state], Name: state };
 }
 
-function instanceView(instance: InstanceRecord, model: Ec2Model): Record<string, unknown> {
+/** Ids of an instance's root volume and network interface, derived from its own so they read the same each time. */
+function attachedIds(instance: InstanceRecord): {
+  volume: string;
+  eni: string;
+  attachment: string;
+  mac: string;
+} {
+  const hex = createHash('sha256').update(instance.instanceId).digest('hex');
+  const mac = (hex.slice(51, 61).match(/../g) ?? []).join(':');
+  return {
+    volume: `vol-${hex.slice(0, 17)}`,
+    eni: `eni-${hex.slice(17, 34)}`,
+    attachment: `eni-attach-${hex.slice(34, 51)}`,
+    mac: `0e:${mac}`,
+  };
+}
+
+function instanceView(instance: InstanceRecord, model: Ec2Model, ownerId: string): Record<string, unknown> {
   const running = instance.state !== 'terminated';
   const securityGroups = instance.securityGroupIds.map((id) => ({
     GroupId: id,
     // A group deleted since launch still shows its id, as the instance keeps it.
     GroupName: model.securityGroup(id)?.name ?? '',
   }));
+  const ids = attachedIds(instance);
+  const privateDnsName = `ip-${instance.privateIpAddress.replace(/\./g, '-')}.ec2.internal`;
+  // The root volume and the primary network interface every VPC instance has, until it is terminated.
+  const blockDeviceMappings = running
+    ? [
+        {
+          DeviceName: '/dev/xvda',
+          Ebs: {
+            AttachTime: instance.launchTime,
+            DeleteOnTermination: true,
+            Status: 'attached',
+            VolumeId: ids.volume,
+          },
+        },
+      ]
+    : [];
+  const networkInterfaces = running
+    ? [
+        {
+          Attachment: {
+            AttachTime: instance.launchTime,
+            AttachmentId: ids.attachment,
+            DeleteOnTermination: true,
+            DeviceIndex: 0,
+            Status: 'attached',
+            NetworkCardIndex: 0,
+          },
+          Description: '',
+          Groups: securityGroups,
+          Ipv6Addresses: [],
+          MacAddress: ids.mac,
+          NetworkInterfaceId: ids.eni,
+          OwnerId: ownerId,
+          PrivateDnsName: privateDnsName,
+          PrivateIpAddress: instance.privateIpAddress,
+          PrivateIpAddresses: [
+            { Primary: true, PrivateDnsName: privateDnsName, PrivateIpAddress: instance.privateIpAddress },
+          ],
+          SourceDestCheck: true,
+          Status: 'in-use',
+          SubnetId: instance.subnetId,
+          VpcId: instance.vpcId,
+          InterfaceType: 'interface',
+        },
+      ]
+    : [];
   return {
     InstanceId: instance.instanceId,
     ImageId: instance.imageId,
     State: stateView(instance),
-    PrivateDnsName: running ? `ip-${instance.privateIpAddress.replace(/\./g, '-')}.ec2.internal` : '',
+    PrivateDnsName: running ? privateDnsName : '',
     PublicDnsName: '',
     StateTransitionReason: instance.stateTransitionReason,
     AmiLaunchIndex: instance.amiLaunchIndex,
@@ -49,14 +113,14 @@ function instanceView(instance: InstanceRecord, model: Ec2Model): Record<string,
     Architecture: 'x86_64',
     RootDeviceType: 'ebs',
     RootDeviceName: '/dev/xvda',
-    BlockDeviceMappings: [],
+    BlockDeviceMappings: blockDeviceMappings,
     VirtualizationType: 'hvm',
     ClientToken: '',
     Tags: tagList(instance.tags),
     SecurityGroups: running ? securityGroups : [],
     SourceDestCheck: true,
     Hypervisor: 'xen',
-    NetworkInterfaces: [],
+    NetworkInterfaces: networkInterfaces,
     EbsOptimized: false,
     EnaSupport: true,
     MetadataOptions: {
@@ -89,7 +153,7 @@ function reservations(
     ReservationId,
     OwnerId: ctx.accountId,
     Groups: [],
-    Instances: members.map((instance) => instanceView(instance, model)),
+    Instances: members.map((instance) => instanceView(instance, model, ctx.accountId)),
   }));
 }
 

@@ -197,7 +197,20 @@ function metadataOf(headers: WireRequest['headers']): Record<string, string> {
   return metadata;
 }
 
+/**
+ * `encoding-type=url` (which boto3 sends with every listing): keys and prefixes come back
+ * percent-encoded and the answer says EncodingType, so keys XML cannot carry survive the trip.
+ */
+function listingEncoder(params: URLSearchParams): ((text: string) => string) | undefined {
+  const encoding = params.get('encoding-type');
+  if (encoding === null) return undefined;
+  if (encoding !== 'url') throw errors.invalidArgument('Invalid Encoding Method specified in Request');
+  return (text) => encodeURIComponent(text).replace(/%2F/g, '/');
+}
+
 function listObjects(model: S3Model, bucket: string, params: URLSearchParams, v2: boolean): S3Response {
+  const encode = listingEncoder(params);
+  const text = (value: string) => escapeXml(encode ? encode(value) : value);
   const prefix = params.get('prefix') ?? '';
   const delimiter = params.get('delimiter') ?? '';
   const maxKeys = Math.min(Number(params.get('max-keys') ?? 1000) || 1000, 1000);
@@ -217,22 +230,23 @@ function listObjects(model: S3Model, bucket: string, params: URLSearchParams, v2
   }
   const truncated = offset < all.length;
   const parts = [
-    `<ListBucketResult xmlns="${S3_NAMESPACE}"><Name>${escapeXml(bucket)}</Name><Prefix>${escapeXml(prefix)}</Prefix>`,
-    v2
-      ? `<KeyCount>${contents.length + prefixes.size}</KeyCount>`
-      : `<Marker>${escapeXml(marker ?? '')}</Marker>`,
+    `<ListBucketResult xmlns="${S3_NAMESPACE}"><Name>${escapeXml(bucket)}</Name><Prefix>${text(prefix)}</Prefix>`,
+    v2 ? `<KeyCount>${contents.length + prefixes.size}</KeyCount>` : `<Marker>${text(marker ?? '')}</Marker>`,
     `<MaxKeys>${maxKeys}</MaxKeys>`,
-    delimiter ? `<Delimiter>${escapeXml(delimiter)}</Delimiter>` : '',
+    delimiter ? `<Delimiter>${text(delimiter)}</Delimiter>` : '',
+    encode ? '<EncodingType>url</EncodingType>' : '',
     `<IsTruncated>${truncated}</IsTruncated>`,
     ...contents.map(
       (o) =>
-        `<Contents><Key>${escapeXml(o.key)}</Key><LastModified>${o.lastModified.toISOString()}</LastModified>` +
-        `<ETag>${escapeXml(o.etag)}</ETag><Size>${o.body.length}</Size><StorageClass>STANDARD</StorageClass></Contents>`,
+        `<Contents><Key>${text(o.key)}</Key><LastModified>${o.lastModified.toISOString()}</LastModified>` +
+        `<ETag>${escapeXml(o.etag)}</ETag>` +
+        (o.checksum ? `<ChecksumAlgorithm>${o.checksum.algorithm}</ChecksumAlgorithm>` : '') +
+        `<Size>${o.body.length}</Size><StorageClass>STANDARD</StorageClass></Contents>`,
     ),
-    ...[...prefixes].map((p) => `<CommonPrefixes><Prefix>${escapeXml(p)}</Prefix></CommonPrefixes>`),
+    ...[...prefixes].map((p) => `<CommonPrefixes><Prefix>${text(p)}</Prefix></CommonPrefixes>`),
     truncated && v2 ? `<NextContinuationToken>${encodePageToken(offset)}</NextContinuationToken>` : '',
     truncated && !v2 && contents.length > 0
-      ? `<NextMarker>${escapeXml(contents[contents.length - 1]?.key ?? '')}</NextMarker>`
+      ? `<NextMarker>${text(contents[contents.length - 1]?.key ?? '')}</NextMarker>`
       : '',
     '</ListBucketResult>',
   ];
