@@ -52,11 +52,20 @@ export interface TestCloud {
   close(): Promise<void>;
 }
 
-/** The example `dev` fleet: one ASG behind one target group, an alarm, a revisions bucket. */
+/** An image with another team's app baked in: its instances answer /healthcheck without a deployment. */
+export const OTHER_APP_IMAGE = 'ami-0a11ce0f0e1ce0b0b';
+
+/**
+ * The example `dev` fleet: one ASG behind one target group, an alarm, a revisions bucket. Its
+ * instances run no app until a deployment installs one (their targets are unhealthy until then), as
+ * on AWS; `other-app`, a launch template of an image that serves /healthcheck, is for instances
+ * another team runs.
+ */
 export function devWorld(instances = 4, agent: 'synthetic' | 'real' = 'synthetic'): WorldInput {
   return {
     region: 'us-east-1',
-    launchTemplates: [{ name: 'web' }],
+    images: [{ id: OTHER_APP_IMAGE, name: 'other-team-app', serves: '/healthcheck' }],
+    launchTemplates: [{ name: 'web' }, { name: 'other-app', imageId: OTHER_APP_IMAGE }],
     targetGroups: [
       { name: 'web-dev-tg', port: 8000, healthCheck: { path: '/healthcheck', healthyThreshold: 2 } },
     ],

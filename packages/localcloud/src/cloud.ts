@@ -18,8 +18,9 @@ import { createAddressAllocator, Ec2Model, type AddressAllocator } from './ec2/m
 import { Elbv2Model, type ListenerOpener } from './elbv2/model.js';
 import { FaultRules } from './faults.js';
 import { IamModel } from './iam/model.js';
+import { ImageRegistry } from './instance/images.js';
 import { RealInstances, type RealInstancesOptions } from './instance/real-instances.js';
-import type { Scheduler } from './ports.js';
+import type { AgentMode, Ec2Instance, Scheduler } from './ports.js';
 import { seededRandom, type Random } from './random.js';
 import { S3Model } from './s3/model.js';
 import type { World, WorldJournal } from './world.js';
@@ -83,6 +84,15 @@ export class Cloud {
   readonly github = new Map<string, string>();
   /** The sandboxes of `agent: real` instances. */
   readonly instances: RealInstances;
+  /** What the world's images lack and serve (EC2's own image records are the EC2 model's). */
+  readonly images = new ImageRegistry();
+  /**
+   * The agent of instances whose launch names none: groups made by CreateAutoScalingGroup, by a
+   * stack, or by a world group without `agent` (world `instances.agent`, POST /_localcloud/instances/agent).
+   */
+  defaultAgent: AgentMode = 'synthetic';
+  /** World instances that already run an app answering this health path (world `serves`). */
+  private readonly serving = new Map<string, string>();
   private readonly realAgent: Agent;
   /** Instance → the revision its agent last installed (what a listener answers for a synthetic target). */
   private readonly installedRevisions = new Map<string, Revision>();
@@ -110,6 +120,7 @@ export class Cloud {
       ...options.realInstances,
       now: () => this.scheduler.now(),
       accountId: this.accountId,
+      lacksOf: (imageId) => this.images.get(imageId)?.lacks,
     });
     this.realAgent = createRealAgent({
       sandboxOf: (instanceId) => this.instances.get(instanceId),
@@ -156,6 +167,9 @@ export class Cloud {
     this.requests.clear();
     this.github.clear();
     this.installedRevisions.clear();
+    this.serving.clear();
+    this.images.clear();
+    this.defaultAgent = 'synthetic';
     this.instances.stopAll();
     for (const listener of this.resetListeners) listener();
   }
@@ -165,6 +179,23 @@ export class Cloud {
     const revision = this.installedRevisions.get(instanceId);
     if (!revision) return undefined;
     return revision.revisionType === 'GitHub' ? revision.gitHubLocation.commitId : revision.s3Location.key;
+  }
+
+  /** The world says this instance already runs an app that answers `path` (deployed before it began). */
+  servesAlready(instanceId: string, path: string): void {
+    this.serving.set(instanceId, path);
+  }
+
+  /**
+   * Whether something on a synthetic instance answers a health check at `path`: a revision a
+   * deployment installed (the synthetic app answers whatever its target group checks), the world's
+   * word that it already runs one, or an image that serves the path. A bare instance answers nothing.
+   */
+  answersHealthCheck(ec2: Ec2Model, instanceId: string, path: string): boolean {
+    if (this.installedRevisions.has(instanceId)) return true;
+    if (this.serving.get(instanceId) === path) return true;
+    const imageId = ec2.get(instanceId)?.imageId;
+    return imageId !== undefined && this.images.get(imageId)?.serves === path;
   }
 
   /** Stops every timer and instance process and removes the sandboxes (server shutdown). */
@@ -198,12 +229,14 @@ export class Cloud {
     for (const listener of this.worldListeners) listener(world, models, journal);
   }
 
-  private recordingInstalls(agent: Agent): Agent {
+  private recordingInstalls(agent: Agent, installed: (instanceId: string) => void): Agent {
     return {
       runEvent: async (request, signal) => {
         const result = await agent.runEvent(request, signal);
-        if (request.event === 'Install' && result.status === 'Succeeded')
+        if (request.event === 'Install' && result.status === 'Succeeded') {
           this.installedRevisions.set(request.instance.instanceId, request.deployment.revision);
+          installed(request.instance.instanceId);
+        }
         return result;
       },
     };
@@ -212,13 +245,15 @@ export class Cloud {
   private createRegion(region: string): RegionModels {
     const { accountId, scheduler, random } = this;
     const ec2 = new Ec2Model({ region, accountId, scheduler, random, addresses: this.addresses });
-    this.instances.attach(ec2, region);
+    this.instances.attach(ec2, region, (instance) => launchUserData(ec2, instance));
     const synthetic = this.recordingInstalls(
       createSyntheticAgent({
         scheduler,
         random,
         s3: { getObject: (bucket, key, version) => this.s3.getObject(bucket, key, version) },
       }),
+      // The installed app now answers its health checks.
+      (instanceId) => elbv2.appChanged(instanceId),
     );
     const elbv2 = new Elbv2Model({
       region,
@@ -229,8 +264,17 @@ export class Cloud {
       ...(this.options.openListener ? { openListener: this.options.openListener } : {}),
       ...(this.options.closeListener ? { closeListener: this.options.closeListener } : {}),
       isReal: (instanceId) => this.instances.get(instanceId) !== undefined,
+      answers: (instanceId, path) => this.answersHealthCheck(ec2, instanceId, path),
     });
-    const autoscaling = new AutoScalingModel({ region, accountId, scheduler, random, ec2, elbv2 });
+    const autoscaling = new AutoScalingModel({
+      region,
+      accountId,
+      scheduler,
+      random,
+      ec2,
+      elbv2,
+      defaultAgent: () => this.defaultAgent,
+    });
     const cloudwatch = new CloudWatchModel({
       region,
       accountId,
@@ -255,5 +299,19 @@ export class Cloud {
     });
     const cloudformation = new CloudFormationModel({ cloud: this, region });
     return { region, ec2, elbv2, autoscaling, cloudwatch, codedeploy, cloudformation };
+  }
+}
+
+/** The UserData of the launch template version an instance was launched from (EC2's base64). */
+function launchUserData(ec2: Ec2Model, instance: Ec2Instance): string | undefined {
+  if (!instance.launchTemplate) return undefined;
+  try {
+    const template = ec2.requireLaunchTemplate({ id: instance.launchTemplate.id });
+    const version = instance.tags.get('aws:ec2launchtemplate:version') ?? instance.launchTemplate.version;
+    const data = ec2.templateVersion(template, version).data.UserData;
+    return typeof data === 'string' && data !== '' ? data : undefined;
+  } catch {
+    // A template deleted since the launch: the instance booted without user data.
+    return undefined;
   }
 }

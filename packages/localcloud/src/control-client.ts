@@ -1,7 +1,7 @@
 // The typed client of the control API under /_localcloud/ (control.ts serves it): what a test, the
 // demo or a person's script uses to set up and watch a running local cloud. Everything that has a
 // real AWS API (scaling, alarm state, registering targets) goes through that API, with the SDK.
-import type { ClockState } from './control.js';
+import type { ClockState, InstanceAgentState } from './control.js';
 import type { FaultRule, StoredFaultRule } from './faults.js';
 import type { WorldInput } from './world.js';
 
@@ -44,6 +44,11 @@ export interface LocalCloudControl {
    * firing every timer due by then in order; a scaled clock refuses (ControlError, 409).
    */
   advance(by: number | { to: Date } | 'next'): Promise<ClockState & { fired: number }>;
+  /**
+   * The agent of new instances whose launch names none (CreateAutoScalingGroup, a stack's group,
+   * their scale-outs and CodeDeploy's copies); `real` is refused on a manual clock (409).
+   */
+  instanceAgent(agent?: 'synthetic' | 'real'): Promise<'synthetic' | 'real'>;
 }
 
 /** The control client of the local cloud at `url` (e.g. `http://127.0.0.1:4566`). */
@@ -80,5 +85,10 @@ export function controlClient(url: string): LocalCloudControl {
           typeof by === 'number' ? { ms: by } : by === 'next' ? { next: true } : { to: by.to.toISOString() },
         ),
       ),
+    instanceAgent: async (agent) =>
+      (agent === undefined
+        ? await call<InstanceAgentState>('GET', 'instances/agent')
+        : await call<InstanceAgentState>('POST', 'instances/agent', JSON.stringify({ agent }))
+      ).agent,
   };
 }

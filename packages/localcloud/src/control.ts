@@ -32,6 +32,7 @@ function parseJson(body: Buffer): unknown {
  */
 export function refuseRealAgents(cloud: Cloud, world: World): void {
   if (!isManualScheduler(cloud.scheduler)) return;
+  if (world.instances.agent === 'real') throw new WorldError(manualClockRefusal('instances.agent'));
   const index = world.autoScalingGroups.findIndex((group) => group.agent === 'real');
   const group = world.autoScalingGroups[index];
   if (group) {
@@ -40,6 +41,30 @@ export function refuseRealAgents(cloud: Cloud, world: World): void {
         'real instances run real processes in real time; use agent: synthetic, or start the cloud with a scaled clock',
     );
   }
+}
+
+function manualClockRefusal(what: string): string {
+  return (
+    `${what} asks for agent: real, but this local cloud runs on a manual clock: ` +
+    'real instances run real processes in real time; use agent: synthetic, or start the cloud with a scaled clock'
+  );
+}
+
+/** What `GET` and `POST /_localcloud/instances/agent` answer: the agent of new instances. */
+export interface InstanceAgentState {
+  readonly agent: 'synthetic' | 'real';
+}
+
+/** Sets the agent of instances whose launch names none; `{"agent": "real"}` or `"synthetic"`. */
+function setInstanceAgent(cloud: Cloud, body: Buffer): ControlResponse {
+  const parsed = parseJson(body) as { agent?: unknown } | null;
+  const agent = parsed?.agent;
+  if (agent !== 'real' && agent !== 'synthetic')
+    return problem(400, 'instances/agent takes {"agent": "real"} or {"agent": "synthetic"}');
+  if (agent === 'real' && isManualScheduler(cloud.scheduler))
+    return problem(409, manualClockRefusal('POST /_localcloud/instances/agent'));
+  cloud.defaultAgent = agent;
+  return { status: 200, body: { agent } satisfies InstanceAgentState };
 }
 
 /** What `GET /_localcloud/clock` answers. */
@@ -140,6 +165,10 @@ export async function handleControl(
         return { status: 200, body: clockState(cloud) };
       case 'POST clock/advance':
         return await advanceClock(cloud, body);
+      case 'GET instances/agent':
+        return { status: 200, body: { agent: cloud.defaultAgent } satisfies InstanceAgentState };
+      case 'POST instances/agent':
+        return setInstanceAgent(cloud, body);
       default:
         return problem(
           404,

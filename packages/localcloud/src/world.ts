@@ -8,6 +8,7 @@ import type { Cloud, RegionModels } from './cloud.js';
 import { DEFAULT_REGION } from './cloud.js';
 import type { Ec2Model, LaunchTemplateRecord } from './ec2/model.js';
 import type { CreateTargetGroupRequest } from './elbv2/model.js';
+import { expandLacks, ImageLacksError } from './instance/images.js';
 import { AwsApiError } from './service.js';
 
 const name = z.string().min(1);
@@ -77,6 +78,27 @@ const tagsSchema = z
     return entries;
   });
 
+const healthPath = z.string().startsWith('/', 'expected a path such as /healthcheck');
+
+// `lacks` entries are host paths or bundle names (instance/images.ts), expanded when the world is read.
+const imageSchema = z
+  .object({
+    id: z.string().regex(/^ami-[0-9a-f]{8,17}$/, 'expected an image id such as ami-0123456789abcdef0'),
+    name: z.string().min(1).optional(),
+    lacks: z.array(z.string().min(1)).default([]),
+    serves: healthPath.optional(),
+  })
+  .strict()
+  .transform((image, ctx) => {
+    try {
+      return { ...image, lacks: expandLacks(image.lacks, process.execPath) };
+    } catch (error) {
+      if (!(error instanceof ImageLacksError)) throw error;
+      ctx.addIssue({ code: 'custom', message: error.message, path: ['lacks'] });
+      return z.NEVER;
+    }
+  });
+
 const autoScalingGroupSchema = z
   .object({
     name,
@@ -85,7 +107,13 @@ const autoScalingGroupSchema = z
     maxSize: z.number().int().min(0).optional(),
     availabilityZones: z.array(z.string().min(1)).min(1),
     targetGroups: z.array(name).default([]),
-    agent: z.enum(['synthetic', 'real']).default('synthetic'),
+    /** Without it, the world's `instances.agent` (else the cloud's default for new instances). */
+    agent: z.enum(['synthetic', 'real']).optional(),
+    /**
+     * A health path the world's instances of this group already answer: an app a deployment made
+     * before the world begins. Instances the group launches later answer only once deployed to.
+     */
+    serves: healthPath.optional(),
     launchTemplate: name.optional(),
     tags: tagsSchema,
     healthCheckType: z.enum(['EC2', 'ELB']).optional(),
@@ -135,6 +163,13 @@ export const worldSchema = z
       .string()
       .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected a region such as us-east-1')
       .default(DEFAULT_REGION),
+    /** Images the launch templates name: what their instances lack and serve. */
+    images: z.array(imageSchema).default([]),
+    /** New instances: the agent of groups that name none (here, through the APIs, or a stack). */
+    instances: z
+      .object({ agent: z.enum(['synthetic', 'real']).optional() })
+      .strict()
+      .default({}),
     launchTemplates: z.array(launchTemplateSchema).default([]),
     targetGroups: z.array(targetGroupSchema).default([]),
     loadBalancers: z.array(loadBalancerSchema).default([]),
@@ -238,6 +273,7 @@ function checkWorld(models: RegionModels, cloud: Cloud, world: World): void {
   const problems: string[] = [];
   const names = {
     launchTemplates: world.launchTemplates.map((t) => t.name),
+    images: world.images.map((i) => i.id),
     targetGroups: world.targetGroups.map((g) => g.name),
     loadBalancers: world.loadBalancers.map((b) => b.name),
     autoScalingGroups: world.autoScalingGroups.map((g) => g.name),
@@ -350,13 +386,34 @@ function groupSizes(group: World['autoScalingGroups'][number]): {
  */
 function applyTo(models: RegionModels, cloud: Cloud, world: World, journal: WorldJournal): void {
   const { ec2, elbv2, autoscaling, cloudwatch } = models;
+  for (const image of world.images) {
+    const before = cloud.images.get(image.id);
+    journal.record(() => (before ? cloud.images.add(before) : cloud.images.remove(image.id)));
+    cloud.images.add({
+      imageId: image.id,
+      lacks: image.lacks,
+      ...(image.serves !== undefined ? { serves: image.serves } : {}),
+    });
+    // EC2's record of it (DescribeImages), as the account's own; a world taken back leaves it there.
+    ec2.addImage({
+      imageId: image.id,
+      name: image.name ?? image.id,
+      description: 'An image the world names',
+    });
+  }
+  if (world.instances.agent !== undefined) {
+    const before = cloud.defaultAgent;
+    journal.record(() => (cloud.defaultAgent = before));
+    cloud.defaultAgent = world.instances.agent;
+  }
   for (const template of world.launchTemplates) {
     const created = ec2.createLaunchTemplate({
       name: template.name,
       data: {
         ...(template.imageId ? { ImageId: template.imageId } : {}),
         ...(template.instanceType ? { InstanceType: template.instanceType } : {}),
-        ...(template.userData ? { UserData: template.userData } : {}),
+        // The world has the text (a script or #cloud-config); EC2 stores it base64-encoded.
+        ...(template.userData ? { UserData: Buffer.from(template.userData).toString('base64') } : {}),
       },
     });
     journal.record(() => ec2.deleteLaunchTemplate(created.id));
@@ -433,11 +490,14 @@ function applyTo(models: RegionModels, cloud: Cloud, world: World, journal: Worl
         ? { healthCheckGracePeriod: group.healthCheckGracePeriod }
         : {}),
       tags: group.tags.map(([key, value]) => ({ key, value, propagateAtLaunch: true })),
-      agent: group.agent,
+      agent: group.agent ?? cloud.defaultAgent,
     });
     journal.record(() => autoscaling.delete(created.name));
     // A world's fleet is already up: skip the boot and the initial health checks.
-    for (const member of created.instances) ec2.boot(member.instanceId);
+    for (const member of created.instances) {
+      if (group.serves !== undefined) cloud.servesAlready(member.instanceId, group.serves);
+      ec2.boot(member.instanceId);
+    }
     for (const arn of arns) elbv2.settleInitialTargets(arn);
   }
 }

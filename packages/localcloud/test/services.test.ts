@@ -13,7 +13,11 @@ import * as s3 from '@aws-sdk/client-s3';
 import { caught, startTestCloud, type TestCloud } from './harness.js';
 import { until } from './harness.js';
 
+// A running environment: web-asg's instances boot from an image with the app baked in, so they (and
+// those a scale-out launches) answer /healthcheck without a deployment.
 const WORLD = {
+  images: [{ id: 'ami-0feed5e77ed0a11ce', name: 'web-golden', serves: '/healthcheck' }],
+  launchTemplates: [{ name: 'web-asg-lt', imageId: 'ami-0feed5e77ed0a11ce' }],
   targetGroups: [
     {
       name: 'web-tg',
@@ -30,6 +34,7 @@ const WORLD = {
       maxSize: 8,
       availabilityZones: ['us-east-1a', 'us-east-1b'],
       targetGroups: ['web-tg'],
+      launchTemplate: 'web-asg-lt',
       tags: { env: 'dev' },
     },
     { name: 'jobs-asg', instances: 1, availabilityZones: ['us-east-1c'], tags: { env: 'prod' } },
@@ -410,6 +415,7 @@ describe('ELBv2', () => {
         new elb.CreateTargetGroupCommand({
           Name: 'manual-tg',
           Port: 80,
+          HealthCheckPath: '/healthcheck',
           HealthCheckIntervalSeconds: 10,
           HealthyThresholdCount: 3,
         }),
@@ -430,7 +436,9 @@ describe('ELBv2', () => {
     });
     const subnets = (await t.ec2.send(new ec2.DescribeSubnetsCommand({}))).Subnets!.map((s) => s.SubnetId!);
     const balancer = (
-      await t.elbv2.send(new elb.CreateLoadBalancerCommand({ Name: 'manual-alb', Subnets: subnets.slice(0, 2) }))
+      await t.elbv2.send(
+        new elb.CreateLoadBalancerCommand({ Name: 'manual-alb', Subnets: subnets.slice(0, 2) }),
+      )
     ).LoadBalancers![0]!.LoadBalancerArn!;
     await t.elbv2.send(
       new elb.CreateListenerCommand({

@@ -35,7 +35,7 @@ targetGroups:
 loadBalancers:
   - {name: web-alb, listeners: [{port: 0, targetGroup: web-tg}]}
 autoScalingGroups:
-  - {name: web-asg, instances: 4, availabilityZones: [us-west-2a, us-west-2b], targetGroups: [web-tg], agent: real}
+  - {name: web-asg, instances: 4, availabilityZones: [us-west-2a, us-west-2b], targetGroups: [web-tg], agent: real, serves: /healthcheck}
 alarms: [{name: web-5xx, state: ALARM}]
 buckets: [web-revisions]
 github: {owner/repo: ./repo}

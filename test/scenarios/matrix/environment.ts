@@ -43,7 +43,8 @@ async function foreignAsg(cloud: TestCloud, name: string): Promise<string> {
       MaxSize: 1,
       DesiredCapacity: 1,
       AvailabilityZones: ['us-east-1a'],
-      LaunchTemplate: { LaunchTemplateName: 'web' },
+      // Another team's instance runs its own app, which answers the health check with no deployment of ours.
+      LaunchTemplate: { LaunchTemplateName: 'other-app' },
     }),
   );
   const [member] = await cloud.until(

@@ -142,7 +142,8 @@ export function createRealAgent(deps: RealAgentDeps): Agent {
         );
       }
       try {
-        await instance.ready();
+        // The agent starts once first boot has finished (user data run), as on EC2.
+        await instance.bootFinished();
         return await new EventRun(deps, instance, request, signal).run();
       } catch (error) {
         if (error instanceof AgentError || error instanceof AppSpecRejectedError)

@@ -96,6 +96,8 @@ export interface AutoScalingModelDeps {
   readonly random: Random;
   readonly ec2: Ec2Model;
   readonly elbv2: Elbv2Port;
+  /** The agent of a group whose request names none (the cloud's setting for new instances). */
+  readonly defaultAgent?: () => AgentMode;
 }
 
 /** The AZs behind subnets: `subnet-<az>` (how the local cloud names subnets) or the region's a, b, c. */
@@ -283,7 +285,7 @@ export class AutoScalingModel implements AutoScalingPort {
       instances: [],
       lifecycleHooks: [...(request.lifecycleHooks ?? [])],
       hookDetails: new Map(),
-      agent: request.agent ?? 'synthetic',
+      agent: request.agent ?? this.deps.defaultAgent?.() ?? 'synthetic',
       createdTime: this.deps.scheduler.now(),
       defaultCooldown: request.defaultCooldown ?? 300,
       ...(request.vpcZoneIdentifier ? { vpcZoneIdentifier: request.vpcZoneIdentifier } : {}),

@@ -133,6 +133,12 @@ export interface Elbv2ModelDeps {
   readonly closeListener?: (port: number) => void;
   /** True for instances whose app really runs: their targets get real HTTP health checks. */
   readonly isReal?: (instanceId: string) => boolean;
+  /**
+   * Whether something on a synthetic instance answers a health check at `path`: a revision a
+   * deployment installed, or an image or world that says it serves the path. Without it every
+   * synthetic instance answers (the models' own unit tests).
+   */
+  readonly answers?: (instanceId: string, path: string) => boolean;
 }
 
 export interface CreateTargetGroupRequest {
@@ -307,6 +313,26 @@ export class Elbv2Model implements Elbv2Port {
     }
   }
 
+  /**
+   * Something on a synthetic instance began or stopped answering (a deployment installed a revision):
+   * its registered targets move as the health checks would see it.
+   */
+  appChanged(instanceId: string): void {
+    for (const group of this.targetGroups.values()) {
+      const target = group.targets.get(instanceId);
+      if (!target || target.state === 'draining' || this.deps.isReal?.(instanceId) || !inUse(group)) continue;
+      const healthy = this.appAnswers(group, instanceId);
+      if ((healthy && target.state === 'healthy') || (!healthy && target.state === 'unhealthy')) continue;
+      this.scheduleHealth(group, target);
+    }
+  }
+
+  /** A synthetic target passes its checks when its app is not failing and something answers the path. */
+  private appAnswers(group: TargetGroupRecord, instanceId: string): boolean {
+    if (this.unhealthyApps.has(instanceId)) return false;
+    return this.deps.answers?.(instanceId, group.healthCheck.path) ?? true;
+  }
+
   /** Skips the initial health checks of a group's targets: a world file describes a settled fleet. */
   settleInitialTargets(targetGroupArn: string): void {
     const group = this.requireTargetGroup(targetGroupArn);
@@ -321,7 +347,7 @@ export class Elbv2Model implements Elbv2Port {
         continue;
       }
       target.cancelPending?.();
-      this.settle(target, !this.unhealthyApps.has(target.instanceId));
+      this.settle(target, this.appAnswers(group, target.instanceId));
     }
   }
 
@@ -332,7 +358,7 @@ export class Elbv2Model implements Elbv2Port {
       return;
     }
     const { intervalSeconds, healthyThreshold, unhealthyThreshold } = group.healthCheck;
-    const healthy = !this.unhealthyApps.has(target.instanceId);
+    const healthy = this.appAnswers(group, target.instanceId);
     const checks = healthy ? healthyThreshold : unhealthyThreshold;
     if (target.state === 'initial') {
       // The first check starts one interval after registration.
@@ -473,7 +499,8 @@ export class Elbv2Model implements Elbv2Port {
   modifyAttributes(arn: string, attributes: { Key?: string; Value?: string }[]): TargetGroupRecord {
     const group = this.requireTargetGroup(arn);
     for (const { Key, Value } of attributes) {
-      if (Key === undefined || !TARGET_GROUP_ATTRIBUTE_KEYS.has(Key)) throw errors.unknownAttribute(Key ?? '');
+      if (Key === undefined || !TARGET_GROUP_ATTRIBUTE_KEYS.has(Key))
+        throw errors.unknownAttribute(Key ?? '');
       if (Key === 'deregistration_delay.timeout_seconds') {
         const seconds = Number(Value);
         if (!Number.isInteger(seconds) || seconds < 0 || seconds > 3600) {
@@ -513,7 +540,9 @@ export class Elbv2Model implements Elbv2Port {
     const kind = type === 'network' ? 'net' : 'app';
     const placement = this.placementOf(request.subnetIds, request.availabilityZones);
     if (type === 'application' && request.subnetIds?.length && new Set(placement.zones).size < 2) {
-      throw errors.validationError('At least two subnets in two different Availability Zones must be specified');
+      throw errors.validationError(
+        'At least two subnets in two different Availability Zones must be specified',
+      );
     }
     const vpcId = placement.vpcId ?? this.deps.ec2.defaultVpc?.().id ?? 'vpc-localcloud';
     const defaultGroup = this.deps.ec2.securityGroupByName?.('default', vpcId)?.id;

@@ -31,6 +31,8 @@ export interface RealInstancesOptions {
   readonly confinement?: () => ConfinementCheck;
   readonly now: () => Date;
   readonly accountId: string;
+  /** Host paths an image lacks (the world's images), hidden in its instances' sandboxes. */
+  readonly lacksOf?: (imageId: string) => readonly string[] | undefined;
 }
 
 export class RealInstances {
@@ -77,12 +79,15 @@ export class RealInstances {
     this.endpointUrl = url;
   }
 
-  /** Follows one region's EC2: real instances get a sandbox at launch and lose it at shutdown. */
-  attach(ec2: Ec2Port, region: string): void {
+  /**
+   * Follows one region's EC2: real instances get a sandbox at launch, which runs their user data
+   * (`userDataOf`: the launch template's, base64) at first boot, and lose it at shutdown.
+   */
+  attach(ec2: Ec2Port, region: string, userDataOf?: (instance: Ec2Instance) => string | undefined): void {
     ec2.onStateChange((instance) => {
       if (instance.agent !== 'real') return;
       if (instance.state === 'pending' && !this.instances.has(instance.instanceId))
-        this.launch(instance, region);
+        this.launch(instance, region, userDataOf?.(instance));
       else if (
         instance.state === 'shutting-down' ||
         instance.state === 'terminated' ||
@@ -115,7 +120,7 @@ export class RealInstances {
     process.off('exit', this.onExit);
   }
 
-  private launch(instance: Ec2Instance, region: string): void {
+  private launch(instance: Ec2Instance, region: string, userData: string | undefined): void {
     if (!this.options.enabled || !this.available || !this.check?.ok) return;
     if (!this.dir) {
       this.dir = mkdtempSync(join(this.options.baseDir ?? tmpdir(), `greenlight-localcloud-${process.pid}-`));
@@ -123,6 +128,7 @@ export class RealInstances {
     }
     const dir = this.dir;
     this.programs ??= preparePrograms(dir);
+    const lacks = this.options.lacksOf?.(instance.imageId);
     const sandbox = new SandboxedInstance({
       confinement: this.check.confinement,
       programs: this.programs,
@@ -140,6 +146,8 @@ export class RealInstances {
       },
       now: this.options.now,
       endpoint: () => this.endpointUrl,
+      ...(userData ? { userData } : {}),
+      ...(lacks && lacks.length > 0 ? { lacks } : {}),
     });
     this.instances.set(instance.instanceId, sandbox);
   }

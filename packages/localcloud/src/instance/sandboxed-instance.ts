@@ -16,6 +16,8 @@ import {
 } from '../sandbox/confinement.js';
 import { NEW_ROOT_DIR } from '../sandbox/unshare.js';
 import { SANDBOX_BIN, SANDBOX_NODE, SANDBOX_PROGRAMS, type SandboxPrograms } from '../sandbox/programs.js';
+import { prepareHiddenPaths } from '../sandbox/hidden-paths.js';
+import { runFirstBoot, type BootResult } from './boot.js';
 import { startMetadataService, type MetadataIdentity, type RunningMetadataService } from './metadata.js';
 
 /** Names every process of the local cloud's sandboxes (tests look for it to prove nothing is left). */
@@ -24,6 +26,8 @@ export const SANDBOX_MARKER_VARIABLE = 'GREENLIGHT_LOCALCLOUD_SANDBOX';
 const SANDBOX_PATH = `${SANDBOX_BIN}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`;
 const SUPERVISOR_SOCKET = `${SANDBOX_TOOLS_DIR}/systemd.sock`;
 const READY_TIMEOUT_MS = 15_000;
+/** Where the local cloud's systemctl is bound over the host's (hooks call it by either path). */
+const SYSTEMCTL_TARGETS = ['/usr/bin/systemctl'] as const;
 
 export interface SandboxedInstanceDeps {
   readonly confinement: Confinement;
@@ -36,6 +40,10 @@ export interface SandboxedInstanceDeps {
   readonly now: () => Date;
   /** The local cloud's URL once it listens (AWS_ENDPOINT_URL for the instance's processes). */
   readonly endpoint: () => string | undefined;
+  /** The launch template's UserData as EC2 stores it (base64): run at first boot. */
+  readonly userData?: string;
+  /** Host paths the instance's image lacks (instance/images.ts): hidden in its sandbox. */
+  readonly lacks?: readonly string[];
 }
 
 export class InstanceGoneError extends Error {}
@@ -49,12 +57,17 @@ export class SandboxedInstance {
   private userNamespace?: number;
   private metadata?: RunningMetadataService;
   private stopped = false;
+  /** Binds that hide what the image lacks, made while the root is created. */
+  private hiddenPaths: { source: string; target: string }[] = [];
   private readonly started: Promise<void>;
+  private readonly booted: Promise<BootResult>;
 
   constructor(private readonly deps: SandboxedInstanceDeps) {
     this.started = this.start();
     // A failed start is reported to whoever asks (the agent), not as an unhandled rejection.
     this.started.catch(() => undefined);
+    this.booted = this.started.then(() => runFirstBoot(this, deps.userData, deps.now));
+    this.booted.catch(() => undefined);
   }
 
   get instanceId(): string {
@@ -68,6 +81,14 @@ export class SandboxedInstance {
   /** Resolves once the instance's namespaces, supervisor and metadata service are up. */
   ready(): Promise<void> {
     return this.started;
+  }
+
+  /**
+   * Resolves once first boot has finished (cloud-init's final stage: user data run, whatever it
+   * did), when the CodeDeploy agent starts; rejects only when the instance itself did not start.
+   */
+  bootFinished(): Promise<BootResult> {
+    return this.booted;
   }
 
   /** The environment every process of the instance starts from (an agent adds its own variables). */
@@ -275,6 +296,8 @@ export class SandboxedInstance {
     await symlink('/run/lock', join(root, 'var/lock')).catch(() => undefined);
     for (const dir of ['tmp', 'var/tmp']) await chmod(join(root, dir), 0o1777);
     await chmod(join(root, 'root'), 0o700);
+    if (this.deps.lacks && this.deps.lacks.length > 0)
+      this.hiddenPaths = await prepareHiddenPaths(root, this.deps.lacks, [...SYSTEMCTL_TARGETS]);
     // Mount points of the local cloud's tools.
     await mkdir(join(root, relative('/', SANDBOX_PROGRAMS)), { recursive: true });
     await mkdir(join(root, relative('/', SANDBOX_BIN)), { recursive: true });
@@ -308,6 +331,8 @@ export class SandboxedInstance {
     const { confinement, root, identity } = this.deps;
     const programs = await this.deps.programs;
     const binds = [
+      // First, so the local cloud's own tools are bound over the image's directories.
+      ...this.hiddenPaths,
       { source: process.execPath, target: SANDBOX_NODE },
       { source: programs.dir, target: SANDBOX_PROGRAMS },
       { source: programs.systemctlShim, target: `${SANDBOX_BIN}/systemctl` },
