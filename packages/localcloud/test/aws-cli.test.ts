@@ -22,6 +22,8 @@ const WORLD = {
       instances: 2,
       availabilityZones: ['us-east-1a', 'us-east-1b'],
       targetGroups: ['web-tg'],
+      // A running environment: its instances already answer web-tg's health check (path /).
+      serves: '/',
     },
   ],
   alarms: ['web-5xx'],
