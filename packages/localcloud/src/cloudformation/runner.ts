@@ -81,10 +81,12 @@ export class StackRunner {
     },
   ): void {
     stack.events.push({
+      // AWS names a resource's events `<logical id>-<status>-<time>`; a uuid after it keeps two events
+      // of one instant (a fast clock) apart.
       eventId:
         fields.logicalId === stack.name
           ? randomUuid(this.deps.random)
-          : `${fields.logicalId}-${fields.status}-${this.deps.scheduler.now().toISOString()}`,
+          : `${fields.logicalId}-${fields.status}-${this.deps.scheduler.now().toISOString()}-${randomUuid(this.deps.random).slice(0, 8)}`,
       logicalId: fields.logicalId,
       physicalId: fields.physicalId,
       type: fields.type,
@@ -556,7 +558,7 @@ export class StackRunner {
       this.stackStatus(
         stack,
         'DELETE_FAILED',
-        `The following resource(s) failed to delete: [${failed.join(', ')}]. `,
+        `The following resource(s) failed to delete: [${failed.sort().join(', ')}]. `,
       );
       return;
     }

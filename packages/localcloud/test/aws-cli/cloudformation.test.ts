@@ -2,8 +2,8 @@
 // Debian's AWS CLI deploys the repository's sam-template.yaml to the local cloud with
 // `aws cloudformation deploy`, as a release does: the stack is created; a second run with nothing
 // changed says "No changes to deploy"; an update applies; and after the stack's Auto Scaling group is
-// gone — deleted here through the Auto Scaling API, standing for what CodeDeploy's blue/green
-// deployment does to the group it copies — an update that touches the group fails on it as AWS fails
+// gone — replaced by a CodeDeploy blue/green deployment (COPY_AUTO_SCALING_GROUP), which copies it,
+// moves the traffic to the copy and deletes it — an update that touches the group fails on it as AWS fails
 // it (UPDATE_FAILED, "… was not found.") and the stack rolls back to UPDATE_ROLLBACK_COMPLETE. Then
 // every other CloudFormation operation answers through the CLI, and the last test compares what the
 // CLI answered, and what the server counted, with the implemented operations.
@@ -73,6 +73,8 @@ describe('the AWS CLI deploys sam-template.yaml with `aws cloudformation deploy`
   let scratch: string;
   let template: string;
   let overrides: string[];
+  /** The version of the revision bundle the bucket (versioned) holds. */
+  let revisionVersion = '';
 
   const models = () => t.lc.cloud.region('us-east-1');
   /**
@@ -172,18 +174,72 @@ describe('the AWS CLI deploys sam-template.yaml with `aws cloudformation deploy`
     assert.equal(models().autoscaling.get('web-dev-asg')?.desiredCapacity, 3);
   });
 
-  it('after the group is gone (as blue/green leaves it), an update touching it fails as on AWS and rolls back', async () => {
-    // CodeDeploy's blue/green deletes the group it copied; deleting it here stands for that.
-    await cli.call('autoscaling', 'delete-auto-scaling-group', {
-      AutoScalingGroupName: 'web-dev-asg',
-      ForceDelete: true,
+  it("a CodeDeploy blue/green deployment replaces the stack's group; an update touching it then fails as on AWS and rolls back", async () => {
+    // A release as greenlight makes it: the deployment group (not in the template) copies the stack's
+    // group, moves the target group to the copy and deletes the original.
+    const bucket = 'web-dev-revisions-123456789012-us-east-1';
+    const bundle = join(scratch, 'web-v1.zip');
+    await writeFile(bundle, 'revision bundle v1');
+    const upload = await cli.call<{ VersionId: string }>('s3api', 'put-object', undefined, [
+      '--bucket',
+      bucket,
+      '--key',
+      'web/v1.zip',
+      '--body',
+      bundle,
+    ]);
+    revisionVersion = upload.VersionId;
+    const outputs = (
+      await cli.call<{ Stacks: { Outputs: { OutputKey: string; OutputValue: string }[] }[] }>(
+        'cloudformation',
+        'describe-stacks',
+        { StackName: STACK },
+      )
+    ).Stacks[0]!.Outputs;
+    const serviceRoleArn =
+      outputs.find((o) => o.OutputKey === 'CodeDeployServiceRoleArn')?.OutputValue ??
+      'arn:aws:iam::123456789012:role/web-dev-codedeploy';
+    await cli.call('deploy', 'create-deployment-group', {
+      applicationName: 'web',
+      deploymentGroupName: 'web-dev',
+      serviceRoleArn,
+      deploymentConfigName: 'CodeDeployDefault.AllAtOnce',
+      autoScalingGroups: ['web-dev-asg'],
+      deploymentStyle: { deploymentType: 'BLUE_GREEN', deploymentOption: 'WITH_TRAFFIC_CONTROL' },
+      blueGreenDeploymentConfiguration: {
+        greenFleetProvisioningOption: { action: 'COPY_AUTO_SCALING_GROUP' },
+        deploymentReadyOption: { actionOnTimeout: 'CONTINUE_DEPLOYMENT' },
+        terminateBlueInstancesOnDeploymentSuccess: { action: 'TERMINATE', terminationWaitTimeInMinutes: 0 },
+      },
+      loadBalancerInfo: { targetGroupInfoList: [{ name: 'web-dev-tg' }] },
     });
+    const { deploymentId } = await cli.call<{ deploymentId: string }>('deploy', 'create-deployment', {
+      applicationName: 'web',
+      deploymentGroupName: 'web-dev',
+      revision: { revisionType: 'S3', s3Location: { bucket, key: 'web/v1.zip', bundleType: 'zip' } },
+    });
+    const status = () =>
+      (models().codedeploy.getDeployment({ deploymentId }) as { deploymentInfo: { status: string } })
+        .deploymentInfo.status;
+    await until(
+      status,
+      (s) => ['Succeeded', 'Failed', 'Stopped'].includes(s),
+      'the deployment to end',
+      '60s',
+    );
+    assert.equal(status(), 'Succeeded');
     await until(
       () => models().autoscaling.get('web-dev-asg'),
       (g) => g === undefined,
-      'the group to be gone',
-      '30s',
+      'the blue group deleted',
+      '60s',
     );
+    assert.ok(
+      models()
+        .autoscaling.all()
+        .some((g) => g.name.startsWith('CodeDeploy_web-dev_')),
+    );
+
     // A new instance type is a new launch template version, which the group's LaunchTemplate names.
     overrides = [...overrides, 'InstanceType=t3.medium'];
     const run = await deploy();
@@ -305,22 +361,59 @@ describe('the AWS CLI deploys sam-template.yaml with `aws cloudformation deploy`
     );
     assert.equal(listed.StackResourceSummaries.length, resources.StackResources.length);
 
+    // As on AWS, the stack cannot go while CodeDeploy's copy of its group uses its instances'
+    // security group and its bucket holds a revision: DELETE_FAILED, naming both.
+    const listDeleted = () =>
+      cli.call<{ StackSummaries: { StackName: string; StackStatus: string; StackStatusReason?: string }[] }>(
+        'cloudformation',
+        'list-stacks',
+        { StackStatusFilter: ['DELETE_COMPLETE', 'DELETE_FAILED'] },
+      );
     await cli.call('cloudformation', 'delete-stack', { StackName: STACK });
-    const stacks = await until(
-      () =>
-        cli.call<{ StackSummaries: { StackName: string; StackStatus: string }[] }>(
-          'cloudformation',
-          'list-stacks',
-          {
-            StackStatusFilter: ['DELETE_COMPLETE', 'DELETE_FAILED'],
-          },
-        ),
-      (l) => l.StackSummaries.some((s) => s.StackName === STACK),
+    const refused = await until(
+      async () => (await listDeleted()).StackSummaries.find((s) => s.StackName === STACK),
+      (s) => s !== undefined,
+      'the stack deletion to end',
+      '30s',
+    );
+    assert.equal(refused?.StackStatus, 'DELETE_FAILED');
+    assert.equal(
+      refused?.StackStatusReason,
+      'The following resource(s) failed to delete: [InstanceSecurityGroup, RevisionsBucket]. ',
+    );
+    assert.equal(models().elbv2.findLoadBalancerByName('web-dev-alb'), undefined);
+
+    // Once the copy and the revision are gone, deleting again completes.
+    const copy = models()
+      .autoscaling.all()
+      .find((g) => g.name.startsWith('CodeDeploy_web-dev_'))!.name;
+    await cli.call('autoscaling', 'delete-auto-scaling-group', {
+      AutoScalingGroupName: copy,
+      ForceDelete: true,
+    });
+    await cli.call('s3api', 'delete-object', undefined, [
+      '--bucket',
+      'web-dev-revisions-123456789012-us-east-1',
+      '--key',
+      'web/v1.zip',
+      '--version-id',
+      revisionVersion,
+    ]);
+    await until(
+      () => models().autoscaling.get(copy),
+      (g) => g === undefined,
+      'the copy to be gone',
+      '30s',
+    );
+    await cli.call('cloudformation', 'delete-stack', { StackName: STACK });
+    const deleted = await until(
+      async () => (await listDeleted()).StackSummaries.find((s) => s.StackName === STACK),
+      (s) => s?.StackStatus === 'DELETE_COMPLETE',
       'the stack deleted',
       '30s',
     );
-    assert.equal(stacks.StackSummaries.find((s) => s.StackName === STACK)?.StackStatus, 'DELETE_COMPLETE');
-    assert.equal(models().elbv2.findLoadBalancerByName('web-dev-alb'), undefined);
+    assert.equal(deleted?.StackStatus, 'DELETE_COMPLETE');
+    assert.ok(!t.lc.cloud.s3.allBuckets().some((b) => b.name === 'web-dev-revisions-123456789012-us-east-1'));
   });
 
   it('answered exactly the implemented CloudFormation operations, and the server counted the same', async () => {
