@@ -207,6 +207,14 @@ describe('CloudFormation stacks on the local cloud', { concurrency: 1 }, () => {
     assert.equal(eventList.at(-1), 'web-dev REVIEW_IN_PROGRESS User Initiated');
   });
 
+  it("the stack's unhealthy-hosts alarm goes to ALARM by itself: before a first deployment nothing answers", async () => {
+    const state = async () =>
+      (await t.cloudwatch.send(new cw.DescribeAlarmsCommand({ AlarmNames: ['web-dev-unhealthy-hosts'] })))
+        .MetricAlarms![0]!.StateValue;
+    assert.equal(await state(), 'INSUFFICIENT_DATA');
+    assert.equal(await until(state, (s) => s === 'ALARM', 'the alarm to fire'), 'ALARM');
+  });
+
   it('the same template and parameters again: the change set fails with "no changes"', async () => {
     const again = await changeSet(
       { StackName: 'web-dev', ChangeSetType: 'UPDATE', TemplateBody: FLEET, Parameters: parameters },
