@@ -15,6 +15,7 @@ import {
   CreateDeploymentGroupCommand,
   GetDeploymentCommand,
 } from '@aws-sdk/client-codedeploy';
+import { DescribeImagesCommand } from '@aws-sdk/client-ec2';
 import {
   DescribeTargetGroupsCommand,
   DescribeTargetHealthCommand,
@@ -145,6 +146,9 @@ describe('health before the first deployment', () => {
   });
 
   it('instances of an image that serves the path are healthy at once, those it launches later too', async () => {
+    // The world's image is EC2's too: DescribeImages names it.
+    const { Images = [] } = await tc.ec2.send(new DescribeImagesCommand({ ImageIds: [GOLDEN] }));
+    assert.equal(Images[0]?.Name, 'web-golden');
     assert.deepEqual(states(await healthOf('app-tg', 'golden-asg')), ['healthy']);
     await tc.autoscaling.send(
       new SetDesiredCapacityCommand({ AutoScalingGroupName: 'golden-asg', DesiredCapacity: 2 }),
