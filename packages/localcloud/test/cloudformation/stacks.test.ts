@@ -114,7 +114,8 @@ describe('CloudFormation stacks on the local cloud', { concurrency: 1 }, () => {
     );
 
   before(async () => {
-    t = await startTestCloud({});
+    // A fixed start: alarms are evaluated on the clock's whole minutes, which a wall-clock start would move.
+    t = await startTestCloud({ clock: { manual: new Date('2031-01-01T00:00:00Z') } });
     client = new cfn.CloudFormationClient(clientConfig(t.lc.url));
     const ec2 = t.lc.cloud.region('us-east-1').ec2;
     parameters = [
