@@ -89,8 +89,8 @@ export const IMPLEMENTED_OPERATIONS: Record<string, { dir: string; operations: s
   },
   sts: {
     dir: 'sts/2011-06-15',
-    // Which account and principal a client talks to; nothing else of STS.
-    operations: ['GetCallerIdentity'],
+    // Which account and principal a client talks to, and the roles a CI job (or a test) assumes.
+    operations: ['GetCallerIdentity', 'AssumeRole', 'AssumeRoleWithWebIdentity'],
   },
   cloudformation: {
     dir: 'cloudformation/2010-05-15',
@@ -113,7 +113,26 @@ export const IMPLEMENTED_OPERATIONS: Record<string, { dir: string; operations: s
   },
   iam: {
     dir: 'iam/2010-05-08',
-    operations: [],
+    // What a stack's IAM resources can be checked with, and a role and provider built without one.
+    operations: [
+      'CreateRole',
+      'GetRole',
+      'ListRoles',
+      'DeleteRole',
+      'PutRolePolicy',
+      'GetRolePolicy',
+      'ListRolePolicies',
+      'DeleteRolePolicy',
+      'AttachRolePolicy',
+      'DetachRolePolicy',
+      'ListAttachedRolePolicies',
+      'CreateInstanceProfile',
+      'AddRoleToInstanceProfile',
+      'GetInstanceProfile',
+      'CreateOpenIDConnectProvider',
+      'GetOpenIDConnectProvider',
+      'ListOpenIDConnectProviders',
+    ],
   },
 };
 

@@ -97,7 +97,10 @@ export class Cloud {
   /** Instance → the revision its agent last installed (what a listener answers for a synthetic target). */
   private readonly installedRevisions = new Map<string, Revision>();
   private s3Model: S3Model;
-  private iamModel = new IamModel();
+  private iamModel = new IamModel(
+    () => this.accountId,
+    () => this.scheduler.now(),
+  );
   private readonly realAddressBase: readonly [number, number];
   private addresses: AddressAllocator;
   private readonly regions = new Map<string, RegionModels>();
@@ -161,7 +164,10 @@ export class Cloud {
     for (const models of this.regions.values()) models.elbv2.dispose();
     this.regions.clear();
     this.s3Model = new S3Model({ scheduler: this.scheduler, random: this.random });
-    this.iamModel = new IamModel();
+    this.iamModel = new IamModel(
+      () => this.accountId,
+      () => this.scheduler.now(),
+    );
     this.addresses = createAddressAllocator(this.realAddressBase);
     this.faults.clear();
     this.requests.clear();

@@ -3,6 +3,8 @@
 // real AWS API (scaling, alarm state, registering targets) goes through that API, with the SDK.
 import type { ClockState, InstanceAgentState } from './control.js';
 import type { FaultRule, StoredFaultRule } from './faults.js';
+import type { CircleCiTokenRequest, MintedToken } from './sts/circleci-issuer.js';
+import type { Jwk } from './sts/jwt.js';
 import type { WorldInput } from './world.js';
 
 /** A control call the local cloud refused: the route and its answer. */
@@ -45,6 +47,14 @@ export interface LocalCloudControl {
    */
   advance(by: number | { to: Date } | 'next'): Promise<ClockState & { fired: number }>;
   /**
+   * A CircleCI OIDC token (RS256, `iss` https://oidc.circleci.com/org/<orgId>, `aud` the org id,
+   * `exp` an hour after now on the cloud's clock) that the cloud's STS accepts in
+   * AssumeRoleWithWebIdentity; `claims` is what it says.
+   */
+  circleCiToken(request: CircleCiTokenRequest): Promise<MintedToken>;
+  /** The public keys the local CircleCI issuer signs with. */
+  circleCiJwks(): Promise<{ keys: Jwk[] }>;
+  /**
    * The agent of new instances whose launch names none (CreateAutoScalingGroup, a stack's group,
    * their scale-outs and CodeDeploy's copies); `real` is refused on a manual clock (409).
    */
@@ -77,6 +87,8 @@ export function controlClient(url: string): LocalCloudControl {
     faults: async () => (await call<{ faults: StoredFaultRule[] }>('GET', 'faults')).faults,
     requests: () => call<Record<string, number>>('GET', 'requests'),
     clock: () => call<ClockState>('GET', 'clock'),
+    circleCiToken: (request) => call<MintedToken>('POST', 'oidc/circleci/token', JSON.stringify(request)),
+    circleCiJwks: () => call<{ keys: Jwk[] }>('GET', 'oidc/circleci/jwks'),
     advance: (by) =>
       call<ClockState & { fired: number }>(
         'POST',

@@ -5,6 +5,7 @@
 import type { Cloud } from './cloud.js';
 import { isManualScheduler } from './clock.js';
 import { FaultRuleError } from './faults.js';
+import { circleCiIssuer, type CircleCiTokenRequest } from './sts/circleci-issuer.js';
 import { applyWorld, parseWorldText, WorldError, type World } from './world.js';
 
 export const CONTROL_PREFIX = '/_localcloud/';
@@ -124,6 +125,23 @@ async function advanceClock(cloud: Cloud, body: Buffer): Promise<ControlResponse
   return { status: 200, body: { ...clockState(cloud), fired } };
 }
 
+/**
+ * `POST oidc/circleci/token`: a CircleCI OIDC token for `{orgId, projectId, userId?, contextIds?,
+ * vcsOrigin?, vcsRef?, ttlSeconds?}`, issued now on the cloud's clock (sts/circleci-issuer.ts).
+ */
+function mintCircleCiToken(cloud: Cloud, body: Buffer): ControlResponse {
+  const request = parseJson(body);
+  if (typeof request !== 'object' || request === null) {
+    return problem(400, 'oidc/circleci/token takes {"orgId": "<uuid>", "projectId": "<uuid>", …}');
+  }
+  try {
+    return { status: 200, body: circleCiIssuer(cloud).mint(request as CircleCiTokenRequest) };
+  } catch (error) {
+    if (error instanceof TypeError) return problem(400, error.message);
+    throw error;
+  }
+}
+
 export async function handleControl(
   cloud: Cloud,
   method: string,
@@ -169,6 +187,10 @@ export async function handleControl(
         return { status: 200, body: { agent: cloud.defaultAgent } satisfies InstanceAgentState };
       case 'POST instances/agent':
         return setInstanceAgent(cloud, body);
+      case 'POST oidc/circleci/token':
+        return mintCircleCiToken(cloud, body);
+      case 'GET oidc/circleci/jwks':
+        return { status: 200, body: circleCiIssuer(cloud).jwks() };
       default:
         return problem(
           404,

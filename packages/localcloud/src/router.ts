@@ -120,7 +120,7 @@ export function createServices(cloud: Cloud): ServiceDefinition[] {
     elbv2Service((ctx) => regionOf(ctx).elbv2),
     cloudWatchService((ctx) => regionOf(ctx).cloudwatch),
     codeDeployService((ctx) => regionOf(ctx).codedeploy),
-    stsService(),
+    stsService(cloud),
     cloudFormationService((ctx) => regionOf(ctx).cloudformation),
     iamService(() => cloud.iam),
   ];
@@ -234,7 +234,7 @@ export function createRouter(
       );
       if (!implemented) throw codec.unknownOperation(envelope.operationName);
       const input = codec.decodeInput(implemented.operation, envelope.payload);
-      authorize(cloud, { ctx, service: signingName, operation: envelope.operationName, input });
+      await authorize(cloud, { ctx, service: signingName, operation: envelope.operationName, input });
       const output = await implemented.handler(input, ctx);
       result = codec.encodeOutput(implemented.operation, output, ctx.requestId);
     } catch (error) {
@@ -263,7 +263,7 @@ export function createRouter(
       }
       if (fault?.kind === 'delay') await sleep(fault.ms);
       if (fault?.kind === 'error') throw fault.error;
-      authorize(cloud, { ctx, service: 's3', operation: route.operation, input: route });
+      await authorize(cloud, { ctx, service: 's3', operation: route.operation, input: route });
       result = handleS3(cloud.s3, route, { ...wire, method, path }, ctx);
     } catch (error) {
       result = renderS3Error(asAwsError(error, 's3'), route, method, ctx.requestId);

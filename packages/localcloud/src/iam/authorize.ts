@@ -2,8 +2,16 @@
 // expired are refused as AWS refuses them, and requests signed with an assumed role's credentials
 // are evaluated against that role's policies. Unsigned requests and static test credentials are
 // allowed, as before IAM existed here.
+//
+// [I] Which credentials are "static": any access key STS did not issue, with or without a session
+// token (tests and tools sign with made-up keys, some with a made-up token). Only an `ASIA…` key with
+// a session token that STS never issued (a session from before a reset, say) is refused as an
+// unknown token, the way AWS refuses a token it does not know.
+import { runSimulation } from '@cloud-copilot/iam-simulate';
 import type { Cloud } from '../cloud.js';
-import type { RequestContext, SigningName } from '../service.js';
+import { AwsApiError, type RequestContext, type SigningName } from '../service.js';
+import type { Session } from './model.js';
+import { requestAuthorization } from './request-actions.js';
 
 export interface AuthorizationRequest {
   readonly ctx: RequestContext;
@@ -13,5 +21,128 @@ export interface AuthorizationRequest {
   readonly input: unknown;
 }
 
+/** Each service's refusal of a session past its Expiration. */
+export function expiredToken(service: SigningName): AwsApiError {
+  switch (service) {
+    case 'codedeploy':
+      return new AwsApiError(
+        'ExpiredTokenException',
+        'The security token included in the request is expired',
+      );
+    case 's3':
+      return new AwsApiError('ExpiredToken', 'The provided token has expired.');
+    case 'ec2':
+      return new AwsApiError('ExpiredToken', 'The security token included in the request is expired');
+    default:
+      return new AwsApiError('ExpiredToken', 'The security token included in the request is expired', {
+        status: 403,
+      });
+  }
+}
+
+/** Each service's refusal of a session token it does not know (or of a key it does not go with). */
+export function invalidToken(service: SigningName): AwsApiError {
+  switch (service) {
+    case 'codedeploy':
+      return new AwsApiError(
+        'UnrecognizedClientException',
+        'The security token included in the request is invalid.',
+      );
+    case 's3':
+      return new AwsApiError('InvalidToken', 'The provided token is malformed or otherwise invalid.');
+    case 'ec2':
+      return new AwsApiError('AuthFailure', 'AWS was not able to validate the provided access credentials', {
+        status: 401,
+      });
+    default:
+      return new AwsApiError(
+        'InvalidClientTokenId',
+        'The security token included in the request is invalid.',
+        {
+          status: 403,
+        },
+      );
+  }
+}
+
+/** Each service's AccessDenied, naming the principal, the action and (unless `*`) the resource. */
+export function accessDenied(
+  service: SigningName,
+  principal: string,
+  action: string,
+  resource: string,
+  explicit: boolean,
+): AwsApiError {
+  const on = resource === '*' ? '' : ` on resource: ${service === 's3' ? `"${resource}"` : resource}`;
+  const why = explicit
+    ? `with an explicit deny in an identity-based policy`
+    : `because no identity-based policy allows the ${action} action`;
+  const message = `User: ${principal} is not authorized to perform: ${action}${on} ${why}`;
+  switch (service) {
+    case 'codedeploy':
+      return new AwsApiError('AccessDeniedException', message);
+    case 'ec2':
+      return new AwsApiError(
+        'UnauthorizedOperation',
+        `You are not authorized to perform this operation. ${message}`,
+        {
+          status: 403,
+        },
+      );
+    default:
+      return new AwsApiError('AccessDenied', message, { status: 403 });
+  }
+}
+
+/** The session a request is signed with, checked; undefined for unsigned and static credentials. */
+export function sessionOf(cloud: Cloud, ctx: RequestContext, service: SigningName): Session | undefined {
+  if (!ctx.accessKeyId) return undefined;
+  const session = cloud.iam.session(ctx.accessKeyId);
+  if (!session) {
+    if (ctx.accessKeyId.startsWith('ASIA') && ctx.sessionToken !== undefined) throw invalidToken(service);
+    return undefined;
+  }
+  if (ctx.sessionToken !== session.sessionToken) throw invalidToken(service);
+  if (cloud.scheduler.now().getTime() >= session.expiration.getTime()) throw expiredToken(service);
+  return session;
+}
+
 /** Throws the service's AwsApiError when the request may not go on. */
-export function authorize(_cloud: Cloud, _request: AuthorizationRequest): void {}
+export async function authorize(cloud: Cloud, request: AuthorizationRequest): Promise<void> {
+  const { ctx, service, operation, input } = request;
+  const session = sessionOf(cloud, ctx, service);
+  if (!session) return;
+  // [I] STS: GetCallerIdentity needs no permission (as on AWS), and AssumeRole is decided by the
+  // target role's trust policy alone (same account: the trust policy naming the caller suffices).
+  if (service === 'sts') return;
+  const role = cloud.iam.roles.get(session.roleName.toLowerCase());
+  // A deleted role's sessions may do nothing.
+  const identityPolicies = role?.arn === session.roleArn ? cloud.iam.policiesOf(role) : [];
+  const { action, resources } = requestAuthorization(cloud, ctx, service, operation, input);
+  for (const resource of resources) {
+    const result = await runSimulation(
+      {
+        request: {
+          principal: session.assumedRoleArn,
+          action,
+          resource: { resource, accountId: ctx.accountId },
+          contextVariables: {
+            'aws:PrincipalArn': session.roleArn,
+            'aws:PrincipalAccount': ctx.accountId,
+            'aws:RequestedRegion': ctx.region,
+          },
+        },
+        identityPolicies,
+        serviceControlPolicies: [],
+        resourceControlPolicies: [],
+      },
+      {},
+    );
+    // An error (an action the reference lacks, a policy the evaluator cannot read) denies: nothing
+    // is allowed that the evaluator did not allow.
+    const outcome = result.resultType === 'error' ? 'ImplicitlyDenied' : result.overallResult;
+    if (outcome !== 'Allowed') {
+      throw accessDenied(service, session.assumedRoleArn, action, resource, outcome === 'ExplicitlyDenied');
+    }
+  }
+}

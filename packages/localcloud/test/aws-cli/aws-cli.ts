@@ -25,6 +25,7 @@ export const cliServices = {
   cloudwatch: { signingName: 'monitoring', model: 'cloudwatch/2010-08-01' },
   s3api: { signingName: 's3', model: 's3/2006-03-01' },
   sts: { signingName: 'sts', model: 'sts/2011-06-15' },
+  iam: { signingName: 'iam', model: 'iam/2010-05-08' },
   cloudformation: { signingName: 'cloudformation', model: 'cloudformation/2010-05-15' },
 } as const satisfies Record<string, { signingName: SigningName; model: string }>;
 

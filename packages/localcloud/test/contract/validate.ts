@@ -13,6 +13,7 @@ const DIRS: Record<string, string> = {
   cloudwatch: 'cloudwatch/2010-08-01',
   codedeploy: 'codedeploy/2014-10-06',
   sts: 'sts/2011-06-15',
+  iam: 'iam/2010-05-08',
 };
 
 interface Ref {
