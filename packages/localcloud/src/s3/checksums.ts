@@ -42,7 +42,8 @@ const CRC32C_TABLE = reflectedTable32(0x82f63b78);
 
 function crc32c(data: Buffer): number {
   let crc = 0xffffffff;
-  for (const byte of data) crc = (CRC32C_TABLE[(crc ^ byte) & 0xff] as number) ^ (crc >>> 8);
+  for (let i = 0; i < data.length; i++)
+    crc = (CRC32C_TABLE[(crc ^ (data[i] as number)) & 0xff] as number) ^ (crc >>> 8);
   return (crc ^ 0xffffffff) >>> 0;
 }
 
@@ -76,8 +77,8 @@ const CRC64_TABLE = (() => {
 function crc64nvme(data: Buffer): Buffer {
   let h = 0xffffffff;
   let l = 0xffffffff;
-  for (const byte of data) {
-    const index = (l ^ byte) & 0xff;
+  for (let i = 0; i < data.length; i++) {
+    const index = (l ^ (data[i] as number)) & 0xff;
     const nextLo = ((l >>> 8) | ((h & 0xff) << 24)) >>> 0;
     const nextHi = h >>> 8;
     l = (nextLo ^ (CRC64_TABLE.lo[index] as number)) >>> 0;
@@ -112,4 +113,23 @@ export function computeChecksum(algorithm: ChecksumAlgorithm, data: Buffer): str
 
 export function isChecksumAlgorithm(name: string): name is ChecksumAlgorithm {
   return (CHECKSUM_ALGORITHMS as readonly string[]).includes(name);
+}
+
+const defaultChecksums = new WeakMap<Buffer, ObjectChecksum>();
+
+/**
+ * The checksum S3 answers for an object: the one its upload carried, else the CRC64NVME S3 gives
+ * every other object, computed on first use (most objects are never asked) and remembered.
+ */
+export function objectChecksum(object: {
+  readonly body: Buffer;
+  readonly checksum?: ObjectChecksum;
+}): ObjectChecksum {
+  if (object.checksum) return object.checksum;
+  let checksum = defaultChecksums.get(object.body);
+  if (!checksum) {
+    checksum = { algorithm: 'CRC64NVME', value: computeChecksum('CRC64NVME', object.body) };
+    defaultChecksums.set(object.body, checksum);
+  }
+  return checksum;
 }

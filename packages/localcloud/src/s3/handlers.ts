@@ -12,6 +12,7 @@ import {
   checksumHeader,
   computeChecksum,
   isChecksumAlgorithm,
+  objectChecksum,
   type ObjectChecksum,
 } from './checksums.js';
 import { checkReadConditions, checkWriteConditions } from './conditions.js';
@@ -126,7 +127,7 @@ function verifiedChecksum(
   payload: Buffer,
   headers: WireRequest['headers'],
   trailers: Map<string, string>,
-): ObjectChecksum {
+): ObjectChecksum | undefined {
   const md5 = headerValue(headers, 'content-md5');
   if (md5 !== undefined && createHash('md5').update(payload).digest('base64') !== md5)
     throw errors.badDigest('Content-MD5');
@@ -147,7 +148,7 @@ function verifiedChecksum(
         'x-amz-sdk-checksum-algorithm specified, but no corresponding x-amz-checksum-* or x-amz-trailer headers were found.',
       );
     }
-    return { algorithm: 'CRC64NVME', value: computeChecksum('CRC64NVME', payload) };
+    return undefined;
   }
   if (declared !== undefined && (!isChecksumAlgorithm(declared) || declared !== checksum.algorithm)) {
     throw errors.invalidChecksumRequest(`Value for x-amz-sdk-checksum-algorithm header is invalid.`);
@@ -158,12 +159,11 @@ function verifiedChecksum(
 }
 
 /** The checksum headers of a whole object (a range answers none, as S3 does). */
-function checksumHeaders(checksum: ObjectChecksum | undefined): Record<string, string> {
-  if (!checksum) return {};
+function checksumHeaders(checksum: ObjectChecksum): Record<string, string> {
   return { [checksumHeader(checksum.algorithm)]: checksum.value, 'x-amz-checksum-type': 'FULL_OBJECT' };
 }
 
-function readPayload(request: S3Request): { payload: Buffer; checksum: ObjectChecksum } {
+function readPayload(request: S3Request): { payload: Buffer; checksum: ObjectChecksum | undefined } {
   if (!isAwsChunked(request.headers)) {
     return { payload: request.body, checksum: verifiedChecksum(request.body, request.headers, new Map()) };
   }
@@ -240,7 +240,7 @@ function listObjects(model: S3Model, bucket: string, params: URLSearchParams, v2
       (o) =>
         `<Contents><Key>${text(o.key)}</Key><LastModified>${o.lastModified.toISOString()}</LastModified>` +
         `<ETag>${escapeXml(o.etag)}</ETag>` +
-        (o.checksum ? `<ChecksumAlgorithm>${o.checksum.algorithm}</ChecksumAlgorithm>` : '') +
+        `<ChecksumAlgorithm>${o.checksum?.algorithm ?? 'CRC64NVME'}</ChecksumAlgorithm>` +
         `<Size>${o.body.length}</Size><StorageClass>STANDARD</StorageClass></Contents>`,
     ),
     ...[...prefixes].map((p) => `<CommonPrefixes><Prefix>${text(p)}</Prefix></CommonPrefixes>`),
@@ -344,7 +344,10 @@ export function handleS3(
         metadataOf(request.headers),
         checksum,
       );
-      const headers: Record<string, string> = { etag: object.etag, ...checksumHeaders(object.checksum) };
+      const headers: Record<string, string> = {
+        etag: object.etag,
+        ...checksumHeaders(objectChecksum(object)),
+      };
       if (object.versionId) headers['x-amz-version-id'] = object.versionId;
       return { status: 200, headers, body: '' };
     }
@@ -362,7 +365,7 @@ export function handleS3(
       }
       const range = rangeOf(headerValue(request.headers, 'range'), object.body.length);
       if (!range && headerValue(request.headers, 'x-amz-checksum-mode')?.toUpperCase() === 'ENABLED')
-        Object.assign(headers, checksumHeaders(object.checksum));
+        Object.assign(headers, checksumHeaders(objectChecksum(object)));
       const body = range ? object.body.subarray(range.start, range.end + 1) : object.body;
       headers['content-length'] = String(body.length);
       if (range) headers['content-range'] = `bytes ${range.start}-${range.end}/${object.body.length}`;

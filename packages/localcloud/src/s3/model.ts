@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import type { S3Object, S3Port, Scheduler } from '../ports.js';
 import { codePointName, xmlIllegalCharacter } from '../protocol/xml.js';
 import type { Random } from '../random.js';
-import { computeChecksum, type ObjectChecksum } from './checksums.js';
+import type { ObjectChecksum } from './checksums.js';
 import * as errors from './errors.js';
 
 const VERSION_ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._';
@@ -12,7 +12,7 @@ const VERSION_ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxy
 export interface StoredObject extends S3Object {
   readonly key: string;
   readonly metadata: Record<string, string>;
-  /** The additional checksum S3 keeps: the one the upload carried, else a CRC64NVME (checksums.ts). */
+  /** The additional checksum the upload carried; without one S3 answers a CRC64NVME (objectChecksum). */
   readonly checksum?: ObjectChecksum;
 }
 
@@ -139,7 +139,7 @@ export class S3Model implements S3Port {
     body: Buffer,
     contentType?: string,
     metadata: Record<string, string> = {},
-    checksum: ObjectChecksum = { algorithm: 'CRC64NVME', value: computeChecksum('CRC64NVME', body) },
+    checksum?: ObjectChecksum,
   ): StoredObject {
     const bucket = this.requireBucket(bucketName);
     // S3 stores such keys, then lists them as character references no XML 1.0 parser accepts; the
@@ -158,7 +158,7 @@ export class S3Model implements S3Port {
       lastModified: this.deps.scheduler.now(),
       ...(contentType ? { contentType } : {}),
       metadata,
-      checksum,
+      ...(checksum ? { checksum } : {}),
     };
     const versions = bucket.objects.get(key) ?? [];
     // Unversioned buckets keep one copy; versioned ones keep every version.
