@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as asg from '@aws-sdk/client-auto-scaling';
+import * as cfn from '@aws-sdk/client-cloudformation';
 import * as cd from '@aws-sdk/client-codedeploy';
 import * as cw from '@aws-sdk/client-cloudwatch';
 import * as ec2 from '@aws-sdk/client-ec2';
@@ -99,6 +100,7 @@ function clientsWith(url: string, credentials: Credentials) {
     cloudwatch: new cw.CloudWatchClient(config),
     s3: new s3.S3Client({ ...config, forcePathStyle: true }),
     iam: new iam.IAMClient(config),
+    cloudformation: new cfn.CloudFormationClient(config),
   };
 }
 
@@ -204,6 +206,7 @@ describe('STS sessions: OIDC web identity, enforcement, expiry', () => {
       ['cloudwatch', () => c.cloudwatch.send(new cw.DescribeAlarmsCommand({ AlarmNames: ['web-dev-5xx'] }))],
       ['s3', () => c.s3.send(new s3.GetObjectCommand({ Bucket: 'web-revisions', Key: 'web/a.zip' }))],
       ['iam', () => c.iam.send(new iam.GetRoleCommand({ RoleName: 'web-dev-circleci-deploy' }))],
+      ['cloudformation', () => c.cloudformation.send(new cfn.DescribeStacksCommand({}))],
     ] as const;
     const errors = await Promise.all(
       expired.map(async ([service, call]) => [service, await caught(call)] as const),
@@ -224,6 +227,7 @@ describe('STS sessions: OIDC web identity, enforcement, expiry', () => {
       cloudwatch: query,
       s3: 'ExpiredToken 400: The provided token has expired.',
       iam: query,
+      cloudformation: query,
     });
     for (const client of Object.values(c)) client.destroy();
   });

@@ -1,0 +1,191 @@
+// tier: integration
+// The repository's sam-template.yaml as a CircleCI job meets it: the stack (created through the
+// CloudFormation SDK on a manual clock) makes the deploy role, the CodeDeploy service role with its
+// AWS managed policy, the instance profile and the CircleCI OIDC provider, which IAM's API reads back;
+// a token of the stack's CircleCI project is exchanged for the deploy role's session, whose calls are
+// evaluated against the policies as the stack wrote them (allowed within this environment, AccessDenied
+// outside it), and another project's token is refused by the role's trust policy.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import * as asg from '@aws-sdk/client-auto-scaling';
+import * as cfn from '@aws-sdk/client-cloudformation';
+import * as cd from '@aws-sdk/client-codedeploy';
+import * as cw from '@aws-sdk/client-cloudwatch';
+import * as iam from '@aws-sdk/client-iam';
+import * as s3 from '@aws-sdk/client-s3';
+import * as sts from '@aws-sdk/client-sts';
+import { controlClient } from '../../src/control-client.js';
+import { caught, clientConfig, startTestCloud, until, type TestCloud } from '../harness.js';
+
+const SAM_TEMPLATE = fileURLToPath(new URL('../../../../sam-template.yaml', import.meta.url));
+const ACCOUNT = '123456789012';
+const ORG = '0f0e0d0c-0b0a-4908-8706-050403020100';
+const PROJECT = '1f1e1d1c-1b1a-4918-8716-151413121110';
+
+describe('the stack’s deploy role, assumed with a CircleCI token', () => {
+  let t: TestCloud;
+  let outputs: Record<string, string>;
+  const admin = () => ({
+    cfn: new cfn.CloudFormationClient(clientConfig(t.lc.url)),
+    iam: new iam.IAMClient(clientConfig(t.lc.url)),
+  });
+
+  before(async () => {
+    t = await startTestCloud({ clock: { manual: new Date('2031-03-01T00:00:00Z') } });
+    const ec2 = t.lc.cloud.region('us-east-1').ec2;
+    const subnets = ec2
+      .subnets()
+      .slice(0, 2)
+      .map((s) => s.id)
+      .join(',');
+    const parameters: Record<string, string> = {
+      ApplicationName: 'web',
+      Environment: 'dev',
+      VpcId: ec2.defaultVpc().id,
+      PublicSubnetIds: subnets,
+      PrivateSubnetIds: subnets,
+      AmiId: ec2.allImages()[0]!.imageId,
+      FleetSize: '1',
+      CircleCIOrgId: ORG,
+      CircleCIProjectId: PROJECT,
+    };
+    const { cfn: client } = admin();
+    const { Id } = await client.send(
+      new cfn.CreateChangeSetCommand({
+        StackName: 'web-dev',
+        ChangeSetName: 'create',
+        ChangeSetType: 'CREATE',
+        TemplateBody: readFileSync(SAM_TEMPLATE, 'utf8'),
+        Capabilities: ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM', 'CAPABILITY_AUTO_EXPAND'],
+        Parameters: Object.entries(parameters).map(([ParameterKey, ParameterValue]) => ({
+          ParameterKey,
+          ParameterValue,
+        })),
+      }),
+    );
+    const changeSet = await until(
+      () => client.send(new cfn.DescribeChangeSetCommand({ ChangeSetName: Id })),
+      (c) => c.Status === 'CREATE_COMPLETE' || c.Status === 'FAILED',
+      'the change set',
+    );
+    assert.equal(changeSet.Status, 'CREATE_COMPLETE', changeSet.StatusReason);
+    await client.send(new cfn.ExecuteChangeSetCommand({ ChangeSetName: Id }));
+    const stack = await until(
+      async () => (await client.send(new cfn.DescribeStacksCommand({ StackName: 'web-dev' }))).Stacks![0]!,
+      (s) => !s.StackStatus!.endsWith('_IN_PROGRESS'),
+      'the stack',
+    );
+    assert.equal(stack.StackStatus, 'CREATE_COMPLETE', stack.StackStatusReason);
+    outputs = Object.fromEntries(stack.Outputs!.map((o) => [o.OutputKey!, o.OutputValue!]));
+    client.destroy();
+  });
+  after(async () => t.close());
+
+  it('IAM reads back what the stack made', async () => {
+    const { iam: client } = admin();
+    const serviceRole = await client.send(new iam.GetRoleCommand({ RoleName: 'web-dev-codedeploy' }));
+    assert.equal(serviceRole.Role!.Arn, outputs.CodeDeployServiceRoleArn);
+    const attached = await client.send(
+      new iam.ListAttachedRolePoliciesCommand({ RoleName: 'web-dev-codedeploy' }),
+    );
+    assert.deepEqual(attached.AttachedPolicies, [
+      {
+        PolicyName: 'AWSCodeDeployRole',
+        PolicyArn: 'arn:aws:iam::aws:policy/service-role/AWSCodeDeployRole',
+      },
+    ]);
+    const inline = await client.send(new iam.ListRolePoliciesCommand({ RoleName: 'web-dev-codedeploy' }));
+    assert.deepEqual(inline.PolicyNames, ['copy-launch-template-fleet']);
+    const profile = await client.send(
+      new iam.GetInstanceProfileCommand({ InstanceProfileName: 'web-dev-instance' }),
+    );
+    assert.deepEqual(
+      profile.InstanceProfile!.Roles!.map((r) => r.RoleName),
+      ['web-dev-instance'],
+    );
+    const providers = await client.send(new iam.ListOpenIDConnectProvidersCommand({}));
+    assert.deepEqual(providers.OpenIDConnectProviderList, [
+      { Arn: `arn:aws:iam::${ACCOUNT}:oidc-provider/oidc.circleci.com/org/${ORG}` },
+    ]);
+    const deploy = await client.send(new iam.GetRoleCommand({ RoleName: 'web-dev-circleci-deploy' }));
+    assert.equal(deploy.Role!.Arn, outputs.DeployRoleArn);
+    assert.equal(deploy.Role!.MaxSessionDuration, 3600);
+    client.destroy();
+  });
+
+  it('the project’s job may deploy this environment and nothing else; another project may not assume the role', async () => {
+    const control = controlClient(t.lc.url);
+    const anonymous = new sts.STSClient({ endpoint: t.lc.url, region: 'us-east-1', maxAttempts: 1 });
+    const assume = async (projectId: string) =>
+      anonymous.send(
+        new sts.AssumeRoleWithWebIdentityCommand({
+          RoleArn: outputs.DeployRoleArn,
+          RoleSessionName: 'circleci',
+          WebIdentityToken: (await control.circleCiToken({ orgId: ORG, projectId })).token,
+        }),
+      );
+    const refused = await caught(() => assume('99999999-1b1a-4918-8716-151413121110'));
+    assert.equal(
+      `${refused.name}: ${refused.message}`,
+      'AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity',
+    );
+
+    const { Credentials } = await assume(PROJECT);
+    anonymous.destroy();
+    const config = {
+      ...clientConfig(t.lc.url),
+      maxAttempts: 1,
+      credentials: {
+        accessKeyId: Credentials!.AccessKeyId!,
+        secretAccessKey: Credentials!.SecretAccessKey!,
+        sessionToken: Credentials!.SessionToken!,
+      },
+    };
+    const codedeploy = new cd.CodeDeployClient(config);
+    const autoscaling = new asg.AutoScalingClient(config);
+    const cloudwatch = new cw.CloudWatchClient(config);
+    const bucket = new s3.S3Client({ ...config, forcePathStyle: true });
+    const stacks = new cfn.CloudFormationClient(config);
+    const principal = `arn:aws:sts::${ACCOUNT}:assumed-role/web-dev-circleci-deploy/circleci`;
+
+    // Allowed by the template's statements: ThisApplication, ReadTheFleet…, ReadThisEnvironmentsAlarms,
+    // RevisionBundles, ThisStack.
+    await codedeploy.send(new cd.GetApplicationCommand({ applicationName: 'web' }));
+    await autoscaling.send(
+      new asg.DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['web-dev-asg'] }),
+    );
+    await cloudwatch.send(
+      new cw.DescribeAlarmsCommand({ AlarmNames: ['web-dev-5xx', 'web-dev-unhealthy-hosts'] }),
+    );
+    await bucket.send(
+      new s3.PutObjectCommand({ Bucket: outputs.RevisionsBucketName, Key: 'web/v1.zip', Body: 'bundle' }),
+    );
+    await stacks.send(new cfn.DescribeStacksCommand({ StackName: 'web-dev' }));
+
+    // Outside it: another application, an action the policy does not name.
+    const other = await caught(() =>
+      codedeploy.send(new cd.GetApplicationCommand({ applicationName: 'api' })),
+    );
+    assert.equal(
+      other.message,
+      `User: ${principal} is not authorized to perform: codedeploy:GetApplication on resource: arn:aws:codedeploy:us-east-1:${ACCOUNT}:application:api because no identity-based policy allows the codedeploy:GetApplication action`,
+    );
+    const deleting = await caught(() =>
+      codedeploy.send(new cd.DeleteApplicationCommand({ applicationName: 'web' })),
+    );
+    assert.equal(deleting.name, 'AccessDeniedException');
+    assert.match(
+      deleting.message,
+      /codedeploy:DeleteApplication on resource: arn:aws:codedeploy:us-east-1:123456789012:application:web /,
+    );
+    const scaling = await caught(() =>
+      autoscaling.send(
+        new asg.SetDesiredCapacityCommand({ AutoScalingGroupName: 'web-dev-asg', DesiredCapacity: 2 }),
+      ),
+    );
+    assert.equal(scaling.name, 'AccessDenied');
+    for (const client of [codedeploy, autoscaling, cloudwatch, bucket, stacks]) client.destroy();
+  });
+});
