@@ -11,7 +11,7 @@ import { runSimulation } from '@cloud-copilot/iam-simulate';
 import type { Cloud } from '../cloud.js';
 import { AwsApiError, type RequestContext, type SigningName } from '../service.js';
 import type { Session } from './model.js';
-import { requestAuthorization } from './request-actions.js';
+import { passedRoles, requestAuthorization } from './request-actions.js';
 
 export interface AuthorizationRequest {
   readonly ctx: RequestContext;
@@ -118,8 +118,7 @@ export async function authorize(cloud: Cloud, request: AuthorizationRequest): Pr
   const role = cloud.iam.roles.get(session.roleName.toLowerCase());
   // A deleted role's sessions may do nothing.
   const identityPolicies = role?.arn === session.roleArn ? cloud.iam.policiesOf(role) : [];
-  const { action, resources } = requestAuthorization(cloud, ctx, service, operation, input);
-  for (const resource of resources) {
+  const evaluate = async (action: string, resource: string, context: Record<string, string> = {}) => {
     const result = await runSimulation(
       {
         request: {
@@ -130,6 +129,7 @@ export async function authorize(cloud: Cloud, request: AuthorizationRequest): Pr
             'aws:PrincipalArn': session.roleArn,
             'aws:PrincipalAccount': ctx.accountId,
             'aws:RequestedRegion': ctx.region,
+            ...context,
           },
         },
         identityPolicies,
@@ -144,5 +144,10 @@ export async function authorize(cloud: Cloud, request: AuthorizationRequest): Pr
     if (outcome !== 'Allowed') {
       throw accessDenied(service, session.assumedRoleArn, action, resource, outcome === 'ExplicitlyDenied');
     }
+  };
+  const { action, resources } = requestAuthorization(cloud, ctx, service, operation, input);
+  for (const resource of resources) await evaluate(action, resource);
+  for (const passed of passedRoles(service, operation, input)) {
+    await evaluate('iam:PassRole', passed.roleArn, { 'iam:PassedToService': passed.toService });
   }
 }

@@ -223,6 +223,32 @@ function iamResources(cloud: Cloud, ctx: RequestContext, operation: string, inpu
   return ['*'];
 }
 
+/** A role a request hands to a service (`iam:PassRole`, with `iam:PassedToService`). */
+export interface PassedRole {
+  readonly roleArn: string;
+  readonly toService: string;
+}
+
+/**
+ * The roles a request passes: CodeDeploy's service role of a deployment group, the role
+ * CloudFormation assumes for a change set. AWS evaluates `iam:PassRole` on each, besides the action.
+ */
+export function passedRoles(service: SigningName, operation: string, input: unknown): PassedRole[] {
+  const fields = (typeof input === 'object' && input !== null ? input : {}) as Input;
+  if (
+    service === 'codedeploy' &&
+    (operation === 'CreateDeploymentGroup' || operation === 'UpdateDeploymentGroup')
+  ) {
+    const roleArn = str(fields.serviceRoleArn);
+    return roleArn ? [{ roleArn, toService: 'codedeploy.amazonaws.com' }] : [];
+  }
+  if (service === 'cloudformation' && (operation === 'CreateChangeSet' || operation === 'DeleteStack')) {
+    const roleArn = str(fields.RoleARN);
+    return roleArn ? [{ roleArn, toService: 'cloudformation.amazonaws.com' }] : [];
+  }
+  return [];
+}
+
 /** The action and resources of one request, decoded (model services) or routed (S3). */
 export function requestAuthorization(
   cloud: Cloud,

@@ -4,7 +4,7 @@
 // AWS managed policy, the instance profile and the CircleCI OIDC provider, which IAM's API reads back;
 // a token of the stack's CircleCI project is exchanged for the deploy role's session, whose calls are
 // evaluated against the policies as the stack wrote them (allowed within this environment, AccessDenied
-// outside it), and another project's token is refused by the role's trust policy.
+// outside it, iam:PassRole of the service role only), and another project's token is refused by the role's trust policy.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -186,6 +186,25 @@ describe('the stack’s deploy role, assumed with a CircleCI token', () => {
       ),
     );
     assert.equal(scaling.name, 'AccessDenied');
+
+    // CreateDeploymentGroup passes the service role: the template lets it pass the CodeDeploy role
+    // to CodeDeploy, and no other role.
+    const group = (serviceRoleArn: string) =>
+      codedeploy.send(
+        new cd.CreateDeploymentGroupCommand({
+          applicationName: 'web',
+          deploymentGroupName: 'web-dev',
+          serviceRoleArn,
+          autoScalingGroups: ['web-dev-asg'],
+        }),
+      );
+    const instanceRole = `arn:aws:iam::${ACCOUNT}:role/web-dev-instance`;
+    const passing = await caught(() => group(instanceRole));
+    assert.equal(
+      `${passing.name}: ${passing.message}`,
+      `AccessDeniedException: User: ${principal} is not authorized to perform: iam:PassRole on resource: ${instanceRole} because no identity-based policy allows the iam:PassRole action`,
+    );
+    assert.match((await group(outputs.CodeDeployServiceRoleArn!)).deploymentGroupId!, /^[0-9a-f-]{36}$/);
     for (const client of [codedeploy, autoscaling, cloudwatch, bucket, stacks]) client.destroy();
   });
 });
