@@ -179,6 +179,13 @@ export function cloudWatchService(modelFor: (ctx: RequestContext) => CloudWatchM
         if (!input.AlarmName) throw errors.missingParameter('AlarmName');
         if (input.EvaluationPeriods === undefined) throw errors.missingParameter('EvaluationPeriods');
         if (!input.ComparisonOperator) throw errors.missingParameter('ComparisonOperator');
+        if (input.EvaluationPeriods < 1)
+          throw errors.invalidParameterValue('EvaluationPeriods must be greater than or equal to 1.');
+        if (
+          input.DatapointsToAlarm !== undefined &&
+          (input.DatapointsToAlarm < 1 || input.DatapointsToAlarm > input.EvaluationPeriods)
+        )
+          throw errors.validationError('DatapointsToAlarm must be between 1 and EvaluationPeriods.');
         checkAlarmMetric(input);
         const definition: Record<string, unknown> = {};
         for (const member of DEFINITION_MEMBERS)

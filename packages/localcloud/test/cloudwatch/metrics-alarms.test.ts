@@ -445,6 +445,40 @@ describe('CloudWatch metrics and alarms on the cloud clock', () => {
       ),
     );
     assert.equal(both.$metadata?.httpStatusCode, 400);
+    const alarmOf = (input: Partial<cw.PutMetricAlarmCommandInput>) =>
+      caught(() =>
+        t.cloudwatch.send(
+          new cw.PutMetricAlarmCommand({
+            AlarmName: 'refused',
+            EvaluationPeriods: 2,
+            ComparisonOperator: 'GreaterThanThreshold',
+            Threshold: 1,
+            ...input,
+          }),
+        ),
+      );
+    const tooMany = await alarmOf({
+      MetricName: 'm',
+      Namespace: 'Mine',
+      Statistic: 'Sum',
+      Period: 60,
+      DatapointsToAlarm: 3,
+    });
+    assert.match(tooMany.message, /DatapointsToAlarm must be between 1 and EvaluationPeriods/);
+    const twoReturned = await alarmOf({
+      Metrics: [
+        { Id: 'a', MetricStat: { Metric: { Namespace: 'Mine', MetricName: 'm' }, Period: 60, Stat: 'Sum' } },
+        { Id: 'b', Expression: 'a * 2' },
+      ],
+    });
+    assert.match(twoReturned.message, /Exactly one element of the metrics list should return data/);
+    const noStatistic = await alarmOf({ MetricName: 'm', Namespace: 'Mine', Period: 60 });
+    assert.equal(noStatistic.$metadata?.httpStatusCode, 400);
+    assert.deepEqual(
+      (await t.cloudwatch.send(new cw.DescribeAlarmsCommand({ AlarmNames: ['refused'] }))).MetricAlarms,
+      [],
+      'a refused alarm is not created',
+    );
     const period = await caught(() =>
       t.cloudwatch.send(
         new cw.GetMetricStatisticsCommand({
