@@ -370,7 +370,13 @@ describe('the AWS CLI parses every operation of the local cloud (CodeDeploy asid
           s.cli.call<{ TargetGroups: { TargetGroupArn: string; Port: number; HealthCheckPath: string }[] }>(
             'elbv2',
             'create-target-group',
-            { Name: 'jobs-tg', Protocol: 'HTTP', Port: 9100, VpcId: 'vpc-1', HealthCheckPath: '/health' },
+            {
+              Name: 'jobs-tg',
+              Protocol: 'HTTP',
+              Port: 9100,
+              VpcId: s.models().ec2.defaultVpc().id,
+              HealthCheckPath: '/health',
+            },
           ),
           s.cli.call<{
             LoadBalancers: {

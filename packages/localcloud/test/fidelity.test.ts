@@ -47,6 +47,32 @@ describe('fidelity: S3', () => {
       );
       assert.equal(error.name, 'BucketAlreadyOwnedByYou');
       assert.equal(error.$metadata?.httpStatusCode, 409);
+      // Outside us-east-1 a bucket names its region; us-east-1 refuses its own name as a constraint.
+      // (The SDK adds its region as the constraint by itself; a bare request shows S3's answer.)
+      const unspecified = await fetch(`${t.lc.url}/fidelity-eu-2`, {
+        method: 'PUT',
+        headers: {
+          authorization:
+            'AWS4-HMAC-SHA256 Credential=AKIDLOCALCLOUD/20240101/eu-west-1/s3/aws4_request, SignedHeaders=host, Signature=0',
+        },
+      });
+      assert.equal(unspecified.status, 400);
+      assert.match(
+        await unspecified.text(),
+        /<Code>IllegalLocationConstraintException<\/Code><Message>The unspecified location constraint is incompatible for the region specific endpoint this request was sent to.<\/Message>/,
+      );
+      const own = await caught(() =>
+        t.s3.send(
+          new s3.CreateBucketCommand({
+            Bucket: 'fidelity-us',
+            CreateBucketConfiguration: { LocationConstraint: 'us-east-1' as s3.BucketLocationConstraint },
+          }),
+        ),
+      );
+      assert.deepEqual(
+        [own.name, own.message],
+        ['InvalidLocationConstraint', 'The specified location-constraint is not valid'],
+      );
     } finally {
       west.destroy();
     }
@@ -235,6 +261,15 @@ describe('fidelity: ELBv2', () => {
       .LoadBalancers![0]!;
     assert.equal(world.State?.Code, 'active');
     assert.ok(world.AvailabilityZones!.every((z) => /^us-east-1[a-f]$/.test(z.ZoneName!)));
+  });
+
+  it('refuses a target group in a VPC EC2 does not have', async () => {
+    const error = await caught(() =>
+      t.elbv2.send(
+        new elb.CreateTargetGroupCommand({ Name: 'lost-tg', Port: 80, Protocol: 'HTTP', VpcId: 'vpc-1' }),
+      ),
+    );
+    assert.deepEqual([error.name, error.message], ['ValidationError', "The VPC ID 'vpc-1' is not found"]);
   });
 
   it('refuses unknown subnets and fewer than two zones as ELBv2 does', async () => {

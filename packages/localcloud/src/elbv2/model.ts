@@ -94,6 +94,7 @@ type Ec2Network = Ec2Port &
     subnet(id: string): { id: string; availabilityZone: string; vpcId: string } | undefined;
     defaultSubnet(zone: string): { id: string; availabilityZone: string; vpcId: string } | undefined;
     defaultVpc(): { id: string };
+    vpc(id: string): { id: string } | undefined;
     securityGroupByName(name: string, vpcId?: string): { id: string } | undefined;
   }>;
 
@@ -460,6 +461,8 @@ export class Elbv2Model implements Elbv2Port {
   }
 
   createTargetGroup(request: CreateTargetGroupRequest): TargetGroupRecord {
+    if (request.vpcId !== undefined && this.deps.ec2.vpc && !this.deps.ec2.vpc(request.vpcId))
+      throw errors.validationError(`The VPC ID '${request.vpcId}' is not found`);
     const existing = this.checkTargetGroup(request);
     if (existing) return existing;
     const protocol = request.protocol ?? 'HTTP';

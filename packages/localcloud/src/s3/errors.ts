@@ -123,3 +123,15 @@ export function malformedXml(): AwsApiError {
 export function invalidUri(): AwsApiError {
   return new AwsApiError('InvalidURI', "Couldn't parse the specified URI.");
 }
+
+export function invalidLocationConstraint(): AwsApiError {
+  return new AwsApiError('InvalidLocationConstraint', 'The specified location-constraint is not valid');
+}
+
+/** `unspecified`, or the constraint that names another region than the endpoint's. */
+export function illegalLocationConstraint(constraint: string): AwsApiError {
+  return new AwsApiError(
+    'IllegalLocationConstraintException',
+    `The ${constraint} location constraint is incompatible for the region specific endpoint this request was sent to.`,
+  );
+}

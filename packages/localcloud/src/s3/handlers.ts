@@ -271,6 +271,20 @@ function rangeOf(header: string | undefined, size: number): { start: number; end
   return { start, end };
 }
 
+/**
+ * CreateBucket's LocationConstraint against the region the request was signed for: us-east-1 takes
+ * none (and refuses its own name, for historical reasons) but accepts another region's; every other
+ * region wants its own name.
+ */
+function checkLocationConstraint(constraint: string | undefined, region: string): void {
+  if (region === 'us-east-1') {
+    if (constraint === 'us-east-1') throw errors.invalidLocationConstraint();
+    return;
+  }
+  if (constraint === undefined) throw errors.illegalLocationConstraint('unspecified');
+  if (constraint !== region) throw errors.illegalLocationConstraint(constraint);
+}
+
 /** Serves one S3 request. `route` comes from routeS3; errors are thrown as AwsApiError. */
 export function handleS3(
   model: S3Model,
@@ -297,6 +311,7 @@ export function handleS3(
     case 'CreateBucket': {
       const text = request.body.toString('utf8');
       const constraint = /<LocationConstraint>([^<]*)<\/LocationConstraint>/.exec(text)?.[1];
+      checkLocationConstraint(constraint || undefined, ctx.region);
       const region = constraint || ctx.region;
       const existing = model.allBuckets().find((b) => b.name === bucket);
       // us-east-1 keeps S3's first behaviour: creating a bucket you already own there succeeds

@@ -321,7 +321,12 @@ describe('contract: responses match the botocore models', () => {
       ),
     );
     const created = await t.elbv2.send(
-      new elb.CreateTargetGroupCommand({ Name: 'api-tg', Protocol: 'HTTP', Port: 9000, VpcId: 'vpc-1' }),
+      new elb.CreateTargetGroupCommand({
+        Name: 'api-tg',
+        Protocol: 'HTTP',
+        Port: 9000,
+        VpcId: t.lc.cloud.region('us-east-1').ec2.defaultVpc().id,
+      }),
     );
     check('elbv2', 'CreateTargetGroup', created);
     const running = (

@@ -116,6 +116,11 @@ call(
     "s3.CreateBucket again (eu-west-1)",
     lambda: s3_eu.create_bucket(Bucket="diff-eu", CreateBucketConfiguration=eu_config),
 )
+call("s3.CreateBucket (eu-west-1, no constraint)", lambda: s3_eu.create_bucket(Bucket="diff-eu-2"))
+call(
+    "s3.CreateBucket (us-east-1 named)",
+    lambda: s3.create_bucket(Bucket="diff-us", CreateBucketConfiguration={"LocationConstraint": "us-east-1"}),
+)
 call(
     "s3.PutObject (CRC32 by default)",
     lambda: s3.put_object(Bucket="diff-bucket", Key="a.txt", Body=b"123456789"),
@@ -300,6 +305,10 @@ call(
     lambda: elbv2.create_target_group(Name="diff-tg", Protocol="HTTP", Port=8000, VpcId=state["vpc"]),
     values=["TargetGroups[].Port", "TargetGroups[].Protocol", "TargetGroups[].TargetType"],
     keep=lambda a: state.update(tg=a["TargetGroups"][0]["TargetGroupArn"]),
+)
+call(
+    "elbv2.CreateTargetGroup (no such VPC)",
+    lambda: elbv2.create_target_group(Name="diff-lost", Protocol="HTTP", Port=80, VpcId="vpc-0123456789abcdef0"),
 )
 call(
     "elbv2.ModifyTargetGroupAttributes (unknown key)",
