@@ -18,6 +18,7 @@ import { createAddressAllocator, Ec2Model, type AddressAllocator } from './ec2/m
 import { Elbv2Model, type ListenerOpener } from './elbv2/model.js';
 import { FaultRules } from './faults.js';
 import { IamModel } from './iam/model.js';
+import { greenFleetDenial } from './iam/service-role.js';
 import { ImageRegistry } from './instance/images.js';
 import { RealInstances, type RealInstancesOptions } from './instance/real-instances.js';
 import type { AgentMode, Ec2Instance, Scheduler } from './ports.js';
@@ -297,6 +298,7 @@ export class Cloud {
       cloudwatch,
       s3: { getObject: (bucket, key, version) => this.s3.getObject(bucket, key, version) },
       faults: this.faults,
+      greenFleetDenial: (request) => greenFleetDenial(this, { ...request, region }),
       random,
       // Without a sandbox (a host that cannot confine) a real instance runs the synthetic agent.
       agentFor: (instance) =>

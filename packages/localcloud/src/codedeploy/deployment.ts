@@ -88,6 +88,15 @@ export interface EngineContext {
   recordInstalled(deploymentGroupId: string, instanceId: string, revision: Revision): void;
   /** Called once, when the deployment reaches a terminal status. */
   finished(record: DeploymentRecord, end: DeploymentEnd): void;
+  /**
+   * Why the deployment group's service role may not make a COPY_AUTO_SCALING_GROUP green fleet (the
+   * deployment's IAM_ROLE_PERMISSIONS message), or undefined; absent, every role may (iam/service-role.ts).
+   */
+  greenFleetDenial?(request: {
+    serviceRoleArn: string;
+    sourceGroupName: string;
+    greenGroupName: string;
+  }): Promise<string | undefined>;
 }
 
 /** Thrown out of every wait once the deployment has ended; the run's pending work is dropped. */
@@ -344,6 +353,24 @@ export class DeploymentRun {
       (i) => i.lifecycleState === 'InService' && i.healthStatus === 'Healthy',
     ).length;
     const greenName = `CodeDeploy_${record.deploymentGroupName}_${record.deploymentId}`;
+    // CodeDeploy copies the group as its service role, which must be allowed to.
+    const serviceRoleArn = this.ctx.group(record.deploymentGroupId)?.settings.serviceRoleArn;
+    const denial =
+      serviceRoleArn === undefined
+        ? undefined
+        : await this.ctx.greenFleetDenial?.({
+            serviceRoleArn,
+            sourceGroupName: sourceName,
+            greenGroupName: greenName,
+          });
+    if (denial !== undefined) {
+      this.end(
+        'Failed',
+        { code: 'IAM_ROLE_PERMISSIONS', message: denial },
+        { trigger: 'DEPLOYMENT_FAILURE' },
+      );
+      return undefined;
+    }
     record.greenAutoScalingGroup = greenName;
     this.greenFleetForming = true;
     autoscaling.copy(sourceName, greenName, healthy);

@@ -49,6 +49,8 @@ import { deploymentStatuses, emptyOverview, targetStatuses, terminalStatuses } f
 import * as views from './views.js';
 
 export interface CodeDeployDeps {
+  /** CodeDeploy's own actions against the deployment group's service role (EngineContext's). */
+  readonly greenFleetDenial?: EngineContext['greenFleetDenial'];
   readonly region: string;
   readonly accountId: string;
   readonly scheduler: Scheduler;
@@ -124,6 +126,7 @@ export class CodeDeployModel {
       recordInstalled: (groupId, instanceId, revision) =>
         this.installed.set(`${groupId}/${instanceId}`, revision),
       finished: (record, end) => this.finished(record, end),
+      ...(deps.greenFleetDenial ? { greenFleetDenial: deps.greenFleetDenial } : {}),
     };
     deps.autoscaling.onLaunchHook((groupName, hookName, instanceId) =>
       this.launchHeld(groupName, hookName, instanceId),
