@@ -41,6 +41,7 @@ export {
 
 // --- Steering a running cloud ---------------------------------------------------------------------
 export { controlClient, ControlError, type LoadedWorld, type LocalCloudControl } from './control-client.js';
+export type { CircleCiTokenRequest, MintedToken } from './sts/circleci-issuer.js';
 export type { FaultRule, ApiFaultRule, InstanceFaultRule, StoredFaultRule } from './faults.js';
 
 // --- Instances: sandboxes and the hooks of one instance -------------------------------------------
