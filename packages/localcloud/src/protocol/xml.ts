@@ -44,6 +44,9 @@ function scalarText(type: string, value: unknown): string {
     return date.toISOString();
   }
   if (type === 'blob') return Buffer.isBuffer(value) ? value.toString('base64') : String(value);
+  // A double is written as one (1.0, not 1), as AWS writes it.
+  if ((type === 'double' || type === 'float') && typeof value === 'number' && Number.isInteger(value))
+    return Math.abs(value) < 1e21 ? `${value}.0` : String(value);
   return escapeXml(String(value));
 }
 

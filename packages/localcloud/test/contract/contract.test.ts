@@ -429,6 +429,12 @@ describe('contract: responses match the botocore models', () => {
       body: JSON.stringify({ AlarmNames: ['web-5xx'] }),
     });
     assert.match(await raw.text(), /"Threshold":1\.0[,}]/);
+    const rawXml = await fetch(t.lc.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'Action=DescribeAlarms&Version=2010-08-01&AlarmNames.member.1=web-5xx',
+    });
+    assert.match(await rawXml.text(), /<Threshold>1\.0<\/Threshold>/);
     check(
       'cloudwatch',
       'DeleteAlarms',
