@@ -338,6 +338,12 @@ describe('STS sessions: OIDC web identity, enforcement, expiry', () => {
     const cdUnknown = await caught(() => c.codedeploy.send(new cd.ListApplicationsCommand({})));
     assert.equal(cdUnknown.name, 'UnrecognizedClientException');
     for (const client of Object.values(c)) client.destroy();
+    // A key STS issued with another session's token is no better.
+    const real = sessionCredentials(await assume(await token()));
+    const mixed = clientsWith(t.lc.url, { ...real, sessionToken: `${real.sessionToken}x` });
+    const mismatch = await caught(() => mixed.ec2.send(new ec2.DescribeInstancesCommand({})));
+    assert.equal(`${mismatch.name} ${mismatch.$metadata?.httpStatusCode}`, 'AuthFailure 401');
+    for (const client of Object.values(mixed)) client.destroy();
     // The harness's static keys: allow-all, as before IAM existed.
     await t.autoscaling.send(
       new asg.SetDesiredCapacityCommand({ AutoScalingGroupName: 'web-dev-asg', DesiredCapacity: 2 }),
