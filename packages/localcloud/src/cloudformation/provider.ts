@@ -6,7 +6,9 @@
 // A provider refuses what AWS refuses with an AwsApiError-free `ResourceFailure` whose message is the
 // one CloudFormation shows in the resource's *_FAILED event (`Resource handler returned message: …`);
 // the engine then rolls the stack back.
+import { randomUUID } from 'node:crypto';
 import type { Cloud, RegionModels } from '../cloud.js';
+import type { AwsApiError } from '../service.js';
 
 /** Properties as the template gives them, intrinsic functions already resolved. */
 export type ResourceProperties = Readonly<Record<string, unknown>>;
@@ -59,3 +61,24 @@ export class ResourceFailure extends Error {
 }
 
 export type ProviderRegistry = ReadonlyMap<string, ResourceProvider>;
+
+/** CloudFormation's HandlerErrorCode for a service's refusal. */
+function handlerErrorCode(error: AwsApiError): string {
+  if (/NotFound/i.test(error.code) || /not found|does not exist/i.test(error.message)) return 'NotFound';
+  if (/AlreadyExists|Duplicate/i.test(error.code)) return 'AlreadyExists';
+  if (/Throttl|RequestLimitExceeded/.test(error.code)) return 'Throttling';
+  if (error.status >= 500) return 'GeneralServiceException';
+  return 'InvalidRequest';
+}
+
+/**
+ * A service's refusal as a resource's *_FAILED reason, the way CloudFormation's resource handlers
+ * report it: `Resource handler returned message: "<message> (Service: <service>, Status Code: <status>,
+ * Request ID: <id>)" (RequestToken: <token>, HandlerErrorCode: <code>)`.
+ */
+export function handlerFailure(service: string | undefined, error: AwsApiError): ResourceFailure {
+  const origin = `${service !== undefined ? `Service: ${service}, ` : ''}Status Code: ${error.status}, Request ID: ${randomUUID()}`;
+  return new ResourceFailure(
+    `Resource handler returned message: "${error.message} (${origin})" (RequestToken: ${randomUUID()}, HandlerErrorCode: ${handlerErrorCode(error)})`,
+  );
+}

@@ -5,7 +5,7 @@
 import { AwsApiError } from '../service.js';
 import type { Scheduler } from '../ports.js';
 import { randomUuid, type Random } from '../random.js';
-import { scalarText, TemplateResolveError } from './intrinsics.js';
+import { resolveValue, scalarText, TemplateResolveError } from './intrinsics.js';
 import {
   changedProperties,
   evaluateTemplate,
@@ -13,8 +13,8 @@ import {
   type EvaluatedTemplate,
   type StackEnvironment,
 } from './plan.js';
-import { resolveValue } from './intrinsics.js';
 import {
+  handlerFailure,
   ResourceFailure,
   type ProviderContext,
   type ProviderRegistry,
@@ -48,17 +48,7 @@ export interface RunnerDeps {
 /** CloudFormation's words for a failed resource handler, naming the service error it got. */
 export function handlerMessage(error: unknown): string {
   if (error instanceof ResourceFailure || error instanceof TemplateResolveError) return error.message;
-  if (error instanceof AwsApiError) {
-    const handlerCode =
-      error.code.includes('NotFound') || /not found|does not exist/i.test(error.message)
-        ? 'NotFound'
-        : error.code.includes('AlreadyExists') || error.code.startsWith('Duplicate')
-          ? 'AlreadyExists'
-          : error.status >= 500
-            ? 'GeneralServiceException'
-            : 'InvalidRequest';
-    return `Resource handler returned message: "${error.message} (Status Code: ${error.status}, Error Code: ${error.code})" (HandlerErrorCode: ${handlerCode})`;
-  }
+  if (error instanceof AwsApiError) return handlerFailure(undefined, error).message;
   return `Internal Failure (${(error as Error)?.message ?? String(error)})`;
 }
 
@@ -269,7 +259,7 @@ export class StackRunner {
     if (stack.disableRollback) {
       this.stackStatus(
         stack,
-        'CREATE_FAILED' as StackStatus,
+        'CREATE_FAILED',
         `The following resource(s) failed to create: [${failed.logicalId}]. `,
       );
       return;

@@ -4,7 +4,9 @@
 import { randomUUID } from 'node:crypto';
 import { AwsApiError, type RequestContext, type ServiceDefinition } from '../../service.js';
 import { scalarText } from '../intrinsics.js';
-import { ResourceFailure, type ProviderContext } from '../provider.js';
+import { handlerFailure, ResourceFailure, type ProviderContext } from '../provider.js';
+
+export { handlerFailure };
 
 export function text(value: unknown): string | undefined {
   if (value === undefined || value === null) return undefined;
@@ -50,21 +52,6 @@ export function tagRecord(value: unknown): Record<string, string> {
 export function notFound(type: string, identifier: string): ResourceFailure {
   return new ResourceFailure(
     `Resource handler returned message: "Resource of type '${type}' with identifier '${identifier}' was not found." (RequestToken: ${randomUUID()}, HandlerErrorCode: NotFound)`,
-  );
-}
-
-function handlerErrorCode(error: AwsApiError): string {
-  if (/NotFound/i.test(error.code) || /not found|does not exist/i.test(error.message)) return 'NotFound';
-  if (/AlreadyExists|Duplicate/i.test(error.code)) return 'AlreadyExists';
-  if (/Throttl|RequestLimitExceeded/.test(error.code)) return 'Throttling';
-  if (error.status >= 500) return 'GeneralServiceException';
-  return 'InvalidRequest';
-}
-
-/** A service's refusal as a resource's *_FAILED reason, the way CloudFormation's handlers report it. */
-export function handlerFailure(service: string, error: AwsApiError): ResourceFailure {
-  return new ResourceFailure(
-    `Resource handler returned message: "${error.message} (Service: ${service}, Status Code: ${error.status}, Request ID: ${randomUUID()})" (RequestToken: ${randomUUID()}, HandlerErrorCode: ${handlerErrorCode(error)})`,
   );
 }
 
