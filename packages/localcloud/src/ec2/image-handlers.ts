@@ -8,6 +8,7 @@ import * as errors from './errors.js';
 import { checkFilterNames, matchesFilters, tagFields, type FilterFields } from './filters.js';
 import type { ImageRecord } from './images.js';
 import type { Ec2Model } from './model.js';
+import { checkMaxResults } from './network-handlers.js';
 
 const IMAGE_FILTERS: FilterFields<ImageRecord> = new Map<string, (image: ImageRecord) => string[]>([
   ['image-id', (i) => [i.imageId]],
@@ -100,10 +101,7 @@ export function imageOperations(
         throw errors.invalidParameterCombination(
           'The parameter imagesSet cannot be used with the parameter maxResults',
         );
-      if (input.MaxResults !== undefined && (input.MaxResults < 1 || input.MaxResults > 1000))
-        throw errors.invalidParameterValue(
-          `Value ( ${input.MaxResults} ) for parameter maxResults is invalid. Expecting a value between 1 and 1000.`,
-        );
+      checkMaxResults(input.MaxResults, 1, 1000);
       let images: ImageRecord[];
       if (ids.length > 0) {
         const malformed = ids.find((id) => !/^ami-[0-9a-f]{8,17}$/.test(id));

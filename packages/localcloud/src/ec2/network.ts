@@ -393,16 +393,7 @@ export class Ec2Network {
         });
       }
       for (const pair of permission.UserIdGroupPairs ?? []) {
-        const peer =
-          pair.GroupId !== undefined
-            ? this.requireSecurityGroup(pair.GroupId)
-            : pair.GroupName !== undefined
-              ? (this.securityGroupByName(pair.GroupName, group.vpcId) ??
-                (() => {
-                  throw errors.securityGroupNameNotFound(pair.GroupName ?? '', group.vpcId);
-                })())
-              : undefined;
-        if (!peer) throw errors.missingParameter('GroupId');
+        const peer = this.peerGroup(pair, group.vpcId);
         peers.push({
           referencedGroupId: peer.id,
           ...(pair.Description !== undefined ? { description: pair.Description } : {}),
@@ -416,6 +407,15 @@ export class Ec2Network {
         );
       return peers.map((peer) => ({ ipProtocol: protocol, ...ports, ...peer }));
     });
+  }
+
+  /** The group a rule's UserIdGroupPair names: by id, or by name in the rule's own VPC. */
+  private peerGroup(pair: { GroupId?: string; GroupName?: string }, vpcId: string): SecurityGroupRecord {
+    if (pair.GroupId !== undefined) return this.requireSecurityGroup(pair.GroupId);
+    if (pair.GroupName === undefined) throw errors.missingParameter('GroupId');
+    const group = this.securityGroupByName(pair.GroupName, vpcId);
+    if (!group) throw errors.securityGroupNameNotFound(pair.GroupName, vpcId);
+    return group;
   }
 
   private portsOf(protocol: string, permission: IpPermissionInput): { fromPort?: number; toPort?: number } {
