@@ -512,6 +512,8 @@ describe('Auto Scaling ELB health checks', () => {
         ...world,
         autoScalingGroups: [
           { ...world.autoScalingGroups[0]!, healthCheckType: 'ELB' as const, healthCheckGracePeriod: 300 },
+          // EC2 health checks only: target health is none of its business.
+          { name: 'ec2-asg', instances: 1, availabilityZones: ['us-east-1a'], targetGroups: ['web-tg'] },
         ],
       },
     });
@@ -520,7 +522,12 @@ describe('Auto Scaling ELB health checks', () => {
 
   it('replaces an InService instance its target group reports unhealthy once the grace period has passed', async () => {
     const [sick] = instanceIds(t) as [string];
+    const [kept] = t.lc.cloud
+      .region('us-east-1')
+      .autoscaling.get('ec2-asg')!
+      .instances.map((i) => i.instanceId);
     t.lc.cloud.region('us-east-1').elbv2.setAppHealthy(sick, false);
+    t.lc.cloud.region('us-east-1').elbv2.setAppHealthy(kept!, false);
     const describe = async () =>
       (
         await t.autoscaling.send(
@@ -545,5 +552,22 @@ describe('Auto Scaling ELB health checks', () => {
       20 * MINUTE,
     );
     assert.equal((await describe()).DesiredCapacity, 2);
+    // The group with EC2 health checks keeps its instance, unhealthy in the target group as it is.
+    const ec2Group = (
+      await t.autoscaling.send(
+        new asg.DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['ec2-asg'] }),
+      )
+    ).AutoScalingGroups![0]!;
+    assert.deepEqual(
+      ec2Group.Instances!.map((i) => [i.InstanceId, i.HealthStatus, i.LifecycleState]),
+      [[kept, 'Healthy', 'InService']],
+    );
+    const health = await t.elbv2.send(
+      new elb.DescribeTargetHealthCommand({
+        TargetGroupArn: await targetGroupArn(t),
+        Targets: [{ Id: kept! }],
+      }),
+    );
+    assert.equal(health.TargetHealthDescriptions![0]!.TargetHealth!.State, 'unhealthy');
   });
 });
