@@ -89,7 +89,7 @@ const TARGET_GROUP_ATTRIBUTE_KEYS = new Set([
 ]);
 
 /** What ELBv2 needs of EC2's network: the subnets a load balancer is placed in, and the default VPC. */
-type Ec2Network = Ec2Port &
+type Ec2Placement = Ec2Port &
   Partial<{
     subnet(id: string): { id: string; availabilityZone: string; vpcId: string } | undefined;
     defaultSubnet(zone: string): { id: string; availabilityZone: string; vpcId: string } | undefined;
@@ -128,7 +128,7 @@ export interface Elbv2ModelDeps {
   readonly accountId: string;
   readonly scheduler: Scheduler;
   readonly random: Random;
-  readonly ec2: Ec2Network;
+  readonly ec2: Ec2Placement;
   readonly openListener?: ListenerOpener;
   /** Closes a port openListener opened. */
   readonly closeListener?: (port: number) => void;
