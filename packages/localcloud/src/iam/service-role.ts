@@ -9,7 +9,8 @@
 // [I] Only a service role the cloud's IAM holds is checked (a stack's, or one made with CreateRole);
 // an ARN naming no role here is taken on trust, as before IAM existed. The failure is the deployment's
 // IAM_ROLE_PERMISSIONS with the message AWS gives for a service the role may not use, naming the
-// service of the first action refused.
+// service of the first action refused (AmazonAutoScaling and AmazonEC2 as AWS names them; AWSIAM for
+// iam:PassRole is a guess).
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import type { Cloud, RegionModels } from '../cloud.js';
 

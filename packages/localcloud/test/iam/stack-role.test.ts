@@ -17,6 +17,7 @@ import * as iam from '@aws-sdk/client-iam';
 import * as s3 from '@aws-sdk/client-s3';
 import * as sts from '@aws-sdk/client-sts';
 import { controlClient } from '../../src/control-client.js';
+import { greenFleetDenial } from '../../src/iam/service-role.js';
 import { caught, clientConfig, startTestCloud, until, type TestCloud } from '../harness.js';
 
 const SAM_TEMPLATE = fileURLToPath(new URL('../../../../sam-template.yaml', import.meta.url));
@@ -112,6 +113,48 @@ describe('the stack’s deploy role, assumed with a CircleCI token', () => {
     const deploy = await client.send(new iam.GetRoleCommand({ RoleName: 'web-dev-circleci-deploy' }));
     assert.equal(deploy.Role!.Arn, outputs.DeployRoleArn);
     assert.equal(deploy.Role!.MaxSessionDuration, 3600);
+    client.destroy();
+  });
+
+  it('the stack’s service role may make CodeDeploy’s copy of its fleet (launch template, image, tags, instance role)', async () => {
+    const request = {
+      serviceRoleArn: outputs.CodeDeployServiceRoleArn!,
+      region: 'us-east-1',
+      sourceGroupName: outputs.AutoScalingGroupName!,
+      greenGroupName: 'CodeDeploy_web-dev_d-EXAMPLE01',
+    };
+    assert.equal(await greenFleetDenial(t.lc.cloud, request), undefined);
+    // Without the template's copy-launch-template-fleet policy, AWSCodeDeployRole alone is not enough.
+    const { iam: client } = admin();
+    const saved = t.lc.cloud.iam.role('web-dev-codedeploy').inlinePolicies.get('copy-launch-template-fleet');
+    await client.send(
+      new iam.DeleteRolePolicyCommand({
+        RoleName: 'web-dev-codedeploy',
+        PolicyName: 'copy-launch-template-fleet',
+      }),
+    );
+    assert.match((await greenFleetDenial(t.lc.cloud, request)) ?? '', /following AWS service: AmazonEC2\./);
+    // Without its PassTheInstanceRoleOnly statement, the copy cannot hand the instances their role.
+    const withoutPassRole = {
+      ...saved,
+      Statement: (saved!.Statement as { Sid?: string }[]).filter((s) => s.Sid !== 'PassTheInstanceRoleOnly'),
+    };
+    await client.send(
+      new iam.PutRolePolicyCommand({
+        RoleName: 'web-dev-codedeploy',
+        PolicyName: 'copy-launch-template-fleet',
+        PolicyDocument: JSON.stringify(withoutPassRole),
+      }),
+    );
+    assert.match((await greenFleetDenial(t.lc.cloud, request)) ?? '', /following AWS service: AWSIAM\./);
+    await client.send(
+      new iam.PutRolePolicyCommand({
+        RoleName: 'web-dev-codedeploy',
+        PolicyName: 'copy-launch-template-fleet',
+        PolicyDocument: JSON.stringify(saved),
+      }),
+    );
+    assert.equal(await greenFleetDenial(t.lc.cloud, request), undefined);
     client.destroy();
   });
 
