@@ -18,8 +18,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { defaultProviders } from '../../src/cloudformation/providers/index.js';
-import { parseTemplate } from '../../src/cloudformation/template.js';
 import { startTestCloud, until, type TestCloud } from '../harness.js';
 import { AwsCli } from './aws-cli.js';
 import { assertCliCoverage } from './coverage.js';
@@ -27,38 +25,6 @@ import { assertCliCoverage } from './coverage.js';
 const SAM_TEMPLATE = fileURLToPath(new URL('../../../../sam-template.yaml', import.meta.url));
 const STACK = 'web-dev';
 const TIME_SCALE = 10_000;
-
-/**
- * The template to deploy: the repository's own file. While the IAM resource types have no
- * providers yet (engineer C's src/cloudformation/providers/iam.ts), a copy without the IAM resources
- * and what refers to them (the launch template's instance profile, two outputs).
- */
-async function templateFile(scratch: string): Promise<string> {
-  if (defaultProviders().has('AWS::IAM::Role')) return SAM_TEMPLATE;
-  const template = parseTemplate(readFileSync(SAM_TEMPLATE, 'utf8'));
-  const resources = Object.fromEntries(
-    Object.entries(template.Resources).filter(([, resource]) => !resource.Type.startsWith('AWS::IAM::')),
-  );
-  const launchTemplate = structuredClone(resources.LaunchTemplate) as unknown as {
-    Properties: { LaunchTemplateData: Record<string, unknown> };
-  };
-  delete launchTemplate.Properties.LaunchTemplateData.IamInstanceProfile;
-  const outputs = Object.fromEntries(
-    Object.entries(template.Outputs).filter(
-      ([key]) => !['CodeDeployServiceRoleArn', 'DeployRoleArn'].includes(key),
-    ),
-  );
-  const file = join(scratch, 'sam-template-without-iam.json');
-  await writeFile(
-    file,
-    JSON.stringify({
-      ...template,
-      Resources: { ...resources, LaunchTemplate: launchTemplate },
-      Outputs: outputs,
-    }),
-  );
-  return file;
-}
 
 interface StackEvent {
   LogicalResourceId: string;
@@ -71,7 +37,6 @@ describe('the AWS CLI deploys sam-template.yaml with `aws cloudformation deploy`
   let t: TestCloud;
   let cli: AwsCli;
   let scratch: string;
-  let template: string;
   let overrides: string[];
   /** The version of the revision bundle the bucket (versioned) holds. */
   let revisionVersion = '';
@@ -83,27 +48,22 @@ describe('the AWS CLI deploys sam-template.yaml with `aws cloudformation deploy`
    * clash (AlreadyExistsException). Each deploy starts in a second after the one the last one ended in.
    */
   let lastDeployEnded = 0;
-  const deploy = async (...extra: string[]) => {
+  const deploy = async (capabilities = ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM']) => {
     while (Math.floor(Date.now() / 1000) <= lastDeployEnded) await new Promise((r) => setTimeout(r, 20));
-    const result = await deployNow(...extra);
-    lastDeployEnded = Math.floor(Date.now() / 1000);
-    return result;
-  };
-  const deployNow = (...extra: string[]) =>
-    cli.command([
+    const result = await cli.command([
       'cloudformation',
       'deploy',
       '--template-file',
-      template,
+      SAM_TEMPLATE,
       '--stack-name',
       STACK,
       '--parameter-overrides',
       ...overrides,
-      ...extra,
-      '--capabilities',
-      'CAPABILITY_IAM',
-      'CAPABILITY_NAMED_IAM',
+      ...(capabilities.length > 0 ? ['--capabilities', ...capabilities] : []),
     ]);
+    lastDeployEnded = Math.floor(Date.now() / 1000);
+    return result;
+  };
   const stackStatus = async () =>
     (
       await cli.call<{ Stacks: { StackStatus: string }[] }>('cloudformation', 'describe-stacks', {
@@ -115,7 +75,6 @@ describe('the AWS CLI deploys sam-template.yaml with `aws cloudformation deploy`
     t = await startTestCloud({ timeScale: TIME_SCALE });
     scratch = await mkdtemp(join(tmpdir(), 'localcloud-cloudformation-'));
     cli = new AwsCli({ endpoint: t.lc.url, concurrency: 2, home: scratch });
-    template = await templateFile(scratch);
     const ec2 = models().ec2;
     const subnets = ec2.subnets().map((subnet) => subnet.id);
     overrides = [
@@ -134,6 +93,15 @@ describe('the AWS CLI deploys sam-template.yaml with `aws cloudformation deploy`
     cli.close();
     await t.close();
     await rm(scratch, { recursive: true, force: true });
+  });
+
+  it("without CAPABILITY_NAMED_IAM the template's named IAM roles are refused, as AWS refuses them", async () => {
+    const run = await deploy([]);
+    assert.equal(run.rc, 254, run.stdout);
+    assert.match(
+      run.stderr,
+      /An error occurred \(InsufficientCapabilitiesException\) when calling the CreateChangeSet operation.*: Requires capabilities : \[CAPABILITY_NAMED_IAM\]/,
+    );
   });
 
   it("creates the stack: its group, target group, load balancer and alarms are the other APIs' objects", async () => {
@@ -156,6 +124,12 @@ describe('the AWS CLI deploys sam-template.yaml with `aws cloudformation deploy`
       ['web-dev-5xx', 'web-dev-unhealthy-hosts'],
     );
     assert.ok(t.lc.cloud.s3.allBuckets().some((b) => b.name === 'web-dev-revisions-123456789012-us-east-1'));
+    // The IAM roles are IAM's: the deploy role CircleCI assumes is the one the stack's output names.
+    const { Stacks: stacks } = await cli.call<{
+      Stacks: { Outputs: { OutputKey: string; OutputValue: string }[] }[];
+    }>('cloudformation', 'describe-stacks', { StackName: STACK });
+    const deployRole = stacks[0]!.Outputs.find((o) => o.OutputKey === 'DeployRoleArn')?.OutputValue;
+    assert.equal(deployRole, t.lc.cloud.iam.role('web-dev-circleci-deploy').arn);
   });
 
   it('the same template and parameters again: "No changes to deploy"', async () => {
@@ -196,9 +170,9 @@ describe('the AWS CLI deploys sam-template.yaml with `aws cloudformation deploy`
         { StackName: STACK },
       )
     ).Stacks[0]!.Outputs;
-    const serviceRoleArn =
-      outputs.find((o) => o.OutputKey === 'CodeDeployServiceRoleArn')?.OutputValue ??
-      'arn:aws:iam::123456789012:role/web-dev-codedeploy';
+    // The stack's own CodeDeploy service role, which CodeDeploy's copy of the fleet is checked against.
+    const serviceRoleArn = outputs.find((o) => o.OutputKey === 'CodeDeployServiceRoleArn')!.OutputValue;
+    assert.equal(serviceRoleArn, 'arn:aws:iam::123456789012:role/web-dev-codedeploy');
     await cli.call('deploy', 'create-deployment-group', {
       applicationName: 'web',
       deploymentGroupName: 'web-dev',
@@ -270,7 +244,7 @@ describe('the AWS CLI deploys sam-template.yaml with `aws cloudformation deploy`
   });
 
   it('answers every other operation: change sets by hand, templates, resources, stacks, deletion', async () => {
-    const body = readFileSync(template, 'utf8');
+    const body = readFileSync(SAM_TEMPLATE, 'utf8');
     const validated = await cli.call<{ Parameters: { ParameterKey: string }[] }>(
       'cloudformation',
       'validate-template',
