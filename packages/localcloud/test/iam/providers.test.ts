@@ -2,8 +2,8 @@
 // The IAM resource providers through the CloudFormation SDK on a manual clock: a role and an
 // instance profile the template does not name get CloudFormation's generated names, Ref and
 // Fn::GetAtt answer as AWS's (a role's name, Arn and RoleId; a profile's name and Arn; an OIDC
-// provider's ARN), an update changes the role's policies and session limit in place, and deleting
-// the stack leaves IAM empty.
+// provider's ARN), an update changes the role's policies and session limit in place, deleting
+// the stack leaves IAM empty, and a role IAM refuses fails the stack with IAM's words.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as cfn from '@aws-sdk/client-cloudformation';
@@ -156,5 +156,55 @@ describe('CloudFormation’s IAM resources', () => {
       (await client.send(new iam.ListOpenIDConnectProvidersCommand({}))).OpenIDConnectProviderList,
       [],
     );
+  });
+
+  it('a role IAM refuses fails the resource with IAM’s words, and the stack rolls back', async () => {
+    await client.send(
+      new iam.CreateRoleCommand({
+        RoleName: 'taken',
+        AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [] }),
+      }),
+    );
+    const { Id } = await stacks.send(
+      new cfn.CreateChangeSetCommand({
+        StackName: 'clash',
+        ChangeSetName: 'create',
+        ChangeSetType: 'CREATE',
+        TemplateBody: JSON.stringify({
+          Resources: {
+            Role: {
+              Type: 'AWS::IAM::Role',
+              Properties: {
+                RoleName: 'taken',
+                AssumeRolePolicyDocument: { Version: '2012-10-17', Statement: [] },
+              },
+            },
+          },
+        }),
+        Capabilities: ['CAPABILITY_NAMED_IAM'],
+      }),
+    );
+    await until(
+      () => stacks.send(new cfn.DescribeChangeSetCommand({ ChangeSetName: Id })),
+      (c) => c.Status === 'CREATE_COMPLETE',
+      'the change set',
+    );
+    await stacks.send(new cfn.ExecuteChangeSetCommand({ ChangeSetName: Id }));
+    const stack = await until(
+      async () => (await stacks.send(new cfn.DescribeStacksCommand({ StackName: 'clash' }))).Stacks![0]!,
+      (s) => !s.StackStatus!.endsWith('_IN_PROGRESS'),
+      'the stack',
+    );
+    assert.equal(stack.StackStatus, 'ROLLBACK_COMPLETE');
+    const events = await stacks.send(new cfn.DescribeStackEventsCommand({ StackName: 'clash' }));
+    const failed = events.StackEvents!.find(
+      (e) => e.LogicalResourceId === 'Role' && e.ResourceStatus === 'CREATE_FAILED',
+    );
+    assert.match(
+      failed?.ResourceStatusReason ?? '',
+      /^Resource handler returned message: "Role with name taken already exists\. \(Service: Iam, Status Code: 409, Request ID: [0-9a-f-]+\)" \(RequestToken: [0-9a-f-]+, HandlerErrorCode: AlreadyExists\)$/,
+    );
+    // The role that was there before is still there, untouched.
+    assert.equal((await client.send(new iam.GetRoleCommand({ RoleName: 'taken' }))).Role!.RoleName, 'taken');
   });
 });

@@ -3,32 +3,22 @@
 // the IAM API lists, STS assumes and the authorizer evaluates. Ref and Fn::GetAtt as CloudFormation
 // has them: a role's Ref is its name (Arn, RoleId), an instance profile's its name (Arn), an OIDC
 // provider's its ARN (Arn).
-import { randomUUID } from 'node:crypto';
 import type { IamModel, Tag } from '../../iam/model.js';
 import { AwsApiError } from '../../service.js';
 import {
-  ResourceFailure,
+  handlerFailure,
   type ProviderContext,
   type ResourceProperties,
   type ResourceProvider,
 } from '../provider.js';
-
-const HANDLER_ERROR_CODES: Readonly<Record<string, string>> = {
-  EntityAlreadyExists: 'AlreadyExists',
-  NoSuchEntity: 'NotFound',
-  LimitExceeded: 'ServiceLimitExceeded',
-};
 
 /** IAM's refusal as CloudFormation shows it in the resource's *_FAILED event. */
 function iamCall<T>(call: () => T): T {
   try {
     return call();
   } catch (error) {
-    if (!(error instanceof AwsApiError)) throw error;
-    throw new ResourceFailure(
-      `Resource handler returned message: "${error.message} (Service: Iam, Status Code: ${error.status}, Request ID: ${randomUUID()})" ` +
-        `(RequestToken: ${randomUUID()}, HandlerErrorCode: ${HANDLER_ERROR_CODES[error.code] ?? 'InvalidRequest'})`,
-    );
+    if (error instanceof AwsApiError) throw handlerFailure('Iam', error);
+    throw error;
   }
 }
 
