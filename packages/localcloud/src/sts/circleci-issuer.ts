@@ -73,6 +73,19 @@ export class CircleCiIssuer {
         );
       }
     }
+    for (const [name, value] of [
+      ['userId', request.userId],
+      ['vcsOrigin', request.vcsOrigin],
+      ['vcsRef', request.vcsRef],
+    ] as const) {
+      if (value !== undefined && (typeof value !== 'string' || value === '')) {
+        throw new TypeError(`${name} must be a non-empty string`);
+      }
+    }
+    const contextIds: unknown = request.contextIds ?? [];
+    if (!Array.isArray(contextIds) || !contextIds.every((id) => typeof id === 'string')) {
+      throw new TypeError('contextIds must be a list of strings');
+    }
     const ttl = request.ttlSeconds ?? 3600;
     if (!Number.isInteger(ttl) || ttl < 1) throw new TypeError('ttlSeconds must be a positive integer');
     if ((request.vcsOrigin === undefined) !== (request.vcsRef === undefined)) {
@@ -91,7 +104,7 @@ export class CircleCiIssuer {
       iat,
       exp: iat + ttl,
       'oidc.circleci.com/project-id': request.projectId,
-      'oidc.circleci.com/context-ids': [...(request.contextIds ?? [])],
+      'oidc.circleci.com/context-ids': [...contextIds],
       ...(request.vcsOrigin !== undefined ? { 'oidc.circleci.com/vcs-origin': request.vcsOrigin } : {}),
       ...(request.vcsRef !== undefined ? { 'oidc.circleci.com/vcs-ref': request.vcsRef } : {}),
     };

@@ -66,6 +66,11 @@ describe('RS256 tokens', () => {
       `org/${ORG}/project/${PROJECT}/user/u/vcs-origin/github.com/acme/web/vcs-ref/refs/heads/main`,
     );
     assert.throws(() => issuer.mint({ orgId: 'acme', projectId: PROJECT }), /orgId must be a CircleCI id/);
+    const hostile = (extra: object) => () => issuer.mint({ orgId: ORG, projectId: PROJECT, ...extra });
+    assert.throws(hostile({ contextIds: 'c1' }), /contextIds must be a list of strings/);
+    assert.throws(hostile({ userId: 7 }), /userId must be a non-empty string/);
+    assert.throws(hostile({ vcsOrigin: 'github.com/a/b' }), /vcsOrigin and vcsRef go together/);
+    assert.throws(hostile({ ttlSeconds: 0 }), /ttlSeconds must be a positive integer/);
   });
 
   it('what is not a compact JWS does not decode', () => {
