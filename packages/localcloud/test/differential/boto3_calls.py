@@ -1,6 +1,6 @@
 """The differential test's client: the same boto3 calls against one endpoint (moto or the local cloud).
 
-    python3 boto3_calls.py ENDPOINT_URL
+    python3 boto3_calls.py ENDPOINT_URL [--local-cloud]
 
 Prints one JSON object: call name -> {"ok", "status", "error", "values", "keys"}, where "values" are
 the fields the test compares exactly and "keys" the shape of the answer (every key path, lists as
@@ -10,12 +10,16 @@ TypeScript test (moto.test.ts) compares the two runs against its list of known d
 
 import json
 import sys
+import urllib.request
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
 ENDPOINT = sys.argv[1]
+# moto's instances run the moment they launch; the local cloud's boot on its (manual) clock, which
+# this script moves through the control API where a person would wait a minute.
+LOCAL_CLOUD = "--local-cloud" in sys.argv[2:]
 CONFIG = Config(
     retries={"max_attempts": 1},
     s3={"addressing_style": "path"},
@@ -166,6 +170,28 @@ call(
 )
 call("s3.GetBucketLocation (us-east-1)", lambda: s3.get_bucket_location(Bucket="diff-bucket"), values=["LocationConstraint"])
 call("s3.DeleteBucket (not empty)", lambda: s3.delete_bucket(Bucket="diff-bucket"))
+call("s3.HeadBucket (no such bucket)", lambda: s3.head_bucket(Bucket="diff-missing"))
+call(
+    "s3.PutBucketVersioning",
+    lambda: s3.put_bucket_versioning(Bucket="diff-eu", VersioningConfiguration={"Status": "Enabled"}),
+)
+call("s3.GetBucketVersioning", lambda: s3.get_bucket_versioning(Bucket="diff-eu"), values=["Status"])
+call(
+    "s3.PutObject (versioned)",
+    lambda: s3_eu.put_object(Bucket="diff-eu", Key="v.txt", Body=b"one"),
+    keep=lambda a: state.update(version=a["VersionId"]),
+)
+call(
+    "s3.DeleteObject (versioned: a delete marker)",
+    lambda: s3_eu.delete_object(Bucket="diff-eu", Key="v.txt"),
+    values=["DeleteMarker"],
+)
+call("s3.GetObject (behind a delete marker)", lambda: s3_eu.get_object(Bucket="diff-eu", Key="v.txt"))
+call(
+    "s3.GetObject (an older version)",
+    lambda: s3_eu.get_object(Bucket="diff-eu", Key="v.txt", VersionId=state["version"]),
+    values=["Body"],
+)
 
 # --- EC2: the network -------------------------------------------------------------------------------
 
@@ -298,6 +324,24 @@ call(
     },
 )
 
+if LOCAL_CLOUD:
+    urllib.request.urlopen(
+        urllib.request.Request(f"{ENDPOINT}/_localcloud/clock/advance", data=b'{"ms": 60000}', method="POST")
+    ).read()
+call(
+    "ec2.DescribeInstanceStatus",
+    lambda: ec2.describe_instance_status(IncludeAllInstances=True),
+    values=["InstanceStatuses#"],
+)
+call(
+    "ec2.DescribeTags (instance)",
+    lambda: ec2.describe_tags(Filters=[{"Name": "resource-type", "Values": ["instance"]}, {"Name": "key", "Values": ["aws:autoscaling:groupName"]}]),
+    values=["Tags[].Value", "Tags[].ResourceType"],
+    keep=lambda a: state.update(instance=a["Tags"][0]["ResourceId"] if a["Tags"] else None),
+)
+call("ec2.DescribeInstances (no such id)", lambda: ec2.describe_instances(InstanceIds=["i-0123456789abcdef0"]))
+call("ec2.DescribeInstances (malformed id)", lambda: ec2.describe_instances(InstanceIds=["web-1"]))
+
 # --- ELBv2 ------------------------------------------------------------------------------------------
 
 call(
@@ -334,6 +378,19 @@ call(
 call(
     "elbv2.CreateLoadBalancer (no such subnet)",
     lambda: elbv2.create_load_balancer(Name="diff-bad", Subnets=["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"]),
+)
+call(
+    "elbv2.RegisterTargets",
+    lambda: elbv2.register_targets(TargetGroupArn=state["tg"], Targets=[{"Id": state["instance"]}]),
+)
+call(
+    "elbv2.DescribeTargetHealth",
+    lambda: elbv2.describe_target_health(TargetGroupArn=state["tg"]),
+    values=["TargetHealthDescriptions[].Target.Port"],
+)
+call(
+    "elbv2.RegisterTargets (no such instance)",
+    lambda: elbv2.register_targets(TargetGroupArn=state["tg"], Targets=[{"Id": "i-0123456789abcdef0"}]),
 )
 call("elbv2.DescribeTargetGroups (no such name)", lambda: elbv2.describe_target_groups(Names=["diff-none"]))
 call("elbv2.DescribeLoadBalancers (no such name)", lambda: elbv2.describe_load_balancers(Names=["diff-none"]))
