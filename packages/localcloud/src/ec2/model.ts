@@ -382,6 +382,11 @@ export class Ec2Model implements Ec2Port {
     return this.network.revokeIngress(groupId, permissions);
   }
 
+  /** A group's outbound rules become exactly these (CloudFormation's SecurityGroupEgress). */
+  replaceEgress(groupId: string, permissions: readonly IpPermissionInput[]): SecurityGroupRule[] {
+    return this.network.replaceEgress(groupId, permissions);
+  }
+
   /** RevokeSecurityGroupIngress by SecurityGroupRuleIds. */
   revokeIngressRules(groupId: string, ruleIds: readonly string[]): SecurityGroupRule[] {
     return this.network.revokeIngressRules(groupId, ruleIds);
@@ -432,6 +437,26 @@ export class Ec2Model implements Ec2Port {
       throw errors.invalidParameterValue(`Launch template name '${name}' is not valid.`);
     }
     if (this.findLaunchTemplateByName(name)) throw errors.launchTemplateNameAlreadyExists(name);
+  }
+
+  /**
+   * CreateLaunchTemplateVersion's part: a new version with this data, made the default when asked
+   * (ModifyLaunchTemplate's part; CloudFormation does both on an update).
+   */
+  createLaunchTemplateVersion(
+    id: string,
+    data: LaunchTemplateData,
+    makeDefault = false,
+  ): LaunchTemplateVersionRecord {
+    const template = this.requireLaunchTemplate({ id });
+    const version: LaunchTemplateVersionRecord = {
+      versionNumber: template.versions.length + 1,
+      createTime: this.deps.scheduler.now(),
+      data,
+    };
+    template.versions.push(version);
+    if (makeDefault) template.defaultVersion = version.versionNumber;
+    return version;
   }
 
   /** Forgets a launch template (a world that failed to apply takes its templates back). */

@@ -361,6 +361,24 @@ export class Ec2Network {
   }
 
   /** One rule per peer of each permission, checked as EC2 checks them. */
+  /**
+   * Sets a group's outbound rules to exactly these, as CloudFormation's SecurityGroupEgress does (the
+   * default allow-all rule goes when rules are given); no rules put the allow-all rule back.
+   */
+  replaceEgress(groupId: string, permissions: readonly IpPermissionInput[]): SecurityGroupRule[] {
+    const group = this.requireSecurityGroup(groupId);
+    const wanted: Omit<SecurityGroupRule, 'ruleId'>[] =
+      permissions.length > 0
+        ? this.rulesOf(group, permissions)
+        : [{ ipProtocol: '-1', cidrIpv4: '0.0.0.0/0' }];
+    group.egress.splice(
+      0,
+      group.egress.length,
+      ...wanted.map((rule) => ({ ruleId: this.newId('sgr'), ...rule })),
+    );
+    return [...group.egress];
+  }
+
   private rulesOf(
     group: SecurityGroupRecord,
     permissions: readonly IpPermissionInput[],

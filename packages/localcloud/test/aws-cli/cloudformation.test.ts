@@ -124,6 +124,19 @@ describe('the AWS CLI deploys sam-template.yaml with `aws cloudformation deploy`
       ['web-dev-5xx', 'web-dev-unhealthy-hosts'],
     );
     assert.ok(t.lc.cloud.s3.allBuckets().some((b) => b.name === 'web-dev-revisions-123456789012-us-east-1'));
+    // The security groups are EC2's, with the template's rules: the instances take the app's port
+    // from the load balancer's group only, and that group sends only there.
+    const groups = models().ec2.securityGroups();
+    const balancerGroup = groups.find((g) => g.description === 'web-dev load balancer')!;
+    const instanceGroup = groups.find((g) => g.description.startsWith('web-dev instances'))!;
+    const rule = (r: {
+      ipProtocol: string;
+      fromPort?: number;
+      toPort?: number;
+      referencedGroupId?: string;
+    }) => `${r.ipProtocol} ${r.fromPort}-${r.toPort} ${r.referencedGroupId}`;
+    assert.deepEqual(instanceGroup.ingress.map(rule), [`tcp 8000-8000 ${balancerGroup.id}`]);
+    assert.deepEqual(balancerGroup.egress.map(rule), [`tcp 8000-8000 ${instanceGroup.id}`]);
     // The IAM roles are IAM's: the deploy role CircleCI assumes is the one the stack's output names.
     const { Stacks: stacks } = await cli.call<{
       Stacks: { Outputs: { OutputKey: string; OutputValue: string }[] }[];

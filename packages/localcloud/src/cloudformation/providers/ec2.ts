@@ -38,6 +38,10 @@ function ingressOf(properties: ResourceProperties): IpPermissionInput[] {
   return list<Record<string, unknown>>(properties.SecurityGroupIngress).map(permission);
 }
 
+function egressOf(properties: ResourceProperties): IpPermissionInput[] {
+  return list<Record<string, unknown>>(properties.SecurityGroupEgress).map(permission);
+}
+
 const securityGroup: ResourceProvider = {
   replaceOn: ['GroupDescription', 'GroupName', 'VpcId'],
   nameProperty: 'GroupName',
@@ -52,10 +56,12 @@ const securityGroup: ResourceProvider = {
       });
       const ingress = ingressOf(properties);
       if (ingress.length > 0) ctx.models.ec2.authorizeIngress(created.id, ingress);
+      // Given egress rules replace the allow-all rule a new group starts with. (The local cloud's
+      // network does not route: the rules are what EC2 answers, not what instances can reach.)
+      const egress = egressOf(properties);
+      if (egress.length > 0) ctx.models.ec2.replaceEgress(created.id, egress);
       return created;
     });
-    // SecurityGroupEgress is kept by the stack: the local cloud's network does not route, so egress
-    // rules change nothing an instance can do.
     return { physicalId: group.id, attributes: { GroupId: group.id, VpcId: group.vpcId } };
   },
   async update(physicalId, properties, previous, ctx) {
@@ -64,6 +70,9 @@ const securityGroup: ResourceProvider = {
       if (before.length > 0) ctx.models.ec2.revokeIngress(physicalId, before);
       const after = ingressOf(properties);
       if (after.length > 0) ctx.models.ec2.authorizeIngress(physicalId, after);
+      if (JSON.stringify(egressOf(previous)) !== JSON.stringify(egressOf(properties))) {
+        ctx.models.ec2.replaceEgress(physicalId, egressOf(properties));
+      }
     });
     return { physicalId };
   },
@@ -117,16 +126,12 @@ const launchTemplate: ResourceProvider = {
   },
   async update(physicalId, properties, _previous, ctx) {
     await calling(SERVICE, () => {
-      // CreateLaunchTemplateVersion and ModifyLaunchTemplate's part, on the template's own record
-      // (EC2 has no such operation here yet): a new version, made the default.
-      const template = ctx.models.ec2.requireLaunchTemplate({ id: physicalId });
-      const versionNumber = template.versions.length + 1;
-      template.versions.push({
-        versionNumber,
-        createTime: ctx.cloud.scheduler.now(),
-        data: (properties.LaunchTemplateData ?? {}) as LaunchTemplateData,
-      });
-      template.defaultVersion = versionNumber;
+      // A new version, made the default, as CloudFormation's handler does.
+      ctx.models.ec2.createLaunchTemplateVersion(
+        physicalId,
+        (properties.LaunchTemplateData ?? {}) as LaunchTemplateData,
+        true,
+      );
     });
     return { physicalId, attributes: templateAttributes(ctx, physicalId) };
   },
