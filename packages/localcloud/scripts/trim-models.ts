@@ -32,6 +32,8 @@ export const IMPLEMENTED_OPERATIONS: Record<string, { dir: string; operations: s
       'RecordLifecycleActionHeartbeat',
       'TerminateInstanceInAutoScalingGroup',
       'DetachInstances',
+      // Why instances came and went: launches, scale-ins, health check replacements.
+      'DescribeScalingActivities',
     ],
   },
   elbv2: {

@@ -739,6 +739,25 @@ describe('the AWS CLI parses every operation of the local cloud (CodeDeploy asid
         assert.ok(terminated.Activity.Description.includes(second));
       });
 
+      it('describe-scaling-activities', async () => {
+        const { Activities } = await s.cli.call<{
+          Activities: { Description: string; Cause: string; StatusCode: string; StartTime: string }[];
+        }>('autoscaling', 'describe-scaling-activities', { AutoScalingGroupName: 'batch-asg' });
+        const terminating = Activities.find((a) => a.Description.startsWith('Terminating EC2 instance: '));
+        assert.match(
+          terminating?.Cause ?? '',
+          /^At \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ instance i-[0-9a-f]+ was taken out of service in response to a user request, shrinking the capacity from \d+ to \d+\.$/,
+        );
+        const first = Activities[Activities.length - 1];
+        assert.match(first?.Description ?? '', /^Launching a new EC2 instance: i-/);
+        assert.match(
+          first?.Cause ?? '',
+          /a user request created an AutoScalingGroup changing the desired capacity from 0 to \d+\./,
+        );
+        assert.equal(first?.StatusCode, 'Successful');
+        assert.ok(!Number.isNaN(Date.parse(first?.StartTime ?? '')));
+      });
+
       it('describe-instances, describe-instance-status, describe-tags, terminate-instances', async () => {
         const [instances, status, tags] = await Promise.all([
           s.cli.call<{

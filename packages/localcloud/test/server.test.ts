@@ -229,12 +229,12 @@ describe('local cloud server', () => {
     const query = await fetch(t.lc.url, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: 'Action=DescribeScalingActivities&Version=2011-01-01',
+      body: 'Action=DescribeScheduledActions&Version=2011-01-01',
     });
     assert.equal(query.status, 400);
     assert.match(
       await query.text(),
-      /<Code>InvalidAction<\/Code><Message>Operation DescribeScalingActivities is not implemented by the local cloud<\/Message>/,
+      /<Code>InvalidAction<\/Code><Message>Operation DescribeScheduledActions is not implemented by the local cloud<\/Message>/,
     );
   });
 

@@ -213,6 +213,35 @@ export function autoScalingService({ modelFor, now, random }: AutoScalingService
         return {};
       },
 
+      // Newest first, as AWS lists them. [I] An unknown group has no activities rather than an error.
+      DescribeScalingActivities(input: OperationInput, ctx) {
+        const ids: string[] = input.ActivityIds ?? [];
+        const activities = modelFor(ctx)
+          .activities.list(input.AutoScalingGroupName)
+          .filter((a) => ids.length === 0 || ids.includes(a.activityId));
+        const page = paginate(
+          activities,
+          input.NextToken,
+          checkMaxRecords(input.MaxRecords ?? 100),
+          errors.invalidNextToken,
+        );
+        return {
+          Activities: page.items.map((a) => ({
+            ActivityId: a.activityId,
+            AutoScalingGroupName: a.groupName,
+            AutoScalingGroupARN: a.groupArn,
+            Description: a.description,
+            Cause: a.cause,
+            StartTime: a.startTime,
+            ...(a.endTime ? { EndTime: a.endTime } : {}),
+            StatusCode: a.statusCode,
+            Progress: a.progress,
+            Details: a.details,
+          })),
+          NextToken: page.nextToken,
+        };
+      },
+
       DescribeAutoScalingInstances(input: OperationInput, ctx) {
         const model = modelFor(ctx);
         const ids: string[] = input.InstanceIds ?? [];

@@ -22,6 +22,7 @@ import type {
 import type { Random } from '../random.js';
 import { randomUuid } from '../random.js';
 import type { Ec2Model } from '../ec2/model.js';
+import { causeTime, ScalingActivities, type ActivityRecord } from './activities.js';
 import { AwsApiError } from '../service.js';
 import * as errors from './errors.js';
 
@@ -38,6 +39,9 @@ export interface AsgInstanceRecord extends AsgInstance {
   readonly pendingActions: Map<string, PendingAction>;
   /** When it entered InService (the health check grace period starts then). */
   inServiceAt?: Date;
+  /** The scaling activities of its launch and its termination. */
+  launchActivity?: ActivityRecord;
+  terminateActivity?: ActivityRecord;
 }
 
 export interface PendingAction {
@@ -134,9 +138,16 @@ export class AutoScalingModel implements AutoScalingPort {
   ) => void)[] = [];
   /** Cancels the pending ELB health round; set while some group uses ELB health checks. */
   private elbHealthRound?: () => void;
+  readonly activities: ScalingActivities;
 
   constructor(private readonly deps: AutoScalingModelDeps) {
+    this.activities = new ScalingActivities(deps.random);
     deps.ec2.onStateChange((instance) => this.onInstanceState(instance));
+  }
+
+  /** "At <now> " as a scaling activity's cause starts. */
+  private at(): string {
+    return `At ${causeTime(this.deps.scheduler.now())}`;
   }
 
   // --- AutoScalingPort -----------------------------------------------------------------------------
@@ -170,9 +181,10 @@ export class AutoScalingModel implements AutoScalingPort {
   delete(name: string): void {
     const group = this.require(name);
     group.status = 'Delete in progress';
+    const why = `${this.at()} a user request update of AutoScalingGroup constraints to min: 0, max: 0, desired: 0 changing the desired capacity from ${group.desiredCapacity} to 0.  ${this.shrinking(group.instances.filter(isLive).length, 0)}`;
     group.desiredCapacity = 0;
     group.minSize = 0;
-    for (const member of [...group.instances]) this.terminateMember(group, member);
+    for (const member of [...group.instances]) this.terminateMember(group, member, why);
     this.removeIfDrained(group);
   }
 
@@ -291,7 +303,10 @@ export class AutoScalingModel implements AutoScalingPort {
       ...(request.vpcZoneIdentifier ? { vpcZoneIdentifier: request.vpcZoneIdentifier } : {}),
     };
     this.groups.set(group.name, group);
-    this.reconcile(group);
+    this.reconcile(
+      group,
+      `${this.at()} a user request created an AutoScalingGroup changing the desired capacity from 0 to ${desired}.  `,
+    );
     this.watchElbHealth();
     return group;
   }
@@ -313,10 +328,16 @@ export class AutoScalingModel implements AutoScalingPort {
     if (request.healthCheckGracePeriod !== undefined)
       group.healthCheckGracePeriod = request.healthCheckGracePeriod;
     if (request.defaultCooldown !== undefined) group.defaultCooldown = request.defaultCooldown;
+    const before = group.desiredCapacity;
     group.minSize = minSize;
     group.maxSize = maxSize;
     group.desiredCapacity = desired;
-    this.reconcile(group);
+    this.reconcile(
+      group,
+      before === desired
+        ? ''
+        : `${this.at()} a user request update of AutoScalingGroup constraints to min: ${minSize}, max: ${maxSize}, desired: ${desired} changing the desired capacity from ${before} to ${desired}.  `,
+    );
     this.watchElbHealth();
     return group;
   }
@@ -334,8 +355,12 @@ export class AutoScalingModel implements AutoScalingPort {
         `New SetDesiredCapacity value ${desired} is below min value ${group.minSize} or above max value ${group.maxSize} for the AutoScalingGroup.`,
       );
     }
+    const before = group.desiredCapacity;
     group.desiredCapacity = desired;
-    this.reconcile(group);
+    this.reconcile(
+      group,
+      `${this.at()} a user request explicitly set group desired capacity changing the desired capacity from ${before} to ${desired}.  `,
+    );
   }
 
   terminateInstance(instanceId: string, decrementDesired: boolean): GroupRecord {
@@ -350,7 +375,11 @@ export class AutoScalingModel implements AutoScalingPort {
       }
       group.desiredCapacity--;
     }
-    this.terminateMember(group, member);
+    this.terminateMember(
+      group,
+      member,
+      `${this.at()} instance ${instanceId} was taken out of service in response to a user request${decrementDesired ? `, shrinking the capacity from ${group.desiredCapacity + 1} to ${group.desiredCapacity}` : ''}.`,
+    );
     if (!decrementDesired) this.reconcile(group);
     return group;
   }
@@ -417,10 +446,16 @@ export class AutoScalingModel implements AutoScalingPort {
     if (desired < min || desired > max) throw errors.desiredOutOfBounds(desired, min, max);
   }
 
-  private reconcile(group: GroupRecord): void {
+  /** `why`: what changed the desired capacity, the first sentence of the activities' cause. */
+  private reconcile(group: GroupRecord, why = ''): void {
     if (this.groups.get(group.name) !== group) return;
     const live = group.instances.filter(isLive);
-    if (live.length < group.desiredCapacity) this.launchInto(group, group.desiredCapacity - live.length);
+    if (live.length < group.desiredCapacity)
+      this.launchInto(
+        group,
+        group.desiredCapacity - live.length,
+        `${why}${this.at()} an instance was started in response to a difference between desired and actual capacity, increasing the capacity from ${live.length} to ${group.desiredCapacity}.`,
+      );
     if (live.length > group.desiredCapacity) {
       // Default termination policy, simplified: balance AZs, then the newest instance goes first.
       const victims: AsgInstanceRecord[] = [];
@@ -435,11 +470,16 @@ export class AutoScalingModel implements AutoScalingPort {
         remaining.splice(remaining.indexOf(victim), 1);
         victims.push(victim);
       }
-      for (const victim of victims) this.terminateMember(group, victim);
+      const shrink = `${why}${this.shrinking(live.length, group.desiredCapacity)}`;
+      for (const victim of victims) this.terminateMember(group, victim, shrink);
     }
   }
 
-  private launchInto(group: GroupRecord, count: number): void {
+  private shrinking(from: number, to: number): string {
+    return `${this.at()} an instance was taken out of service in response to a difference between desired and actual capacity, shrinking the capacity from ${from} to ${to}.`;
+  }
+
+  private launchInto(group: GroupRecord, count: number, cause: string): void {
     const counts = new Map(group.availabilityZones.map((zone) => [zone, 0]));
     for (const m of group.instances.filter(isLive))
       counts.set(m.availabilityZone, (counts.get(m.availabilityZone) ?? 0) + 1);
@@ -465,6 +505,13 @@ export class AutoScalingModel implements AutoScalingPort {
         ...(group.launchTemplate ? { launchTemplate: group.launchTemplate } : {}),
         pendingActions: new Map(),
       };
+      member.launchActivity = this.activities.start(
+        group,
+        'launch',
+        member,
+        cause,
+        this.deps.scheduler.now(),
+      );
       group.instances.push(member);
       this.memberOf.set(instance.instanceId, { group, member });
     }
@@ -482,6 +529,14 @@ export class AutoScalingModel implements AutoScalingPort {
       if (isLive(member)) {
         // Terminated behind the group's back: the health check marks it Unhealthy and it is replaced.
         member.healthStatus = 'Unhealthy';
+        this.activities.finish(member.launchActivity, 'Cancelled', this.deps.scheduler.now());
+        member.terminateActivity = this.activities.start(
+          group,
+          'terminate',
+          member,
+          `${this.at()} an instance was taken out of service in response to an EC2 health check indicating it has been terminated or stopped.`,
+          this.deps.scheduler.now(),
+        );
         member.lifecycleState = 'Terminating';
         for (const action of member.pendingActions.values()) action.cancelTimeout();
         member.pendingActions.clear();
@@ -489,6 +544,7 @@ export class AutoScalingModel implements AutoScalingPort {
         this.deps.scheduler.after(REPLACEMENT_DELAY_MS, () => this.reconcile(group));
       }
       if (instance.state === 'terminated') {
+        this.activities.finish(member.terminateActivity, 'Successful', this.deps.scheduler.now());
         member.lifecycleState = 'Terminated';
         group.instances = group.instances.filter((m) => m !== member);
         this.memberOf.delete(instance.instanceId);
@@ -546,7 +602,11 @@ export class AutoScalingModel implements AutoScalingPort {
       // An abandoned launch is terminated; the group launches a replacement.
       for (const other of member.pendingActions.values()) other.cancelTimeout();
       member.pendingActions.clear();
-      this.terminateMember(group, member);
+      this.terminateMember(
+        group,
+        member,
+        `${this.at()} an instance was taken out of service in response to a launch lifecycle action being abandoned.`,
+      );
       this.deps.scheduler.after(REPLACEMENT_DELAY_MS, () => this.reconcile(group));
       return;
     }
@@ -561,13 +621,17 @@ export class AutoScalingModel implements AutoScalingPort {
     }
     member.lifecycleState = 'InService';
     member.inServiceAt = this.deps.scheduler.now();
+    this.activities.finish(member.launchActivity, 'Successful', member.inServiceAt);
     for (const arn of group.targetGroupArns) {
       if (this.deps.elbv2.getTargetGroupByArn(arn)) this.deps.elbv2.register(arn, [member.instanceId]);
     }
   }
 
-  private terminateMember(group: GroupRecord, member: AsgInstanceRecord): void {
+  private terminateMember(group: GroupRecord, member: AsgInstanceRecord, cause: string): void {
     if (!isLive(member)) return;
+    const now = this.deps.scheduler.now();
+    this.activities.finish(member.launchActivity, 'Cancelled', now);
+    member.terminateActivity = this.activities.start(group, 'terminate', member, cause, now);
     for (const action of member.pendingActions.values()) action.cancelTimeout();
     member.pendingActions.clear();
     const wasInService = member.lifecycleState === 'InService';
@@ -619,7 +683,11 @@ export class AutoScalingModel implements AutoScalingPort {
       );
       for (const member of failing) {
         member.healthStatus = 'Unhealthy';
-        this.terminateMember(group, member);
+        this.terminateMember(
+          group,
+          member,
+          `${this.at()} an instance was taken out of service in response to an ELB system health check failure.`,
+        );
       }
       if (failing.length > 0) this.reconcile(group);
     }

@@ -552,6 +552,26 @@ describe('Auto Scaling ELB health checks', () => {
       20 * MINUTE,
     );
     assert.equal((await describe()).DesiredCapacity, 2);
+    // The group's activities say why: the ELB health check, then the replacement (of one instance, or
+    // of both when nothing was deployed to answer the health check on either).
+    const { Activities } = await t.autoscaling.send(
+      new asg.DescribeScalingActivitiesCommand({ AutoScalingGroupName: 'web-asg' }),
+    );
+    const termination = Activities!.find((a) => a.Description === `Terminating EC2 instance: ${sick}`);
+    assert.match(
+      termination?.Cause ?? '',
+      /^At 2026-04-12T23:0\d:\d\dZ an instance was taken out of service in response to an ELB system health check failure\.$/,
+    );
+    assert.equal(termination?.StatusCode, 'Successful');
+    const replacement = Activities!.find(
+      (a) =>
+        a.Description!.startsWith('Launching a new EC2 instance: ') &&
+        a.StartTime!.getTime() >= termination.StartTime!.getTime(),
+    );
+    assert.match(
+      replacement?.Cause ?? '',
+      /an instance was started in response to a difference between desired and actual capacity, increasing the capacity from [01] to 2\.$/,
+    );
     // The group with EC2 health checks keeps its instance, unhealthy in the target group as it is.
     const ec2Group = (
       await t.autoscaling.send(

@@ -245,6 +245,11 @@ describe('contract: responses match the botocore models', () => {
       'DescribeAutoScalingInstances',
       await t.autoscaling.send(new asg.DescribeAutoScalingInstancesCommand({})),
     );
+    const activities = await t.autoscaling.send(
+      new asg.DescribeScalingActivitiesCommand({ AutoScalingGroupName: 'batch-asg' }),
+    );
+    check('autoscaling', 'DescribeScalingActivities', activities);
+    assert.match(activities.Activities![0]!.Description!, /^Launching a new EC2 instance: i-[0-9a-f]+$/);
     check(
       'autoscaling',
       'DeleteLifecycleHook',
