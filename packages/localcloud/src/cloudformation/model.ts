@@ -4,15 +4,20 @@
 // the cloud's scheduler.
 import type { Cloud, RegionModels } from '../cloud.js';
 import { randomUuid } from '../random.js';
-import { AwsApiError } from '../service.js';
 import * as errors from './errors.js';
 import { TemplateResolveError } from './intrinsics.js';
 import { ParameterError, resolveParameters, type GivenParameter } from './parameters.js';
-import { evaluateTemplate, planChanges, type ExistingResource, type StackEnvironment } from './plan.js';
+import {
+  evaluateTemplate,
+  planChanges,
+  type ExistingResource,
+  type ResourceChange,
+  type StackEnvironment,
+} from './plan.js';
 import type { ProviderContext, ProviderRegistry } from './provider.js';
 import { defaultProviders } from './providers/index.js';
 import { pauseFor, StackRunner } from './runner.js';
-import type { ChangeSetRecord, StackDefinition, StackRecord } from './stack.js';
+import type { ChangeSetRecord, StackRecord } from './stack.js';
 import { parseTemplate, TemplateError, transformsOf, type Template } from './template.js';
 import { templateFromUrl } from './template-source.js';
 
@@ -176,10 +181,15 @@ export class CloudFormationModel {
     return [...this.stacks];
   }
 
-  private newStack(name: string): StackRecord {
+  private newStackId(name: string): string {
     const { cloud, region } = this.options;
+    return `arn:aws:cloudformation:${region}:${cloud.accountId}:stack/${name}/${randomUuid(cloud.random)}`;
+  }
+
+  private newStack(name: string, stackId: string): StackRecord {
+    const { cloud } = this.options;
     const stack: StackRecord = {
-      stackId: `arn:aws:cloudformation:${region}:${cloud.accountId}:stack/${name}/${randomUuid(cloud.random)}`,
+      stackId,
       name,
       createdTime: cloud.scheduler.now(),
       status: 'REVIEW_IN_PROGRESS',
@@ -312,56 +322,16 @@ export class CloudFormationModel {
     }
     const body = this.templateText(request, stack, request.usePreviousTemplate === true);
     const template = this.parse(body);
-    // Capabilities are acknowledged before anything else of the template is looked at.
-    const capability = requiredCapability(template);
-    if (
-      capability !== undefined &&
-      !request.capabilities.includes('CAPABILITY_NAMED_IAM') &&
-      !(capability === 'CAPABILITY_IAM' && request.capabilities.includes('CAPABILITY_IAM'))
-    ) {
-      throw errors.insufficientCapabilities(capability);
-    }
-    const unknown = this.unknownTypes(template);
-    const serverless = unknown.filter((type) => type.startsWith('AWS::Serverless::'));
-    const transforms = transformsOf(template);
-    const unsupportedTransform = transforms.find((t) => t !== SERVERLESS_TRANSFORM);
-    if (serverless.length === 0 && unknown.length > 0) {
-      throw errors.validationError(
-        `Template format error: Unrecognized resource types: [${unknown.join(', ')}]`,
-      );
-    }
-    let parameters: Record<string, string> = {};
-    let failure: string | undefined;
-    if (unsupportedTransform !== undefined) {
-      failure = `Transform ${unsupportedTransform} is not supported by the local cloud`;
-    } else if (serverless.length > 0) {
-      failure = transforms.includes(SERVERLESS_TRANSFORM)
-        ? `Transform ${SERVERLESS_TRANSFORM} failed with: the local cloud does not expand serverless resources (${serverless.join(', ')}); declare their CloudFormation resources instead`
-        : `Template format error: Unrecognized resource types: [${serverless.join(', ')}]`;
-      if (!transforms.includes(SERVERLESS_TRANSFORM)) throw errors.validationError(failure);
-    }
-    if (failure === undefined) {
-      try {
-        parameters = resolveParameters(
-          template.Parameters,
-          request.parameters,
-          stack?.definition?.parameters,
-          (type, value) => this.exists(type, value),
-        );
-      } catch (error) {
-        if (error instanceof ParameterError) throw errors.validationError(error.message);
-        throw error;
-      }
-    }
-    if (!stack) stack = this.newStack(request.stackName);
-    const definition: StackDefinition = {
-      templateBody: body,
-      template,
-      parameters,
-      capabilities: [...request.capabilities],
-      tags: [...request.tags],
-      ...(template.Description !== undefined ? { description: template.Description } : {}),
-    };
+    let failure = this.admit(template, request.capabilities);
+    const parameters = failure === undefined ? this.parameters(template, request, stack) : {};
+    // A new stack's id is known before the stack exists: AWS::StackId resolves to it.
+    const stackId = stack?.stackId ?? this.newStackId(request.stackName);
+    const changes =
+      failure === undefined
+        ? this.plan(template, parameters, { name: request.stackName, stackId }, stack)
+        : [];
+    if (failure === undefined && changes.length === 0) failure = NO_CHANGES_REASON;
+    stack ??= this.newStack(request.stackName, stackId);
     const changeSet: ChangeSetRecord = {
       id: `arn:aws:cloudformation:${region}:${cloud.accountId}:changeSet/${request.changeSetName}/${randomUuid(cloud.random)}`,
       name: request.changeSetName,
@@ -370,39 +340,18 @@ export class CloudFormationModel {
       type: request.changeSetType,
       createdTime: cloud.scheduler.now(),
       ...(request.description !== undefined ? { description: request.description } : {}),
-      definition,
+      definition: {
+        templateBody: body,
+        template,
+        parameters,
+        capabilities: [...request.capabilities],
+        tags: [...request.tags],
+        ...(template.Description !== undefined ? { description: template.Description } : {}),
+      },
       status: 'CREATE_PENDING',
       executionStatus: 'UNAVAILABLE',
-      changes: [],
+      changes,
     };
-    if (failure === undefined) {
-      try {
-        const evaluated = evaluateTemplate(template, parameters, this.environment(stack));
-        const resources = new Map<string, ExistingResource>(
-          [...stack.resources].map(([id, r]) => [
-            id,
-            { type: r.type, physicalId: r.physicalId, properties: r.properties, attributes: r.attributes },
-          ]),
-        );
-        const applied = stack.definition;
-        const current = {
-          resources,
-          ...(applied
-            ? { evaluated: evaluateTemplate(applied.template, applied.parameters, this.environment(stack)) }
-            : {}),
-        };
-        changeSet.changes = planChanges(evaluated, current, {
-          replaceOn: (type) => {
-            const provider = this.providers.get(type);
-            return provider?.update ? (provider.replaceOn ?? []) : 'all';
-          },
-        });
-      } catch (error) {
-        if (error instanceof TemplateResolveError) throw errors.validationError(error.message);
-        throw error;
-      }
-      if (changeSet.changes.length === 0) failure = NO_CHANGES_REASON;
-    }
     this.changeSets.set(changeSet.id, changeSet);
     changeSet.status = 'CREATE_IN_PROGRESS';
     void pauseFor(cloud.scheduler, CHANGE_SET_MS).then(() => {
@@ -416,6 +365,96 @@ export class CloudFormationModel {
       changeSet.executionStatus = 'AVAILABLE';
     });
     return changeSet;
+  }
+
+  /**
+   * What CreateChangeSet checks of a template before its values: capabilities, resource types and
+   * transforms. Throws what CreateChangeSet refuses; returns the reason a change set FAILS with (a
+   * serverless resource the local cloud cannot expand), if any.
+   */
+  private admit(template: Template, capabilities: readonly string[]): string | undefined {
+    // Capabilities are acknowledged before anything else of the template is looked at.
+    const capability = requiredCapability(template);
+    if (
+      capability !== undefined &&
+      !capabilities.includes('CAPABILITY_NAMED_IAM') &&
+      !(capability === 'CAPABILITY_IAM' && capabilities.includes('CAPABILITY_IAM'))
+    ) {
+      throw errors.insufficientCapabilities(capability);
+    }
+    const unknown = this.unknownTypes(template);
+    const serverless = unknown.filter((type) => type.startsWith('AWS::Serverless::'));
+    const transforms = transformsOf(template);
+    if (
+      unknown.length > serverless.length ||
+      (serverless.length > 0 && !transforms.includes(SERVERLESS_TRANSFORM))
+    ) {
+      throw errors.validationError(
+        `Template format error: Unrecognized resource types: [${unknown.join(', ')}]`,
+      );
+    }
+    const unsupported = transforms.find((t) => t !== SERVERLESS_TRANSFORM);
+    if (unsupported !== undefined) return `Transform ${unsupported} is not supported by the local cloud`;
+    if (serverless.length > 0) {
+      return `Transform ${SERVERLESS_TRANSFORM} failed with: the local cloud does not expand serverless resources (${serverless.join(', ')}); declare their CloudFormation resources instead`;
+    }
+    return undefined;
+  }
+
+  /** The change set's parameter values, checked (a ValidationError when one fails). */
+  private parameters(
+    template: Template,
+    request: CreateChangeSetRequest,
+    stack: StackRecord | undefined,
+  ): Record<string, string> {
+    try {
+      return resolveParameters(
+        template.Parameters,
+        request.parameters,
+        stack?.definition?.parameters,
+        (type, value) => this.exists(type, value),
+      );
+    } catch (error) {
+      if (error instanceof ParameterError) throw errors.validationError(error.message);
+      throw error;
+    }
+  }
+
+  /** The changes from the stack as it is (none yet, for a new one) to the template and parameters. */
+  private plan(
+    template: Template,
+    parameters: Readonly<Record<string, string>>,
+    identity: { name: string; stackId: string },
+    stack: StackRecord | undefined,
+  ): ResourceChange[] {
+    try {
+      const environment = this.environment(identity);
+      const applied = stack?.definition;
+      const resources = new Map<string, ExistingResource>(
+        [...(stack?.resources ?? [])].map(([id, r]) => [
+          id,
+          { type: r.type, physicalId: r.physicalId, properties: r.properties, attributes: r.attributes },
+        ]),
+      );
+      return planChanges(
+        evaluateTemplate(template, parameters, environment),
+        {
+          resources,
+          ...(applied
+            ? { evaluated: evaluateTemplate(applied.template, applied.parameters, environment) }
+            : {}),
+        },
+        {
+          replaceOn: (type) => {
+            const provider = this.providers.get(type);
+            return provider?.update ? (provider.replaceOn ?? []) : 'all';
+          },
+        },
+      );
+    } catch (error) {
+      if (error instanceof TemplateResolveError) throw errors.validationError(error.message);
+      throw error;
+    }
   }
 
   deleteChangeSet(nameOrId: string, stackName?: string): void {
@@ -490,5 +529,3 @@ export class CloudFormationModel {
     return { template: this.parse(body), body };
   }
 }
-
-export { AwsApiError };

@@ -442,6 +442,23 @@ Resources:
       serverless.StatusReason!,
       /^Transform AWS::Serverless-2016-10-31 failed with: .*AWS::Serverless::Function/,
     );
+    const unresolved = await caught(() =>
+      client.send(
+        new cfn.CreateChangeSetCommand({
+          StackName: 'other',
+          ChangeSetName: 'c',
+          ChangeSetType: 'CREATE',
+          TemplateBody: 'Resources:\n  B: {Type: AWS::S3::Bucket, Properties: {BucketName: !Ref Nowhere}}\n',
+        }),
+      ),
+    );
+    assert.equal(
+      unresolved.message,
+      'Template format error: Unresolved resource dependencies [Nowhere] in the Resources block of the template',
+    );
+    // A refused CREATE change set leaves no stack behind.
+    const none = await caught(() => client.send(new cfn.DescribeStacksCommand({ StackName: 'other' })));
+    assert.equal(none.message, 'Stack with id other does not exist');
     const missing = await caught(() => client.send(new cfn.DescribeStacksCommand({ StackName: 'nope' })));
     assert.equal(missing.message, 'Stack with id nope does not exist');
   });
