@@ -3,6 +3,7 @@
 // profiles, OIDC providers) and to build a role and a provider without a stack.
 import { AwsApiError, type ServiceDefinition } from '../service.js';
 import type { IamModel, InstanceProfile, Role, Tag } from './model.js';
+import { validatingInputs } from './validation.js';
 import { noSuchEntity } from './model.js';
 
 /** IAM answers policy documents URL-encoded (RFC 3986), as AWS does; the AWS CLI decodes them. */
@@ -53,7 +54,7 @@ function page<T>(items: readonly T[], input: { Marker?: string; MaxItems?: numbe
 }
 
 export function iamService(modelOf: () => IamModel): ServiceDefinition {
-  return {
+  return validatingInputs('iam', {
     signingName: 'iam',
     operations: {
       CreateRole(input: {
@@ -182,5 +183,5 @@ export function iamService(modelOf: () => IamModel): ServiceDefinition {
         };
       },
     },
-  };
+  });
 }

@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import type { Cloud } from '../cloud.js';
 import type { Role, Session } from '../iam/model.js';
 import { issuerHostPath } from '../iam/model.js';
+import { validatingInputs } from '../iam/validation.js';
 import { AwsApiError, type RequestContext, type ServiceDefinition } from '../service.js';
 import { circleCiIssuer } from './circleci-issuer.js';
 import { decodeJwt, verifyJwtSignature } from './jwt.js';
@@ -81,7 +82,7 @@ export function stsService(cloud?: Cloud): ServiceDefinition {
     if (!cloud) throw new AwsApiError('InternalFailure', 'STS needs the cloud', { status: 500 });
     return cloud;
   };
-  return {
+  return validatingInputs('sts', {
     signingName: 'sts',
     operations: {
       GetCallerIdentity(_input: unknown, ctx: RequestContext) {
@@ -210,5 +211,5 @@ export function stsService(cloud?: Cloud): ServiceDefinition {
         };
       },
     },
-  };
+  });
 }

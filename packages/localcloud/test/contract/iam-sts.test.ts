@@ -176,7 +176,7 @@ describe('contract: IAM and STS responses match the botocore models', () => {
     check('iam', 'DeleteRole', await iamClient.send(new iam.DeleteRoleCommand({ RoleName: 'scratch' })));
   });
 
-  it('IAM errors: NoSuchEntity 404, EntityAlreadyExists 409, MalformedPolicyDocument 400, DeleteConflict 409', async () => {
+  it('IAM errors: ValidationError, NoSuchEntity 404, EntityAlreadyExists 409, MalformedPolicyDocument 400, DeleteConflict 409', async () => {
     const refusal = async (call: () => Promise<unknown>) => {
       try {
         await call();
@@ -191,6 +191,12 @@ describe('contract: IAM and STS responses match the botocore models', () => {
       'NoSuchEntityException 404: The role with name nobody cannot be found.',
     );
     const trust = JSON.stringify({ Version: '2012-10-17', Statement: [] });
+    assert.equal(
+      await refusal(() =>
+        iamClient.send(new iam.CreateRoleCommand({ RoleName: 'two words', AssumeRolePolicyDocument: trust })),
+      ),
+      "ValidationError 400: 1 validation error detected: Value 'two words' at 'roleName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+    );
     await iamClient.send(new iam.CreateRoleCommand({ RoleName: 'twice', AssumeRolePolicyDocument: trust }));
     assert.equal(
       await refusal(() =>
@@ -345,7 +351,7 @@ describe('contract: STS raw wire format', () => {
         body,
       }).then(async (r) => ({ status: r.status, text: await r.text() }));
     const bad = await unsigned(
-      `Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A${ACCOUNT}%3Arole%2Fx&RoleSessionName=s&WebIdentityToken=not-a-jwt`,
+      `Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A${ACCOUNT}%3Arole%2Fx&RoleSessionName=checker&WebIdentityToken=not-a-jwt`,
     );
     assert.equal(bad.status, 400);
     assert.match(
@@ -353,7 +359,7 @@ describe('contract: STS raw wire format', () => {
       /<Error><Type>Sender<\/Type><Code>InvalidIdentityToken<\/Code><Message>The web identity token/,
     );
     const denied = await post(
-      `Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A${ACCOUNT}%3Arole%2Fnone&RoleSessionName=s`,
+      `Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A${ACCOUNT}%3Arole%2Fnone&RoleSessionName=checker`,
     );
     assert.equal(denied.status, 403);
     assert.match(

@@ -395,7 +395,10 @@ describe('STS sessions: OIDC web identity, enforcement, expiry', () => {
     const refusing = new sts.STSClient(clientConfig(t.lc.url));
     const refused = await caught(() =>
       refusing.send(
-        new sts.AssumeRoleCommand({ RoleArn: `arn:aws:iam::${ACCOUNT}:role/ec2-only`, RoleSessionName: 's' }),
+        new sts.AssumeRoleCommand({
+          RoleArn: `arn:aws:iam::${ACCOUNT}:role/ec2-only`,
+          RoleSessionName: 'checker',
+        }),
       ),
     );
     refusing.destroy();
