@@ -20,6 +20,28 @@ export interface ActivityRecord {
   readonly details: string;
 }
 
+const DESCRIPTIONS = {
+  launch: 'Launching a new EC2 instance',
+  terminate: 'Terminating EC2 instance',
+  detach: 'Detaching EC2 instance',
+} as const;
+
+/** An activity as DescribeScalingActivities and the operations that start one answer it. */
+export function activityView(a: ActivityRecord): Record<string, unknown> {
+  return {
+    ActivityId: a.activityId,
+    AutoScalingGroupName: a.groupName,
+    AutoScalingGroupARN: a.groupArn,
+    Description: a.description,
+    Cause: a.cause,
+    StartTime: a.startTime,
+    ...(a.endTime ? { EndTime: a.endTime } : {}),
+    StatusCode: a.statusCode,
+    Progress: a.progress,
+    Details: a.details,
+  };
+}
+
 /** An instant as Auto Scaling's causes write it: 2026-04-12T23:05:00Z. */
 export function causeTime(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -33,7 +55,7 @@ export class ScalingActivities {
 
   start(
     group: { name: string; arn: string },
-    kind: 'launch' | 'terminate',
+    kind: 'launch' | 'terminate' | 'detach',
     instance: { instanceId: string; availabilityZone: string },
     cause: string,
     now: Date,
@@ -42,10 +64,7 @@ export class ScalingActivities {
       activityId: randomUuid(this.random),
       groupName: group.name,
       groupArn: group.arn,
-      description:
-        kind === 'launch'
-          ? `Launching a new EC2 instance: ${instance.instanceId}`
-          : `Terminating EC2 instance: ${instance.instanceId}`,
+      description: `${DESCRIPTIONS[kind]}: ${instance.instanceId}`,
       cause,
       startTime: now,
       statusCode: 'InProgress',
@@ -67,6 +86,12 @@ export class ScalingActivities {
     activity.statusCode = status;
     activity.progress = 100;
     activity.endTime = now;
+  }
+
+  /** The newest activity of an instance in a group. */
+  latest(groupName: string, instanceId: string): ActivityRecord | undefined {
+    const suffix = `: ${instanceId}`;
+    return this.list(groupName).find((a) => a.description.endsWith(suffix));
   }
 
   /** Newest first; every group's when no name is given. */

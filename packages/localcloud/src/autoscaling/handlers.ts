@@ -4,7 +4,8 @@
 import type { LifecycleHookSpec } from '../ports.js';
 import type { OperationInput, RequestContext, ServiceDefinition } from '../service.js';
 import { paginate } from '../pagination.js';
-import { randomUuid, type Random } from '../random.js';
+import type { Random } from '../random.js';
+import { activityView, type ActivityRecord } from './activities.js';
 import * as errors from './errors.js';
 import type { AsgInstanceRecord, AutoScalingModel, GroupRecord } from './model.js';
 
@@ -78,27 +79,6 @@ function hookView(group: GroupRecord, hook: LifecycleHookSpec): Record<string, u
   };
 }
 
-function activityView(
-  group: GroupRecord,
-  instanceId: string,
-  cause: string,
-  description: string,
-  now: Date,
-  random: Random,
-): Record<string, unknown> {
-  return {
-    ActivityId: randomUuid(random),
-    AutoScalingGroupName: group.name,
-    Description: `${description}: ${instanceId}`,
-    Cause: `At ${now.toISOString().slice(0, 19)}Z ${cause}`,
-    StartTime: now,
-    StatusCode: 'InProgress',
-    Progress: 0,
-    Details: '{"Subnet ID":"subnet-localcloud","Availability Zone":"' + group.availabilityZones[0] + '"}',
-    AutoScalingGroupARN: group.arn,
-  };
-}
-
 function checkMaxRecords(value: number | undefined): number {
   const max = value ?? 50;
   if (max < 1 || max > 100) throw errors.maxRecords(max);
@@ -127,11 +107,12 @@ function launchTemplateRef(
 
 export interface AutoScalingServiceDeps {
   readonly modelFor: (ctx: RequestContext) => AutoScalingModel;
-  readonly now: () => Date;
-  readonly random: Random;
+  /** Unused since the model keeps the scaling activities (their times and ids are its own). */
+  readonly now?: () => Date;
+  readonly random?: Random;
 }
 
-export function autoScalingService({ modelFor, now, random }: AutoScalingServiceDeps): ServiceDefinition {
+export function autoScalingService({ modelFor }: AutoScalingServiceDeps): ServiceDefinition {
   return {
     signingName: 'autoscaling',
     operations: {
@@ -226,18 +207,7 @@ export function autoScalingService({ modelFor, now, random }: AutoScalingService
           errors.invalidNextToken,
         );
         return {
-          Activities: page.items.map((a) => ({
-            ActivityId: a.activityId,
-            AutoScalingGroupName: a.groupName,
-            AutoScalingGroupARN: a.groupArn,
-            Description: a.description,
-            Cause: a.cause,
-            StartTime: a.startTime,
-            ...(a.endTime ? { EndTime: a.endTime } : {}),
-            StatusCode: a.statusCode,
-            Progress: a.progress,
-            Details: a.details,
-          })),
+          Activities: page.items.map(activityView),
           NextToken: page.nextToken,
         };
       },
@@ -348,12 +318,10 @@ export function autoScalingService({ modelFor, now, random }: AutoScalingService
         if (input.ShouldDecrementDesiredCapacity === undefined)
           throw errors.missingParameter('shouldDecrementDesiredCapacity');
         const decrement = input.ShouldDecrementDesiredCapacity === true;
-        const group = modelFor(ctx).terminateInstance(input.InstanceId, decrement);
-        const cause = decrement
-          ? `instance ${input.InstanceId} was taken out of service in response to a user request, shrinking the capacity.`
-          : `instance ${input.InstanceId} was taken out of service in response to a user request.`;
+        const model = modelFor(ctx);
+        const group = model.terminateInstance(input.InstanceId, decrement);
         return {
-          Activity: activityView(group, input.InstanceId, cause, 'Terminating EC2 instance', now(), random),
+          Activity: activityView(model.activities.latest(group.name, input.InstanceId) as ActivityRecord),
         };
       },
 
@@ -368,14 +336,7 @@ export function autoScalingService({ modelFor, now, random }: AutoScalingService
           model.detachInstance(group.name, id, input.ShouldDecrementDesiredCapacity === true);
         return {
           Activities: ids.map((id) =>
-            activityView(
-              group,
-              id,
-              `instance ${id} was detached in response to a user request.`,
-              'Detaching EC2 instance',
-              now(),
-              random,
-            ),
+            activityView(model.activities.latest(group.name, id) as ActivityRecord),
           ),
         };
       },

@@ -230,6 +230,16 @@ export class AutoScalingModel implements AutoScalingPort {
     const member = group.instances.find((m) => m.instanceId === instanceId);
     if (!member || !isLive(member)) throw errors.instanceNotInGroup(instanceId);
     member.lifecycleState = 'Detaching';
+    const now = this.deps.scheduler.now();
+    this.activities.finish(member.launchActivity, 'Cancelled', now);
+    const detaching = this.activities.start(
+      group,
+      'detach',
+      member,
+      `${this.at()} instance ${instanceId} was detached in response to a user request${decrementDesired ? `, shrinking the capacity from ${group.desiredCapacity} to ${Math.max(0, group.desiredCapacity - 1)}` : ''}.`,
+      now,
+    );
+    this.activities.finish(detaching, 'Successful', now);
     this.deregisterFromTargetGroups(group, member);
     group.instances = group.instances.filter((m) => m !== member);
     member.lifecycleState = 'Detached';
