@@ -107,40 +107,55 @@ export function sessionOf(cloud: Cloud, ctx: RequestContext, service: SigningNam
   return session;
 }
 
+/** How a session's role's policies (as they are now) decide one action on one resource. */
+export async function sessionDecision(
+  cloud: Cloud,
+  session: Session,
+  ctx: RequestContext,
+  action: string,
+  resource: string,
+  context: Record<string, string> = {},
+): Promise<'Allowed' | 'ImplicitlyDenied' | 'ExplicitlyDenied'> {
+  const role = cloud.iam.roles.get(session.roleName.toLowerCase());
+  // A deleted role's sessions may do nothing.
+  const identityPolicies = role?.arn === session.roleArn ? cloud.iam.policiesOf(role) : [];
+  const result = await runSimulation(
+    {
+      request: {
+        principal: session.assumedRoleArn,
+        action,
+        resource: { resource, accountId: ctx.accountId },
+        contextVariables: {
+          'aws:PrincipalArn': session.roleArn,
+          'aws:PrincipalAccount': ctx.accountId,
+          'aws:RequestedRegion': ctx.region,
+          ...context,
+        },
+      },
+      identityPolicies,
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+    },
+    {},
+  );
+  // An error (an action the reference lacks, a policy the evaluator cannot read) denies: nothing
+  // is allowed that the evaluator did not allow.
+  if (result.resultType === 'error') return 'ImplicitlyDenied';
+  return result.overallResult === 'Allowed' || result.overallResult === 'ExplicitlyDenied'
+    ? result.overallResult
+    : 'ImplicitlyDenied';
+}
+
 /** Throws the service's AwsApiError when the request may not go on. */
 export async function authorize(cloud: Cloud, request: AuthorizationRequest): Promise<void> {
   const { ctx, service, operation, input } = request;
   const session = sessionOf(cloud, ctx, service);
   if (!session) return;
-  // [I] STS: GetCallerIdentity needs no permission (as on AWS), and AssumeRole is decided by the
-  // target role's trust policy alone (same account: the trust policy naming the caller suffices).
+  // STS: GetCallerIdentity needs no permission (as on AWS); AssumeRole checks the caller's
+  // sts:AssumeRole itself, with the target role's trust policy (sts/handlers.ts).
   if (service === 'sts') return;
-  const role = cloud.iam.roles.get(session.roleName.toLowerCase());
-  // A deleted role's sessions may do nothing.
-  const identityPolicies = role?.arn === session.roleArn ? cloud.iam.policiesOf(role) : [];
   const evaluate = async (action: string, resource: string, context: Record<string, string> = {}) => {
-    const result = await runSimulation(
-      {
-        request: {
-          principal: session.assumedRoleArn,
-          action,
-          resource: { resource, accountId: ctx.accountId },
-          contextVariables: {
-            'aws:PrincipalArn': session.roleArn,
-            'aws:PrincipalAccount': ctx.accountId,
-            'aws:RequestedRegion': ctx.region,
-            ...context,
-          },
-        },
-        identityPolicies,
-        serviceControlPolicies: [],
-        resourceControlPolicies: [],
-      },
-      {},
-    );
-    // An error (an action the reference lacks, a policy the evaluator cannot read) denies: nothing
-    // is allowed that the evaluator did not allow.
-    const outcome = result.resultType === 'error' ? 'ImplicitlyDenied' : result.overallResult;
+    const outcome = await sessionDecision(cloud, session, ctx, action, resource, context);
     if (outcome !== 'Allowed') {
       throw accessDenied(service, session.assumedRoleArn, action, resource, outcome === 'ExplicitlyDenied');
     }

@@ -12,6 +12,7 @@
 import { createHash } from 'node:crypto';
 import type { Cloud } from '../cloud.js';
 import type { Role, Session } from '../iam/model.js';
+import { sessionDecision } from '../iam/authorize.js';
 import { issuerHostPath } from '../iam/model.js';
 import { validatingInputs } from '../iam/validation.js';
 import { AwsApiError, type RequestContext, type ServiceDefinition } from '../service.js';
@@ -106,11 +107,12 @@ export function stsService(cloud?: Cloud): ServiceDefinition {
         };
       },
 
-      AssumeRole(
+      async AssumeRole(
         input: { RoleArn: string; RoleSessionName: string; DurationSeconds?: number },
         ctx: RequestContext,
       ) {
-        const { iam } = requireCloud();
+        const c = requireCloud();
+        const { iam } = c;
         if (!ctx.accessKeyId) {
           throw new AwsApiError('MissingAuthenticationToken', 'Request is missing Authentication Token', {
             status: 403,
@@ -136,6 +138,22 @@ export function stsService(cloud?: Cloud): ServiceDefinition {
           evaluateTrust(role.assumeRolePolicy, { action: 'sts:AssumeRole', principal, context }) !== 'allow'
         ) {
           throw denied;
+        }
+        // A session of the same account needs sts:AssumeRole in its own role's policies too, unless
+        // the trust policy names its role (or session) itself rather than the account.
+        if (caller) {
+          const namesCaller =
+            evaluateTrust(role.assumeRolePolicy, {
+              action: 'sts:AssumeRole',
+              principal: { ...principal, accountId: '(not the account)' },
+              context,
+            }) === 'allow';
+          if (
+            !namesCaller &&
+            (await sessionDecision(c, caller, ctx, 'sts:AssumeRole', role.arn)) !== 'Allowed'
+          ) {
+            throw denied;
+          }
         }
         const seconds = sessionSeconds(role, input.DurationSeconds, caller !== undefined);
         return credentialsView(iam.startSession(role, input.RoleSessionName, seconds));

@@ -388,6 +388,49 @@ describe('STS sessions: OIDC web identity, enforcement, expiry', () => {
     assert.equal(error.name, 'AccessDeniedException');
     for (const client of Object.values(c)) client.destroy();
 
+    // Role chaining: a session needs sts:AssumeRole in its own role's policies when the trust policy
+    // names the account, and its new session lasts at most an hour.
+    const chained = clientsWith(t.lc.url, sessionCredentials(await assume(await token())));
+    const chain = (DurationSeconds?: number) =>
+      chained.sts.send(
+        new sts.AssumeRoleCommand({
+          RoleArn: `arn:aws:iam::${ACCOUNT}:role/fleet-reader`,
+          RoleSessionName: 'chained',
+          ...(DurationSeconds ? { DurationSeconds } : {}),
+        }),
+      );
+    const unchained = await caught(() => chain());
+    assert.equal(
+      `${unchained.name}: ${unchained.message}`,
+      `AccessDenied: User: arn:aws:sts::${ACCOUNT}:assumed-role/web-dev-circleci-deploy/circleci-job-42 is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::${ACCOUNT}:role/fleet-reader`,
+    );
+    await adminIam.send(
+      new iam.PutRolePolicyCommand({
+        RoleName: 'web-dev-circleci-deploy',
+        PolicyName: 'chain',
+        PolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Action: 'sts:AssumeRole',
+              Resource: `arn:aws:iam::${ACCOUNT}:role/fleet-reader`,
+            },
+          ],
+        }),
+      }),
+    );
+    assert.equal(
+      (await chain()).AssumedRoleUser!.Arn,
+      `arn:aws:sts::${ACCOUNT}:assumed-role/fleet-reader/chained`,
+    );
+    const tooLong = await caught(() => chain(7200));
+    assert.equal(
+      tooLong.message,
+      'The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.',
+    );
+    for (const client of Object.values(chained)) client.destroy();
+
     // A role that does not trust the caller: AccessDenied naming the role.
     await adminIam.send(
       new iam.CreateRoleCommand({ RoleName: 'ec2-only', AssumeRolePolicyDocument: JSON.stringify(TRUST) }),
