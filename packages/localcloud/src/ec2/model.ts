@@ -97,28 +97,47 @@ export interface LaunchTemplateRecord {
 }
 
 /**
- * Hands out the loopback addresses instances use as private IPs, never reused. Synthetic instances get
- * 127.0.1.1 upward. Instances that run real processes get a range of their own cloud's,
- * 127.<a>.<b>.1 upward from `realBase`, so two local clouds on one host (tests in parallel) never
- * bind the same address and port.
+ * Hands out the loopback addresses instances use as private IPs. Synthetic instances get 127.0.1.1
+ * upward. Instances that run real processes get a range of their own cloud's, 127.<a>.<b>.1 upward
+ * from `realBase`, so two local clouds on one host (tests in parallel) never bind the same address
+ * and port. As on EC2, the address of an instance that is gone is free again; it is handed out only
+ * once the range has none never used, oldest release first, so a fleet replaced again and again (an
+ * ELB health check replacing instances nothing answers on) never runs out.
  */
 export interface AddressAllocator {
   next(agent?: AgentMode): string;
+  /** The address of an instance no longer listed: free for a later launch. */
+  release(address: string, agent?: AgentMode): void;
 }
 
 export function createAddressAllocator(realBase: readonly [number, number] = [0, 101]): AddressAllocator {
   const counters = { synthetic: 0, real: 0 };
-  const address = (first: number, second: number, counter: number): string => {
+  const released = { synthetic: [] as string[], real: [] as string[] };
+  const kind = (agent: AgentMode | undefined) => (agent === 'real' ? 'real' : 'synthetic');
+  const address = (first: number, second: number, counter: number): string | undefined => {
     // 254 hosts per /24: …1.1 … …1.254, …2.1 …
     const x = second + Math.floor(counter / 254);
     const y = 1 + (counter % 254);
-    if (x > 255) throw new Error('the local cloud ran out of loopback addresses for instances');
-    return `127.${first}.${x}.${y}`;
+    return x > 255 ? undefined : `127.${first}.${x}.${y}`;
   };
   return {
-    next(agent = 'synthetic') {
-      if (agent === 'real') return address(realBase[0], realBase[1], counters.real++);
-      return address(0, 1, counters.synthetic++);
+    next(agent) {
+      const which = kind(agent);
+      const fresh =
+        which === 'real'
+          ? address(realBase[0], realBase[1], counters.real)
+          : address(0, 1, counters.synthetic);
+      if (fresh !== undefined) {
+        counters[which]++;
+        return fresh;
+      }
+      const reused = released[which].shift();
+      if (reused === undefined)
+        throw new Error('the local cloud ran out of loopback addresses for instances');
+      return reused;
+    },
+    release(freed, agent) {
+      released[kind(agent)].push(freed);
     },
   };
 }
@@ -241,7 +260,10 @@ export class Ec2Model implements Ec2Port {
     this.setState(instance, 'shutting-down');
     this.deps.scheduler.after(SHUTDOWN_MS, () => {
       this.setState(instance, 'terminated');
-      this.deps.scheduler.after(TERMINATED_VISIBLE_MS, () => this.instances.delete(instanceId));
+      this.deps.scheduler.after(TERMINATED_VISIBLE_MS, () => {
+        this.instances.delete(instanceId);
+        this.deps.addresses.release(instance.privateIpAddress, instance.agent);
+      });
     });
   }
 
