@@ -4,14 +4,26 @@
 //   node --import tsx scripts/test-tier.ts unit|integration|e2e [PATH…] [--node-test-option…]
 //   node --import tsx scripts/test-tier.ts list
 //
-// PATH keeps the tier's files under it (`… unit test/config`); options starting with `--` go to
+// Unit and integration files run in shards (test/support/tiers.ts, SHARDED): one process per core,
+// each importing its share of the files. PATH keeps the tier's files under it (`… unit test/config`); options starting with `--` go to
 // `node --test` (`--test-name-pattern=…`). Nothing runs while any test file has no tier or two
 // (exit 2): a file cannot drop out of `npm test` unnoticed. Unit and integration files run under
 // test/support/tier-guard.ts, which fails a file that breaks its tier's rule. With
 // GREENLIGHT_TEST_JUNIT_DIR set (CI), each tier also writes its JUnit report there: test-<tier>.xml.
 import { spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { classifyTests, nodeTestArguments, TIERS, type Tier } from '../test/support/tiers.js';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  classifyTests,
+  CONCURRENCY,
+  nodeTestArguments,
+  shardEntry,
+  SHARDED,
+  shardsOf,
+  TIERS,
+  type Tier,
+} from '../test/support/tiers.js';
 
 const [what = '', ...rest] = process.argv.slice(2);
 const { byTier, problems } = classifyTests();
@@ -40,12 +52,24 @@ if (what === 'list') {
   }
   const junit = process.env.GREENLIGHT_TEST_JUNIT_DIR;
   if (junit) mkdirSync(junit, { recursive: true });
-  const child = spawn(process.execPath, nodeTestArguments(tier, files, options), {
+  let run = files;
+  let shardDir: string | undefined;
+  if (SHARDED[tier] && files.length > 1) {
+    shardDir = mkdtempSync(join(tmpdir(), `greenlight-${tier}-shards-`));
+    const shards = shardsOf(files, CONCURRENCY[tier]);
+    run = shards.map((shard, i) => {
+      const entry = join(shardDir as string, `shard-${i + 1}-of-${shards.length}.test.mjs`);
+      writeFileSync(entry, shardEntry(shard));
+      return entry;
+    });
+  }
+  const child = spawn(process.execPath, nodeTestArguments(tier, run, options), {
     stdio: 'inherit',
     env: { ...process.env, GREENLIGHT_TEST_TIER: tier },
   });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
   child.on('exit', (code, signal) => {
+    if (shardDir) rmSync(shardDir, { recursive: true, force: true });
     process.exitCode = code ?? (signal === 'SIGINT' ? 130 : 143);
   });
 } else {

@@ -14,8 +14,13 @@ import { relative } from 'node:path';
 const tier = process.env.GREENLIGHT_TEST_TIER;
 // Only inside a test file's own process: the runner that starts those processes is left alone.
 if (process.env.NODE_TEST_CONTEXT !== undefined && (tier === 'unit' || tier === 'integration')) {
-  const file = relative(process.cwd(), process.argv[1] ?? '?');
+  // A shard runs several test files in one process: the file is the test file on the stack.
+  const fileOf = (stack: string): string => {
+    const frame = /(?:file:\/\/)?(\/[^\s:()]+\.test\.ts)/.exec(stack)?.[1];
+    return relative(process.cwd(), frame ?? process.argv[1] ?? '?');
+  };
   const refuse = (what: string): never => {
+    const file = fileOf(new Error().stack ?? '');
     throw new Error(
       `${file} is in the ${tier} tier (its first line says "// tier: ${tier}") but ${what}. ` +
         (tier === 'unit'

@@ -3,7 +3,7 @@
 // the three tiers, runs every test file.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { classify, classifyTests, TIERS } from './tiers.js';
+import { classify, classifyTests, shardEntry, shardsOf, TIERS } from './tiers.js';
 
 describe('test tiers', () => {
   it('every test file of the checkout is in exactly one tier', () => {
@@ -30,5 +30,29 @@ describe('test tiers', () => {
     assert.match(problems[0] ?? '', /^test\/b\.test\.ts: no tier — its first line must be one of/);
     assert.match(problems[1] ?? '', /^test\/c\.test\.ts: unknown tier "fast"/);
     assert.match(problems[2] ?? '', /^test\/d\.test\.ts: 2 tier lines — a file belongs to exactly one tier/);
+  });
+});
+
+describe('shards', () => {
+  it('splits files into shards of about equal size, the heaviest first, each shard in path order', () => {
+    const sizes: Record<string, number> = { 'a.test.ts': 9, 'b.test.ts': 5, 'c.test.ts': 4, 'd.test.ts': 1 };
+    const shards = shardsOf(Object.keys(sizes), 2, (file) => sizes[file] ?? 0);
+    assert.deepEqual(shards, [
+      ['a.test.ts', 'd.test.ts'],
+      ['b.test.ts', 'c.test.ts'],
+    ]);
+    assert.deepEqual(
+      shardsOf(['only.test.ts'], 2, () => 1),
+      [['only.test.ts']],
+    );
+  });
+
+  it("imports a shard's files by absolute file URL, in order", () => {
+    assert.equal(
+      shardEntry(['test/a.test.ts', 'packages/x/test/b.test.ts'], '/repo'),
+      '// A shard of scripts/test-tier.ts: these test files, in one process.\n' +
+        'await import("file:///repo/test/a.test.ts");\n' +
+        'await import("file:///repo/packages/x/test/b.test.ts");\n',
+    );
   });
 });

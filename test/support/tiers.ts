@@ -7,8 +7,9 @@
 // scripts/test-tier.ts runs one tier and refuses to run any while a file has no tier (or two), so no
 // file is ever left out; test/support/tier-guard.ts fails a unit or integration file that breaks its
 // tier's rule while it runs.
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 export const TIERS = ['unit', 'integration', 'e2e'] as const;
 export type Tier = (typeof TIERS)[number];
@@ -49,6 +50,41 @@ export function classify(files: readonly string[], text: (file: string) => strin
  * beside them. Every e2e file passes beside a CPU hog, which is a heavier neighbour than a third file.
  */
 export const CONCURRENCY: Record<Tier, number> = { unit: 2, integration: 2, e2e: 3 };
+
+/**
+ * Unit and integration files run in shards, CONCURRENCY processes each importing its share of the
+ * files, instead of a process per file: starting Node, tsx and the SDK clients costs about a second
+ * of CPU per process, more than most of these files take to run. A file's before/after hooks sit in
+ * a describe so that they stay its own in a shared process. e2e files keep a process each.
+ */
+export const SHARDED: Record<Tier, boolean> = { unit: true, integration: true, e2e: false };
+
+/** Splits files into `count` shards of about equal size (in bytes, the heaviest placed first). */
+export function shardsOf(
+  files: readonly string[],
+  count: number,
+  size: (file: string) => number = (file) => statSync(file).size,
+): string[][] {
+  const shards = Array.from({ length: Math.max(1, Math.min(count, files.length)) }, () => ({
+    bytes: 0,
+    files: [] as string[],
+  }));
+  const bySize = files.map((file) => ({ file, bytes: size(file) })).sort((a, b) => b.bytes - a.bytes);
+  for (const { file, bytes } of bySize) {
+    const lightest = shards.reduce((a, b) => (b.bytes < a.bytes ? b : a));
+    lightest.bytes += bytes;
+    lightest.files.push(file);
+  }
+  return shards.map((shard) => shard.files.sort());
+}
+
+/** The text of a shard's entry file: it imports each of its test files, in order. */
+export function shardEntry(files: readonly string[], root = process.cwd()): string {
+  const lines = files.map(
+    (file) => `await import(${JSON.stringify(pathToFileURL(resolve(root, file)).href)});`,
+  );
+  return `// A shard of scripts/test-tier.ts: these test files, in one process.\n${lines.join('\n')}\n`;
+}
 
 /**
  * The `node` arguments that run `files` of one tier: CONCURRENCY at a time, the spec report on stdout, and
