@@ -105,15 +105,31 @@ export interface AutoScalingModelDeps {
 }
 
 /** The AZs behind subnets: `subnet-<az>` (how the local cloud names subnets) or the region's a, b, c. */
-export function zonesOfSubnets(region: string, vpcZoneIdentifier: string): string[] {
-  const subnets = vpcZoneIdentifier
+/** The subnet ids of a group's VPCZoneIdentifier (`subnet-a,subnet-b`). */
+export function subnetsOf(vpcZoneIdentifier: string): string[] {
+  return vpcZoneIdentifier
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
-  return subnets.map((subnet, index) => {
+}
+
+/**
+ * The Availability Zones of a group's subnets, each once: a subnet EC2 has is in its own zone. A
+ * subnet EC2 does not have is taken by its name (`subnet-us-east-1a`, as worlds and older tests name
+ * them) or, failing that, by its position (a, b, c) — the local cloud's allowance for made-up ids.
+ */
+export function zonesOfSubnets(
+  region: string,
+  vpcZoneIdentifier: string,
+  zoneOf: (subnetId: string) => string | undefined = () => undefined,
+): string[] {
+  const zones = subnetsOf(vpcZoneIdentifier).map((subnet, index) => {
+    const known = zoneOf(subnet);
+    if (known) return known;
     const named = /^subnet-([a-z]{2}-[a-z]+-\d[a-z])$/.exec(subnet);
     return named?.[1] ?? `${region}${'abc'.charAt(index % 3)}`;
   });
+  return [...new Set(zones)];
 }
 
 function isLive(instance: AsgInstance): boolean {
@@ -129,6 +145,7 @@ function isLive(instance: AsgInstance): boolean {
 export const MAX_GROUP_SIZE = 10_000;
 
 export class AutoScalingModel implements AutoScalingPort {
+  private readonly zoneOfSubnet = (subnetId: string) => this.deps.ec2.subnet(subnetId)?.availabilityZone;
   private readonly groups = new Map<string, GroupRecord>();
   private readonly memberOf = new Map<string, { group: GroupRecord; member: AsgInstanceRecord }>();
   private readonly launchHookListeners: ((
@@ -284,7 +301,7 @@ export class AutoScalingModel implements AutoScalingPort {
     const zones = request.availabilityZones?.length
       ? request.availabilityZones
       : request.vpcZoneIdentifier
-        ? zonesOfSubnets(this.deps.region, request.vpcZoneIdentifier)
+        ? zonesOfSubnets(this.deps.region, request.vpcZoneIdentifier, this.zoneOfSubnet)
         : [];
     if (zones.length === 0) throw errors.noAvailabilityZones();
     const targetGroupArns = request.targetGroupArns ?? [];
@@ -332,7 +349,11 @@ export class AutoScalingModel implements AutoScalingPort {
     if (request.availabilityZones?.length) group.availabilityZones = [...request.availabilityZones];
     if (request.vpcZoneIdentifier) {
       group.vpcZoneIdentifier = request.vpcZoneIdentifier;
-      group.availabilityZones = zonesOfSubnets(this.deps.region, request.vpcZoneIdentifier);
+      group.availabilityZones = zonesOfSubnets(
+        this.deps.region,
+        request.vpcZoneIdentifier,
+        this.zoneOfSubnet,
+      );
     }
     if (request.healthCheckType) group.healthCheckType = request.healthCheckType;
     if (request.healthCheckGracePeriod !== undefined)
@@ -504,6 +525,7 @@ export class AutoScalingModel implements AutoScalingPort {
       tags,
       agent: group.agent,
       ...(group.launchTemplate ? { launchTemplate: group.launchTemplate } : {}),
+      ...(group.vpcZoneIdentifier ? { subnetIds: subnetsOf(group.vpcZoneIdentifier) } : {}),
     });
     for (const instance of launched) {
       const member: AsgInstanceRecord = {
