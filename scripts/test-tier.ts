@@ -21,6 +21,7 @@ import {
   shardEntry,
   SHARDED,
   shardsOf,
+  startOrder,
   TIERS,
   type Tier,
 } from '../test/support/tiers.js';
@@ -52,7 +53,7 @@ if (what === 'list') {
   }
   const junit = process.env.GREENLIGHT_TEST_JUNIT_DIR;
   if (junit) mkdirSync(junit, { recursive: true });
-  let run = files;
+  let run = startOrder(files);
   let shardDir: string | undefined;
   if (SHARDED[tier] && files.length > 1) {
     shardDir = mkdtempSync(join(tmpdir(), `greenlight-${tier}-shards-`));

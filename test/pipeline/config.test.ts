@@ -60,8 +60,13 @@ describe('.circleci/config.yml', () => {
     const script = (
       JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { scripts: Record<string, string> }
     ).scripts;
+    // scripts/test-all.ts: the static checks beside the unit and integration tiers, then e2e.
+    assert.equal(script.test, 'node --import tsx scripts/test-all.ts');
+    const testAll = readFileSync(new URL('scripts/test-all.ts', root), 'utf8');
+    assert.match(testAll, /Promise\.all\(\[run\('checks\.ts'\), tiers\('unit', 'integration'\)\]\)/);
+    assert.match(testAll, /await tiers\('e2e'\)/);
+    assert.equal(script.check, 'node --import tsx scripts/checks.ts');
     for (const tier of TIERS) {
-      assert.match(script.test!, new RegExp(`npm run test:${tier}\\b`));
       assert.equal(script[`test:${tier}`], `node --import tsx scripts/test-tier.ts ${tier}`);
     }
     assert.doesNotMatch(command, /NODE_OPTIONS/);

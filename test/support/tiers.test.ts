@@ -3,7 +3,7 @@
 // the three tiers, runs every test file.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { classify, classifyTests, shardEntry, shardsOf, TIERS } from './tiers.js';
+import { classify, classifyTests, LONGEST_FIRST, shardEntry, shardsOf, startOrder, TIERS } from './tiers.js';
 
 describe('test tiers', () => {
   it('every test file of the checkout is in exactly one tier', () => {
@@ -54,5 +54,22 @@ describe('shards', () => {
         'await import("file:///repo/test/a.test.ts");\n' +
         'await import("file:///repo/packages/x/test/b.test.ts");\n',
     );
+  });
+});
+
+describe('start order', () => {
+  it('starts the longest files first, then the rest in path order', () => {
+    const [first, second] = LONGEST_FIRST;
+    assert.deepEqual(startOrder(['a.test.ts', second ?? '', 'b.test.ts', first ?? '']), [
+      first,
+      second,
+      'a.test.ts',
+      'b.test.ts',
+    ]);
+  });
+
+  it('names only test files that exist, each in the e2e tier', () => {
+    const { byTier } = classifyTests();
+    for (const file of LONGEST_FIRST) assert.ok(byTier.e2e.includes(file), `${file} is an e2e test file`);
   });
 });

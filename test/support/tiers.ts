@@ -59,6 +59,33 @@ export const CONCURRENCY: Record<Tier, number> = { unit: 2, integration: 2, e2e:
  */
 export const SHARDED: Record<Tier, boolean> = { unit: true, integration: true, e2e: false };
 
+/**
+ * The e2e files that take longest (wall time here, idle: the demo's story 37 s, the package build and
+ * install 28 s, the fault matrix 27 s …), started first so that none of them begins last and runs on
+ * alone while the cores idle. Only the order depends on it: a file missing here, or a stale name,
+ * just starts in path order.
+ */
+export const LONGEST_FIRST: readonly string[] = [
+  'test/demo/story.test.ts',
+  'test/package/package.test.ts',
+  'test/scenarios/matrix.test.ts',
+  'test/readme/readme.test.ts',
+  'test/hooks/e2e.test.ts',
+  'packages/localcloud/test/real/traffic.test.ts',
+  'packages/localcloud/test/real/first-boot.test.ts',
+  'test/hooks/e2e-hooks-run.test.ts',
+  'test/cli/deploy.test.ts',
+];
+
+/** Files in the order they start: LONGEST_FIRST's first, then the rest in path order. */
+export function startOrder(files: readonly string[]): string[] {
+  const rank = (file: string) => {
+    const at = LONGEST_FIRST.indexOf(file);
+    return at < 0 ? LONGEST_FIRST.length : at;
+  };
+  return [...files].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+}
+
 /** Splits files into `count` shards of about equal size (in bytes, the heaviest placed first). */
 export function shardsOf(
   files: readonly string[],
