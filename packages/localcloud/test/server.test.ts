@@ -19,7 +19,8 @@ const WORLD = {
   alarms: ['web-5xx'],
 };
 
-// First in the file: no other cloud's sockets are still closing while it counts.
+// First in the file. In a shard other files' sockets (an SDK client's kept-alive connection) may
+// still be closing while it counts, never opening: a failed start-up must not add one.
 describe('local cloud start-up', () => {
   /**
    * The process's open sockets, listening ones included: a world that fails must not leave the
@@ -52,7 +53,7 @@ describe('local cloud start-up', () => {
       /target group missing-tg is not defined/,
     );
     await assert.rejects(startLocalCloud({ world: '/nonexistent/world.yml' }), /cannot read world file/);
-    assert.equal(sockets(), before);
+    assert.ok(sockets() <= before, `sockets before the failed start-ups: ${before}, after: ${sockets()}`);
   });
 });
 
