@@ -202,6 +202,25 @@ describe('the stack’s deploy role, assumed with a CircleCI token', () => {
     await cloudwatch.send(
       new cw.DescribeAlarmsCommand({ AlarmNames: ['web-dev-5xx', 'web-dev-unhealthy-hosts'] }),
     );
+    // The gate reads each alarm's history over the bake.
+    await cloudwatch.send(new cw.DescribeAlarmHistoryCommand({ AlarmName: 'web-dev-unhealthy-hosts' }));
+    // `group apply --clean-orphans` may delete a copy CodeDeploy left for this environment (here none
+    // exists: Auto Scaling itself answers), never the stack's own group.
+    const orphan = await caught(() =>
+      autoscaling.send(
+        new asg.DeleteAutoScalingGroupCommand({
+          AutoScalingGroupName: 'CodeDeploy_web-dev_d-ABCDEF123',
+          ForceDelete: true,
+        }),
+      ),
+    );
+    assert.equal(orphan.name, 'ValidationError', orphan.message);
+    const seed = await caught(() =>
+      autoscaling.send(
+        new asg.DeleteAutoScalingGroupCommand({ AutoScalingGroupName: 'web-dev-asg', ForceDelete: true }),
+      ),
+    );
+    assert.equal(seed.name, 'AccessDenied', seed.message);
     await bucket.send(
       new s3.PutObjectCommand({ Bucket: outputs.RevisionsBucketName, Key: 'web/v1.zip', Body: 'bundle' }),
     );
