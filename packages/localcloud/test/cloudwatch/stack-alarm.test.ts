@@ -7,24 +7,17 @@
 // to ALARM with nobody touching it. Its 5xx-rate alarm (metric math) has no requests to measure, and
 // treats the missing data as not breaching: OK.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import * as cfn from '@aws-sdk/client-cloudformation';
 import * as cw from '@aws-sdk/client-cloudwatch';
-import { clientConfig, startTestCloud, until, type TestCloud } from '../harness.js';
-
-const SAM_TEMPLATE = fileURLToPath(new URL('../../../../sam-template.yaml', import.meta.url));
+import { createSamStack } from '../cloudformation/sam-stack.js';
+import { startTestCloud, until, type TestCloud } from '../harness.js';
 
 describe("the stack's alarms move by themselves", () => {
   let t: TestCloud;
-  let client: cfn.CloudFormationClient;
   before(async () => {
     t = await startTestCloud({ clock: { manual: new Date('2026-04-12T22:59:30Z') } });
-    client = new cfn.CloudFormationClient(clientConfig(t.lc.url));
   });
   after(async () => {
-    client.destroy();
     await t.close();
   });
 
@@ -32,49 +25,7 @@ describe("the stack's alarms move by themselves", () => {
     (await t.cloudwatch.send(new cw.DescribeAlarmsCommand({ AlarmNames: [name] }))).MetricAlarms![0]!;
 
   it('UnhealthyHostsAlarm goes to ALARM when no instance answers its health check', async () => {
-    const ec2 = t.lc.cloud.region('us-east-1').ec2;
-    const subnets = ec2
-      .subnets()
-      .slice(0, 2)
-      .map((s) => s.id)
-      .join(',');
-    const parameters: Record<string, string> = {
-      ApplicationName: 'web',
-      Environment: 'dev',
-      VpcId: ec2.defaultVpc().id,
-      PublicSubnetIds: subnets,
-      PrivateSubnetIds: subnets,
-      AmiId: ec2.allImages()[0]!.imageId,
-      FleetSize: '2',
-      CircleCIOrgId: '0f0e0d0c-0b0a-4908-8706-050403020100',
-      CircleCIProjectId: '1f1e1d1c-1b1a-4918-8716-151413121110',
-    };
-    const { Id } = await client.send(
-      new cfn.CreateChangeSetCommand({
-        StackName: 'web-dev',
-        ChangeSetName: 'create',
-        ChangeSetType: 'CREATE',
-        TemplateBody: readFileSync(SAM_TEMPLATE, 'utf8'),
-        Capabilities: ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM', 'CAPABILITY_AUTO_EXPAND'],
-        Parameters: Object.entries(parameters).map(([ParameterKey, ParameterValue]) => ({
-          ParameterKey,
-          ParameterValue,
-        })),
-      }),
-    );
-    const changeSet = await until(
-      () => client.send(new cfn.DescribeChangeSetCommand({ ChangeSetName: Id })),
-      (c) => c.Status === 'CREATE_COMPLETE' || c.Status === 'FAILED',
-      'the change set',
-    );
-    assert.equal(changeSet.Status, 'CREATE_COMPLETE', changeSet.StatusReason);
-    await client.send(new cfn.ExecuteChangeSetCommand({ ChangeSetName: Id }));
-    const stack = await until(
-      async () => (await client.send(new cfn.DescribeStacksCommand({ StackName: 'web-dev' }))).Stacks![0]!,
-      (s) => !s.StackStatus!.endsWith('_IN_PROGRESS'),
-      'the stack',
-    );
-    assert.equal(stack.StackStatus, 'CREATE_COMPLETE', stack.StackStatusReason);
+    await createSamStack(t, { fleetSize: 2 });
 
     const created = await alarm('web-dev-unhealthy-hosts');
     assert.equal(created.Namespace, 'AWS/ApplicationELB');

@@ -6,8 +6,6 @@
 // evaluated against the policies as the stack wrote them (allowed within this environment, AccessDenied
 // outside it, iam:PassRole of the service role only), and another project's token is refused by the role's trust policy.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import * as asg from '@aws-sdk/client-auto-scaling';
 import * as cfn from '@aws-sdk/client-cloudformation';
@@ -18,12 +16,12 @@ import * as s3 from '@aws-sdk/client-s3';
 import * as sts from '@aws-sdk/client-sts';
 import { controlClient } from '../../src/control-client.js';
 import { greenFleetDenial } from '../../src/iam/service-role.js';
-import { caught, clientConfig, startTestCloud, until, type TestCloud } from '../harness.js';
+import { CIRCLECI_ORG, CIRCLECI_PROJECT, createSamStack } from '../cloudformation/sam-stack.js';
+import { caught, clientConfig, startTestCloud, type TestCloud } from '../harness.js';
 
-const SAM_TEMPLATE = fileURLToPath(new URL('../../../../sam-template.yaml', import.meta.url));
 const ACCOUNT = '123456789012';
-const ORG = '0f0e0d0c-0b0a-4908-8706-050403020100';
-const PROJECT = '1f1e1d1c-1b1a-4918-8716-151413121110';
+const ORG = CIRCLECI_ORG;
+const PROJECT = CIRCLECI_PROJECT;
 
 describe('the stack’s deploy role, assumed with a CircleCI token', () => {
   let t: TestCloud;
@@ -35,52 +33,8 @@ describe('the stack’s deploy role, assumed with a CircleCI token', () => {
 
   before(async () => {
     t = await startTestCloud({ clock: { manual: new Date('2031-03-01T00:00:00Z') } });
-    const ec2 = t.lc.cloud.region('us-east-1').ec2;
-    const subnets = ec2
-      .subnets()
-      .slice(0, 2)
-      .map((s) => s.id)
-      .join(',');
-    const parameters: Record<string, string> = {
-      ApplicationName: 'web',
-      Environment: 'dev',
-      VpcId: ec2.defaultVpc().id,
-      PublicSubnetIds: subnets,
-      PrivateSubnetIds: subnets,
-      AmiId: ec2.allImages()[0]!.imageId,
-      FleetSize: '1',
-      CircleCIOrgId: ORG,
-      CircleCIProjectId: PROJECT,
-    };
-    const { cfn: client } = admin();
-    const { Id } = await client.send(
-      new cfn.CreateChangeSetCommand({
-        StackName: 'web-dev',
-        ChangeSetName: 'create',
-        ChangeSetType: 'CREATE',
-        TemplateBody: readFileSync(SAM_TEMPLATE, 'utf8'),
-        Capabilities: ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM', 'CAPABILITY_AUTO_EXPAND'],
-        Parameters: Object.entries(parameters).map(([ParameterKey, ParameterValue]) => ({
-          ParameterKey,
-          ParameterValue,
-        })),
-      }),
-    );
-    const changeSet = await until(
-      () => client.send(new cfn.DescribeChangeSetCommand({ ChangeSetName: Id })),
-      (c) => c.Status === 'CREATE_COMPLETE' || c.Status === 'FAILED',
-      'the change set',
-    );
-    assert.equal(changeSet.Status, 'CREATE_COMPLETE', changeSet.StatusReason);
-    await client.send(new cfn.ExecuteChangeSetCommand({ ChangeSetName: Id }));
-    const stack = await until(
-      async () => (await client.send(new cfn.DescribeStacksCommand({ StackName: 'web-dev' }))).Stacks![0]!,
-      (s) => !s.StackStatus!.endsWith('_IN_PROGRESS'),
-      'the stack',
-    );
-    assert.equal(stack.StackStatus, 'CREATE_COMPLETE', stack.StackStatusReason);
+    const stack = await createSamStack(t, { fleetSize: 1 });
     outputs = Object.fromEntries(stack.Outputs!.map((o) => [o.OutputKey!, o.OutputValue!]));
-    client.destroy();
   });
   after(async () => t.close());
 
