@@ -214,6 +214,9 @@ interface DriverResult {
   readonly stderr: string;
 }
 
+/** How long one CLI command may take: minutes more than any command here needs, even beside a CPU hog. */
+const COMMAND_DEADLINE_MS = 5 * 60_000;
+
 /** One driver.py process: one command at a time, each a line of JSON in and a line out. */
 class CliDriver {
   private readonly child: ChildProcessWithoutNullStreams;
@@ -246,7 +249,27 @@ class CliDriver {
   run(argv: readonly string[], env: Readonly<Record<string, string>>): Promise<DriverResult> {
     if (this.exited) return Promise.reject(this.exited);
     return new Promise((resolve, reject) => {
-      this.pending = { resolve, reject };
+      // A command that never answers (a CLI waiter on a state that never comes) fails its test
+      // naming the command instead of holding the suite; the driver is gone with it.
+      const deadline = setTimeout(() => {
+        this.pending = undefined;
+        this.child.kill('SIGKILL');
+        reject(
+          new Error(
+            `aws ${argv.slice(0, 2).join(' ')} did not answer within ${COMMAND_DEADLINE_MS / 1000} s`,
+          ),
+        );
+      }, COMMAND_DEADLINE_MS);
+      this.pending = {
+        resolve: (result) => {
+          clearTimeout(deadline);
+          resolve(result);
+        },
+        reject: (error) => {
+          clearTimeout(deadline);
+          reject(error);
+        },
+      };
       // While a command runs, the driver holds the test process open; idle, it does not.
       this.child.ref();
       (this.child.stdout as Socket).ref();
