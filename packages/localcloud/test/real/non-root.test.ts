@@ -4,7 +4,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { SANDBOXES, writeTree } from './real-cloud.js';
@@ -81,6 +81,26 @@ function person(): Person {
   };
 }
 
+/**
+ * Lets another user pass through every directory above `dir` (search, not read: o+x) and answers
+ * how to put their modes back. A checkout cloned into `mktemp -d` (0700) is otherwise out of the
+ * throwaway user's reach, and with it the package and its node_modules.
+ */
+function openPathTo(dir: string): () => void {
+  const changed: [string, number][] = [];
+  for (let at = dir; ; at = dirname(at)) {
+    const mode = statSync(at).mode & 0o7777;
+    if ((mode & 0o001) === 0) {
+      chmodSync(at, mode | 0o001);
+      changed.push([at, mode]);
+    }
+    if (dirname(at) === at) break;
+  }
+  return () => {
+    for (const [at, mode] of changed) chmodSync(at, mode);
+  };
+}
+
 function runAs(who: Person, sandbox: string, home: string, args: string[]) {
   const [file, ...rest] = [
     ...who.as,
@@ -106,9 +126,11 @@ for (const sandbox of SANDBOXES)
     let who: Person;
     let home: string;
     let bundle: string;
+    let closePath = () => {};
 
     before(() => {
       who = person();
+      if (who.as.length > 0) closePath = openPathTo(packageDir);
       home = mkdtempSync(join(tmpdir(), 'greenlight-non-root-'));
       chmodSync(home, 0o755);
       if (who.as.length > 0) chownSync(home, who.uid, who.gid);
@@ -122,6 +144,7 @@ for (const sandbox of SANDBOXES)
       rmSync(home, { recursive: true, force: true });
       rmSync(bundle, { recursive: true, force: true });
       if (who.as.length > 0) execFileSync('userdel', [who.name]);
+      closePath();
     });
 
     it("runs the hooks, with the hooks' users mapped where the user has a subordinate range, else saying what to install", (t) => {
