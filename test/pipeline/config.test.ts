@@ -118,7 +118,11 @@ describe('.circleci/config.yml', () => {
         .split(' ')
         .map((word) => `'${word}'`)
         .join(', ');
-      assert.ok(text.includes(`runAsProcess([${argv}, ...process.argv.slice(2)])`), `${script} runs ${sub}`);
+      assert.ok(text.includes(`process.argv.splice(2, 0, ${argv});`), `${script} runs ${sub}`);
+      assert.ok(
+        text.includes("import(new URL('../bin/greenlight.js', import.meta.url).href)"),
+        `${script} runs the bin`,
+      );
     }
     // The build the jobs run is the package's.
     const scripts = (
