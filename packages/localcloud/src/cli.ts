@@ -5,7 +5,8 @@ import { parseArgs } from 'node:util';
 import { runLocalCloud } from './main.js';
 import { WorldError } from './world.js';
 
-const USAGE = 'usage: localcloud [--port N] [--world FILE] [--time-scale N] [--seed N]';
+const USAGE =
+  'usage: localcloud [--port N] [--world FILE] [--time-scale N] [--clock scaled|accelerated] [--seed N]';
 
 class UsageError extends Error {}
 
@@ -27,6 +28,7 @@ async function main(argv: readonly string[]): Promise<number> {
         port: { type: 'string' },
         world: { type: 'string' },
         'time-scale': { type: 'string' },
+        clock: { type: 'string' },
         seed: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -44,6 +46,12 @@ async function main(argv: readonly string[]): Promise<number> {
     number('port', values.port, (n) => Number.isInteger(n) && n >= 0 && n <= 65535, 'a port, 0–65535') ??
     4566;
   const timeScale = number('time-scale', values['time-scale'], (n) => n > 0, 'a positive number');
+  const clock = values.clock;
+  if (clock !== undefined && clock !== 'scaled' && clock !== 'accelerated') {
+    throw new UsageError(
+      `--clock ${JSON.stringify(clock)}: expected scaled (AWS durations divided by --time-scale, wall-clock timestamps) or accelerated (AWS time, timestamps included, runs --time-scale times faster)`,
+    );
+  }
   const seed = number('seed', values.seed, (n) => Number.isInteger(n) && n >= 0, 'a whole number');
   const stop = new AbortController();
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => stop.abort());
@@ -53,6 +61,7 @@ async function main(argv: readonly string[]): Promise<number> {
       signal: stop.signal,
       ...(values.world !== undefined ? { worldFile: values.world } : {}),
       ...(timeScale !== undefined ? { timeScale } : {}),
+      ...(clock !== undefined ? { clock } : {}),
       ...(seed !== undefined ? { seed } : {}),
     });
   } catch (error) {

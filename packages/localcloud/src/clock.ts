@@ -7,6 +7,12 @@
 //   virtual instant (every timestamp the APIs return is virtual), `after(awsMs)` is due at virtual
 //   now + awsMs, and advancing fires the due timers in order, letting each one's promise
 //   continuations settle before the next fires. Outcomes no longer depend on how fast the CPU is.
+// - accelerated (createAcceleratedScheduler): AWS time runs `timeScale` times faster than the wall
+//   clock, timestamps included. `now()` is the virtual instant anchorVirtualMs + (wall now −
+//   anchorWallMs) × timeScale, and `after(awsMs)` is due at virtual now + awsMs (awsMs / timeScale of
+//   real time). The wall is Date.now, so another process (greenlight's CLI, through GREENLIGHT_CLOCK)
+//   computes the same instant from the anchors alone: a one-hour token expires after an hour of
+//   virtual time, and a 30-minute bake ends after 30 virtual minutes, in seconds of real time.
 //
 // Timers live in one queue ordered by due time (then by creation). In scaled mode a single setTimeout
 // serves it: with many timers a few milliseconds apart, Node's own timer lists can fire them out of
@@ -288,6 +294,133 @@ function abortError(signal: AbortSignal): Error {
   error.name = 'AbortError';
   (error as Error & { code: string }).code = 'ABORT_ERR';
   return error;
+}
+
+/** The wall an accelerated clock runs on: Date.now and setTimeout, or a test's own. */
+export interface WallClock {
+  /** Wall time in epoch milliseconds. */
+  now(): number;
+  /** Runs `fn` after `ms` milliseconds of wall time; the returned function cancels it. */
+  setTimer(fn: () => void, ms: number): () => void;
+}
+
+export const systemWall: WallClock = {
+  now: () => Date.now(),
+  setTimer(fn, ms) {
+    // Not unref'd: a caller awaiting AWS time must keep the process alive. close()/reset() cancel.
+    const timer = setTimeout(fn, ms);
+    return () => clearTimeout(timer);
+  },
+};
+
+export interface AcceleratedSchedulerOptions {
+  /** AWS milliseconds per wall millisecond. */
+  readonly timeScale: number;
+  /** The virtual instant at the anchor (default: the wall instant the scheduler is made). */
+  readonly start?: Date | number;
+  /** Default systemWall; tests inject one they move by hand. */
+  readonly wall?: WallClock;
+}
+
+/** Where virtual time meets the wall: virtual = virtualMs + (wall − wallMs) × timeScale. */
+export interface ClockAnchors {
+  readonly virtualMs: number;
+  readonly wallMs: number;
+}
+
+export interface AcceleratedScheduler extends Scheduler {
+  readonly mode: 'accelerated';
+  readonly anchors: ClockAnchors;
+  /** Virtual time in epoch milliseconds. */
+  nowMs(): number;
+  /** Pending timers of the cloud. */
+  pending(): number;
+}
+
+export function createAcceleratedScheduler(options: AcceleratedSchedulerOptions): AcceleratedScheduler {
+  const { timeScale } = options;
+  if (!Number.isFinite(timeScale) || timeScale <= 0) {
+    throw new Error(`timeScale must be a positive number, got ${String(timeScale)}`);
+  }
+  const wall = options.wall ?? systemWall;
+  const wallMs = wall.now();
+  const start = options.start ?? wallMs;
+  const virtualMs = typeof start === 'number' ? start : start.getTime();
+  if (!Number.isFinite(virtualMs))
+    throw new Error(`the accelerated clock needs a valid start, got ${String(start)}`);
+  const anchors: ClockAnchors = { virtualMs, wallMs };
+  const nowMs = () => virtualMs + (wall.now() - wallMs) * timeScale;
+  // Due times are virtual: a timer fires once virtual now has reached it, so the callback never sees
+  // a `now()` before its due time (Date.now and the timer are one wall, unlike performance.now).
+  const queue = new TimerQueue();
+  let cancelTimer: (() => void) | undefined;
+  let armedFor = Infinity;
+
+  const arm = () => {
+    const next = queue.peek();
+    if (!next) {
+      cancelTimer?.();
+      cancelTimer = undefined;
+      armedFor = Infinity;
+      return;
+    }
+    if (cancelTimer && armedFor <= next.due) return;
+    cancelTimer?.();
+    armedFor = next.due;
+    const realMs = Math.ceil((next.due - nowMs()) / timeScale);
+    cancelTimer = wall.setTimer(fire, Math.min(MAX_TIMEOUT_MS, Math.max(0, realMs)));
+  };
+
+  const fire = () => {
+    cancelTimer = undefined;
+    armedFor = Infinity;
+    const t = nowMs();
+    for (let next = queue.peek(); next && next.due <= t; next = queue.peek()) {
+      run(queue.pop() as Entry);
+    }
+    arm();
+  };
+
+  return {
+    mode: 'accelerated',
+    timeScale,
+    anchors,
+    nowMs,
+    now: () => new Date(nowMs()),
+    after(awsMs, fn) {
+      const entry = queue.add(nowMs() + Math.max(0, awsMs), fn);
+      arm();
+      return () => {
+        entry.cancelled = true;
+      };
+    },
+    cancelAll() {
+      queue.cancelCloudTimers();
+      arm();
+    },
+    pending: () => queue.size(),
+  };
+}
+
+export function isAcceleratedScheduler(scheduler: Scheduler): scheduler is AcceleratedScheduler {
+  return (scheduler as Partial<AcceleratedScheduler>).mode === 'accelerated';
+}
+
+/**
+ * AWS milliseconds per millisecond of the timestamps `now()` returns: timeScale on a scaled clock
+ * (its timestamps are wall time), 1 where timestamps are AWS time already (manual, accelerated).
+ */
+export function awsMsPerTimestampMs(scheduler: Scheduler): number {
+  return isAcceleratedScheduler(scheduler) ? 1 : scheduler.timeScale;
+}
+
+/**
+ * The GREENLIGHT_CLOCK value that puts greenlight's CLI on an accelerated cloud's time:
+ * `accelerated:<timeScale>:<virtualEpochMs>:<wallEpochMs>` (README.md, "GREENLIGHT_CLOCK").
+ */
+export function greenlightClockValue(scheduler: { timeScale: number; anchors: ClockAnchors }): string {
+  const { timeScale, anchors } = scheduler;
+  return `accelerated:${timeScale}:${anchors.virtualMs}:${anchors.wallMs}`;
 }
 
 export function isManualScheduler(scheduler: Scheduler): scheduler is ManualScheduler {

@@ -42,6 +42,12 @@ export interface LocalCloudControl {
   /** The cloud's clock: its mode, its time (virtual in manual mode) and, manual, its pending timers. */
   clock(): Promise<ClockState>;
   /**
+   * The GREENLIGHT_CLOCK value for greenlight's CLI (`accelerated:<scale>:<virtualEpochMs>:<wallEpochMs>`):
+   * put it in a process's environment and its waits, deadlines and timestamps run on the cloud's
+   * accelerated time. Only an accelerated clock has one (ControlError otherwise).
+   */
+  greenlightClock(): Promise<string>;
+  /**
    * Moves a manual clock forward by `ms` AWS milliseconds (or to an instant, or to its next timer),
    * firing every timer due by then in order; a scaled clock refuses (ControlError, 409).
    */
@@ -87,6 +93,17 @@ export function controlClient(url: string): LocalCloudControl {
     faults: async () => (await call<{ faults: StoredFaultRule[] }>('GET', 'faults')).faults,
     requests: () => call<Record<string, number>>('GET', 'requests'),
     clock: () => call<ClockState>('GET', 'clock'),
+    greenlightClock: async () => {
+      const state = await call<ClockState>('GET', 'clock');
+      if (state.greenlightClock === undefined) {
+        throw new ControlError(
+          'GET /_localcloud/clock',
+          200,
+          `the cloud's clock is ${state.mode}; GREENLIGHT_CLOCK needs one started with an accelerated clock (localcloud --clock accelerated)`,
+        );
+      }
+      return state.greenlightClock;
+    },
     circleCiToken: (request) => call<MintedToken>('POST', 'oidc/circleci/token', JSON.stringify(request)),
     circleCiJwks: () => call<{ keys: Jwk[] }>('GET', 'oidc/circleci/jwks'),
     advance: (by) =>

@@ -3,7 +3,7 @@
 // Everything that has a real AWS API (scaling, alarm state, registering targets) goes through that
 // API instead.
 import type { Cloud } from './cloud.js';
-import { isManualScheduler } from './clock.js';
+import { greenlightClockValue, isAcceleratedScheduler, isManualScheduler } from './clock.js';
 import { FaultRuleError } from './faults.js';
 import { circleCiIssuer, type CircleCiTokenRequest } from './sts/circleci-issuer.js';
 import { applyWorld, parseWorldText, WorldError, type World } from './world.js';
@@ -70,19 +70,36 @@ function setInstanceAgent(cloud: Cloud, body: Buffer): ControlResponse {
 
 /** What `GET /_localcloud/clock` answers. */
 export interface ClockState {
-  readonly mode: 'scaled' | 'manual';
-  /** The cloud's time: virtual in manual mode, wall time in scaled mode. */
+  readonly mode: 'scaled' | 'manual' | 'accelerated';
+  /** The cloud's time: virtual in manual and accelerated modes, wall time in scaled mode. */
   readonly now: string;
   readonly nowMs: number;
   readonly timeScale: number;
   /** Manual mode: timers waiting, and when the next is due. */
   readonly pending?: number;
   readonly nextDue?: string;
+  /**
+   * Accelerated mode: where virtual time meets the wall (virtual = virtualMs + (Date.now() − wallMs) ×
+   * timeScale), and the GREENLIGHT_CLOCK value that puts greenlight's CLI on the same time.
+   */
+  readonly anchors?: { readonly virtualMs: number; readonly wallMs: number };
+  readonly greenlightClock?: string;
 }
 
 export function clockState(cloud: Cloud): ClockState {
   const scheduler = cloud.scheduler;
   const now = scheduler.now();
+  if (isAcceleratedScheduler(scheduler)) {
+    return {
+      mode: 'accelerated',
+      now: now.toISOString(),
+      nowMs: now.getTime(),
+      timeScale: scheduler.timeScale,
+      pending: scheduler.pending(),
+      anchors: scheduler.anchors,
+      greenlightClock: greenlightClockValue(scheduler),
+    };
+  }
   if (!isManualScheduler(scheduler)) {
     return { mode: 'scaled', now: now.toISOString(), nowMs: now.getTime(), timeScale: scheduler.timeScale };
   }
@@ -103,7 +120,8 @@ async function advanceClock(cloud: Cloud, body: Buffer): Promise<ControlResponse
   if (!isManualScheduler(scheduler)) {
     return problem(
       409,
-      'the clock is scaled wall time and runs on its own; only a cloud started with a manual clock (clock: manual) can be advanced',
+      `the clock is ${isAcceleratedScheduler(scheduler) ? 'accelerated' : 'scaled'} wall time and runs on its own; ` +
+        'only a cloud started with a manual clock (clock: manual) can be advanced',
     );
   }
   const raw = body.length === 0 ? {} : parseJson(body);

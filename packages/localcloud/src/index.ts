@@ -11,6 +11,8 @@
 // --- Running a cloud ------------------------------------------------------------------------------
 export {
   startLocalCloud,
+  greenlightClock,
+  type AcceleratedClockOption,
   type ClockOption,
   type LocalCloudOptions,
   type RunningLocalCloud,
@@ -18,7 +20,7 @@ export {
 export { runLocalCloud, type RunLocalCloudOptions } from './main.js';
 export { DEFAULT_ACCOUNT_ID, DEFAULT_REGION } from './cloud.js';
 
-// --- Time: scaled wall time, or a manual clock a test advances ----------------------------------
+// --- Time: scaled wall time, a manual clock a test advances, or accelerated virtual time -------
 export {
   virtualTime,
   BUSY_RESOURCES,
@@ -27,6 +29,14 @@ export {
   type VirtualTimeOptions,
 } from './virtual-time.js';
 export { createManualScheduler, type ManualScheduler, type ManualSchedulerOptions } from './clock.js';
+export {
+  createAcceleratedScheduler,
+  systemWall,
+  type AcceleratedScheduler,
+  type AcceleratedSchedulerOptions,
+  type ClockAnchors,
+  type WallClock,
+} from './clock.js';
 export type { ClockState } from './control.js';
 
 // --- What it holds: the world ---------------------------------------------------------------------

@@ -1,11 +1,13 @@
 // `greenlight localcloud`: starts the local cloud, says where it listens, stops when `signal` aborts.
 import type { Writable } from 'node:stream';
-import { startLocalCloud, type RunningLocalCloud } from './server.js';
+import { greenlightClock, startLocalCloud, type RunningLocalCloud } from './server.js';
 
 export interface RunLocalCloudOptions {
   readonly port?: number;
   readonly worldFile?: string;
   readonly timeScale?: number;
+  /** Scaled (the default) or accelerated time (a manual clock needs a driver in the same process). */
+  readonly clock?: 'scaled' | 'accelerated';
   readonly seed?: number;
   readonly signal: AbortSignal;
   /** Where progress goes; stderr unless a test says otherwise. */
@@ -20,6 +22,7 @@ export async function runLocalCloud(options: RunLocalCloudOptions): Promise<void
     port: options.port ?? 4566,
     ...(options.worldFile !== undefined ? { world: options.worldFile } : {}),
     ...(options.timeScale !== undefined ? { timeScale: options.timeScale } : {}),
+    ...(options.clock !== undefined ? { clock: options.clock } : {}),
     ...(options.seed !== undefined ? { seed: options.seed } : {}),
   });
   stderr.write(`local cloud listening on ${cloud.url}\n`);
@@ -31,6 +34,11 @@ export async function runLocalCloud(options: RunLocalCloudOptions): Promise<void
   stderr.write(
     `the AWS CLI needs the endpoint on each command: aws --endpoint-url ${cloud.url} --region us-east-1 deploy list-applications\n`,
   );
+  if (cloud.acceleratedClock) {
+    stderr.write(
+      `its clock is accelerated (${cloud.acceleratedClock.timeScale}× AWS time, timestamps included); put greenlight on it with: export GREENLIGHT_CLOCK=${greenlightClock(cloud)}\n`,
+    );
+  }
   options.onListening?.(cloud);
   if (!options.signal.aborted) {
     await new Promise<void>((resolve) =>

@@ -4,7 +4,14 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Cloud } from './cloud.js';
-import { createManualScheduler, type ManualScheduler } from './clock.js';
+import {
+  createAcceleratedScheduler,
+  createManualScheduler,
+  greenlightClockValue,
+  type AcceleratedScheduler,
+  type ManualScheduler,
+  type WallClock,
+} from './clock.js';
 import { refuseRealAgents } from './control.js';
 import { ListenerProxies } from './elbv2/listener-proxy.js';
 import { createRouter } from './router.js';
@@ -17,15 +24,30 @@ export const HOST = '127.0.0.1';
  * - `'scaled'` (the default): wall time, AWS durations divided by `timeScale`;
  * - `'manual'`: virtual time from the instant the cloud starts, moving only when advanced (the
  *   control API's `POST /_localcloud/clock/advance`, or `virtualTime(cloud)` in the same process);
- * - `{ manual: start }`: the same, from a given instant.
+ * - `{ manual: start }`: the same, from a given instant;
+ * - `'accelerated'`: AWS time runs `timeScale` times faster than the wall clock, timestamps included
+ *   (a one-hour token expires after an hour of it); `{ accelerated: { start, wall } }` anchors it at
+ *   another instant, or on a test's wall clock. Processes follow it through GREENLIGHT_CLOCK.
  * A manual clock runs synthetic instances only: a world with `agent: real` is refused.
  */
-export type ClockOption = 'scaled' | 'manual' | { readonly manual: Date | number | string };
+export type ClockOption =
+  | 'scaled'
+  | 'manual'
+  | { readonly manual: Date | number | string }
+  | 'accelerated'
+  | { readonly accelerated: AcceleratedClockOption };
+
+export interface AcceleratedClockOption {
+  /** The virtual instant at start (default: the wall instant the cloud starts). */
+  readonly start?: Date | number | string;
+  /** The wall it runs on (default Date.now and setTimeout); tests move their own. */
+  readonly wall?: WallClock;
+}
 
 export interface LocalCloudOptions {
   /** 0 (the default) picks a free port. */
   readonly port?: number;
-  /** Scaled mode only: AWS durations are divided by it (default 1). */
+  /** Scaled and accelerated modes: AWS time per wall time (default 1). */
   readonly timeScale?: number;
   /** Scaled wall time (the default) or a manual, virtual clock. */
   readonly clock?: ClockOption;
@@ -43,6 +65,11 @@ export interface RunningLocalCloud {
   /** The manual clock, when the cloud was started with one (`clock: 'manual'`); undefined in scaled mode. */
   readonly manualClock: ManualScheduler | undefined;
   /**
+   * The accelerated clock, when the cloud was started with one (`clock: 'accelerated'`): its anchors
+   * give GREENLIGHT_CLOCK (`greenlightClock(cloud)`).
+   */
+  readonly acceleratedClock: AcceleratedScheduler | undefined;
+  /**
    * Requests this server has received and not yet answered (AWS and control API alike): what an
    * auto-advancing driver waits on before it moves virtual time.
    */
@@ -55,7 +82,8 @@ export function manualSchedulerFor(
   clock: ClockOption | undefined,
   timeScale?: number,
 ): ManualScheduler | undefined {
-  if (clock === undefined || clock === 'scaled') return undefined;
+  if (clock === undefined || clock === 'scaled' || clock === 'accelerated') return undefined;
+  if (typeof clock === 'object' && 'accelerated' in clock) return undefined;
   if (timeScale !== undefined && timeScale !== 1) {
     throw new Error(
       `timeScale ${timeScale} is for a scaled clock; a manual clock runs AWS time only as it is advanced`,
@@ -66,10 +94,41 @@ export function manualSchedulerFor(
   return createManualScheduler({ start });
 }
 
+/**
+ * The GREENLIGHT_CLOCK value that puts greenlight's CLI (a process of its own) on this cloud's time;
+ * only an accelerated clock has one. Over HTTP: `controlClient(url).greenlightClock()`.
+ */
+export function greenlightClock(cloud: Pick<RunningLocalCloud, 'acceleratedClock'>): string {
+  if (!cloud.acceleratedClock) {
+    throw new Error(
+      "GREENLIGHT_CLOCK is for a local cloud on an accelerated clock: startLocalCloud({ clock: 'accelerated', timeScale })",
+    );
+  }
+  return greenlightClockValue(cloud.acceleratedClock);
+}
+
+/** The accelerated scheduler a clock option asks for; undefined for the other modes. */
+export function acceleratedSchedulerFor(
+  clock: ClockOption | undefined,
+  timeScale?: number,
+): AcceleratedScheduler | undefined {
+  let settings: AcceleratedClockOption;
+  if (clock === 'accelerated') settings = {};
+  else if (typeof clock === 'object' && 'accelerated' in clock) settings = clock.accelerated;
+  else return undefined;
+  const start = typeof settings.start === 'string' ? Date.parse(settings.start) : settings.start;
+  return createAcceleratedScheduler({
+    timeScale: timeScale ?? 1,
+    ...(start !== undefined ? { start } : {}),
+    ...(settings.wall ? { wall: settings.wall } : {}),
+  });
+}
+
 /** The cloud behind its listener proxies, with the world applied; `stop` undoes all of it. */
 async function createCloud(
   options: LocalCloudOptions,
   manualClock: ManualScheduler | undefined,
+  acceleratedClock: AcceleratedScheduler | undefined,
 ): Promise<{ cloud: Cloud; stop: () => Promise<void> }> {
   // Listeners are real reverse proxies; they find targets through the cloud created just below.
   const ref: { cloud?: Cloud } = {};
@@ -90,7 +149,10 @@ async function createCloud(
     // them are refused, see refuseRealAgents).
     realInstances: { enabled: manualClock === undefined },
     ...(manualClock ? { scheduler: manualClock } : {}),
-    ...(options.timeScale !== undefined && !manualClock ? { timeScale: options.timeScale } : {}),
+    ...(acceleratedClock ? { scheduler: acceleratedClock } : {}),
+    ...(options.timeScale !== undefined && !manualClock && !acceleratedClock
+      ? { timeScale: options.timeScale }
+      : {}),
     ...(options.seed !== undefined ? { seed: options.seed } : {}),
     ...(options.codeDeployPageSize !== undefined ? { codeDeployPageSize: options.codeDeployPageSize } : {}),
   });
@@ -118,7 +180,8 @@ async function createCloud(
 
 export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<RunningLocalCloud> {
   const manualClock = manualSchedulerFor(options.clock, options.timeScale);
-  const { cloud, stop: stopCloud } = await createCloud(options, manualClock);
+  const acceleratedClock = acceleratedSchedulerFor(options.clock, options.timeScale);
+  const { cloud, stop: stopCloud } = await createCloud(options, manualClock, acceleratedClock);
   const route = createRouter(cloud);
   // Counted from the moment the request is parsed until its answer is sent or its connection drops.
   let inFlight = 0;
@@ -169,6 +232,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     port,
     cloud,
     manualClock,
+    acceleratedClock,
     inFlight: () => inFlight,
     close: async () => {
       const closed = new Promise<void>((resolve, reject) => {

@@ -4,7 +4,8 @@
 // cloud's own services fill once a minute of AWS time (aws-metrics.ts: target health, listener
 // traffic, instances, groups). Datapoints live on an AWS-time axis: on a manual clock that is the
 // virtual time; on a scaled clock, AWS time runs `timeScale` times faster than the wall-clock
-// timestamps the APIs speak, so times going in and out are converted (awsMs/wallMs).
+// timestamps the APIs speak, so times going in and out are converted (awsMs/wallMs); on an
+// accelerated clock the timestamps are AWS time already.
 //
 // Alarms: an alarm with a metric (MetricName or Metrics) is evaluated on each AWS minute, after the
 // minute's samples, over its last EvaluationPeriods periods (alarm-evaluator.ts), and changes state
@@ -17,6 +18,7 @@
 // OK to ALARM", with the old and new state in HistoryData. [I] A SetAlarmState that leaves the value
 // as it was (only the reason changes) records no item: AWS's history shows transitions. History
 // outlives a deleted alarm, as AWS's does; it is forgotten on reset.
+import { awsMsPerTimestampMs } from '../clock.js';
 import type { AlarmState, CloudWatchPort, Scheduler } from '../ports.js';
 import {
   evaluateAlarm,
@@ -113,12 +115,12 @@ export class CloudWatchModel implements CloudWatchPort {
 
   /** A wall-clock instant (what the APIs speak) on the AWS-time axis. */
   awsMs(wallMs: number): number {
-    return this.originMs + (wallMs - this.originMs) * this.deps.scheduler.timeScale;
+    return this.originMs + (wallMs - this.originMs) * awsMsPerTimestampMs(this.deps.scheduler);
   }
 
   /** An AWS-time instant as the wall-clock instant the APIs answer with. */
   wallMs(awsMs: number): number {
-    return this.originMs + (awsMs - this.originMs) / this.deps.scheduler.timeScale;
+    return this.originMs + (awsMs - this.originMs) / awsMsPerTimestampMs(this.deps.scheduler);
   }
 
   /** Every AWS minute: the minute's own metrics, then every evaluated alarm. */
