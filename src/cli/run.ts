@@ -11,8 +11,13 @@ export interface CliIo {
   env: Readonly<Record<string, string | undefined>>;
   cwd: string;
   signal: AbortSignal;
-  /** Time for the commands' waits (default: the system clock); tests pass a virtual one. */
+  /**
+   * Time for the commands' waits (default: GREENLIGHT_CLOCK's accelerated time when it is set, else
+   * the system clock); tests pass a virtual one.
+   */
   clock?: Clock;
+  /** The wall GREENLIGHT_CLOCK's time is computed from (default: the system clock); tests move their own. */
+  wall?: Clock;
 }
 
 /**
@@ -30,6 +35,13 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       const positionals = commanderArgs.slice(0, -1);
       const options = globalOptions(command.optsWithGlobals(), io.env);
       const interactive = Boolean(io.stderr.isTTY) && !io.env.CI && io.env.TERM !== 'dumb';
+      // Imported once a command runs: --version and --help load no configuration or SDK code.
+      const [{ createContext }, { clockFromEnvironment }] = await Promise.all([
+        import('./context.js'),
+        import('./clock-env.js'),
+      ]);
+      // Before the output starts its heartbeat: a refused GREENLIGHT_CLOCK ends the command (exit 2).
+      const clock = io.clock ?? clockFromEnvironment(io.env, io.wall);
       const output = new Output({
         stdout: io.stdout,
         stderr: io.stderr,
@@ -37,15 +49,13 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         json: options.json,
         verbose: options.verbose,
       });
-      // Imported once a command runs: --version and --help load no configuration or SDK code.
-      const { createContext } = await import('./context.js');
       const ctx = await createContext({
         options,
         output,
         env: io.env,
         cwd: io.cwd,
         signal: io.signal,
-        ...(io.clock ? { clock: io.clock } : {}),
+        ...(clock ? { clock } : {}),
       });
       let error: { message: string; code?: string } | undefined;
       try {
