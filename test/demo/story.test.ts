@@ -9,7 +9,9 @@ import { runDemo } from '../../src/demo/story.js';
 import type { LogEvent } from '../../src/log/events.js';
 import { formatEvent } from '../../src/log/format.js';
 
-// The story `npm start` tells, on a smaller fleet, with each step's outcome asserted.
+// The story `npm start` tells, on a smaller fleet, with each step's outcome asserted. The same story on
+// the synthetic agent is told by the README's `npm start -- --keep` (test/readme/readme.test.ts) and by
+// the packed package's `greenlight demo` (test/package/package.test.ts).
 describe('npm start: the demo story', () => {
   it('v1 and v2 verified; v3 Succeeded in CodeDeploy but FAILED in greenlight; rolled back to v2, verified', async () => {
     const reports = await mkdtemp(join(tmpdir(), 'greenlight-demo-reports-'));
@@ -61,41 +63,6 @@ describe('npm start: the demo story', () => {
           assert.ok(files.includes(`${name}${ext}`), `${name}${ext}`);
       }
       assert.equal(result.agent, 'real');
-    } finally {
-      await rm(reports, { recursive: true, force: true });
-    }
-  });
-
-  it('without sandboxes (the synthetic agent) the same story holds, and says so', async () => {
-    const reports = await mkdtemp(join(tmpdir(), 'greenlight-demo-reports-'));
-    const lines: string[] = [];
-    const envBefore = { ...process.env };
-    try {
-      const result = await runDemo({
-        root: fileURLToPath(new URL('../../', import.meta.url)),
-        instances: 2,
-        keep: false,
-        timeScale: 120,
-        agent: 'synthetic',
-        reportsDir: reports,
-        logger: { emit: (e: LogEvent) => lines.push(formatEvent(e)) },
-        stderr: { write: () => true },
-        env: { PATH: process.env.PATH, HOME: process.env.HOME, CI: 'true' },
-        signal: new AbortController().signal,
-      });
-      assert.deepEqual(result.problems, [], lines.join('\n'));
-      assert.deepEqual({ ...process.env }, envBefore);
-      assert.equal(result.agent, 'synthetic');
-      assert.match(lines.join('\n'), /the instances use the synthetic agent/);
-      assert.deepEqual(
-        result.chapters.map((c) => [c.release, c.greenlight, c.exitCode]),
-        [
-          ['v1', 'verified', 0],
-          ['v2', 'verified', 0],
-          ['v3', 'FAILED, 1 of 2', 1],
-          ['rollback → v2', 'verified', 5],
-        ],
-      );
     } finally {
       await rm(reports, { recursive: true, force: true });
     }

@@ -328,6 +328,7 @@ describe('the READMEs, run', { concurrency: true }, () => {
       );
       assert.notEqual(printed, 'exited', `npm start -- --keep exited ${exitCode}:\n${tail(output, 40)}`);
       assert.match(output, /the story went as told/);
+      assert.match(output, /the instances use the synthetic agent/);
       const shape = (l: string) => l.replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:PORT').trim();
       assert.deepEqual(
         (printed as string[]).map(shape),
