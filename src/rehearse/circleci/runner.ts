@@ -196,7 +196,8 @@ function startRun(step: RunStep, index: number, context: RunContext): Background
   const watch = new AbortController();
   let ending: 'timed_out' | 'stopped' | 'canceled' | undefined;
   const kill = (why: typeof ending) => {
-    ending ??= why;
+    // A shell that already exited ended on its own; what it left in its group is killed all the same.
+    if (child.exitCode === null && child.signalCode === null) ending ??= why;
     killGroup(child);
   };
   for (const stream of ['stdout', 'stderr'] as const) {

@@ -131,7 +131,8 @@ function invoke(
   const home: ConfigPath = ['commands', name];
   const command = check(commandSchema, definition, home);
   const declarations = check(parameterDeclarationsSchema, command.parameters ?? {}, [...home, 'parameters']);
-  const values = checkArguments(declarations, args ?? {}, [...path, name], `command "${name}"`);
+  const invocation = args === undefined ? path : [...path, name];
+  const values = checkArguments(declarations, args ?? {}, invocation, `command "${name}"`);
   const body = substitute(command.steps, parameterResolver(values, `command "${name}"`), [...home, 'steps']);
   return expandSteps(
     body as unknown[],

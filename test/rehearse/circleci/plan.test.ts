@@ -1,0 +1,588 @@
+// tier: unit
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import {
+  CircleConfigError,
+  nextJobs,
+  planWorkflow,
+  readCircleConfig,
+  type BuildJob,
+  type JobOutcome,
+  type PipelineValues,
+  type RunStep,
+  type WorkflowPlan,
+} from '../../../src/rehearse/circleci/index.js';
+
+const pipeline = (branch: string, extra: Partial<PipelineValues> = {}): PipelineValues => ({
+  id: 'p-1',
+  number: 7,
+  branch,
+  tag: undefined,
+  revision: '0123abc',
+  ...extra,
+});
+
+function plan(
+  text: string,
+  branch = 'main',
+  workflow = 'w',
+  extra: Partial<PipelineValues> = {},
+): WorkflowPlan {
+  return planWorkflow(readCircleConfig(text), { workflow, pipeline: pipeline(branch, extra) });
+}
+
+function build(result: WorkflowPlan, name: string): BuildJob {
+  const job = result.jobs.find((candidate) => candidate.name === name);
+  assert.ok(job, `job ${name} is planned`);
+  assert.equal(job.type, 'build');
+  return job;
+}
+
+function runs(job: BuildJob): RunStep[] {
+  return job.steps.filter((step): step is RunStep => step.type === 'run');
+}
+
+/** The CircleConfigError `body` throws; fails the test when it throws something else or nothing. */
+function configError(body: () => unknown): CircleConfigError {
+  try {
+    body();
+  } catch (error) {
+    if (error instanceof CircleConfigError) return error;
+    throw error;
+  }
+  assert.fail('expected a CircleConfigError');
+}
+
+const head = `version: 2.1
+executors:
+  node:
+    docker: [{image: cimg/node:20.19}, {image: postgres:16}]
+    environment: {FROM_EXECUTOR: e, OVERRIDDEN: executor}
+    working_directory: /srv/app
+`;
+
+describe('the repository config, deliver workflow', () => {
+  const text = readFileSync(new URL('../../../.circleci/config.yml', import.meta.url), 'utf8');
+  const config = readCircleConfig(text);
+
+  it('on main: every job in order, the approval before prod, nothing skipped', () => {
+    const result = planWorkflow(config, { workflow: 'deliver', pipeline: pipeline('main') });
+    assert.deepEqual(
+      result.jobs.map((job) => job.name),
+      [
+        'test',
+        'sam_deploy_dev',
+        'code_deploy_dev',
+        'gate_dev',
+        'hold_prod',
+        'sam_deploy_prod',
+        'code_deploy_prod',
+        'gate_prod',
+      ],
+    );
+    assert.deepEqual(result.skipped, []);
+    const hold = result.jobs.find((job) => job.name === 'hold_prod');
+    assert.equal(hold?.type, 'approval');
+    assert.deepEqual(hold?.requires, [{ job: 'gate_dev', statuses: ['success'] }]);
+    const prod = build(result, 'code_deploy_prod');
+    assert.deepEqual(prod.contexts, ['greenlight-prod']);
+    assert.deepEqual(prod.parameters, { env: 'prod' });
+    assert.equal(prod.executor.image, 'cimg/node:20.19');
+    assert.equal(build(result, 'test').executor.kind, 'machine');
+    assert.equal(build(result, 'test').executor.image, 'ubuntu-2204:current');
+  });
+
+  it('on a feature branch: hold_prod and the prod jobs are filtered out, dev runs', () => {
+    const result = planWorkflow(config, { workflow: 'deliver', pipeline: pipeline('feature/x') });
+    assert.deepEqual(
+      result.jobs.map((job) => job.name),
+      ['test', 'sam_deploy_dev', 'code_deploy_dev', 'gate_dev'],
+    );
+    assert.deepEqual(
+      result.skipped.map((job) => job.name),
+      ['hold_prod', 'sam_deploy_prod', 'code_deploy_prod', 'gate_prod'],
+    );
+    assert.match(
+      result.skipped[0]?.reason ?? '',
+      /branch feature\/x does not pass filters\.branches \(only: main\)/,
+    );
+  });
+
+  it('expands commands and parameters into the concrete steps of code_deploy_dev', () => {
+    const job = build(
+      planWorkflow(config, { workflow: 'deliver', pipeline: pipeline('main') }),
+      'code_deploy_dev',
+    );
+    assert.deepEqual(
+      job.steps.map((step) => `${step.type}:${step.name}:${step.when}`),
+      [
+        'checkout:Checkout code:on_success',
+        'restore_cache:Restoring cache:on_success',
+        'run:npm ci:on_success',
+        'save_cache:Saving cache:on_success',
+        'run:npm run build:on_success',
+        'run:Use the deploy role through CircleCI OIDC:on_success',
+        'run:greenlight group apply (dev):on_success',
+        'run:greenlight deploy (dev):on_success',
+        'run:greenlight verify (dev):always',
+        'store_test_results:Uploading test results:always',
+        'store_artifacts:Uploading artifacts:always',
+        'store_artifacts:Uploading artifacts:always',
+        'run:Roll back to the last verified revision:on_fail',
+      ],
+    );
+    const rollback = runs(job).at(-1);
+    assert.equal(rollback?.command, 'node bin/greenlight.js rollback --env dev');
+    assert.equal(rollback?.noOutputTimeoutMs, 5 * 60_000);
+    assert.equal(rollback?.origin, 'jobs.code_deploy.steps[8] › commands.rollback_on_failure.steps[0]');
+    assert.equal(runs(job)[0]?.noOutputTimeoutMs, 10 * 60_000);
+    assert.equal(job.workingDirectory, '~/project');
+    assert.equal(job.steps.find((step) => step.type === 'restore_cache')?.type, 'restore_cache');
+  });
+
+  it('substitutes both parameters of gate_prod into its step name and command', () => {
+    const job = build(planWorkflow(config, { workflow: 'deliver', pipeline: pipeline('main') }), 'gate_prod');
+    const gate = runs(job).find((step) => step.name.startsWith('greenlight gate'));
+    assert.equal(gate?.name, 'greenlight gate (prod, 30m)');
+    assert.equal(gate?.command, 'node bin/greenlight.js gate --env prod --bake 30m');
+  });
+});
+
+describe('commands, parameters and conditions', () => {
+  const config = `${head}
+commands:
+  greet:
+    parameters:
+      who: {type: string, default: world}
+      loud: {type: boolean, default: false}
+      times: {type: integer, default: 1}
+      var: {type: env_var_name, default: GREETING}
+      then: {type: steps, default: []}
+    steps:
+      - run:
+          name: greet << parameters.who >>
+          command: echo "hello << parameters.who >> x<< parameters.times >> $<< parameters.var >>"
+      - when:
+          condition: << parameters.loud >>
+          steps:
+            - run: echo LOUD << parameters.who >>
+      - unless:
+          condition: << parameters.loud >>
+          steps: [{run: echo quiet}]
+      - steps: << parameters.then >>
+  twice:
+    parameters:
+      who: {type: string}
+    steps:
+      - greet: {who: << parameters.who >>, times: 2}
+      - greet:
+          who: again-<< parameters.who >>
+          then:
+            - run: echo nested << parameters.who >>
+jobs:
+  build:
+    executor: node
+    parameters:
+      target: {type: enum, enum: [dev, prod]}
+      loud: {type: boolean, default: true}
+    environment: {OVERRIDDEN: job}
+    steps:
+      - checkout
+      - greet: {who: << parameters.target >>, loud: << parameters.loud >>}
+      - twice: {who: << parameters.target >>}
+      - run:
+          command: echo on << pipeline.git.branch >> at << pipeline.git.revision >> n<< pipeline.number >>
+          no_output_timeout: 1h30m
+          environment: {STEP: "1"}
+          when: on_fail
+          background: true
+          shell: /bin/sh -e
+          working_directory: sub
+workflows:
+  w:
+    jobs:
+      - build: {target: prod, context: [a, b], serial-group: deploy/<< pipeline.git.branch >>}
+`;
+
+  it('expands nested commands, typed parameters, when/unless and steps parameters', () => {
+    const job = build(plan(config, 'main'), 'build');
+    assert.deepEqual(
+      runs(job).map((step) => step.command),
+      [
+        'echo "hello prod x1 $GREETING"',
+        'echo LOUD prod',
+        'echo "hello prod x2 $GREETING"',
+        'echo LOUD prod'.replace('LOUD prod', 'quiet'),
+        'echo "hello again-prod x1 $GREETING"',
+        'echo quiet',
+        'echo nested prod',
+        'echo on main at 0123abc n7',
+      ],
+    );
+    assert.equal(runs(job)[0]?.name, 'greet prod');
+    assert.deepEqual(job.parameters, { target: 'prod', loud: true });
+    assert.deepEqual(job.contexts, ['a', 'b']);
+    assert.equal(job.serialGroup, 'deploy/main');
+    assert.deepEqual(job.environment, { FROM_EXECUTOR: 'e', OVERRIDDEN: 'job' });
+    assert.equal(job.workingDirectory, '/srv/app');
+    assert.deepEqual(job.executor, {
+      name: 'node',
+      kind: 'docker',
+      image: 'cimg/node:20.19',
+      services: ['postgres:16'],
+      resourceClass: undefined,
+    });
+    const last = runs(job).at(-1);
+    assert.equal(last?.noOutputTimeoutMs, 90 * 60_000);
+    assert.deepEqual(last?.environment, { STEP: '1' });
+    assert.equal(last?.when, 'on_fail');
+    assert.equal(last?.background, true);
+    assert.equal(last?.shell, '/bin/sh -e');
+    assert.equal(last?.workingDirectory, 'sub');
+  });
+
+  it('evaluates equal, and, or, not and matches in step conditions', () => {
+    const text = `${head}
+jobs:
+  j:
+    executor: node
+    steps:
+      - when:
+          condition:
+            and:
+              - equal: [main, << pipeline.git.branch >>]
+              - or: [false, 1]
+              - not: {equal: [a, b]}
+              - matches: {pattern: "ma.n", value: << pipeline.git.branch >>}
+          steps: [{run: echo all}]
+      - when:
+          condition: {matches: {pattern: "ai", value: << pipeline.git.branch >>}}
+          steps: [{run: echo partial match never}]
+workflows:
+  w: {jobs: [j]}
+`;
+    assert.deepEqual(
+      runs(build(plan(text, 'main'), 'j')).map((s) => s.command),
+      ['echo all'],
+    );
+    assert.deepEqual(
+      runs(build(plan(text, 'dev'), 'j')).map((s) => s.command),
+      [],
+    );
+  });
+
+  it('reads pipeline parameters, with their defaults and given values', () => {
+    const text = `${head}
+parameters:
+  deploy: {type: boolean, default: false}
+jobs:
+  j: {executor: node, steps: [{run: echo j}]}
+workflows:
+  w:
+    when: << pipeline.parameters.deploy >>
+    jobs: [j]
+`;
+    assert.equal(plan(text).runs, false);
+    assert.deepEqual(plan(text).jobs, []);
+    const given = plan(text, 'main', 'w', { parameters: { deploy: true } });
+    assert.deepEqual(
+      given.jobs.map((job) => job.name),
+      ['j'],
+    );
+  });
+});
+
+describe('workflow filters and requires', () => {
+  const jobs = `${head}
+jobs:
+  j: {executor: node, steps: [{run: echo j}]}
+`;
+
+  it('anchors /regex/ filters to the whole branch name; only before ignore', () => {
+    const text = `${jobs}
+workflows:
+  w:
+    jobs:
+      - j: {name: feature, filters: {branches: {only: /feature-.*/}}}
+      - j: {name: not-release, filters: {branches: {ignore: [/release\\/.*/, hotfix]}}}
+      - j: {name: both, filters: {branches: {only: [/.*/], ignore: main}}}
+`;
+    const names = (branch: string) => plan(text, branch).jobs.map((job) => job.name);
+    assert.deepEqual(names('feature-1'), ['feature', 'not-release', 'both']);
+    assert.deepEqual(names('my-feature-1'), ['not-release', 'both']);
+    assert.deepEqual(names('release/1.2'), ['both']);
+    assert.deepEqual(names('hotfix'), ['both']);
+    assert.deepEqual(names('main'), ['not-release']);
+  });
+
+  it('leaves out a job whose every requirement is left out, keeps one with a requirement left', () => {
+    const text = `${jobs}
+workflows:
+  w:
+    jobs:
+      - j: {name: lint}
+      - j: {name: build, filters: {branches: {only: main}}}
+      - j: {name: publish, requires: [build]}
+      - j: {name: after-publish, requires: [publish]}
+      - j: {name: report, requires: [lint, build]}
+`;
+    const result = plan(text, 'dev');
+    assert.deepEqual(
+      result.jobs.map((job) => job.name),
+      ['lint', 'report'],
+    );
+    assert.deepEqual(result.jobs[1]?.requires, [{ job: 'lint', statuses: ['success'] }]);
+    assert.deepEqual(
+      result.skipped.map((job) => `${job.name}: ${job.reason}`),
+      [
+        'build: branch dev does not pass filters.branches (only: main)',
+        'publish: every job it requires (build) is left out',
+        'after-publish: every job it requires (publish) is left out',
+      ],
+    );
+  });
+
+  it('runs on a tag only the jobs whose tags filter lets it through', () => {
+    const text = `${jobs}
+workflows:
+  w:
+    jobs:
+      - j: {name: always}
+      - j: {name: release, filters: {tags: {only: /v\\d+\\.\\d+/}, branches: {ignore: /.*/}}}
+`;
+    assert.deepEqual(
+      plan(text, 'main').jobs.map((job) => job.name),
+      ['always'],
+    );
+    const tagged = plan(text, '', 'w', { branch: undefined, tag: 'v1.2' });
+    assert.deepEqual(
+      tagged.jobs.map((job) => job.name),
+      ['release'],
+    );
+  });
+
+  it('orders jobs after what they require and reads required statuses', () => {
+    const text = `${jobs}
+workflows:
+  w:
+    jobs:
+      - j: {name: cleanup, requires: [{tests: terminal}]}
+      - j: {name: tests, requires: [setup]}
+      - j: {name: setup}
+      - j: {name: notify, requires: [{tests: [failed, canceled]}]}
+`;
+    const result = plan(text);
+    assert.deepEqual(
+      result.jobs.map((job) => job.name),
+      ['setup', 'tests', 'cleanup', 'notify'],
+    );
+    assert.deepEqual(result.jobs[2]?.requires, [{ job: 'tests', statuses: ['terminal'] }]);
+
+    const outcomes = new Map<string, JobOutcome>();
+    const ready = () => nextJobs(result, outcomes).ready.map((job) => job.name);
+    assert.deepEqual(ready(), ['setup']);
+    outcomes.set('setup', 'success');
+    assert.deepEqual(ready(), ['tests']);
+    outcomes.set('tests', 'failed');
+    assert.deepEqual(ready(), ['cleanup', 'notify']);
+    outcomes.set('tests', 'success');
+    const next = nextJobs(result, outcomes);
+    assert.deepEqual(
+      next.ready.map((job) => job.name),
+      ['cleanup'],
+    );
+    assert.deepEqual(
+      next.blocked.map((job) => job.name),
+      ['notify'],
+    );
+  });
+
+  it('keeps what requires a held approval waiting, and blocks what requires a failed job', () => {
+    const text = readFileSync(new URL('../../../.circleci/config.yml', import.meta.url), 'utf8');
+    const result = planWorkflow(readCircleConfig(text), { workflow: 'deliver', pipeline: pipeline('main') });
+    const outcomes = new Map<string, JobOutcome>(
+      ['test', 'sam_deploy_dev', 'code_deploy_dev', 'gate_dev'].map((name) => [name, 'success']),
+    );
+    assert.deepEqual(
+      nextJobs(result, outcomes).ready.map((job) => job.name),
+      ['hold_prod'],
+    );
+    outcomes.set('hold_prod', 'success');
+    assert.deepEqual(
+      nextJobs(result, outcomes).ready.map((job) => job.name),
+      ['sam_deploy_prod'],
+    );
+    outcomes.set('sam_deploy_prod', 'failed');
+    assert.deepEqual(nextJobs(result, outcomes), {
+      ready: [],
+      blocked: [result.jobs.find((job) => job.name === 'code_deploy_prod')],
+    });
+  });
+});
+
+describe('errors name the file, the line and the key path', () => {
+  const withJobs = (workflow: string, extra = '') => `${head}
+commands:
+  say:
+    parameters: {what: {type: string}}
+    steps: [{run: echo << parameters.what >>}]
+  loop:
+    steps: [loop]
+jobs:
+  gate:
+    executor: node
+    parameters:
+      bake: {type: string}
+      env: {type: enum, enum: [dev, prod], default: dev}
+      count: {type: integer, default: 1}
+    steps: [{run: echo << parameters.bake >>}]
+${extra}
+workflows:
+  w:
+    jobs:
+${workflow}`;
+
+  const cases: [string, string, RegExp][] = [
+    [
+      'a missing job parameter',
+      withJobs('      - gate: {env: prod}'),
+      /^\.circleci\/config\.yml:\d+: workflows\.w\.jobs\[0\]\.gate: parameter "bake" is required by job "gate"$/,
+    ],
+    [
+      'an enum value outside its list',
+      withJobs('      - gate: {bake: 10m, env: staging}'),
+      /workflows\.w\.jobs\[0\]\.gate\.env: parameter "env" is of type enum: the value "staging" is not one of dev, prod/,
+    ],
+    [
+      'a number for a string parameter',
+      withJobs('      - gate: {bake: 10}'),
+      /workflows\.w\.jobs\[0\]\.gate\.bake: parameter "bake" is of type string: the value 10 is not a string \(quote it\)/,
+    ],
+    [
+      'a string for an integer parameter',
+      withJobs('      - gate: {bake: 1m, count: many}'),
+      /gate\.count: parameter "count" is of type integer/,
+    ],
+    [
+      'an argument the job does not declare',
+      withJobs('      - gate: {bake: 1m, bak: 2m}'),
+      /workflows\.w\.jobs\[0\]\.gate\.bak: job "gate" has no parameter "bak" \(its parameters: bake, env, count\)/,
+    ],
+    [
+      'an unknown job',
+      withJobs('      - gates: {bake: 1m}'),
+      /workflows\.w\.jobs\[0\]\.gates: no job "gates" under jobs: \(did you mean "gate"\?\)/,
+    ],
+    [
+      'an unknown command',
+      withJobs('      - bad', '  bad:\n    executor: node\n    steps: [sai]'),
+      /jobs\.bad\.steps\[0\]: unknown step or command "sai" \(did you mean "say"\?\)/,
+    ],
+    [
+      'a command without its required parameter',
+      withJobs('      - bad', '  bad:\n    executor: node\n    steps: [say]'),
+      /jobs\.bad\.steps\[0\]: parameter "what" is required by command "say"/,
+    ],
+    [
+      'a reference to an undeclared parameter',
+      withJobs('      - bad', '  bad:\n    executor: node\n    steps: [{run: echo << parameters.nope >>}]'),
+      /jobs\.bad\.steps\[0\]\.run: << parameters\.nope >>: job "bad" declares no parameter "nope"/,
+    ],
+    [
+      'a misspelled run key',
+      withJobs('      - bad', '  bad:\n    executor: node\n    steps: [{run: {command: x, wehn: always}}]'),
+      /jobs\.bad\.steps\[0\]\.run\.wehn: unknown key: CircleCI does not accept it here/,
+    ],
+    [
+      'a bad when value',
+      withJobs(
+        '      - bad',
+        '  bad:\n    executor: node\n    steps: [{run: {command: x, when: sometimes}}]',
+      ),
+      /jobs\.bad\.steps\[0\]\.run\.when: must be one of "on_success", "on_fail", "always"/,
+    ],
+    [
+      'a duration without a unit',
+      withJobs(
+        '      - bad',
+        '  bad:\n    executor: node\n    steps: [{run: {command: x, no_output_timeout: 20}}]',
+      ),
+      /no_output_timeout: 20 has no unit/,
+    ],
+    [
+      'a job without an executor',
+      withJobs('      - bad', '  bad:\n    steps: [checkout]'),
+      /jobs\.bad: the job has no executor/,
+    ],
+    [
+      'a requirement that is not in the workflow',
+      withJobs('      - gate: {bake: 1m, requires: [tset]}'),
+      /workflows\.w\.jobs\[0\]\.gate\.requires\[0\]: requires "tset", which is not a job of this workflow/,
+    ],
+    [
+      'a cycle in requires',
+      withJobs(
+        '      - gate: {name: a, bake: 1m, requires: [c]}\n      - gate: {name: b, bake: 1m, requires: [a]}\n      - gate: {name: c, bake: 1m, requires: [b]}',
+      ),
+      /requires form a cycle: a → c → b → a/,
+    ],
+    [
+      'two jobs of the same name',
+      withJobs('      - gate: {bake: 1m}\n      - gate: {bake: 2m}'),
+      /workflows\.w\.jobs\[1\]\.gate: two jobs of the workflow are named "gate"/,
+    ],
+    [
+      'a matrix',
+      withJobs('      - gate: {matrix: {parameters: {bake: [1m, 2m]}}}'),
+      /workflows\.w\.jobs\[0\]\.gate\.matrix: matrix jobs are not supported by the rehearsal/,
+    ],
+    [
+      'an unknown pipeline value',
+      withJobs('      - gate: {bake: << pipeline.git.brunch >>}'),
+      /<< pipeline\.git\.brunch >> is not a pipeline value \(did you mean << pipeline\.git\.branch >>\?\)/,
+    ],
+    [
+      'an unknown workflow job setting type',
+      withJobs('      - gate: {bake: 1m, filters: {branch: {only: main}}}'),
+      /workflows\.w\.jobs\[0\]\.gate\.filters\.branch: unknown key/,
+    ],
+    [
+      'a command that invokes itself',
+      withJobs('      - bad', '  bad:\n    executor: node\n    steps: [loop]'),
+      /command "loop" invokes itself: loop → loop/,
+    ],
+  ];
+  for (const [what, text, expected] of cases) {
+    it(what, () => {
+      const error = configError(() => plan(text));
+      assert.match(error.message, expected);
+      assert.equal(error.file, '.circleci/config.yml');
+    });
+  }
+
+  it('puts the line of the offending key in the message', () => {
+    const error = configError(() => plan(withJobs('      - gate: {env: prod}')));
+    const lines = withJobs('      - gate: {env: prod}').split('\n');
+    assert.equal(lines[(error.line ?? 0) - 1], '      - gate: {env: prod}');
+  });
+
+  it('refuses another version, orbs, and an unknown workflow', () => {
+    assert.match(
+      configError(() => readCircleConfig('version: 2\njobs: {}')).message,
+      /version 2: the rehearsal reads version 2\.1 configs/,
+    );
+    assert.match(
+      configError(() => readCircleConfig('version: 2.1\norbs: {node: circleci/node@5}')).message,
+      /orbs: orbs are not supported/,
+    );
+    assert.match(
+      configError(() => plan(withJobs('      - gate: {bake: 1m}'), 'main', 'deliver')).message,
+      /no workflow "deliver" \(the config has: w\)/,
+    );
+    assert.match(
+      configError(() => readCircleConfig('version: 2.1\njobs: [')).message,
+      /^\.circleci\/config\.yml:\d+: \(top level\): not valid YAML/,
+    );
+  });
+});
