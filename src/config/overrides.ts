@@ -40,6 +40,12 @@ export const OVERRIDE_VARIABLES: Readonly<Record<string, OverrideKey>> = {
   GREENLIGHT_WAIT_TIMEOUT: 'waitTimeoutMs',
 };
 
+/**
+ * GREENLIGHT_* variables the command line reads for itself, not overrides of greenlight.yml: never
+ * reported as unknown. GREENLIGHT_CLOCK: the commands' time on an accelerated local cloud (src/cli/clock-env.ts).
+ */
+export const RUNTIME_VARIABLES: ReadonlySet<string> = new Set(['GREENLIGHT_CLOCK']);
+
 /** The flag each override comes from, for messages. */
 export const OVERRIDE_FLAGS: Readonly<Record<OverrideKey, string>> = {
   env: '--env',
@@ -68,7 +74,7 @@ export function readEnvOverrides(env: Readonly<Record<string, string | undefined
   const values: Record<string, unknown> = {};
   const ignored: string[] = [];
   for (const variable of Object.keys(env)) {
-    if (!variable.startsWith(PREFIX)) continue;
+    if (!variable.startsWith(PREFIX) || RUNTIME_VARIABLES.has(variable)) continue;
     const key = Object.hasOwn(OVERRIDE_VARIABLES, variable) ? OVERRIDE_VARIABLES[variable] : undefined;
     if (key === undefined) {
       ignored.push(variable);

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { acceleratedClock, parseClockSpec, systemClock, type Clock } from '../../src/clock.js';
 import { clockFromEnvironment } from '../../src/cli/clock-env.js';
+import { readEnvOverrides } from '../../src/config/overrides.js';
 import { UsageError } from '../../src/exit-codes.js';
 
 const WALL = Date.parse('2026-12-05T10:00:00Z');
@@ -101,6 +102,11 @@ describe('GREENLIGHT_CLOCK', () => {
   it('is off when unset or empty', () => {
     assert.equal(clockFromEnvironment(LOCAL), undefined);
     assert.equal(clockFromEnvironment({ ...LOCAL, GREENLIGHT_CLOCK: '' }), undefined);
+  });
+
+  it('is not reported as an unknown GREENLIGHT_* override', () => {
+    const read = readEnvOverrides({ GREENLIGHT_CLOCK: VALUE, GREENLIGHT_ENVV: 'dev' });
+    assert.deepEqual(read.ignored, ['GREENLIGHT_ENVV']);
   });
 
   it('gives the accelerated clock when every endpoint is loopback: 127.0.0.1, ::1, localhost', () => {

@@ -128,6 +128,7 @@ describe('GREENLIGHT_CLOCK: greenlight on an accelerated local cloud', () => {
     const wallBefore = wall.nowMs();
     const gate = await cli(['gate', '--env', 'dev', '--json', '--bake', '30m', '--poll', '1m']);
     assert.equal(gate.code, 0, gate.stderr);
+    assert.doesNotMatch(gate.stderr, /ignoring unknown variable GREENLIGHT_CLOCK/);
     const result = (
       JSON.parse(gate.stdout) as { result: { passed: boolean; bakeMs: number; watchedMs: number } }
     ).result;

@@ -139,7 +139,8 @@ async function createCloud(
     },
     isReal: (instanceId) => ref.cloud?.instances.get(instanceId) !== undefined,
     versionOf: (instanceId) => ref.cloud?.installedVersion(instanceId),
-    now: () => new Date(),
+    // The time a synthetic instance's /healthcheck reports: the cloud's own on an accelerated clock.
+    now: () => acceleratedClock?.now() ?? new Date(),
   });
   await listeners.prepare();
   const cloud = new Cloud({
