@@ -3,19 +3,26 @@
 // clients over HTTP, the environment changed during the bake through the real AWS APIs (CloudWatch
 // SetAlarmState) or the emulator's model of an instance's app (target health has no AWS API to set).
 // The order is a story on one cloud: v1 is deployed and baked, v2 fails its bake and is rolled back.
+//
+// Time is the cloud's manual clock, and greenlight sleeps on it (cloud.clock): a bake of 10 minutes
+// costs only its looks, and a change made "during the bake" lands between two looks the test chose,
+// however busy the CPU. The smoke tests are real processes: while one runs, virtual time stands still
+// (a child process is work in flight), so a bake can neither end nor time them out behind their back;
+// the test waits for what they print (a state, not a duration) and moves time itself when it must.
+// The SIGTERM test of deployscripts/gate.ts, a process of its own on the system clock, is in
+// gate-signals.test.ts.
 import assert from 'node:assert/strict';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { GetDeploymentCommand, GetDeploymentGroupCommand } from '@aws-sdk/client-codedeploy';
 import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import { stringify } from 'yaml';
 import { runCli } from '../../src/cli/run.js';
+import type { Clock } from '../../src/clock.js';
 import { readLastKnownGood } from '../../src/rollback/last-known-good.js';
 import { readPassedGate } from '../../src/gate/passed-gate.js';
 import { sampleEnvironment } from '../config/sample.js';
@@ -30,8 +37,6 @@ const V2 = 'b2'.repeat(20);
 const V3 = 'c3'.repeat(20);
 const V0 = '0'.repeat(40);
 const FLEET = 3;
-const deployscript = fileURLToPath(new URL('../../deployscripts/gate.ts', import.meta.url));
-const tsxLoader = import.meta.resolve('tsx');
 
 interface Run {
   readonly code: number;
@@ -47,6 +52,7 @@ interface GateResult {
   revision: string;
   bakeMs: number;
   pollMs: number;
+  endedAt: string;
   watchedMs: number;
   looks: number;
   watched: {
@@ -70,9 +76,19 @@ interface GateResult {
   rollback?: { revision: string; verified: boolean; deploymentId: string; refused?: string };
 }
 
+/** A change to the environment while the gate sleeps between two looks. */
+interface DuringBake {
+  /** After this look (counted in --verbose output, which prints every look)… */
+  readonly afterLook: number;
+  /** …and before the next one, this change. */
+  act(): unknown;
+}
+
 /** A running `greenlight gate`, with its stderr readable while it runs. */
 interface Running {
   stderr(): string;
+  /** Whether the command has ended. */
+  over(): boolean;
   abort(reason: string): void;
   done: Promise<Run>;
 }
@@ -80,7 +96,8 @@ interface Running {
 describe('greenlight gate against the local cloud', () => {
   let cloud: TestCloud;
   let dir: string;
-  const servers = new VersionServers();
+  // Their requests are work in flight: virtual time waits for the answers.
+  const servers = new VersionServers((server) => cloud.time?.track(server));
   /** The environment's URL (what a load balancer would answer): the version the newest fleet serves. */
   let site: Server;
   let sitePort = 0;
@@ -90,17 +107,36 @@ describe('greenlight gate against the local cloud', () => {
 
   const env = () => ({ ...cloud.env, CI: 'true', PATH: process.env.PATH ?? '/usr/bin:/bin' });
 
-  function start(args: string[]): Running {
+  function start(args: string[], during?: DuringBake): Running {
     let stdout = '';
     let stderr = '';
     const controller = new AbortController();
+    let over = false;
+    let acted = false;
+    // The cloud's virtual time; with `during`, the gate's first sleep after its n-th look (the sleep
+    // until its next look: a look makes no other sleep unless a read is retried, and that comes after
+    // the sleep) first waits for the test's change.
+    const clock: Clock = during
+      ? {
+          now: () => cloud.clock.now(),
+          async sleep(ms, signal) {
+            if (!acted && looksSoFar(stderr) >= during.afterLook) {
+              acted = true;
+              await during.act();
+            }
+            await cloud.clock.sleep(ms, signal);
+          },
+        }
+      : cloud.clock;
     const done = runCli(args, {
       stdout: { write: (s: string) => (stdout += s) },
       stderr: { write: (s: string) => (stderr += s) },
       env: env(),
       cwd: dir,
+      clock,
       signal: controller.signal,
     }).then((code) => {
+      over = true;
       let result = {} as GateResult;
       try {
         result = (JSON.parse(stdout) as { result: GateResult }).result;
@@ -109,7 +145,7 @@ describe('greenlight gate against the local cloud', () => {
       }
       return { code, stdout, stderr, result };
     });
-    return { stderr: () => stderr, abort: (reason) => controller.abort(reason), done };
+    return { stderr: () => stderr, over: () => over, abort: (reason) => controller.abort(reason), done };
   }
 
   const cli = (args: string[]) => start(args).done;
@@ -131,7 +167,7 @@ describe('greenlight gate against the local cloud', () => {
       '--revision',
       version,
       '--poll',
-      '20ms',
+      '15s',
       '--json',
       ...extra,
     ]);
@@ -155,16 +191,10 @@ describe('greenlight gate against the local cloud', () => {
     await cloudwatch.send(
       new SetAlarmStateCommand({ AlarmName: name, StateValue: state, StateReason: reasons[state] }),
     );
+    // A virtual millisecond on: a change and what follows it (the next change, the start of the next
+    // test's bake) are never the same instant, which the alarm's history could not put in order.
+    await cloud.time?.advance(1);
   }
-
-  /** Waits until the running gate has printed its n-th look (--verbose prints every one). */
-  const afterLook = (running: Running, n: number) =>
-    until(
-      () => Promise.resolve(running.stderr()),
-      (s) => s.includes(`look ${n} at`),
-      `look ${n} of the gate`,
-      '1m',
-    );
 
   const looksSoFar = (stderr: string) => (stderr.match(/look \d+ at/g) ?? []).length;
 
@@ -190,7 +220,7 @@ describe('greenlight gate against the local cloud', () => {
   let d1 = '';
 
   before(async () => {
-    cloud = await startCloud({ world: devWorld(FLEET), timeScale: 3000 });
+    cloud = await startCloud({ world: devWorld(FLEET) });
     servers.plan = versionOf;
     await servers.start();
     site = createServer((req, res) => {
@@ -198,6 +228,7 @@ describe('greenlight gate against the local cloud', () => {
       res.writeHead(req.url === '/healthcheck' ? 200 : 404, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ status: 'pass', version }));
     });
+    cloud.time?.track(site);
     await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
     sitePort = (site.address() as { port: number }).port;
     dir = await mkdtemp(join(tmpdir(), 'greenlight-gate-'));
@@ -244,7 +275,7 @@ describe('greenlight gate against the local cloud', () => {
 
   it('passes a quiet bake, says what it watched and for how long, and records the pass', async () => {
     d1 = await deploy(V1);
-    const r = await gate('--bake', '1s', '--poll', '50ms', '--junit', 'gate.xml', '--markdown', 'gate.md');
+    const r = await gate('--bake', '1s', '--poll', '250ms', '--junit', 'gate.xml', '--markdown', 'gate.md');
     assert.equal(r.code, 0, r.stderr);
     const g = r.result;
     assert.equal(g.passed, true);
@@ -277,17 +308,27 @@ describe('greenlight gate against the local cloud', () => {
   });
 
   it('fails within one poll interval when an alarm goes to ALARM during the bake, naming it', async () => {
-    const running = start(['gate', '--env', 'dev', '--json', '--verbose', '--bake', '10m', '--poll', '50ms']);
-    await afterLook(running, 2);
-    await alarm('web-dev-5xx', 'ALARM');
-    const seen = looksSoFar(running.stderr());
-    const r = await running.done;
+    let firedAt = 0;
+    const r = await start(
+      ['gate', '--env', 'dev', '--json', '--verbose', '--bake', '10m', '--poll', '50ms'],
+      {
+        afterLook: 2,
+        act: async () => {
+          await alarm('web-dev-5xx', 'ALARM');
+          firedAt = cloud.clock.now();
+        },
+      },
+    ).done;
     await alarm('web-dev-5xx', 'OK');
     assert.equal(r.code, 1, r.stderr);
     const g = r.result;
     assert.equal(g.result, 'failed');
-    // The look in flight may have read the alarms just before the change; the next one sees it.
-    assert.ok(g.looks <= seen + 2, `failed at look ${g.looks}; ${seen} looks were done when the alarm fired`);
+    assert.equal(g.looks, 3, 'the first look after the alarm fired failed the gate');
+    const endedAt = Date.parse(g.endedAt);
+    assert.ok(
+      endedAt - firedAt <= g.pollMs,
+      `ended ${endedAt - firedAt} ms (AWS time) after the alarm fired`,
+    );
     assert.ok(g.watchedMs < g.bakeMs, 'ended before the bake window ran out');
     assert.deepEqual(
       g.problems.map((p) => [p.kind, p.subject]),
@@ -352,12 +393,17 @@ describe('greenlight gate against the local cloud', () => {
     ]);
     let r: Run;
     try {
+      // The smoke tests are a real process: wait for what they print, in real time.
       await until(
         () => Promise.resolve(running.stderr()),
-        (s) => s.includes('smoke │ flap-now'),
+        (s) => s.includes('smoke │ flap-now') || running.over(),
         'the smoke tests to start, after the first look',
         '1m',
       );
+      assert.ok(!running.over(), `the gate ended before its smoke tests started:\n${running.stderr()}`);
+      // Virtual time stands still while they run: a minute of AWS time passes by hand, so the flap
+      // comes after the first look.
+      await cloud.time?.advance(60_000);
       await alarm('web-dev-5xx', 'ALARM');
       await alarm('web-dev-5xx', 'OK');
       await alarm('web-dev-5xx', 'INSUFFICIENT_DATA');
@@ -424,17 +470,19 @@ describe('greenlight gate against the local cloud', () => {
 
   it('fails when a green instance goes unhealthy during the bake, naming the instance', async () => {
     const id = await greenInstance(d1, 1);
-    const running = start(['gate', '--env', 'dev', '--json', '--verbose', '--bake', '10m', '--poll', '50ms']);
-    await afterLook(running, 2);
+    // Target health follows the load balancer's health checks (tens of seconds of AWS time), so
+    // the gate looks every 10s rather than every few milliseconds.
     const elbv2 = cloud.lc.cloud.region('us-east-1').elbv2;
-    elbv2.setAppHealthy(id, false);
-    const r = await running.done;
+    const r = await start(['gate', '--env', 'dev', '--json', '--verbose', '--bake', '10m', '--poll', '10s'], {
+      afterLook: 2,
+      act: () => elbv2.setAppHealthy(id, false),
+    }).done;
     elbv2.setAppHealthy(id, true);
-    await until(
+    await cloud.until(
       () => healthOf(cloud, id),
       (s) => s === 'healthy',
       `${id} healthy again`,
-      '1m',
+      '10m',
     );
     assert.equal(r.code, 1, r.stderr);
     assert.ok(r.result.watchedMs < r.result.bakeMs);
@@ -444,10 +492,13 @@ describe('greenlight gate against the local cloud', () => {
   });
 
   it('fails when the fleet starts serving another version during the bake', async () => {
-    const running = start(['gate', '--env', 'dev', '--json', '--verbose', '--bake', '10m', '--poll', '50ms']);
-    await afterLook(running, 1);
-    servedOverride = V0;
-    const r = await running.done;
+    const r = await start(
+      ['gate', '--env', 'dev', '--json', '--verbose', '--bake', '10m', '--poll', '50ms'],
+      {
+        afterLook: 1,
+        act: () => (servedOverride = V0),
+      },
+    ).done;
     servedOverride = undefined;
     assert.equal(r.code, 1, r.stderr);
     assert.ok(r.result.problems.every((p) => p.kind === 'version'));
@@ -537,12 +588,15 @@ describe('greenlight gate against the local cloud', () => {
       '--smoke',
       'echo started; exec sleep 30',
     ]);
+    // A real process: wait for what it prints. Virtual time stands still while it runs, so the 10m
+    // bake cannot end before the signal, however long the wait takes.
     await until(
       () => Promise.resolve(running.stderr()),
-      (s) => s.includes('smoke │ started'),
+      (s) => s.includes('smoke │ started') || running.over(),
       'the smoke tests to start',
       '1m',
     );
+    assert.ok(!running.over(), `the gate ended before its smoke tests started:\n${running.stderr()}`);
     running.abort('SIGINT');
     const r = await running.done;
     assert.equal(r.code, 130, r.stderr);
@@ -553,30 +607,6 @@ describe('greenlight gate against the local cloud', () => {
     assert.match(r.stderr, /gate cancelled by SIGINT after .* of the 10m bake: nothing was promoted/);
   });
 
-  it('deployscripts/gate.ts ends cleanly on SIGTERM: exit 143, nothing promoted', async () => {
-    const child = spawn(
-      process.execPath,
-      ['--import', tsxLoader, deployscript, '--env', 'dev', '--bake', '10m'],
-      {
-        cwd: dir,
-        env: env(),
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-    await until(
-      () => Promise.resolve(stderr),
-      (s) => s.includes('look 1 at'),
-      'the gate to look once',
-      '1m',
-    );
-    child.kill('SIGTERM');
-    assert.equal(await exited, 143, stderr);
-    assert.match(stderr, /gate cancelled by SIGTERM after .* of the 10m bake: nothing was promoted/);
-  });
-
   it('--rollback-on-failure rolls back to the revision that last passed the gate: exit 5', async () => {
     const d2 = await deploy(V2);
     // The rollback's instances will serve v1 again.
@@ -584,7 +614,8 @@ describe('greenlight gate against the local cloud', () => {
     await alarm('web-dev-latency', 'ALARM');
     let r: Run;
     try {
-      r = await gate('--bake', '10m', '--poll', '50ms', '--rollback-on-failure');
+      // --poll paces the rollback's wait too: 15s, as for the deploys, not hundreds of polls a minute.
+      r = await gate('--bake', '10m', '--poll', '15s', '--rollback-on-failure');
     } finally {
       await alarm('web-dev-latency', 'OK');
     }
