@@ -324,7 +324,7 @@ function compileJob(entry: Entry, config: Config): PlannedJob {
     const hint = closest(entry.job, Object.keys(jobs));
     throw problem(
       entry.path,
-      `no job "${entry.job}" under jobs:${hint === undefined ? '' : ` (did you mean "${hint}"?)`}${entry.settings.requires ? '' : ''}`,
+      `no job "${entry.job}" under jobs:${hint === undefined ? '' : ` (did you mean "${hint}"?)`}`,
     );
   }
   const home: ConfigPath = ['jobs', entry.job];

@@ -1,9 +1,19 @@
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
-import type { Document, Node } from 'yaml';
+import type { Document, Node, ScalarTag } from 'yaml';
 import { CircleConfigError, type ConfigPath } from './errors.js';
 
 // Far above what a real config uses, far below what makes an alias bomb expensive.
 const MAX_ALIAS_COUNT = 1000;
+
+// CircleCI's config compiler reads YAML 1.1 (SnakeYAML), where unquoted yes/no/on/off are booleans
+// (`background: yes` is true); `yaml` reads 1.2, where they are strings. Not y/n: SnakeYAML leaves
+// those strings. 1.1's octal and base-60 integers are not carried over: no CircleCI key takes them.
+const yesNoOnOff: ScalarTag = {
+  tag: 'tag:yaml.org,2002:bool',
+  default: true,
+  test: /^(?:[Yy]es|YES|[Nn]o|NO|[Oo]n|ON|[Oo]ff|OFF)$/,
+  resolve: (text) => /^(?:yes|on)$/i.test(text),
+};
 
 /** A parsed config file: its data, and the line each key path is on (for error messages). */
 export interface ConfigSource {
@@ -14,7 +24,12 @@ export interface ConfigSource {
 
 export function readConfigSource(text: string, file: string): ConfigSource {
   const lineCounter = new LineCounter();
-  const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const document = parseDocument(text, {
+    lineCounter,
+    prettyErrors: false,
+    uniqueKeys: true,
+    customTags: (tags) => [yesNoOnOff, ...tags],
+  });
   const lineOf = (path: ConfigPath): number | undefined =>
     locate(document, path, (offset) => lineCounter.linePos(offset).line);
   const syntax = document.errors[0];

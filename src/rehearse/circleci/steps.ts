@@ -76,6 +76,8 @@ function expandStep(
   trail: readonly string[],
   commandStack: readonly string[],
 ): Step[] {
+  // `- << parameters.more >>`: a steps parameter standing in for one step splices its list in.
+  if (Array.isArray(step)) return expandSteps(step, path, scope, trail, commandStack);
   const origin = [...trail, formatPath(path)].join(' › ');
   if (typeof step === 'string') {
     if (step === 'run' || step === 'deploy') throw problem(path, `"${step}" needs a command`);

@@ -272,6 +272,34 @@ workflows:
     );
   });
 
+  it("reads yes/no/on/off as booleans, as CircleCI's YAML 1.1 does, and splices a steps parameter used as a step", () => {
+    const text = `${head}
+commands:
+  wrap:
+    parameters:
+      inner: {type: steps}
+      flag: {type: boolean, default: off}
+    steps:
+      - run: echo before
+      - << parameters.inner >>
+      - when: {condition: << parameters.flag >>, steps: [{run: echo flagged}]}
+jobs:
+  j:
+    executor: node
+    steps:
+      - wrap: {inner: [{run: {command: echo inner, background: yes}}], flag: on}
+      - run: {command: echo y, name: "y"}
+workflows:
+  w: {jobs: [j]}
+`;
+    const steps = runs(build(plan(text), 'j'));
+    assert.deepEqual(
+      steps.map((step) => `${step.command} ${step.background}`),
+      ['echo before false', 'echo inner true', 'echo flagged false', 'echo y false'],
+    );
+    assert.equal(steps[1]?.origin, 'jobs.j.steps[0] › commands.wrap.steps[1][0]');
+  });
+
   it('reads pipeline parameters, with their defaults and given values', () => {
     const text = `${head}
 parameters:

@@ -277,6 +277,31 @@ describe('runJob with real bash', () => {
     assert.ok(existsSync(marker));
   });
 
+  it('cancels the job when its signal aborts: the running step is killed, nothing after it runs', async () => {
+    const abort = new AbortController();
+    const recorded = recorder();
+    const result = await runJob({
+      steps: [run('echo go\nsleep 3600'), run('echo after', { when: 'always' })],
+      workingDirectory: join(dir, 'project'),
+      env: env(),
+      clock: frozen,
+      output: {
+        ...recorded.output,
+        output: (step, index, text, stream) => {
+          recorded.output.output(step, index, text, stream);
+          if (text.includes('go')) abort.abort(new Error('rehearsal interrupted'));
+        },
+      },
+      handleStep: noService,
+      signal: abort.signal,
+    });
+    assert.equal(result.status, 'canceled');
+    assert.deepEqual(
+      result.steps.map((step) => `${step.status} ${step.message ?? ''}`),
+      ['failed canceled', 'skipped '],
+    );
+  });
+
   it('runs a step under its own shell', async () => {
     writeFileSync(join(dir, 'marker'), '');
     const recorded = recorder();
