@@ -357,7 +357,7 @@ describe('greenlight gate against the local cloud', () => {
   it('--ignore-alarms lets an alarm already in ALARM through, and says so', async () => {
     await alarm('web-dev-latency', 'ALARM');
     try {
-      const r = await gate('--bake', '300ms', '--poll', '50ms', '--ignore-alarms', 'web-dev-latency');
+      const r = await gate('--bake', '300ms', '--poll', '100ms', '--ignore-alarms', 'web-dev-latency');
       assert.equal(r.code, 0, r.stderr);
       assert.deepEqual(r.result.watched.excusedAlarms, ['web-dev-latency']);
       assert.match(
@@ -525,7 +525,7 @@ describe('greenlight gate against the local cloud', () => {
       '--bake',
       '300ms',
       '--poll',
-      '50ms',
+      '100ms',
       '--smoke',
       './smoke-ok.sh',
       '--junit',
@@ -642,7 +642,7 @@ describe('greenlight gate against the local cloud', () => {
     const refused = await cli(['gate', '--env', 'dev', '--bake', '300ms', '--poll', '50ms']);
     assert.equal(refused.code, 1, refused.stderr);
     assert.match(refused.stderr, new RegExp(`${d3} \\(${V3}, Succeeded\\), is not verified.*--force`));
-    const forced = await gate('--bake', '300ms', '--poll', '50ms', '--force');
+    const forced = await gate('--bake', '300ms', '--poll', '100ms', '--force');
     assert.equal(forced.code, 0, forced.stderr);
     assert.equal(forced.result.deploymentId, d3);
     assert.equal(forced.result.passedGate, undefined, 'a forced bake is not recorded as a pass');
