@@ -3,6 +3,12 @@
 // CircleCI's agent runs them (runner.ts). It knows nothing of AWS or greenlight.
 export { CircleConfigError, formatPath, type ConfigPath } from './errors.js';
 export { formatDuration, parseDuration } from './duration.js';
+export {
+  builtinEnvironment,
+  layerEnvironment,
+  type BuiltinInputs,
+  type EnvironmentLayers,
+} from './environment.js';
 export type {
   AddSshKeysStep,
   ApprovalJob,
