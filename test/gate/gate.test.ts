@@ -113,9 +113,9 @@ describe('greenlight gate against the local cloud', () => {
     const controller = new AbortController();
     let over = false;
     let acted = false;
-    // The cloud's virtual time; with `during`, the gate's first sleep after its n-th look (the sleep
-    // until its next look: a look makes no other sleep unless a read is retried, and that comes after
-    // the sleep) first waits for the test's change.
+    // The cloud's virtual time. With `during`, the first sleep after the n-th look is printed waits
+    // for the test's change before it begins: that sleep is the one until the next look (a look only
+    // sleeps to retry a read, before its line; without --smoke nothing else sleeps on this clock).
     const clock: Clock = during
       ? {
           now: () => cloud.clock.now(),
