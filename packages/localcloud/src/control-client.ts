@@ -44,7 +44,7 @@ export interface LocalCloudControl {
   /**
    * The GREENLIGHT_CLOCK value for greenlight's CLI (`accelerated:<scale>:<virtualEpochMs>:<wallEpochMs>`):
    * put it in a process's environment and its waits, deadlines and timestamps run on the cloud's
-   * accelerated time. Only an accelerated clock has one (ControlError otherwise).
+   * accelerated time. Only an accelerated clock has one (an Error naming the cloud's mode otherwise).
    */
   greenlightClock(): Promise<string>;
   /**
@@ -96,10 +96,8 @@ export function controlClient(url: string): LocalCloudControl {
     greenlightClock: async () => {
       const state = await call<ClockState>('GET', 'clock');
       if (state.greenlightClock === undefined) {
-        throw new ControlError(
-          'GET /_localcloud/clock',
-          200,
-          `the cloud's clock is ${state.mode}; GREENLIGHT_CLOCK needs one started with an accelerated clock (localcloud --clock accelerated)`,
+        throw new Error(
+          `the local cloud at ${url} runs a ${state.mode} clock; GREENLIGHT_CLOCK needs one started with an accelerated clock (localcloud --clock accelerated)`,
         );
       }
       return state.greenlightClock;

@@ -103,6 +103,25 @@ describe('an accelerated cloud: tokens and sessions expire after an hour of its 
     assert.match(refused.message, /409 .*the clock is accelerated wall time and runs on its own/);
   });
 
+  it('has no GREENLIGHT_CLOCK on a manual or scaled clock, and says so', async () => {
+    for (const options of [{ clock: 'manual' as const }, { timeScale: 60 }]) {
+      const other = await startTestCloud(options);
+      try {
+        const mode = options.timeScale ? 'scaled' : 'manual';
+        await assert.rejects(
+          controlClient(other.lc.url).greenlightClock(),
+          new RegExp(`runs a ${mode} clock; GREENLIGHT_CLOCK needs one started with an accelerated clock`),
+        );
+        assert.throws(
+          () => greenlightClock(other.lc),
+          /GREENLIGHT_CLOCK is for a local cloud on an accelerated clock/,
+        );
+      } finally {
+        await other.close();
+      }
+    }
+  });
+
   it('a token minted now is refused once an hour of virtual time (one wall second) has passed', async () => {
     const minted = await control().circleCiToken({ orgId: ORG, projectId: PROJECT });
     const iat = minted.claims.iat as number;
