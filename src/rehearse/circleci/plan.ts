@@ -185,7 +185,8 @@ function readEntry(entry: unknown, path: ConfigPath): Entry {
     );
   }
   if (settings.type === 'approval' && Object.keys(args).length > 0) {
-    throw problem([...at, Object.keys(args)[0] as string], 'an approval job takes no parameters');
+    const key = Object.keys(args)[0] as string;
+    throw problem([...at, key], `an approval job takes no parameters${settingHint(key)}`);
   }
   const requires = (settings.requires ?? []).map((requirement, index): Requirement => {
     const where = [...at, 'requires', index];
@@ -203,6 +204,12 @@ function readEntry(entry: unknown, path: ConfigPath): Entry {
     return { job: name, statuses: list };
   });
   return { name: settings.name ?? job, job, path: at, settings, args, requires };
+}
+
+/** A workflow job's misspelled setting (`requries:`) would otherwise read as a job parameter. */
+function settingHint(key: string): string {
+  const setting = closest(key, WORKFLOW_JOB_SETTINGS);
+  return setting === undefined ? '' : ` (did you mean "${setting}"?)`;
 }
 
 function checkNames(entries: readonly Entry[]): void {
@@ -330,6 +337,11 @@ function compileJob(entry: Entry, config: Config): PlannedJob {
   const home: ConfigPath = ['jobs', entry.job];
   if (!isRecord(raw)) throw problem(home, 'a job is a map');
   const declarations = check(parameterDeclarationsSchema, raw.parameters ?? {}, [...home, 'parameters']);
+  for (const key of Object.keys(entry.args)) {
+    const hint = key in declarations ? '' : settingHint(key);
+    if (hint !== '')
+      throw problem([...entry.path, key], `job "${entry.job}" has no parameter "${key}"${hint}`);
+  }
   const parameters = checkArguments(declarations, entry.args, entry.path, `job "${entry.job}"`);
   const { parameters: _declared, ...body } = raw;
   const substituted = substitute(body, parameterResolver(parameters, `job "${entry.job}"`), home) as Record<

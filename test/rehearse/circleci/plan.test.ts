@@ -503,6 +503,11 @@ ${workflow}`;
       /workflows\.w\.jobs\[0\]\.gates: no job "gates" under jobs: \(did you mean "gate"\?\)/,
     ],
     [
+      'a misspelled workflow job setting',
+      withJobs('      - gate: {bake: 1m, requries: [x]}'),
+      /workflows\.w\.jobs\[0\]\.gate\.requries: job "gate" has no parameter "requries" \(did you mean "requires"\?\)/,
+    ],
+    [
       'an unknown command',
       withJobs('      - bad', '  bad:\n    executor: node\n    steps: [sai]'),
       /jobs\.bad\.steps\[0\]: unknown step or command "sai" \(did you mean "say"\?\)/,
