@@ -49,7 +49,7 @@ export interface LocalCloudOptions {
   readonly port?: number;
   /** Scaled and accelerated modes: AWS time per wall time (default 1). */
   readonly timeScale?: number;
-  /** Scaled wall time (the default) or a manual, virtual clock. */
+  /** Scaled wall time (the default), a manual virtual clock, or accelerated virtual time. */
   readonly clock?: ClockOption;
   /** A world, or the path of a world file (YAML or JSON), applied before the server answers. */
   readonly world?: WorldInput | string;
