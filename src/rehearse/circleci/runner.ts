@@ -98,7 +98,8 @@ export async function runJob(options: RunJobOptions): Promise<JobRunResult> {
   const env = { ...options.env, ...options.jobEnvironment, BASH_ENV: bashEnv };
   const abort = new AbortController();
   const onAbort = () => abort.abort(options.signal?.reason);
-  options.signal?.addEventListener('abort', onAbort, { once: true });
+  if (options.signal?.aborted === true) onAbort();
+  else options.signal?.addEventListener('abort', onAbort, { once: true });
 
   const results: (StepResult | undefined)[] = [];
   const backgrounds: Background[] = [];
@@ -114,7 +115,19 @@ export async function runJob(options: RunJobOptions): Promise<JobRunResult> {
       options.output.started(step, index);
       if (step.type === 'run') {
         const cwd = directoryOf(step, options.workingDirectory, home);
-        const started = startRun(step, index, { cwd, env, scratch, options, signal: abort.signal });
+        let started: Background;
+        try {
+          started = startRun(step, index, { cwd, env, scratch, options, signal: abort.signal });
+        } catch (error) {
+          // The step's directory or script could not be made: the step fails, the job goes on.
+          const message = `cannot start the step in ${cwd}: ${(error as Error).message}`;
+          const result: StepResult = { ...skipped(step), status: 'failed', message };
+          results[index] = result;
+          failed = true;
+          options.output.output(step, index, `${message}\n`, 'stderr');
+          options.output.finished(step, index, result);
+          continue;
+        }
         if (step.background) {
           backgrounds.push(started);
           continue;

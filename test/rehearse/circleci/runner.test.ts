@@ -302,18 +302,27 @@ describe('runJob with real bash', () => {
     );
   });
 
-  it('runs a step under its own shell', async () => {
-    writeFileSync(join(dir, 'marker'), '');
+  it('runs a step under its own shell; a step that cannot start fails and the job goes on', async () => {
+    writeFileSync(join(dir, 'a-file'), '');
     const recorded = recorder();
     const result = await runJob({
-      steps: [run('echo "$0" | grep -c step-', { shell: '/bin/sh -e' })],
+      steps: [
+        run('echo "$0" | grep -c step-', { shell: '/bin/sh -e' }),
+        run('echo unreachable', { workingDirectory: join(dir, 'a-file', 'sub') }),
+        run('echo cleanup', { when: 'on_fail' }),
+      ],
       workingDirectory: join(dir, 'project'),
       env: env(),
       clock: frozen,
       output: recorded.output,
       handleStep: noService,
     });
-    assert.equal(result.status, 'success');
+    assert.equal(result.status, 'failed');
     assert.equal(recorded.text(0), '1\n');
+    assert.deepEqual(
+      result.steps.map((step) => step.status),
+      ['success', 'failed', 'success'],
+    );
+    assert.match(result.steps[1]?.message ?? '', /^cannot start the step in .*a-file\/sub: ENOTDIR/);
   });
 });
