@@ -17,7 +17,7 @@ import {
   startRealCloud,
   targetsOf,
   type RealTestCloud,
-  SANDBOXES,
+  SEMANTICS_SANDBOX,
 } from './real-cloud.js';
 import { PROOF, webBundle } from './web-bundle.js';
 
@@ -36,7 +36,7 @@ function uidOf(passwd: string, user: string): number {
   return Number(line?.split(':')[2]);
 }
 
-for (const sandbox of SANDBOXES)
+for (const sandbox of SEMANTICS_SANDBOX)
   describe(`real hooks on a 3-instance fleet, blue/green through the SDK (${sandbox})`, () => {
     let tc: RealTestCloud;
     let marker = '';

@@ -14,11 +14,11 @@ import {
   startRealCloud,
   targetsOf,
   type RealTestCloud,
-  SANDBOXES,
+  SEMANTICS_SANDBOX,
 } from './real-cloud.js';
 import { webBundle } from './web-bundle.js';
 
-for (const sandbox of SANDBOXES)
+for (const sandbox of SEMANTICS_SANDBOX)
   describe(`fault rules on real instances (${sandbox})`, () => {
     let tc: RealTestCloud;
     before(async () => {

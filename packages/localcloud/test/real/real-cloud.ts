@@ -84,6 +84,14 @@ export const SANDBOXES: readonly SandboxBackend[] = SANDBOX_BACKENDS.filter(
     backend !== 'bubblewrap' || ['/usr/bin/bwrap', '/bin/bwrap', '/usr/local/bin/bwrap'].some(existsSync),
 );
 
+/**
+ * The one backend for the suites about CodeDeploy's and the agent's semantics over whatever sandbox
+ * (blue/green, injected faults, script errors): the one `auto` picks, bubblewrap when installed (as CI
+ * installs it), else unshare. What a backend itself does — confinement, users, signals and process
+ * groups, mounts and first boot, listeners and health checks — is tested on each (SANDBOXES).
+ */
+export const SEMANTICS_SANDBOX: readonly SandboxBackend[] = SANDBOXES.slice(0, 1);
+
 /** Runs `start` with $LOCALCLOUD_SANDBOX naming `sandbox` (a cloud reads it when it is made). */
 export async function withSandbox<T>(sandbox: SandboxBackend, start: () => Promise<T>): Promise<T> {
   const before = process.env[SANDBOX_VARIABLE];

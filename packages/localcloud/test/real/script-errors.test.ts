@@ -15,7 +15,7 @@ import {
   targetsOf,
   type BundleFiles,
   type RealTestCloud,
-  SANDBOXES,
+  SEMANTICS_SANDBOX,
 } from './real-cloud.js';
 import { PROOF, webBundle } from './web-bundle.js';
 
@@ -33,7 +33,7 @@ function failingBundle(extra: BundleFiles, hook: string): BundleFiles {
   };
 }
 
-for (const sandbox of SANDBOXES)
+for (const sandbox of SEMANTICS_SANDBOX)
   describe(`script results of real hooks, as BatchGetDeploymentTargets reports them (${sandbox})`, () => {
     let tc: RealTestCloud;
     let groupId = '';
