@@ -1,5 +1,5 @@
 import { readdir, readFile } from 'node:fs/promises';
-import type { Clock } from '../clock.js';
+import { systemClock, type Clock } from '../clock.js';
 
 // Ending a whole process group: the smoke tests' shell and everything it started, including what it
 // left running in the background after it exited (`sleep 600 &`, a server it never stopped). The
@@ -87,9 +87,15 @@ export interface GroupEnding {
 
 /**
  * Ends every process of the group: TERM, then KILL to whatever is left after `graceMs`. Resolves once
- * the group is empty, or after a bounded wait when even KILL did not empty it.
+ * the group is empty, or after a bounded wait when even KILL did not empty it. The grace is the
+ * processes' own time, the wall clock's: the clock a command runs on may be virtual (a test's, a
+ * rehearsal's), and a process given two virtual seconds to exit could get a few real milliseconds.
  */
-export async function endGroup(pgid: number, graceMs: number, clock: Clock): Promise<GroupEnding> {
+export async function endGroup(
+  pgid: number,
+  graceMs: number,
+  clock: Clock = systemClock,
+): Promise<GroupEnding> {
   const members = (await groupMembers(pgid)) ?? [];
   if (!signalGroup(pgid, 'SIGTERM')) return { members, killed: false, survivors: [] };
   if (await gone(pgid, graceMs, clock)) return { members, killed: false, survivors: [] };

@@ -113,7 +113,7 @@ export function startSmoke(request: SmokeRequest, deps: SmokeDeps): SmokeRun {
     ending ??=
       child.pid === undefined
         ? Promise.resolve({ members: [], killed: false, survivors: [] })
-        : endGroup(child.pid, KILL_GRACE_MS, clock);
+        : endGroup(child.pid, KILL_GRACE_MS);
     return ending;
   };
   const end = (): void => {
@@ -181,7 +181,7 @@ export function startSmoke(request: SmokeRequest, deps: SmokeDeps): SmokeRun {
         const group: GroupEnding =
           child.pid === undefined
             ? { members: [], killed: false, survivors: [] }
-            : await endGroup(child.pid, KILL_GRACE_MS, clock);
+            : await endGroup(child.pid, KILL_GRACE_MS);
         // Whatever still holds the output open is past reach (it left the group): stop reading it.
         child.stdout.destroy();
         child.stderr.destroy();
