@@ -31,6 +31,7 @@ const REVIEWED_CALL_SITES: Record<string, number> = {
   'localcloud/sandbox/confinement.ts: spawnSync': 1,
   'localcloud/sandbox/programs/installer.ts: spawnSync': 2,
   'localcloud/sandbox/programs/supervisor.ts: spawn': 2,
+  'rehearse/circleci/runner.ts: spawn': 1, // a CircleCI run step: the config's own command, as a script argument to its shell (bash -eo pipefail)
   'sam/process.ts: spawn': 1,
 };
 
