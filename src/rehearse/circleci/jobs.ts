@@ -13,7 +13,7 @@ import {
 import { settingHint, type Entry } from './entries.js';
 import { expandSteps, stringValues } from './steps.js';
 import { closest } from './suggestion.js';
-import { isRecord, substitute } from './template.js';
+import { isRecord, substitute, unescapeLiterals } from './template.js';
 
 // One workflow job compiled: its job definition with the entry's arguments, its executor, its
 // environment, and its steps expanded.
@@ -84,7 +84,7 @@ export function compileJob(entry: Entry, config: Config): PlannedJob {
     steps,
     notes,
   };
-  return planned;
+  return unescapeLiterals(planned);
 }
 
 function resolveExecutor(

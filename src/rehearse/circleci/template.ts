@@ -2,7 +2,9 @@ import { problem, type ConfigPath } from './errors.js';
 
 // CircleCI's `<< namespace.name >>` substitution. A string that is nothing but one reference takes
 // the value with its type (a boolean parameter stays a boolean, a `steps` parameter a list of steps);
-// a reference inside a longer string is written into it as text. `\<<` is a literal `<<`.
+// a reference inside a longer string is written into it as text. `\<<` is a literal `<<`: every
+// pass leaves it alone (so a later pass cannot take it for a reference) and `unescapeLiterals` turns
+// it into `<<` once all passes are done.
 
 const REFERENCE = /\\<<|<<\s*([A-Za-z0-9_.-]+)\s*>>/g;
 const WHOLE = /^<<\s*([A-Za-z0-9_.-]+)\s*>>$/;
@@ -33,7 +35,7 @@ function substituteString(text: string, resolve: Resolver, path: ConfigPath): un
     return text;
   }
   return text.replace(REFERENCE, (match: string, name: string | undefined) => {
-    if (name === undefined) return '<<';
+    if (name === undefined) return match;
     const found = resolve(name, path);
     if (found === undefined) return match;
     return asText(found.value, name, path);
@@ -49,4 +51,14 @@ function asText(value: unknown, name: string, path: ConfigPath): string {
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A deep copy of `value` with each escaped `\<<` made the literal `<<` it stands for. */
+export function unescapeLiterals<T>(value: T): T {
+  if (typeof value === 'string') return value.replaceAll('\\<<', '<<') as T;
+  if (Array.isArray(value)) return value.map((item: unknown) => unescapeLiterals(item)) as T;
+  if (isRecord(value)) {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, unescapeLiterals(item)])) as T;
+  }
+  return value;
 }

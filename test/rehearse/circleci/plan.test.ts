@@ -290,6 +290,23 @@ workflows:
     assert.equal(steps[1]?.origin, 'jobs.j.steps[0] › commands.wrap.steps[1][0]');
   });
 
+  it('keeps an escaped \\<< as a literal << through every substitution pass', () => {
+    const text = `${head}
+jobs:
+  j:
+    executor: node
+    parameters: {x: {type: string, default: value}}
+    steps:
+      - run: echo "\\<< parameters.x >> is << parameters.x >>, \\<< pipeline.git.branch >> is << pipeline.git.branch >>"
+workflows:
+  w: {jobs: [j]}
+`;
+    assert.deepEqual(
+      runs(build(plan(text), 'j')).map((step) => step.command),
+      ['echo "<< parameters.x >> is value, << pipeline.git.branch >> is main"'],
+    );
+  });
+
   it('reads pipeline parameters, with their defaults and given values', () => {
     const text = `${head}
 parameters:
