@@ -53,7 +53,7 @@ async function assetsUnder(dir: string): Promise<string[]> {
   return found;
 }
 
-/** The local cloud as one module, dist/localcloud/index.js, with its models and sandbox programs. */
+/** The local cloud as one module, dist/localcloud/index.js, with its models, IAM data and sandbox programs. */
 async function bundleLocalCloud(outDir: string): Promise<void> {
   const esbuild = await import('esbuild');
   const target = join(outDir, 'localcloud');
@@ -70,6 +70,10 @@ async function bundleLocalCloud(outDir: string): Promise<void> {
   await mkdir(join(target, 'models'), { recursive: true });
   for (const model of await readdir(join(localCloud, 'models'))) {
     await copyFile(join(localCloud, 'models', model), join(target, 'models', model));
+  }
+  await mkdir(join(target, 'iam/data'), { recursive: true });
+  for (const data of await readdir(join(localCloud, 'iam/data'))) {
+    await copyFile(join(localCloud, 'iam/data', data), join(target, 'iam/data', data));
   }
   const programs = join(localCloud, 'sandbox/programs');
   await esbuild.build({

@@ -78,11 +78,15 @@ describe('the built CLI', () => {
     const built = await filesUnder(join(pkg, 'dist'));
     const assets = (await filesUnder(join(repo, 'src'))).filter((f) => !f.endsWith('.ts'));
     for (const asset of assets) assert.ok(built.includes(asset), `dist/ lacks ${asset}`);
-    // The local cloud is one bundled module with its models and sandbox programs beside it.
-    const models = await readdir(join(repo, 'packages/localcloud/src/models'));
-    assert.ok(models.includes('codedeploy.json'), models.join(', '));
-    for (const model of models)
-      assert.ok(built.includes(`localcloud/models/${model}`), `dist/ lacks localcloud/models/${model}`);
+    // The local cloud is one bundled module with the files it reads beside it, where its sources
+    // keep them: models, IAM's managed policies, and its sandbox programs.
+    const cloudAssets = (await filesUnder(join(repo, 'packages/localcloud/src'))).filter(
+      (f) => !f.endsWith('.ts'),
+    );
+    for (const asset of ['models/codedeploy.json', 'iam/data/aws-managed-policies.json'])
+      assert.ok(cloudAssets.includes(asset), cloudAssets.join(', '));
+    for (const asset of cloudAssets)
+      assert.ok(built.includes(`localcloud/${asset}`), `dist/ lacks localcloud/${asset}`);
     for (const file of ['localcloud/index.js', 'localcloud/sandbox/programs/supervisor.js'])
       assert.ok(built.includes(file), `dist/ lacks ${file}`);
     for (const file of ['index.js', 'index.d.ts', 'release.d.ts', 'source-stamp.json'])
@@ -144,6 +148,35 @@ describe('the built CLI', () => {
       });
       assert.equal(response.status, 200, await response.clone().text());
       assert.deepEqual(await response.json(), { applications: [] });
+      // A role takes an AWS managed policy, read from the data the build copied.
+      const iam = (params: Record<string, string>) =>
+        fetch(url, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            authorization:
+              'AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0',
+          },
+          body: new URLSearchParams({ Version: '2010-05-08', ...params }).toString(),
+        });
+      const trust = {
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' },
+        ],
+      };
+      const created = await iam({
+        Action: 'CreateRole',
+        RoleName: 'web',
+        AssumeRolePolicyDocument: JSON.stringify(trust),
+      });
+      assert.equal(created.status, 200, await created.text());
+      const attached = await iam({
+        Action: 'AttachRolePolicy',
+        RoleName: 'web',
+        PolicyArn: 'arn:aws:iam::aws:policy/service-role/AmazonEC2RoleforAWSCodeDeploy',
+      });
+      assert.equal(attached.status, 200, await attached.text());
     } finally {
       child.kill('SIGTERM');
       await exited;

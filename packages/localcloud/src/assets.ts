@@ -1,7 +1,8 @@
-// Where the package's files that are not modules live: the trimmed botocore models (models/) and the
-// programs that run inside instance sandboxes (sandbox/programs/). Found from this module, which sits
+// Where the package's files that are not modules live: the trimmed botocore models (models/), the
+// programs that run inside instance sandboxes (sandbox/programs/) and IAM's AWS managed policies
+// (iam/data/). Found from this module, which sits
 // at the top of the sources (src/assets.ts) and of a build alike (a bundle's single file: the build
-// puts models/ and sandbox/programs/ next to it), so no module needs to know how deep it is.
+// puts models/, sandbox/programs/ and iam/data/ next to it), so no module needs to know how deep it is.
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -11,3 +12,5 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const MODELS_DIR = join(here, 'models');
 /** The sandbox programs: TypeScript in the sources, JavaScript in a build. */
 export const PROGRAMS_DIR = join(here, 'sandbox', 'programs');
+/** AWS managed policies as data (iam/managed-policies.ts). */
+export const IAM_DATA_DIR = join(here, 'iam', 'data');

@@ -2,6 +2,8 @@
 // (data/aws-managed-policies.json names its source), so a role that attaches one is evaluated with
 // what AWS grants through it. A managed policy not in the data does not exist here.
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { IAM_DATA_DIR } from '../assets.js';
 import type { ManagedPolicy, PolicyDocument } from './model.js';
 
 interface ManagedPolicyData {
@@ -12,7 +14,7 @@ let byArn: Map<string, ManagedPolicy> | undefined;
 
 function load(): Map<string, ManagedPolicy> {
   const data = JSON.parse(
-    readFileSync(new URL('./data/aws-managed-policies.json', import.meta.url), 'utf8'),
+    readFileSync(join(IAM_DATA_DIR, 'aws-managed-policies.json'), 'utf8'),
   ) as ManagedPolicyData;
   return new Map(data.policies.map((p) => [p.arn, { name: p.name, arn: p.arn, document: p.document }]));
 }
