@@ -3,10 +3,11 @@
 // the cloud cleanly.
 import { parseArgs } from 'node:util';
 import { runLocalCloud } from './main.js';
+import { accountIdProblem } from './server.js';
 import { WorldError } from './world.js';
 
 const USAGE =
-  'usage: localcloud [--port N] [--world FILE] [--time-scale N] [--clock scaled|accelerated] [--seed N]';
+  'usage: localcloud [--port N] [--world FILE] [--time-scale N] [--clock scaled|accelerated] [--seed N] [--account-id 123456789012]';
 
 class UsageError extends Error {}
 
@@ -30,6 +31,7 @@ async function main(argv: readonly string[]): Promise<number> {
         'time-scale': { type: 'string' },
         clock: { type: 'string' },
         seed: { type: 'string' },
+        'account-id': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -53,6 +55,10 @@ async function main(argv: readonly string[]): Promise<number> {
     );
   }
   const seed = number('seed', values.seed, (n) => Number.isInteger(n) && n >= 0, 'a whole number');
+  const accountId = values['account-id'];
+  const badAccount = accountId === undefined ? undefined : accountIdProblem(accountId);
+  if (badAccount !== undefined)
+    throw new UsageError(`--account-id ${JSON.stringify(accountId)}: ${badAccount}`);
   const stop = new AbortController();
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => stop.abort());
   try {
@@ -63,6 +69,7 @@ async function main(argv: readonly string[]): Promise<number> {
       ...(timeScale !== undefined ? { timeScale } : {}),
       ...(clock !== undefined ? { clock } : {}),
       ...(seed !== undefined ? { seed } : {}),
+      ...(accountId !== undefined ? { accountId } : {}),
     });
   } catch (error) {
     if (error instanceof WorldError) throw new UsageError(error.message);

@@ -49,8 +49,6 @@ export interface CloudOptions {
   readonly codeDeployPageSize?: number;
   /** Opens load balancer listener ports (part 2: real reverse proxies). */
   readonly openListener?: ListenerOpener;
-  /** Closes a listener port openListener opened. */
-  readonly closeListener?: (port: number) => void;
   /** Where `agent: real` instances get their sandboxes, and how a host that cannot confine is reported. */
   readonly realInstances?: Pick<RealInstancesOptions, 'enabled' | 'baseDir' | 'warn' | 'confinement'>;
   /** 127.<a>.<b>.0 where real instances' addresses start; random by default (see createAddressAllocator). */
@@ -269,7 +267,6 @@ export class Cloud {
       random,
       ec2,
       ...(this.options.openListener ? { openListener: this.options.openListener } : {}),
-      ...(this.options.closeListener ? { closeListener: this.options.closeListener } : {}),
       isReal: (instanceId) => this.instances.get(instanceId) !== undefined,
       answers: (instanceId, path) => this.answersHealthCheck(ec2, instanceId, path),
     });

@@ -1,7 +1,7 @@
 // The typed client of the control API under /_localcloud/ (control.ts serves it): what a test, the
 // demo or a person's script uses to set up and watch a running local cloud. Everything that has a
 // real AWS API (scaling, alarm state, registering targets) goes through that API, with the SDK.
-import type { ClockState, InstanceAgentState } from './control.js';
+import type { ClockState, InstanceAgentState, ServedListener } from './control.js';
 import type { FaultRule, StoredFaultRule } from './faults.js';
 import type { CircleCiTokenRequest, MintedToken } from './sts/circleci-issuer.js';
 import type { Jwk } from './sts/jwt.js';
@@ -37,6 +37,11 @@ export interface LocalCloudControl {
   addFault(rule: FaultRule): Promise<string>;
   clearFaults(): Promise<void>;
   faults(): Promise<readonly StoredFaultRule[]>;
+  /**
+   * Every load balancer listener and where it is really served (`url`): DNSName and Port, unless the
+   * port is privileged and the cloud may not bind it (then a free port on the same address).
+   */
+  listeners(): Promise<readonly ServedListener[]>;
   /** Requests served so far, by `Service.Operation`. */
   requests(): Promise<Record<string, number>>;
   /** The cloud's clock: its mode, its time (virtual in manual mode) and, manual, its pending timers. */
@@ -91,6 +96,7 @@ export function controlClient(url: string): LocalCloudControl {
       await call('DELETE', 'faults');
     },
     faults: async () => (await call<{ faults: StoredFaultRule[] }>('GET', 'faults')).faults,
+    listeners: async () => (await call<{ listeners: ServedListener[] }>('GET', 'listeners')).listeners,
     requests: () => call<Record<string, number>>('GET', 'requests'),
     clock: () => call<ClockState>('GET', 'clock'),
     greenlightClock: async () => {

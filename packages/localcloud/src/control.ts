@@ -5,6 +5,7 @@
 import type { Cloud } from './cloud.js';
 import { greenlightClockValue, isAcceleratedScheduler, isManualScheduler } from './clock.js';
 import { FaultRuleError } from './faults.js';
+import { AwsApiError } from './service.js';
 import { circleCiIssuer, type CircleCiTokenRequest } from './sts/circleci-issuer.js';
 import { applyWorld, parseWorldText, WorldError, type World } from './world.js';
 
@@ -160,6 +161,49 @@ function mintCircleCiToken(cloud: Cloud, body: Buffer): ControlResponse {
   }
 }
 
+/**
+ * A listener and where it is really served: its load balancer's DNSName and the Port asked for, or,
+ * for a privileged port the process may not bind, a free port on the same address (`url` is right
+ * either way).
+ */
+export interface ServedListener {
+  readonly region: string;
+  readonly loadBalancerName: string;
+  readonly loadBalancerArn: string;
+  readonly listenerArn: string;
+  /** DescribeLoadBalancers' DNSName: the load balancer's own loopback address. */
+  readonly dnsName: string;
+  /** DescribeListeners' Port: what the caller asked for. */
+  readonly port: number;
+  readonly servedAddress: string;
+  readonly servedPort: number;
+  /** `http://<servedAddress>:<servedPort>` */
+  readonly url: string;
+}
+
+async function servedListeners(cloud: Cloud): Promise<ServedListener[]> {
+  const out: ServedListener[] = [];
+  for (const models of cloud.allRegions()) {
+    await models.elbv2.listenersSettled();
+    for (const listener of models.elbv2.allListeners()) {
+      const balancer = models.elbv2.requireLoadBalancer(listener.loadBalancerArn);
+      const served = listener.served ?? { address: balancer.address, port: listener.port };
+      out.push({
+        region: models.region,
+        loadBalancerName: balancer.name,
+        loadBalancerArn: balancer.arn,
+        listenerArn: listener.arn,
+        dnsName: balancer.address,
+        port: listener.port,
+        servedAddress: served.address,
+        servedPort: served.port,
+        url: `http://${served.address}:${served.port}`,
+      });
+    }
+  }
+  return out;
+}
+
 export async function handleControl(
   cloud: Cloud,
   method: string,
@@ -178,6 +222,13 @@ export async function handleControl(
         const world = parseWorldText(body.toString('utf8'), 'the posted world');
         refuseRealAgents(cloud, world);
         applyWorld(cloud, world);
+        // Answered once its listeners are served; one that cannot be is the world's error (400).
+        try {
+          for (const models of cloud.allRegions()) await models.elbv2.listenersServed();
+        } catch (error) {
+          if (error instanceof AwsApiError) return problem(400, `the posted world: ${error.message}`);
+          throw error;
+        }
         return {
           status: 200,
           body: {
@@ -195,6 +246,8 @@ export async function handleControl(
         return { status: 200, body: { status: 'ok' } };
       case 'GET faults':
         return { status: 200, body: { faults: cloud.faults.list() } };
+      case 'GET listeners':
+        return { status: 200, body: { listeners: await servedListeners(cloud) } };
       case 'GET requests':
         return { status: 200, body: cloud.requests.snapshot() };
       case 'GET clock':

@@ -12,6 +12,7 @@
 export {
   startLocalCloud,
   greenlightClock,
+  accountIdProblem,
   type AcceleratedClockOption,
   type ClockOption,
   type LocalCloudOptions,
@@ -19,6 +20,8 @@ export {
 } from './server.js';
 export { runLocalCloud, type RunLocalCloudOptions } from './main.js';
 export { DEFAULT_ACCOUNT_ID, DEFAULT_REGION } from './cloud.js';
+/** Amazon Linux 2023's id in every region of the local cloud (DescribeImages --owners amazon). */
+export { DEFAULT_IMAGE_ID } from './ec2/model.js';
 
 // --- Time: scaled wall time, a manual clock a test advances, or accelerated virtual time -------
 export {
@@ -37,7 +40,7 @@ export {
   type ClockAnchors,
   type WallClock,
 } from './clock.js';
-export type { ClockState } from './control.js';
+export type { ClockState, ServedListener } from './control.js';
 
 // --- What it holds: the world ---------------------------------------------------------------------
 export {

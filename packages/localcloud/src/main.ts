@@ -9,6 +9,8 @@ export interface RunLocalCloudOptions {
   /** Scaled (the default) or accelerated time (a manual clock needs a driver in the same process). */
   readonly clock?: 'scaled' | 'accelerated';
   readonly seed?: number;
+  /** The cloud's account (12 digits; 123456789012 by default). */
+  readonly accountId?: string;
   readonly signal: AbortSignal;
   /** Where progress goes; stderr unless a test says otherwise. */
   readonly stderr?: Writable;
@@ -24,8 +26,10 @@ export async function runLocalCloud(options: RunLocalCloudOptions): Promise<void
     ...(options.timeScale !== undefined ? { timeScale: options.timeScale } : {}),
     ...(options.clock !== undefined ? { clock: options.clock } : {}),
     ...(options.seed !== undefined ? { seed: options.seed } : {}),
+    ...(options.accountId !== undefined ? { accountId: options.accountId } : {}),
   });
   stderr.write(`local cloud listening on ${cloud.url}\n`);
+  if (options.accountId !== undefined) stderr.write(`its account is ${cloud.cloud.accountId}\n`);
   stderr.write(
     `use it with: export AWS_ENDPOINT_URL=${cloud.url} AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=us-east-1\n`,
   );

@@ -56,6 +56,16 @@ export interface LocalCloudOptions {
   readonly seed?: number;
   /** Page size of CodeDeploy's List* operations (small in tests that exercise pagination). */
   readonly codeDeployPageSize?: number;
+  /**
+   * The account every ARN, STS identity and `AWS::AccountId` is in (12 digits; DEFAULT_ACCOUNT_ID
+   * by default): two clouds with two ids stand for two accounts, e.g. dev and prod apart.
+   */
+  readonly accountId?: string;
+}
+
+/** Why `value` is no AWS account id, or undefined when it is one (12 digits). */
+export function accountIdProblem(value: string): string | undefined {
+  return /^\d{12}$/.test(value) ? undefined : 'expected an AWS account id: 12 digits, such as 123456789012';
 }
 
 export interface RunningLocalCloud {
@@ -142,10 +152,8 @@ async function createCloud(
     // The time a synthetic instance's /healthcheck reports: the cloud's own on an accelerated clock.
     now: () => acceleratedClock?.now() ?? new Date(),
   });
-  await listeners.prepare();
   const cloud = new Cloud({
     openListener: (listener) => listeners.openListener(listener),
-    closeListener: (port) => listeners.closeListener(port),
     // Real instances run real processes in real time: a manual clock has none (worlds asking for
     // them are refused, see refuseRealAgents).
     realInstances: { enabled: manualClock === undefined },
@@ -156,6 +164,7 @@ async function createCloud(
       : {}),
     ...(options.seed !== undefined ? { seed: options.seed } : {}),
     ...(options.codeDeployPageSize !== undefined ? { codeDeployPageSize: options.codeDeployPageSize } : {}),
+    ...(options.accountId !== undefined ? { accountId: options.accountId } : {}),
   });
   ref.cloud = cloud;
   cloud.onReset(() => void listeners.closeListeners());
@@ -171,6 +180,8 @@ async function createCloud(
         typeof options.world === 'string' ? await loadWorldFile(options.world) : parseWorld(options.world);
       refuseRealAgents(cloud, world);
       applyWorld(cloud, world);
+      // A world listener that cannot be served fails the start, naming its load balancer and port.
+      for (const models of cloud.allRegions()) await models.elbv2.listenersServed();
     }
   } catch (error) {
     await stop();
@@ -180,6 +191,9 @@ async function createCloud(
 }
 
 export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<RunningLocalCloud> {
+  const badAccount = options.accountId === undefined ? undefined : accountIdProblem(options.accountId);
+  if (badAccount !== undefined)
+    throw new TypeError(`accountId ${JSON.stringify(options.accountId)}: ${badAccount}`);
   const manualClock = manualSchedulerFor(options.clock, options.timeScale);
   const acceleratedClock = acceleratedSchedulerFor(options.clock, options.timeScale);
   const { cloud, stop: stopCloud } = await createCloud(options, manualClock, acceleratedClock);

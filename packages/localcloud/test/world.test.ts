@@ -139,11 +139,11 @@ github: {owner/repo: ./repo}
     const closed: number[] = [];
     let nextPort = 30000;
     const cloud = new Cloud({
-      openListener: () => {
-        opened.push(nextPort);
-        return nextPort++;
+      openListener: ({ address }) => {
+        const port = nextPort++;
+        opened.push(port);
+        return { served: Promise.resolve({ address, port }), close: () => closed.push(port) };
       },
-      closeListener: (port) => closed.push(port),
     });
     applyWorld(cloud, parseWorld({ alarms: [{ name: 'web-5xx', state: 'OK' }], github: { 'o/r': './old' } }));
     const before = inventory(cloud);

@@ -1,13 +1,22 @@
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import type { Runner } from '../program.js';
+import { InvalidArgumentError } from 'commander';
 import { parsePortOption, parsePositiveNumberOption } from './arguments.js';
+
+/** 12 digits, as AWS account ids are: the local cloud checks the same, but loading it here would make every command pay for the emulator. */
+function parseAccountIdOption(value: string): string {
+  if (!/^\d{12}$/.test(value))
+    throw new InvalidArgumentError('expected an AWS account id: 12 digits, such as 123456789012');
+  return value;
+}
 
 interface LocalCloudOptions {
   port: number;
   world?: string;
   timeScale: number;
   seed?: number;
+  accountId?: string;
 }
 
 export function registerLocalCloud(program: Command, run: Runner): void {
@@ -25,6 +34,11 @@ export function registerLocalCloud(program: Command, run: Runner): void {
       1,
     )
     .option('--seed <n>', 'seed of the random numbers behind probabilistic faults', parsePositiveNumberOption)
+    .option(
+      '--account-id <id>',
+      'the account (12 digits) every ARN and STS identity is in; a cloud per account stands for dev and prod apart',
+      parseAccountIdOption,
+    )
     .action(
       run(async (ctx, options: LocalCloudOptions) => {
         // Imported here: the other commands should not pay for loading the emulator.
@@ -35,6 +49,7 @@ export function registerLocalCloud(program: Command, run: Runner): void {
             timeScale: options.timeScale,
             ...(options.world ? { worldFile: options.world } : {}),
             ...(options.seed !== undefined ? { seed: options.seed } : {}),
+            ...(options.accountId !== undefined ? { accountId: options.accountId } : {}),
             signal: ctx.signal,
           });
         } catch (error) {

@@ -157,12 +157,12 @@ function reservations(
   }));
 }
 
-function launchTemplateView(template: LaunchTemplateRecord): Record<string, unknown> {
+function launchTemplateView(template: LaunchTemplateRecord, accountId: string): Record<string, unknown> {
   return {
     LaunchTemplateId: template.id,
     LaunchTemplateName: template.name,
     CreateTime: template.createTime,
-    CreatedBy: 'arn:aws:iam::123456789012:root',
+    CreatedBy: `arn:aws:iam::${accountId}:root`,
     DefaultVersionNumber: template.defaultVersion,
     LatestVersionNumber: template.versions.length,
     ...(template.tags.size > 0 ? { Tags: tagList(template.tags) } : {}),
@@ -171,6 +171,7 @@ function launchTemplateView(template: LaunchTemplateRecord): Record<string, unkn
 
 function launchTemplateVersionView(
   template: LaunchTemplateRecord,
+  accountId: string,
   version: LaunchTemplateVersionRecord,
 ): Record<string, unknown> {
   // ResponseLaunchTemplateData has the request's members, so the version's data is answered whole
@@ -182,7 +183,7 @@ function launchTemplateVersionView(
     VersionNumber: version.versionNumber,
     ...(version.description ? { VersionDescription: version.description } : {}),
     CreateTime: version.createTime,
-    CreatedBy: 'arn:aws:iam::123456789012:root',
+    CreatedBy: `arn:aws:iam::${accountId}:root`,
     DefaultVersion: version.versionNumber === template.defaultVersion,
     LaunchTemplateData: data,
   };
@@ -288,7 +289,7 @@ export function ec2Service(modelFor: (ctx: RequestContext) => Ec2Model): Service
         const imageId = input.LaunchTemplateData.ImageId as string | undefined;
         const unknownImage = imageId !== undefined && model.image(imageId) === undefined;
         return {
-          LaunchTemplate: launchTemplateView(template),
+          LaunchTemplate: launchTemplateView(template, ctx.accountId),
           ...(unknownImage
             ? {
                 Warning: {
@@ -322,7 +323,10 @@ export function ec2Service(modelFor: (ctx: RequestContext) => Ec2Model): Service
           }),
         );
         const page = paginate(accepted, input.NextToken, input.MaxResults ?? 1000, errors.invalidNextToken);
-        return { LaunchTemplates: page.items.map(launchTemplateView), NextToken: page.nextToken };
+        return {
+          LaunchTemplates: page.items.map((template) => launchTemplateView(template, ctx.accountId)),
+          NextToken: page.nextToken,
+        };
       },
 
       DescribeLaunchTemplateVersions(input: OperationInput, ctx) {
@@ -338,7 +342,9 @@ export function ec2Service(modelFor: (ctx: RequestContext) => Ec2Model): Service
             : [...template.versions].reverse();
         const page = paginate(versions, input.NextToken, input.MaxResults ?? 1000, errors.invalidNextToken);
         return {
-          LaunchTemplateVersions: page.items.map((version) => launchTemplateVersionView(template, version)),
+          LaunchTemplateVersions: page.items.map((version) =>
+            launchTemplateVersionView(template, ctx.accountId, version),
+          ),
           NextToken: page.nextToken,
         };
       },

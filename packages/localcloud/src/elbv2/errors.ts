@@ -85,3 +85,34 @@ export function subnetNotFound(id: string): AwsApiError {
 export function invalidConfiguration(message: string): AwsApiError {
   return new AwsApiError('InvalidConfigurationRequest', message);
 }
+
+/** Why a bind failed, in words: the Node error code alone says little to someone reading a stack event. */
+function bindCause(cause: unknown): string {
+  const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+  switch (code) {
+    case 'EADDRINUSE':
+      return 'EADDRINUSE: another process listens on that port, on this address or on every address';
+    case 'EACCES':
+      return 'EACCES: the port is privileged and this process may not bind it, nor a free port instead';
+    case 'EADDRNOTAVAIL':
+      return 'EADDRNOTAVAIL: the host does not route this loopback address (Linux routes all of 127.0.0.0/8; elsewhere add an alias)';
+    default:
+      return cause instanceof Error ? cause.message : String(cause);
+  }
+}
+
+/**
+ * A listener the local cloud cannot serve: AWS's answer to a listener it cannot set up on the load
+ * balancer is InvalidConfigurationRequest, a client error, never a silent success.
+ */
+export function listenerNotServed(
+  loadBalancerName: string,
+  address: string,
+  port: number,
+  cause: unknown,
+): AwsApiError {
+  return new AwsApiError(
+    'InvalidConfigurationRequest',
+    `Load balancer '${loadBalancerName}' cannot listen on port ${port}: the local cloud could not bind ${address}:${port} (${bindCause(cause)})`,
+  );
+}

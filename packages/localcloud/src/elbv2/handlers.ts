@@ -34,7 +34,8 @@ function targetGroupView(group: TargetGroupRecord): Record<string, unknown> {
 function loadBalancerView(balancer: LoadBalancerRecord): Record<string, unknown> {
   return {
     LoadBalancerArn: balancer.arn,
-    DNSName: '127.0.0.1',
+    // Its own loopback address, where its listeners answer (addresses.ts).
+    DNSName: balancer.address,
     CanonicalHostedZoneId: 'Z35SXDOTRQ7X7K',
     CreatedTime: balancer.createdTime,
     LoadBalancerName: balancer.name,
@@ -214,8 +215,10 @@ export function elbv2Service(modelFor: (ctx: RequestContext) => Elbv2Model): Ser
         return { LoadBalancers: [loadBalancerView(balancer)] };
       },
 
-      DescribeListeners(input: OperationInput, ctx) {
+      async DescribeListeners(input: OperationInput, ctx) {
         const model = modelFor(ctx);
+        // A listener still being bound on "any port" (a world's port 0) is listed with the port it gets.
+        await model.listenersSettled();
         const arns: string[] = input.ListenerArns ?? [];
         if (input.LoadBalancerArn === undefined && arns.length === 0) {
           throw errors.validationError('You must specify either listener ARNs or a load balancer ARN');
@@ -230,7 +233,7 @@ export function elbv2Service(modelFor: (ctx: RequestContext) => Elbv2Model): Ser
         return { Listeners: items.map(listenerView), NextMarker };
       },
 
-      CreateListener(input: OperationInput, ctx) {
+      async CreateListener(input: OperationInput, ctx) {
         if (!input.LoadBalancerArn) throw errors.missingParameter('loadBalancerArn');
         if (!input.DefaultActions) throw errors.missingParameter('defaultActions');
         const listener = modelFor(ctx).createListener({
@@ -239,6 +242,8 @@ export function elbv2Service(modelFor: (ctx: RequestContext) => Elbv2Model): Ser
           protocol: input.Protocol,
           defaultActions: input.DefaultActions,
         });
+        // Answered once it is served: a listener that cannot be is an error here, never a silent success.
+        await listener.ready;
         return { Listeners: [listenerView(listener)] };
       },
 

@@ -1,6 +1,7 @@
-// Load balancer listeners as real reverse proxies on 127.0.0.1: each forwards a request to the next
-// healthy registered target of its target groups (round robin), so `curl` on the listener shows which
-// version serves while traffic moves from blue to green. As on AWS, when no target is healthy the
+// Load balancer listeners as real reverse proxies, each on its load balancer's own loopback address
+// (its DNSName, addresses.ts): each forwards a request to the next healthy registered target of its
+// target groups (round robin), so `curl` on the listener shows which version serves while traffic
+// moves from blue to green. As on AWS, when no target is healthy the
 // listener fails open to the unhealthy ones, and answers 503 when it has no target at all.
 //
 // A synthetic target has no process behind it, so the proxy answers on its behalf: its group's health
@@ -11,18 +12,17 @@
 // Every answer is counted for CloudWatch (RequestCount, HTTPCode_Target_*/HTTPCode_ELB_*,
 // TargetResponseTime), through the region's CloudWatch model when it has one.
 //
-// ListenerOpener is synchronous (CreateListener answers at once) but binding a port is not: port-0
-// listeners take a server from a small pool bound ahead of time, and the pool refills in the background.
-import { spawnSync } from 'node:child_process';
+// A listener is bound on the port asked for. A privileged port the process may not bind (EACCES: not
+// root, no CAP_NET_BIND_SERVICE) is served on a free port of the same address instead, and the
+// listener's `served` says where (the control API's GET /_localcloud/listeners). Any other failure
+// (EADDRINUSE above all: whatever holds the port would answer for this load balancer) is no fallback:
+// the listener is not served, and CreateListener says so.
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import type { Elbv2Model } from './model.js';
+import type { Elbv2Model, OpenedListener, ServedAt } from './model.js';
 import type { ListenerRequest } from '../cloudwatch/aws-metrics.js';
 import type { Ec2Port } from '../ports.js';
-
-export const LISTENER_HOST = '127.0.0.1';
-const POOL_SIZE = 2;
 
 export interface Backend {
   readonly instanceId: string;
@@ -55,7 +55,6 @@ export interface ListenerProxyDeps {
 
 interface OpenListener {
   readonly server: Server;
-  readonly port: number;
   readonly loadBalancerArn: string;
   readonly targetGroupArns: string[];
   next: number;
@@ -98,100 +97,73 @@ export function routable(backends: readonly Backend[]): Backend[] {
   return healthy.length > 0 ? healthy : backends.filter((b) => b.state === 'unhealthy');
 }
 
-function freePortSync(): number {
-  const result = spawnSync(
-    process.execPath,
-    [
-      '-e',
-      `const s=require('net').createServer().listen(0,'${LISTENER_HOST}',()=>{console.log(s.address().port);s.close()})`,
-    ],
-    { encoding: 'utf8' },
-  );
-  const port = Number(result.stdout.trim());
-  if (!Number.isInteger(port) || port <= 0)
-    throw new Error('the local cloud could not find a free port for a listener');
-  return port;
-}
-
 export class ListenerProxies {
-  private readonly pool: Server[] = [];
   private readonly open = new Set<OpenListener>();
-  private refilling?: Promise<void>;
-  private closed = false;
 
   constructor(private readonly deps: ListenerProxyDeps) {}
 
-  /** Binds the pool; call before the first listener is opened. */
-  async prepare(): Promise<void> {
-    while (this.pool.length < POOL_SIZE && !this.closed) this.pool.push(await listen(0));
-  }
-
-  /** A ListenerOpener: returns the port the listener really listens on. */
-  openListener(listener: { loadBalancerArn: string; port: number; targetGroupArns: string[] }): number {
-    let server: Server;
-    let port: number;
-    if (listener.port !== 0) {
-      server = createServer();
-      server.on('error', () => undefined);
-      server.listen(listener.port, LISTENER_HOST);
-      port = listener.port;
-    } else {
-      const pooled = this.pool.shift();
-      if (pooled) {
-        server = pooled;
-        port = (pooled.address() as AddressInfo).port;
-      } else {
-        port = freePortSync();
-        server = createServer();
-        server.on('error', () => undefined);
-        server.listen(port, LISTENER_HOST);
-      }
-      this.refill();
-    }
-    // A listener alone does not keep the process alive; the local cloud's own server does.
-    server.unref();
-    const open: OpenListener = {
-      server,
-      port,
-      loadBalancerArn: listener.loadBalancerArn,
-      targetGroupArns: listener.targetGroupArns,
-      next: 0,
+  /** A ListenerOpener: binds the listener on its load balancer's address. */
+  openListener(listener: {
+    loadBalancerArn: string;
+    address: string;
+    port: number;
+    targetGroupArns: string[];
+  }): OpenedListener {
+    const serverFor = (): OpenListener => {
+      const open: OpenListener = {
+        server: createServer(),
+        loadBalancerArn: listener.loadBalancerArn,
+        targetGroupArns: listener.targetGroupArns,
+        next: 0,
+      };
+      open.server.on('request', (req: IncomingMessage, res: ServerResponse) => this.serve(open, req, res));
+      this.open.add(open);
+      return open;
     };
-    server.on('request', (req: IncomingMessage, res: ServerResponse) => this.serve(open, req, res));
-    this.open.add(open);
-    return port;
+    let current = serverFor();
+    let closed = false;
+    const bound = (open: OpenListener, port: number): Promise<ServedAt> =>
+      listen(open.server, listener.address, port).then(
+        (served) => {
+          // Reset while it was being bound: nothing will ever close it but this.
+          if (!this.open.has(open)) void closeServer(open.server);
+          return served;
+        },
+        (error: unknown) => {
+          this.open.delete(open);
+          throw error;
+        },
+      );
+    const served = bound(current, listener.port).catch((error: unknown) => {
+      if (listener.port === 0 || (error as NodeJS.ErrnoException).code !== 'EACCES' || closed) throw error;
+      current = serverFor();
+      return bound(current, 0);
+    });
+    // Closed before it was bound (a reset, a world taken back): the server closes once it is.
+    const close = (): void => {
+      closed = true;
+      void served.then(
+        () => this.closeOpen(current),
+        () => undefined,
+      );
+    };
+    return { served, close };
   }
 
-  /** Closes the listener on this port (its load balancer's listener is gone). */
-  closeListener(port: number): void {
-    for (const open of this.open) {
-      if (open.port !== port) continue;
-      this.open.delete(open);
-      void closeServer(open.server);
-    }
-  }
-
-  /** Closes the listeners (reset); the pool stays. */
+  /** Closes the listeners (reset). */
   closeListeners(): Promise<void> {
-    const servers = [...this.open].map((o) => o.server);
+    const open = [...this.open];
     this.open.clear();
-    return Promise.all(servers.map(closeServer)).then(() => undefined);
+    return Promise.all(open.map((o) => closeServer(o.server))).then(() => undefined);
   }
 
   async close(): Promise<void> {
-    this.closed = true;
-    await this.refilling;
     await this.closeListeners();
-    await Promise.all(this.pool.splice(0).map(closeServer));
   }
 
-  private refill(): void {
-    if (this.refilling || this.closed) return;
-    this.refilling = this.prepare()
-      .catch(() => undefined)
-      .finally(() => {
-        this.refilling = undefined;
-      });
+  private closeOpen(open: OpenListener): void {
+    if (!this.open.delete(open)) return;
+    void closeServer(open.server);
   }
 
   /** Counts one answer for CloudWatch once it is sent. */
@@ -293,15 +265,16 @@ function reply(res: ServerResponse, status: number, type: string, body: string, 
   res.end(body);
 }
 
-function listen(port: number): Promise<Server> {
+/** Binds `server`; a listener alone does not keep the process alive (the local cloud's server does). */
+function listen(server: Server, address: string, port: number): Promise<ServedAt> {
   return new Promise((resolve, reject) => {
-    const server = createServer();
     server.once('error', reject);
-    server.listen(port, LISTENER_HOST, () => {
+    server.listen(port, address, () => {
       server.off('error', reject);
+      // A bound server's later errors (a broken connection) are not the listener's to report.
       server.on('error', () => undefined);
       server.unref();
-      resolve(server);
+      resolve({ address, port: (server.address() as AddressInfo).port });
     });
   });
 }

@@ -14,6 +14,7 @@ import type { Ec2Port, Elbv2Port, Scheduler, TargetGroup, TargetHealth } from '.
 import type { Random } from '../random.js';
 import { randomHex } from '../random.js';
 import * as errors from './errors.js';
+import { createLoadBalancerAddresses, type LoadBalancerAddresses } from './addresses.js';
 
 export type HealthCheckSettings = TargetGroup['healthCheck'];
 
@@ -51,6 +52,8 @@ export interface LoadBalancerRecord {
   readonly vpcId: string;
   readonly securityGroups: string[];
   readonly ipAddressType: string;
+  /** Its own loopback address: DNSName, and where its listeners are served (addresses.ts). */
+  readonly address: string;
   /** `provisioning` for LOAD_BALANCER_PROVISIONING_MS after CreateLoadBalancer, then `active`. */
   state: 'provisioning' | 'active';
 }
@@ -105,23 +108,51 @@ export interface ListenerAction {
   [member: string]: unknown;
 }
 
+export interface ServedAt {
+  readonly address: string;
+  readonly port: number;
+}
+
 export interface ListenerRecord {
   readonly arn: string;
   readonly loadBalancerArn: string;
-  readonly port: number;
+  /**
+   * The port the caller asked for (DescribeListeners' Port), even when it is served on another; a
+   * world's port 0 ("any free port") becomes the port it is served on.
+   */
+  port: number;
   readonly protocol: string;
   readonly defaultActions: ListenerAction[];
+  /**
+   * Where the local cloud really serves it: the load balancer's address and `port`, or a free port on
+   * that address when `port` is privileged and the process may not bind it. Undefined until bound,
+   * and without listener proxies (the models' own tests).
+   */
+  served?: ServedAt;
+  /**
+   * Settles once the listener is served; rejects (InvalidConfigurationRequest, naming the load
+   * balancer, port and cause) when it cannot be, and the listener is then gone.
+   */
+  ready: Promise<void>;
+}
+
+/** A listener's traffic port, being bound (listener-proxy.ts). */
+export interface OpenedListener {
+  /** Where it is served; rejects with the bind error when it cannot be served at all. */
+  readonly served: Promise<ServedAt>;
+  close(): void;
 }
 
 /**
- * Opens the listener's traffic port. Part 2 binds a reverse proxy on 127.0.0.1; until then the
- * requested port is recorded as is (port 0 gets a placeholder from 20000 up).
+ * Opens the listener's traffic port on its load balancer's address. Without one, the requested port
+ * is recorded as is (port 0 gets a placeholder from 20000 up) and nothing is bound.
  */
 export type ListenerOpener = (listener: {
   loadBalancerArn: string;
+  address: string;
   port: number;
   targetGroupArns: string[];
-}) => number;
+}) => OpenedListener;
 
 export interface Elbv2ModelDeps {
   readonly region: string;
@@ -130,8 +161,8 @@ export interface Elbv2ModelDeps {
   readonly random: Random;
   readonly ec2: Ec2Placement;
   readonly openListener?: ListenerOpener;
-  /** Closes a port openListener opened. */
-  readonly closeListener?: (port: number) => void;
+  /** The load balancers' own addresses; without it, a range of this model's own. */
+  readonly loadBalancerAddresses?: LoadBalancerAddresses;
   /** True for instances whose app really runs: their targets get real HTTP health checks. */
   readonly isReal?: (instanceId: string) => boolean;
   /**
@@ -212,8 +243,12 @@ export class Elbv2Model implements Elbv2Port {
   /** Instances whose app fails health checks; every other instance passes. */
   private readonly unhealthyApps = new Set<string>();
   private nextPlaceholderPort = 20000;
+  private readonly addresses: LoadBalancerAddresses;
+  /** Closes what openListener bound, by listener ARN. */
+  private readonly closers = new Map<string, () => void>();
 
   constructor(private readonly deps: Elbv2ModelDeps) {
+    this.addresses = deps.loadBalancerAddresses ?? createLoadBalancerAddresses();
     deps.ec2.onStateChange((instance) => {
       if (instance.state === 'running') return;
       // A target whose instance stops running has its pending health transitions cancelled; it reads
@@ -565,6 +600,7 @@ export class Elbv2Model implements Elbv2Port {
           ? [defaultGroup]
           : [],
       ipAddressType: request.ipAddressType ?? 'ipv4',
+      address: this.addresses.next(),
       state: request.provisioning === true ? 'provisioning' : 'active',
     };
     this.loadBalancers.set(balancer.arn, balancer);
@@ -641,19 +677,37 @@ export class Elbv2Model implements Elbv2Port {
           throw errors.duplicateListener();
       }
     }
-    const port = this.deps.openListener
-      ? this.deps.openListener({ loadBalancerArn: balancer.arn, port: request.port, targetGroupArns })
-      : request.port !== 0
-        ? request.port
-        : this.nextPlaceholderPort++;
+    const opened = this.deps.openListener?.({
+      loadBalancerArn: balancer.arn,
+      address: balancer.address,
+      port: request.port,
+      targetGroupArns,
+    });
     const lbId = balancer.arn.split(':loadbalancer/')[1] ?? balancer.name;
     const listener: ListenerRecord = {
       arn: `arn:aws:elasticloadbalancing:${this.deps.region}:${this.deps.accountId}:listener/${lbId}/${randomHex(this.deps.random, 16)}`,
       loadBalancerArn: balancer.arn,
-      port,
+      port: opened || request.port !== 0 ? request.port : this.nextPlaceholderPort++,
       protocol: request.protocol ?? 'HTTP',
       defaultActions: request.defaultActions,
+      ready: Promise.resolve(),
     };
+    if (opened) {
+      this.closers.set(listener.arn, () => opened.close());
+      listener.ready = opened.served.then(
+        (served) => {
+          listener.served = served;
+          if (request.port === 0) listener.port = served.port;
+        },
+        (cause: unknown) => {
+          // Not served at all: the listener does not stay behind, listed but answering nothing.
+          if (this.listeners.get(listener.arn) === listener) this.deleteListener(listener.arn);
+          throw errors.listenerNotServed(balancer.name, balancer.address, request.port, cause);
+        },
+      );
+      // Whoever asks (CreateListener, a stack, a world) gets the rejection; nobody asking is no crash.
+      listener.ready.catch(() => undefined);
+    }
     for (const group of groups) {
       const wasInUse = inUse(group);
       group.loadBalancerArns.add(balancer.arn);
@@ -670,7 +724,8 @@ export class Elbv2Model implements Elbv2Port {
   deleteListener(arn: string): void {
     const listener = this.requireListener(arn);
     this.listeners.delete(arn);
-    this.deps.closeListener?.(listener.port);
+    this.closers.get(arn)?.();
+    this.closers.delete(arn);
     const stillForwarded = new Set(
       [...this.listeners.values()]
         .filter((l) => l.loadBalancerArn === listener.loadBalancerArn)
@@ -688,7 +743,9 @@ export class Elbv2Model implements Elbv2Port {
   deleteLoadBalancer(arn: string): void {
     for (const listener of [...this.listeners.values()])
       if (listener.loadBalancerArn === arn) this.deleteListener(listener.arn);
+    const balancer = this.loadBalancers.get(arn);
     this.loadBalancers.delete(arn);
+    if (balancer) this.addresses.release(balancer.address);
   }
 
   /** A group a load balancer starts forwarding to: its targets start over with initial health checks. */
@@ -715,6 +772,16 @@ export class Elbv2Model implements Elbv2Port {
 
   allListeners(): ListenerRecord[] {
     return [...this.listeners.values()];
+  }
+
+  /** Waits until every listener is bound or gone, so each one's served port is known. */
+  async listenersSettled(): Promise<void> {
+    await Promise.allSettled([...this.listeners.values()].map((l) => l.ready));
+  }
+
+  /** Waits until every listener is served; rejects with the first that cannot be (a world's). */
+  async listenersServed(): Promise<void> {
+    await Promise.all([...this.listeners.values()].map((l) => l.ready));
   }
 
   requireListener(arn: string): ListenerRecord {

@@ -32,7 +32,8 @@ const world = {
 interface Shape {
   loadBalancer: string;
   targetGroup: string;
-  listenerPort: number;
+  /** The listener's address: its load balancer's DNSName and the port it was given. */
+  listener: { host: string; port: number };
 }
 
 async function shapeOf(t: TestCloud): Promise<Shape> {
@@ -46,13 +47,13 @@ async function shapeOf(t: TestCloud): Promise<Shape> {
   return {
     loadBalancer: balancer.LoadBalancerArn!.split(':loadbalancer/')[1]!,
     targetGroup: group.TargetGroupArn!.split(':').slice(5).join(':'),
-    listenerPort: listener.Port!,
+    listener: { host: balancer.DNSName!, port: listener.Port! },
   };
 }
 
-function get(port: number): Promise<number> {
+function get({ host, port }: { host: string; port: number }): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => {
+    const req = request({ host, port, path: '/', agent: false }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode ?? 0));
     });
@@ -241,7 +242,7 @@ describe('CloudWatch metrics and alarms on the cloud clock', () => {
 
     // No target at all: the load balancer answers 503 itself, an HTTPCode_ELB_5XX_Count and no RequestCount.
     const from = t.time!.now().getTime();
-    assert.equal(await get(shape.listenerPort), 503);
+    assert.equal(await get(shape.listener), 503);
     await t.time!.advance(MINUTE);
     const lb = [{ Name: 'LoadBalancer', Value: shape.loadBalancer }];
     assert.equal(await sumOf(t, 'HTTPCode_ELB_5XX_Count', lb, from), 1);
@@ -256,11 +257,7 @@ describe('CloudWatch metrics and alarms on the cloud clock', () => {
 
   it('counts listener traffic: RequestCount, target status codes and response times', async () => {
     const startedAt = t.time!.now().getTime();
-    const statuses = [
-      await get(shape.listenerPort),
-      await get(shape.listenerPort),
-      await get(shape.listenerPort),
-    ];
+    const statuses = [await get(shape.listener), await get(shape.listener), await get(shape.listener)];
     assert.deepEqual(statuses, [200, 200, 200]);
     await t.time!.advance(MINUTE);
     const sum = (metric: string, dims: cw.Dimension[]) => sumOf(t, metric, dims, startedAt);

@@ -31,7 +31,7 @@ function balancerAttributes(ctx: ProviderContext, arn: string): Record<string, u
     LoadBalancerArn: arn,
     LoadBalancerName: balancer.name,
     LoadBalancerFullName: arn.split(':loadbalancer/')[1] ?? balancer.name,
-    DNSName: '127.0.0.1',
+    DNSName: balancer.address,
     CanonicalHostedZoneID: 'Z35SXDOTRQ7X7K',
     SecurityGroups: [...balancer.securityGroups],
   };
@@ -183,14 +183,17 @@ const targetGroup: ResourceProvider = {
 };
 
 function createListener(properties: ResourceProperties, ctx: ProviderContext) {
-  return calling(SERVICE, () =>
-    ctx.models.elbv2.createListener({
+  return calling(SERVICE, async () => {
+    const created = ctx.models.elbv2.createListener({
       loadBalancerArn: text(properties.LoadBalancerArn) ?? '',
       port: number(properties.Port) ?? 80,
       protocol: text(properties.Protocol) ?? 'HTTP',
       defaultActions: list<ListenerAction>(properties.DefaultActions),
-    }),
-  );
+    });
+    // A listener the local cloud cannot serve fails the resource (and so the stack), by name.
+    await created.ready;
+    return created;
+  });
 }
 
 const listener: ResourceProvider = {
