@@ -8,6 +8,7 @@ import { registerGate } from './commands/gate.js';
 import { registerGroup } from './commands/group.js';
 import { registerHooks } from './commands/hooks.js';
 import { registerLocalCloud } from './commands/localcloud.js';
+import { registerRehearse } from './commands/rehearse.js';
 import { registerRollback } from './commands/rollback.js';
 import { registerSam } from './commands/sam.js';
 import { registerStatus } from './commands/status.js';
@@ -75,6 +76,7 @@ Point greenlight at the local cloud with AWS_ENDPOINT_URL=http://127.0.0.1:4566 
   registerHooks(program, run);
   registerLocalCloud(program, run);
   registerDemo(program, run);
+  registerRehearse(program, run);
 
   // Every sub-command inherits the program's output, error handling and global flags.
   const configure = (command: Command): void => {

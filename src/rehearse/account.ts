@@ -1,0 +1,60 @@
+// The empty account a rehearsal starts from, and what an administrator reads from it to fill the
+// CircleCI contexts: the default VPC and its subnets, and Amazon Linux 2023 — the AMI the README
+// documents, which, like the real one, has no Node.js.
+import { DEFAULT_IMAGE_ID, type WorldInput } from '@greenlight/localcloud';
+import type { AwsCli } from './aws-cli.js';
+
+export const REHEARSAL_REGION = 'us-east-1';
+
+/** The local cloud's Amazon Linux 2023 (what DescribeImages shows with owner amazon). */
+const AMAZON_LINUX_2023_NAME = /^al2023-ami-/;
+
+export function emptyAccountWorld(options: {
+  /** owner/repo → the directory whose git repository CodeDeploy's GitHub revisions come from. */
+  readonly github: Readonly<Record<string, string>>;
+  readonly agent: 'synthetic' | 'real';
+}): WorldInput {
+  return {
+    region: REHEARSAL_REGION,
+    // Amazon Linux 2023 as AWS ships it: no Node.js (the hooks need 20 or later).
+    images: [
+      { id: DEFAULT_IMAGE_ID, name: 'al2023-ami-2023.6.20241121.0-kernel-6.1-x86_64', lacks: ['node'] },
+    ],
+    instances: { agent: options.agent },
+    github: { ...options.github },
+  };
+}
+
+export interface AccountFacts {
+  readonly accountId: string;
+  readonly vpcId: string;
+  /** The default subnets, one per Availability Zone, sorted by zone. */
+  readonly subnetIds: readonly string[];
+  readonly stockImageId: string;
+}
+
+/** What the administrator looks up before the first stack, through the AWS CLI. */
+export async function readAccountFacts(admin: AwsCli): Promise<AccountFacts> {
+  const identity = (await admin.call(['sts', 'get-caller-identity'])) as { Account: string };
+  const vpcs = (await admin.call(['ec2', 'describe-vpcs', '--filters', 'Name=is-default,Values=true'])) as {
+    Vpcs: { VpcId: string }[];
+  };
+  const vpcId = vpcs.Vpcs[0]?.VpcId;
+  if (!vpcId) throw new Error('the account has no default VPC');
+  const subnets = (await admin.call([
+    'ec2',
+    'describe-subnets',
+    '--filters',
+    `Name=vpc-id,Values=${vpcId}`,
+    'Name=default-for-az,Values=true',
+  ])) as { Subnets: { SubnetId: string; AvailabilityZone: string }[] };
+  const subnetIds = [...subnets.Subnets]
+    .sort((a, b) => a.AvailabilityZone.localeCompare(b.AvailabilityZone))
+    .map((s) => s.SubnetId);
+  const images = (await admin.call(['ec2', 'describe-images', '--owners', 'amazon'])) as {
+    Images: { ImageId: string; Name?: string }[];
+  };
+  const stock = images.Images.find((i) => AMAZON_LINUX_2023_NAME.test(i.Name ?? ''));
+  if (!stock) throw new Error('the account shows no Amazon Linux 2023 image');
+  return { accountId: identity.Account, vpcId, subnetIds, stockImageId: stock.ImageId };
+}
