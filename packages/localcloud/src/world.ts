@@ -395,11 +395,15 @@ function applyTo(models: RegionModels, cloud: Cloud, world: World, journal: Worl
       ...(image.serves !== undefined ? { serves: image.serves } : {}),
     });
     // EC2's record of it (DescribeImages), as the account's own; a world taken back leaves it there.
-    ec2.addImage({
-      imageId: image.id,
-      name: image.name ?? image.id,
-      description: 'An image the world names',
-    });
+    // An image EC2 already has (Amazon Linux 2023, public) keeps its record: the world only says what
+    // its instances lack or serve.
+    if (ec2.image(image.id) === undefined) {
+      ec2.addImage({
+        imageId: image.id,
+        name: image.name ?? image.id,
+        description: 'An image the world names',
+      });
+    }
   }
   if (world.instances.agent !== undefined) {
     const before = cloud.defaultAgent;
