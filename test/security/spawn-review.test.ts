@@ -25,7 +25,6 @@ const REVIEWED_CALL_SITES: Record<string, number> = {
   'gate/smoke.ts: spawn': 1,
   'hooks/local-bundle.ts: run (promisify(execFile))': 2,
   'localcloud/agent/revision-bundle.ts: spawn': 1,
-  'localcloud/elbv2/listener-proxy.ts: spawnSync': 1,
   'localcloud/instance/sandboxed-instance.ts: spawn': 4,
   'localcloud/instance/sandboxed-instance.ts: spawnSync': 1,
   'localcloud/sandbox/confinement.ts: spawnSync': 1,
