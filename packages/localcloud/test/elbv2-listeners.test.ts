@@ -118,6 +118,31 @@ describe('load balancer addresses and listeners', () => {
     }
   });
 
+  it('frees the port of a deleted listener at once: one made again on it is served (a stack update)', async () => {
+    const balancer = await createBalancer('web-again-alb');
+    const groupArn = await targetGroupArn('web-dev-tg');
+    const create = async () =>
+      (
+        await t.elbv2.send(
+          new elb.CreateListenerCommand({
+            LoadBalancerArn: balancer.LoadBalancerArn,
+            Port: 8081,
+            Protocol: 'HTTP',
+            DefaultActions: [{ Type: 'forward', TargetGroupArn: groupArn }],
+          }),
+        )
+      ).Listeners![0]!;
+    const first = await create();
+    // No DeleteListener operation: a stack's update deletes it in the model, then creates it again.
+    t.lc.cloud.region('us-east-1').elbv2.deleteListener(first.ListenerArn!);
+    const again = await create();
+    assert.notEqual(again.ListenerArn, first.ListenerArn);
+    // Answered by this load balancer: its targets' health depends on what ran before, not the point.
+    const response = await fetch(`http://${balancer.DNSName}:8081/healthcheck`);
+    assert.ok([200, 503].includes(response.status), `answered ${response.status}`);
+    await response.text();
+  });
+
   it('fails CreateListener naming the load balancer, port and cause when the port is taken on its address', async () => {
     const balancer = await createBalancer('web-taken-alb');
     // Whatever holds the port on this address would answer for the load balancer: no fallback.

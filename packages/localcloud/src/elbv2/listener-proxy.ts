@@ -120,13 +120,14 @@ export class ListenerProxies {
       this.open.add(open);
       return open;
     };
-    let current = serverFor();
     let closed = false;
+    let listening: OpenListener | undefined;
     const bound = (open: OpenListener, port: number): Promise<ServedAt> =>
       listen(open.server, listener.address, port).then(
         (served) => {
-          // Reset while it was being bound: nothing will ever close it but this.
-          if (!this.open.has(open)) void closeServer(open.server);
+          // Closed (deleted, reset) while it was being bound: nothing will close it but this.
+          if (closed || !this.open.has(open)) this.closeOpen(open, true);
+          else listening = open;
           return served;
         },
         (error: unknown) => {
@@ -134,18 +135,14 @@ export class ListenerProxies {
           throw error;
         },
       );
-    const served = bound(current, listener.port).catch((error: unknown) => {
+    const served = bound(serverFor(), listener.port).catch((error: unknown) => {
       if (listener.port === 0 || (error as NodeJS.ErrnoException).code !== 'EACCES' || closed) throw error;
-      current = serverFor();
-      return bound(current, 0);
+      return bound(serverFor(), 0);
     });
-    // Closed before it was bound (a reset, a world taken back): the server closes once it is.
+    // At once when bound: a listener made again on the same port (a stack's update) binds right after.
     const close = (): void => {
       closed = true;
-      void served.then(
-        () => this.closeOpen(current),
-        () => undefined,
-      );
+      if (listening) this.closeOpen(listening);
     };
     return { served, close };
   }
@@ -161,8 +158,9 @@ export class ListenerProxies {
     await this.closeListeners();
   }
 
-  private closeOpen(open: OpenListener): void {
-    if (!this.open.delete(open)) return;
+  /** Stops listening at once (server.close releases the port before it returns). */
+  private closeOpen(open: OpenListener, evenIfForgotten = false): void {
+    if (!this.open.delete(open) && !evenIfForgotten) return;
     void closeServer(open.server);
   }
 
