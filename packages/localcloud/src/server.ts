@@ -15,7 +15,8 @@ import {
 import { refuseRealAgents } from './control.js';
 import { ListenerProxies } from './elbv2/listener-proxy.js';
 import { createRouter } from './router.js';
-import { applyWorld, loadWorldFile, parseWorld, type WorldInput } from './world.js';
+import { AwsApiError } from './service.js';
+import { applyWorld, loadWorldFile, parseWorld, WorldError, type WorldInput } from './world.js';
 
 export const HOST = '127.0.0.1';
 
@@ -180,8 +181,14 @@ async function createCloud(
         typeof options.world === 'string' ? await loadWorldFile(options.world) : parseWorld(options.world);
       refuseRealAgents(cloud, world);
       applyWorld(cloud, world);
-      // A world listener that cannot be served fails the start, naming its load balancer and port.
-      for (const models of cloud.allRegions()) await models.elbv2.listenersServed();
+      // A world listener that cannot be served fails the start, naming its load balancer and port:
+      // the world's to fix (the CLIs exit 2), as a world the models refuse.
+      try {
+        for (const models of cloud.allRegions()) await models.elbv2.listenersServed();
+      } catch (error) {
+        if (error instanceof AwsApiError) throw new WorldError(`the world: ${error.message}`);
+        throw error;
+      }
     }
   } catch (error) {
     await stop();

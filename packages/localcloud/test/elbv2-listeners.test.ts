@@ -8,7 +8,9 @@ import { after, before, describe, it } from 'node:test';
 import * as cfn from '@aws-sdk/client-cloudformation';
 import { DescribeSubnetsCommand } from '@aws-sdk/client-ec2';
 import * as elb from '@aws-sdk/client-elastic-load-balancing-v2';
-import { controlClient } from '../src/control-client.js';
+import { ControlError, controlClient } from '../src/control-client.js';
+import { startLocalCloud } from '../src/server.js';
+import { WorldError } from '../src/world.js';
 import { caught, clientConfig, startTestCloud, until, type TestCloud } from './harness.js';
 
 const fleet = (env: string) => ({
@@ -169,6 +171,30 @@ describe('load balancer addresses and listeners', () => {
         new elb.DescribeListenersCommand({ LoadBalancerArn: balancer.LoadBalancerArn }),
       );
       assert.deepEqual(listeners.Listeners, [], 'the listener that cannot be served is not left behind');
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
+    }
+  });
+
+  it('refuses a world whose listener cannot be served: the control API answers 400, a start fails', async () => {
+    const holder = await hold('0.0.0.0');
+    const port = (holder.address() as { port: number }).port;
+    const world = {
+      targetGroups: [{ name: 'world-tg' }],
+      loadBalancers: [{ name: 'world-alb', listeners: [{ port, targetGroup: 'world-tg' }] }],
+    };
+    const refusal = new RegExp(`Load balancer 'world-alb' cannot listen on port ${port}: .*EADDRINUSE`);
+    try {
+      await assert.rejects(
+        controlClient(t.lc.url).loadWorld(world),
+        (error: unknown) =>
+          error instanceof ControlError && error.status === 400 && refusal.test(error.message),
+      );
+      await assert.rejects(startLocalCloud({ clock: 'manual', world }), (error: unknown) => {
+        assert.ok(error instanceof WorldError);
+        assert.match(error.message, refusal);
+        return true;
+      });
     } finally {
       await new Promise((resolve) => holder.close(resolve));
     }
