@@ -323,16 +323,22 @@ export async function runSamStandIn(samArgs: readonly string[], io: StandInIo): 
     ...regionArgs,
   ]);
   io.print('CloudFormation events from stack operations');
-  const done = await waitFor(io, `stack ${plan.stackName}`, async () => {
+  const printNewEvents = async () => {
     const events = (await stackEvents(call, plan.stackName, regionArgs)) ?? [];
     for (const event of events.filter((e) => !seen.has(e.EventId)).reverse()) {
       seen.add(event.EventId);
       const reason = event.ResourceStatusReason ? `  ${event.ResourceStatusReason}` : '';
       io.print(`  ${event.ResourceStatus}  ${event.ResourceType}  ${event.LogicalResourceId}${reason}`);
     }
+  };
+  const done = await waitFor(io, `stack ${plan.stackName}`, async () => {
+    await printNewEvents();
     const stack = await describeStack(call, plan.stackName, regionArgs);
     return stack && !stack.StackStatus.endsWith('_IN_PROGRESS') ? stack : undefined;
   });
+  // The stack may have ended between the last look at its events and at its status: its last events
+  // (the stack's own CREATE_COMPLETE, a rollback's reasons) are printed too.
+  await printNewEvents();
   if (done.StackStatus === 'CREATE_COMPLETE' || done.StackStatus === 'UPDATE_COMPLETE') {
     io.print(`Successfully created/updated stack - ${plan.stackName}${region ? ` in ${region}` : ''}`);
     return 0;
