@@ -21,6 +21,7 @@ import {
 } from './errors.js';
 import { isLoopbackEndpoint } from './endpoint.js';
 import { credentialSourceOf, isAwsEndpoint, type AwsIdentity } from './identity.js';
+import { sessionSecondsFor, usesWebIdentity, webIdentitySession } from './web-identity.js';
 
 export { isLoopbackEndpoint };
 
@@ -58,6 +59,14 @@ export interface AwsClientOptions {
   identityDeadlineMs?: number;
   /** Told of every AWS call when it ends (`--verbose`); without it no call is measured. */
   onCall?: (call: AwsCallRecord) => void;
+  /**
+   * With a web identity (AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN, nothing before them in the
+   * chain), the token is traded once for a session this long (web-identity.ts), instead of the SDK's
+   * one-hour sessions traded again with a token that may have expired by then.
+   */
+  webIdentitySessionMs?: number;
+  /** Told what the web identity session is (or why it is shorter than asked). */
+  onSession?: (message: string, level: 'info' | 'warn') => void;
 }
 
 export interface AwsClients {
@@ -177,6 +186,7 @@ export function createAwsClients(
     const attempts = maxAttempts ?? cfg.maxAttempts;
     return {
       ...cfg,
+      ...(webIdentity ? { credentials: webIdentity } : {}),
       maxAttempts: attempts,
       ...(cfg.endpoint && isLoopbackEndpoint(cfg.endpoint)
         ? { retryStrategy: await localCloudRetryStrategy(attempts) }
@@ -185,6 +195,17 @@ export function createAwsClients(
   };
   const built = new Map<Service, Promise<SdkClient>>();
   const profile = config('sts').profile;
+  const webIdentity =
+    options.webIdentitySessionMs !== undefined && !options.credentials && usesWebIdentity(env, profile)
+      ? webIdentitySession(env, {
+          sessionSeconds: sessionSecondsFor(options.webIdentitySessionMs),
+          sts: {
+            ...(config('sts').region ? { region: config('sts').region } : {}),
+            ...(config('sts').endpoint ? { endpoint: config('sts').endpoint } : {}),
+          },
+          ...(options.onSession ? { onSession: options.onSession } : {}),
+        })
+      : undefined;
 
   function lazy<T extends SdkClient>(service: Service, build: () => Promise<T>): () => Promise<T> {
     return () => {

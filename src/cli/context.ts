@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { formatCall, type AwsCallRecord } from '../aws/call-log.js';
 import { createAwsClients, type AwsClients } from '../aws/clients.js';
+import { sessionLengthMs } from '../aws/web-identity.js';
 import { identityLine, type AwsIdentity } from '../aws/identity.js';
 import { systemClock, type Clock } from '../clock.js';
 import type { Overrides } from '../config/overrides.js';
@@ -111,6 +112,9 @@ export async function createContext(
             ...(region ? { region } : {}),
             ...(input.options.profile ? { profile: input.options.profile } : {}),
             onIdentity: (identity) => input.output.emit(identityEvent(identity)),
+            // A web identity session as long as this environment's longest deployment or bake.
+            ...(selected ? { webIdentitySessionMs: sessionLengthMs(selected) } : {}),
+            onSession: (text, level) => input.output.emit({ kind: 'message', level, text }),
             ...(input.options.verbose
               ? {
                   onCall: (call: AwsCallRecord) =>
