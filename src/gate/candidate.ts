@@ -48,6 +48,11 @@ export async function findCandidate(
     readonly force: boolean;
     /** Checks that the last-known-good's S3 bundle still exists; without it an S3 record fails its check. */
     readonly s3?: () => Promise<S3Client>;
+    /**
+     * The revision this pipeline deployed (`--revision`, CircleCI's $CIRCLE_SHA1): a release of any
+     * other is refused, for another pipeline deployed after this one and its gate would bake that.
+     */
+    readonly revision?: string;
   },
 ): Promise<GateCandidate> {
   const group = `${env.application}/${env.deploymentGroup}`;
@@ -73,6 +78,13 @@ export async function findCandidate(
   const d: DeploymentInfo = deployment.deploymentInfo ?? { deploymentId };
   const fact = deploymentFact(d);
   const status = fact.status;
+  if (options.revision !== undefined && fact.revision !== options.revision) {
+    throw new GateRefused(
+      `the release of ${group} is ${deploymentId} of ${fact.revision} (${status}), not of ${options.revision}: ` +
+        `another deployment replaced it after it was made, so there is nothing of ${options.revision} to bake; ` +
+        `the gate of the pipeline that made ${deploymentId} bakes it`,
+    );
+  }
   if ((ACTIVE_STATUSES as string[]).includes(status)) {
     // Even --force cannot bake a fleet that is still being installed: there is no steady state to watch.
     throw new GateRefused(

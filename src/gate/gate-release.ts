@@ -42,6 +42,8 @@ export interface GateReleaseRequest {
   };
   /** Bake the release even though greenlight did not verify it (a pass is then not recorded). */
   readonly force?: boolean;
+  /** Bake only a release of this revision (the pipeline's commit); any other is refused. */
+  readonly revision?: string;
   /** On failure, roll back to the revision that last passed the gate. */
   readonly rollbackOnFailure?: boolean;
   /** The CI run this comes from (buildInfoFromEnv), recorded on a rollback's redeploy. */
@@ -86,7 +88,11 @@ export async function gateRelease(
   }
   const clients = await verifyClientsOf(deps.aws);
   const s3 = () => deps.aws.s3();
-  const candidate = await findCandidate(env, clients.codedeploy, { force: Boolean(request.force), s3 });
+  const candidate = await findCandidate(env, clients.codedeploy, {
+    force: Boolean(request.force),
+    s3,
+    ...(request.revision !== undefined ? { revision: request.revision } : {}),
+  });
   if (!candidate.verified) {
     logger.emit({
       kind: 'message',

@@ -66,6 +66,23 @@ describe('the gate’s candidate reads the checked last-known-good', () => {
     assert.equal(forced.lastKnownGood, undefined, 'a record that fails its checks is not the candidate’s');
   });
 
+  it("--revision: a release of another revision is refused, naming both; the pipeline's own is baked", async () => {
+    const codedeploy = await cloud.aws.codedeploy();
+    // (The record was forged above: --force, so that only the revision decides.)
+    const own = await findCandidate(env, codedeploy, { force: true, revision: V1 });
+    assert.equal(own.deploymentId, v1);
+    await assert.rejects(findCandidate(env, codedeploy, { force: true, revision: V2 }), (error: unknown) => {
+      assert.ok(error instanceof GateRefused);
+      assert.match(
+        error.message,
+        new RegExp(
+          `the release of web/web-dev is ${v1} of ${V1} \\(Succeeded\\), not of ${V2}: another deployment replaced it`,
+        ),
+      );
+      return true;
+    });
+  });
+
   it('a record naming another application’s deployment verifies nothing', async () => {
     const foreign = await foreignDeployment(cloud, V2);
     await forgeTags(cloud, { [LKG_TAGS.deployment]: foreign, [LKG_TAGS.revision]: V2 });

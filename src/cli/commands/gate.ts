@@ -11,6 +11,7 @@ export interface GateOptions {
   smoke?: string;
   smokeTimeout: number;
   force?: boolean;
+  revision?: string;
   junit?: string;
   markdown?: string;
 }
@@ -45,6 +46,10 @@ export function registerGate(program: Command, run: Runner): void {
       durationOption('--smoke-timeout <duration>', 'stop the smoke tests and fail after this long', 600_000),
     )
     .option('--force', 'bake the last deployment even though greenlight did not verify it')
+    .option(
+      '--revision <sha|s3://bucket/key>',
+      "bake only a release of this revision (a pipeline passes its own commit, $CIRCLE_SHA1): when another deployment replaced it, the gate refuses (exit 1) instead of baking someone else's",
+    )
     .option('--junit <file>', 'write the gate as JUnit XML')
     .option('--markdown <file>', 'write the gate as Markdown')
     .action(run((ctx, options: GateOptions) => gate(ctx, options)));
@@ -65,6 +70,7 @@ async function gate(ctx: CommandContext, options: GateOptions): Promise<number> 
         ? { smoke: { command: options.smoke, env: ctx.env, timeoutMs: options.smokeTimeout } }
         : {}),
       force: Boolean(options.force),
+      ...(options.revision ? { revision: options.revision } : {}),
       rollbackOnFailure: Boolean(options.rollbackOnFailure),
       build: buildInfoFromEnv(ctx.env),
       reports: options,
