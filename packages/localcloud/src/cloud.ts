@@ -18,6 +18,7 @@ import { createAddressAllocator, Ec2Model, type AddressAllocator } from './ec2/m
 import { Elbv2Model, type ListenerOpener } from './elbv2/model.js';
 import { FaultRules } from './faults.js';
 import { IamModel } from './iam/model.js';
+import { IamUsage } from './iam/usage.js';
 import { greenFleetDenial } from './iam/service-role.js';
 import { ImageRegistry } from './instance/images.js';
 import { RealInstances, type RealInstancesOptions } from './instance/real-instances.js';
@@ -137,6 +138,9 @@ export class Cloud {
   }
 
   /** IAM is global: one set of roles, policies and OIDC providers for every region. */
+  /** What each role's sessions asked for (iam/usage.ts): least privilege from running. */
+  readonly iamUsage = new IamUsage();
+
   get iam(): IamModel {
     return this.iamModel;
   }
@@ -168,6 +172,7 @@ export class Cloud {
       () => this.scheduler.now(),
     );
     this.addresses = createAddressAllocator(this.realAddressBase);
+    this.iamUsage.clear();
     this.faults.clear();
     this.requests.clear();
     this.github.clear();

@@ -1,6 +1,7 @@
 // The typed client of the control API under /_localcloud/ (control.ts serves it): what a test, the
 // demo or a person's script uses to set up and watch a running local cloud. Everything that has a
 // real AWS API (scaling, alarm state, registering targets) goes through that API, with the SDK.
+import type { RoleUsage } from './iam/usage.js';
 import type { ClockState, InstanceAgentState, ServedListener } from './control.js';
 import type { FaultRule, StoredFaultRule } from './faults.js';
 import type { CircleCiTokenRequest, MintedToken } from './sts/circleci-issuer.js';
@@ -44,6 +45,12 @@ export interface LocalCloudControl {
   listeners(): Promise<readonly ServedListener[]>;
   /** Requests served so far, by `Service.Operation`. */
   requests(): Promise<Record<string, number>>;
+  /**
+   * For each role whose sessions made requests: every action asked for on each resource with the
+   * decision, and the actions its policies allow that no allowed request used (least privilege by
+   * running).
+   */
+  iamUsage(): Promise<readonly RoleUsage[]>;
   /** The cloud's clock: its mode, its time (virtual in manual mode) and, manual, its pending timers. */
   clock(): Promise<ClockState>;
   /**
@@ -98,6 +105,7 @@ export function controlClient(url: string): LocalCloudControl {
     faults: async () => (await call<{ faults: StoredFaultRule[] }>('GET', 'faults')).faults,
     listeners: async () => (await call<{ listeners: ServedListener[] }>('GET', 'listeners')).listeners,
     requests: () => call<Record<string, number>>('GET', 'requests'),
+    iamUsage: async () => (await call<{ roles: RoleUsage[] }>('GET', 'iam/usage')).roles,
     clock: () => call<ClockState>('GET', 'clock'),
     greenlightClock: async () => {
       const state = await call<ClockState>('GET', 'clock');

@@ -246,6 +246,8 @@ export async function handleControl(
         return { status: 200, body: { status: 'ok' } };
       case 'GET faults':
         return { status: 200, body: { faults: cloud.faults.list() } };
+      case 'GET iam/usage':
+        return { status: 200, body: { roles: cloud.iamUsage.report(cloud.iam) } };
       case 'GET listeners':
         return { status: 200, body: { listeners: await servedListeners(cloud) } };
       case 'GET requests':

@@ -54,6 +54,7 @@ export {
 
 // --- Steering a running cloud ---------------------------------------------------------------------
 export { controlClient, ControlError, type LoadedWorld, type LocalCloudControl } from './control-client.js';
+export type { ActionUse, RoleUsage } from './iam/usage.js';
 export type { CircleCiTokenRequest, MintedToken } from './sts/circleci-issuer.js';
 export type { FaultRule, ApiFaultRule, InstanceFaultRule, StoredFaultRule } from './faults.js';
 

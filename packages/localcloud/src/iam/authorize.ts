@@ -156,6 +156,7 @@ export async function authorize(cloud: Cloud, request: AuthorizationRequest): Pr
   if (service === 'sts') return;
   const evaluate = async (action: string, resource: string, context: Record<string, string> = {}) => {
     const outcome = await sessionDecision(cloud, session, ctx, action, resource, context);
+    cloud.iamUsage.record(session.roleArn, action, resource, outcome === 'Allowed');
     if (outcome !== 'Allowed') {
       throw accessDenied(service, session.assumedRoleArn, action, resource, outcome === 'ExplicitlyDenied');
     }
