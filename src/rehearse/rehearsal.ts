@@ -10,6 +10,7 @@ import { appendFileSync, cpSync, existsSync, mkdirSync, writeFileSync } from 'no
 import { readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { controlClient, startLocalCloud, type RunningLocalCloud } from '@greenlight/localcloud';
+import { UsageError } from '../exit-codes.js';
 import type { Logger } from '../log/events.js';
 import { systemClock } from '../clock.js';
 import { emptyAccountWorld, readAccountFacts, REHEARSAL_REGION, type AccountFacts } from './account.js';
@@ -63,6 +64,11 @@ export interface RehearsalOptions {
    * each context's AMI_ID changed to a new image (a stack update that must reach the fleet).
    */
   readonly secondCommit: boolean;
+  /**
+   * Patches (`git apply`) committed onto the rehearsal's revision in its clone before the build: a
+   * finding's scenario (test/rehearse/findings/) puts a pre-fix shape of the pipeline back.
+   */
+  readonly patches?: readonly string[];
   readonly logger: Logger;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly signal: AbortSignal;
@@ -111,6 +117,14 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
   );
   mkdirSync(options.workDir, { recursive: true });
   let checkout = await prepareCheckout(options.root, join(options.workDir, 'checkout'), revision);
+  if (options.patches && options.patches.length > 0) {
+    checkout = await applyPatches(checkout, options.patches);
+    for (const patch of options.patches)
+      say(
+        `rehearsal: --patch ${relative(options.root, patch) || patch} applied to the clone (git apply), not to this checkout`,
+      );
+    say(`rehearsal: the patched revision is ${checkout.revision.slice(0, 12)}`);
+  }
   if (options.build) await buildOnce(checkout, options, say);
 
   const greenlightYml = await readFile(join(options.root, 'greenlight.yml'), 'utf8');
@@ -590,6 +604,45 @@ async function buildOnce(
       },
     );
   });
+}
+
+/**
+ * Applies patches to the clone (`git apply`, in order) and commits the result on top of its revision:
+ * every job's checkout (which resets the clone to the revision), the build and CodeDeploy's GitHub
+ * revision then see the patched tree.
+ */
+async function applyPatches(checkout: Checkout, patches: readonly string[]): Promise<Checkout> {
+  const { execFile } = await import('node:child_process');
+  const git = (args: readonly string[]) =>
+    new Promise<string>((resolve, reject) => {
+      execFile(
+        'git',
+        [...args],
+        {
+          cwd: checkout.dir,
+          env: {
+            ...process.env,
+            GIT_AUTHOR_NAME: 'greenlight rehearse',
+            GIT_AUTHOR_EMAIL: 'rehearse@greenlight.invalid',
+            GIT_COMMITTER_NAME: 'greenlight rehearse',
+            GIT_COMMITTER_EMAIL: 'rehearse@greenlight.invalid',
+          },
+        },
+        (error, stdout, stderr) => {
+          if (error) reject(new RehearsalError(`git ${args.join(' ')}: ${stderr.trim() || error.message}`));
+          else resolve(stdout.trim());
+        },
+      );
+    });
+  for (const patch of patches) {
+    if (!existsSync(patch)) throw new UsageError(`--patch ${patch}: no such file`);
+    await git(['apply', '--whitespace=nowarn', patch]).catch((error: Error) => {
+      throw new UsageError(`--patch ${patch} does not apply to the rehearsal's revision: ${error.message}`);
+    });
+  }
+  await git(['add', '--all', '.']);
+  await git(['commit', '--quiet', '--no-verify', '-m', 'greenlight rehearse: --patch']);
+  return { dir: checkout.dir, revision: await git(['rev-parse', 'HEAD']) };
 }
 
 /** The second commit's image: the team's own AMI, with Node.js baked in. */

@@ -30,6 +30,9 @@ const REVIEWED_CALL_SITES: Record<string, number> = {
   'localcloud/sandbox/confinement.ts: spawnSync': 1,
   'localcloud/sandbox/programs/installer.ts: spawnSync': 2,
   'localcloud/sandbox/programs/supervisor.ts: spawn': 2,
+  'rehearse/aws-cli.ts: spawn': 1, // the rehearsal's /usr/bin/aws, an argument array
+  'rehearse/checkout.ts: run (promisify(execFile))': 1, // git with argument arrays (the rehearsal's clone)
+  'rehearse/rehearsal.ts: execFile': 2, // npm run build in the clone; git apply/add/commit of --patch
   'rehearse/circleci/runner.ts: spawn': 1, // a CircleCI run step: the config's own command, as a script argument to its shell (bash -eo pipefail)
   'sam/process.ts: spawn': 1,
 };

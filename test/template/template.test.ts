@@ -315,15 +315,15 @@ describe('the static checks catch broken copies of sam-template.yaml', () => {
 
   it('a dangling !Ref written in the YAML text', () => {
     const text = templateText.replace(
-      'TargetGroupARNs: [!Ref TargetGroup]',
-      'TargetGroupARNs: [!Ref WebTargetGroup]',
+      'LoadBalancerArn: !Ref LoadBalancer',
+      'LoadBalancerArn: !Ref WebLoadBalancer',
     );
     assert.notEqual(text, templateText);
     const problems = checkReferences(db, parseTemplate(text).document);
     assert.deepEqual(problems, [
       {
-        path: 'Resources.AutoScalingGroup.Properties.TargetGroupARNs.0',
-        message: '!Ref WebTargetGroup: no parameter, resource or pseudo parameter has that name',
+        path: 'Resources.HttpListener.Properties.LoadBalancerArn',
+        message: '!Ref WebLoadBalancer: no parameter, resource or pseudo parameter has that name',
       },
     ]);
   });

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
@@ -18,6 +18,7 @@ interface RehearseFlags {
   build: boolean;
   workDir?: string;
   secondCommit?: boolean;
+  patch?: string[];
 }
 
 export function registerRehearse(program: Command, run: Runner): void {
@@ -47,6 +48,11 @@ export function registerRehearse(program: Command, run: Runner): void {
       '--second-commit',
       'then a second pipeline: a new commit, every context on a new AMI (a stack update)',
     )
+    .option(
+      '--patch <file>',
+      "a patch applied (git apply) to the rehearsal's clone before the build, e.g. a finding's pre-fix shape under test/rehearse/findings/ (repeat)",
+      collect,
+    )
     .action(
       run(async (ctx, flags: RehearseFlags) => {
         const [{ rehearse }, { currentBranch }] = await Promise.all([
@@ -54,6 +60,9 @@ export function registerRehearse(program: Command, run: Runner): void {
           import('../../rehearse/checkout.js'),
         ]);
         const root = ctx.cwd;
+        const patches = (flags.patch ?? []).map((file) => resolve(root, file));
+        for (const patch of patches)
+          if (!existsSync(patch)) throw new UsageError(`--patch ${patch}: no such file`);
         const branch = flags.branch ?? (await currentBranch(root));
         if (!branch) throw new UsageError('the checkout is on no branch: name one with --branch');
         const result = await rehearse({
@@ -72,6 +81,7 @@ export function registerRehearse(program: Command, run: Runner): void {
             ? resolve(root, flags.workDir)
             : mkdtempSync(join(tmpdir(), 'greenlight-rehearsal-')),
           secondCommit: Boolean(flags.secondCommit),
+          patches,
           logger: ctx.output,
           env: ctx.env,
           signal: ctx.signal,
