@@ -11,6 +11,7 @@ import { planWorkflow, readCircleConfig, type BuildJob } from '../../src/rehears
 import { githubRepositories } from '../../src/rehearse/checkout.js';
 import { ContextsFileError, readContextsFile } from '../../src/rehearse/contexts.js';
 import { substituteSteps } from '../../src/rehearse/substitutions.js';
+import { formatRoleReports, roleReports } from '../../src/rehearse/least-privilege.js';
 
 const root = new URL('../../', import.meta.url);
 
@@ -107,5 +108,26 @@ describe('the GitHub repositories greenlight.yml deploys from', () => {
       ),
       ['a/b', 'c/d'],
     );
+  });
+});
+
+describe('least privilege by running: the report of each role', () => {
+  it('lists the actions used, each refusal, and what the role could drop', () => {
+    const reports = roleReports([
+      {
+        roleArn: 'arn:aws:iam::123456789012:role/web-prod-circleci-deploy',
+        used: [
+          { action: 'codedeploy:GetDeployment', resource: 'd1', allowed: true, count: 4 },
+          { action: 'codedeploy:GetDeployment', resource: 'd2', allowed: true, count: 1 },
+          { action: 'codedeploy:StopDeployment', resource: 'd2', allowed: false, count: 1 },
+        ],
+        unused: ['autoscaling:DeleteAutoScalingGroup'],
+      },
+    ]);
+    assert.deepEqual(formatRoleReports(reports), [
+      'role arn:aws:iam::123456789012:role/web-prod-circleci-deploy: 1 actions used, 1 refused',
+      '  refused: codedeploy:StopDeployment d2',
+      '  allowed but never used: autoscaling:DeleteAutoScalingGroup',
+    ]);
   });
 });
