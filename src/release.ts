@@ -119,6 +119,14 @@ export interface ReleaseRequest extends DeployRequest {
   readonly stopOnCancel?: boolean;
   /** Give up waiting after this long (default: the environment's, else derived from the group). */
   readonly timeoutMs?: number;
+  /**
+   * Told the deployment this release follows as soon as it has one (created, or attached to), before
+   * any wait: a later step of the same CI job may act on it even when this one fails or is killed.
+   */
+  readonly onStarted?: (started: {
+    readonly deploymentId: string;
+    readonly created: boolean;
+  }) => Promise<void>;
 }
 
 /** greenlight's own rollback after a failed release (`rollbackOnFailure`). */
@@ -157,6 +165,7 @@ export async function release(request: ReleaseRequest, deps: Deps): Promise<Rele
   const id = started.deploymentId;
   if (started.kind === 'already-verified') return verifyAgain(request, id, revisionLabel(revision), deps);
   const created = started.kind === 'created';
+  await request.onStarted?.({ deploymentId: id, created });
   if (request.wait === false) return { exitCode: ExitCode.Ok, result: { deploymentId: id, created } };
 
   const pollMs = request.pollMs ?? DEFAULT_POLL_MS;

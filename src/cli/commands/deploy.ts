@@ -1,3 +1,5 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import type { BusyMode } from '../../codedeploy/deploy.js';
 import {
@@ -23,6 +25,7 @@ export interface DeployOptions {
   rollbackOnFailure?: boolean;
   continue?: boolean;
   stopOnCancel?: boolean;
+  idFile?: string;
 }
 export function registerDeploy(program: Command, run: Runner): void {
   program
@@ -73,6 +76,10 @@ export function registerDeploy(program: Command, run: Runner): void {
         '--timeout <duration>',
         'give up waiting after this long (default: derived from the group)',
       ),
+    )
+    .option(
+      '--id-file <file>',
+      "write the deployment's id to FILE as soon as there is one (a later step of the job, e.g. rollback --if-release, acts on it)",
     )
     .addOption(pollOption())
     .action(
@@ -126,6 +133,9 @@ export function registerDeploy(program: Command, run: Runner): void {
             continueWhenReady: Boolean(options.continue),
             stopOnCancel: Boolean(options.stopOnCancel),
             ...(options.timeout !== undefined ? { timeoutMs: options.timeout } : {}),
+            ...(options.idFile !== undefined
+              ? { onStarted: writeIdFile(resolve(ctx.cwd, options.idFile)) }
+              : {}),
             signal: ctx.signal,
           },
           { aws: ctx.aws(), clock: ctx.clock, logger: ctx.output },
@@ -134,4 +144,12 @@ export function registerDeploy(program: Command, run: Runner): void {
         return exitCode;
       }),
     );
+}
+
+/** Writes the deployment's id, and a line break, to `file` (its directory made if missing). */
+function writeIdFile(file: string) {
+  return async ({ deploymentId }: { deploymentId: string }): Promise<void> => {
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(file, `${deploymentId}\n`);
+  };
 }
