@@ -19,6 +19,7 @@ import type {
   LifecycleHookSpec,
   Scheduler,
 } from '../ports.js';
+import { awsMsPerTimestampMs } from '../clock.js';
 import type { Random } from '../random.js';
 import { randomUuid } from '../random.js';
 import type { Ec2Model } from '../ec2/model.js';
@@ -700,13 +701,16 @@ export class AutoScalingModel implements AutoScalingPort {
   /** Replaces every InService instance past its grace period that a target group reports unhealthy. */
   private checkElbHealth(): void {
     const now = this.deps.scheduler.now().getTime();
+    // The grace period is AWS time; timestamps are wall time on a scaled clock (an AWS second is
+    // 1/timeScale of theirs), AWS time on the manual and accelerated ones.
+    const awsMsPerMs = awsMsPerTimestampMs(this.deps.scheduler);
     for (const group of [...this.groups.values()]) {
       if (group.healthCheckType !== 'ELB' || group.status === 'Delete in progress') continue;
       const failing = group.instances.filter(
         (member) =>
           member.lifecycleState === 'InService' &&
           member.inServiceAt !== undefined &&
-          now - member.inServiceAt.getTime() >= group.healthCheckGracePeriod * 1000 &&
+          (now - member.inServiceAt.getTime()) * awsMsPerMs >= group.healthCheckGracePeriod * 1000 &&
           group.targetGroupArns.some(
             (arn) =>
               this.deps.elbv2.getTargetGroupByArn(arn) !== undefined &&
