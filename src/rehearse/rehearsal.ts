@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { appendFileSync, cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 import { controlClient, startLocalCloud, type RunningLocalCloud } from '@greenlight/localcloud';
 import { UsageError } from '../exit-codes.js';
 import type { Logger } from '../log/events.js';
@@ -105,11 +105,8 @@ const SECOND_IMAGE_ID = 'ami-0b0de0c0ffee00042';
 
 export async function rehearse(options: RehearsalOptions): Promise<RehearsalResult> {
   const say = (text: string) => options.logger.emit({ kind: 'message', level: 'info', text });
-  const configText = await readFile(options.configFile, 'utf8');
-  const config = readCircleConfig(
-    configText,
-    relative(options.root, options.configFile) || options.configFile,
-  );
+  const configName = relative(options.root, options.configFile) || options.configFile;
+  let config = readCircleConfig(await readFile(options.configFile, 'utf8'), configName);
   const contextsFromFile = options.contextsFile ? await readContextsFile(options.contextsFile) : {};
   const { revision, uncommitted } = await snapshotRevision(options.root);
   say(
@@ -124,10 +121,13 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
         `rehearsal: --patch ${relative(options.root, patch) || patch} applied to the clone (git apply), not to this checkout`,
       );
     say(`rehearsal: the patched revision is ${checkout.revision.slice(0, 12)}`);
+    // The workflow is the patched revision's, like everything else the jobs see.
+    if (!configName.startsWith('..') && !isAbsolute(configName))
+      config = readCircleConfig(await readFile(join(checkout.dir, configName), 'utf8'), configName);
   }
   if (options.build) await buildOnce(checkout, options, say);
 
-  const greenlightYml = await readFile(join(options.root, 'greenlight.yml'), 'utf8');
+  const greenlightYml = await readFile(join(checkout.dir, 'greenlight.yml'), 'utf8');
   const github = Object.fromEntries(githubRepositories(greenlightYml).map((repo) => [repo, checkout.dir]));
   const cloud = await startLocalCloud({
     port: 0,

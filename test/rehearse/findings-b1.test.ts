@@ -1,0 +1,59 @@
+// tier: e2e
+// Finding B1 of issue 17, its scenario: the deploy step with --no-verify, as the pipeline first had it
+// (findings/b1-deploy-no-verify.patch). prod's deployments wait in Ready (STOP_DEPLOYMENT, 60 minutes);
+// with --no-verify nothing verifies the green fleet there and nothing calls ContinueDeployment: the
+// deployment sits in Ready until CodeDeploy stops it, and prod never moves traffic. (In the rehearsal
+// the job's credentials run out first, finding B2; traffic never moves either way.)
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { finding, jobsOf, rehearse, tail, type Rehearsal } from './findings/support.js';
+
+describe('greenlight rehearse --patch findings/b1: the deploy step with --no-verify', () => {
+  let work: string;
+  let run: Rehearsal;
+
+  before(async () => {
+    work = await mkdtemp(join(tmpdir(), 'greenlight-rehearse-b1-'));
+    run = await rehearse(
+      join(work, 'b1'),
+      '--branch',
+      'main',
+      '--approve',
+      '--patch',
+      finding('b1-deploy-no-verify'),
+    );
+  });
+
+  after(async () => {
+    await rm(work, { recursive: true, force: true });
+  });
+
+  it('dev deploys as before: --no-verify only skips the deploy step’s own verification', () => {
+    assert.deepEqual(jobsOf(run).slice(0, 6), [
+      ['test', 'skipped'],
+      ['sam_deploy_dev', 'success'],
+      ['code_deploy_dev', 'success'],
+      ['gate_dev', 'success'],
+      ['hold_prod', 'success'],
+      ['sam_deploy_prod', 'success'],
+    ]);
+  });
+
+  it("B1: prod's deployment waits in Ready, never verified nor continued, and traffic never moves", () => {
+    assert.equal(run.code, 1, tail(run));
+    const codeDeploy = run.result.pipelines[0]?.jobs.find((j) => j.name === 'code_deploy_prod');
+    assert.equal(codeDeploy?.outcome, 'failed');
+    assert.ok(codeDeploy?.failedSteps?.includes('greenlight deploy (prod)'), tail(run));
+    assert.match(
+      run.stderr,
+      /\[code_deploy_prod\].*d-\w+ is Ready: green is installed and takes no traffic until someone continues it/,
+    );
+    assert.doesNotMatch(run.stderr, /\[code_deploy_prod\].*verify the green fleet of d-\w+ before traffic/);
+    assert.doesNotMatch(run.stderr, /\[code_deploy_prod\].*reroute traffic to the green fleet/);
+    assert.doesNotMatch(run.stderr, /\[code_deploy_prod\].*traffic is on the green fleet/);
+    assert.deepEqual(jobsOf(run).slice(-1), [['gate_prod', 'not_run']]);
+  });
+});

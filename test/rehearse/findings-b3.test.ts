@@ -1,0 +1,52 @@
+// tier: e2e
+// Finding B3 of issue 17, its scenario: the seed fleet in the target group, as the template first had
+// it (findings/b3-seed-fleet-in-target-group.patch). Nothing answers /healthcheck before the first
+// deployment, every target is unhealthy, web-dev-unhealthy-hosts is in ALARM, and CodeDeploy stops
+// dev's first deployment. A branch: prod's jobs are filtered out, so the rehearsal ends with dev.
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { finding, jobsOf, rehearse, tail, type Rehearsal } from './findings/support.js';
+
+describe('greenlight rehearse --patch findings/b3: the seed fleet in the target group', () => {
+  let work: string;
+  let run: Rehearsal;
+
+  before(async () => {
+    work = await mkdtemp(join(tmpdir(), 'greenlight-rehearse-b3-'));
+    run = await rehearse(
+      join(work, 'b3'),
+      '--branch',
+      'feature/x',
+      '--patch',
+      finding('b3-seed-fleet-in-target-group'),
+    );
+  });
+
+  after(async () => {
+    await rm(work, { recursive: true, force: true });
+  });
+
+  it('says the patch was applied to the clone', () => {
+    assert.match(
+      run.stderr,
+      /--patch test\/rehearse\/findings\/b3-seed-fleet-in-target-group\.patch applied to the clone/,
+    );
+  });
+
+  it('B3: the first deployment of dev is stopped by its own unhealthy-hosts alarm', () => {
+    assert.equal(run.code, 1, tail(run));
+    assert.equal(run.result.pipelines[0]?.passed, false);
+    const codeDeploy = run.result.pipelines[0]?.jobs.find((j) => j.name === 'code_deploy_dev');
+    assert.equal(codeDeploy?.outcome, 'failed');
+    assert.deepEqual(codeDeploy?.failedSteps, [
+      'greenlight deploy (dev)',
+      'greenlight verify (dev)',
+      'Roll back to the last verified revision',
+    ]);
+    assert.match(run.stderr, /Stopped: ALARM_ACTIVE .*The alarm\(s\) are: web-dev-unhealthy-hosts/);
+    assert.deepEqual(jobsOf(run).slice(-1), [['gate_dev', 'not_run']]);
+  });
+});

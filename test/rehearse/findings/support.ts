@@ -1,0 +1,44 @@
+// What the rehearsal tests share: `greenlight rehearse --json` run in process (synthetic agent, no
+// build: the short form), its report, and the path of a finding's patch (this directory).
+import { join } from 'node:path';
+import { runCli } from '../../../src/cli/run.js';
+import { repoRoot } from '../../cli/spawn.js';
+
+export interface Rehearsal {
+  code: number;
+  stderr: string;
+  result: {
+    pipelines: {
+      passed: boolean;
+      jobs: { name: string; outcome: string; failedSteps?: string[] }[];
+      filtered: { name: string }[];
+    }[];
+    workDir: string;
+  };
+}
+
+/** test/rehearse/findings/<name>.patch: a finding's pre-fix shape, for `--patch`. */
+export const finding = (name: string): string => join(repoRoot, 'test/rehearse/findings', `${name}.patch`);
+
+/** The first pipeline's jobs as [name, outcome]. */
+export const jobsOf = (run: Rehearsal): [string, string][] =>
+  (run.result.pipelines[0]?.jobs ?? []).map((j) => [j.name, j.outcome]);
+
+/** The end of the rehearsal's output, for an assertion's message. */
+export const tail = (run: Rehearsal): string => `the rehearsal's output ends:\n${run.stderr.slice(-4000)}`;
+
+export async function rehearse(workDir: string, ...args: string[]): Promise<Rehearsal> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(
+    ['rehearse', '--agent', 'synthetic', '--no-build', '--work-dir', workDir, '--json', ...args],
+    {
+      stdout: { write: (s: string) => (stdout += s) },
+      stderr: { write: (s: string) => (stderr += s) },
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, CI: 'true' },
+      cwd: repoRoot,
+      signal: new AbortController().signal,
+    },
+  );
+  return { code, stderr, result: (JSON.parse(stdout) as { result: Rehearsal['result'] }).result };
+}
