@@ -18,6 +18,7 @@ import { NEW_ROOT_DIR } from '../sandbox/unshare.js';
 import { SANDBOX_BIN, SANDBOX_NODE, SANDBOX_PROGRAMS, type SandboxPrograms } from '../sandbox/programs.js';
 import { prepareHiddenPaths } from '../sandbox/hidden-paths.js';
 import { runFirstBoot, type BootResult } from './boot.js';
+import { installPackageManager, prepareNodeAlternative } from './packages.js';
 import { startMetadataService, type MetadataIdentity, type RunningMetadataService } from './metadata.js';
 
 /** Names every process of the local cloud's sandboxes (tests look for it to prove nothing is left). */
@@ -296,13 +297,17 @@ export class SandboxedInstance {
     await symlink('/run/lock', join(root, 'var/lock')).catch(() => undefined);
     for (const dir of ['tmp', 'var/tmp']) await chmod(join(root, dir), 0o1777);
     await chmod(join(root, 'root'), 0o700);
-    if (this.deps.lacks && this.deps.lacks.length > 0)
+    if (this.deps.lacks && this.deps.lacks.length > 0) {
       this.hiddenPaths = await prepareHiddenPaths(root, this.deps.lacks, [...SYSTEMCTL_TARGETS]);
+      await prepareNodeAlternative(this.hiddenPaths, this.deps.lacks, root);
+    }
     // Mount points of the local cloud's tools.
     await mkdir(join(root, relative('/', SANDBOX_PROGRAMS)), { recursive: true });
     await mkdir(join(root, relative('/', SANDBOX_BIN)), { recursive: true });
     await writeFile(join(root, relative('/', SANDBOX_NODE)), '');
     await writeFile(join(root, relative('/', SANDBOX_BIN), 'systemctl'), '');
+    // What user data installs with dnf, as far as the local cloud can give it (packages.ts).
+    await installPackageManager(root);
   }
 
   /**
