@@ -22,6 +22,13 @@ describe('greenlight rehearse --patch findings/b1: the deploy step with --no-ver
       '--branch',
       'main',
       '--approve',
+      // dev is rehearsed in rehearse.test.ts; this scenario is prod's (and `test` is npm test's).
+      '--skip-job',
+      'test',
+      '--skip-job',
+      'code_deploy_dev',
+      '--skip-job',
+      'gate_dev',
       '--patch',
       finding('b1-deploy-no-verify'),
     );
@@ -31,12 +38,12 @@ describe('greenlight rehearse --patch findings/b1: the deploy step with --no-ver
     await rm(work, { recursive: true, force: true });
   });
 
-  it('dev deploys as before: --no-verify only skips the deploy step’s own verification', () => {
+  it("prod's stack is made and its deploy step runs (dev's deployment and gate not rehearsed here)", () => {
     assert.deepEqual(jobsOf(run).slice(0, 6), [
       ['test', 'skipped'],
       ['sam_deploy_dev', 'success'],
-      ['code_deploy_dev', 'success'],
-      ['gate_dev', 'success'],
+      ['code_deploy_dev', 'skipped'],
+      ['gate_dev', 'skipped'],
       ['hold_prod', 'success'],
       ['sam_deploy_prod', 'success'],
     ]);
