@@ -40,5 +40,9 @@ export async function rehearse(workDir: string, ...args: string[]): Promise<Rehe
       signal: new AbortController().signal,
     },
   );
-  return { code, stderr, result: (JSON.parse(stdout) as { result: Rehearsal['result'] }).result };
+  const result = (JSON.parse(stdout || '{}') as { result?: Rehearsal['result'] }).result;
+  // A rehearsal that could not start (a patch that no longer applies, say) has no result: say why.
+  if (!result)
+    throw new Error(`greenlight rehearse exited ${code} without a result:\n${stderr.slice(-4000)}`);
+  return { code, stderr, result };
 }
