@@ -37,6 +37,8 @@ export interface CommandContext {
   aws(): AwsClients;
   /** Data for `--json`: the command's result. */
   setResult(data: unknown): void;
+  /** Writes text to stdout as it is: for commands whose output is itself data (shell, a stand-in's). */
+  print(text: string): void;
 }
 
 export interface ContextInput {
@@ -47,6 +49,8 @@ export interface ContextInput {
   signal: AbortSignal;
   /** Default: the system clock. */
   clock?: Clock;
+  /** Where `print` writes (default: the process's stdout). */
+  stdout?: { write(text: string): unknown };
 }
 
 /**
@@ -129,6 +133,9 @@ export async function createContext(
     },
     setResult(data: unknown) {
       result = data;
+    },
+    print(text: string) {
+      (input.stdout ?? process.stdout).write(text);
     },
     result: () => result,
     dispose() {

@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { greenlightVersion } from '../version.js';
 import type { CommandContext } from './context.js';
 import { registerAppspec } from './commands/appspec.js';
+import { registerAssumeRole } from './commands/assume-role.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDeploy } from './commands/deploy.js';
 import { registerGate } from './commands/gate.js';
@@ -73,6 +74,7 @@ Point greenlight at the local cloud with AWS_ENDPOINT_URL=http://127.0.0.1:4566 
   registerStatus(program, run);
   registerAppspec(program, run);
   registerSam(program, run);
+  registerAssumeRole(program, run);
   registerHooks(program, run);
   registerLocalCloud(program, run);
   registerDemo(program, run);

@@ -55,6 +55,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         env: io.env,
         cwd: io.cwd,
         signal: io.signal,
+        stdout: io.stdout,
         ...(clock ? { clock } : {}),
       });
       let error: { message: string; code?: string } | undefined;

@@ -36,6 +36,7 @@ export const PIPELINE_COMMANDS = {
   rollback: 'rollback.ts',
   gate: 'gate.ts',
   'sam deploy': 'sam-deploy.ts',
+  'assume-role': 'assume-role.ts',
 } as const;
 
 type PipelineCommand = keyof typeof PIPELINE_COMMANDS;
@@ -142,7 +143,7 @@ function jobProblems(config: CircleConfig, job: string): PipelineProblem[] {
         message: `runs the TypeScript sources (tsx) instead of the built CLI: ${command.split('\n')[0]!.trim()}`,
       });
     }
-    for (const match of command.matchAll(/node bin\/greenlight\.js ((?:[a-z]+)(?: [a-z]+)?)/g)) {
+    for (const match of command.matchAll(/node bin\/greenlight\.js ((?:[a-z-]+)(?: [a-z]+)?)/g)) {
       const known = Object.keys(PIPELINE_COMMANDS).some(
         (sub) => match[1] === sub || match[1]!.startsWith(`${sub} `),
       );
@@ -211,9 +212,16 @@ function jobProblems(config: CircleConfig, job: string): PipelineProblem[] {
     }
   }
   if (deploysCode || gates) {
-    const rollback = runs.some(
-      (run) => run.when === 'on_fail' && runsGreenlight(String(run.command), 'rollback'),
-    );
+    // A deploy job rolls back what it deployed in an on_fail step; a gate rolls back a failed bake
+    // itself (gate --rollback-on-failure: only it knows the bake failed, rather than the gate refusing).
+    const rollback =
+      runs.some((run) => run.when === 'on_fail' && runsGreenlight(String(run.command), 'rollback')) ||
+      (gates &&
+        runs.some(
+          (run) =>
+            runsGreenlight(String(run.command), 'gate') &&
+            /--rollback-on-failure\b/.test(String(run.command)),
+        ));
     if (!rollback)
       problems.push({
         where,

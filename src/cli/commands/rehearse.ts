@@ -103,7 +103,7 @@ export function registerRehearse(program: Command, run: Runner): void {
         return runSamStandIn(args, {
           env: ctx.env,
           clock: ctx.clock,
-          print: (line) => process.stdout.write(`${line}\n`),
+          print: (line) => ctx.print(`${line}\n`),
           signal: ctx.signal,
         });
       }),
