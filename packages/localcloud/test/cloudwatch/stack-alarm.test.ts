@@ -1,14 +1,18 @@
 // tier: integration
 // The "done when": a stack's unhealthy-hosts alarm goes to ALARM by itself when no instance
 // answers its health check. The repository's sam-template.yaml is created through the CloudFormation
-// SDK on a manual clock; its fleet launches with nothing deployed, so nothing on the instances
-// answers /healthcheck, their targets turn unhealthy, and the stack's UnhealthyHostsAlarm (Maximum of
+// SDK on a manual clock; its fleet launches with nothing deployed and is registered in the target
+// group (as a deployment's AllowTraffic registers a fleet: the seed group itself is not attached, so
+// that the first deployment is not stopped by this very alarm), nothing on the instances answers
+// /healthcheck, their targets turn unhealthy, and the stack's UnhealthyHostsAlarm (Maximum of
 // UnHealthyHostCount by load balancer and target group, 2 periods of 60 s) goes from INSUFFICIENT_DATA
 // to ALARM with nobody touching it. Its 5xx-rate alarm (metric math) has no requests to measure, and
 // treats the missing data as not breaching: OK.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import * as asg from '@aws-sdk/client-auto-scaling';
 import * as cw from '@aws-sdk/client-cloudwatch';
+import * as elb from '@aws-sdk/client-elastic-load-balancing-v2';
 import { createSamStack } from '../cloudformation/sam-stack.js';
 import { startTestCloud, until, type TestCloud } from '../harness.js';
 
@@ -26,6 +30,25 @@ describe("the stack's alarms move by themselves", () => {
 
   it('UnhealthyHostsAlarm goes to ALARM when no instance answers its health check', async () => {
     await createSamStack(t, { fleetSize: 2 });
+    const groups = await until(
+      () =>
+        t.autoscaling.send(
+          new asg.DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['web-dev-asg'] }),
+        ),
+      (g) =>
+        (g.AutoScalingGroups?.[0]?.Instances ?? []).filter((i) => i.LifecycleState === 'InService').length ===
+        2,
+      'the seed fleet in service',
+    );
+    const ids = (groups.AutoScalingGroups?.[0]?.Instances ?? []).map((i) => i.InstanceId!);
+    assert.equal(ids.length, 2);
+    const tg = await t.elbv2.send(new elb.DescribeTargetGroupsCommand({ Names: ['web-dev-tg'] }));
+    await t.elbv2.send(
+      new elb.RegisterTargetsCommand({
+        TargetGroupArn: tg.TargetGroups![0]!.TargetGroupArn,
+        Targets: ids.map((Id) => ({ Id })),
+      }),
+    );
 
     const created = await alarm('web-dev-unhealthy-hosts');
     assert.equal(created.Namespace, 'AWS/ApplicationELB');
