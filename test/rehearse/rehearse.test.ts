@@ -38,10 +38,10 @@ describe('greenlight rehearse: the shipped pipeline from an empty account, for m
       ['test', 'skipped'],
       ['sam_deploy_dev', 'success'],
     ]);
-    // CI's own sam step, as the deploy role: the token was exchanged at the local cloud's STS.
+    // CI's own sam step, as the deploy role: the job traded its token for a session at its start.
     assert.match(
       run.stderr,
-      /\[sam_deploy_dev\].*exchanged at the local cloud's STS for a session of arn:aws:iam::\d{12}:role\/web-dev-circleci-deploy/,
+      /\[sam_deploy_dev\].*session of arn:aws:iam::\d{12}:role\/web-dev-circleci-deploy until \S+ \(AWS time\)/,
     );
     assert.match(run.stderr, /\[sam_deploy_dev\].*No changes to deploy\. Stack web-dev is up to date/);
   });
@@ -73,6 +73,22 @@ describe('greenlight rehearse: the shipped pipeline from an empty account, for m
     );
     assert.match(run.stderr, /\[code_deploy_prod\].*→ reroute traffic to the green fleet/);
     assert.match(run.stderr, /\[code_deploy_prod\].*d-\w+: traffic is on the green fleet/);
+  });
+
+  // B2, fixed: the job trades its OIDC token once, at its start, for a session as long as prod's
+  // longest deployment (4 h); its verify step, which starts after the token's hour, still has it.
+  it('B2 fixed: prod keeps its credentials through the Ready and termination waits; the whole pipeline passes', () => {
+    assert.match(
+      run.stderr,
+      /\[code_deploy_prod\].*session of arn:aws:iam::\d{12}:role\/web-prod-circleci-deploy until \S+ \(AWS time\)/,
+    );
+    assert.doesNotMatch(run.stderr, /ExpiredToken/);
+    assert.equal(run.code, 0, tail(run));
+    assert.deepEqual(jobsOf(run).slice(5), [
+      ['sam_deploy_prod', 'success'],
+      ['code_deploy_prod', 'success'],
+      ['gate_prod', 'success'],
+    ]);
   });
 
   it("keeps each job's output and artifacts in its own directory", async () => {
