@@ -13,6 +13,7 @@ import * as elb from '@aws-sdk/client-elastic-load-balancing-v2';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { controlClient } from '../src/control-client.js';
 import { clientConfig } from './harness.js';
+import { openPathTo } from './open-path.js';
 
 const bin = fileURLToPath(new URL('../bin/localcloud.js', import.meta.url));
 const ACCOUNT = '210987654321';
@@ -37,7 +38,10 @@ function command(args: string[]): [string, string[]] {
 describe('localcloud as a user who may not bind port 80', () => {
   let child: ChildProcess;
   let url = '';
+  let closePath: () => void = () => undefined;
   before(async () => {
+    // nobody must reach the package (a checkout in a mktemp -d directory is 0700).
+    closePath = openPathTo(fileURLToPath(new URL('..', import.meta.url)));
     const [file, args] = command(['--port', '0', '--account-id', ACCOUNT]);
     child = spawn(file, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH } });
     let stderr = '';
@@ -57,6 +61,7 @@ describe('localcloud as a user who may not bind port 80', () => {
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
     await exited;
+    closePath();
   });
 
   it('serves a port-80 listener on a free port of the load balancer address, and says where', async () => {

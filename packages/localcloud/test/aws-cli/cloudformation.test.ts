@@ -114,7 +114,9 @@ describe('the AWS CLI deploys sam-template.yaml with `aws cloudformation deploy`
     assert.equal(group?.desiredCapacity, 2);
     assert.equal(group?.healthCheckType, 'ELB');
     const targetGroup = models().elbv2.getTargetGroupByName('web-dev-tg');
-    assert.deepEqual(group?.targetGroupArns, [targetGroup?.arn]);
+    // The seed group is not in the target group (issue 17, finding B3): CodeDeploy registers each green
+    // instance there at AllowTraffic, so nothing unhealthy is registered before the first deployment.
+    assert.deepEqual(group?.targetGroupArns, []);
     assert.equal(targetGroup?.healthCheck.path, '/healthcheck');
     assert.ok(models().elbv2.findLoadBalancerByName('web-dev-alb'));
     assert.deepEqual(

@@ -4,10 +4,11 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { SANDBOXES, writeTree } from './real-cloud.js';
+import { openPathTo } from '../open-path.js';
 
 // `runHooksInSandbox` (what `greenlight hooks run` runs) as a non-root user. CI runs as root, so the
 // test makes a throwaway user with a subordinate id range and runs the hooks under it (setpriv
@@ -78,26 +79,6 @@ function person(): Person {
     uid,
     gid,
     as: ['setpriv', `--reuid=${String(uid)}`, `--regid=${String(gid)}`, '--init-groups', '--'],
-  };
-}
-
-/**
- * Lets another user pass through every directory above `dir` (search, not read: o+x) and answers
- * how to put their modes back. A checkout cloned into `mktemp -d` (0700) is otherwise out of the
- * throwaway user's reach, and with it the package and its node_modules.
- */
-function openPathTo(dir: string): () => void {
-  const changed: [string, number][] = [];
-  for (let at = dir; ; at = dirname(at)) {
-    const mode = statSync(at).mode & 0o7777;
-    if ((mode & 0o001) === 0) {
-      chmodSync(at, mode | 0o001);
-      changed.push([at, mode]);
-    }
-    if (dirname(at) === at) break;
-  }
-  return () => {
-    for (const [at, mode] of changed) chmodSync(at, mode);
   };
 }
 
