@@ -40,13 +40,19 @@ export function readYaml(text: string): YamlSource {
   }
 }
 
-function locate(
+/**
+ * The 1-based line of `path` in a parsed document, or of its deepest ancestor the document has; for a
+ * path whose first key is missing, the document's first line, unless `fromRoot` is false (then none).
+ * greenlight.yml's reader and the rehearsal's CircleCI config reader both locate their problems here.
+ */
+export function locate(
   document: Document.Parsed,
   path: readonly PropertyKey[],
   lineAt: (offset: number) => number,
+  fromRoot = true,
 ): number | undefined {
   let node: unknown = document.contents;
-  let line = node !== null && isNodeWithRange(node) ? lineAt(node.range[0]) : undefined;
+  let line = fromRoot && node !== null && isNodeWithRange(node) ? lineAt(node.range[0]) : undefined;
   for (const segment of path) {
     if (isAlias(node)) node = node.resolve(document);
     if (isMap(node)) {

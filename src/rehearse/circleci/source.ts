@@ -1,5 +1,6 @@
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
-import type { Document, Node, ScalarTag } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
+import type { ScalarTag } from 'yaml';
+import { locate } from '../../config/yaml-source.js';
 import { CircleConfigError, type ConfigPath } from './errors.js';
 
 // Far above what a real config uses, far below what makes an alias bomb expensive.
@@ -31,7 +32,8 @@ export function readConfigSource(text: string, file: string): ConfigSource {
     customTags: (tags) => [yesNoOnOff, ...tags],
   });
   const lineOf = (path: ConfigPath): number | undefined =>
-    locate(document, path, (offset) => lineCounter.linePos(offset).line);
+    // A missing top-level key has no line: the message names the key path alone.
+    locate(document, path, (offset) => lineCounter.linePos(offset).line, false);
   const syntax = document.errors[0];
   if (syntax !== undefined) {
     throw new CircleConfigError({
@@ -48,33 +50,4 @@ export function readConfigSource(text: string, file: string): ConfigSource {
     throw new CircleConfigError({ file, path: [], problem: `YAML error: ${(error as Error).message}` });
   }
   return { file, value, lineOf };
-}
-
-function locate(
-  document: Document.Parsed,
-  path: ConfigPath,
-  lineAt: (offset: number) => number,
-): number | undefined {
-  let node: unknown = document.contents;
-  let line: number | undefined;
-  for (const segment of path) {
-    if (isAlias(node)) node = node.resolve(document);
-    if (isMap(node)) {
-      const pair = node.items.find(
-        (item) => isScalar(item.key) && String(item.key.value) === String(segment),
-      );
-      if (pair === undefined) return line;
-      const key = pair.key as Node;
-      if (key.range) line = lineAt(key.range[0]);
-      node = pair.value;
-    } else if (isSeq(node) && typeof segment === 'number') {
-      const item = node.items[segment] as Node | undefined;
-      if (item === undefined) return line;
-      if (item.range) line = lineAt(item.range[0]);
-      node = item;
-    } else {
-      return line;
-    }
-  }
-  return line;
 }
