@@ -6,6 +6,16 @@ import type { AwsCli } from './aws-cli.js';
 
 export const REHEARSAL_REGION = 'us-east-1';
 
+/**
+ * AWS seconds from a launch until the CodeDeploy agent of a synthetic instance answers: boot, then
+ * cloud-init running the launch template's user data (dnf installs Node.js 20 and Ruby, the agent is
+ * downloaded and started) take about three minutes on a stock Amazon Linux 2023 instance. A real
+ * instance takes what its user data takes. It matters: the seed fleet's churn under the pre-fix
+ * template of finding B3 leaves OK windows of about two AWS minutes, which a deployment whose green
+ * agents answered at once could slip through.
+ */
+export const SYNTHETIC_AGENT_START_SECONDS = 180;
+
 /** The local cloud's Amazon Linux 2023 (what DescribeImages shows with owner amazon). */
 const AMAZON_LINUX_2023_NAME = /^al2023-ami-/;
 

@@ -13,7 +13,13 @@ import { controlClient, startLocalCloud, type RunningLocalCloud } from '@greenli
 import { UsageError } from '../exit-codes.js';
 import type { Logger } from '../log/events.js';
 import { systemClock } from '../clock.js';
-import { emptyAccountWorld, readAccountFacts, REHEARSAL_REGION, type AccountFacts } from './account.js';
+import {
+  emptyAccountWorld,
+  readAccountFacts,
+  REHEARSAL_REGION,
+  SYNTHETIC_AGENT_START_SECONDS,
+  type AccountFacts,
+} from './account.js';
 import { awsCli, type AwsCli } from './aws-cli.js';
 import {
   builtinEnvironment,
@@ -134,6 +140,7 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
     clock: 'accelerated',
     timeScale: options.timeScale,
     world: emptyAccountWorld({ github, agent: options.agent }),
+    syntheticAgentStartSeconds: SYNTHETIC_AGENT_START_SECONDS,
   });
   say(
     `local cloud: ${cloud.url}, an empty account; AWS time runs ${options.timeScale}× faster (an hour takes ${formatSeconds(3600 / options.timeScale)})`,

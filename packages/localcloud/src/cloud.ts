@@ -54,6 +54,8 @@ export interface CloudOptions {
   readonly realInstances?: Pick<RealInstancesOptions, 'enabled' | 'baseDir' | 'warn' | 'confinement'>;
   /** 127.<a>.<b>.0 where real instances' addresses start; random by default (see createAddressAllocator). */
   readonly realAddressBase?: readonly [number, number];
+  /** AWS seconds from a launch until the synthetic agent answers (default 0; SyntheticAgentOptions). */
+  readonly syntheticAgentStartSeconds?: number;
 }
 
 /** Calls per `service:Operation` since the last reset (GET /_localcloud/requests). */
@@ -261,6 +263,9 @@ export class Cloud {
         scheduler,
         random,
         s3: { getObject: (bucket, key, version) => this.s3.getObject(bucket, key, version) },
+        ...(this.options.syntheticAgentStartSeconds !== undefined
+          ? { startSeconds: this.options.syntheticAgentStartSeconds }
+          : {}),
       }),
       // The installed app now answers its health checks.
       (instanceId) => elbv2.appChanged(instanceId),

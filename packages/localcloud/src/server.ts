@@ -62,6 +62,11 @@ export interface LocalCloudOptions {
    * by default): two clouds with two ids stand for two accounts, e.g. dev and prod apart.
    */
   readonly accountId?: string;
+  /**
+   * AWS seconds from an instance's launch until its synthetic agent answers: 0 by default (events run
+   * as soon as an instance is InService); a rehearsal gives the time cloud-init takes on AWS.
+   */
+  readonly syntheticAgentStartSeconds?: number;
 }
 
 /** Why `value` is no AWS account id, or undefined when it is one (12 digits). */
@@ -166,6 +171,9 @@ async function createCloud(
     ...(options.seed !== undefined ? { seed: options.seed } : {}),
     ...(options.codeDeployPageSize !== undefined ? { codeDeployPageSize: options.codeDeployPageSize } : {}),
     ...(options.accountId !== undefined ? { accountId: options.accountId } : {}),
+    ...(options.syntheticAgentStartSeconds !== undefined
+      ? { syntheticAgentStartSeconds: options.syntheticAgentStartSeconds }
+      : {}),
   });
   ref.cloud = cloud;
   cloud.onReset(() => void listeners.closeListeners());

@@ -32,6 +32,12 @@ export interface SyntheticAgentOptions {
   readonly jitter?: number;
   /** When given, DownloadBundle fails as the real agent does if an S3 bundle is missing. */
   readonly s3?: S3Port;
+  /**
+   * AWS seconds from an instance's launch until its agent answers (default 0): on AWS the agent runs
+   * only once the instance has booted and cloud-init has installed it (and, here, Node) from user data.
+   * An instance of a world file is launched already running, its agent up.
+   */
+  readonly startSeconds?: number;
 }
 
 /** Where the synthetic revision keeps the script of an event, e.g. `hooks/after-install.sh`. */
@@ -41,9 +47,15 @@ export function syntheticScriptLocation(event: LifecycleEventName): string {
 
 export function createSyntheticAgent(options: SyntheticAgentOptions): Agent {
   const jitter = options.jitter ?? 0.2;
+  const startMs = (options.startSeconds ?? 0) * 1000;
   return {
     runEvent(request: AgentEventRequest, signal: AbortSignal): Promise<AgentEventResult> {
       const { event } = request;
+      // The event waits for the agent to come up, then runs.
+      const startsIn = Math.max(
+        0,
+        request.instance.launchTime.getTime() + startMs - options.scheduler.now().getTime(),
+      );
       // ApplicationStop has nothing to run on an instance that never had a revision (spec §6.4).
       const nothingToRun =
         event === 'ApplicationStop' &&
@@ -59,7 +71,7 @@ export function createSyntheticAgent(options: SyntheticAgentOptions): Agent {
           : fault?.effect === 'timeout'
             ? { status: 'Failed', diagnostics: timedOutDiagnostics(event) }
             : { status: 'Succeeded', diagnostics: succeeded };
-      const awsMs = (fault?.effect === 'timeout' ? eventTimeoutSeconds : seconds) * 1000;
+      const awsMs = startsIn + (fault?.effect === 'timeout' ? eventTimeoutSeconds : seconds) * 1000;
       return new Promise((resolve) => {
         const cancel = options.scheduler.after(awsMs, () => resolve(outcome));
         signal.addEventListener('abort', cancel, { once: true });

@@ -14,7 +14,7 @@ export const CIRCLECI_PROJECT = '1f1e1d1c-1b1a-4918-8716-151413121110';
 /** Creates the stack `web-<environment>` and answers it once CREATE_COMPLETE (asserted). */
 export async function createSamStack(
   t: TestCloud,
-  options: { environment?: string; fleetSize?: number } = {},
+  options: { environment?: string; fleetSize?: number; templateBody?: string } = {},
 ): Promise<cfn.Stack> {
   const environment = options.environment ?? 'dev';
   const ec2 = t.lc.cloud.region('us-east-1').ec2;
@@ -42,7 +42,7 @@ export async function createSamStack(
         StackName: stackName,
         ChangeSetName: 'create',
         ChangeSetType: 'CREATE',
-        TemplateBody: readFileSync(SAM_TEMPLATE, 'utf8'),
+        TemplateBody: options.templateBody ?? readFileSync(SAM_TEMPLATE, 'utf8'),
         Capabilities: ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM', 'CAPABILITY_AUTO_EXPAND'],
         Parameters: Object.entries(parameters).map(([ParameterKey, ParameterValue]) => ({
           ParameterKey,
