@@ -1,7 +1,8 @@
 // Runs one tier of the tests. Every test file says its tier on its first line (`// tier: unit`,
-// `// tier: integration` or `// tier: e2e`; test/support/tiers.ts says what each allows).
+// `// tier: integration`, `// tier: e2e` or `// tier: rehearsal`; test/support/tiers.ts says what each
+// allows, and which of them `npm test` runs).
 //
-//   node --import tsx scripts/test-tier.ts unit|integration|e2e [PATH…] [--node-test-option…]
+//   node --import tsx scripts/test-tier.ts unit|integration|e2e|rehearsal [PATH…] [--node-test-option…]
 //   node --import tsx scripts/test-tier.ts list
 //
 // Unit and integration files run in shards (test/support/tiers.ts, SHARDED): one process per core,
@@ -74,6 +75,6 @@ if (what === 'list') {
     process.exitCode = code ?? (signal === 'SIGINT' ? 130 : 143);
   });
 } else {
-  process.stderr.write('usage: test-tier.ts unit|integration|e2e [PATH…] [--node-test-option…] | list\n');
+  process.stderr.write('usage: test-tier.ts unit|integration|e2e|rehearsal [PATH…] [--node-test-option…] | list\n');
   process.exit(2);
 }

@@ -81,6 +81,7 @@ describe('.circleci/config.yml', () => {
       '--test-reporter=spec --test-reporter-destination=stdout --test-reporter=junit --test-reporter-destination=reports/test-unit.xml',
       '--test-reporter=spec --test-reporter-destination=stdout --test-reporter=junit --test-reporter-destination=reports/test-integration.xml',
       '--test-reporter=spec --test-reporter-destination=stdout --test-reporter=junit --test-reporter-destination=reports/test-e2e.xml',
+      '--test-reporter=spec --test-reporter-destination=stdout --test-reporter=junit --test-reporter-destination=reports/test-rehearsal.xml',
     ]);
     const stored = asMap(config.jobs).test as { steps: Record<string, { path?: string }>[] };
     assert.ok(stored.steps.some((step) => step.store_test_results?.path === 'reports'));

@@ -1,4 +1,4 @@
-// tier: e2e
+// tier: rehearsal
 // Finding B1 of issue 17, its scenario: the deploy step with --no-verify, as the pipeline first had it
 // (findings/b1-deploy-no-verify.patch). prod's deployments wait in Ready (STOP_DEPLOYMENT, 60 minutes);
 // with --no-verify nothing verifies the green fleet there and nothing calls ContinueDeployment: the

@@ -1,4 +1,4 @@
-// tier: e2e
+// tier: rehearsal
 // Finding B3 of issue 17, its scenario: the seed fleet in the target group, as the template first had
 // it (findings/b3-seed-fleet-in-target-group.patch). Nothing answers /healthcheck before the first
 // deployment, every target is unhealthy, web-dev-unhealthy-hosts is in ALARM, and CodeDeploy stops

@@ -1,4 +1,4 @@
-// tier: e2e
+// tier: rehearsal
 // Finding B4 of issue 17, with real instances (the synthetic agent runs no hooks, so an image's
 // `lacks` cannot fail it): the local cloud's Amazon Linux 2023 has no Node.js, as AWS's has none, and
 // hooks/before-install.sh needs 20 or later. Its scenario: the launch template's user data without

@@ -3,9 +3,11 @@
 // first sam deploy makes the dev stack, then the deliver workflow's jobs run their steps as CircleCI
 // would (real bash, the built-in variables, a CircleCI OIDC token traded for the stack's deploy role)
 // against a local cloud on accelerated time. Its outcome is asserted job by job, step by step.
-// Each finding of issue 17 keeps its scenario beside this file (findings-<finding>.test.ts): a patch
-// under findings/ puts the pipeline's pre-fix shape back (`greenlight rehearse --patch`) and that
-// rehearsal fails as the real pipeline would; here the shipped pipeline gets past the same points.
+// Each finding of issue 17 keeps its scenario beside this file (findings-<finding>.test.ts, the
+// rehearsal tier: `npm run test:rehearsal`): a patch under findings/ puts the pipeline's pre-fix shape
+// back (`greenlight rehearse --patch`) and that rehearsal fails as the real pipeline would; here the
+// shipped pipeline gets past the same points. This is `npm test`'s short rehearsal: AWS time runs
+// 240 times faster than the wall (prod's hour in Ready takes 15 s), about a minute here, idle.
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -21,7 +23,7 @@ describe('greenlight rehearse: the shipped pipeline from an empty account, for m
 
   before(async () => {
     work = await mkdtemp(join(tmpdir(), 'greenlight-rehearse-test-'));
-    run = await rehearse(join(work, 'main'), '--branch', 'main', '--approve');
+    run = await rehearse(join(work, 'main'), '--branch', 'main', '--approve', '--time-scale', '240');
   });
 
   after(async () => {

@@ -25,7 +25,12 @@ describe('test tiers', () => {
       'test/e.test.ts': '// tier: integration\n',
     };
     const { byTier, problems } = classify(Object.keys(files), (file) => files[file] ?? '');
-    assert.deepEqual(byTier, { unit: ['test/a.test.ts'], integration: ['test/e.test.ts'], e2e: [] });
+    assert.deepEqual(byTier, {
+      unit: ['test/a.test.ts'],
+      integration: ['test/e.test.ts'],
+      e2e: [],
+      rehearsal: [],
+    });
     assert.equal(problems.length, 3);
     assert.match(problems[0] ?? '', /^test\/b\.test\.ts: no tier — its first line must be one of/);
     assert.match(problems[1] ?? '', /^test\/c\.test\.ts: unknown tier "fast"/);

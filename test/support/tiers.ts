@@ -3,6 +3,8 @@
 //   // tier: unit          pure: no local cloud, no child process, no server, no sandbox
 //   // tier: integration   the synthetic local cloud and greenlight's commands, in this process
 //   // tier: e2e           sandboxes, the AWS CLI, spawned processes, the fault matrix, the demo
+//   // tier: rehearsal     whole rehearsals of the pipeline (a minute or more each): the finding
+//                          scenarios of issue 17; `npm run test:rehearsal`, not part of `npm test`
 //
 // scripts/test-tier.ts runs one tier and refuses to run any while a file has no tier (or two), so no
 // file is ever left out; test/support/tier-guard.ts fails a unit or integration file that breaks its
@@ -11,7 +13,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-export const TIERS = ['unit', 'integration', 'e2e'] as const;
+export const TIERS = ['unit', 'integration', 'e2e', 'rehearsal'] as const;
 export type Tier = (typeof TIERS)[number];
 
 const MARKER = /^\/\/ tier: (\S+)\s*$/;
@@ -24,7 +26,7 @@ export interface Classified {
 
 /** Sorts files into tiers by their first line; `text` reads a file's content. */
 export function classify(files: readonly string[], text: (file: string) => string): Classified {
-  const byTier: Record<Tier, string[]> = { unit: [], integration: [], e2e: [] };
+  const byTier: Record<Tier, string[]> = { unit: [], integration: [], e2e: [], rehearsal: [] };
   const problems: string[] = [];
   const usage = `its first line must be one of: ${TIERS.map((t) => `"// tier: ${t}"`).join(', ')}`;
   for (const file of [...files].sort()) {
@@ -49,7 +51,7 @@ export function classify(files: readonly string[], text: (file: string) => strin
  * own; e2e files mostly wait (on sandboxes, spawned CLIs, the demo's scaled clock), so a third runs
  * beside them. Every e2e file passes beside a CPU hog, which is a heavier neighbour than a third file.
  */
-export const CONCURRENCY: Record<Tier, number> = { unit: 2, integration: 2, e2e: 3 };
+export const CONCURRENCY: Record<Tier, number> = { unit: 2, integration: 2, e2e: 3, rehearsal: 2 };
 
 /**
  * Unit and integration files run in shards, CONCURRENCY processes each importing its share of the
@@ -57,7 +59,7 @@ export const CONCURRENCY: Record<Tier, number> = { unit: 2, integration: 2, e2e:
  * of CPU per process, more than most of these files take to run. A file's before/after hooks sit in
  * a describe so that they stay its own in a shared process. e2e files keep a process each.
  */
-export const SHARDED: Record<Tier, boolean> = { unit: true, integration: true, e2e: false };
+export const SHARDED: Record<Tier, boolean> = { unit: true, integration: true, e2e: false, rehearsal: false };
 
 /**
  * The e2e files that take longest (wall time here, idle: the rehearsal of the whole pipeline 2.5 min, the demo's story 37 s, the package build and
@@ -67,10 +69,7 @@ export const SHARDED: Record<Tier, boolean> = { unit: true, integration: true, e
  */
 export const LONGEST_FIRST: readonly string[] = [
   'test/rehearse/rehearse.test.ts',
-  'test/rehearse/findings-b1.test.ts',
-  'test/rehearse/findings-b4.test.ts',
   'test/demo/story.test.ts',
-  'test/rehearse/findings-b3.test.ts',
   'test/package/package.test.ts',
   'test/scenarios/matrix.test.ts',
   'test/readme/readme.test.ts',
