@@ -75,6 +75,8 @@ if (what === 'list') {
     process.exitCode = code ?? (signal === 'SIGINT' ? 130 : 143);
   });
 } else {
-  process.stderr.write('usage: test-tier.ts unit|integration|e2e|rehearsal [PATH…] [--node-test-option…] | list\n');
+  process.stderr.write(
+    'usage: test-tier.ts unit|integration|e2e|rehearsal [PATH…] [--node-test-option…] | list\n',
+  );
   process.exit(2);
 }
