@@ -7,6 +7,7 @@ import {
   type BusyMode,
   type StartOutcome,
 } from './codedeploy/deploy.js';
+import { followLatestLaunchTemplate } from './codedeploy/launch-template.js';
 import { followDeployment, sayCodeDeployOutcome, type FollowedDeployment } from './codedeploy/follow.js';
 import { revisionLocation } from './codedeploy/revision-location.js';
 import { InvalidArgumentError, type RevisionRef } from './codedeploy/revision.js';
@@ -90,7 +91,17 @@ export async function deploy(request: DeployRequest, deps: Deps): Promise<Deploy
       isVerified: verifiedBy(codedeploy, env),
       ...(request.signal ? { signal: request.signal } : {}),
     },
-    { codedeploy, clock: deps.clock, logger },
+    {
+      codedeploy,
+      clock: deps.clock,
+      logger,
+      beforeCopy: async (groups) =>
+        followLatestLaunchTemplate(groups, {
+          autoscaling: await aws.autoscaling(),
+          ec2: await aws.ec2(),
+          logger,
+        }),
+    },
   );
   if (started.kind !== 'already-verified') {
     logger.emit({

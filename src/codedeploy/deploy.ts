@@ -146,6 +146,11 @@ export interface StartDeps {
   readonly codedeploy: CodeDeployClient;
   readonly clock: Clock;
   readonly logger: Logger;
+  /**
+   * Called with the Auto Scaling groups a COPY_AUTO_SCALING_GROUP deployment is about to copy, just
+   * before it is created: `followLatestLaunchTemplate` (launch-template.ts, finding H1).
+   */
+  readonly beforeCopy?: (groupNames: readonly string[]) => Promise<unknown>;
 }
 
 export async function startDeployment(request: StartRequest, deps: StartDeps): Promise<StartOutcome> {
@@ -201,6 +206,9 @@ export async function startDeployment(request: StartRequest, deps: StartDeps): P
       }
     }
 
+    if (deps.beforeCopy && env.blueGreen.greenFleet === 'COPY_AUTO_SCALING_GROUP') {
+      await deps.beforeCopy((info.autoScalingGroups ?? []).flatMap((g) => (g.name ? [g.name] : [])));
+    }
     try {
       const out = await deps.codedeploy.send(
         new CreateDeploymentCommand({

@@ -12,6 +12,7 @@ import type { Cloud } from '../cloud.js';
 import { AwsApiError, type RequestContext, type SigningName } from '../service.js';
 import type { Session } from './model.js';
 import { passedRoles, requestAuthorization } from './request-actions.js';
+import { launchTemplateChecks, type Check } from './service-role.js';
 
 export interface AuthorizationRequest {
   readonly ctx: RequestContext;
@@ -166,4 +167,33 @@ export async function authorize(cloud: Cloud, request: AuthorizationRequest): Pr
   for (const passed of passedRoles(service, operation, input)) {
     await evaluate('iam:PassRole', passed.roleArn, { 'iam:PassedToService': passed.toService });
   }
+  for (const check of launchTemplateUse(cloud, ctx, service, operation, input)) {
+    await evaluate(check.action, check.resource, check.context);
+  }
+}
+
+/**
+ * A group created or updated with a launch template: Auto Scaling checks that the caller may launch
+ * from it (service-role.ts, launchTemplateChecks).
+ */
+function launchTemplateUse(
+  cloud: Cloud,
+  ctx: RequestContext,
+  service: string,
+  operation: string,
+  input: unknown,
+): Check[] {
+  if (service !== 'autoscaling') return [];
+  if (operation !== 'CreateAutoScalingGroup' && operation !== 'UpdateAutoScalingGroup') return [];
+  const spec = (input as { LaunchTemplate?: Record<string, unknown> } | undefined)?.LaunchTemplate;
+  if (typeof spec !== 'object' || spec === null) return [];
+  const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+  const id = text(spec.LaunchTemplateId);
+  const name = text(spec.LaunchTemplateName);
+  const version = text(spec.Version);
+  return launchTemplateChecks(cloud, cloud.region(ctx.region), {
+    ...(id !== undefined ? { id } : {}),
+    ...(name !== undefined ? { name } : {}),
+    ...(version !== undefined ? { version } : {}),
+  });
 }

@@ -23,7 +23,7 @@ export interface GreenFleetRequest {
   readonly greenGroupName: string;
 }
 
-interface Check {
+export interface Check {
   readonly awsService: string;
   readonly action: string;
   readonly resource: string;
@@ -52,16 +52,48 @@ function checksFor(cloud: Cloud, models: RegionModels, request: GreenFleetReques
     ),
   ];
   const reference = models.autoscaling.get(request.sourceGroupName)?.launchTemplate;
-  if (!reference) return checks;
+  return reference ? [...checks, ...launchTemplateChecks(cloud, models, reference)] : checks;
+}
+
+/**
+ * What launching from a launch template version asks of whoever does it: ec2:RunInstances on the
+ * template and its image, ec2:CreateTags on what it launches, iam:PassRole of the instance profile's
+ * role to EC2. CodeDeploy's copy of a group checks them against its service role; Auto Scaling checks
+ * them against the caller of CreateAutoScalingGroup or UpdateAutoScalingGroup with a launch template
+ * (the "ec2:RunInstances and iam:PassRole permission validation" of Auto Scaling's user guide).
+ * A template or version that does not exist asks nothing here: the operation itself refuses it.
+ */
+export function launchTemplateChecks(
+  cloud: Cloud,
+  models: RegionModels,
+  reference: { readonly id?: string; readonly name?: string; readonly version?: string },
+): Check[] {
+  const region = models.region;
+  const account = cloud.accountId;
+  const check = (action: string, resource: string, context?: Record<string, string>): Check => ({
+    awsService: SERVICE_NAMES[action.split(':')[0] ?? ''] ?? action,
+    action,
+    resource,
+    ...(context ? { context } : {}),
+  });
+  const checks: Check[] = [];
   let data;
+  let templateId;
   try {
-    const template = models.ec2.requireLaunchTemplate({ id: reference.id });
-    const version = reference.version === '$Default' ? String(template.defaultVersion) : reference.version;
+    const template = models.ec2.requireLaunchTemplate({
+      ...(reference.id !== undefined ? { id: reference.id } : {}),
+      ...(reference.name !== undefined ? { name: reference.name } : {}),
+    });
+    templateId = template.id;
+    const version =
+      reference.version === undefined || reference.version === '$Default'
+        ? String(template.defaultVersion)
+        : reference.version;
     data = models.ec2.templateVersion(template, version).data;
   } catch {
     return checks;
   }
-  checks.push(check('ec2:RunInstances', `arn:aws:ec2:${region}:${account}:launch-template/${reference.id}`));
+  checks.push(check('ec2:RunInstances', `arn:aws:ec2:${region}:${account}:launch-template/${templateId}`));
   if (data.ImageId) checks.push(check('ec2:RunInstances', `arn:aws:ec2:${region}::image/${data.ImageId}`));
   checks.push(
     check('ec2:CreateTags', `arn:aws:ec2:${region}:${account}:instance/*`, {
