@@ -68,3 +68,31 @@ export async function readAccountFacts(admin: AwsCli): Promise<AccountFacts> {
   if (!stock) throw new Error('the account shows no Amazon Linux 2023 image');
   return { accountId: identity.Account, vpcId, subnetIds, stockImageId: stock.ImageId };
 }
+
+/**
+ * The images the account's running instances boot, by their `environment` tag (sorted): whether a
+ * new AMI reached a fleet. Read as the administrator, through the AWS CLI.
+ */
+export async function fleetImages(admin: AwsCli): Promise<Record<string, string[]>> {
+  const answer = (await admin.call([
+    'ec2',
+    'describe-instances',
+    '--filters',
+    'Name=instance-state-name,Values=running',
+  ])) as {
+    Reservations?: { Instances?: { ImageId?: string; Tags?: { Key?: string; Value?: string }[] }[] }[];
+  };
+  const byEnvironment = new Map<string, Set<string>>();
+  for (const instance of (answer.Reservations ?? []).flatMap((r) => r.Instances ?? [])) {
+    const environment = instance.Tags?.find((t) => t.Key === 'environment')?.Value;
+    if (environment === undefined || instance.ImageId === undefined) continue;
+    const images = byEnvironment.get(environment) ?? new Set<string>();
+    images.add(instance.ImageId);
+    byEnvironment.set(environment, images);
+  }
+  return Object.fromEntries(
+    [...byEnvironment]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([env, images]) => [env, [...images].sort()]),
+  );
+}

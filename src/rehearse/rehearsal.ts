@@ -15,6 +15,7 @@ import type { Logger } from '../log/events.js';
 import { systemClock } from '../clock.js';
 import {
   emptyAccountWorld,
+  fleetImages,
   readAccountFacts,
   REHEARSAL_REGION,
   SYNTHETIC_AGENT_START_SECONDS,
@@ -93,6 +94,8 @@ export interface PipelineReport {
   readonly jobs: readonly JobReport[];
   readonly filtered: readonly { name: string; reason: string }[];
   readonly passed: boolean;
+  /** Once the pipeline has ended: the images each environment's running instances boot (tag `environment`). */
+  readonly fleets: Readonly<Record<string, readonly string[]>>;
 }
 
 export interface RehearsalResult {
@@ -171,7 +174,12 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
     await bootstrap(first, host);
     pipelines.push(await runPipeline(first, 1, host));
     if (options.secondCommit && pipelines[0]?.passed) {
-      const second = await nextCommit(options.root, revision, 'greenlight rehearse: a second commit');
+      // On top of what the first pipeline ran: with --patch, the patched commit, which only the clone has.
+      const second = await nextCommit(
+        checkout.dir,
+        checkout.revision,
+        'greenlight rehearse: a second commit',
+      );
       checkout = await moveCheckout(checkout, second);
       host.checkout = checkout;
       await registerImage(host, SECOND_IMAGE_ID);
@@ -394,7 +402,11 @@ async function runPipeline(plan: WorkflowPlan, number: number, host: JobHost): P
   );
   const line = reports.map((r) => `${r.name} ${r.outcome}`).join(', ');
   say(`pipeline ${number} ${passed ? 'passed' : 'FAILED'}: ${line}`);
-  return { number, revision: host.checkout.revision, jobs: reports, filtered, passed };
+  const fleets = await fleetImages(host.admin);
+  for (const [environment, images] of Object.entries(fleets)) {
+    say(`pipeline ${number}: the ${environment} fleet's running instances boot ${images.join(', ')}`);
+  }
+  return { number, revision: host.checkout.revision, jobs: reports, filtered, passed, fleets };
 }
 
 async function runPlannedJob(

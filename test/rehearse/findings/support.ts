@@ -12,6 +12,7 @@ export interface Rehearsal {
       passed: boolean;
       jobs: { name: string; outcome: string; failedSteps?: string[] }[];
       filtered: { name: string }[];
+      fleets: Record<string, string[]>;
     }[];
     workDir: string;
   };
