@@ -60,6 +60,7 @@ export const IMPLEMENTED_OPERATIONS: Record<string, { dir: string; operations: s
       'DescribeInstanceStatus',
       'TerminateInstances',
       'CreateLaunchTemplate',
+      'CreateLaunchTemplateVersion',
       'DescribeLaunchTemplates',
       'DescribeLaunchTemplateVersions',
       'DescribeTags',

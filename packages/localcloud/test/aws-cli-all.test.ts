@@ -607,6 +607,37 @@ describe('the AWS CLI parses every operation of the local cloud (CodeDeploy asid
         assert.equal(versions.LaunchTemplateVersions[0]?.LaunchTemplateData.ImageId, 'ami-0aaaaaaaaaaaaaaaa');
       });
 
+      it('create-launch-template-version: a new image from version 1, not the default', async () => {
+        const { LaunchTemplateVersion: made } = await s.cli.call<{
+          LaunchTemplateVersion: {
+            VersionNumber: number;
+            DefaultVersion: boolean;
+            VersionDescription: string;
+            LaunchTemplateData: { ImageId: string; InstanceType: string };
+          };
+        }>('ec2', 'create-launch-template-version', {
+          LaunchTemplateName: 'batch-lt',
+          SourceVersion: '1',
+          VersionDescription: 'new AMI',
+          LaunchTemplateData: { ImageId: 'ami-0bbbbbbbbbbbbbbbb' },
+        });
+        assert.deepEqual(made.VersionNumber, 2);
+        assert.equal(made.DefaultVersion, false);
+        assert.equal(made.VersionDescription, 'new AMI');
+        // SourceVersion's data, the request's members winning.
+        assert.deepEqual(made.LaunchTemplateData, {
+          ImageId: 'ami-0bbbbbbbbbbbbbbbb',
+          InstanceType: 't3.micro',
+        });
+        const templates = await s.cli.call<{
+          LaunchTemplates: { LatestVersionNumber: number; DefaultVersionNumber: number }[];
+        }>('ec2', 'describe-launch-templates', { LaunchTemplateNames: ['batch-lt'] });
+        assert.deepEqual(
+          templates.LaunchTemplates.map((t) => [t.LatestVersionNumber, t.DefaultVersionNumber]),
+          [[2, 1]],
+        );
+      });
+
       it('create-auto-scaling-group, update-auto-scaling-group, describe-auto-scaling-groups', async () => {
         const created = await s.cli.call('autoscaling', 'create-auto-scaling-group', {
           AutoScalingGroupName: 'batch-asg',

@@ -302,6 +302,34 @@ export function ec2Service(modelFor: (ctx: RequestContext) => Ec2Model): Service
         };
       },
 
+      // A new version of a template (a new AMI, say), not made the default: ModifyLaunchTemplate does
+      // that. With SourceVersion it starts from that version's data, the request's members winning.
+      CreateLaunchTemplateVersion(input: OperationInput, ctx) {
+        if (!input.LaunchTemplateData) throw errors.missingParameter('LaunchTemplateData');
+        if (!input.LaunchTemplateId && !input.LaunchTemplateName) {
+          throw errors.missingParameter('LaunchTemplateId or LaunchTemplateName');
+        }
+        const model = modelFor(ctx);
+        const template = model.requireLaunchTemplate({
+          ...(input.LaunchTemplateId ? { id: input.LaunchTemplateId as string } : {}),
+          ...(input.LaunchTemplateName ? { name: input.LaunchTemplateName as string } : {}),
+        });
+        const source =
+          input.SourceVersion === undefined
+            ? {}
+            : model.templateVersion(template, String(input.SourceVersion)).data;
+        const version = model.createLaunchTemplateVersion(template.id, {
+          ...source,
+          ...input.LaunchTemplateData,
+        });
+        return {
+          LaunchTemplateVersion: launchTemplateVersionView(template, ctx.accountId, {
+            ...version,
+            ...(input.VersionDescription ? { description: input.VersionDescription as string } : {}),
+          }),
+        };
+      },
+
       DescribeLaunchTemplates(input: OperationInput, ctx) {
         const model = modelFor(ctx);
         const ids: string[] = input.LaunchTemplateIds ?? [];
