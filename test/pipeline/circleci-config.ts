@@ -119,9 +119,19 @@ export function crossReferenceProblems(
       const declared = asMap(definition.parameters);
       for (const key of Object.keys(entry.settings)) {
         if (
-          ['name', 'requires', 'context', 'filters', 'type', 'matrix', 'pre-steps', 'post-steps'].includes(
-            key,
-          )
+          [
+            'name',
+            'requires',
+            'context',
+            'filters',
+            'type',
+            'matrix',
+            'pre-steps',
+            'post-steps',
+            // CircleCI's own workflow-job keys that schemastore's schema does not list (it lets any key
+            // through, job parameters being keys): https://circleci.com/docs/configuration-reference/
+            'serial-group',
+          ].includes(key)
         )
           continue;
         if (!approval && !fromOrb(entry.job) && !(key in declared)) {

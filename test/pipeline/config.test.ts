@@ -87,6 +87,18 @@ describe('.circleci/config.yml', () => {
     assert.ok(stored.steps.some((step) => step.store_test_results?.path === 'reports'));
   });
 
+  it("puts each environment's jobs in one serial group of the project, across pipelines", () => {
+    for (const env of ['dev', 'prod']) {
+      for (const job of ['sam_deploy', 'code_deploy', 'gate']) {
+        assert.equal(
+          entry(config, `${job}_${env}`)['serial-group'],
+          `<< pipeline.project.slug >>/deploy-${env}`,
+          `${job}_${env}`,
+        );
+      }
+    }
+  });
+
   it('bakes each environment as long as greenlight.yml says', () => {
     const greenlight = loadConfig({ path: new URL('greenlight.yml', root).pathname });
     for (const name of ['dev', 'prod']) {
