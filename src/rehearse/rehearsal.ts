@@ -47,6 +47,7 @@ import {
 } from './checkout.js';
 import { readContextsFile, type ContextValues } from './contexts.js';
 import { substituteSteps } from './substitutions.js';
+import { formatRoleReports, roleReports, type RoleReport } from './least-privilege.js';
 
 export interface RehearsalOptions {
   /** The repository: its .circleci/config.yml, greenlight.yml and working tree. */
@@ -101,6 +102,8 @@ export interface PipelineReport {
 export interface RehearsalResult {
   readonly pipelines: readonly PipelineReport[];
   readonly workDir: string;
+  /** Per role the jobs assumed: the actions used, refused, and allowed but never asked for. */
+  readonly roles: readonly RoleReport[];
   /** 0: every job that ran passed; 1: a job failed. */
   readonly exitCode: number;
 }
@@ -190,7 +193,10 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
       pipelines.push(await runPipeline(planFor(config, options, second, 2), 2, host));
     }
     const exitCode = pipelines.every((p) => p.passed) ? 0 : 1;
-    return { pipelines, workDir: options.workDir, exitCode };
+    // Least privilege by running: what each assumed role used, was refused, and was never asked for.
+    const roles = roleReports(await controlClient(cloud.url).iamUsage());
+    for (const line of formatRoleReports(roles)) say(line);
+    return { pipelines, workDir: options.workDir, exitCode, roles };
   } finally {
     await cloud.close();
   }

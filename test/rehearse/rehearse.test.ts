@@ -93,6 +93,20 @@ describe('greenlight rehearse: the shipped pipeline from an empty account, for m
     ]);
   });
 
+  it("least privilege by running: each environment's deploy role was refused nothing, and the report says what it never used", () => {
+    assert.deepEqual(
+      run.result.roles.map((r) => [r.roleArn.replace(/^arn:aws:iam::\d{12}:role\//, ''), r.denied]),
+      [
+        ['web-dev-circleci-deploy', []],
+        ['web-prod-circleci-deploy', []],
+      ],
+    );
+    const prod = run.result.roles.find((r) => r.roleArn.endsWith(':role/web-prod-circleci-deploy'));
+    // prod waits in Ready: greenlight verifies and continues it.
+    assert.ok(prod?.allowed.includes('codedeploy:ContinueDeployment'), JSON.stringify(prod));
+    assert.match(run.stderr, /role arn:aws:iam::\d{12}:role\/web-prod-circleci-deploy: \d+ actions used\n/);
+  });
+
   it("keeps each job's output and artifacts in its own directory", async () => {
     const dir = join(run.result.workDir, 'pipeline-1', '103-code_deploy_dev');
     assert.match(await readFile(join(dir, 'output.log'), 'utf8'), /▸ greenlight deploy \(dev\)/);

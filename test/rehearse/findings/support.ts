@@ -15,6 +15,7 @@ export interface Rehearsal {
       fleets: Record<string, string[]>;
     }[];
     workDir: string;
+    roles: { roleArn: string; allowed: string[]; denied: string[]; unused: string[] }[];
   };
 }
 
