@@ -32,9 +32,16 @@ export async function deploymentGroupArn(codedeploy: CodeDeployClient, group: Gr
     );
     role = out.deploymentGroupInfo?.serviceRoleArn ?? '';
   }
-  const region = await codedeploy.config.region();
-  const account = /^arn:aws[a-z-]*:iam::(\d{12}):/.exec(role)?.[1] ?? '';
-  return `arn:aws:codedeploy:${region}:${account}:deploymentgroup:${group.application}/${group.deploymentGroup}`;
+  return groupArnFrom(role, await codedeploy.config.region(), group);
+}
+
+/**
+ * The group's ARN in the service role's partition and account (`aws`, `aws-cn`, `aws-us-gov`: the
+ * group lives where its role does).
+ */
+export function groupArnFrom(roleArn: string, region: string, group: GroupRef): string {
+  const [, partition = 'aws', account = ''] = /^arn:(aws[a-z-]*):iam::(\d{12}):/.exec(roleArn) ?? [];
+  return `arn:${partition}:codedeploy:${region}:${account}:deploymentgroup:${group.application}/${group.deploymentGroup}`;
 }
 
 /** Every tag on the group, key to value, through all pages. */
