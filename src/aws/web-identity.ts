@@ -13,6 +13,9 @@ const MAX_SESSION_SECONDS = 12 * 3600;
 /** What the SDK asks for, and what any role allows. */
 const DEFAULT_SESSION_SECONDS = 3600;
 
+/** How long one AssumeRoleWithWebIdentity may take (wall time: a network deadline). */
+const STS_DEADLINE_MS = 60_000;
+
 export interface WebIdentityCredentials {
   readonly accessKeyId: string;
   readonly secretAccessKey: string;
@@ -29,6 +32,8 @@ export interface WebIdentitySessionOptions {
   readonly sts: { region?: string; endpoint?: string };
   /** Told once what was obtained, or why the session is shorter than asked. */
   readonly onSession?: (message: string, level: 'info' | 'warn') => void;
+  /** How long the exchange may take (default STS_DEADLINE_MS: a minute). */
+  readonly deadlineMs?: number;
 }
 
 /** Whether the environment asks for a web identity (and nothing that would come before it). */
@@ -72,6 +77,8 @@ export function webIdentitySession(
     options.onSession?.(message, level);
   };
 
+  const deadlineMs = options.deadlineMs ?? STS_DEADLINE_MS;
+
   async function trade(): Promise<WebIdentityCredentials> {
     const [{ STSClient, AssumeRoleWithWebIdentityCommand }, token] = await Promise.all([
       import('@aws-sdk/client-sts'),
@@ -80,16 +87,30 @@ export function webIdentitySession(
     const sts = new STSClient({
       ...(options.sts.region ? { region: options.sts.region } : {}),
       ...(options.sts.endpoint ? { endpoint: options.sts.endpoint } : {}),
+      // One exchange, which STS answers in well under a second: a minute of nothing is a dead network.
+      requestHandler: { connectionTimeout: 10_000, requestTimeout: deadlineMs },
     });
     const ask = (DurationSeconds: number) =>
-      sts.send(
-        new AssumeRoleWithWebIdentityCommand({
-          RoleArn: roleArn,
-          RoleSessionName: env.AWS_ROLE_SESSION_NAME || `greenlight-${Date.now()}`,
-          WebIdentityToken: token.trim(),
-          DurationSeconds,
-        }),
-      );
+      sts
+        .send(
+          new AssumeRoleWithWebIdentityCommand({
+            RoleArn: roleArn,
+            RoleSessionName: env.AWS_ROLE_SESSION_NAME || `greenlight-${Date.now()}`,
+            WebIdentityToken: token.trim(),
+            DurationSeconds,
+          }),
+          { abortSignal: AbortSignal.timeout(deadlineMs) },
+        )
+        .catch((error: unknown) => {
+          if (
+            (error as { name?: string }).name !== 'AbortError' &&
+            (error as { name?: string }).name !== 'TimeoutError'
+          )
+            throw error;
+          throw new Error(
+            `STS AssumeRoleWithWebIdentity for ${roleArn} did not answer within ${deadlineMs / 1000} s`,
+          );
+        });
     const wanted = options.sessionSeconds;
     try {
       let answer;

@@ -4,6 +4,9 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
+/** How long one `aws` call may take (wall time). */
+const CALL_DEADLINE_MS = 5 * 60_000;
+
 /** Debian's AWS CLI where it is installed (the one .ci/run installs), else the first `aws` on PATH. */
 export function awsCliPath(env: Readonly<Record<string, string | undefined>>): string {
   if (env.GREENLIGHT_REHEARSAL_AWS_CLI) return env.GREENLIGHT_REHEARSAL_AWS_CLI;
@@ -42,6 +45,8 @@ export function awsCli(options: {
         const child = spawn(program, [...args, '--endpoint-url', options.endpoint, '--output', 'json'], {
           env,
           stdio: ['ignore', 'pipe', 'pipe'],
+          // One API call of a local cloud: five minutes of nothing means the CLI is stuck.
+          timeout: CALL_DEADLINE_MS,
           ...(options.signal ? { signal: options.signal } : {}),
         });
         let stdout = '';
@@ -51,7 +56,17 @@ export function awsCli(options: {
         child.on('error', (error) =>
           reject(new AwsCliError(`could not run ${program}: ${error.message}`, null, stderr)),
         );
-        child.on('close', (code) => {
+        child.on('close', (code, signal) => {
+          if (code === null && signal === 'SIGTERM' && !options.signal?.aborted) {
+            reject(
+              new AwsCliError(
+                `aws ${args.slice(0, 2).join(' ')} did not end within ${CALL_DEADLINE_MS / 60_000} minutes`,
+                null,
+                stderr,
+              ),
+            );
+            return;
+          }
           if (code !== 0) {
             const said = stderr.trim().split('\n').slice(-3).join('\n');
             reject(

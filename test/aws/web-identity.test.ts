@@ -5,6 +5,8 @@
 // local cloud's IAM and STS on a manual clock: the role's trust policy, its MaxSessionDuration and
 // the session's expiry on AWS time are the cloud's, as on AWS.
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import { ListApplicationsCommand } from '@aws-sdk/client-codedeploy';
 import * as iam from '@aws-sdk/client-iam';
 import { createAwsClients } from '../../src/aws/clients.js';
-import { sessionLengthMs, sessionSecondsFor } from '../../src/aws/web-identity.js';
+import { sessionLengthMs, sessionSecondsFor, webIdentitySession } from '../../src/aws/web-identity.js';
 import { credentials, devWorld, startCloud, type TestCloud } from '../support/cloud.js';
 
 const ORG = '0f0e0d0c-0b0a-4909-8807-060504030201';
@@ -167,5 +169,38 @@ describe('web identity: one session for the whole command', () => {
     assert.equal(sessionLengthMs(dev), minutes(125));
     assert.equal(sessionSecondsFor(minutes(10)), 3600, 'never less than the hour the SDK asks for');
     assert.equal(sessionSecondsFor(100 * HOUR), 12 * 3600, "never more than STS's 12 hours");
+  });
+});
+
+describe('web identity: an STS that never answers', () => {
+  it('fails the exchange at its deadline, naming the operation and the role', async () => {
+    // Accepts the connection and says nothing: a dead network, not a refusal.
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const dir = await mkdtemp(join(tmpdir(), 'greenlight-web-identity-silent-'));
+    try {
+      const tokenFile = join(dir, 'token');
+      await writeFile(tokenFile, 'a.b.c');
+      const { port } = silent.address() as AddressInfo;
+      const session = webIdentitySession(
+        {
+          AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile,
+          AWS_ROLE_ARN: 'arn:aws:iam::123456789012:role/deploy',
+        },
+        {
+          sessionSeconds: 3600,
+          sts: { region: 'us-east-1', endpoint: `http://127.0.0.1:${port}` },
+          deadlineMs: 300,
+        },
+      );
+      await assert.rejects(session(), {
+        message:
+          'STS AssumeRoleWithWebIdentity for arn:aws:iam::123456789012:role/deploy did not answer within 0.3 s',
+      });
+    } finally {
+      silent.closeAllConnections();
+      await new Promise((resolve) => silent.close(resolve));
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
