@@ -133,8 +133,8 @@ describe('"Before you start" and the pipeline agree', () => {
     assert.match(prod, /terminateBlue: \{ action: TERMINATE, waitMinutes: 60 \}/);
     assert.match(prod, /ready: \{ action: STOP_DEPLOYMENT, waitMinutes: 60 \}/);
     assert.match(section, /\*\*5 minutes in dev, 60 in prod\*\*/);
-    assert.match(config, /name: gate_dev\n\s+env: dev\n\s+bake: 10m/);
-    assert.match(config, /name: gate_prod\n\s+env: prod\n\s+bake: 30m/);
+    assert.match(config, /name: gate_dev\n\s+env: dev\n(?:\s+serial-group: .*\n)?\s+bake: 10m/);
+    assert.match(config, /name: gate_prod\n\s+env: prod\n(?:\s+serial-group: .*\n)?\s+bake: 30m/);
     assert.match(section, /`gate_dev` 10 minutes, `gate_prod` 30/);
   });
 });

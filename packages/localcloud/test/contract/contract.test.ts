@@ -76,6 +76,17 @@ describe('contract: responses match the botocore models', () => {
         }),
       ),
     );
+    check(
+      'ec2',
+      'CreateLaunchTemplateVersion',
+      await t.ec2.send(
+        new ec2.CreateLaunchTemplateVersionCommand({
+          LaunchTemplateName: 'other-lt',
+          SourceVersion: '1',
+          LaunchTemplateData: { ImageId: 'ami-0bbbbbbbbbbbbbbbb' },
+        }),
+      ),
+    );
     check('ec2', 'DescribeLaunchTemplates', await t.ec2.send(new ec2.DescribeLaunchTemplatesCommand({})));
     check(
       'ec2',
