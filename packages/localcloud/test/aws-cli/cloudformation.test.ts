@@ -163,7 +163,7 @@ describe('the AWS CLI deploys sam-template.yaml with `aws cloudformation deploy`
     assert.equal(models().autoscaling.get('web-dev-asg')?.desiredCapacity, 3);
   });
 
-  it("a CodeDeploy blue/green deployment replaces the stack's group; an update touching it then fails as on AWS and rolls back", async () => {
+  it("a CodeDeploy blue/green deployment replaces the stack's group; a new instance type still updates, one touching the group fails as on AWS and rolls back", async () => {
     // A release as greenlight makes it: the deployment group (not in the template) copies the stack's
     // group, moves the target group to the copy and deletes the original.
     const bucket = 'web-dev-revisions-123456789012-us-east-1';
@@ -229,8 +229,15 @@ describe('the AWS CLI deploys sam-template.yaml with `aws cloudformation deploy`
         .some((g) => g.name.startsWith('CodeDeploy_web-dev_')),
     );
 
-    // A new instance type is a new launch template version, which the group's LaunchTemplate names.
+    // A new instance type is a new launch template version; the group names version 1 for good
+    // (finding H1 of issue 17), so only the template changes.
     overrides = [...overrides, 'InstanceType=t3.medium'];
+    const changed = await deploy();
+    assert.equal(changed.rc, 0, `${changed.stdout}${changed.stderr}`);
+    assert.equal(await stackStatus(), 'UPDATE_COMPLETE');
+
+    // FleetSize is the group's own: its update finds the group gone.
+    overrides = overrides.map((o) => (o.startsWith('FleetSize=') ? 'FleetSize=4' : o));
     const run = await deploy();
     assert.equal(run.rc, 255, run.stdout);
     assert.match(`${run.stdout}${run.stderr}`, /Failed to create\/update the stack/);
@@ -255,7 +262,7 @@ describe('the AWS CLI deploys sam-template.yaml with `aws cloudformation deploy`
           e.ResourceStatusReason === 'The following resource(s) failed to update: [AutoScalingGroup]. ',
       ),
     );
-    overrides = overrides.filter((o) => o !== 'InstanceType=t3.medium');
+    overrides = overrides.map((o) => (o === 'FleetSize=4' ? 'FleetSize=3' : o));
   });
 
   it('answers every other operation: change sets by hand, templates, resources, stacks, deletion', async () => {
