@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { finding, jobsOf, rehearse, tail, type Rehearsal } from './findings/support.js';
+import { finding, jobsOf, PROD_ONLY, rehearse, tail, type Rehearsal } from './findings/support.js';
 
 describe('greenlight rehearse --patch findings/b1: the deploy step with --no-verify', () => {
   let work: string;
@@ -17,21 +17,7 @@ describe('greenlight rehearse --patch findings/b1: the deploy step with --no-ver
 
   before(async () => {
     work = await mkdtemp(join(tmpdir(), 'greenlight-rehearse-b1-'));
-    run = await rehearse(
-      join(work, 'b1'),
-      '--branch',
-      'main',
-      '--approve',
-      // dev is rehearsed in rehearse.test.ts; this scenario is prod's (and `test` is npm test's).
-      '--skip-job',
-      'test',
-      '--skip-job',
-      'code_deploy_dev',
-      '--skip-job',
-      'gate_dev',
-      '--patch',
-      finding('b1-deploy-no-verify'),
-    );
+    run = await rehearse(join(work, 'b1'), ...PROD_ONLY, '--patch', finding('b1-deploy-no-verify'));
   });
 
   after(async () => {

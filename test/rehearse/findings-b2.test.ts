@@ -10,7 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { finding, jobsOf, rehearse, tail, type Rehearsal } from './findings/support.js';
+import { finding, jobsOf, PROD_ONLY, rehearse, tail, type Rehearsal } from './findings/support.js';
 
 describe('greenlight rehearse --patch findings/b2: the token traded by each process, one-hour sessions', () => {
   let work: string;
@@ -18,20 +18,7 @@ describe('greenlight rehearse --patch findings/b2: the token traded by each proc
 
   before(async () => {
     work = await mkdtemp(join(tmpdir(), 'greenlight-rehearse-b2-'));
-    run = await rehearse(
-      join(work, 'b2'),
-      '--branch',
-      'main',
-      '--approve',
-      '--skip-job',
-      'test',
-      '--skip-job',
-      'code_deploy_dev',
-      '--skip-job',
-      'gate_dev',
-      '--patch',
-      finding('b2-token-traded-per-process'),
-    );
+    run = await rehearse(join(work, 'b2'), ...PROD_ONLY, '--patch', finding('b2-token-traded-per-process'));
   });
 
   after(async () => {

@@ -22,6 +22,22 @@ export interface Rehearsal {
 /** test/rehearse/findings/<name>.patch: a finding's pre-fix shape, for `--patch`. */
 export const finding = (name: string): string => join(repoRoot, 'test/rehearse/findings', `${name}.patch`);
 
+/**
+ * A rehearsal of main, approved, with only prod's jobs run (dev is rehearsed in rehearse.test.ts, and
+ * `test` is npm test's): the arguments of a prod finding's scenario.
+ */
+export const PROD_ONLY: readonly string[] = [
+  '--branch',
+  'main',
+  '--approve',
+  '--skip-job',
+  'test',
+  '--skip-job',
+  'code_deploy_dev',
+  '--skip-job',
+  'gate_dev',
+];
+
 /** The first pipeline's jobs as [name, outcome]. */
 export const jobsOf = (run: Rehearsal): [string, string][] =>
   (run.result.pipelines[0]?.jobs ?? []).map((j) => [j.name, j.outcome]);

@@ -36,15 +36,19 @@ const SERVICE_NAMES: Readonly<Record<string, string>> = {
   iam: 'AWSIAM',
 };
 
-function checksFor(cloud: Cloud, models: RegionModels, request: GreenFleetRequest): Check[] {
-  const { region } = request;
-  const account = cloud.accountId;
-  const check = (action: string, resource: string, context?: Record<string, string>): Check => ({
+/** One action on one resource, with the service AWS names when the role may not use it. */
+function check(action: string, resource: string, context?: Record<string, string>): Check {
+  return {
     awsService: SERVICE_NAMES[action.split(':')[0] ?? ''] ?? action,
     action,
     resource,
     ...(context ? { context } : {}),
-  });
+  };
+}
+
+function checksFor(cloud: Cloud, models: RegionModels, request: GreenFleetRequest): Check[] {
+  const { region } = request;
+  const account = cloud.accountId;
   const checks = [
     check(
       'autoscaling:CreateAutoScalingGroup',
@@ -70,12 +74,6 @@ export function launchTemplateChecks(
 ): Check[] {
   const region = models.region;
   const account = cloud.accountId;
-  const check = (action: string, resource: string, context?: Record<string, string>): Check => ({
-    awsService: SERVICE_NAMES[action.split(':')[0] ?? ''] ?? action,
-    action,
-    resource,
-    ...(context ? { context } : {}),
-  });
   const checks: Check[] = [];
   let data;
   let templateId;
