@@ -5,12 +5,11 @@
 // the install, node is absent; a package the local cloud cannot give fails as dnf fails for one no
 // repository has.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import type { WorldInput } from '../../src/world.js';
 import {
+  bootOf,
+  IN_PLACE,
   createGroup,
   deploy,
   makeBundle,
@@ -56,36 +55,16 @@ function world(): WorldInput {
   };
 }
 
-const inPlace = {
-  deploymentStyle: { deploymentType: 'IN_PLACE', deploymentOption: 'WITHOUT_TRAFFIC_CONTROL' },
-  blueGreenDeploymentConfiguration: undefined,
-  loadBalancerInfo: undefined,
-} as const;
-
 for (const sandbox of SEMANTICS_SANDBOX)
   describe(`dnf in a real instance (${sandbox})`, () => {
     let tc: RealTestCloud;
-    const bootOf = async (group: string) => {
-      const reservations = await tc.ec2.send(
-        new DescribeInstancesCommand({
-          Filters: [{ Name: 'tag:aws:autoscaling:groupName', Values: [group] }],
-        }),
-      );
-      const id = reservations.Reservations?.[0]?.Instances?.[0]?.InstanceId;
-      assert.ok(id, `${group} has an instance`);
-      const sandboxed = tc.lc.cloud.instances.get(id);
-      assert.ok(sandboxed, `${id} is sandboxed`);
-      const result = await sandboxed.bootFinished();
-      return { result, log: readFileSync(join(sandboxed.root, 'var/log/cloud-init-output.log'), 'utf8') };
-    };
-
     before(async () => {
       tc = await startRealCloud(world(), sandbox);
     });
     after(() => tc.close());
 
     it(`user data's dnf install -y ${NODE_PACKAGE} gives the instance node, through /etc/alternatives`, async () => {
-      const { result, log } = await bootOf('web-asg');
+      const { result, log } = await bootOf(tc, 'web-asg');
       assert.deepEqual(result.errors, [], log);
       assert.match(log, /no node before dnf\n/);
       assert.match(log, new RegExp(`Installed: ${NODE_PACKAGE} `));
@@ -94,7 +73,7 @@ for (const sandbox of SEMANTICS_SANDBOX)
     });
 
     it('a hook that needs Node then runs in BeforeInstall', async () => {
-      await createGroup(tc, `web-ip-${sandbox}`, inPlace);
+      await createGroup(tc, `web-ip-${sandbox}`, IN_PLACE);
       const key = `needs-node-${sandbox}.tar`;
       await putBundle(
         tc,
@@ -116,7 +95,7 @@ for (const sandbox of SEMANTICS_SANDBOX)
     });
 
     it('a package the local cloud cannot give fails as dnf does, in cloud-init’s log', async () => {
-      const { result, log } = await bootOf('ruby-asg');
+      const { result, log } = await bootOf(tc, 'ruby-asg');
       assert.deepEqual(result.errors, ['Running module scripts-user failed']);
       assert.match(
         log,

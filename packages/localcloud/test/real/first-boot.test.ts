@@ -13,6 +13,8 @@ import { controlClient } from '../../src/control-client.js';
 import type { WorldInput } from '../../src/world.js';
 import { until } from '../harness.js';
 import {
+  bootOf,
+  IN_PLACE,
   createGroup,
   deploy,
   makeBundle,
@@ -59,41 +61,16 @@ function world(): WorldInput {
   };
 }
 
-const inPlace = {
-  deploymentStyle: { deploymentType: 'IN_PLACE', deploymentOption: 'WITHOUT_TRAFFIC_CONTROL' },
-  blueGreenDeploymentConfiguration: undefined,
-  loadBalancerInfo: undefined,
-} as const;
-
 for (const sandbox of SANDBOXES)
   describe(`first boot of a real instance (${sandbox})`, () => {
     let tc: RealTestCloud;
-    const instanceOf = async (group: string) => {
-      const reservations = await tc.ec2.send(
-        new DescribeInstancesCommand({
-          Filters: [{ Name: 'tag:aws:autoscaling:groupName', Values: [group] }],
-        }),
-      );
-      const instance = reservations.Reservations?.[0]?.Instances?.[0];
-      assert.ok(instance?.InstanceId, `${group} has an instance`);
-      return instance;
-    };
-    const bootOf = async (group: string) => {
-      const instance = await instanceOf(group);
-      const sandboxed = tc.lc.cloud.instances.get(instance.InstanceId!);
-      assert.ok(sandboxed, `${instance.InstanceId} is sandboxed`);
-      const result = await sandboxed.bootFinished();
-      const log = readFileSync(join(sandboxed.root, 'var/log/cloud-init-output.log'), 'utf8');
-      return { instance, root: sandboxed.root, result, log };
-    };
-
     before(async () => {
       tc = await startRealCloud(world(), sandbox);
     });
     after(() => tc.close());
 
     it('runs cloud-config write_files and runcmd as root, logging to /var/log/cloud-init-output.log', async () => {
-      const { root, result, log } = await bootOf('web-asg');
+      const { root, result, log } = await bootOf(tc, 'web-asg');
       assert.deepEqual(result.errors, []);
       assert.match(log, /^Cloud-init v\. \S+ running 'init' at /);
       assert.match(log, /user data ran as 0\n/);
@@ -107,7 +84,7 @@ for (const sandbox of SANDBOXES)
     });
 
     it('a failing user data script leaves the instance running, with the failure in cloud-init’s log', async () => {
-      const { instance, result, log } = await bootOf('broken-asg');
+      const { instance, result, log } = await bootOf(tc, 'broken-asg');
       assert.equal(instance.State?.Name, 'running');
       assert.deepEqual(result.errors, ['Running module scripts-user failed']);
       assert.match(log, /installing the agent\n/);
@@ -119,7 +96,7 @@ for (const sandbox of SANDBOXES)
     });
 
     it('an image without Node fails a hook that needs it in BeforeInstall, with the error in the log tail', async () => {
-      await createGroup(tc, `web-ip-${sandbox}`, inPlace);
+      await createGroup(tc, `web-ip-${sandbox}`, IN_PLACE);
       const key = `needs-node-${sandbox}.tar`;
       await putBundle(
         tc,
@@ -188,7 +165,7 @@ for (const sandbox of SANDBOXES)
         'the API group’s instance to run',
         '30s',
       );
-      const { result, log } = await bootOf(`api-asg-${sandbox}`);
+      const { result, log } = await bootOf(tc, `api-asg-${sandbox}`);
       assert.deepEqual(result.errors, []);
       assert.match(log, /user data ran as 0\n/);
     });

@@ -1,5 +1,6 @@
 // A local cloud whose fleet runs real hooks in sandboxes, with the SDK clients the tests drive it
 // through, and the bundles, proofs and process checks the tests of issue 4 share.
+import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import {
   mkdtempSync,
@@ -27,6 +28,7 @@ import {
   ListDeploymentTargetsCommand,
   type RevisionLocation,
 } from '@aws-sdk/client-codedeploy';
+import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { WorldInput } from '../../src/world.js';
 import { SANDBOX_BACKENDS, SANDBOX_VARIABLE, type SandboxBackend } from '../../src/sandbox/confinement.js';
@@ -227,6 +229,30 @@ export async function createGroup(
       ...overrides,
     }),
   );
+}
+
+/** createGroup's overrides for an in-place group without a load balancer. */
+export const IN_PLACE = {
+  deploymentStyle: { deploymentType: 'IN_PLACE', deploymentOption: 'WITHOUT_TRAFFIC_CONTROL' },
+  blueGreenDeploymentConfiguration: undefined,
+  loadBalancerInfo: undefined,
+} as const;
+
+/**
+ * The first instance of an Auto Scaling group once its boot (user data) has finished: the EC2 view of
+ * it, its sandbox's root, the boot's result and cloud-init's output log.
+ */
+export async function bootOf(tc: RealTestCloud, group: string) {
+  const reservations = await tc.ec2.send(
+    new DescribeInstancesCommand({ Filters: [{ Name: 'tag:aws:autoscaling:groupName', Values: [group] }] }),
+  );
+  const instance = reservations.Reservations?.[0]?.Instances?.[0];
+  assert.ok(instance?.InstanceId, `${group} has an instance`);
+  const sandboxed = tc.lc.cloud.instances.get(instance.InstanceId);
+  assert.ok(sandboxed, `${instance.InstanceId} is sandboxed`);
+  const result = await sandboxed.bootFinished();
+  const log = readFileSync(join(sandboxed.root, 'var/log/cloud-init-output.log'), 'utf8');
+  return { instance, root: sandboxed.root, result, log };
 }
 
 const terminal = (d: DeploymentInfo | undefined) =>

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { GetDeploymentGroupCommand, type LifecycleEvent } from '@aws-sdk/client-codedeploy';
 import {
+  IN_PLACE,
   createGroup,
   deploy,
   makeBundle,
@@ -18,12 +19,6 @@ import {
   SEMANTICS_SANDBOX,
 } from './real-cloud.js';
 import { PROOF, webBundle } from './web-bundle.js';
-
-const inPlace = {
-  deploymentStyle: { deploymentType: 'IN_PLACE', deploymentOption: 'WITHOUT_TRAFFIC_CONTROL' },
-  blueGreenDeploymentConfiguration: undefined,
-  loadBalancerInfo: undefined,
-} as const;
 
 /** A bundle whose AfterInstall runs `script` (at hooks/after.sh unless the files say otherwise). */
 function failingBundle(extra: BundleFiles, hook: string): BundleFiles {
@@ -39,7 +34,7 @@ for (const sandbox of SEMANTICS_SANDBOX)
     let groupId = '';
     before(async () => {
       tc = await startRealCloud(realWorld({ instances: 1 }), sandbox);
-      await createGroup(tc, 'web-ip', inPlace);
+      await createGroup(tc, 'web-ip', IN_PLACE);
       const group = await tc.codedeploy.send(
         new GetDeploymentGroupCommand({ applicationName: 'web', deploymentGroupName: 'web-ip' }),
       );
