@@ -13,36 +13,7 @@ import {
   isAcceleratedScheduler,
   type WallClock,
 } from '../src/clock.js';
-
-/** A wall that moves only when told, with timers that fire as it passes them. */
-class HandWall implements WallClock {
-  private timers: { at: number; fn: () => void; live: boolean }[] = [];
-  constructor(public ms: number) {}
-  now = (): number => this.ms;
-  setTimer = (fn: () => void, ms: number): (() => void) => {
-    const timer = { at: this.ms + ms, fn, live: true };
-    this.timers.push(timer);
-    return () => {
-      timer.live = false;
-    };
-  };
-  /** Live timers, with the wall delay each was armed for. */
-  armed(): number[] {
-    return this.timers.filter((t) => t.live).map((t) => t.at - this.ms);
-  }
-  /** Moves the wall by `ms`, firing the timers it passes in order. */
-  move(ms: number): void {
-    const to = this.ms + ms;
-    for (;;) {
-      const due = this.timers.filter((t) => t.live && t.at <= to).sort((a, b) => a.at - b.at)[0];
-      if (!due) break;
-      due.live = false;
-      this.ms = Math.max(this.ms, due.at);
-      due.fn();
-    }
-    this.ms = to;
-  }
-}
+import { HandWall } from './hand-wall.js';
 
 const HOUR = 3_600_000;
 const WALL = Date.parse('2026-12-05T10:00:00Z');

@@ -6,14 +6,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Cloud } from '../src/cloud.js';
-import {
-  createAcceleratedScheduler,
-  createManualScheduler,
-  type ManualScheduler,
-  type WallClock,
-} from '../src/clock.js';
+import { createAcceleratedScheduler, createManualScheduler, type ManualScheduler } from '../src/clock.js';
 import type { Scheduler } from '../src/ports.js';
 import { applyWorld, parseWorld } from '../src/world.js';
+import { HandWall } from './hand-wall.js';
 
 const START = Date.parse('2031-01-01T00:00:00Z');
 const SCALE = 60;
@@ -33,31 +29,6 @@ const WORLD = parseWorld({
     },
   ],
 });
-
-/** A wall that moves only when told, firing the timers it passes in order. */
-class HandWall implements WallClock {
-  private timers: { at: number; fn: () => void; live: boolean }[] = [];
-  constructor(private ms: number) {}
-  now = (): number => this.ms;
-  setTimer = (fn: () => void, ms: number): (() => void) => {
-    const timer = { at: this.ms + ms, fn, live: true };
-    this.timers.push(timer);
-    return () => {
-      timer.live = false;
-    };
-  };
-  move(ms: number): void {
-    const to = this.ms + ms;
-    for (;;) {
-      const due = this.timers.filter((t) => t.live && t.at <= to).sort((a, b) => a.at - b.at)[0];
-      if (!due) break;
-      due.live = false;
-      this.ms = Math.max(this.ms, due.at);
-      due.fn();
-    }
-    this.ms = to;
-  }
-}
 
 /**
  * The scaled clock's contract (clock.ts createScheduler: wall-clock timestamps, timers after

@@ -6,37 +6,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as cw from '@aws-sdk/client-cloudwatch';
-import type { WallClock } from '../../src/clock.js';
 import { startTestCloud, type TestCloud } from '../harness.js';
+import { HandWall } from '../hand-wall.js';
 
 const SCALE = 60;
 const MINUTE = 60_000;
 const START = Date.parse('2031-01-01T00:00:00Z');
-
-/** A wall that moves only when told, firing the timers it passes in order. */
-class HandWall implements WallClock {
-  ms = Date.parse('2026-12-05T10:00:00Z');
-  private timers: { at: number; fn: () => void; live: boolean }[] = [];
-  now = (): number => this.ms;
-  setTimer = (fn: () => void, ms: number): (() => void) => {
-    const timer = { at: this.ms + ms, fn, live: true };
-    this.timers.push(timer);
-    return () => {
-      timer.live = false;
-    };
-  };
-  move(ms: number): void {
-    const to = this.ms + ms;
-    for (;;) {
-      const due = this.timers.filter((t) => t.live && t.at <= to).sort((a, b) => a.at - b.at)[0];
-      if (!due) break;
-      due.live = false;
-      this.ms = Math.max(this.ms, due.at);
-      due.fn();
-    }
-    this.ms = to;
-  }
-}
 
 describe('CloudWatch on an accelerated clock', () => {
   let t: TestCloud;

@@ -8,10 +8,10 @@ import { after, before, describe, it } from 'node:test';
 import * as cd from '@aws-sdk/client-codedeploy';
 import * as iam from '@aws-sdk/client-iam';
 import * as sts from '@aws-sdk/client-sts';
-import type { WallClock } from '../../src/clock.js';
 import { controlClient } from '../../src/control-client.js';
 import { greenlightClock } from '../../src/server.js';
 import { caught, clientConfig, startTestCloud, type TestCloud } from '../harness.js';
+import { HandWall } from '../hand-wall.js';
 
 const ACCOUNT = '123456789012';
 const ORG = '0f0e0d0c-0b0a-4909-8807-060504030201';
@@ -22,16 +22,9 @@ const SCALE = 3600;
 const START = Date.parse('2031-01-01T00:00:00Z');
 const WALL = Date.parse('2026-12-05T10:00:00Z');
 
-/** The cloud's wall: it moves only when the test says (its timers are the cloud's minute ticks). */
-class HandWall implements WallClock {
-  ms = WALL;
-  now = (): number => this.ms;
-  setTimer = (): (() => void) => () => undefined;
-}
-
 describe('an accelerated cloud: tokens and sessions expire after an hour of its time', () => {
   let t: TestCloud;
-  const wall = new HandWall();
+  const wall = new HandWall(WALL);
   let adminIam: iam.IAMClient;
   let anonymousSts: sts.STSClient;
   const control = () => controlClient(t.lc.url);
