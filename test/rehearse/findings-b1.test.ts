@@ -5,23 +5,23 @@
 // deployment sits in Ready until CodeDeploy stops it, and prod never moves traffic. (In the rehearsal
 // the job's credentials run out first, finding B2; traffic never moves either way.)
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { finding, jobsOf, PROD_ONLY, rehearse, tail, type Rehearsal } from './findings/support.js';
+import { before, describe, it } from 'node:test';
+import {
+  finding,
+  jobsOf,
+  PROD_ONLY,
+  type Rehearsal,
+  rehearse,
+  scratchDir,
+  tail,
+} from './findings/support.js';
 
 describe('greenlight rehearse --patch findings/b1: the deploy step with --no-verify', () => {
-  let work: string;
+  const work = scratchDir('b1');
   let run: Rehearsal;
 
   before(async () => {
-    work = await mkdtemp(join(tmpdir(), 'greenlight-rehearse-b1-'));
-    run = await rehearse(join(work, 'b1'), ...PROD_ONLY, '--patch', finding('b1-deploy-no-verify'));
-  });
-
-  after(async () => {
-    await rm(work, { recursive: true, force: true });
+    run = await rehearse(work('b1'), ...PROD_ONLY, '--patch', finding('b1-deploy-no-verify'));
   });
 
   it("prod's stack is made and its deploy step runs (dev's deployment and gate not rehearsed here)", () => {

@@ -6,23 +6,23 @@
 // rollback steps after it start when the token, an hour old, can no longer be traded. dev's deployment
 // and gate are skipped: this is prod's finding.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { finding, jobsOf, PROD_ONLY, rehearse, tail, type Rehearsal } from './findings/support.js';
+import { before, describe, it } from 'node:test';
+import {
+  finding,
+  jobsOf,
+  PROD_ONLY,
+  type Rehearsal,
+  rehearse,
+  scratchDir,
+  tail,
+} from './findings/support.js';
 
 describe('greenlight rehearse --patch findings/b2: the token traded by each process, one-hour sessions', () => {
-  let work: string;
+  const work = scratchDir('b2');
   let run: Rehearsal;
 
   before(async () => {
-    work = await mkdtemp(join(tmpdir(), 'greenlight-rehearse-b2-'));
-    run = await rehearse(join(work, 'b2'), ...PROD_ONLY, '--patch', finding('b2-token-traded-per-process'));
-  });
-
-  after(async () => {
-    await rm(work, { recursive: true, force: true });
+    run = await rehearse(work('b2'), ...PROD_ONLY, '--patch', finding('b2-token-traded-per-process'));
   });
 
   it('the stacks are made with one-hour sessions, and greenlight says which MaxSessionDuration to raise', () => {

@@ -4,29 +4,21 @@
 // deployment, every target is unhealthy, web-dev-unhealthy-hosts is in ALARM, and CodeDeploy stops
 // dev's first deployment. A branch: prod's jobs are filtered out, so the rehearsal ends with dev.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { finding, jobsOf, rehearse, tail, type Rehearsal } from './findings/support.js';
+import { before, describe, it } from 'node:test';
+import { finding, jobsOf, type Rehearsal, rehearse, scratchDir, tail } from './findings/support.js';
 
 describe('greenlight rehearse --patch findings/b3: the seed fleet in the target group', () => {
-  let work: string;
+  const work = scratchDir('b3');
   let run: Rehearsal;
 
   before(async () => {
-    work = await mkdtemp(join(tmpdir(), 'greenlight-rehearse-b3-'));
     run = await rehearse(
-      join(work, 'b3'),
+      work('b3'),
       '--branch',
       'feature/x',
       '--patch',
       finding('b3-seed-fleet-in-target-group'),
     );
-  });
-
-  after(async () => {
-    await rm(work, { recursive: true, force: true });
   });
 
   it('says the patch was applied to the clone', () => {

@@ -7,24 +7,20 @@
 // (the local cloud's dnf gives an instance the Node.js it runs on, instance/packages.ts), and dev's
 // first deployment goes through every hook. Branch rehearsals: prod's jobs are filtered out.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { finding, jobsOf, rehearse, tail, type Rehearsal } from './findings/support.js';
+import { before, describe, it } from 'node:test';
+import { finding, jobsOf, type Rehearsal, rehearse, scratchDir, tail } from './findings/support.js';
 
 describe('greenlight rehearse --agent real: Node.js on a stock Amazon Linux 2023 (finding B4)', () => {
-  let work: string;
+  const work = scratchDir('b4');
   let shipped: Rehearsal;
   let patched: Rehearsal;
 
   before(async () => {
-    work = await mkdtemp(join(tmpdir(), 'greenlight-rehearse-b4-'));
     // Two local clouds side by side: each run waits on its own accelerated clock, not on the CPU.
     [shipped, patched] = await Promise.all([
-      rehearse(join(work, 'shipped'), '--agent', 'real', '--branch', 'feature/x'),
+      rehearse(work('shipped'), '--agent', 'real', '--branch', 'feature/x'),
       rehearse(
-        join(work, 'b4'),
+        work('b4'),
         '--agent',
         'real',
         '--branch',
@@ -33,10 +29,6 @@ describe('greenlight rehearse --agent real: Node.js on a stock Amazon Linux 2023
         finding('b4-no-node-in-user-data'),
       ),
     ]);
-  });
-
-  after(async () => {
-    await rm(work, { recursive: true, force: true });
   });
 
   it('B4: without Node.js in the user data, every green instance fails BeforeInstall', () => {

@@ -8,11 +8,8 @@
 //  - Shipped, for main and approved: both pipelines pass, and dev's and prod's fleets boot the new
 //    image (greenlight points CodeDeploy's copy at the template's latest version before deploying).
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { finding, rehearse, tail, type Rehearsal } from './findings/support.js';
+import { before, describe, it } from 'node:test';
+import { finding, type Rehearsal, rehearse, scratchDir, tail } from './findings/support.js';
 
 /** The image the rehearsal's second commit moves to (src/rehearse/rehearsal.ts, SECOND_IMAGE_ID). */
 const SECOND_IMAGE = 'ami-0b0de0c0ffee00042';
@@ -20,26 +17,21 @@ const jobs = (run: Rehearsal, pipeline: number) =>
   (run.result.pipelines[pipeline]?.jobs ?? []).map((j) => [j.name, j.outcome]);
 
 describe('greenlight rehearse --second-commit: a new AMI after the first deployment', () => {
-  let work: string;
+  const work = scratchDir('h1');
   let preFix: Rehearsal;
   let shipped: Rehearsal;
 
   before(async () => {
-    work = await mkdtemp(join(tmpdir(), 'greenlight-rehearse-h1-'));
     const common = ['--second-commit', '--time-scale', '240'];
     preFix = await rehearse(
-      join(work, 'pre-fix'),
+      work('pre-fix'),
       '--branch',
       'feature/x',
       ...common,
       '--patch',
       finding('h1-seed-group-follows-latest-version'),
     );
-    shipped = await rehearse(join(work, 'shipped'), '--branch', 'main', '--approve', ...common);
-  });
-
-  after(async () => {
-    await rm(work, { recursive: true, force: true });
+    shipped = await rehearse(work('shipped'), '--branch', 'main', '--approve', ...common);
   });
 
   it('H1: the second sam deploy updates the group CodeDeploy deleted, fails, and the pipeline stops', () => {

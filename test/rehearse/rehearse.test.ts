@@ -12,22 +12,17 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { runCli } from '../../src/cli/run.js';
 import { repoRoot } from '../cli/spawn.js';
-import { jobsOf, rehearse, tail, type Rehearsal } from './findings/support.js';
+import { jobsOf, rehearse, scratchDir, tail, type Rehearsal } from './findings/support.js';
 
 describe('greenlight rehearse: the shipped pipeline from an empty account, for main, approved', () => {
-  let work: string;
+  const work = scratchDir('test');
   let run: Rehearsal;
 
   before(async () => {
-    work = await mkdtemp(join(tmpdir(), 'greenlight-rehearse-test-'));
-    run = await rehearse(join(work, 'main'), '--branch', 'main', '--approve', '--time-scale', '240');
-  });
-
-  after(async () => {
-    await rm(work, { recursive: true, force: true });
+    run = await rehearse(work('main'), '--branch', 'main', '--approve', '--time-scale', '240');
   });
 
   it("makes the dev stack as the administrator, then CI's sam deploy of it finds nothing to change", () => {

@@ -1,6 +1,9 @@
 // What the rehearsal tests share: `greenlight rehearse --json` run in process (synthetic agent, no
 // build: the short form), its report, and the path of a finding's patch (this directory).
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { runCli } from '../../../src/cli/run.js';
 import { repoRoot } from '../../cli/spawn.js';
 
@@ -17,6 +20,21 @@ export interface Rehearsal {
     workDir: string;
     roles: { roleArn: string; allowed: string[]; denied: string[]; unused: string[] }[];
   };
+}
+
+/**
+ * A scratch directory for the rehearsals of the calling suite: made before its hooks, removed after
+ * its tests. Answers the path of a rehearsal's work directory in it.
+ */
+export function scratchDir(name: string): (sub: string) => string {
+  let dir = '';
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), `greenlight-rehearse-${name}-`));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+  return (sub) => join(dir, sub);
 }
 
 /** test/rehearse/findings/<name>.patch: a finding's pre-fix shape, for `--patch`. */
