@@ -1,4 +1,5 @@
 import { formatPath, problem, type ConfigPath } from './errors.js';
+import type { GroupOfEntry } from './job-groups.js';
 import type { Requirement, RequiredStatus } from './model.js';
 import { check, WORKFLOW_JOB_SETTINGS, workflowJobSettingsSchema } from './schema.js';
 import { closest } from './suggestion.js';
@@ -14,6 +15,8 @@ export interface Entry {
   readonly settings: ReturnType<typeof workflowJobSettingsSchema.parse>;
   readonly args: Record<string, unknown>;
   readonly requires: readonly Requirement[];
+  /** The job group whose invocation it came from (`job-groups:`), if any. */
+  readonly group?: GroupOfEntry;
 }
 
 const STATUSES = new Set<RequiredStatus>(['success', 'failed', 'canceled', 'not_run', 'terminal']);

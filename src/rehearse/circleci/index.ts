@@ -49,3 +49,4 @@ export {
   type StepResult,
   type StepStatus,
 } from './runner.js';
+export { SerialGroups, type Admission, type SerialRequest } from './serial.js';

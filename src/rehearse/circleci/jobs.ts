@@ -26,7 +26,8 @@ export function compileJob(entry: Entry, config: Config): PlannedJob {
     name: entry.name,
     requires: entry.requires,
     contexts,
-    serialGroup: entry.settings['serial-group'],
+    serialGroup: entry.group ? entry.group.serialGroup : entry.settings['serial-group'],
+    jobGroup: entry.group?.name,
     origin: formatPath(entry.path),
   };
   if (entry.settings.type === 'approval') return { type: 'approval', ...base };

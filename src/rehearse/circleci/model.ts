@@ -108,7 +108,10 @@ interface PlannedJobBase {
   readonly name: string;
   readonly requires: readonly Requirement[];
   readonly contexts: readonly string[];
+  /** The `serial-group` it runs in: the job's own, or that of the job group it belongs to. */
   readonly serialGroup: string | undefined;
+  /** The job group (its name in the workflow) the job runs in, which holds its serial group as one. */
+  readonly jobGroup: string | undefined;
   /** `workflows.deliver.jobs[4]` */
   readonly origin: string;
 }

@@ -1,6 +1,7 @@
 import { CircleConfigError, ConfigProblem, formatPath, problem, type ConfigPath } from './errors.js';
 import { checkNames, readEntry, topologicalOrder, type Entry } from './entries.js';
 import { passesFilter, type NameFilter } from './filters.js';
+import { expandJobGroups } from './job-groups.js';
 import { compileJob } from './jobs.js';
 import { evaluateLogic } from './logic.js';
 import type { PipelineValues, PlannedJob, SkippedJob, WorkflowPlan } from './model.js';
@@ -85,7 +86,10 @@ function plan(raw: unknown, options: PlanOptions): WorkflowPlan {
   const at: ConfigPath = ['workflows', name];
   const workflow = check(workflowSchema, workflows[name], at);
 
-  const entries = workflow.jobs.map((entry, index) => readEntry(entry, [...at, 'jobs', index]));
+  const entries = expandJobGroups(
+    workflow.jobs.map((entry, index) => readEntry(entry, [...at, 'jobs', index])),
+    config['job-groups'] ?? {},
+  );
   checkNames(entries);
   const ordered = topologicalOrder(entries);
   const compiled = new Map(entries.map((entry) => [entry.name, compileJob(entry, config)]));
@@ -116,8 +120,19 @@ function plan(raw: unknown, options: PlanOptions): WorkflowPlan {
  * run only jobs whose `filters.tags` lets the tag through (none: no tags), as CircleCI documents.
  */
 function filterReason(entry: Entry, pipeline: PipelineValues): string | undefined {
-  const filters = typeof entry.settings.filters === 'object' ? entry.settings.filters : undefined;
-  const at = [...entry.path, 'filters'];
+  const own = filtersReason(entry.settings.filters, entry.path, pipeline);
+  if (own !== undefined || entry.group === undefined) return own;
+  const reason = filtersReason(entry.group.filters, entry.group.path, pipeline);
+  return reason === undefined ? undefined : `${reason} (of job group ${entry.group.name})`;
+}
+
+function filtersReason(
+  given: Entry['settings']['filters'],
+  path: ConfigPath,
+  pipeline: PipelineValues,
+): string | undefined {
+  const filters = typeof given === 'object' ? given : undefined;
+  const at = [...path, 'filters'];
   if (pipeline.tag !== undefined && pipeline.tag !== '') {
     const tags = filters?.tags;
     if (tags === undefined)

@@ -31,7 +31,11 @@ export const configSchema = z.looseObject({
   commands: z.record(z.string(), z.unknown()).optional(),
   jobs: z.record(z.string(), z.unknown()).optional(),
   workflows: z.record(z.string(), z.unknown()).optional(),
+  'job-groups': z.record(z.string(), z.unknown()).optional(),
 });
+
+/** A named set of jobs a workflow runs as one unit (`job-groups:`; serialized as one with serial-group). */
+export const jobGroupSchema = z.strictObject({ jobs: z.array(z.unknown()).min(1) });
 
 const dockerImageSchema = z.strictObject({
   image: z.string(),

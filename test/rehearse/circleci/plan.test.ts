@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import {
   CircleConfigError,
+  formatPath,
   nextJobs,
   planWorkflow,
   readCircleConfig,
@@ -459,6 +460,103 @@ workflows:
     const after = nextJobs(result, outcomes);
     assert.deepEqual(after.ready, []);
     assert.ok(after.blocked.length > 0, 'what requires the failed prod job never runs');
+  });
+});
+
+describe('job groups (job-groups:), run as one unit', () => {
+  const text = `${head}
+jobs:
+  j: {executor: node, parameters: {env: {type: string, default: x}}, steps: [{run: echo j}]}
+job-groups:
+  deliver:
+    jobs:
+      - j: {name: stack, env: dev, context: dev}
+      - j: {name: deploy, env: dev, context: dev, requires: [stack]}
+      - j: {name: bake, env: dev, context: dev, requires: [deploy]}
+workflows:
+  w:
+    jobs:
+      - j: {name: test}
+      - deliver:
+          name: deliver_dev
+          serial-group: gh/o/r/deploy-dev
+          requires: [test]
+          filters: {branches: {ignore: /docs-.*/}}
+      - j: {name: notify, requires: [deliver_dev]}
+`;
+
+  it("stands for its jobs: the group's requires, filters and serial group reach each of them", () => {
+    const result = plan(text, 'main');
+    assert.deepEqual(
+      result.jobs.map((job) => [job.name, job.requires.map((r) => r.job), job.serialGroup, job.jobGroup]),
+      [
+        ['test', [], undefined, undefined],
+        ['stack', ['test'], 'gh/o/r/deploy-dev', 'deliver_dev'],
+        ['deploy', ['stack'], 'gh/o/r/deploy-dev', 'deliver_dev'],
+        ['bake', ['deploy'], 'gh/o/r/deploy-dev', 'deliver_dev'],
+        ['notify', ['stack', 'deploy', 'bake'], undefined, undefined],
+      ],
+    );
+    assert.deepEqual(build(result, 'deploy').contexts, ['dev']);
+    assert.equal(build(result, 'deploy').parameters.env, 'dev');
+    assert.match(build(result, 'deploy').origin, /^job-groups\.deliver\.jobs\[1\]/);
+
+    const docs = plan(text, 'docs-typo');
+    assert.deepEqual(
+      docs.jobs.map((job) => job.name),
+      ['test'],
+    );
+    assert.match(
+      docs.skipped.find((job) => job.name === 'deploy')?.reason ?? '',
+      /does not pass filters\.branches .*\(of job group deliver_dev\)/,
+    );
+  });
+
+  it('refuses what CircleCI refuses: nesting, a serial group inside, a context or parameters on the invocation, requiring a job inside from outside', () => {
+    const cases: [string, string, RegExp][] = [
+      [
+        'job-groups:\n  a: {jobs: [b]}\n  b: {jobs: [j]}\nworkflows:\n  w: {jobs: [a]}\n',
+        'job-groups.a.jobs[0]',
+        /groups do not nest/,
+      ],
+      [
+        'job-groups:\n  a: {jobs: [{j: {serial-group: s}}]}\nworkflows:\n  w: {jobs: [a]}\n',
+        'job-groups.a.jobs[0].j.serial-group',
+        /give it to the group/,
+      ],
+      [
+        'job-groups:\n  a: {jobs: [j]}\nworkflows:\n  w: {jobs: [{a: {context: c}}]}\n',
+        'workflows.w.jobs[0].a.context',
+        /does not take context/,
+      ],
+      [
+        'job-groups:\n  a: {jobs: [j]}\nworkflows:\n  w: {jobs: [{a: {env: dev}}]}\n',
+        'workflows.w.jobs[0].a.env',
+        /takes no parameters/,
+      ],
+      [
+        'job-groups:\n  a: {jobs: [j]}\nworkflows:\n  w: {jobs: [a, {j: {name: k, requires: [j]}}]}\n',
+        'workflows.w.jobs[1].j.requires[0]',
+        /runs inside job group "a": require the group/,
+      ],
+      [
+        'job-groups:\n  a: {jobs: [{j: {requires: [x]}}]}\nworkflows:\n  w: {jobs: [{j: {name: x}}, a]}\n',
+        'job-groups.a.jobs[0].j.requires[0]',
+        /not a job of group "a"/,
+      ],
+      [
+        'job-groups:\n  a: {jobs: [j], serial-group: s}\nworkflows:\n  w: {jobs: [a]}\n',
+        'job-groups.a.serial-group',
+        /unknown key/,
+      ],
+    ];
+    for (const [tail, where, message] of cases) {
+      const error = configError(() =>
+        plan(`${head}\njobs:\n  j: {executor: node, steps: [{run: echo j}]}\n${tail}`),
+      );
+      assert.equal(formatPath(error.path), where, tail);
+      assert.match(error.message, message, tail);
+    }
   });
 });
 
