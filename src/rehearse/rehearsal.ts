@@ -27,6 +27,7 @@ import {
   layerEnvironment,
   nextJobs,
   planWorkflow,
+  SerialGroups,
   readCircleConfig,
   runJob,
   type BuildJob,
@@ -72,6 +73,13 @@ export interface RehearsalOptions {
    * each context's AMI_ID changed to a new image (a stack update that must reach the fleet).
    */
   readonly secondCommit: boolean;
+  /**
+   * A second pipeline pushed while the first runs: made (a new commit, the same tree) when the first
+   * pipeline's job of this name starts; the two then run as CircleCI's serial groups let them.
+   */
+  readonly secondDuring?: string;
+  /** The second pipeline's branch (default: `branch`). */
+  readonly secondBranch?: string;
   /**
    * Patches (`git apply`) committed onto the rehearsal's revision in its clone before the build: a
    * finding's scenario (test/rehearse/findings/) puts a pre-fix shape of the pipeline back.
@@ -168,29 +176,61 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
       signal: options.signal,
     });
     const facts = await readAccountFacts(admin);
-    const first = planFor(config, options, revision, 1);
+    const first = planFor(config, options, revision, 1, options.branch);
+    if (options.secondDuring && !first.jobs.some((job) => job.name === options.secondDuring))
+      throw new UsageError(
+        `--push-during ${options.secondDuring}: pipeline 1 runs no job of that name (it runs ${first.jobs.map((job) => job.name).join(', ')})`,
+      );
     const used = [...new Set(first.jobs.flatMap((job) => job.contexts))];
     const contexts = new Contexts(contextsFromFile, defaultContextValues(facts), used);
     const host: JobHost = { options, cloud, checkout, standInDir, machine, cloudEnv, contexts, admin, say };
 
     const pipelines: PipelineReport[] = [];
     await bootstrap(first, host);
-    pipelines.push(await runPipeline(first, 1, host));
-    if (options.secondCommit && pipelines[0]?.passed) {
+    const firstRun = startPipeline(first, 1, options.branch, checkout.revision, host);
+    const during = options.secondDuring;
+    const secondBranch = options.secondBranch ?? options.branch;
+    const arrival: Arrival | undefined = during
+      ? {
+          during,
+          create: async () => {
+            // The same tree on top of the first: what differs is the pipeline, its number and its branch.
+            const pushed = await nextCommit(
+              checkout.dir,
+              checkout.revision,
+              'greenlight rehearse: a second push',
+            );
+            return startPipeline(
+              planFor(config, options, pushed, 2, secondBranch),
+              2,
+              secondBranch,
+              pushed,
+              host,
+            );
+          },
+        }
+      : undefined;
+    for (const run of await runPipelines(firstRun, host, arrival)) pipelines.push(await reportOf(run, host));
+    if (options.secondCommit && !during && pipelines[0]?.passed) {
       // On top of what the first pipeline ran: with --patch, the patched commit, which only the clone has.
       const second = await nextCommit(
         checkout.dir,
         checkout.revision,
         'greenlight rehearse: a second commit',
       );
-      checkout = await moveCheckout(checkout, second);
-      host.checkout = checkout;
       await registerImage(host, SECOND_IMAGE_ID);
       contexts.setEverywhere('AMI_ID', SECOND_IMAGE_ID);
       say(
         `second pipeline: commit ${second.slice(0, 12)}, and every context's AMI_ID is now ${SECOND_IMAGE_ID}`,
       );
-      pipelines.push(await runPipeline(planFor(config, options, second, 2), 2, host));
+      const run = startPipeline(
+        planFor(config, options, second, 2, secondBranch),
+        2,
+        secondBranch,
+        second,
+        host,
+      );
+      for (const ended of await runPipelines(run, host)) pipelines.push(await reportOf(ended, host));
     }
     const exitCode = pipelines.every((p) => p.passed) ? 0 : 1;
     // Least privilege by running: what each assumed role used, was refused, and was never asked for.
@@ -207,13 +247,14 @@ function planFor(
   options: RehearsalOptions,
   revision: string,
   number: number,
+  branch: string,
 ): WorkflowPlan {
   return planWorkflow(config, {
     workflow: options.workflow,
     pipeline: {
       id: randomUUID(),
       number,
-      branch: options.branch,
+      branch,
       tag: undefined,
       revision,
       projectType: 'github',
@@ -374,54 +415,177 @@ async function learnFromStack(stack: StackSummary, context: string, host: JobHos
   host.say(`${context}: AWS_DEPLOY_ROLE_ARN=${role ?? '(none)'} from stack ${stack.StackName}`);
 }
 
-/** Runs one pipeline of the workflow: jobs in the order their requirements allow, one at a time. */
-async function runPipeline(plan: WorkflowPlan, number: number, host: JobHost): Promise<PipelineReport> {
-  const { options, say } = host;
-  const filtered = plan.skipped.map((s) => ({ name: s.name, reason: s.reason }));
-  for (const skipped of filtered) say(`pipeline ${number}: ${skipped.name} does not run: ${skipped.reason}`);
-  const outcomes = new Map<string, JobOutcome>();
-  const reports: JobReport[] = [];
-  const held = new Set<string>();
-  let buildNumber = number * 100;
+/** One pipeline of the workflow as it runs: its plan, and how each of its jobs has ended so far. */
+interface PipelineRun {
+  readonly number: number;
+  readonly branch: string;
+  readonly revision: string;
+  readonly plan: WorkflowPlan;
+  readonly outcomes: Map<string, JobOutcome>;
+  readonly reports: JobReport[];
+  /** Approvals nobody approved: CircleCI waits there. */
+  readonly held: Set<string>;
+  buildNumber: number;
+}
+
+function startPipeline(
+  plan: WorkflowPlan,
+  number: number,
+  branch: string,
+  revision: string,
+  host: JobHost,
+): PipelineRun {
+  for (const skipped of plan.skipped)
+    host.say(`pipeline ${number}: ${skipped.name} does not run: ${skipped.reason}`);
+  return {
+    number,
+    branch,
+    revision,
+    plan,
+    outcomes: new Map(),
+    reports: [],
+    held: new Set(),
+    buildNumber: number * 100,
+  };
+}
+
+/** A pipeline pushed while another runs: made when the first pipeline's job `during` starts. */
+interface Arrival {
+  readonly during: string;
+  readonly create: () => Promise<PipelineRun>;
+}
+
+/**
+ * Runs pipelines of the workflow to their end, one job at a time: each pipeline's jobs in the order
+ * their requirements allow, and across pipelines as CircleCI's serial groups allow (SerialGroups:
+ * one lock per group, an older pipeline's job skipped while a newer one's waits or runs, a job group
+ * holding its lock from its first job to its last). Running one job at a time is one of the orders
+ * CircleCI could run them in; a serial group's lock is what decides which.
+ */
+async function runPipelines(first: PipelineRun, host: JobHost, arrival?: Arrival): Promise<PipelineRun[]> {
+  const runs = [first];
+  const serial = new SerialGroups();
+  let pending = arrival;
+  const request = (run: PipelineRun, job: PlannedJob) => ({
+    pipeline: run.number,
+    job: job.name,
+    serialGroup: job.serialGroup,
+    unit: job.jobGroup ?? job.name,
+  });
+  const end = (run: PipelineRun, job: PlannedJob, report: JobReport) => {
+    run.reports.push(report);
+    if (report.outcome === 'held') {
+      run.held.add(job.name);
+      return;
+    }
+    run.outcomes.set(job.name, report.outcome === 'skipped' ? 'success' : report.outcome);
+    settle(run);
+    // A job ends its serial group's hold; a job group, once none of its jobs can still run.
+    const unit = job.jobGroup ?? job.name;
+    const open = run.plan.jobs.some((j) => (j.jobGroup ?? j.name) === unit && !run.outcomes.has(j.name));
+    if (!open) serial.release(run.number, unit);
+  };
+  /** What can never run (a requirement ended in a status it does not accept) ends not run. */
+  const settle = (run: PipelineRun) => {
+    for (
+      let { blocked } = nextJobs(run.plan, run.outcomes);
+      blocked.length > 0;
+      { blocked } = nextJobs(run.plan, run.outcomes)
+    ) {
+      for (const job of blocked) {
+        host.say(`pipeline ${run.number}: ${job.name} does not run: a job it requires did not pass`);
+        end(run, job, { name: job.name, outcome: 'not_run', detail: 'a job it requires did not pass' });
+      }
+    }
+  };
+  /** Jobs that end without running (approvals, --skip-job) end now; the others queue behind held locks. */
+  const arrive = async (run: PipelineRun) => {
+    for (let progress = true; progress;) {
+      progress = false;
+      for (const job of nextJobs(run.plan, run.outcomes).ready) {
+        if (run.held.has(job.name)) continue;
+        if (job.type === 'approval' || skipped(host.options, job)) {
+          end(run, job, await runPlannedJob(job, run, host));
+          progress = true;
+        } else serial.queueIfHeld(request(run, job));
+      }
+    }
+  };
   for (;;) {
-    const { ready, blocked } = nextJobs(plan, outcomes);
-    for (const job of blocked) {
-      outcomes.set(job.name, 'not_run');
-      reports.push({ name: job.name, outcome: 'not_run', detail: 'a job it requires did not pass' });
-      say(`pipeline ${number}: ${job.name} does not run: a job it requires did not pass`);
+    let next: { run: PipelineRun; job: PlannedJob } | undefined;
+    let progress = false;
+    for (const run of runs) {
+      settle(run);
+      for (const job of nextJobs(run.plan, run.outcomes).ready) {
+        if (run.held.has(job.name)) continue;
+        const admission = serial.request(request(run, job));
+        if (admission.kind === 'skip') {
+          host.say(`pipeline ${run.number}: ${job.name} does not run: ${admission.reason}`);
+          end(run, job, { name: job.name, outcome: 'not_run', detail: admission.reason });
+          progress = true;
+          continue;
+        }
+        if (admission.kind === 'start') {
+          next = { run, job };
+          break;
+        }
+      }
+      if (next) break;
     }
-    const runnable = ready.filter((job) => !held.has(job.name));
-    if (runnable.length === 0) {
-      if (blocked.length === 0) break;
-      continue;
+    if (!next) {
+      if (progress) continue;
+      break;
     }
-    for (const job of runnable) {
-      if (options.signal.aborted) throw options.signal.reason;
-      const report = await runPlannedJob(job, plan, number, ++buildNumber, host);
-      reports.push(report);
-      if (report.outcome === 'held') held.add(job.name);
-      else outcomes.set(job.name, report.outcome === 'skipped' ? 'success' : report.outcome);
+    const { run, job } = next;
+    if (host.options.signal.aborted) throw host.options.signal.reason;
+    if (pending && run === first && job.name === pending.during) {
+      const second = await pending.create();
+      pending = undefined;
+      runs.push(second);
+      host.say(
+        `pipeline ${second.number} (${second.branch}, ${second.revision.slice(0, 12)}) is pushed while pipeline ${run.number}'s ${job.name} starts`,
+      );
+      await arrive(second);
+    }
+    end(run, job, await runPlannedJob(job, run, host));
+  }
+  if (pending) host.say(`pipeline 1 never started ${pending.during}: no second pipeline was pushed`);
+  // Nothing can start and nothing runs: a job still waiting now would wait forever. Say so; never
+  // let a pipeline pass with a job that did not end.
+  for (const run of runs) {
+    for (const job of run.plan.jobs) {
+      if (run.outcomes.has(job.name) || run.held.has(job.name) || !ready(run, job)) continue;
+      const detail = `never started: it still waits for serial group ${job.serialGroup ?? '(none)'}`;
+      host.say(`pipeline ${run.number}: ${job.name} ${detail}`);
+      run.reports.push({ name: job.name, outcome: 'not_run', detail });
     }
   }
+  return runs;
+}
+
+async function reportOf(run: PipelineRun, host: JobHost): Promise<PipelineReport> {
+  const { reports, number } = run;
   const passed = reports.every(
     (r) => r.outcome === 'success' || r.outcome === 'skipped' || r.outcome === 'held',
   );
   const line = reports.map((r) => `${r.name} ${r.outcome}`).join(', ');
-  say(`pipeline ${number} ${passed ? 'passed' : 'FAILED'}: ${line}`);
+  host.say(`pipeline ${number} ${passed ? 'passed' : 'FAILED'}: ${line}`);
   const fleets = await fleetImages(host.admin);
   for (const [environment, images] of Object.entries(fleets)) {
-    say(`pipeline ${number}: the ${environment} fleet's running instances boot ${images.join(', ')}`);
+    host.say(`pipeline ${number}: the ${environment} fleet's running instances boot ${images.join(', ')}`);
   }
-  return { number, revision: host.checkout.revision, jobs: reports, filtered, passed, fleets };
+  const filtered = run.plan.skipped.map((s) => ({ name: s.name, reason: s.reason }));
+  return { number, revision: run.revision, jobs: reports, filtered, passed, fleets };
 }
 
-async function runPlannedJob(
-  job: PlannedJob,
-  plan: WorkflowPlan,
-  pipeline: number,
-  buildNumber: number,
-  host: JobHost,
-): Promise<JobReport> {
+const ready = (run: PipelineRun, job: PlannedJob): boolean =>
+  nextJobs(run.plan, run.outcomes).ready.some((candidate) => candidate.name === job.name);
+
+const skipped = (options: RehearsalOptions, job: PlannedJob): boolean =>
+  job.type === 'build' && (options.skipJobs.includes(job.name) || options.skipJobs.includes(job.job));
+
+async function runPlannedJob(job: PlannedJob, run: PipelineRun, host: JobHost): Promise<JobReport> {
+  const buildNumber = ++run.buildNumber;
   const { options, say } = host;
   if (job.type === 'approval') {
     if (options.approve) {
@@ -431,21 +595,23 @@ async function runPlannedJob(
     say(`${job.name}: on hold — CircleCI waits here for a person; rehearse again with --approve to go on`);
     return { name: job.name, outcome: 'held' };
   }
-  if (options.skipJobs.includes(job.name) || options.skipJobs.includes(job.job)) {
+  if (skipped(options, job)) {
     say(`${job.name}: not rehearsed (--skip-job), counted as passed`);
     return { name: job.name, outcome: 'skipped' };
   }
-  return runBuildJob(job, plan, pipeline, buildNumber, host);
+  if (host.checkout.revision !== run.revision)
+    host.checkout = await moveCheckout(host.checkout, run.revision);
+  return runBuildJob(job, run, buildNumber, host);
 }
 
 async function runBuildJob(
   job: BuildJob,
-  plan: WorkflowPlan,
-  pipeline: number,
+  pipelineRun: PipelineRun,
   buildNumber: number,
   host: JobHost,
 ): Promise<JobReport> {
   const { options, say } = host;
+  const pipeline = pipelineRun.number;
   const jobDir = join(options.workDir, `pipeline-${pipeline}`, `${String(buildNumber)}-${job.name}`);
   const home = join(jobDir, 'home');
   mkdirSync(home, { recursive: true });
@@ -459,16 +625,16 @@ async function runBuildJob(
     say(`${job.name}: context ${missing.join(', ')} is not defined (give it in --contexts)`);
     return { name: job.name, outcome: 'failed', detail: `context ${missing.join(', ')} is not defined` };
   }
-  const oidc = job.contexts.length > 0 ? await mintTokens(host, options.branch) : undefined;
+  const oidc = job.contexts.length > 0 ? await mintTokens(host, pipelineRun.branch) : undefined;
   const workflowJobId = randomUUID();
   const builtins = builtinEnvironment({
     job,
     pipeline: {
       id: randomUUID(),
       number: pipeline,
-      branch: options.branch,
+      branch: pipelineRun.branch,
       tag: undefined,
-      revision: host.checkout.revision,
+      revision: pipelineRun.revision,
     },
     workflowId: randomUUID(),
     workflowJobId,
@@ -507,7 +673,6 @@ async function runBuildJob(
   say(
     `── ${job.name}: ${outcome}${failedSteps.length ? ` (failed: ${failedSteps.join('; ')})` : ''}; its output: ${relative(options.root, log) || log}`,
   );
-  void plan;
   return { name: job.name, outcome, ...(failedSteps.length ? { failedSteps } : {}) };
 }
 

@@ -18,6 +18,8 @@ interface RehearseFlags {
   build: boolean;
   workDir?: string;
   secondCommit?: boolean;
+  pushDuring?: string;
+  pushBranch?: string;
   patch?: string[];
 }
 
@@ -49,6 +51,11 @@ export function registerRehearse(program: Command, run: Runner): void {
       'then a second pipeline: a new commit, every context on a new AMI (a stack update)',
     )
     .option(
+      '--push-during <job>',
+      "a second pipeline (a new commit) is pushed when the first pipeline's JOB starts; both then run as CircleCI's serial groups let them",
+    )
+    .option('--push-branch <name>', "the second pipeline's branch (default: --branch)")
+    .option(
       '--patch <file>',
       "a patch applied (git apply) to the rehearsal's clone before the build, e.g. a finding's pre-fix shape under test/rehearse/findings/ (repeat)",
       collect,
@@ -63,6 +70,8 @@ export function registerRehearse(program: Command, run: Runner): void {
         const patches = (flags.patch ?? []).map((file) => resolve(root, file));
         for (const patch of patches)
           if (!existsSync(patch)) throw new UsageError(`--patch ${patch}: no such file`);
+        if (flags.pushDuring && flags.secondCommit)
+          throw new UsageError('--push-during and --second-commit each make the second pipeline: give one');
         const branch = flags.branch ?? (await currentBranch(root));
         if (!branch) throw new UsageError('the checkout is on no branch: name one with --branch');
         const result = await rehearse({
@@ -81,6 +90,8 @@ export function registerRehearse(program: Command, run: Runner): void {
             ? resolve(root, flags.workDir)
             : mkdtempSync(join(tmpdir(), 'greenlight-rehearsal-')),
           secondCommit: Boolean(flags.secondCommit),
+          ...(flags.pushDuring ? { secondDuring: flags.pushDuring } : {}),
+          ...(flags.pushBranch ? { secondBranch: flags.pushBranch } : {}),
           patches,
           logger: ctx.output,
           env: ctx.env,
