@@ -37,23 +37,83 @@ export function schemaProblems(validate: ValidateFunction, config: CircleConfig)
   }));
 }
 
-/** One entry of a workflow's `jobs:` list, normalized. */
+/** One job a workflow runs, normalized: an entry of its `jobs:` list, or a job of a group it runs. */
 export interface WorkflowJob {
   /** The name other jobs require it by (`name:`, or the job it runs). */
   readonly name: string;
   /** The job definition (or orb job) it runs. */
   readonly job: string;
+  /**
+   * What it runs with: its own settings, and for a job of a job group the group's `requires` (when it
+   * has none inside the group), `filters` and `serial-group`; a required group stands for its jobs.
+   */
   readonly settings: Record<string, unknown>;
+  /** The job group (its name in the workflow) it runs in. */
+  readonly group?: string;
+  /** Its settings as written, in the workflow's list or the group's (to change a copy of the config). */
+  readonly raw: Record<string, unknown>;
 }
 
+/** An entry of a `jobs:` list: a name, or a map with one key, the name, and its settings. */
+function readListEntry(entry: unknown): { job: string; name: string; raw: Record<string, unknown> } {
+  if (typeof entry === 'string') return { job: entry, name: entry, raw: {} };
+  const [job, settings] = Object.entries(asMap(entry))[0] ?? ['', {}];
+  const raw = asMap(settings);
+  return { job, name: typeof raw.name === 'string' ? raw.name : job, raw };
+}
+
+/**
+ * The jobs a workflow runs, each job-group invocation (`job-groups:`) replaced by the group's jobs as
+ * CircleCI runs them.
+ */
 export function workflowJobs(config: CircleConfig, workflow: string): WorkflowJob[] {
   const body = asMap(asMap(config.workflows)[workflow]);
-  return asList(body.jobs).map((entry): WorkflowJob => {
-    if (typeof entry === 'string') return { name: entry, job: entry, settings: {} };
-    const [job, settings] = Object.entries(asMap(entry))[0] ?? ['', {}];
-    const map = asMap(settings);
-    return { name: typeof map.name === 'string' ? map.name : job, job, settings: map };
-  });
+  const groups = asMap(config['job-groups']);
+  const members = new Map<string, string[]>();
+  const flat: WorkflowJob[] = [];
+  for (const item of asList(body.jobs)) {
+    const entry = readListEntry(item);
+    const group =
+      entry.raw.type === undefined && Object.hasOwn(groups, entry.job) ? asMap(groups[entry.job]) : undefined;
+    if (group === undefined) {
+      flat.push({ name: entry.name, job: entry.job, settings: { ...entry.raw }, raw: entry.raw });
+      continue;
+    }
+    const jobs = asList(group.jobs).map(readListEntry);
+    members.set(
+      entry.name,
+      jobs.map((job) => job.name),
+    );
+    for (const job of jobs) {
+      const settings: Record<string, unknown> = { ...job.raw };
+      if (settings.requires === undefined && entry.raw.requires !== undefined)
+        settings.requires = entry.raw.requires;
+      if (settings.filters === undefined && entry.raw.filters !== undefined)
+        settings.filters = entry.raw.filters;
+      if (entry.raw['serial-group'] !== undefined) settings['serial-group'] = entry.raw['serial-group'];
+      flat.push({ name: job.name, job: job.job, settings, group: entry.name, raw: job.raw });
+    }
+  }
+  for (const job of flat) {
+    if (job.settings.requires === undefined) continue;
+    job.settings.requires = asList(job.settings.requires).flatMap(
+      (required) => members.get(String(required)) ?? [required],
+    );
+  }
+  return flat;
+}
+
+/** A workflow entry's or a group's job's settings as written, by name (to change a copy of the config). */
+export function writtenSettings(
+  config: CircleConfig,
+  workflow: string,
+  name: string,
+): Record<string, unknown> | undefined {
+  const body = asMap(asMap(config.workflows)[workflow]);
+  const entries = asList(body.jobs).map(readListEntry);
+  const top = entries.find((entry) => entry.name === name);
+  if (top) return top.raw;
+  return workflowJobs(config, workflow).find((job) => job.name === name)?.raw;
 }
 
 export function workflowNames(config: CircleConfig): string[] {
@@ -147,7 +207,17 @@ export function crossReferenceProblems(
         }
       }
     }
+    const groupOf = new Map(entries.map((entry) => [entry.name, entry.group]));
     for (const entry of entries) {
+      for (const required of asList(entry.raw.requires)) {
+        const home = groupOf.get(String(required));
+        if (home !== undefined && home !== entry.group) {
+          problems.push({
+            where: `workflows.${workflow}.${entry.name}.requires`,
+            message: `requires ${String(required)}, which runs inside job group ${home}: require the group`,
+          });
+        }
+      }
       for (const required of asList(entry.settings.requires)) {
         if (!names.has(String(required))) {
           problems.push({

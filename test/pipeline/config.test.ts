@@ -12,6 +12,7 @@ import {
   runSteps,
   schemaProblems,
   workflowJobs,
+  writtenSettings,
 } from './circleci-config.js';
 import type { CircleConfig } from './circleci-config.js';
 import { CONTEXTS, deliveryProblems, PIPELINE_COMMANDS, runsGreenlight } from './delivery.js';
@@ -27,10 +28,18 @@ function copy(): CircleConfig {
   return structuredClone(config);
 }
 
+/** A job's settings as it runs (with its job group's). */
 function entry(document: CircleConfig, name: string): Record<string, unknown> {
   const found = workflowJobs(document, 'deliver').find((job) => job.name === name);
   assert.ok(found, `workflow job ${name}`);
   return found.settings;
+}
+
+/** An entry's settings as written (a job group's invocation, or a job in the workflow or a group), to break. */
+function written(document: CircleConfig, name: string): Record<string, unknown> {
+  const found = writtenSettings(document, 'deliver', name);
+  assert.ok(found, `workflow entry ${name}`);
+  return found;
 }
 
 describe('.circleci/config.yml', () => {
@@ -87,14 +96,18 @@ describe('.circleci/config.yml', () => {
     assert.ok(stored.steps.some((step) => step.store_test_results?.path === 'reports'));
   });
 
-  it("puts each environment's jobs in one serial group of the project, across pipelines", () => {
+  it("runs each environment's jobs as one job group, in one serial group of the project across pipelines", () => {
+    // A serial group on each job holds one job at a time: another pipeline's job could run between
+    // them (finding H2 of issue 17). A job group holds it from its first job to its last.
     for (const env of ['dev', 'prod']) {
+      assert.equal(
+        written(config, `deliver_${env}`)['serial-group'],
+        `<< pipeline.project.slug >>/deploy-${env}`,
+      );
       for (const job of ['sam_deploy', 'code_deploy', 'gate']) {
-        assert.equal(
-          entry(config, `${job}_${env}`)['serial-group'],
-          `<< pipeline.project.slug >>/deploy-${env}`,
-          `${job}_${env}`,
-        );
+        const run = workflowJobs(config, 'deliver').find((j) => j.name === `${job}_${env}`);
+        assert.equal(run?.group, `deliver_${env}`, `${job}_${env}`);
+        assert.equal(run?.raw['serial-group'], undefined, `${job}_${env}: not a serial group of its own`);
       }
     }
   });
@@ -148,7 +161,7 @@ describe('.circleci/config.yml', () => {
 describe('the static checks catch broken copies of .circleci/config.yml', () => {
   it('production that does not wait for the approval', () => {
     const broken = copy();
-    entry(broken, 'sam_deploy_prod').requires = ['gate_dev'];
+    written(broken, 'deliver_prod').requires = ['deliver_dev'];
     const messages = deliveryProblems(broken, configText).map((problem) => problem.message);
     assert.deepEqual(messages, [
       'sam_deploy_prod must require hold_prod',
@@ -160,8 +173,8 @@ describe('the static checks catch broken copies of .circleci/config.yml', () => 
 
   it('an approval that is not an approval, and one that does not wait for dev’s bake', () => {
     const broken = copy();
-    delete entry(broken, 'hold_prod').type;
-    entry(broken, 'hold_prod').requires = ['code_deploy_dev'];
+    delete written(broken, 'hold_prod').type;
+    written(broken, 'hold_prod').requires = ['test'];
     const messages = deliveryProblems(broken, configText).map((problem) => problem.message);
     assert.ok(messages.includes('hold_prod must require gate_dev'), messages.join('\n'));
     assert.ok(messages.includes('hold_prod must be type: approval'));
@@ -170,19 +183,21 @@ describe('the static checks catch broken copies of .circleci/config.yml', () => 
 
   it('production from any branch, and in the dev context', () => {
     const broken = copy();
-    delete entry(broken, 'code_deploy_prod').filters;
-    entry(broken, 'gate_prod').context = 'greenlight-dev';
+    delete written(broken, 'deliver_prod').filters;
+    written(broken, 'gate_prod').context = 'greenlight-dev';
     const messages = deliveryProblems(broken, configText).map((problem) => problem.message);
     assert.deepEqual(messages, [
+      'sam_deploy_prod must run only on main (filters.branches.only: main)',
       'code_deploy_prod must run only on main (filters.branches.only: main)',
+      'gate_prod must run only on main (filters.branches.only: main)',
       'gate_prod must run in context greenlight-prod only',
     ]);
   });
 
   it('requires naming a job that is not in the workflow, a job that is not defined, an unknown context', () => {
     const broken = copy();
-    entry(broken, 'gate_dev').requires = ['code_deploy_development'];
-    entry(broken, 'gate_dev').context = 'greenlight-staging';
+    written(broken, 'gate_dev').requires = ['code_deploy_development'];
+    written(broken, 'gate_dev').context = 'greenlight-staging';
     const jobs = (asMap(broken.workflows).deliver as { jobs: unknown[] }).jobs;
     jobs.push({ smoke_test: { requires: ['gate_dev'] } });
     assert.deepEqual(
@@ -191,6 +206,7 @@ describe('the static checks catch broken copies of .circleci/config.yml', () => 
         'context greenlight-staging is not one of greenlight-dev, greenlight-prod',
         'runs job smoke_test, which is neither under jobs: nor from a declared orb',
         'requires code_deploy_development, which is not a job of workflow deliver',
+        'requires gate_dev, which runs inside job group deliver_dev: require the group',
       ],
     );
   });

@@ -13,7 +13,7 @@ export interface Rehearsal {
   result: {
     pipelines: {
       passed: boolean;
-      jobs: { name: string; outcome: string; failedSteps?: string[] }[];
+      jobs: { name: string; outcome: string; detail?: string; failedSteps?: string[] }[];
       filtered: { name: string }[];
       fleets: Record<string, string[]>;
     }[];
