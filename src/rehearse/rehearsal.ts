@@ -145,6 +145,13 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
     if (!configName.startsWith('..') && !isAbsolute(configName))
       config = readCircleConfig(await readFile(join(checkout.dir, configName), 'utf8'), configName);
   }
+  if (options.secondDuring !== undefined) {
+    const jobs = planFor(config, options, revision, 1, options.branch).jobs.map((job) => job.name);
+    if (!jobs.includes(options.secondDuring))
+      throw new UsageError(
+        `--push-during ${options.secondDuring}: pipeline 1 runs no job of that name (it runs ${jobs.join(', ')})`,
+      );
+  }
   if (options.build) await buildOnce(checkout, options, say);
 
   const greenlightYml = await readFile(join(checkout.dir, 'greenlight.yml'), 'utf8');
@@ -177,10 +184,6 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
     });
     const facts = await readAccountFacts(admin);
     const first = planFor(config, options, revision, 1, options.branch);
-    if (options.secondDuring && !first.jobs.some((job) => job.name === options.secondDuring))
-      throw new UsageError(
-        `--push-during ${options.secondDuring}: pipeline 1 runs no job of that name (it runs ${first.jobs.map((job) => job.name).join(', ')})`,
-      );
     const used = [...new Set(first.jobs.flatMap((job) => job.contexts))];
     const contexts = new Contexts(contextsFromFile, defaultContextValues(facts), used);
     const host: JobHost = { options, cloud, checkout, standInDir, machine, cloudEnv, contexts, admin, say };

@@ -112,7 +112,39 @@ describe('greenlight rehearse: the shipped pipeline from an empty account, for m
   });
 });
 
-describe('greenlight rehearse --patch: bad input', () => {
+describe('greenlight rehearse: bad input', () => {
+  const refused = async (...args: string[]): Promise<{ code: number; stderr: string }> => {
+    const work = await mkdtemp(join(tmpdir(), 'greenlight-rehearse-test-'));
+    try {
+      let stderr = '';
+      const code = await runCli(
+        ['rehearse', '--agent', 'synthetic', '--no-build', '--work-dir', join(work, 'w'), ...args],
+        {
+          stdout: { write: () => undefined },
+          stderr: { write: (s: string) => (stderr += s) },
+          env: { PATH: process.env.PATH, HOME: process.env.HOME, CI: 'true' },
+          cwd: repoRoot,
+          signal: new AbortController().signal,
+        },
+      );
+      return { code, stderr };
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  };
+
+  it('--push-during a job the first pipeline does not run, or beside --second-commit, is a usage error (exit 2)', async () => {
+    const unknown = await refused('--branch', 'feature/x', '--push-during', 'gate_prod');
+    assert.equal(unknown.code, 2, unknown.stderr);
+    assert.match(
+      unknown.stderr,
+      /--push-during gate_prod: pipeline 1 runs no job of that name \(it runs test, sam_deploy_dev, code_deploy_dev, gate_dev\)/,
+    );
+    const both = await refused('--push-during', 'gate_dev', '--second-commit');
+    assert.equal(both.code, 2, both.stderr);
+    assert.match(both.stderr, /--push-during and --second-commit each make the second pipeline: give one/);
+  });
+
   it('a patch file that does not exist is a usage error (exit 2)', async () => {
     const work = await mkdtemp(join(tmpdir(), 'greenlight-rehearse-test-'));
     try {
