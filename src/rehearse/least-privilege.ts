@@ -1,6 +1,8 @@
 // Least privilege by running: after a rehearsal, what each role the jobs assumed asked for, what it
 // was refused, and what its policies allow that nothing asked for (the local cloud records every
-// request signed with an assumed role's session: GET /_localcloud/iam/usage).
+// request signed with an assumed role's session: GET /_localcloud/iam/usage). An action allowed but
+// not used is either one greenlight or the SAM CLI calls on a path this rehearsal did not take
+// (OTHER_PATHS says which), or one nothing calls: take it out of the role.
 import type { RoleUsage } from '@greenlight/localcloud';
 
 export interface RoleReport {
@@ -9,9 +11,49 @@ export interface RoleReport {
   readonly allowed: readonly string[];
   /** `action resource` pairs the role's sessions were refused. */
   readonly denied: readonly string[];
-  /** Actions its policies allow that no request used: candidates to drop. */
+  /** Actions its policies allow that no request used. */
   readonly unused: readonly string[];
+  /** Of those, the ones nothing greenlight or the SAM CLI does calls: to take out of the role. */
+  readonly uncalled: readonly string[];
 }
+
+const SAM_DEPLOY = 'sam deploy, by the SAM CLI (the rehearsal’s stand-in makes fewer calls than it)';
+const S3 = 'an S3 revision (revision: s3 in greenlight.yml), and sam deploy --s3-bucket';
+const NEW_TEMPLATE_VERSION =
+  'a deployment after a stack update: the group CodeDeploy copies is pointed at the new launch template version, which Auto Scaling lets only a caller who may launch from the template do';
+
+/**
+ * The deploy role's actions that greenlight or the SAM CLI calls only on some paths, and which: a
+ * rehearsal that did not take the path leaves them unused, and rightly.
+ */
+export const OTHER_PATHS: Readonly<Record<string, string>> = {
+  'autoscaling:DeleteAutoScalingGroup': 'group apply --clean-orphans: the groups CodeDeploy copied and left',
+  'autoscaling:UpdateAutoScalingGroup': NEW_TEMPLATE_VERSION,
+  'ec2:RunInstances': NEW_TEMPLATE_VERSION,
+  'ec2:CreateTags': NEW_TEMPLATE_VERSION,
+  'cloudwatch:DescribeAlarmHistory': 'the gate, when an alarm changed state during the bake',
+  'codedeploy:ContinueDeployment': 'an environment whose deployments wait in Ready: continued once verified',
+  'codedeploy:StopDeployment':
+    'a green fleet that fails verification before traffic, or a rollback that replaces a deployment',
+  'codedeploy:CreateDeploymentGroup': 'group apply, when the deployment group does not exist',
+  'codedeploy:UpdateDeploymentGroup': 'group apply, when the deployment group drifted from greenlight.yml',
+  'codedeploy:CreateDeploymentConfig':
+    'group apply, when greenlight.yml names a deployment config that does not exist',
+  'codedeploy:TagResource': 'group apply, when the deployment group lacks greenlight’s tags',
+  's3:GetObject': S3,
+  's3:GetObjectVersion': S3,
+  's3:PutObject': S3,
+  's3:ListBucket': S3,
+  's3:GetBucketLocation': S3,
+  'cloudformation:CreateChangeSet': SAM_DEPLOY,
+  'cloudformation:DescribeChangeSet': SAM_DEPLOY,
+  'cloudformation:ExecuteChangeSet': `${SAM_DEPLOY}, when the stack changes`,
+  'cloudformation:DeleteChangeSet': SAM_DEPLOY,
+  'cloudformation:DescribeStacks': SAM_DEPLOY,
+  'cloudformation:DescribeStackEvents': `${SAM_DEPLOY}, when the stack changes`,
+  'cloudformation:GetTemplate': SAM_DEPLOY,
+  'cloudformation:GetTemplateSummary': SAM_DEPLOY,
+};
 
 export function roleReports(usage: readonly RoleUsage[]): RoleReport[] {
   return usage
@@ -20,15 +62,26 @@ export function roleReports(usage: readonly RoleUsage[]): RoleReport[] {
       allowed: [...new Set(role.used.filter((u) => u.allowed).map((u) => u.action))].sort(),
       denied: role.used.filter((u) => !u.allowed).map((u) => `${u.action} ${u.resource}`),
       unused: [...role.unused],
+      uncalled: role.unused.filter((action) => !Object.hasOwn(OTHER_PATHS, action)),
     }))
     .sort((a, b) => a.roleArn.localeCompare(b.roleArn));
 }
 
 /** Lines for the end of a rehearsal. */
 export function formatRoleReports(reports: readonly RoleReport[]): string[] {
-  return reports.flatMap((r) => [
-    `role ${r.roleArn}: ${r.allowed.length} actions used${r.denied.length ? `, ${r.denied.length} refused` : ''}`,
-    ...r.denied.map((d) => `  refused: ${d}`),
-    ...(r.unused.length ? [`  allowed but never used: ${r.unused.join(', ')}`] : []),
-  ]);
+  return reports.flatMap((r) => {
+    const otherPaths = r.unused.filter((action) => !r.uncalled.includes(action));
+    return [
+      `role ${r.roleArn}: ${r.allowed.length} actions used${r.denied.length ? `, ${r.denied.length} refused` : ''}`,
+      ...r.denied.map((d) => `  refused: ${d}`),
+      ...(otherPaths.length
+        ? [`  allowed for paths this rehearsal did not take: ${otherPaths.join(', ')}`]
+        : []),
+      ...(r.uncalled.length
+        ? [
+            `  allowed and called by nothing greenlight or the SAM CLI does — take them out of the role: ${r.uncalled.join(', ')}`,
+          ]
+        : []),
+    ];
+  });
 }

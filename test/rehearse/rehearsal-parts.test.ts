@@ -3,7 +3,7 @@
 // and the GitHub repositories greenlight.yml deploys from.
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -11,7 +11,7 @@ import { planWorkflow, readCircleConfig, type BuildJob } from '../../src/rehears
 import { githubRepositories } from '../../src/rehearse/checkout.js';
 import { ContextsFileError, readContextsFile } from '../../src/rehearse/contexts.js';
 import { substituteSteps } from '../../src/rehearse/substitutions.js';
-import { formatRoleReports, roleReports } from '../../src/rehearse/least-privilege.js';
+import { formatRoleReports, OTHER_PATHS, roleReports } from '../../src/rehearse/least-privilege.js';
 
 const root = new URL('../../', import.meta.url);
 
@@ -121,13 +121,35 @@ describe('least privilege by running: the report of each role', () => {
           { action: 'codedeploy:GetDeployment', resource: 'd2', allowed: true, count: 1 },
           { action: 'codedeploy:StopDeployment', resource: 'd2', allowed: false, count: 1 },
         ],
-        unused: ['autoscaling:DeleteAutoScalingGroup'],
+        unused: ['autoscaling:DeleteAutoScalingGroup', 'codedeploy:ListApplications'],
       },
     ]);
+    assert.deepEqual(reports[0]?.uncalled, ['codedeploy:ListApplications']);
     assert.deepEqual(formatRoleReports(reports), [
       'role arn:aws:iam::123456789012:role/web-prod-circleci-deploy: 1 actions used, 1 refused',
       '  refused: codedeploy:StopDeployment d2',
-      '  allowed but never used: autoscaling:DeleteAutoScalingGroup',
+      '  allowed for paths this rehearsal did not take: autoscaling:DeleteAutoScalingGroup',
+      '  allowed and called by nothing greenlight or the SAM CLI does — take them out of the role: codedeploy:ListApplications',
     ]);
+  });
+
+  it('names a path for every action it excuses, and each is one greenlight or the SAM CLI can take', () => {
+    for (const [action, path] of Object.entries(OTHER_PATHS)) {
+      assert.match(action, /^[a-z0-9]+:[A-Z][A-Za-z]+$/, action);
+      assert.ok(path.length > 20, `${action}: ${path}`);
+    }
+    // The SDK calls greenlight makes, by action: each excused action greenlight (not the SAM CLI, not
+    // S3 for a revision) is said to call is one its sources send.
+    const sources = readdirSync(new URL('src', root), { recursive: true, encoding: 'utf8' })
+      .filter((file) => file.endsWith('.ts'))
+      .map((file) => readFileSync(new URL(`src/${file}`, root), 'utf8'))
+      .join('\n');
+    const sent = new Set([...sources.matchAll(/new ([A-Za-z]+)Command/g)].map((m) => m[1]));
+    for (const action of Object.keys(OTHER_PATHS)) {
+      const [service, name] = action.split(':') as [string, string];
+      if (service === 'cloudformation' || service === 's3') continue;
+      if (action === 'ec2:RunInstances' || action === 'ec2:CreateTags') continue; // Auto Scaling's check
+      assert.ok(sent.has(name), `${action}: greenlight sends no ${name}Command`);
+    }
   });
 });

@@ -96,6 +96,13 @@ describe('greenlight rehearse: the shipped pipeline from an empty account, for m
         ['web-prod-circleci-deploy', []],
       ],
     );
+    // Every action allowed and not used is one greenlight or the SAM CLI calls on a path this
+    // rehearsal did not take (least-privilege.ts, OTHER_PATHS); findings-iam.test.ts shows the
+    // report naming the ones nothing calls.
+    assert.deepEqual(
+      run.result.roles.map((r) => r.uncalled),
+      [[], []],
+    );
     const prod = run.result.roles.find((r) => r.roleArn.endsWith(':role/web-prod-circleci-deploy'));
     // prod waits in Ready: greenlight verifies and continues it.
     assert.ok(prod?.allowed.includes('codedeploy:ContinueDeployment'), JSON.stringify(prod));

@@ -18,7 +18,7 @@ export interface Rehearsal {
       fleets: Record<string, string[]>;
     }[];
     workDir: string;
-    roles: { roleArn: string; allowed: string[]; denied: string[]; unused: string[] }[];
+    roles: { roleArn: string; allowed: string[]; denied: string[]; unused: string[]; uncalled: string[] }[];
   };
 }
 
