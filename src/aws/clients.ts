@@ -57,6 +57,13 @@ export interface AwsClientOptions {
    * hold the command: past this the line says STS did not answer, and the calls go on.
    */
   identityDeadlineMs?: number;
+  /**
+   * The account the clients must be in: every call waits for STS GetCallerIdentity, and none is sent
+   * when the credentials are another account's (AwsConfigurationError, exit 2). An environment lives
+   * in the account of its serviceRoleArn; credentials of another (the dev context on a prod job, a
+   * stale profile) are refused before anything reads or changes it. When STS cannot say, calls go on.
+   */
+  account?: { readonly id: string; readonly owner: string };
   /** Told of every AWS call when it ends (`--verbose`); without it no call is measured. */
   onCall?: (call: AwsCallRecord) => void;
   /**
@@ -283,6 +290,7 @@ export function createAwsClients(
    */
   function instrument<T extends SdkClient>(client: T, service: Service): T {
     const waitsForIdentity = options.onIdentity !== undefined && service !== 'sts';
+    const account = options.account;
     const onCall = options.onCall;
     (client.middlewareStack as unknown as InitializeStack).add(
       (next, context) => async (args) => {
@@ -305,6 +313,10 @@ export function createAwsClients(
           if (pending) await pending;
           if (call) onCall?.(call);
         };
+        if (account && service !== 'sts') {
+          const who = await identity();
+          if (who.account !== undefined && who.account !== account.id) throw wrongAccount(account, who);
+        }
         try {
           const result = await next(args);
           await tell(
@@ -399,6 +411,13 @@ async function localCloudRetryStrategy(maxAttempts: number) {
   const { ConfiguredRetryStrategy } = await import('@smithy/core/retry');
   return new ConfiguredRetryStrategy(maxAttempts, (attempt) =>
     Math.min(100, 10 * 2 ** Math.max(0, attempt - 1)),
+  );
+}
+
+function wrongAccount(account: { id: string; owner: string }, who: AwsIdentity): AwsConfigurationError {
+  return new AwsConfigurationError(
+    `these credentials are account ${who.account ?? '?'}'s${who.arn ? ` (${who.arn})` : ''}, but ${account.owner} is in account ${account.id}: nothing was sent; use that account's credentials (the job's context, the profile, the role to assume)`,
+    'another account',
   );
 }
 

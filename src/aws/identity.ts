@@ -87,3 +87,8 @@ export function credentialSourceOf(
     return 'container role';
   return 'instance role (instance metadata)';
 }
+
+/** The account of an IAM role ARN (`arn:<partition>:iam::<account>:role/…`), if it is one. */
+export function accountOfRole(roleArn: string): string | undefined {
+  return /^arn:aws[a-z-]*:iam::(\d{12}):role\//.exec(roleArn)?.[1];
+}

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { formatCall, type AwsCallRecord } from '../aws/call-log.js';
 import { createAwsClients, type AwsClients } from '../aws/clients.js';
 import { sessionLengthMs } from '../aws/web-identity.js';
-import { identityLine, type AwsIdentity } from '../aws/identity.js';
+import { accountOfRole, identityLine, type AwsIdentity } from '../aws/identity.js';
 import { systemClock, type Clock } from '../clock.js';
 import type { Overrides } from '../config/overrides.js';
 import type { EnvironmentConfig } from '../config/environment.js';
@@ -118,6 +118,15 @@ export async function createContext(
             onIdentity: (identity) => input.output.emit(identityEvent(identity)),
             // A web identity session as long as this environment's longest deployment or bake.
             ...(selected ? { webIdentitySessionMs: sessionLengthMs(selected) } : {}),
+            // Nothing is sent with another account's credentials than the environment's.
+            ...(selected && accountOfRole(selected.serviceRoleArn)
+              ? {
+                  account: {
+                    id: accountOfRole(selected.serviceRoleArn) as string,
+                    owner: `environment ${selected.name} (its serviceRoleArn)`,
+                  },
+                }
+              : {}),
             onSession: (text, level) => input.output.emit({ kind: 'message', level, text }),
             ...(input.options.verbose
               ? {

@@ -1,7 +1,8 @@
 // tier: integration
 // The command line against the local cloud, in-process on its virtual clock: the identity line comes
 // first (and is a field of --json), --verbose prints each AWS call, a missing region is an exit-2
-// error that says what to set, and group plan/apply refuse a group whose ASG does not exist without
+// error that says what to set, credentials of another account than the environment's send nothing
+// (exit 2), and group plan/apply refuse a group whose ASG does not exist without
 // changing anything.
 import assert from 'node:assert/strict';
 import { GetDeploymentConfigCommand, ListApplicationsCommand } from '@aws-sdk/client-codedeploy';
@@ -36,7 +37,16 @@ describe('greenlight says which AWS it talks to, and what it refers to', () => {
     };
     await writeFile(
       join(dir, 'greenlight.yml'),
-      stringify({ application: 'web', environments: { dev: sampleEnvironment(), prod, noregion: noRegion } }),
+      stringify({
+        application: 'web',
+        environments: {
+          dev: sampleEnvironment(),
+          prod,
+          noregion: noRegion,
+          // Its own account, as the README's setup has it: these credentials are the dev account's.
+          other: { ...prod, serviceRoleArn: 'arn:aws:iam::210987654321:role/web-prod-codedeploy' },
+        },
+      }),
     );
   });
   after(async () => {
@@ -118,6 +128,31 @@ describe('greenlight says which AWS it talks to, and what it refers to', () => {
     assert.doesNotMatch(r.stderr, /Region is missing/);
     const flagged = await run(['group', 'plan', '--env', 'noregion', '--region', 'us-east-1'], env);
     assert.equal(flagged.code, 0, flagged.stderr);
+  });
+
+  it("an environment of another account: exit 2 before any call but STS's, naming both accounts", async () => {
+    for (const command of [
+      ['group', 'apply', '--env', 'other', '--verbose'],
+      ['deploy', '--env', 'other', '--revision', 'a'.repeat(40), '--verbose'],
+      ['rollback', '--env', 'other', '--verbose'],
+    ]) {
+      const r = await run(command);
+      assert.equal(r.code, 2, `${command.join(' ')}: ${r.stderr}`);
+      assert.ok(
+        r.lines.includes(
+          "error: these credentials are account 123456789012's (arn:aws:iam::123456789012:user/localcloud), but environment other (its serviceRoleArn) is in account 210987654321: nothing was sent; use that account's credentials (the job's context, the profile, the role to assume)",
+        ),
+        `${command.join(' ')}: ${r.stderr}`,
+      );
+      const calls = r.lines.filter((line) => line.startsWith('aws '));
+      assert.deepEqual(
+        calls.map((line) => line.replace(/ \(\d.*\)$/, '')),
+        ['aws sts GetCallerIdentity → 200'],
+        `${command.join(' ')}: no call but STS's`,
+      );
+    }
+    const codedeploy = await cloud.aws.codedeploy();
+    assert.deepEqual((await codedeploy.send(new ListApplicationsCommand({}))).applications ?? [], []);
   });
 
   it('group plan names the missing ASG and exits 2; apply then changes nothing', async () => {
