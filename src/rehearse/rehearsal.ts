@@ -8,8 +8,10 @@
 import { randomUUID } from 'node:crypto';
 import { appendFileSync, cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
 import { isAbsolute, join, relative } from 'node:path';
 import { controlClient, startLocalCloud, type RunningLocalCloud } from '@greenlight/localcloud';
+import { accountOfRole } from '../aws/identity.js';
 import { UsageError } from '../exit-codes.js';
 import type { Logger } from '../log/events.js';
 import { systemClock } from '../clock.js';
@@ -156,37 +158,58 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
 
   const greenlightYml = await readFile(join(checkout.dir, 'greenlight.yml'), 'utf8');
   const github = Object.fromEntries(githubRepositories(greenlightYml).map((repo) => [repo, checkout.dir]));
-  const cloud = await startLocalCloud({
-    port: 0,
-    clock: 'accelerated',
-    timeScale: options.timeScale,
-    world: emptyAccountWorld({ github, agent: options.agent }),
-    syntheticAgentStartSeconds: SYNTHETIC_AGENT_START_SECONDS,
-  });
-  say(
-    `local cloud: ${cloud.url}, an empty account; AWS time runs ${options.timeScale}× faster (an hour takes ${formatSeconds(3600 / options.timeScale)})`,
-  );
+  const machine = machineEnvironment(options.env);
+  // One local cloud per AWS account greenlight.yml's environments live in (their serviceRoleArn's):
+  // dev and prod in accounts of their own, as the README sets them up, unless it puts both in one.
+  const accounts: Account[] = [];
   try {
-    const greenlightClock = await controlClient(cloud.url).greenlightClock();
+    for (const { id, environments } of accountsOf(greenlightYml)) {
+      const cloud = await startLocalCloud({
+        port: 0,
+        clock: 'accelerated',
+        timeScale: options.timeScale,
+        accountId: id,
+        world: emptyAccountWorld({ github, agent: options.agent }),
+        syntheticAgentStartSeconds: SYNTHETIC_AGENT_START_SECONDS,
+      });
+      const env = {
+        AWS_ENDPOINT_URL: cloud.url,
+        AWS_REGION: REHEARSAL_REGION,
+        AWS_DEFAULT_REGION: REHEARSAL_REGION,
+        AWS_EC2_METADATA_DISABLED: 'true',
+        GREENLIGHT_CLOCK: await controlClient(cloud.url).greenlightClock(),
+      };
+      const admin = awsCli({
+        endpoint: cloud.url,
+        env: { ...machine, ...env, ...ADMIN },
+        signal: options.signal,
+      });
+      accounts.push({ id, environments, cloud, env, admin, facts: await readAccountFacts(admin) });
+      say(
+        `local cloud: ${cloud.url}, account ${id} (${environments.join(', ')}), empty; AWS time runs ${options.timeScale}× faster (an hour takes ${formatSeconds(3600 / options.timeScale)})`,
+      );
+    }
     const standInDir = writeStandIn(options.workDir, checkout);
-    const machine = machineEnvironment(options.env);
-    const cloudEnv = {
-      AWS_ENDPOINT_URL: cloud.url,
-      AWS_REGION: REHEARSAL_REGION,
-      AWS_DEFAULT_REGION: REHEARSAL_REGION,
-      AWS_EC2_METADATA_DISABLED: 'true',
-      GREENLIGHT_CLOCK: greenlightClock,
-    };
-    const admin = awsCli({
-      endpoint: cloud.url,
-      env: { ...machine, ...cloudEnv, ...ADMIN },
-      signal: options.signal,
-    });
-    const facts = await readAccountFacts(admin);
     const first = planFor(config, options, revision, 1, options.branch);
     const used = [...new Set(first.jobs.flatMap((job) => job.contexts))];
-    const contexts = new Contexts(contextsFromFile, defaultContextValues(facts), used);
-    const host: JobHost = { options, cloud, checkout, standInDir, machine, cloudEnv, contexts, admin, say };
+    const accountOfContext = contextAccounts(first, accounts);
+    for (const [context, account] of accountOfContext)
+      say(`${context}: account ${account.id}, the account of the environment its jobs deploy`);
+    const contexts = new Contexts(
+      contextsFromFile,
+      (context) => defaultContextValues((accountOfContext.get(context) ?? (accounts[0] as Account)).facts),
+      used,
+    );
+    const host: JobHost = {
+      options,
+      checkout,
+      standInDir,
+      machine,
+      contexts,
+      accounts,
+      account: (jobContexts) => accountOfContext.get(jobContexts[0] ?? '') ?? (accounts[0] as Account),
+      say,
+    };
 
     const pipelines: PipelineReport[] = [];
     await bootstrap(first, host);
@@ -237,12 +260,66 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
     }
     const exitCode = pipelines.every((p) => p.passed) ? 0 : 1;
     // Least privilege by running: what each assumed role used, was refused, and was never asked for.
-    const roles = roleReports(await controlClient(cloud.url).iamUsage());
+    const usage = await Promise.all(accounts.map((a) => controlClient(a.cloud.url).iamUsage()));
+    const roles = roleReports(usage.flat());
     for (const line of formatRoleReports(roles)) say(line);
     return { pipelines, workDir: options.workDir, exitCode, roles };
   } finally {
-    await cloud.close();
+    await Promise.all(accounts.map((a) => a.cloud.close()));
   }
+}
+
+/** One AWS account of the rehearsal: a local cloud of its own, empty at the start. */
+interface Account {
+  readonly id: string;
+  /** greenlight.yml's environments that live in it. */
+  readonly environments: readonly string[];
+  readonly cloud: RunningLocalCloud;
+  /** What a job of this account's contexts gets: the endpoint, the region, the shared clock. */
+  readonly env: Readonly<Record<string, string>>;
+  /** The account's administrator (its root credentials), through the AWS CLI. */
+  readonly admin: AwsCli;
+  readonly facts: AccountFacts;
+}
+
+/** The accounts of greenlight.yml's environments (by serviceRoleArn), in the order they first appear. */
+function accountsOf(greenlightYml: string): { id: string; environments: string[] }[] {
+  const document = parseYaml(greenlightYml) as {
+    defaults?: { serviceRoleArn?: unknown };
+    environments?: Record<string, { serviceRoleArn?: unknown } | null>;
+  } | null;
+  const byAccount = new Map<string, string[]>();
+  for (const [name, env] of Object.entries(document?.environments ?? {})) {
+    const arn = env?.serviceRoleArn ?? document?.defaults?.serviceRoleArn;
+    const id = typeof arn === 'string' ? accountOfRole(arn) : undefined;
+    if (id === undefined) continue;
+    byAccount.set(id, [...(byAccount.get(id) ?? []), name]);
+  }
+  if (byAccount.size === 0) return [{ id: DEFAULT_ACCOUNT_ID, environments: [] }];
+  return [...byAccount].map(([id, environments]) => ({ id, environments }));
+}
+
+const DEFAULT_ACCOUNT_ID = '123456789012';
+
+/**
+ * Each context's account: that of the greenlight environment its jobs deploy (their `env`
+ * parameter). A context whose jobs name no environment, or several in different accounts, gets the
+ * first account.
+ */
+function contextAccounts(plan: WorkflowPlan, accounts: readonly Account[]): Map<string, Account> {
+  const found = new Map<string, Set<Account>>();
+  for (const job of plan.jobs) {
+    if (job.type !== 'build') continue;
+    const env = job.parameters.env;
+    const account = accounts.find((a) => typeof env === 'string' && a.environments.includes(env));
+    if (!account) continue;
+    for (const context of job.contexts) found.set(context, new Set([...(found.get(context) ?? []), account]));
+  }
+  return new Map(
+    [...found].flatMap(([context, set]) =>
+      set.size === 1 ? [[context, [...set][0] as Account] as const] : [],
+    ),
+  );
 }
 
 function planFor(
@@ -269,13 +346,13 @@ function planFor(
 
 interface JobHost {
   readonly options: RehearsalOptions;
-  readonly cloud: RunningLocalCloud;
   checkout: Checkout;
   readonly standInDir: string;
   readonly machine: Readonly<Record<string, string>>;
-  readonly cloudEnv: Readonly<Record<string, string>>;
   readonly contexts: Contexts;
-  readonly admin: AwsCli;
+  readonly accounts: readonly Account[];
+  /** The account a job with these contexts works in. */
+  readonly account: (contexts: readonly string[]) => Account;
   readonly say: (text: string) => void;
 }
 
@@ -283,9 +360,13 @@ interface JobHost {
 class Contexts {
   private readonly learned = new Map<string, Record<string, string>>();
 
+  /** Values set for every context, over the defaults (the second commit's AMI_ID). */
+  private readonly everywhere: Record<string, string> = {};
+
   constructor(
     private readonly file: Readonly<Record<string, ContextValues>>,
-    private readonly defaults: ContextValues,
+    /** What the context's account shows its administrator: its VPC, subnets and stock image. */
+    private readonly defaults: (context: string) => ContextValues,
     /** The contexts the workflow's jobs use. */
     private readonly used: readonly string[],
   ) {}
@@ -318,11 +399,16 @@ class Contexts {
       values[name] = value;
       this.learned.set(context, values);
     }
-    this.defaults[name] = value;
+    this.everywhere[name] = value;
   }
 
   values(context: string): Record<string, string> {
-    return { ...this.defaults, ...this.learned.get(context), ...this.file[context] };
+    return {
+      ...this.defaults(context),
+      ...this.everywhere,
+      ...this.learned.get(context),
+      ...this.file[context],
+    };
   }
 }
 
@@ -350,10 +436,11 @@ async function bootstrap(plan: WorkflowPlan, host: JobHost): Promise<void> {
     if (!step || step.type !== 'run') continue;
     const context = job.contexts[0];
     if (context === undefined || host.contexts.has(context, 'AWS_DEPLOY_ROLE_ARN')) continue;
+    const account = host.account(job.contexts);
     host.say(
-      `administrator: the first sam deploy of ${job.name}'s stack, with the account's own credentials (CI cannot create the role it runs as)`,
+      `administrator: the first sam deploy of ${job.name}'s stack, with account ${account.id}'s own credentials (CI cannot create the role it runs as)`,
     );
-    const before = new Set((await listStacks(host.admin)).map((s) => s.StackName));
+    const before = new Set((await listStacks(account.admin)).map((s) => s.StackName));
     await resetCheckout(host.checkout);
     const run = await runJob({
       steps: [{ ...step, noOutputTimeoutMs: step.noOutputTimeoutMs }],
@@ -361,7 +448,7 @@ async function bootstrap(plan: WorkflowPlan, host: JobHost): Promise<void> {
       env: {
         ...host.machine,
         ...host.contexts.values(context),
-        ...host.cloudEnv,
+        ...account.env,
         ...ADMIN,
         PATH: `${host.standInDir}:${host.machine.PATH ?? ''}`,
       },
@@ -372,8 +459,8 @@ async function bootstrap(plan: WorkflowPlan, host: JobHost): Promise<void> {
     });
     if (run.status !== 'success')
       throw new RehearsalError(`the administrator's first sam deploy for ${job.name} failed`);
-    const made = (await listStacks(host.admin)).filter((s) => !before.has(s.StackName));
-    for (const stack of made) await learnFromStack(stack, context, host);
+    const made = (await listStacks(account.admin)).filter((s) => !before.has(s.StackName));
+    for (const stack of made) await learnFromStack(stack, context, account, host);
   }
 }
 
@@ -389,13 +476,18 @@ async function listStacks(admin: AwsCli): Promise<StackSummary[]> {
   return out.Stacks ?? [];
 }
 
-async function learnFromStack(stack: StackSummary, context: string, host: JobHost): Promise<void> {
+async function learnFromStack(
+  stack: StackSummary,
+  context: string,
+  account: Account,
+  host: JobHost,
+): Promise<void> {
   const output = (key: string) => stack.Outputs?.find((o) => o.OutputKey === key)?.OutputValue;
   const role = output('DeployRoleArn');
   if (role) host.contexts.learn(context, 'AWS_DEPLOY_ROLE_ARN', role);
   const dns = output('LoadBalancerDnsName');
   if (dns) {
-    const served = (await controlClient(host.cloud.url).listeners()).find((l) => l.dnsName === dns);
+    const served = (await controlClient(account.cloud.url).listeners()).find((l) => l.dnsName === dns);
     if (served) {
       host.contexts.learn(context, 'GREENLIGHT_HEALTH_URL', `${served.url}/healthcheck`);
       host.say(
@@ -404,13 +496,14 @@ async function learnFromStack(stack: StackSummary, context: string, host: JobHos
     }
   }
   // A second environment in the same account shares the account's OIDC provider and CodeDeploy
-  // application (README, contexts table).
-  const providers = (await host.admin.call(['iam', 'list-open-id-connect-providers'])) as {
+  // application (README, contexts table); one in an account of its own makes its own.
+  const providers = (await account.admin.call(['iam', 'list-open-id-connect-providers'])) as {
     OpenIDConnectProviderList?: { Arn: string }[];
   };
   const provider = providers.OpenIDConnectProviderList?.[0]?.Arn;
   if (provider) {
     for (const other of host.contexts.others(context)) {
+      if (host.account([other]) !== account) continue;
       host.contexts.learn(other, 'EXISTING_OIDC_PROVIDER_ARN', provider);
       host.contexts.learn(other, 'CREATE_CODEDEPLOY_APPLICATION', 'false');
     }
@@ -573,7 +666,10 @@ async function reportOf(run: PipelineRun, host: JobHost): Promise<PipelineReport
   );
   const line = reports.map((r) => `${r.name} ${r.outcome}`).join(', ');
   host.say(`pipeline ${number} ${passed ? 'passed' : 'FAILED'}: ${line}`);
-  const fleets = await fleetImages(host.admin);
+  const fleets = Object.assign(
+    {},
+    ...(await Promise.all(host.accounts.map((account) => fleetImages(account.admin)))),
+  ) as Record<string, string[]>;
   for (const [environment, images] of Object.entries(fleets)) {
     host.say(`pipeline ${number}: the ${environment} fleet's running instances boot ${images.join(', ')}`);
   }
@@ -628,7 +724,8 @@ async function runBuildJob(
     say(`${job.name}: context ${missing.join(', ')} is not defined (give it in --contexts)`);
     return { name: job.name, outcome: 'failed', detail: `context ${missing.join(', ')} is not defined` };
   }
-  const oidc = job.contexts.length > 0 ? await mintTokens(host, pipelineRun.branch) : undefined;
+  const oidc =
+    job.contexts.length > 0 ? await mintTokens(host.account(job.contexts), pipelineRun.branch) : undefined;
   const workflowJobId = randomUUID();
   const builtins = builtinEnvironment({
     job,
@@ -652,7 +749,7 @@ async function runBuildJob(
   });
   const env = layerEnvironment({
     machine: { ...host.machine, HOME: home },
-    project: host.cloudEnv,
+    project: host.account(job.contexts).env,
     contexts: job.contexts.map((c) => host.contexts.values(c)),
     builtins,
   });
@@ -680,8 +777,8 @@ async function runBuildJob(
 }
 
 /** CircleCI's two tokens for a job with a context: v2 names the repository and the branch. */
-async function mintTokens(host: JobHost, branch: string): Promise<{ token: string; tokenV2: string }> {
-  const control = controlClient(host.cloud.url);
+async function mintTokens(account: Account, branch: string): Promise<{ token: string; tokenV2: string }> {
+  const control = controlClient(account.cloud.url);
   const ids = { orgId: CIRCLECI_ORG_ID, projectId: CIRCLECI_PROJECT_ID };
   const v1 = await control.circleCiToken(ids);
   const v2 = await control.circleCiToken({
@@ -840,10 +937,12 @@ async function applyPatches(checkout: Checkout, patches: readonly string[]): Pro
 
 /** The second commit's image: the team's own AMI, with Node.js baked in. */
 async function registerImage(host: JobHost, imageId: string): Promise<void> {
-  await controlClient(host.cloud.url).loadWorld({
-    region: REHEARSAL_REGION,
-    images: [{ id: imageId, name: 'web-al2023-node20-rehearsal' }],
-  });
+  for (const account of host.accounts) {
+    await controlClient(account.cloud.url).loadWorld({
+      region: REHEARSAL_REGION,
+      images: [{ id: imageId, name: 'web-al2023-node20-rehearsal' }],
+    });
+  }
 }
 
 function formatSeconds(seconds: number): string {
