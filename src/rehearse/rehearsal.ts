@@ -197,7 +197,7 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
       say(`${context}: account ${account.id}, the account of the environment its jobs deploy`);
     const contexts = new Contexts(
       contextsFromFile,
-      (context) => defaultContextValues((accountOfContext.get(context) ?? (accounts[0] as Account)).facts),
+      (context) => defaultContextValues((accountOfContext.get(context) ?? (accounts[0])).facts),
       used,
     );
     const host: JobHost = {
