@@ -23,7 +23,7 @@ import {
   SYNTHETIC_AGENT_START_SECONDS,
   type AccountFacts,
 } from './account.js';
-import { awsCli, type AwsCli } from './aws-cli.js';
+import { awsCli, AwsCliError, type AwsCli } from './aws-cli.js';
 import {
   builtinEnvironment,
   layerEnvironment,
@@ -114,6 +114,11 @@ export interface RehearsalResult {
   readonly workDir: string;
   /** Per role the jobs assumed: the actions used, refused, and allowed but never asked for. */
   readonly roles: readonly RoleReport[];
+  /**
+   * What a build of a branch other than main could do, with each context's deploy role, to another
+   * environment's last deployment: asked of the clouds (StopDeployment), not read off a policy.
+   */
+  readonly reach: readonly ReachReport[];
   /** 0: every job that ran passed; 1: a job failed. */
   readonly exitCode: number;
 }
@@ -193,11 +198,12 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
     const first = planFor(config, options, revision, 1, options.branch);
     const used = [...new Set(first.jobs.flatMap((job) => job.contexts))];
     const accountOfContext = contextAccounts(first, accounts);
+    const firstAccount = accounts[0] as Account;
     for (const [context, account] of accountOfContext)
       say(`${context}: account ${account.id}, the account of the environment its jobs deploy`);
     const contexts = new Contexts(
       contextsFromFile,
-      (context) => defaultContextValues((accountOfContext.get(context) ?? (accounts[0])).facts),
+      (context) => defaultContextValues((accountOfContext.get(context) ?? firstAccount).facts),
       used,
     );
     const host: JobHost = {
@@ -207,7 +213,8 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
       machine,
       contexts,
       accounts,
-      account: (jobContexts) => accountOfContext.get(jobContexts[0] ?? '') ?? (accounts[0] as Account),
+      contextEnvironments: environmentsOfContexts(first),
+      account: (jobContexts) => accountOfContext.get(jobContexts[0] ?? '') ?? firstAccount,
       say,
     };
 
@@ -260,13 +267,132 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
     }
     const exitCode = pipelines.every((p) => p.passed) ? 0 : 1;
     // Least privilege by running: what each assumed role used, was refused, and was never asked for.
+    const reach = await probeReach(host, groupsOf(greenlightYml));
     const usage = await Promise.all(accounts.map((a) => controlClient(a.cloud.url).iamUsage()));
     const roles = roleReports(usage.flat());
     for (const line of formatRoleReports(roles)) say(line);
-    return { pipelines, workDir: options.workDir, exitCode, roles };
+    return { pipelines, workDir: options.workDir, exitCode, roles, reach };
   } finally {
     await Promise.all(accounts.map((a) => a.cloud.close()));
   }
+}
+
+export interface ReachReport {
+  /** The context whose deploy role the branch's build assumed. */
+  readonly context: string;
+  /** The environment whose last deployment it tried to stop. */
+  readonly environment: string;
+  readonly deploymentId: string;
+  /** True when IAM let it: had the deployment been waiting in Ready, it would have stopped. */
+  readonly reached: boolean;
+  /** What the clouds answered. */
+  readonly answer: string;
+}
+
+/** greenlight.yml's environments: the application and deployment group each deploys to. */
+function groupsOf(greenlightYml: string): { environment: string; application: string; group: string }[] {
+  const document = parseYaml(greenlightYml) as {
+    application?: unknown;
+    environments?: Record<string, { deploymentGroup?: unknown } | null>;
+  } | null;
+  const application = typeof document?.application === 'string' ? document.application : '';
+  return Object.entries(document?.environments ?? {}).flatMap(([environment, env]) =>
+    typeof env?.deploymentGroup === 'string'
+      ? [{ environment, application, group: env.deploymentGroup }]
+      : [],
+  );
+}
+
+/** The branch a probe's token names: any branch but main (dev's role trusts every branch). */
+const PROBE_BRANCH = 'feature/reach-probe';
+
+/**
+ * For each context with a deploy role and each other environment with a deployment: a build of a
+ * branch assumes the context's role, as the job would, and asks to stop that environment's last
+ * deployment (finished, so nothing changes): IAM's answer says whether a branch could stop or
+ * continue it while it waits in Ready. CodeDeploy's StopDeployment and ContinueDeployment take no
+ * resource scope, so inside one account nothing but the role's trust keeps it out.
+ */
+async function probeReach(
+  host: JobHost,
+  groups: readonly { environment: string; application: string; group: string }[],
+): Promise<ReachReport[]> {
+  const reports: ReachReport[] = [];
+  for (const [context, deploys] of host.contextEnvironments) {
+    const role = host.contexts.values(context).AWS_DEPLOY_ROLE_ARN;
+    if (role === undefined) continue;
+    const from = host.account([context]);
+    for (const target of groups) {
+      const home = host.accounts.find((a) => a.environments.includes(target.environment));
+      // Its own environment: nothing to learn.
+      if (!home || deploys.has(target.environment)) continue;
+      const group = (await home.admin
+        .call([
+          'deploy',
+          'get-deployment-group',
+          '--application-name',
+          target.application,
+          '--deployment-group-name',
+          target.group,
+        ])
+        .catch(() => undefined)) as
+        { deploymentGroupInfo?: { lastSuccessfulDeployment?: { deploymentId?: string } } } | undefined;
+      const deploymentId = group?.deploymentGroupInfo?.lastSuccessfulDeployment?.deploymentId;
+      if (!deploymentId) continue;
+      const answer = await tryToStop(from, role, deploymentId);
+      const reached = answer === 'DeploymentAlreadyCompletedException';
+      const said = reached
+        ? `yes: IAM let it (CodeDeploy answered ${answer}: the deployment had ended)`
+        : answer === 'DeploymentDoesNotExistException'
+          ? `no: ${target.environment}'s deployments are in another account (${answer})`
+          : `no (${answer})`;
+      host.say(
+        `reach: a build of ${PROBE_BRANCH} with ${context}'s deploy role may stop or continue ${target.environment}'s deployment ${deploymentId}? ${said}`,
+      );
+      reports.push({ context, environment: target.environment, deploymentId, reached, answer });
+    }
+  }
+  return reports;
+}
+
+/** StopDeployment as a branch's build with `role` would call it: the error code it ends with. */
+async function tryToStop(account: Account, role: string, deploymentId: string): Promise<string> {
+  const { tokenV2 } = await mintTokens(account, PROBE_BRANCH);
+  let credentials: { AccessKeyId: string; SecretAccessKey: string; SessionToken: string } | undefined;
+  try {
+    const answer = (await account.admin.call([
+      'sts',
+      'assume-role-with-web-identity',
+      '--role-arn',
+      role,
+      '--role-session-name',
+      'reach-probe',
+      '--web-identity-token',
+      tokenV2,
+    ])) as { Credentials?: typeof credentials };
+    credentials = answer.Credentials;
+  } catch (error) {
+    return `AssumeRoleWithWebIdentity: ${errorCodeOf(error)}`;
+  }
+  if (!credentials) return 'AssumeRoleWithWebIdentity: no credentials';
+  try {
+    await account.admin.call(['deploy', 'stop-deployment', '--deployment-id', deploymentId], {
+      AWS_ACCESS_KEY_ID: credentials.AccessKeyId,
+      AWS_SECRET_ACCESS_KEY: credentials.SecretAccessKey,
+      AWS_SESSION_TOKEN: credentials.SessionToken,
+    });
+    return 'stopped';
+  } catch (error) {
+    return errorCodeOf(error);
+  }
+}
+
+function errorCodeOf(error: unknown): string {
+  const stderr = error instanceof AwsCliError ? error.stderr : String(error);
+  return (
+    /An error occurred \((\w+)\)/.exec(stderr)?.[1] ??
+    (error instanceof Error ? error.message : String(error))
+  );
 }
 
 /** One AWS account of the rehearsal: a local cloud of its own, empty at the start. */
@@ -307,19 +433,29 @@ const DEFAULT_ACCOUNT_ID = '123456789012';
  * first account.
  */
 function contextAccounts(plan: WorkflowPlan, accounts: readonly Account[]): Map<string, Account> {
-  const found = new Map<string, Set<Account>>();
+  const found = new Map<string, Account>();
+  for (const [context, environments] of environmentsOfContexts(plan)) {
+    const of = new Set(
+      [...environments].flatMap((env) => accounts.filter((a) => a.environments.includes(env))),
+    );
+    if (of.size === 1) found.set(context, [...of][0] as Account);
+  }
+  return found;
+}
+
+/** Each context of the plan's jobs, and the greenlight environments those jobs deploy (`env`). */
+function environmentsOfContexts(plan: WorkflowPlan): Map<string, Set<string>> {
+  const found = new Map<string, Set<string>>();
   for (const job of plan.jobs) {
     if (job.type !== 'build') continue;
     const env = job.parameters.env;
-    const account = accounts.find((a) => typeof env === 'string' && a.environments.includes(env));
-    if (!account) continue;
-    for (const context of job.contexts) found.set(context, new Set([...(found.get(context) ?? []), account]));
+    for (const context of job.contexts) {
+      const environments = found.get(context) ?? new Set<string>();
+      if (typeof env === 'string') environments.add(env);
+      found.set(context, environments);
+    }
   }
-  return new Map(
-    [...found].flatMap(([context, set]) =>
-      set.size === 1 ? [[context, [...set][0] as Account] as const] : [],
-    ),
-  );
+  return found;
 }
 
 function planFor(
@@ -353,6 +489,8 @@ interface JobHost {
   readonly accounts: readonly Account[];
   /** The account a job with these contexts works in. */
   readonly account: (contexts: readonly string[]) => Account;
+  /** Each context, and the environments its jobs deploy (their `env` parameter). */
+  readonly contextEnvironments: ReadonlyMap<string, ReadonlySet<string>>;
   readonly say: (text: string) => void;
 }
 

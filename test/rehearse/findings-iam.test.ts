@@ -1,6 +1,16 @@
 // tier: rehearsal
-// The IAM findings of issue 17, least privilege by running: the deploy role granted actions nothing
-// calls (RegisterApplicationRevision, the deployment-instance and list calls, DescribeLifecycleHooks,
+// The IAM findings of issue 17, by running.
+//
+// Dev and prod in one account: CodeDeploy's StopDeployment and ContinueDeployment take no resource
+// scope, and dev's deploy role trusts every branch's build, so any branch could stop or continue a
+// prod deployment waiting in Ready.
+//  - Pre-fix (findings/iam-one-account.patch: prod's serviceRoleArn in dev's account): after main's
+//    pipeline, a build of another branch assumes dev's role and asks to stop prod's last deployment:
+//    IAM lets it (CodeDeploy answers that the deployment has ended).
+//  - Shipped: prod in an account of its own; rehearse.test.ts shows the same ask finding nothing
+//    (DeploymentDoesNotExistException), and prod's role refusing the branch's token.
+//
+// Least privilege: the deploy role granted actions nothing calls (RegisterApplicationRevision, the deployment-instance and list calls, DescribeLifecycleHooks,
 // DescribeScalingActivities, DescribeLaunchTemplateVersions, DescribeLoadBalancers/Listeners).
 //  - Pre-fix (findings/iam-actions-nothing-calls.patch puts them back): the pipeline passes, and the
 //    rehearsal's report names each of them as allowed and called by nothing greenlight or the SAM CLI
@@ -9,7 +19,7 @@
 //    used is one greenlight or the SAM CLI calls on a path that rehearsal did not take).
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { finding, type Rehearsal, rehearse, scratchDir, tail } from './findings/support.js';
+import { finding, PROD_ONLY, type Rehearsal, rehearse, scratchDir, tail } from './findings/support.js';
 
 const NOTHING_CALLS = [
   'autoscaling:DescribeLifecycleHooks',
@@ -58,6 +68,40 @@ describe('greenlight rehearse --patch findings/iam: a deploy role that grants wh
     assert.match(
       run.stderr,
       /role arn:aws:iam::\d{12}:role\/web-dev-circleci-deploy: \d+ actions used\n.*\n.*allowed and called by nothing greenlight or the SAM CLI does — take them out of the role: autoscaling:DescribeLifecycleHooks/,
+    );
+  });
+});
+
+describe('greenlight rehearse --patch findings/iam-one-account: dev and prod in one account', () => {
+  const work = scratchDir('iam-one-account');
+  let run: Rehearsal;
+
+  before(async () => {
+    run = await rehearse(
+      work('pre-fix'),
+      ...PROD_ONLY,
+      '--time-scale',
+      '240',
+      '--patch',
+      finding('iam-one-account'),
+    );
+  });
+
+  it('one local cloud holds both environments, and the pipeline passes', () => {
+    assert.equal(run.code, 0, tail(run));
+    assert.match(run.stderr, /local cloud: \S+, account 123456789012 \(dev, prod\), empty/);
+  });
+
+  it("a build of another branch, with dev's role, may stop or continue prod's deployments", () => {
+    const toProd = run.result.reach.find((r) => r.context === 'greenlight-dev' && r.environment === 'prod');
+    assert.deepEqual(
+      { reached: toProd?.reached, answer: toProd?.answer },
+      { reached: true, answer: 'DeploymentAlreadyCompletedException' },
+      tail(run),
+    );
+    assert.match(
+      run.stderr,
+      /reach: a build of feature\/reach-probe with greenlight-dev's deploy role may stop or continue prod's deployment d-\w+\? yes: IAM let it/,
     );
   });
 });

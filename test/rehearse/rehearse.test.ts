@@ -109,6 +109,18 @@ describe('greenlight rehearse: the shipped pipeline from an empty account, for m
     assert.match(run.stderr, /role arn:aws:iam::\d{12}:role\/web-prod-circleci-deploy: \d+ actions used\n/);
   });
 
+  it("dev and prod in accounts of their own: a branch's build with dev's role cannot reach prod's deployments", () => {
+    assert.match(run.stderr, /local cloud: \S+, account 123456789012 \(dev\), empty/);
+    assert.match(run.stderr, /local cloud: \S+, account 210987654321 \(prod\), empty/);
+    assert.deepEqual(
+      run.result.reach.map((r) => [r.context, r.environment, r.reached, r.answer]),
+      [
+        ['greenlight-dev', 'prod', false, 'DeploymentDoesNotExistException'],
+        ['greenlight-prod', 'dev', false, 'AssumeRoleWithWebIdentity: AccessDenied'],
+      ],
+    );
+  });
+
   it("keeps each job's output and artifacts in its own directory", async () => {
     const dir = join(run.result.workDir, 'pipeline-1', '103-code_deploy_dev');
     assert.match(await readFile(join(dir, 'output.log'), 'utf8'), /▸ greenlight deploy \(dev\)/);

@@ -19,6 +19,7 @@ export interface Rehearsal {
     }[];
     workDir: string;
     roles: { roleArn: string; allowed: string[]; denied: string[]; unused: string[]; uncalled: string[] }[];
+    reach: { context: string; environment: string; deploymentId: string; reached: boolean; answer: string }[];
   };
 }
 
