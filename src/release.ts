@@ -7,7 +7,7 @@ import {
   type BusyMode,
   type StartOutcome,
 } from './codedeploy/deploy.js';
-import { followLatestLaunchTemplate } from './codedeploy/launch-template.js';
+import { fleetBehindLaunchTemplate, followLatestLaunchTemplate } from './codedeploy/launch-template.js';
 import { followDeployment, sayCodeDeployOutcome, type FollowedDeployment } from './codedeploy/follow.js';
 import { revisionLocation } from './codedeploy/revision-location.js';
 import { InvalidArgumentError, type RevisionRef } from './codedeploy/revision.js';
@@ -101,6 +101,8 @@ export async function deploy(request: DeployRequest, deps: Deps): Promise<Deploy
           ec2: await aws.ec2(),
           logger,
         }),
+      fleetBehind: async (groups) =>
+        fleetBehindLaunchTemplate(groups, { autoscaling: await aws.autoscaling(), ec2: await aws.ec2() }),
     },
   );
   if (started.kind !== 'already-verified') {

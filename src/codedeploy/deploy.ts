@@ -151,7 +151,17 @@ export interface StartDeps {
    * before it is created: `followLatestLaunchTemplate` (launch-template.ts, finding H1).
    */
   readonly beforeCopy?: (groupNames: readonly string[]) => Promise<unknown>;
+  /**
+   * Why the groups a COPY_AUTO_SCALING_GROUP deployment would copy launch something the running
+   * fleet does not (a newer launch template version: a new AMI from `sam deploy`), or undefined.
+   * A verified revision is then deployed again rather than answered `already-verified`: the fleet
+   * must get the new launch template even when the commit is the same.
+   */
+  readonly fleetBehind?: (groupNames: readonly string[]) => Promise<string | undefined>;
 }
+
+const groupNamesOf = (info: DeploymentGroupInfo): string[] =>
+  (info.autoScalingGroups ?? []).flatMap((g) => (g.name ? [g.name] : []));
 
 export async function startDeployment(request: StartRequest, deps: StartDeps): Promise<StartOutcome> {
   const { env } = request;
@@ -201,13 +211,22 @@ export async function startDeployment(request: StartRequest, deps: StartDeps): P
       const lastOk = info.lastSuccessfulDeployment?.deploymentId;
       if (lastOk && lastOk === latestId && latest && sameRevision(latest.revision, request.revision)) {
         if (request.isVerified && (await request.isVerified(lastOk))) {
-          return { kind: 'already-verified', deploymentId: lastOk };
+          const behind =
+            deps.fleetBehind && env.blueGreen.greenFleet === 'COPY_AUTO_SCALING_GROUP'
+              ? await deps.fleetBehind(groupNamesOf(info))
+              : undefined;
+          if (behind === undefined) return { kind: 'already-verified', deploymentId: lastOk };
+          deps.logger.emit({
+            kind: 'message',
+            level: 'info',
+            text: `${label} is verified in ${lastOk}, but ${behind}: deploying it again, so the fleet launches from it`,
+          });
         }
       }
     }
 
     if (deps.beforeCopy && env.blueGreen.greenFleet === 'COPY_AUTO_SCALING_GROUP') {
-      await deps.beforeCopy((info.autoScalingGroups ?? []).flatMap((g) => (g.name ? [g.name] : [])));
+      await deps.beforeCopy(groupNamesOf(info));
     }
     try {
       const out = await deps.codedeploy.send(

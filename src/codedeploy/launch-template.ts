@@ -29,10 +29,13 @@ export interface LaunchTemplateAlignment {
   readonly to: string;
 }
 
-/** Points each group at its launch template's latest version where it names an older number. */
-export async function followLatestLaunchTemplate(
+/**
+ * The groups that name an older numbered version than their launch template's latest, and the
+ * version each would be pointed at: what `followLatestLaunchTemplate` would do, nothing done.
+ */
+export async function launchTemplateMoves(
   groupNames: readonly string[],
-  deps: LaunchTemplateDeps,
+  deps: Pick<LaunchTemplateDeps, 'autoscaling' | 'ec2'>,
 ): Promise<LaunchTemplateAlignment[]> {
   if (groupNames.length === 0) return [];
   const described = await deps.autoscaling
@@ -56,15 +59,25 @@ export async function followLatestLaunchTemplate(
   const latest = new Map(
     (templates.LaunchTemplates ?? []).map((t) => [t.LaunchTemplateId, t.LatestVersionNumber]),
   );
-  const done: LaunchTemplateAlignment[] = [];
-  for (const { group, launchTemplateId, version } of pinned) {
+  return pinned.flatMap(({ group, launchTemplateId, version }) => {
     const newest = latest.get(launchTemplateId);
-    if (newest === undefined || Number(version) >= newest) continue;
+    if (newest === undefined || Number(version) >= newest) return [];
+    return [{ group, launchTemplateId, from: version, to: String(newest) }];
+  });
+}
+
+/** Points each group at its launch template's latest version where it names an older number. */
+export async function followLatestLaunchTemplate(
+  groupNames: readonly string[],
+  deps: LaunchTemplateDeps,
+): Promise<LaunchTemplateAlignment[]> {
+  const moves = await launchTemplateMoves(groupNames, deps);
+  for (const { group, launchTemplateId, from, to } of moves) {
     await deps.autoscaling
       .send(
         new UpdateAutoScalingGroupCommand({
           AutoScalingGroupName: group,
-          LaunchTemplate: { LaunchTemplateId: launchTemplateId, Version: String(newest) },
+          LaunchTemplate: { LaunchTemplateId: launchTemplateId, Version: to },
         }),
       )
       .catch((error: unknown) => {
@@ -74,9 +87,26 @@ export async function followLatestLaunchTemplate(
       kind: 'step',
       step: `launch template ${launchTemplateId} of ${group}`,
       status: 'done',
-      detail: `version ${version} → ${newest}: CodeDeploy's copy launches the green fleet from it`,
+      detail: `version ${from} → ${to}: CodeDeploy's copy launches the green fleet from it`,
     });
-    done.push({ group, launchTemplateId, from: version, to: String(newest) });
   }
-  return done;
+  return moves;
+}
+
+/**
+ * What a deployment of an already verified revision would change on the fleet: the groups that
+ * launch from an older version than their template's latest, said in one sentence, or undefined.
+ */
+export async function fleetBehindLaunchTemplate(
+  groupNames: readonly string[],
+  deps: Pick<LaunchTemplateDeps, 'autoscaling' | 'ec2'>,
+): Promise<string | undefined> {
+  const moves = await launchTemplateMoves(groupNames, deps);
+  if (moves.length === 0) return undefined;
+  return moves
+    .map(
+      (m) =>
+        `${m.group} launches from version ${m.from} of launch template ${m.launchTemplateId}, which is at ${m.to}`,
+    )
+    .join('; ');
 }

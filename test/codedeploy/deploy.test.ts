@@ -13,6 +13,7 @@ import {
   StopDeploymentCommand,
   type CodeDeployClient,
 } from '@aws-sdk/client-codedeploy';
+import { CreateLaunchTemplateVersionCommand, DescribeLaunchTemplatesCommand } from '@aws-sdk/client-ec2';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { after, before, describe, it } from 'node:test';
 import {
@@ -23,6 +24,7 @@ import {
   type StartRequest,
 } from '../../src/codedeploy/deploy.js';
 import { applyGroup } from '../../src/codedeploy/group.js';
+import { fleetBehindLaunchTemplate } from '../../src/codedeploy/launch-template.js';
 import { revisionLocation } from '../../src/codedeploy/revision-location.js';
 import { waitForDeployment } from '../../src/codedeploy/wait.js';
 import type { EnvironmentConfig } from '../../src/config/environment.js';
@@ -288,6 +290,74 @@ describe('creating deployments safely', () => {
       (e: unknown) =>
         (e as { exitCode?: number }).exitCode === 2 &&
         /s3:\/\/web-revisions\/web\/missing.zip does not exist/.test((e as Error).message),
+    );
+  });
+});
+
+describe('a verified revision is not deployed again, unless the fleet is behind its launch template', () => {
+  let cloud: TestCloud;
+  before(async () => {
+    cloud = await startCloud({ world: devWorld(2) });
+  });
+  after(async () => {
+    await cloud.close();
+  });
+
+  it('same commit, new AMI: answered already-verified until a new launch template version, then deployed again', async () => {
+    const env = devEnvironment();
+    const codedeploy = await setUp(cloud, env);
+    const autoscaling = await cloud.aws.autoscaling();
+    const ec2Client = await cloud.aws.ec2();
+    // The stack's group names version 1 for good (finding H1).
+    const templates = await ec2Client.send(
+      new DescribeLaunchTemplatesCommand({ LaunchTemplateNames: ['web'] }),
+    );
+    const templateId = templates.LaunchTemplates?.[0]?.LaunchTemplateId as string;
+    await autoscaling.send(
+      new UpdateAutoScalingGroupCommand({
+        AutoScalingGroupName: 'web-dev-asg',
+        LaunchTemplate: { LaunchTemplateId: templateId, Version: '1' },
+      }),
+    );
+    const logger = recorder();
+    const deps = {
+      codedeploy,
+      clock: cloud.clock,
+      logger,
+      fleetBehind: (groups: readonly string[]) =>
+        fleetBehindLaunchTemplate(groups, { autoscaling, ec2: ec2Client }),
+    };
+    const verified = { isVerified: () => Promise.resolve(true) };
+    const first = await startDeployment(request(env, sha('7'), verified), deps);
+    assert.equal(first.kind, 'created');
+    assert.equal(
+      await untilStatus(cloud, first.deploymentId, ['Succeeded', 'Failed', 'Stopped']),
+      'Succeeded',
+    );
+
+    assert.deepEqual(await startDeployment(request(env, sha('7'), verified), deps), {
+      kind: 'already-verified',
+      deploymentId: first.deploymentId,
+    });
+
+    // sam deploy with a new AmiId: a new launch template version, the fleet still on version 1.
+    await ec2Client.send(
+      new CreateLaunchTemplateVersionCommand({
+        LaunchTemplateId: templateId,
+        LaunchTemplateData: { ImageId: 'ami-0b0de0c0ffee00042' },
+      }),
+    );
+    const again = await startDeployment(request(env, sha('7'), verified), deps);
+    assert.equal(again.kind, 'created');
+    assert.notEqual(again.deploymentId, first.deploymentId);
+    const said = logger.events.flatMap((e) => (e.kind === 'message' ? [e.text] : []));
+    assert.ok(
+      said.some(
+        (text) =>
+          text ===
+          `${sha('7')} is verified in ${first.deploymentId}, but CodeDeploy_web-dev_${first.deploymentId} launches from version 1 of launch template ${templateId}, which is at 2: deploying it again, so the fleet launches from it`,
+      ),
+      said.join('\n'),
     );
   });
 });

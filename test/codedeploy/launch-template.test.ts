@@ -6,7 +6,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as asg from '@aws-sdk/client-auto-scaling';
 import * as ec2 from '@aws-sdk/client-ec2';
-import { followLatestLaunchTemplate } from '../../src/codedeploy/launch-template.js';
+import {
+  fleetBehindLaunchTemplate,
+  followLatestLaunchTemplate,
+  launchTemplateMoves,
+} from '../../src/codedeploy/launch-template.js';
 import type { LogEvent } from '../../src/log/events.js';
 import { startCloud, type TestCloud } from '../support/cloud.js';
 
@@ -62,6 +66,20 @@ describe('followLatestLaunchTemplate', () => {
   });
   after(async () => cloud.close());
 
+  it('says which groups are behind their template, changing nothing', async () => {
+    const deps = { autoscaling: await cloud.aws.autoscaling(), ec2: await cloud.aws.ec2() };
+    const groups = ['web-dev-asg', 'CodeDeploy_web-dev_d-FOLLOWS', 'CodeDeploy_web-dev_d-DEFAULTS'];
+    assert.deepEqual(await launchTemplateMoves(groups, deps), [
+      { group: 'web-dev-asg', launchTemplateId: templateId, from: '1', to: '3' },
+    ]);
+    assert.equal(
+      await fleetBehindLaunchTemplate(groups, deps),
+      `web-dev-asg launches from version 1 of launch template ${templateId}, which is at 3`,
+    );
+    assert.equal(await versionOf('web-dev-asg'), '1');
+    assert.deepEqual(events, []);
+  });
+
   it('points a group that names an older version at the latest, and says so', async () => {
     const done = await followLatestLaunchTemplate(['web-dev-asg'], {
       autoscaling: await cloud.aws.autoscaling(),
@@ -94,6 +112,13 @@ describe('followLatestLaunchTemplate', () => {
 
   it('no group: nothing is asked', async () => {
     const before = await cloud.requests();
+    assert.equal(
+      await fleetBehindLaunchTemplate([], {
+        autoscaling: await cloud.aws.autoscaling(),
+        ec2: await cloud.aws.ec2(),
+      }),
+      undefined,
+    );
     assert.deepEqual(
       await followLatestLaunchTemplate([], {
         autoscaling: await cloud.aws.autoscaling(),
