@@ -7,7 +7,11 @@ import { existsSync } from 'node:fs';
 /** How long one `aws` call may take (wall time). */
 const CALL_DEADLINE_MS = 5 * 60_000;
 
-/** Debian's AWS CLI where it is installed (the one .ci/run installs), else the first `aws` on PATH. */
+/**
+ * GREENLIGHT_REHEARSAL_AWS_CLI when set (a wrapper that counts or logs the calls, say: the rehearsal
+ * passes it on to its jobs), else Debian's AWS CLI where it is installed (the one .ci/run installs),
+ * else the first `aws` on PATH.
+ */
 export function awsCliPath(env: Readonly<Record<string, string | undefined>>): string {
   if (env.GREENLIGHT_REHEARSAL_AWS_CLI) return env.GREENLIGHT_REHEARSAL_AWS_CLI;
   return existsSync('/usr/bin/aws') ? '/usr/bin/aws' : 'aws';

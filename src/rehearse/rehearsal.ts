@@ -989,7 +989,18 @@ function printer(host: JobHost, name: string, log: string | undefined): StepOutp
 /** What this machine gives every step: its PATH and locale, never its AWS or greenlight settings. */
 function machineEnvironment(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
   const kept: Record<string, string> = {};
-  for (const name of ['PATH', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'USER', 'LOGNAME', 'SHELL', 'TERM']) {
+  for (const name of [
+    'PATH',
+    'LANG',
+    'LC_ALL',
+    'TZ',
+    'TMPDIR',
+    'USER',
+    'LOGNAME',
+    'SHELL',
+    'TERM',
+    'GREENLIGHT_REHEARSAL_AWS_CLI',
+  ]) {
     const value = env[name];
     if (value !== undefined) kept[name] = value;
   }
