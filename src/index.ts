@@ -52,6 +52,12 @@ export {
   type VerifiedRelease,
 } from './verify/verify-release.js';
 export {
+  preflight,
+  type PreflightCheck,
+  type PreflightRequest,
+  type PreflightResult,
+} from './preflight/preflight.js';
+export {
   rollBackRelease as rollback,
   type RollBackReleaseRequest as RollbackRequest,
   type RollBackReleaseResult as RollbackResult,

@@ -12,6 +12,7 @@ import { registerLocalCloud } from './commands/localcloud.js';
 import { registerRehearse } from './commands/rehearse.js';
 import { registerRollback } from './commands/rollback.js';
 import { registerSam } from './commands/sam.js';
+import { registerPreflight } from './commands/preflight.js';
 import { registerStatus } from './commands/status.js';
 import { registerVerify } from './commands/verify.js';
 import { registerWait } from './commands/wait.js';
@@ -72,6 +73,7 @@ Point greenlight at the local cloud with AWS_ENDPOINT_URL=http://127.0.0.1:4566 
   registerRollback(program, run);
   registerGate(program, run);
   registerStatus(program, run);
+  registerPreflight(program, run);
   registerAppspec(program, run);
   registerSam(program, run);
   registerAssumeRole(program, run);

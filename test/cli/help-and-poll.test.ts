@@ -33,6 +33,7 @@ const COMMANDS = [
   ['rollback'],
   ['gate'],
   ['status'],
+  ['preflight'],
   ['group', 'plan'],
   ['group', 'apply'],
   ['hooks', 'run'],

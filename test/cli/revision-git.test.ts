@@ -8,7 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { checkCommitPushed, githubRepositoryOf, resolveRevision } from '../../src/codedeploy/revision.js';
+import type { AwsClients } from '../../src/aws/clients.js';
 import { runCli } from '../../src/cli/run.js';
+import { resolveEnvironment } from '../../src/config/environment.js';
+import { loadConfig } from '../../src/config/load.js';
+import { checkRevision } from '../../src/preflight/preflight.js';
 import { repoRoot } from './spawn.js';
 
 let dir: string;
@@ -104,6 +108,21 @@ describe('deploy of HEAD checks it is in the GitHub repository', () => {
     const unpushed = await checkCommitPushed(local, 'example/greenlight', dir);
     assert.equal(unpushed.status, 'not-pushed');
     assert.equal((await checkCommitPushed(pushed, 'someone/else', dir)).status, 'unknown');
+  });
+
+  it('preflight: a pushed commit passes its revision check, an unpushed one fails it, saying to push', async () => {
+    const env = resolveEnvironment(loadConfig({ path: join(dir, 'greenlight.yml') }), 'dev');
+    // A GitHub revision is checked with git alone: the clients are never asked.
+    const aws = {} as AwsClients;
+    const check = (commitId: string) =>
+      checkRevision({ env, revision: { type: 'GitHub', commitId }, bundleDir: dir, cwd: dir }, aws);
+    const ok = await check(pushed);
+    assert.equal(ok.status, 'pass', ok.detail);
+    assert.match(ok.detail, new RegExp(`^commit ${pushed} is on origin/main \\(example/greenlight\\)$`));
+    const refused = await check(local);
+    assert.equal(refused.status, 'fail');
+    assert.match(refused.detail, /is on no branch of origin/);
+    assert.equal(refused.fix, 'push the commit: CodeDeploy downloads it from GitHub on every instance');
   });
 
   it('greenlight deploy without --revision refuses an unpushed HEAD before any AWS call, exit 2', async () => {
