@@ -12,14 +12,11 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { stringify } from 'yaml';
 import { NO_REGION } from '../../src/aws/errors.js';
-import { runCli } from '../../src/cli/run.js';
 import { sampleEnvironment } from '../config/sample.js';
 import { devWorld, startCloud, type TestCloud } from '../support/cloud.js';
+import { cliInProcess, forgetThisMachinesAwsConfig } from '../support/in-process.js';
 
-// The SDK reads a region and credentials from this machine's files and environment too.
-for (const name of ['AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_PROFILE']) delete process.env[name];
-process.env.AWS_CONFIG_FILE = '/nonexistent/greenlight-test/config';
-process.env.AWS_SHARED_CREDENTIALS_FILE = '/nonexistent/greenlight-test/credentials';
+forgetThisMachinesAwsConfig();
 
 describe('greenlight says which AWS it talks to, and what it refers to', () => {
   let cloud: TestCloud;
@@ -54,20 +51,8 @@ describe('greenlight says which AWS it talks to, and what it refers to', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  async function run(args: string[], env: Record<string, string> = cloud.env) {
-    let stdout = '';
-    let stderr = '';
-    const code = await runCli(args, {
-      stdout: { write: (s: string) => (stdout += s) },
-      stderr: { write: (s: string) => (stderr += s) },
-      env,
-      cwd: dir,
-      signal: new AbortController().signal,
-      clock: cloud.clock,
-    });
-    const lines = stderr.split('\n').map((line) => line.replace(/^\[\d\d:\d\d:\d\d\] /, ''));
-    return { code, stdout, stderr, lines };
-  }
+  const run = (args: string[], env: Record<string, string> = cloud.env) =>
+    cliInProcess(args, { env, cwd: dir, clock: cloud.clock });
 
   it('the first line names account, region, endpoint (not AWS) and credential source', async () => {
     const r = await run(['group', 'plan', '--env', 'dev']);

@@ -13,14 +13,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { stringify } from 'yaml';
-import { runCli } from '../../src/cli/run.js';
 import { sampleEnvironment } from '../config/sample.js';
 import { repoRoot } from '../cli/spawn.js';
 import { devWorld, startCloud, type TestCloud } from '../support/cloud.js';
+import { cliInProcess, forgetThisMachinesAwsConfig } from '../support/in-process.js';
 
-for (const name of ['AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_PROFILE']) delete process.env[name];
-process.env.AWS_CONFIG_FILE = '/nonexistent/greenlight-test/config';
-process.env.AWS_SHARED_CREDENTIALS_FILE = '/nonexistent/greenlight-test/credentials';
+forgetThisMachinesAwsConfig();
 
 const BUNDLE = 's3://web-revisions/web/app.zip';
 
@@ -56,21 +54,9 @@ describe('greenlight preflight', () => {
   });
 
   async function run(args: string[]) {
-    let stdout = '';
-    let stderr = '';
-    const code = await runCli(args, {
-      stdout: { write: (s: string) => (stdout += s) },
-      stderr: { write: (s: string) => (stderr += s) },
-      env: cloud.env,
-      cwd: dir,
-      signal: new AbortController().signal,
-      clock: cloud.clock,
-    });
+    const r = await cliInProcess(args, { env: cloud.env, cwd: dir, clock: cloud.clock });
     // A failed check is an error line (`error: ✗ …`); the mark is what these tests read.
-    const lines = stderr
-      .split('\n')
-      .map((line) => line.replace(/^\[\d\d:\d\d:\d\d\] /, '').replace(/^error: /, ''));
-    return { code, stdout, stderr, lines };
+    return { ...r, lines: r.lines.map((line) => line.replace(/^error: /, '')) };
   }
 
   const preflight = (env: string, ...more: string[]) =>
