@@ -135,6 +135,10 @@ const commands: CommandSpec[] = [
     ],
   },
   { path: ['status'], flags: [] },
+  {
+    path: ['preflight'],
+    flags: [flag(['--revision'], value('revision')), flag(['--bundle'], value('path'))],
+  },
   { path: ['appspec', 'lint'], flags: [], positional: value('path') },
   { path: ['hooks', 'run'], flags: [flag(['--event'], value()), flag(['--bundle'], value('path'))] },
   {
