@@ -7,6 +7,8 @@
 // PingStatus), the Auto Scaling processes CodeDeploy asks to suspend, lifecycle hooks, warm pools and
 // mixed instances policies, and the deploy role's permissions (IAM policy simulation).
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import { lintAppSpecPath } from '../appspec/bundle.js';
 import { AwsOperationError } from '../aws/errors.js';
@@ -26,6 +28,8 @@ export interface PreflightCheck {
   readonly detail: string;
   /** For a failed check: what to do. */
   readonly fix?: string;
+  /** A failed check whose cause is what the command was given (a bundle that is not there): exit 2. */
+  readonly badInput?: boolean;
 }
 
 export interface PreflightRequest {
@@ -34,11 +38,22 @@ export interface PreflightRequest {
   readonly revision: RevisionRef;
   /** The bundle directory whose appspec.yml the agent would read (the checkout, for a GitHub revision). */
   readonly bundleDir: string;
+  /**
+   * False when the bundle directory is only a guess (deploy's working directory): without an
+   * appspec.yml there, the appspec check is skipped rather than failed.
+   */
+  readonly bundleNamed?: boolean;
+  /** The deployment uploads the revision itself (deploy --bundle): it is not there yet. */
+  readonly uploads?: boolean;
+  /** Why a GitHub commit is not looked up here (deploy: CI built it, or deploy checks HEAD itself). */
+  readonly githubUnchecked?: string;
   readonly cwd: string;
 }
 
 export interface PreflightResult {
   readonly passed: boolean;
+  /** 0: nothing failed; 1: a check failed; 2: what the command was given is wrong (bad input). */
+  readonly exitCode: number;
   readonly checks: readonly PreflightCheck[];
 }
 
@@ -75,7 +90,9 @@ export async function preflight(
     checkAppSpec(request),
   ]);
   const all = [...checks, ...NOT_YET];
-  return { passed: all.every((c) => c.status !== 'fail'), checks: all };
+  const failed = all.filter((c) => c.status === 'fail');
+  const exitCode = failed.some((c) => c.badInput) ? 2 : failed.length > 0 ? 1 : 0;
+  return { passed: failed.length === 0, exitCode, checks: all };
 }
 
 async function checkGroup(env: EnvironmentConfig, aws: AwsClients): Promise<PreflightCheck> {
@@ -183,7 +200,15 @@ async function checkLaunchTemplate(env: EnvironmentConfig, aws: AwsClients): Pro
 
 export async function checkRevision(request: PreflightRequest, aws: AwsClients): Promise<PreflightCheck> {
   const { env, revision } = request;
+  if (request.uploads)
+    return { name: 'revision', status: 'skip', detail: 'this deployment uploads its bundle (--bundle)' };
   if (revision.type === 'GitHub' && env.revision.kind === 'github') {
+    if (request.githubUnchecked !== undefined)
+      return {
+        name: 'revision',
+        status: 'skip',
+        detail: `commit ${revision.commitId}: ${request.githubUnchecked}`,
+      };
     const pushed = await checkCommitPushed(revision.commitId, env.revision.repository, request.cwd);
     if (pushed.status === 'not-pushed')
       return {
@@ -216,11 +241,19 @@ export async function checkRevision(request: PreflightRequest, aws: AwsClients):
       status: 'fail',
       detail: error instanceof Error ? error.message : String(error),
       fix: 'upload the bundle (greenlight deploy --bundle DIR packs and uploads one), or name one that exists',
+      ...((error as { exitCode?: unknown } | null)?.exitCode === 2 ? { badInput: true } : {}),
     };
   }
 }
 
 async function checkAppSpec(request: PreflightRequest): Promise<PreflightCheck> {
+  const found = ['appspec.yml', 'appspec.yaml'].some((name) => existsSync(join(request.bundleDir, name)));
+  if (!found && request.bundleNamed === false)
+    return {
+      name: 'appspec',
+      status: 'skip',
+      detail: `no appspec.yml in ${request.bundleDir} to lint: CodeDeploy reads the revision's own`,
+    };
   const lint = await lintAppSpecPath(request.bundleDir, { cwd: request.cwd });
   const errors = lint.problems.filter((p) => p.severity === 'error');
   const where = lint.appSpecFile ?? `${request.bundleDir}/appspec.yml`;
@@ -241,4 +274,16 @@ async function checkAppSpec(request: PreflightRequest): Promise<PreflightCheck> 
     status: 'pass',
     detail: `${where}: no errors${warnings ? ` (${warnings} warning${warnings === 1 ? '' : 's'})` : ''}`,
   };
+}
+
+/** The lines a command prints for a preflight: a mark per check, what to do under a failed one. */
+export function preflightLines(result: PreflightResult): { level: 'info' | 'error'; text: string }[] {
+  return result.checks.flatMap((check) => {
+    const mark = check.status === 'pass' ? '✓' : check.status === 'fail' ? '✗' : '-';
+    const text = `${mark} ${check.name.padEnd(22)} ${check.detail}${check.status === 'skip' ? ' (skipped)' : ''}`;
+    return [
+      { level: check.status === 'fail' ? ('error' as const) : ('info' as const), text },
+      ...(check.fix ? [{ level: 'info' as const, text: `  → ${check.fix}` }] : []),
+    ];
+  });
 }

@@ -147,7 +147,7 @@ describe('greenlight preflight', () => {
     }
   });
 
-  it('a bundle that is not in S3', async () => {
+  it('a bundle that is not in S3: bad input, exit 2', async () => {
     const r = await run([
       'preflight',
       '--env',
@@ -157,7 +157,7 @@ describe('greenlight preflight', () => {
       '--bundle',
       repoRoot,
     ]);
-    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.code, 2, r.stderr);
     assert.ok(
       r.lines.some((l) => /^✗ revision\s+.*s3:\/\/web-revisions\/web\/nope\.zip/.test(l)),
       r.stderr,
@@ -214,7 +214,42 @@ describe('greenlight preflight', () => {
     );
   });
 
+  it('deploy runs it first: a failed check creates no deployment, exit 1, and says how to skip it', async () => {
+    const r = await run(['deploy', '--env', 'drifted', '--revision', BUNDLE, '--no-wait']);
+    assert.equal(r.code, 1, r.stderr);
+    assert.ok(
+      r.lines.some((l) => /^✗ deployment-group\s+web\/web-dev differs/.test(l)),
+      r.stderr,
+    );
+    assert.ok(
+      r.lines.includes(
+        'preflight: deployment-group failed; no deployment was created (--skip-preflight to deploy anyway)',
+      ),
+      r.stderr,
+    );
+  });
+
   it('deploys nothing, whatever it finds', async () => {
     assert.deepEqual(await deployments(), []);
+  });
+
+  it('deploy --skip-preflight says so, and creates the deployment', async () => {
+    const r = await run([
+      'deploy',
+      '--env',
+      'drifted',
+      '--revision',
+      BUNDLE,
+      '--no-wait',
+      '--skip-preflight',
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(
+      r.lines.includes(
+        'warn: preflight skipped (--skip-preflight): nothing was checked before the deployment',
+      ),
+      r.stderr,
+    );
+    assert.equal((await deployments()).length, 1);
   });
 });

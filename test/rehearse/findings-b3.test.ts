@@ -28,17 +28,21 @@ describe('greenlight rehearse --patch findings/b3: the seed fleet in the target 
     );
   });
 
-  it('B3: the first deployment of dev is stopped by its own unhealthy-hosts alarm', () => {
+  // The seed fleet's churn leaves the alarm OK for a couple of AWS minutes at a time: the deploy step
+  // finds it in ALARM and deploy's preflight refuses to create the deployment, or finds it in an OK
+  // window and CodeDeploy stops the deployment when it goes back to ALARM. Which one depends on where
+  // in the churn the step starts, on AWS as here; the outcome and its cause are the same.
+  it('B3: the first deployment of dev is refused or stopped by its own unhealthy-hosts alarm', () => {
     assert.equal(run.code, 1, tail(run));
     assert.equal(run.result.pipelines[0]?.passed, false);
     const codeDeploy = run.result.pipelines[0]?.jobs.find((j) => j.name === 'code_deploy_dev');
     assert.equal(codeDeploy?.outcome, 'failed');
-    assert.deepEqual(codeDeploy?.failedSteps, [
-      'greenlight deploy (dev)',
-      'greenlight verify (dev)',
-      'Roll back to the last verified revision',
-    ]);
-    assert.match(run.stderr, /Stopped: ALARM_ACTIVE .*The alarm\(s\) are: web-dev-unhealthy-hosts/);
+    assert.equal(codeDeploy?.failedSteps?.[0], 'greenlight deploy (dev)');
+    assert.match(
+      run.stderr,
+      /\[code_deploy_dev\].*(already in ALARM: web-dev-unhealthy-hosts|Stopped: ALARM_ACTIVE .*The alarm\(s\) are: web-dev-unhealthy-hosts)/,
+    );
+    assert.doesNotMatch(run.stderr, /\[code_deploy_dev\].*traffic is on the green fleet/);
     assert.deepEqual(jobsOf(run).slice(-1), [['gate_dev', 'not_run']]);
   });
 });

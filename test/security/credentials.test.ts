@@ -103,7 +103,19 @@ describe('no output mode prints AWS credentials or session tokens', () => {
   it('an internal error with its stack trace (--verbose), exit 1', async () => {
     // Without zip on PATH, packing the bundle fails in a way greenlight does not know: an internal error.
     const r = await run(
-      ['deploy', '--env', 's3dev', '--bundle', 'bundle', '--revision', sha('a'), '--verbose', '--json'],
+      // --skip-preflight: the group does not exist here, which preflight would say first.
+      [
+        'deploy',
+        '--env',
+        's3dev',
+        '--bundle',
+        'bundle',
+        '--revision',
+        sha('a'),
+        '--verbose',
+        '--json',
+        '--skip-preflight',
+      ],
       {
         PATH: join(dir, 'no-such-bin'),
       },

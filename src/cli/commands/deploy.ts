@@ -16,6 +16,7 @@ export interface DeployOptions {
   revision?: string;
   bundle?: string;
   wait: boolean;
+  skipPreflight?: boolean;
   verify: boolean;
   ifBusy: BusyMode;
   force?: boolean;
@@ -63,6 +64,10 @@ export function registerDeploy(program: Command, run: Runner): void {
       ),
     )
     .option('--force', 'deploy even if this revision was already verified, or a newer build was deployed')
+    .option(
+      '--skip-preflight',
+      'create the deployment without the preflight checks first (greenlight preflight; said in the log)',
+    )
     .option(
       '--continue',
       'when the deployment waits in Ready, reroute traffic (after verifying the green fleet)',
@@ -115,6 +120,53 @@ export function registerDeploy(program: Command, run: Runner): void {
               });
             }
           }
+        }
+        // What would make the deployment fail, found before it is created (greenlight preflight).
+        if (options.skipPreflight) {
+          ctx.output.emit({
+            kind: 'message',
+            level: 'warn',
+            text: 'preflight skipped (--skip-preflight): nothing was checked before the deployment',
+          });
+        } else {
+          const { preflight, preflightLines } = await import('../../preflight/preflight.js');
+          const checked = await preflight(
+            {
+              env,
+              revision,
+              bundleDir: resolve(ctx.cwd, options.bundle ?? '.'),
+              bundleNamed: options.bundle !== undefined,
+              uploads: options.bundle !== undefined,
+              githubUnchecked: ctx.env.CIRCLE_SHA1
+                ? 'CircleCI built it from the GitHub repository (CIRCLE_SHA1)'
+                : named
+                  ? 'named with --revision; CodeDeploy fetches it from GitHub'
+                  : 'HEAD, checked above',
+              cwd: ctx.cwd,
+            },
+            { aws: ctx.aws() },
+          );
+          const failed = checked.checks.filter((c) => c.status === 'fail');
+          for (const line of preflightLines(checked))
+            if (failed.length > 0 || line.level === 'error')
+              ctx.output.emit({ kind: 'message', level: line.level, text: line.text });
+          if (failed.length > 0) {
+            ctx.output.emit({
+              kind: 'message',
+              level: 'error',
+              text: `preflight: ${failed.map((c) => c.name).join(', ')} failed; no deployment was created (--skip-preflight to deploy anyway)`,
+            });
+            ctx.setResult({ preflight: checked });
+            return checked.exitCode;
+          }
+          ctx.output.emit({
+            kind: 'message',
+            level: 'info',
+            text: `preflight: ${checked.checks.filter((c) => c.status === 'pass').length} checks passed (${checked.checks
+              .filter((c) => c.status === 'skip')
+              .map((c) => c.name)
+              .join(', ')} not checked)`,
+          });
         }
         const { exitCode, result } = await release(
           {

@@ -20,7 +20,7 @@ export function registerPreflight(program: Command, run: Runner): void {
     .option('--bundle <dir>', 'the bundle whose appspec.yml the agent would read (default: this checkout)')
     .action(
       run(async (ctx, options: PreflightOptions) => {
-        const [{ defaultCommit, resolveRevision }, { preflight }] = await Promise.all([
+        const [{ defaultCommit, resolveRevision }, { preflight, preflightLines }] = await Promise.all([
           import('../../codedeploy/revision.js'),
           import('../../preflight/preflight.js'),
         ]);
@@ -31,15 +31,17 @@ export function registerPreflight(program: Command, run: Runner): void {
           commitId: await defaultCommit(ctx.env, ctx.cwd),
         };
         const result = await preflight(
-          { env, revision, bundleDir: resolve(ctx.cwd, options.bundle ?? '.'), cwd: ctx.cwd },
+          {
+            env,
+            revision,
+            bundleDir: resolve(ctx.cwd, options.bundle ?? '.'),
+            bundleNamed: options.bundle !== undefined,
+            cwd: ctx.cwd,
+          },
           { aws: ctx.aws() },
         );
-        for (const check of result.checks) {
-          const mark = check.status === 'pass' ? '✓' : check.status === 'fail' ? '✗' : '-';
-          const text = `${mark} ${check.name.padEnd(22)} ${check.detail}${check.status === 'skip' ? ' (skipped)' : ''}`;
-          ctx.output.emit({ kind: 'message', level: check.status === 'fail' ? 'error' : 'info', text });
-          if (check.fix) ctx.output.emit({ kind: 'message', level: 'info', text: `  → ${check.fix}` });
-        }
+        for (const line of preflightLines(result))
+          ctx.output.emit({ kind: 'message', level: line.level, text: line.text });
         const failed = result.checks.filter((c) => c.status === 'fail').map((c) => c.name);
         ctx.output.emit({
           kind: 'message',
@@ -49,7 +51,7 @@ export function registerPreflight(program: Command, run: Runner): void {
             : `preflight of ${env.name}: nothing that would make a deployment fail was found`,
         });
         ctx.setResult(result);
-        return result.passed ? 0 : 1;
+        return result.exitCode;
       }),
     );
 }

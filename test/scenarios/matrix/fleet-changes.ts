@@ -205,13 +205,31 @@ export const fleetChanges: readonly MatrixScenario[] = [
     id: 'alarm-before',
     category: 'alarm',
     groundTruth:
-      'web-dev-5xx is in ALARM before the deployment starts: CodeDeploy stops it at once, nothing is replaced',
+      "web-dev-5xx is in ALARM before the deployment starts: deploy's preflight refuses it, no deployment is created",
     action: 'deploy',
     instances: 4,
     versions: allOf(V1),
     act: async (ctx) => {
       await setAlarm(ctx.cloud, 'web-dev-5xx', 'ALARM', '5xx above 1% before the deploy');
       await ctx.cli(deployArgs(V1));
+    },
+    expect: {
+      exitCode: 1,
+      names: ['already in ALARM: web-dev-5xx', 'no deployment was created'],
+      finalState: (observed) => groupStillOn(observed.context.cloud, 'web-dev-asg'),
+    },
+  },
+  {
+    id: 'alarm-before-skip-preflight',
+    category: 'alarm',
+    groundTruth:
+      'web-dev-5xx is in ALARM before the deployment starts, and deploy --skip-preflight: CodeDeploy stops it at once, nothing is replaced',
+    action: 'deploy',
+    instances: 4,
+    versions: allOf(V1),
+    act: async (ctx) => {
+      await setAlarm(ctx.cloud, 'web-dev-5xx', 'ALARM', '5xx above 1% before the deploy');
+      await ctx.cli(deployArgs(V1, '--skip-preflight'));
     },
     expect: {
       exitCode: 1,
