@@ -6,6 +6,7 @@
 // Not checked yet (issue 18 asks for them; each is said as skipped, with why): live agents (SSM's
 // PingStatus), the Auto Scaling processes CodeDeploy asks to suspend, lifecycle hooks, warm pools and
 // mixed instances policies, and the deploy role's permissions (IAM policy simulation).
+import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -86,6 +87,7 @@ export async function preflight(
     checkGroup(env, deps.aws),
     checkAlarms(env, deps.aws),
     checkLaunchTemplate(env, deps.aws),
+    checkCapacity(env, deps.aws),
     checkRevision(request, deps.aws),
     checkAppSpec(request),
   ]);
@@ -162,6 +164,50 @@ async function checkAlarms(env: EnvironmentConfig, aws: AwsClients): Promise<Pre
     };
   }
   return { name: 'alarms', status: 'pass', detail: `none in ALARM: ${names.join(', ')}` };
+}
+
+/**
+ * CodeDeploy's copy launches as many instances as the group it copies wants: a group scaled away
+ * from greenlight.yml's expectedCapacity makes a green fleet the verifier then fails, after the
+ * whole deployment. Said before it starts.
+ */
+async function checkCapacity(env: EnvironmentConfig, aws: AwsClients): Promise<PreflightCheck> {
+  const expected = env.expectedCapacity;
+  if (expected === undefined)
+    return {
+      name: 'capacity',
+      status: 'skip',
+      detail: 'greenlight.yml gives this environment no expectedCapacity',
+    };
+  if (env.blueGreen.greenFleet !== 'COPY_AUTO_SCALING_GROUP')
+    return { name: 'capacity', status: 'skip', detail: 'the green fleet is discovered, not copied' };
+  const info = await readDeploymentGroup(await aws.codedeploy(), env, () => undefined);
+  const groups = (info?.autoScalingGroups ?? []).flatMap((g) => (g.name ? [g.name] : []));
+  if (groups.length === 0)
+    return { name: 'capacity', status: 'skip', detail: 'the deployment group has no Auto Scaling group yet' };
+  const autoscaling = await aws.autoscaling();
+  const described = await autoscaling
+    .send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: groups }))
+    .catch((error: unknown) => {
+      throw new AwsOperationError('DescribeAutoScalingGroups', groups.join(', '), error);
+    });
+  const want = expected.min === expected.max ? String(expected.min) : `${expected.min} to ${expected.max}`;
+  const off = (described.AutoScalingGroups ?? []).filter((g) => {
+    const desired = g.DesiredCapacity ?? 0;
+    return desired < expected.min || desired > expected.max;
+  });
+  if (off.length > 0)
+    return {
+      name: 'capacity',
+      status: 'fail',
+      detail: `${off.map((g) => `${g.AutoScalingGroupName ?? '?'} wants ${g.DesiredCapacity ?? 0}`).join(', ')}: CodeDeploy's copy would launch that many, and greenlight.yml expects ${want}`,
+      fix: `set the group's desired capacity (aws autoscaling update-auto-scaling-group --desired-capacity) or greenlight.yml's expectedCapacity`,
+    };
+  return {
+    name: 'capacity',
+    status: 'pass',
+    detail: `${groups.join(', ')} wants ${(described.AutoScalingGroups ?? []).map((g) => g.DesiredCapacity ?? 0).join(', ')}, as greenlight.yml expects (${want})`,
+  };
 }
 
 async function checkLaunchTemplate(env: EnvironmentConfig, aws: AwsClients): Promise<PreflightCheck> {

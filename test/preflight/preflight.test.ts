@@ -40,6 +40,9 @@ describe('greenlight preflight', () => {
           drifted: { ...dev, deploymentConfig: 'CodeDeployDefault.OneAtATime' },
           // An alarm that is not there.
           unwatched: { ...dev, alarms: ['web-dev-5xx', 'web-dev-no-such-alarm'] },
+          // The fleet as greenlight.yml expects it (2 instances), and as it does not.
+          sized: { ...dev, expectedCapacity: 2 },
+          oversized: { ...dev, expectedCapacity: { min: 3, max: 4 } },
         },
       }),
     );
@@ -79,6 +82,7 @@ describe('greenlight preflight', () => {
       '✓ deployment-group',
       '✓ alarms',
       '✓ launch-template',
+      '- capacity',
       '✓ revision',
       '✓ appspec',
       '- agents',
@@ -91,7 +95,7 @@ describe('greenlight preflight', () => {
     );
     const doc = JSON.parse(r.stdout) as { result: { passed: boolean; checks: { name: string }[] } };
     assert.equal(doc.result.passed, true);
-    assert.equal(doc.result.checks.length, 8);
+    assert.equal(doc.result.checks.length, 9);
   });
 
   it('a group that drifted from greenlight.yml: says what differs and how to bring it back', async () => {
@@ -181,6 +185,23 @@ describe('greenlight preflight', () => {
     );
     assert.ok(
       r.lines.includes(`  → greenlight appspec lint ${bundle} says each, and how to mend it`),
+      r.stderr,
+    );
+  });
+
+  it("a group that wants another size than greenlight.yml's expectedCapacity: the copy would launch that many", async () => {
+    const sized = await preflight('sized');
+    assert.equal(sized.code, 0, sized.stderr);
+    assert.ok(
+      sized.lines.includes('✓ capacity               web-dev-asg wants 2, as greenlight.yml expects (2)'),
+      sized.stderr,
+    );
+    const r = await preflight('oversized');
+    assert.equal(r.code, 1, r.stderr);
+    assert.ok(
+      r.lines.includes(
+        "✗ capacity               web-dev-asg wants 2: CodeDeploy's copy would launch that many, and greenlight.yml expects 3 to 4",
+      ),
       r.stderr,
     );
   });
