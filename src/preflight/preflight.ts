@@ -10,7 +10,6 @@ import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import { lintAppSpecPath } from '../appspec/bundle.js';
 import { AwsOperationError } from '../aws/errors.js';
 import type { AwsClients } from '../aws/clients.js';
@@ -83,11 +82,13 @@ export async function preflight(
   deps: { readonly aws: AwsClients },
 ): Promise<PreflightResult> {
   const { env } = request;
+  // The groups CodeDeploy would copy, read once for the checks that look at them.
+  const copied = copiedGroups(env, deps.aws);
   const checks = await Promise.all([
     checkGroup(env, deps.aws),
     checkAlarms(env, deps.aws),
-    checkLaunchTemplate(env, deps.aws),
-    checkCapacity(env, deps.aws),
+    checkLaunchTemplate(copied, deps.aws),
+    checkCapacity(env, copied, deps.aws),
     checkRevision(request, deps.aws),
     checkAppSpec(request),
   ]);
@@ -171,7 +172,11 @@ async function checkAlarms(env: EnvironmentConfig, aws: AwsClients): Promise<Pre
  * from greenlight.yml's expectedCapacity makes a green fleet the verifier then fails, after the
  * whole deployment. Said before it starts.
  */
-async function checkCapacity(env: EnvironmentConfig, aws: AwsClients): Promise<PreflightCheck> {
+async function checkCapacity(
+  env: EnvironmentConfig,
+  copied: Promise<readonly string[] | undefined>,
+  aws: AwsClients,
+): Promise<PreflightCheck> {
   const expected = env.expectedCapacity;
   if (expected === undefined)
     return {
@@ -179,15 +184,14 @@ async function checkCapacity(env: EnvironmentConfig, aws: AwsClients): Promise<P
       status: 'skip',
       detail: 'greenlight.yml gives this environment no expectedCapacity',
     };
-  if (env.blueGreen.greenFleet !== 'COPY_AUTO_SCALING_GROUP')
+  const groups = await copied;
+  if (groups === undefined)
     return { name: 'capacity', status: 'skip', detail: 'the green fleet is discovered, not copied' };
-  const info = await readDeploymentGroup(await aws.codedeploy(), env, () => undefined);
-  const groups = (info?.autoScalingGroups ?? []).flatMap((g) => (g.name ? [g.name] : []));
   if (groups.length === 0)
     return { name: 'capacity', status: 'skip', detail: 'the deployment group has no Auto Scaling group yet' };
   const autoscaling = await aws.autoscaling();
   const described = await autoscaling
-    .send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: groups }))
+    .send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [...groups] }))
     .catch((error: unknown) => {
       throw new AwsOperationError('DescribeAutoScalingGroups', groups.join(', '), error);
     });
@@ -210,12 +214,20 @@ async function checkCapacity(env: EnvironmentConfig, aws: AwsClients): Promise<P
   };
 }
 
-async function checkLaunchTemplate(env: EnvironmentConfig, aws: AwsClients): Promise<PreflightCheck> {
-  if (env.blueGreen.greenFleet !== 'COPY_AUTO_SCALING_GROUP')
+/** The Auto Scaling groups a COPY_AUTO_SCALING_GROUP deployment would copy; undefined for DISCOVER_EXISTING. */
+async function copiedGroups(env: EnvironmentConfig, aws: AwsClients): Promise<readonly string[] | undefined> {
+  if (env.blueGreen.greenFleet !== 'COPY_AUTO_SCALING_GROUP') return undefined;
+  const info = await readDeploymentGroup(await aws.codedeploy(), env, () => undefined);
+  return (info?.autoScalingGroups ?? []).flatMap((g) => (g.name ? [g.name] : []));
+}
+
+async function checkLaunchTemplate(
+  copied: Promise<readonly string[] | undefined>,
+  aws: AwsClients,
+): Promise<PreflightCheck> {
+  const groups = await copied;
+  if (groups === undefined)
     return { name: 'launch-template', status: 'pass', detail: 'the green fleet is discovered, not copied' };
-  const codedeploy: CodeDeployClient = await aws.codedeploy();
-  const info = await readDeploymentGroup(codedeploy, env, () => undefined);
-  const groups = (info?.autoScalingGroups ?? []).flatMap((g) => (g.name ? [g.name] : []));
   if (groups.length === 0)
     return {
       name: 'launch-template',
