@@ -8,10 +8,11 @@
 import { randomUUID } from 'node:crypto';
 import { appendFileSync, cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { parse as parseYaml } from 'yaml';
 import { isAbsolute, join, relative } from 'node:path';
 import { controlClient, startLocalCloud, type RunningLocalCloud } from '@greenlight/localcloud';
 import { accountOfRole } from '../aws/identity.js';
+import type { EnvironmentConfig } from '../config/environment.js';
+import { loadConfig } from '../config/load.js';
 import { UsageError } from '../exit-codes.js';
 import type { Logger } from '../log/events.js';
 import { systemClock } from '../clock.js';
@@ -162,13 +163,14 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
   if (options.build) await buildOnce(checkout, options, say);
 
   const greenlightYml = await readFile(join(checkout.dir, 'greenlight.yml'), 'utf8');
+  const greenlight = environmentsOf(greenlightYml, join(checkout.dir, 'greenlight.yml'));
   const github = Object.fromEntries(githubRepositories(greenlightYml).map((repo) => [repo, checkout.dir]));
   const machine = machineEnvironment(options.env);
   // One local cloud per AWS account greenlight.yml's environments live in (their serviceRoleArn's):
   // dev and prod in accounts of their own, as the README sets them up, unless it puts both in one.
   const accounts: Account[] = [];
   try {
-    for (const { id, environments } of accountsOf(greenlightYml)) {
+    for (const { id, environments } of greenlight.accounts) {
       const cloud = await startLocalCloud({
         port: 0,
         clock: 'accelerated',
@@ -267,7 +269,7 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
     }
     const exitCode = pipelines.every((p) => p.passed) ? 0 : 1;
     // Least privilege by running: what each assumed role used, was refused, and was never asked for.
-    const reach = await probeReach(host, groupsOf(greenlightYml));
+    const reach = await probeReach(host, greenlight.environments);
     const usage = await Promise.all(accounts.map((a) => controlClient(a.cloud.url).iamUsage()));
     const roles = roleReports(usage.flat());
     for (const line of formatRoleReports(roles)) say(line);
@@ -289,20 +291,6 @@ export interface ReachReport {
   readonly answer: string;
 }
 
-/** greenlight.yml's environments: the application and deployment group each deploys to. */
-function groupsOf(greenlightYml: string): { environment: string; application: string; group: string }[] {
-  const document = parseYaml(greenlightYml) as {
-    application?: unknown;
-    environments?: Record<string, { deploymentGroup?: unknown } | null>;
-  } | null;
-  const application = typeof document?.application === 'string' ? document.application : '';
-  return Object.entries(document?.environments ?? {}).flatMap(([environment, env]) =>
-    typeof env?.deploymentGroup === 'string'
-      ? [{ environment, application, group: env.deploymentGroup }]
-      : [],
-  );
-}
-
 /** The branch a probe's token names: any branch but main (dev's role trusts every branch). */
 const PROBE_BRANCH = 'feature/reach-probe';
 
@@ -313,19 +301,16 @@ const PROBE_BRANCH = 'feature/reach-probe';
  * continue it while it waits in Ready. CodeDeploy's StopDeployment and ContinueDeployment take no
  * resource scope, so inside one account nothing but the role's trust keeps it out.
  */
-async function probeReach(
-  host: JobHost,
-  groups: readonly { environment: string; application: string; group: string }[],
-): Promise<ReachReport[]> {
+async function probeReach(host: JobHost, environments: readonly EnvironmentConfig[]): Promise<ReachReport[]> {
   const reports: ReachReport[] = [];
   for (const [context, deploys] of host.contextEnvironments) {
     const role = host.contexts.values(context).AWS_DEPLOY_ROLE_ARN;
     if (role === undefined) continue;
     const from = host.account([context]);
-    for (const target of groups) {
-      const home = host.accounts.find((a) => a.environments.includes(target.environment));
+    for (const target of environments) {
+      const home = host.accounts.find((a) => a.environments.includes(target.name));
       // Its own environment: nothing to learn.
-      if (!home || deploys.has(target.environment)) continue;
+      if (!home || deploys.has(target.name)) continue;
       const group = (await home.admin
         .call([
           'deploy',
@@ -333,7 +318,7 @@ async function probeReach(
           '--application-name',
           target.application,
           '--deployment-group-name',
-          target.group,
+          target.deploymentGroup,
         ])
         .catch(() => undefined)) as
         { deploymentGroupInfo?: { lastSuccessfulDeployment?: { deploymentId?: string } } } | undefined;
@@ -344,12 +329,12 @@ async function probeReach(
       const said = reached
         ? `yes: IAM let it (CodeDeploy answered ${answer}: the deployment had ended)`
         : answer === 'DeploymentDoesNotExistException'
-          ? `no: ${target.environment}'s deployments are in another account (${answer})`
+          ? `no: ${target.name}'s deployments are in another account (${answer})`
           : `no (${answer})`;
       host.say(
-        `reach: a build of ${PROBE_BRANCH} with ${context}'s deploy role may stop or continue ${target.environment}'s deployment ${deploymentId}? ${said}`,
+        `reach: a build of ${PROBE_BRANCH} with ${context}'s deploy role may stop or continue ${target.name}'s deployment ${deploymentId}? ${said}`,
       );
-      reports.push({ context, environment: target.environment, deploymentId, reached, answer });
+      reports.push({ context, environment: target.name, deploymentId, reached, answer });
     }
   }
   return reports;
@@ -408,21 +393,29 @@ interface Account {
   readonly facts: AccountFacts;
 }
 
-/** The accounts of greenlight.yml's environments (by serviceRoleArn), in the order they first appear. */
-function accountsOf(greenlightYml: string): { id: string; environments: string[] }[] {
-  const document = parseYaml(greenlightYml) as {
-    defaults?: { serviceRoleArn?: unknown };
-    environments?: Record<string, { serviceRoleArn?: unknown } | null>;
-  } | null;
+/**
+ * greenlight.yml's environments as greenlight reads them (its own loader: `defaults:` merged), and
+ * the accounts they live in (each `serviceRoleArn`'s), in the order they first appear.
+ */
+function environmentsOf(
+  greenlightYml: string,
+  file: string,
+): {
+  environments: EnvironmentConfig[];
+  accounts: { id: string; environments: string[] }[];
+} {
+  const config = loadConfig({ path: file, text: greenlightYml });
+  const environments = [...config.environments.values()];
   const byAccount = new Map<string, string[]>();
-  for (const [name, env] of Object.entries(document?.environments ?? {})) {
-    const arn = env?.serviceRoleArn ?? document?.defaults?.serviceRoleArn;
-    const id = typeof arn === 'string' ? accountOfRole(arn) : undefined;
-    if (id === undefined) continue;
-    byAccount.set(id, [...(byAccount.get(id) ?? []), name]);
+  for (const env of environments) {
+    const id = accountOfRole(env.serviceRoleArn);
+    if (id !== undefined) byAccount.set(id, [...(byAccount.get(id) ?? []), env.name]);
   }
-  if (byAccount.size === 0) return [{ id: DEFAULT_ACCOUNT_ID, environments: [] }];
-  return [...byAccount].map(([id, environments]) => ({ id, environments }));
+  const accounts = [...byAccount].map(([id, names]) => ({ id, environments: names }));
+  return {
+    environments,
+    accounts: accounts.length > 0 ? accounts : [{ id: DEFAULT_ACCOUNT_ID, environments: [] }],
+  };
 }
 
 const DEFAULT_ACCOUNT_ID = '123456789012';
