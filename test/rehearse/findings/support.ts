@@ -57,6 +57,16 @@ export const PROD_ONLY: readonly string[] = [
   'gate_dev',
 ];
 
+/** What a PROD_ONLY rehearsal runs before prod's deploy step: the stacks made, dev's jobs skipped, the approval. */
+export const PROD_ONLY_UP_TO_PROD_DEPLOY: readonly (readonly [string, string])[] = [
+  ['test', 'skipped'],
+  ['sam_deploy_dev', 'success'],
+  ['code_deploy_dev', 'skipped'],
+  ['gate_dev', 'skipped'],
+  ['hold_prod', 'success'],
+  ['sam_deploy_prod', 'success'],
+];
+
 /** The first pipeline's jobs as [name, outcome]. */
 export const jobsOf = (run: Rehearsal): [string, string][] =>
   (run.result.pipelines[0]?.jobs ?? []).map((j) => [j.name, j.outcome]);
