@@ -5,7 +5,7 @@
 import { SetDesiredCapacityCommand, UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import { RegisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { TestCloud } from '../../support/cloud.js';
-import { V1, V2, healthOf, instanceAt } from '../scenario.js';
+import { V1, V2, healthOf, instanceAt, type ScenarioContext } from '../scenario.js';
 import type { MatrixScenario } from './matrix-scenario.js';
 import {
   allOf,
@@ -37,6 +37,12 @@ async function resize(cloud: TestCloud, asg: string, desired: number): Promise<v
     (n) => n === desired,
     `${asg} to reach ${desired} InService`,
   );
+}
+
+/** web-dev-5xx in ALARM, then a deployment of V1 (with `extra` flags). */
+async function deployUnderAlarm(ctx: ScenarioContext, ...extra: string[]): Promise<void> {
+  await setAlarm(ctx.cloud, 'web-dev-5xx', 'ALARM', '5xx above 1% before the deploy');
+  await ctx.cli(deployArgs(V1, ...extra));
 }
 
 export const fleetChanges: readonly MatrixScenario[] = [
@@ -209,10 +215,7 @@ export const fleetChanges: readonly MatrixScenario[] = [
     action: 'deploy',
     instances: 4,
     versions: allOf(V1),
-    act: async (ctx) => {
-      await setAlarm(ctx.cloud, 'web-dev-5xx', 'ALARM', '5xx above 1% before the deploy');
-      await ctx.cli(deployArgs(V1));
-    },
+    act: (ctx) => deployUnderAlarm(ctx),
     expect: {
       exitCode: 1,
       names: ['already in ALARM: web-dev-5xx', 'no deployment was created'],
@@ -227,10 +230,7 @@ export const fleetChanges: readonly MatrixScenario[] = [
     action: 'deploy',
     instances: 4,
     versions: allOf(V1),
-    act: async (ctx) => {
-      await setAlarm(ctx.cloud, 'web-dev-5xx', 'ALARM', '5xx above 1% before the deploy');
-      await ctx.cli(deployArgs(V1, '--skip-preflight'));
-    },
+    act: (ctx) => deployUnderAlarm(ctx, '--skip-preflight'),
     expect: {
       exitCode: 1,
       verified: false,
