@@ -8,6 +8,7 @@ import { registerDeploy } from './commands/deploy.js';
 import { registerGate } from './commands/gate.js';
 import { registerGroup } from './commands/group.js';
 import { registerHooks } from './commands/hooks.js';
+import { registerInit } from './commands/init.js';
 import { registerLocalCloud } from './commands/localcloud.js';
 import { registerRehearse } from './commands/rehearse.js';
 import { registerRollback } from './commands/rollback.js';
@@ -66,6 +67,7 @@ Point greenlight at the local cloud with AWS_ENDPOINT_URL=http://127.0.0.1:4566 
   addGlobalOptions(program);
   program.exitOverride();
 
+  registerInit(program, run);
   registerGroup(program, run);
   registerDeploy(program, run);
   registerWait(program, run);

@@ -34,6 +34,7 @@ const COMMANDS = [
   ['gate'],
   ['status'],
   ['preflight'],
+  ['init'],
   ['group', 'plan'],
   ['group', 'apply'],
   ['hooks', 'run'],

@@ -139,6 +139,21 @@ const commands: CommandSpec[] = [
     path: ['preflight'],
     flags: [flag(['--revision'], value('revision')), flag(['--bundle'], value('path'))],
   },
+  {
+    // The cloud holds no group, so no run of it gets as far as writing greenlight.yml.
+    path: ['init'],
+    flags: [
+      flag(['--from-group'], fc.oneof(fc.constantFrom('web/web-dev', 'web', 'web/'), hostile)),
+      flag(
+        ['--revision'],
+        fc.oneof(fc.constantFrom('github:example/web', 's3://web-revisions/web/'), hostile),
+      ),
+      flag(['--health-path'], value()),
+      flag(['--health-port'], fc.oneof(fc.constantFrom('8000', '65536', '-1'), hostile)),
+      flag(['--force']),
+      flag(['--dry-run']),
+    ],
+  },
   { path: ['appspec', 'lint'], flags: [], positional: value('path') },
   { path: ['hooks', 'run'], flags: [flag(['--event'], value()), flag(['--bundle'], value('path'))] },
   {
