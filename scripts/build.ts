@@ -53,7 +53,7 @@ async function assetsUnder(dir: string): Promise<string[]> {
   return found;
 }
 
-/** The local cloud as one module, dist/localcloud/index.js, with its models, IAM data and sandbox programs. */
+/** The local cloud as one module, dist/localcloud/index.js, with its models, IAM data, sandbox programs and AWS CLI driver. */
 async function bundleLocalCloud(outDir: string): Promise<void> {
   const esbuild = await import('esbuild');
   const target = join(outDir, 'localcloud');
@@ -75,6 +75,8 @@ async function bundleLocalCloud(outDir: string): Promise<void> {
   for (const data of await readdir(join(localCloud, 'iam/data'))) {
     await copyFile(join(localCloud, 'iam/data', data), join(target, 'iam/data', data));
   }
+  await mkdir(join(target, 'aws-cli'), { recursive: true });
+  await copyFile(join(localCloud, 'aws-cli/driver.py'), join(target, 'aws-cli/driver.py'));
   const programs = join(localCloud, 'sandbox/programs');
   await esbuild.build({
     entryPoints: (await readdir(programs)).filter((f) => f.endsWith('.ts')).map((f) => join(programs, f)),

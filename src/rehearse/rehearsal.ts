@@ -24,7 +24,7 @@ import {
   SYNTHETIC_AGENT_START_SECONDS,
   type AccountFacts,
 } from './account.js';
-import { awsCli, AwsCliError, type AwsCli } from './aws-cli.js';
+import { awsCli, AwsCliError, awsCliPath, startAwsCliService, type AwsCli } from './aws-cli.js';
 import {
   builtinEnvironment,
   layerEnvironment,
@@ -166,6 +166,13 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
   const greenlight = environmentsOf(greenlightYml, join(checkout.dir, 'greenlight.yml'));
   const github = Object.fromEntries(githubRepositories(greenlightYml).map((repo) => [repo, checkout.dir]));
   const machine = machineEnvironment(options.env);
+  const cli = await startAwsCliService(options.workDir, options.env);
+  if (cli) {
+    Object.assign(machine, cli.env);
+    say(
+      `rehearsal: the AWS CLI (${awsCliPath(options.env)}) runs in one process for the whole rehearsal, each call through its own entry point with the caller's environment; its calls come from the SAM CLI's stand-in and the administrators' look-ups`,
+    );
+  }
   // One local cloud per AWS account greenlight.yml's environments live in (their serviceRoleArn's):
   // dev and prod in accounts of their own, as the README sets them up, unless it puts both in one.
   const accounts: Account[] = [];
@@ -275,6 +282,8 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
     for (const line of formatRoleReports(roles)) say(line);
     return { pipelines, workDir: options.workDir, exitCode, roles, reach };
   } finally {
+    if (cli) say(`rehearsal: the AWS CLI answered ${cli.calls()} calls in one process`);
+    await cli?.close();
     await Promise.all(accounts.map((a) => a.cloud.close()));
   }
 }

@@ -94,3 +94,7 @@ export {
   type AgentFileMapping,
   type AgentReadOptions,
 } from './agent/appspec.js';
+
+// --- The AWS CLI, kept in one process ---------------------------------------------------------------
+/** Debian's AWS CLI run through its own entry point in a long-lived Python process: a command in tens of ms. */
+export { AwsCliDriver, AWS_CLI, AWS_CLI_COMMAND_DEADLINE_MS, type AwsCliResult } from './aws-cli/driver.js';

@@ -1,19 +1,15 @@
 // Runs the AWS CLI v2 (Debian's /usr/bin/aws, with its own botocore parsers) against a local cloud,
 // a few commands at a time, and remembers which operation each successful command was.
 //
-// Each command runs through the CLI's own entry point (AWSCLIEntryPoint, what /usr/bin/aws calls)
-// in a long-lived Python process of /usr/bin/aws's interpreter (driver.py): argument parsing,
-// serializers, parsers, waiters and output are the CLI's, with a fresh driver, environment and working
-// directory per command. Starting Python and importing the CLI costs about a second of CPU per
-// process; a command in the driver costs tens of milliseconds. test/aws-cli.test.ts still runs the
+// Each command runs through the CLI's own entry point in a long-lived Python process (src/aws-cli:
+// AwsCliDriver): argument parsing, serializers, parsers, waiters and output are the CLI's, with a fresh
+// driver, environment and working directory per command. test/aws-cli.test.ts still runs the
 // /usr/bin/aws executable itself.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import type { Socket } from 'node:net';
-import { createInterface } from 'node:readline';
+import { AWS_CLI, AwsCliDriver, type AwsCliResult } from '../../src/aws-cli/driver.js';
 import type { SigningName } from '../../src/service.js';
 
-export const AWS_CLI = '/usr/bin/aws';
+export { AWS_CLI };
 export const BOTOCORE_DATA = '/usr/lib/python3/dist-packages/awscli/botocore/data';
 
 /** The CLI's name for each service the local cloud serves, and where botocore keeps its model. */
@@ -147,12 +143,12 @@ export class AwsCli {
 
   /** Ends the driver processes (each also ends when the test process does). */
   close(): void {
-    for (const driver of this.drivers) driver.close();
+    for (const driver of this.drivers) void driver.close();
     this.drivers.length = 0;
   }
 
   private async run(
-    driver: CliDriver,
+    driver: AwsCliDriver,
     argv: string[],
     command: string,
     env: Readonly<Record<string, string>>,
@@ -163,10 +159,10 @@ export class AwsCli {
   }
 
   private runRaw(
-    driver: CliDriver,
+    driver: AwsCliDriver,
     argv: readonly string[],
     env: Readonly<Record<string, string>>,
-  ): Promise<DriverResult> {
+  ): Promise<AwsCliResult> {
     return driver.run(argv, {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       HOME: this.options.home,
@@ -183,10 +179,10 @@ export class AwsCli {
     });
   }
 
-  private readonly drivers: CliDriver[] = [];
-  private readonly idle: CliDriver[] = [];
+  private readonly drivers: AwsCliDriver[] = [];
+  private readonly idle: AwsCliDriver[] = [];
 
-  private async limited<T>(run: (driver: CliDriver) => Promise<T>): Promise<T> {
+  private async limited<T>(run: (driver: AwsCliDriver) => Promise<T>): Promise<T> {
     if (this.running >= this.options.concurrency) {
       await new Promise<void>((resolve) => this.waiting.push(resolve));
     } else {
@@ -194,7 +190,7 @@ export class AwsCli {
     }
     let driver = this.idle.pop();
     if (!driver) {
-      driver = new CliDriver(this.options.home);
+      driver = new AwsCliDriver(this.options.home);
       this.drivers.push(driver);
     }
     try {
@@ -205,85 +201,5 @@ export class AwsCli {
       if (next) next();
       else this.running--;
     }
-  }
-}
-
-interface DriverResult {
-  readonly rc: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** How long one CLI command may take: minutes more than any command here needs, even beside a CPU hog. */
-const COMMAND_DEADLINE_MS = 5 * 60_000;
-
-/** One driver.py process: one command at a time, each a line of JSON in and a line out. */
-class CliDriver {
-  private readonly child: ChildProcessWithoutNullStreams;
-  private pending: { resolve: (r: DriverResult) => void; reject: (e: Error) => void } | undefined;
-  private exited: Error | undefined;
-  private stderr = '';
-
-  constructor(cwd: string) {
-    // The interpreter /usr/bin/aws names on its #! line, so the CLI runs as installed.
-    const interpreter = /^#!\s*(\S+)/.exec(readFileSync(AWS_CLI, 'utf8'))?.[1] ?? '/usr/bin/python3';
-    this.child = spawn(interpreter, [new URL('./driver.py', import.meta.url).pathname], {
-      cwd,
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: cwd },
-    });
-    this.child.stderr.setEncoding('utf8').on('data', (d: string) => (this.stderr += d));
-    createInterface({ input: this.child.stdout }).on('line', (line) => {
-      const pending = this.pending;
-      this.pending = undefined;
-      this.idle();
-      pending?.resolve(JSON.parse(line) as DriverResult);
-    });
-    this.child.on('exit', (code, signal) => {
-      this.exited = new Error(`the AWS CLI driver exited (${signal ?? code}):\n${this.stderr.trim()}`);
-      this.pending?.reject(this.exited);
-      this.pending = undefined;
-    });
-    this.idle();
-  }
-
-  run(argv: readonly string[], env: Readonly<Record<string, string>>): Promise<DriverResult> {
-    if (this.exited) return Promise.reject(this.exited);
-    return new Promise((resolve, reject) => {
-      // A command that never answers (a CLI waiter on a state that never comes) fails its test
-      // naming the command instead of holding the suite; the driver is gone with it.
-      const deadline = setTimeout(() => {
-        this.pending = undefined;
-        this.child.kill('SIGKILL');
-        reject(
-          new Error(
-            `aws ${argv.slice(0, 2).join(' ')} did not answer within ${COMMAND_DEADLINE_MS / 1000} s`,
-          ),
-        );
-      }, COMMAND_DEADLINE_MS);
-      this.pending = {
-        resolve: (result) => {
-          clearTimeout(deadline);
-          resolve(result);
-        },
-        reject: (error) => {
-          clearTimeout(deadline);
-          reject(error);
-        },
-      };
-      // While a command runs, the driver holds the test process open; idle, it does not.
-      this.child.ref();
-      (this.child.stdout as Socket).ref();
-      this.child.stdin.write(`${JSON.stringify({ argv, env })}\n`);
-    });
-  }
-
-  close(): void {
-    this.child.stdin.end();
-  }
-
-  private idle(): void {
-    this.child.unref();
-    for (const stream of [this.child.stdout, this.child.stderr, this.child.stdin])
-      (stream as unknown as Socket).unref();
   }
 }

@@ -1,4 +1,4 @@
-# The AWS CLI for the tests, kept in one process: each line of stdin is a command
+# The AWS CLI kept in one process (for tests and rehearsals): each line of stdin is a command
 # ({"argv": [...], "env": {...}, "cwd": "..."}), each line of stdout its result
 # ({"rc": 0, "stdout": "...", "stderr": "..."}). A command runs through awscli.clidriver, the code
 # /usr/bin/aws runs (AWSCLIEntryPoint: its argument parsing, botocore's serializers and parsers, its output
