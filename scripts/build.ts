@@ -1,6 +1,8 @@
 // `npm run build`: the CLI and the library compiled into dist/ (or --out-dir DIR), with everything the
 // code reads at run time besides its own modules, and a stamp of the sources it was built from.
-//   node --import tsx scripts/build.ts [--out-dir DIR]
+//   node --import tsx scripts/build.ts [--out-dir DIR] [--cli-only]
+// --cli-only builds what bin/greenlight.js runs and nothing of the library (no tsc: no dist/index.js,
+// no declarations), in a fraction of the time: the short rehearsal's jobs run the CLI that way.
 // - The output directory is emptied first: a module deleted from src/ must not live on in dist/.
 // - Every file under src/ that is not TypeScript is copied to the same place (the local cloud's
 //   service models, read next to protocol/model.js; the verify report's JSON schema, for consumers).
@@ -105,18 +107,20 @@ async function linkLocalCloud(outDir: string): Promise<number> {
   return linked;
 }
 
-async function build(outDir: string): Promise<void> {
+async function build(outDir: string, cliOnly: boolean): Promise<void> {
   const before = sourceStamp(src, localCloud);
   await rm(outDir, { recursive: true, force: true });
-  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  const compiled = spawnSync(
-    process.execPath,
-    [tsc, '-p', join(root, 'tsconfig.build.json'), '--outDir', outDir],
-    {
-      stdio: 'inherit',
-    },
-  );
-  if (compiled.status !== 0) throw new Error(`tsc exited ${compiled.status ?? compiled.signal}`);
+  if (!cliOnly) {
+    const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+    const compiled = spawnSync(
+      process.execPath,
+      [tsc, '-p', join(root, 'tsconfig.build.json'), '--outDir', outDir],
+      {
+        stdio: 'inherit',
+      },
+    );
+    if (compiled.status !== 0) throw new Error(`tsc exited ${compiled.status ?? compiled.signal}`);
+  }
 
   const assets = await assetsUnder(src);
   for (const asset of assets) {
@@ -125,19 +129,22 @@ async function build(outDir: string): Promise<void> {
     await copyFile(asset, target);
   }
   await bundleLocalCloud(outDir);
-  const linked = await linkLocalCloud(outDir);
-  if (linked === 0) throw new Error(`no compiled module imports ${LOCAL_CLOUD_API}: is the CLI built?`);
+  if (!cliOnly) {
+    const linked = await linkLocalCloud(outDir);
+    if (linked === 0) throw new Error(`no compiled module imports ${LOCAL_CLOUD_API}: is the CLI built?`);
+  }
   const bundle = await bundleCli(root, outDir);
 
   await writeFile(join(outDir, STAMP_FILE), `${JSON.stringify(before)}\n`);
   console.log(
-    `built ${relative(process.cwd(), outDir) || '.'}: ${before.files} sources, ${assets.length} assets copied, ` +
+    `built ${relative(process.cwd(), outDir) || '.'}${cliOnly ? ' (--cli-only: no library, no declarations)' : ''}: ${before.files} sources, ${assets.length} assets copied, ` +
       `the CLI bundled into ${bundle.files} files (${(bundle.bytes / 1024 / 1024).toFixed(1)} MB)`,
   );
 }
 
 try {
-  await build(outDirFromArgs(process.argv.slice(2)));
+  const args = process.argv.slice(2);
+  await build(outDirFromArgs(args), args.includes('--cli-only'));
 } catch (error) {
   console.error(`build failed: ${(error as Error).message}`);
   process.exitCode = 1;

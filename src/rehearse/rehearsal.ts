@@ -67,8 +67,12 @@ export interface RehearsalOptions {
   readonly contextsFile?: string;
   /** Jobs (by workflow name or job name) not run, counted as passed, each said on screen. */
   readonly skipJobs: readonly string[];
-  /** Build the checkout once before the first job (else the CLI runs from its sources). */
-  readonly build: boolean;
+  /**
+   * Build the checkout once before the first job: `full` is `npm run build`; `cli` only what the jobs
+   * run (scripts/build.ts --cli-only: the bundled CLI, no library declarations), in seconds; `none`:
+   * the CLI runs from its sources.
+   */
+  readonly build: RehearsalBuild;
   /** Where job directories, logs and artifacts go. */
   readonly workDir: string;
   /**
@@ -160,7 +164,7 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
         `--push-during ${options.secondDuring}: pipeline 1 runs no job of that name (it runs ${jobs.join(', ')})`,
       );
   }
-  if (options.build) await buildOnce(checkout, options, say);
+  if (options.build !== 'none') await buildOnce(checkout, options, say);
 
   const greenlightYml = await readFile(join(checkout.dir, 'greenlight.yml'), 'utf8');
   const greenlight = environmentsOf(greenlightYml, join(checkout.dir, 'greenlight.yml'));
@@ -604,6 +608,9 @@ async function bootstrap(plan: WorkflowPlan, host: JobHost): Promise<void> {
   }
 }
 
+/** What the rehearsal builds before the first job (RehearsalOptions.build). */
+export type RehearsalBuild = 'full' | 'cli' | 'none';
+
 export class RehearsalError extends Error {}
 
 interface StackSummary {
@@ -1027,18 +1034,26 @@ async function buildOnce(
   options: RehearsalOptions,
   say: (text: string) => void,
 ): Promise<void> {
-  say('building greenlight once, in the checkout (npm run build), before any job starts');
+  const [program, args, what] =
+    options.build === 'cli'
+      ? ([
+          process.execPath,
+          ['--import', 'tsx', 'scripts/build.ts', '--cli-only'],
+          'scripts/build.ts --cli-only',
+        ] as const)
+      : (['npm', ['run', 'build'], 'npm run build'] as const);
+  say(`building greenlight once, in the checkout (${what}), before any job starts`);
   const { execFile } = await import('node:child_process');
   await new Promise<void>((resolve, reject) => {
     execFile(
-      'npm',
-      ['run', 'build'],
+      program,
+      [...args],
       { cwd: checkout.dir, env: { ...options.env }, maxBuffer: 64 * 1024 * 1024 },
       (error, _stdout, stderr) => {
         if (error)
           reject(
             new RehearsalError(
-              `npm run build in the checkout failed: ${stderr.trim().split('\n').slice(-5).join('\n')}`,
+              `${what} in the checkout failed: ${stderr.trim().split('\n').slice(-5).join('\n')}`,
             ),
           );
         else resolve();

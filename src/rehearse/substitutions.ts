@@ -11,8 +11,8 @@ export interface Substituted {
 export interface SubstitutionContext {
   /** The directory holding the rehearsal's `sam` (sam-stand-in.ts). */
   readonly standInDir: string;
-  /** The checkout was built before the first job (checkout.ts). */
-  readonly built: boolean;
+  /** What was built before the first job (RehearsalOptions.build). */
+  readonly built: 'full' | 'cli' | 'none';
 }
 
 interface Rule {
@@ -35,13 +35,15 @@ const RULES: readonly Rule[] = [
   {
     matches: (step) => /^\s*npm run build\s*$/.test(step.command),
     instead: (_step, context) => {
-      if (!context.built) {
+      if (context.built === 'none') {
         const note =
           'npm run build is not run: this rehearsal runs the CLI from its sources (bin/greenlight.js falls back to them)';
         return { command: say(note), note };
       }
       const note =
-        'npm run build ran once before the first job (a build takes real time, which the accelerated clock would count many times over); dist/ is the build of this revision';
+        context.built === 'cli'
+          ? 'npm run build ran once before the first job, the CLI only (scripts/build.ts --cli-only: the bundle the jobs run, without the library and its declarations); dist/bundle is the build of this revision'
+          : 'npm run build ran once before the first job (a build takes real time, which the accelerated clock would count many times over); dist/ is the build of this revision';
       return {
         command: `${say(note)}\nnode -e "require('node:fs').accessSync('dist/bundle/greenlight.js')"`,
         note,

@@ -29,7 +29,7 @@ function shippedJob(name: string): BuildJob {
 describe("the rehearsal's substitutions on the shipped pipeline", () => {
   it('sam_deploy: npm ci and the SAM CLI install are replaced, each said; the sam deploy step runs as written', () => {
     const job = shippedJob('sam_deploy_dev');
-    const { steps, notes } = substituteSteps(job, { standInDir: '/rehearsal/bin', built: true });
+    const { steps, notes } = substituteSteps(job, { standInDir: '/rehearsal/bin', built: 'full' });
     assert.equal(steps.length, job.steps.length);
     const changed = steps.filter((s, i) => s !== job.steps[i]).map((s) => s.name);
     assert.deepEqual(changed, ['npm ci', 'npm run build', 'Install the SAM CLI']);
@@ -47,7 +47,7 @@ describe("the rehearsal's substitutions on the shipped pipeline", () => {
   });
 
   it('without a build, npm run build says the CLI runs from its sources', () => {
-    const { steps } = substituteSteps(shippedJob('gate_dev'), { standInDir: '/b', built: false });
+    const { steps } = substituteSteps(shippedJob('gate_dev'), { standInDir: '/b', built: 'none' });
     const build = steps.find((s) => s.name === 'npm run build');
     assert.ok(build?.type === 'run');
     assert.match(build.command, /runs the CLI from its sources/);

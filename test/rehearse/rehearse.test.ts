@@ -137,7 +137,7 @@ describe('greenlight rehearse: bad input', () => {
     try {
       let stderr = '';
       const code = await runCli(
-        ['rehearse', '--agent', 'synthetic', '--no-build', '--work-dir', join(work, 'w'), ...args],
+        ['rehearse', '--agent', 'synthetic', '--build', 'cli', '--work-dir', join(work, 'w'), ...args],
         {
           stdout: { write: () => undefined },
           stderr: { write: (s: string) => (stderr += s) },

@@ -15,7 +15,8 @@ interface RehearseFlags {
   timeScale: number;
   contexts?: string;
   skipJob?: string[];
-  build: boolean;
+  /** `--build WHAT`, or false for `--no-build`. */
+  build: 'full' | 'cli' | 'none' | false;
   workDir?: string;
   secondCommit?: boolean;
   pushDuring?: string;
@@ -41,7 +42,15 @@ export function registerRehearse(program: Command, run: Runner): void {
     .option('--time-scale <n>', 'AWS time runs N× faster than the wall clock', parsePositiveNumberOption, 60)
     .option('--contexts <file>', "the CircleCI contexts' variables (YAML: context → NAME: value)")
     .option('--skip-job <name>', 'a job not to rehearse, counted as passed (repeat)', collect)
-    .option('--no-build', 'run the CLI from its sources instead of building the checkout once')
+    .addOption(
+      new Option(
+        '--build <what>',
+        'build the checkout once before the first job: full (npm run build), cli (only the bundled CLI the jobs run, in seconds) or none (the CLI runs from its sources)',
+      )
+        .choices(['full', 'cli', 'none'])
+        .default('full'),
+    )
+    .option('--no-build', 'the same as --build none')
     .option(
       '--work-dir <dir>',
       'where the checkout, job logs and artifacts go (default: a new directory under the system temp)',
@@ -85,7 +94,7 @@ export function registerRehearse(program: Command, run: Runner): void {
           ...(flags.contexts ? { contextsFile: resolve(root, flags.contexts) } : {}),
           // The test job runs the whole suite in docker: `npm test` is that job, here.
           skipJobs: flags.skipJob ?? ['test'],
-          build: flags.build,
+          build: flags.build === false ? 'none' : flags.build,
           workDir: flags.workDir
             ? resolve(root, flags.workDir)
             : mkdtempSync(join(tmpdir(), 'greenlight-rehearsal-')),

@@ -1,5 +1,5 @@
-// What the rehearsal tests share: `greenlight rehearse --json` run in process (synthetic agent, no
-// build: the short form), its report, and the path of a finding's patch (this directory).
+// What the rehearsal tests share: `greenlight rehearse --json` run in process (synthetic agent, only
+// the CLI built: the short form), its report, and the path of a finding's patch (this directory).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -78,7 +78,7 @@ export async function rehearse(workDir: string, ...args: string[]): Promise<Rehe
   let stdout = '';
   let stderr = '';
   const code = await runCli(
-    ['rehearse', '--agent', 'synthetic', '--no-build', '--work-dir', workDir, '--json', ...args],
+    ['rehearse', '--agent', 'synthetic', '--build', 'cli', '--work-dir', workDir, '--json', ...args],
     {
       stdout: { write: (s: string) => (stdout += s) },
       stderr: { write: (s: string) => (stderr += s) },
