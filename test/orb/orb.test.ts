@@ -14,6 +14,7 @@ import {
   type Step,
 } from '../../src/rehearse/circleci/index.js';
 import { compileCircleCiSchema, schemaProblems } from '../pipeline/circleci-config.js';
+import { fencedBlocks, readReadme } from '../readme/blocks.js';
 import { asMap, compileOrbSchema, configText, inlineOrb } from './orb-config.js';
 
 // greenlight's CircleCI orb (orb/src/): packed as `circleci orb pack` packs it, checked against
@@ -229,6 +230,25 @@ describe('the orb runs what .circleci/config.yml runs', () => {
       const steps = commandSteps(orb, command, args);
       assert.ok(steps.length > 0, command);
       assert.ok(containsRun(job, steps), `greenlight/${command} is not a run of the repository's steps`);
+    }
+  });
+
+  it('README’s "with and without the orb" shows the two files as they are', () => {
+    const shown = fencedBlocks(readReadme('README.md'), 'README.md').filter((block) => block.lang === 'yaml');
+    for (const file of ['.circleci/config.yml', 'examples/circleci/config.yml']) {
+      const block = shown.find((candidate) => candidate.text.startsWith(`# ${file} `));
+      assert.ok(block, `README.md shows ${file}`);
+      const excerpt = parse(block.text) as Record<string, unknown>;
+      const whole = parse(read(file)) as Record<string, unknown>;
+      for (const [key, value] of Object.entries(excerpt)) {
+        if (key === 'job-groups') {
+          for (const [group, body] of Object.entries(asMap(value))) {
+            assert.deepEqual(body, asMap(whole['job-groups'])[group], `${file}: job-groups.${group}`);
+          }
+        } else {
+          assert.deepEqual(value, whole[key], `${file}: ${key}`);
+        }
+      }
     }
   });
 
