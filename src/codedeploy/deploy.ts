@@ -28,6 +28,8 @@ export const ACTIVE_STATUSES: DeploymentStatus[] = ['Created', 'Queued', 'InProg
 export interface BuildInfo {
   readonly commit?: string;
   readonly buildNumber?: number;
+  /** GitHub Actions: the run's attempt (GITHUB_RUN_ATTEMPT), 1 for its first; recorded, not compared. */
+  readonly attempt?: number;
   readonly workflowId?: string;
   /**
    * Why there is no build number although this runs in CI: said (a warning) when the build-order
@@ -36,7 +38,7 @@ export interface BuildInfo {
   readonly buildNumberProblem?: string;
 }
 
-/** CircleCI's build number: a positive whole number in decimal digits, nothing else. */
+/** A CI build number (CircleCI's, GitHub's run number): a positive whole number in decimal digits. */
 export function parseBuildNumber(text: string | undefined): number | undefined {
   const trimmed = text?.trim() ?? '';
   if (!/^[1-9]\d*$/.test(trimmed)) return undefined;
@@ -54,28 +56,43 @@ function ciMarker(env: Readonly<Record<string, string | undefined>>): string | u
   return undefined;
 }
 
+/**
+ * The CI run: CircleCI's job (CIRCLE_BUILD_NUM, which a re-run renews), or on GitHub Actions
+ * (GITHUB_ACTIONS=true) the workflow's run (GITHUB_RUN_NUMBER). GitHub keeps a run's number when it
+ * is re-run and counts the re-runs in GITHUB_RUN_ATTEMPT instead ("This number does not change if you
+ * re-run the workflow run", GitHub's variables reference): so a re-run of the release's own run is the
+ * same build, and a re-run of an older run stays older — refused like any older build. The attempt
+ * and the run's id (GITHUB_RUN_ID) are recorded beside the number.
+ */
 export function buildInfoFromEnv(env: Readonly<Record<string, string | undefined>>): BuildInfo {
-  const text = env.CIRCLE_BUILD_NUM;
+  const github = env.GITHUB_ACTIONS === 'true';
+  const variable = github ? 'GITHUB_RUN_NUMBER' : 'CIRCLE_BUILD_NUM';
+  const text = env[variable];
   const number = parseBuildNumber(text);
   const ci = ciMarker(env);
   const problem =
     number !== undefined || ci === undefined
       ? undefined
       : text === undefined || text === ''
-        ? `CIRCLE_BUILD_NUM is not set although ${ci}`
-        : `CIRCLE_BUILD_NUM is ${JSON.stringify(text)}, not a build number`;
+        ? `${variable} is not set although ${ci}`
+        : `${variable} is ${JSON.stringify(text)}, not a build number`;
+  const commit = github ? env.GITHUB_SHA : env.CIRCLE_SHA1;
+  const workflowId = github ? env.GITHUB_RUN_ID : env.CIRCLE_WORKFLOW_ID;
+  const attempt = github && number !== undefined ? parseBuildNumber(env.GITHUB_RUN_ATTEMPT) : undefined;
   return {
-    ...(env.CIRCLE_SHA1 ? { commit: env.CIRCLE_SHA1 } : {}),
+    ...(commit ? { commit } : {}),
     ...(number !== undefined ? { buildNumber: number } : {}),
-    ...(env.CIRCLE_WORKFLOW_ID ? { workflowId: env.CIRCLE_WORKFLOW_ID } : {}),
+    ...(attempt !== undefined ? { attempt } : {}),
+    ...(workflowId ? { workflowId } : {}),
     ...(problem !== undefined ? { buildNumberProblem: problem } : {}),
   };
 }
 
-/** `greenlight revision=<…> build=<n> workflow=<id>`: readable in the console, parseable here. */
+/** `greenlight revision=<…> build=<n> [attempt=<n>] workflow=<id>`: readable, and parseable here. */
 export function describeDeployment(revision: RevisionLocation, build: BuildInfo): string {
   const parts = [`greenlight revision=${revisionLabel(revision)}`];
   if (build.buildNumber !== undefined) parts.push(`build=${build.buildNumber}`);
+  if (build.attempt !== undefined) parts.push(`attempt=${build.attempt}`);
   if (build.workflowId) parts.push(`workflow=${build.workflowId}`);
   return parts.join(' ').slice(0, 256);
 }
