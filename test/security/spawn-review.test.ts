@@ -25,6 +25,7 @@ const REVIEWED_CALL_SITES: Record<string, number> = {
   'gate/smoke.ts: spawn': 1,
   'hooks/local-bundle.ts: run (promisify(execFile))': 2,
   'localcloud/agent/revision-bundle.ts: spawn': 1,
+  'localcloud/aws-cli/driver.ts: spawn': 1, // /usr/bin/aws's interpreter on driver.py; each command's argv goes as JSON on stdin, never through a shell
   'localcloud/instance/sandboxed-instance.ts: spawn': 4,
   'localcloud/instance/sandboxed-instance.ts: spawnSync': 1,
   'localcloud/sandbox/confinement.ts: spawnSync': 1,
