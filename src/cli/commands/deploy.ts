@@ -148,7 +148,7 @@ export function registerDeploy(program: Command, run: Runner): void {
           );
           const failed = checked.checks.filter((c) => c.status === 'fail');
           for (const line of preflightLines(checked))
-            if (failed.length > 0 || line.level === 'error')
+            if (failed.length > 0 || line.level !== 'info')
               ctx.output.emit({ kind: 'message', level: line.level, text: line.text });
           if (failed.length > 0) {
             ctx.output.emit({
