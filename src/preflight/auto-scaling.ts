@@ -88,6 +88,10 @@ export async function readCopiedFleet(
   const names = entries.flatMap((g) => (g.name ? [g.name] : []));
   if (names.length === 0) return { skip: 'the deployment group has no Auto Scaling group yet' };
   const groups = await describeGroups(await aws.autoscaling(), names);
+  if (groups.length === 0)
+    return {
+      skip: `${list(names)}, which the deployment group names, does not exist (deployment-group says more)`,
+    };
   const codeDeployHooks = new Set(
     entries.flatMap((g) => [g.hook, g.terminationHook].filter((h) => h !== undefined)),
   );
@@ -347,27 +351,33 @@ export async function withSuspendedProcesses<T>(
   const copiesBefore = await groupsNamedLike(autoscaling, copyPrefix);
   // Only what was running is greenlight's to suspend, and so to resume.
   const suspended = new Map<string, string[]>();
-  for (const group of await describeGroups(autoscaling, originals)) {
-    const already = new Set((group.SuspendedProcesses ?? []).map((p) => p.ProcessName));
-    const processes = PROCESSES_TO_SUSPEND.filter((p) => !already.has(p));
-    if (processes.length === 0) continue;
-    await autoscaling
-      .send(new SuspendProcessesCommand({ AutoScalingGroupName: nameOf(group), ScalingProcesses: processes }))
-      .catch((error: unknown) => {
-        throw new AwsOperationError('SuspendProcesses', nameOf(group), error);
-      });
-    suspended.set(nameOf(group), processes);
-    say(
-      'info',
-      `suspended ${list(processes)} on ${nameOf(group)} for the deployment (CodeDeploy's copy carries them); greenlight resumes them when it ends`,
-    );
-  }
-  if (suspended.size === 0) return release();
   let outcome: { ok: true; value: T } | { ok: false; error: unknown };
   try {
+    for (const group of await describeGroups(autoscaling, originals)) {
+      const already = new Set((group.SuspendedProcesses ?? []).map((p) => p.ProcessName));
+      const processes = PROCESSES_TO_SUSPEND.filter((p) => !already.has(p));
+      if (processes.length === 0) continue;
+      await autoscaling
+        .send(
+          new SuspendProcessesCommand({ AutoScalingGroupName: nameOf(group), ScalingProcesses: processes }),
+        )
+        .catch((error: unknown) => {
+          throw new AwsOperationError('SuspendProcesses', nameOf(group), error);
+        });
+      suspended.set(nameOf(group), processes);
+      say(
+        'info',
+        `suspended ${list(processes)} on ${nameOf(group)} for the deployment (CodeDeploy's copy carries them); greenlight resumes them when it ends`,
+      );
+    }
     outcome = { ok: true, value: await release() };
   } catch (error) {
+    // A suspension that failed half-way is undone like any other end.
     outcome = { ok: false, error };
+  }
+  if (suspended.size === 0) {
+    if (!outcome.ok) throw outcome.error;
+    return outcome.value;
   }
   const failures = await resume(autoscaling, suspended, copyPrefix, copiesBefore, say);
   if (!outcome.ok) throw outcome.error;

@@ -350,4 +350,30 @@ describe('greenlight preflight: the Auto Scaling group CodeDeploy would copy', (
   it('deploys nothing, whatever it finds', async () => {
     await nothingDeployed();
   });
+
+  it('deploy with a warning: prints it, names it in its summary, and deploys', async () => {
+    await (
+      await autoscaling()
+    ).send(new PutWarmPoolCommand({ AutoScalingGroupName: 'web-dev-asg', MinSize: 1 }));
+    try {
+      const r = await run(['deploy', '--env', 'dev', '--revision', BUNDLE, '--no-wait']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.ok(
+        r.lines.some((l) => /^! warm-pool +web-dev-asg has a warm pool/.test(l)),
+        r.stderr,
+      );
+      assert.ok(
+        r.lines.some((l) =>
+          /^preflight: \d+ checks passed, 1 to look at \(warm-pool\) \(.*not checked\)$/.test(l),
+        ),
+        r.stderr,
+      );
+      const listed = await (
+        await cloud.aws.codedeploy()
+      ).send(new ListDeploymentsCommand({ applicationName: 'web', deploymentGroupName: 'web-dev' }));
+      assert.equal(listed.deployments?.length, 1);
+    } finally {
+      await (await autoscaling()).send(new DeleteWarmPoolCommand({ AutoScalingGroupName: 'web-dev-asg' }));
+    }
+  });
 });
