@@ -14,6 +14,7 @@ import { InvalidArgumentError, type RevisionRef } from './codedeploy/revision.js
 import type { InstanceFailure } from './codedeploy/wait.js';
 import type { EnvironmentConfig } from './config/environment.js';
 import type { Deps } from './deps.js';
+import { withSuspendedProcesses } from './preflight/auto-scaling.js';
 import { ExitCode } from './exit-codes.js';
 import { recordLastKnownGood, verifiedBy, type LastKnownGood } from './rollback/last-known-good.js';
 import { rollBack, type RollbackOutcome } from './rollback/rollback.js';
@@ -173,6 +174,14 @@ export interface ReleaseOutcome {
 }
 
 export async function release(request: ReleaseRequest, deps: Deps): Promise<ReleaseOutcome> {
+  // With autoScaling.suspendProcesses, the Auto Scaling processes CodeDeploy names are suspended for
+  // the release on the group it copies, and resumed however the release ends.
+  return withSuspendedProcesses(request.env, { ...deps, follows: request.wait !== false }, () =>
+    releaseOnce(request, deps),
+  );
+}
+
+async function releaseOnce(request: ReleaseRequest, deps: Deps): Promise<ReleaseOutcome> {
   const { env } = request;
   const { started, revision } = await deploy(request, deps);
   const id = started.deploymentId;

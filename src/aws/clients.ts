@@ -3,6 +3,7 @@ import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { IAMClient } from '@aws-sdk/client-iam';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { STSClient } from '@aws-sdk/client-sts';
 import { greenlightVersion } from '../version.js';
@@ -84,6 +85,8 @@ export interface AwsClients {
   cloudwatch(): Promise<CloudWatchClient>;
   s3(): Promise<S3Client>;
   sts(): Promise<STSClient>;
+  /** IAM: only preflight asks it, whether the caller's role may do what a deployment does. */
+  iam(): Promise<IAMClient>;
   /**
    * Which AWS these clients talk to: asked of STS once (GetCallerIdentity), never rejected (what could
    * not be learnt is said in `problem`).
@@ -102,6 +105,7 @@ const ENDPOINT_VARIABLE = {
   cloudwatch: 'AWS_ENDPOINT_URL_CLOUDWATCH',
   s3: 'AWS_ENDPOINT_URL_S3',
   sts: 'AWS_ENDPOINT_URL_STS',
+  iam: 'AWS_ENDPOINT_URL_IAM',
 } as const;
 
 type Service = keyof typeof ENDPOINT_VARIABLE;
@@ -392,6 +396,7 @@ export function createAwsClients(
           await configWithRetry('sts', Math.min(2, config('sts').maxAttempts)),
         ),
     ),
+    iam: lazy('iam', async () => new (await import('./sdk/iam.js')).IAMClient(await configWithRetry('iam'))),
     identity,
     destroy() {
       for (const client of built.values()) void client.then((c) => c.destroy()).catch(() => undefined);

@@ -117,6 +117,12 @@ export interface EnvironmentConfig {
   };
   readonly fileExistsBehavior: FileExistsBehavior;
   readonly ignoreApplicationStopFailures: boolean;
+  /**
+   * `suspendProcesses`: greenlight suspends the Auto Scaling processes CodeDeploy's guide names
+   * (AZRebalance, AlarmNotification, ScheduledActions, ReplaceUnhealthy) on the group CodeDeploy
+   * copies for the deployment, and resumes them afterwards (src/preflight/auto-scaling.ts).
+   */
+  readonly autoScaling?: { readonly suspendProcesses: boolean };
 }
 
 export interface Config {

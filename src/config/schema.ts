@@ -269,6 +269,8 @@ export const environmentShape = z.strictObject({
     .default({}),
   fileExistsBehavior: z.enum(['DISALLOW', 'OVERWRITE', 'RETAIN']).default('DISALLOW'),
   ignoreApplicationStopFailures: z.boolean().default(false),
+  // What greenlight does to the Auto Scaling group CodeDeploy copies (src/preflight/auto-scaling.ts).
+  autoScaling: z.strictObject({ suspendProcesses: z.boolean().default(false) }).optional(),
 });
 
 type ParsedEnvironment = z.output<typeof environmentShape>;
@@ -296,6 +298,12 @@ function checkCrossFields(env: ParsedEnvironment, context: z.RefinementCtx): voi
     problem(
       ['blueGreen', 'targetInstances'],
       'required when blueGreen.greenFleet is DISCOVER_EXISTING: give tags or autoScalingGroups that find the green instances',
+    );
+  }
+  if (env.autoScaling?.suspendProcesses === true && greenFleet !== 'COPY_AUTO_SCALING_GROUP') {
+    problem(
+      ['autoScaling', 'suspendProcesses'],
+      'only applies when blueGreen.greenFleet is COPY_AUTO_SCALING_GROUP: greenlight suspends processes on the group CodeDeploy copies',
     );
   }
   if (ready.action === 'STOP_DEPLOYMENT' && ready.waitMinutes === undefined) {
@@ -398,6 +406,7 @@ function toEnvironment(env: ParsedEnvironment): EnvironmentFields {
     timeouts: env.timeouts.wait === undefined ? {} : { waitMs: env.timeouts.wait },
     fileExistsBehavior: env.fileExistsBehavior,
     ignoreApplicationStopFailures: env.ignoreApplicationStopFailures,
+    ...(env.autoScaling !== undefined && { autoScaling: env.autoScaling }),
   };
 }
 

@@ -3,9 +3,12 @@
 // release — the group drifted from greenlight.yml, an alarm was already firing, the appspec the agent
 // rejects, an S3 bundle that is not there, a commit GitHub does not have — come here first.
 //
-// Not checked yet (issue 18 asks for them; each is said as skipped, with why): live agents (SSM's
-// PingStatus), the Auto Scaling processes CodeDeploy asks to suspend, lifecycle hooks, warm pools and
-// mixed instances policies, and the deploy role's permissions (IAM policy simulation).
+// The group CodeDeploy copies — its processes, lifecycle hooks, warm pool, mixed instances policy and
+// Capacity Rebalancing — is auto-scaling.ts's; whether the caller may call what a deployment calls
+// (IAM's policy simulation), permissions.ts's. A check may pass, fail, warn (what CodeDeploy's
+// documentation only recommends: said, nothing stopped) or be skipped with why.
+//
+// Not checked yet (issue 18 asks for it; said as skipped, with why): live agents (SSM's PingStatus).
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { existsSync } from 'node:fs';
@@ -13,13 +16,23 @@ import { join } from 'node:path';
 import { lintAppSpecPath } from '../appspec/bundle.js';
 import { AwsOperationError } from '../aws/errors.js';
 import type { AwsClients } from '../aws/clients.js';
+import type { DeploymentGroupInfo } from '@aws-sdk/client-codedeploy';
 import { groupClientsOf, planGroup, readDeploymentGroup } from '../codedeploy/group.js';
-import { launchTemplateMoves } from '../codedeploy/launch-template.js';
+import { launchTemplateMoves, type LaunchTemplateAlignment } from '../codedeploy/launch-template.js';
 import { checkCommitPushed, type RevisionRef } from '../codedeploy/revision.js';
 import { revisionLocation } from '../codedeploy/revision-location.js';
 import type { EnvironmentConfig } from '../config/environment.js';
+import {
+  checkCapacityRebalance,
+  checkLifecycleHooks,
+  checkMixedInstances,
+  checkProcesses,
+  checkWarmPool,
+  readCopiedFleet,
+} from './auto-scaling.js';
+import { checkPermissions } from './permissions.js';
 
-export type CheckStatus = 'pass' | 'fail' | 'skip';
+export type CheckStatus = 'pass' | 'fail' | 'warn' | 'skip';
 
 export interface PreflightCheck {
   readonly name: string;
@@ -63,18 +76,6 @@ const NOT_YET: readonly PreflightCheck[] = [
     status: 'skip',
     detail: 'whether each instance has a live CodeDeploy agent: greenlight does not ask SSM yet',
   },
-  {
-    name: 'auto-scaling-processes',
-    status: 'skip',
-    detail:
-      'whether AZRebalance, AlarmNotification, ScheduledActions and ReplaceUnhealthy are suspended during the deployment: not checked yet',
-  },
-  {
-    name: 'permissions',
-    status: 'skip',
-    detail:
-      "whether the deploy role may call every operation a deployment needs: IAM's policy simulation is not asked yet",
-  },
 ];
 
 export async function preflight(
@@ -82,15 +83,40 @@ export async function preflight(
   deps: { readonly aws: AwsClients },
 ): Promise<PreflightResult> {
   const { env } = request;
-  // The groups CodeDeploy would copy, read once for the checks that look at them.
-  const copied = copiedGroups(env, deps.aws);
+  const { aws } = deps;
+  // The deployment group and the groups CodeDeploy would copy, read once for the checks that look at them.
+  const info = aws.codedeploy().then((codedeploy) => readDeploymentGroup(codedeploy, env, () => undefined));
+  const copied = copiedGroups(env, info);
+  const moves = copied.then(async (groups) =>
+    groups?.length
+      ? launchTemplateMoves(groups, { autoscaling: await aws.autoscaling(), ec2: await aws.ec2() })
+      : [],
+  );
+  const fleet = info.then((i) => readCopiedFleet(env, i, aws));
   const checks = await Promise.all([
-    checkGroup(env, deps.aws),
-    checkAlarms(env, deps.aws),
-    checkLaunchTemplate(copied, deps.aws),
-    checkCapacity(env, copied, deps.aws),
-    checkRevision(request, deps.aws),
+    checkGroup(env, aws),
+    checkAlarms(env, aws),
+    checkLaunchTemplate(copied, moves),
+    checkCapacity(env, copied, aws),
+    checkRevision(request, aws),
     checkAppSpec(request),
+    fleet.then((f) => checkProcesses(env, f)),
+    fleet.then((f) => checkLifecycleHooks(f, aws)),
+    fleet.then(checkWarmPool),
+    fleet.then(checkMixedInstances),
+    fleet.then(checkCapacityRebalance),
+    Promise.all([fleet, moves]).then(([f, m]) =>
+      checkPermissions(
+        {
+          env,
+          revision: request.revision,
+          uploads: Boolean(request.uploads),
+          groups: 'skip' in f ? [] : f.groups,
+          moves: m,
+        },
+        aws,
+      ),
+    ),
   ]);
   const all = [...checks, ...NOT_YET];
   const failed = all.filter((c) => c.status === 'fail');
@@ -215,15 +241,17 @@ async function checkCapacity(
 }
 
 /** The Auto Scaling groups a COPY_AUTO_SCALING_GROUP deployment would copy; undefined for DISCOVER_EXISTING. */
-async function copiedGroups(env: EnvironmentConfig, aws: AwsClients): Promise<readonly string[] | undefined> {
+async function copiedGroups(
+  env: EnvironmentConfig,
+  info: Promise<DeploymentGroupInfo | undefined>,
+): Promise<readonly string[] | undefined> {
   if (env.blueGreen.greenFleet !== 'COPY_AUTO_SCALING_GROUP') return undefined;
-  const info = await readDeploymentGroup(await aws.codedeploy(), env, () => undefined);
-  return (info?.autoScalingGroups ?? []).flatMap((g) => (g.name ? [g.name] : []));
+  return ((await info)?.autoScalingGroups ?? []).flatMap((g) => (g.name ? [g.name] : []));
 }
 
 async function checkLaunchTemplate(
   copied: Promise<readonly string[] | undefined>,
-  aws: AwsClients,
+  pendingMoves: Promise<readonly LaunchTemplateAlignment[]>,
 ): Promise<PreflightCheck> {
   const groups = await copied;
   if (groups === undefined)
@@ -234,10 +262,7 @@ async function checkLaunchTemplate(
       status: 'skip',
       detail: 'the deployment group has no Auto Scaling group yet',
     };
-  const moves = await launchTemplateMoves(groups, {
-    autoscaling: await aws.autoscaling(),
-    ec2: await aws.ec2(),
-  });
+  const moves = await pendingMoves;
   if (moves.length === 0)
     return {
       name: 'launch-template',
@@ -335,12 +360,15 @@ async function checkAppSpec(request: PreflightRequest): Promise<PreflightCheck> 
 }
 
 /** The lines a command prints for a preflight: a mark per check, what to do under a failed one. */
-export function preflightLines(result: PreflightResult): { level: 'info' | 'error'; text: string }[] {
+export function preflightLines(
+  result: PreflightResult,
+): { level: 'info' | 'warn' | 'error'; text: string }[] {
+  const marks = { pass: '✓', fail: '✗', warn: '!', skip: '-' } as const;
+  const levels = { pass: 'info', fail: 'error', warn: 'warn', skip: 'info' } as const;
   return result.checks.flatMap((check) => {
-    const mark = check.status === 'pass' ? '✓' : check.status === 'fail' ? '✗' : '-';
-    const text = `${mark} ${check.name.padEnd(22)} ${check.detail}${check.status === 'skip' ? ' (skipped)' : ''}`;
+    const text = `${marks[check.status]} ${check.name.padEnd(22)} ${check.detail}${check.status === 'skip' ? ' (skipped)' : ''}`;
     return [
-      { level: check.status === 'fail' ? ('error' as const) : ('info' as const), text },
+      { level: levels[check.status], text },
       ...(check.fix ? [{ level: 'info' as const, text: `  → ${check.fix}` }] : []),
     ];
   });

@@ -4,6 +4,7 @@
 // not used is either one greenlight or the SAM CLI calls on a path this rehearsal did not take
 // (OTHER_PATHS says which), or one nothing calls: take it out of the role.
 import type { RoleUsage } from '@greenlight/localcloud';
+import { deployPathsByAction } from '../preflight/permissions.js';
 
 export interface RoleReport {
   readonly roleArn: string;
@@ -18,33 +19,26 @@ export interface RoleReport {
 }
 
 const SAM_DEPLOY = 'sam deploy, by the SAM CLI (the rehearsal’s stand-in makes fewer calls than it)';
-const S3 = 'an S3 revision (revision: s3 in greenlight.yml), and sam deploy --s3-bucket';
-const NEW_TEMPLATE_VERSION =
-  'a deployment after a stack update: the group CodeDeploy copies is pointed at the new launch template version, which Auto Scaling lets only a caller who may launch from the template do';
+const SAM_S3 = 'sam deploy --s3-bucket';
 
 /**
  * The deploy role's actions that greenlight or the SAM CLI calls only on some paths, and which: a
- * rehearsal that did not take the path leaves them unused, and rightly.
+ * rehearsal that did not take the path leaves them unused, and rightly. A deployment's own come from
+ * the one list of what a deployment calls (src/preflight/permissions.ts, DEPLOY_PATH).
  */
 export const OTHER_PATHS: Readonly<Record<string, string>> = {
+  ...deployPathsByAction(),
   'autoscaling:DeleteAutoScalingGroup': 'group apply --clean-orphans: the groups CodeDeploy copied and left',
-  'autoscaling:UpdateAutoScalingGroup': NEW_TEMPLATE_VERSION,
-  'ec2:RunInstances': NEW_TEMPLATE_VERSION,
-  'ec2:CreateTags': NEW_TEMPLATE_VERSION,
   'cloudwatch:DescribeAlarmHistory': 'the gate, when an alarm changed state during the bake',
-  'codedeploy:ContinueDeployment': 'an environment whose deployments wait in Ready: continued once verified',
-  'codedeploy:StopDeployment':
-    'a green fleet that fails verification before traffic, or a rollback that replaces a deployment',
+  'iam:SimulatePrincipalPolicy':
+    'preflight, which deploy runs first: whether this role may call what a deployment calls (deploy --skip-preflight does not ask)',
   'codedeploy:CreateDeploymentGroup': 'group apply, when the deployment group does not exist',
   'codedeploy:UpdateDeploymentGroup': 'group apply, when the deployment group drifted from greenlight.yml',
   'codedeploy:CreateDeploymentConfig':
     'group apply, when greenlight.yml names a deployment config that does not exist',
   'codedeploy:TagResource': 'group apply, when the deployment group lacks greenlight’s tags',
-  's3:GetObject': S3,
-  's3:GetObjectVersion': S3,
-  's3:PutObject': S3,
-  's3:ListBucket': S3,
-  's3:GetBucketLocation': S3,
+  's3:ListBucket': SAM_S3,
+  's3:GetBucketLocation': SAM_S3,
   'cloudformation:CreateChangeSet': SAM_DEPLOY,
   'cloudformation:DescribeChangeSet': SAM_DEPLOY,
   'cloudformation:ExecuteChangeSet': `${SAM_DEPLOY}, when the stack changes`,

@@ -10,7 +10,7 @@
 //  - Shipped: prod in an account of its own; rehearse.test.ts shows the same ask finding nothing
 //    (DeploymentDoesNotExistException), and prod's role refusing the branch's token.
 //
-// Least privilege: the deploy role granted actions nothing calls (RegisterApplicationRevision, the deployment-instance and list calls, DescribeLifecycleHooks,
+// Least privilege: the deploy role granted actions nothing calls (RegisterApplicationRevision, the deployment-instance and list calls,
 // DescribeScalingActivities, DescribeLaunchTemplateVersions, DescribeLoadBalancers/Listeners).
 //  - Pre-fix (findings/iam-actions-nothing-calls.patch puts them back): the pipeline passes, and the
 //    rehearsal's report names each of them as allowed and called by nothing greenlight or the SAM CLI
@@ -22,7 +22,6 @@ import { before, describe, it } from 'node:test';
 import { finding, PROD_ONLY, type Rehearsal, rehearse, scratchDir, tail } from './findings/support.js';
 
 const NOTHING_CALLS = [
-  'autoscaling:DescribeLifecycleHooks',
   'autoscaling:DescribeScalingActivities',
   'codedeploy:BatchGetDeploymentGroups',
   'codedeploy:BatchGetDeploymentInstances',
@@ -67,7 +66,7 @@ describe('greenlight rehearse --patch findings/iam: a deploy role that grants wh
     assert.deepEqual([...(dev?.uncalled ?? [])].sort(), NOTHING_CALLS, JSON.stringify(dev));
     assert.match(
       run.stderr,
-      /role arn:aws:iam::\d{12}:role\/web-dev-circleci-deploy: \d+ actions used\n.*\n.*allowed and called by nothing greenlight or the SAM CLI does — take them out of the role: autoscaling:DescribeLifecycleHooks/,
+      /role arn:aws:iam::\d{12}:role\/web-dev-circleci-deploy: \d+ actions used\n.*\n.*allowed and called by nothing greenlight or the SAM CLI does — take them out of the role: autoscaling:DescribeScalingActivities/,
     );
   });
 });

@@ -34,6 +34,12 @@ export const IMPLEMENTED_OPERATIONS: Record<string, { dir: string; operations: s
       'DetachInstances',
       // Why instances came and went: launches, scale-ins, health check replacements.
       'DescribeScalingActivities',
+      // What a deployment must not meet unawares: processes suspended or running, a warm pool.
+      'SuspendProcesses',
+      'ResumeProcesses',
+      'PutWarmPool',
+      'DescribeWarmPool',
+      'DeleteWarmPool',
     ],
   },
   elbv2: {
@@ -135,6 +141,8 @@ export const IMPLEMENTED_OPERATIONS: Record<string, { dir: string; operations: s
       'CreateOpenIDConnectProvider',
       'GetOpenIDConnectProvider',
       'ListOpenIDConnectProviders',
+      // What a role may do, asked of the same policy engine that decides its requests.
+      'SimulatePrincipalPolicy',
     ],
   },
 };

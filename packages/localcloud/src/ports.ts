@@ -105,9 +105,11 @@ export interface AutoScalingGroup {
 export interface AutoScalingPort {
   get(name: string): AutoScalingGroup | undefined;
   /**
-   * Creates a group like `source` (launch template, sizes, AZs, health check, target groups, tags,
-   * agent mode) with `desiredCapacity` instances: what CodeDeploy's COPY_AUTO_SCALING_GROUP does.
-   * Target groups of the copy are NOT attached (CodeDeploy registers green instances itself).
+   * Creates a group like `source` (launch template or mixed instances policy, sizes, AZs, health
+   * check, tags, agent mode, and — autoscaling/model.ts says why — its Capacity Rebalancing, warm
+   * pool, suspended processes and lifecycle hooks other than CodeDeploy's) with `desiredCapacity`
+   * instances: what CodeDeploy's COPY_AUTO_SCALING_GROUP does. Target groups of the copy are NOT
+   * attached (CodeDeploy registers green instances itself).
    */
   copy(sourceName: string, newName: string, desiredCapacity: number): AutoScalingGroup;
   /** Deletes the group and terminates its instances. */

@@ -845,6 +845,60 @@ describe('the AWS CLI parses every operation of the local cloud (CodeDeploy asid
         );
       });
 
+      it('suspend-processes, put-warm-pool, describe-warm-pool, delete-warm-pool, resume-processes', async () => {
+        const group = async () =>
+          (
+            await s.cli.call<{
+              AutoScalingGroups: {
+                SuspendedProcesses: { ProcessName: string; SuspensionReason: string }[];
+                WarmPoolConfiguration?: { MinSize: number; PoolState: string };
+              }[];
+            }>('autoscaling', 'describe-auto-scaling-groups', { AutoScalingGroupNames: ['batch-asg'] })
+          ).AutoScalingGroups[0];
+        assert.deepEqual(
+          await s.cli.call('autoscaling', 'suspend-processes', {
+            AutoScalingGroupName: 'batch-asg',
+            ScalingProcesses: ['AZRebalance', 'ReplaceUnhealthy'],
+          }),
+          {},
+        );
+        assert.deepEqual(
+          await s.cli.call('autoscaling', 'put-warm-pool', {
+            AutoScalingGroupName: 'batch-asg',
+            MinSize: 1,
+            PoolState: 'Hibernated',
+          }),
+          {},
+        );
+        const suspendedAndWarm = await group();
+        assert.deepEqual(
+          suspendedAndWarm?.SuspendedProcesses.map((p) => p.ProcessName),
+          ['AZRebalance', 'ReplaceUnhealthy'],
+        );
+        assert.match(suspendedAndWarm?.SuspendedProcesses[0]?.SuspensionReason ?? '', /^User suspended at /);
+        assert.deepEqual(suspendedAndWarm?.WarmPoolConfiguration, { MinSize: 1, PoolState: 'Hibernated' });
+        const pool = await s.cli.call<{ WarmPoolConfiguration: unknown; Instances: unknown[] }>(
+          'autoscaling',
+          'describe-warm-pool',
+          { AutoScalingGroupName: 'batch-asg' },
+        );
+        assert.deepEqual(pool, {
+          WarmPoolConfiguration: { MinSize: 1, PoolState: 'Hibernated' },
+          Instances: [],
+        });
+        assert.deepEqual(
+          await s.cli.call('autoscaling', 'delete-warm-pool', { AutoScalingGroupName: 'batch-asg' }),
+          {},
+        );
+        assert.deepEqual(
+          await s.cli.call('autoscaling', 'resume-processes', { AutoScalingGroupName: 'batch-asg' }),
+          {},
+        );
+        const plain = await group();
+        assert.deepEqual(plain?.SuspendedProcesses, []);
+        assert.equal(plain?.WarmPoolConfiguration, undefined);
+      });
+
       it('delete-auto-scaling-group', async () => {
         const deleted = await s.cli.call('autoscaling', 'delete-auto-scaling-group', {
           AutoScalingGroupName: 'batch-asg',

@@ -148,7 +148,7 @@ export function registerDeploy(program: Command, run: Runner): void {
           );
           const failed = checked.checks.filter((c) => c.status === 'fail');
           for (const line of preflightLines(checked))
-            if (failed.length > 0 || line.level === 'error')
+            if (failed.length > 0 || line.level !== 'info')
               ctx.output.emit({ kind: 'message', level: line.level, text: line.text });
           if (failed.length > 0) {
             ctx.output.emit({
@@ -162,7 +162,7 @@ export function registerDeploy(program: Command, run: Runner): void {
           ctx.output.emit({
             kind: 'message',
             level: 'info',
-            text: `preflight: ${checked.checks.filter((c) => c.status === 'pass').length} checks passed (${checked.checks
+            text: `preflight: ${checked.checks.filter((c) => c.status === 'pass').length} checks passed${warnedAbout(checked.checks)} (${checked.checks
               .filter((c) => c.status === 'skip')
               .map((c) => c.name)
               .join(', ')} not checked)`,
@@ -204,4 +204,10 @@ function writeIdFile(file: string) {
     await mkdir(dirname(file), { recursive: true });
     await writeFile(file, `${deploymentId}\n`);
   };
+}
+
+/** `, 1 to look at (warm-pool)`: the warnings preflight printed above, named again in its summary. */
+function warnedAbout(checks: readonly { name: string; status: string }[]): string {
+  const warned = checks.filter((c) => c.status === 'warn').map((c) => c.name);
+  return warned.length ? `, ${warned.length} to look at (${warned.join(', ')})` : '';
 }

@@ -88,3 +88,29 @@ export function invalidFilter(name: string): AwsApiError {
 export function maxRecords(value: number): AwsApiError {
   return validationError(`Value ${value} for MaxRecords must be between 1 and 100`);
 }
+
+// [I] The wording of the four below is the local cloud's: AWS answers these with a ValidationError
+// whose exact text the local cloud has not seen.
+
+export function launchTemplateAndMixedPolicy(): AwsApiError {
+  return validationError(
+    'Valid requests must contain only one of LaunchTemplate, LaunchConfigurationName, InstanceId or MixedInstancesPolicy parameter.',
+  );
+}
+
+/** A warm pool and a mixed instances policy exclude each other (PutWarmPool's API reference). */
+export function warmPoolWithMixedPolicy(groupName: string): AwsApiError {
+  return validationError(
+    `You cannot add a warm pool to an Auto Scaling group that has a mixed instances policy: ${groupName}.`,
+  );
+}
+
+export function noWarmPool(groupName: string): AwsApiError {
+  return validationError(`The Auto Scaling group ${groupName} has no warm pool.`);
+}
+
+export function invalidProcess(name: string): AwsApiError {
+  return validationError(
+    `Invalid scaling process name: ${name}. Valid names are Launch, Terminate, AddToLoadBalancer, AlarmNotification, AZRebalance, HealthCheck, InstanceRefresh, ReplaceUnhealthy, ScheduledActions.`,
+  );
+}

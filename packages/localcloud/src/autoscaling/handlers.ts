@@ -7,7 +7,14 @@ import { paginate } from '../pagination.js';
 import type { Random } from '../random.js';
 import { activityView, type ActivityRecord } from './activities.js';
 import * as errors from './errors.js';
-import type { AsgInstanceRecord, AutoScalingModel, GroupRecord } from './model.js';
+import type {
+  AsgInstanceRecord,
+  AutoScalingModel,
+  GroupRecord,
+  LaunchTemplateRef,
+  MixedInstancesPolicyRecord,
+  WarmPoolRecord,
+} from './model.js';
 
 function launchTemplateView(
   template: { id: string; name: string; version: string } | undefined,
@@ -29,11 +36,31 @@ function instanceView(member: AsgInstanceRecord): Record<string, unknown> {
   };
 }
 
+function warmPoolView(pool: WarmPoolRecord): Record<string, unknown> {
+  return {
+    MaxGroupPreparedCapacity: pool.maxGroupPreparedCapacity,
+    MinSize: pool.minSize,
+    PoolState: pool.poolState,
+    InstanceReusePolicy: pool.instanceReusePolicy,
+  };
+}
+
 function groupView(group: GroupRecord): Record<string, unknown> {
+  const mixed = group.mixedInstancesPolicy;
   return {
     AutoScalingGroupName: group.name,
     AutoScalingGroupARN: group.arn,
-    LaunchTemplate: launchTemplateView(group.launchTemplate),
+    // A group launching through a mixed instances policy has its template there, not here.
+    LaunchTemplate: mixed ? undefined : launchTemplateView(group.launchTemplate),
+    MixedInstancesPolicy: mixed
+      ? {
+          LaunchTemplate: {
+            LaunchTemplateSpecification: launchTemplateView(group.launchTemplate),
+            Overrides: mixed.launchTemplate.overrides,
+          },
+          InstancesDistribution: mixed.instancesDistribution,
+        }
+      : undefined,
     MinSize: group.minSize,
     MaxSize: group.maxSize,
     DesiredCapacity: group.desiredCapacity,
@@ -45,7 +72,10 @@ function groupView(group: GroupRecord): Record<string, unknown> {
     HealthCheckGracePeriod: group.healthCheckGracePeriod,
     Instances: group.instances.map(instanceView),
     CreatedTime: group.createdTime,
-    SuspendedProcesses: [],
+    SuspendedProcesses: [...group.suspendedProcesses].map(([ProcessName, SuspensionReason]) => ({
+      ProcessName,
+      SuspensionReason,
+    })),
     VPCZoneIdentifier: group.vpcZoneIdentifier,
     EnabledMetrics: [],
     Status: group.status,
@@ -59,7 +89,11 @@ function groupView(group: GroupRecord): Record<string, unknown> {
     TerminationPolicies: ['Default'],
     NewInstancesProtectedFromScaleIn: false,
     ServiceLinkedRoleARN: `arn:aws:iam::${group.arn.split(':')[4]}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`,
-    CapacityRebalance: false,
+    CapacityRebalance: group.capacityRebalance,
+    ...(group.warmPool
+      ? // [I] No instance waits in the local cloud's warm pools.
+        { WarmPoolConfiguration: warmPoolView(group.warmPool), WarmPoolSize: 0 }
+      : {}),
     TrafficSources: group.targetGroupArns.map((arn) => ({ Identifier: arn, Type: 'elbv2' })),
   };
 }
@@ -97,12 +131,42 @@ function matchesFilter(group: GroupRecord, filter: { Name?: string; Values?: str
   throw errors.invalidFilter(name);
 }
 
-function launchTemplateRef(
-  input: OperationInput,
-): { id?: string; name?: string; version?: string } | undefined {
-  const spec = input.LaunchTemplate;
-  if (!spec) return undefined;
+function templateRef(spec: OperationInput): LaunchTemplateRef {
   return { id: spec.LaunchTemplateId, name: spec.LaunchTemplateName, version: spec.Version };
+}
+
+function launchTemplateRef(input: OperationInput): LaunchTemplateRef | undefined {
+  return input.LaunchTemplate ? templateRef(input.LaunchTemplate) : undefined;
+}
+
+/**
+ * The InstancesDistribution AWS answers for a policy that leaves fields out: the defaults its API
+ * reference gives (all On-Demand, prioritized by the overrides' order; Spot, were any asked for,
+ * lowest-price across 2 pools).
+ */
+const DISTRIBUTION_DEFAULTS = {
+  OnDemandAllocationStrategy: 'prioritized',
+  OnDemandBaseCapacity: 0,
+  OnDemandPercentageAboveBaseCapacity: 100,
+  SpotAllocationStrategy: 'lowest-price',
+  SpotInstancePools: 2,
+};
+
+function mixedInstancesPolicyOf(
+  input: OperationInput,
+): { launchTemplate: LaunchTemplateRef; policy: MixedInstancesPolicyRecord } | undefined {
+  const spec = input.MixedInstancesPolicy;
+  if (!spec) return undefined;
+  const template = spec.LaunchTemplate?.LaunchTemplateSpecification;
+  if (!template)
+    throw errors.missingParameter('mixedInstancesPolicy.launchTemplate.launchTemplateSpecification');
+  return {
+    launchTemplate: templateRef(template),
+    policy: {
+      launchTemplate: { overrides: spec.LaunchTemplate.Overrides ?? [] },
+      instancesDistribution: { ...DISTRIBUTION_DEFAULTS, ...(spec.InstancesDistribution ?? {}) },
+    },
+  };
 }
 
 export interface AutoScalingServiceDeps {
@@ -143,9 +207,12 @@ export function autoScalingService({ modelFor }: AutoScalingServiceDeps): Servic
           heartbeatTimeoutSeconds: spec.HeartbeatTimeout ?? 3600,
           defaultResult: spec.DefaultResult ?? 'ABANDON',
         }));
+        const mixed = mixedInstancesPolicyOf(input);
         model.create({
           name: input.AutoScalingGroupName,
           launchTemplate: launchTemplateRef(input),
+          ...(mixed ? { mixedInstancesPolicy: mixed } : {}),
+          ...(input.CapacityRebalance !== undefined ? { capacityRebalance: input.CapacityRebalance } : {}),
           minSize: input.MinSize,
           maxSize: input.MaxSize,
           desiredCapacity: input.DesiredCapacity,
@@ -167,8 +234,11 @@ export function autoScalingService({ modelFor }: AutoScalingServiceDeps): Servic
 
       UpdateAutoScalingGroup(input: OperationInput, ctx) {
         if (!input.AutoScalingGroupName) throw errors.missingParameter('autoScalingGroupName');
+        const mixed = mixedInstancesPolicyOf(input);
         modelFor(ctx).update(input.AutoScalingGroupName, {
           launchTemplate: launchTemplateRef(input),
+          ...(mixed ? { mixedInstancesPolicy: mixed } : {}),
+          ...(input.CapacityRebalance !== undefined ? { capacityRebalance: input.CapacityRebalance } : {}),
           minSize: input.MinSize,
           maxSize: input.MaxSize,
           desiredCapacity: input.DesiredCapacity,
@@ -323,6 +393,46 @@ export function autoScalingService({ modelFor }: AutoScalingServiceDeps): Servic
         return {
           Activity: activityView(model.activities.latest(group.name, input.InstanceId) as ActivityRecord),
         };
+      },
+
+      SuspendProcesses(input: OperationInput, ctx) {
+        if (!input.AutoScalingGroupName) throw errors.missingParameter('autoScalingGroupName');
+        modelFor(ctx).suspendProcesses(input.AutoScalingGroupName, input.ScalingProcesses ?? []);
+        return {};
+      },
+
+      ResumeProcesses(input: OperationInput, ctx) {
+        if (!input.AutoScalingGroupName) throw errors.missingParameter('autoScalingGroupName');
+        modelFor(ctx).resumeProcesses(input.AutoScalingGroupName, input.ScalingProcesses ?? []);
+        return {};
+      },
+
+      PutWarmPool(input: OperationInput, ctx) {
+        if (!input.AutoScalingGroupName) throw errors.missingParameter('autoScalingGroupName');
+        modelFor(ctx).putWarmPool(input.AutoScalingGroupName, {
+          maxGroupPreparedCapacity: input.MaxGroupPreparedCapacity,
+          minSize: input.MinSize,
+          poolState: input.PoolState,
+          instanceReusePolicy: input.InstanceReusePolicy,
+        });
+        return {};
+      },
+
+      // [I] The pool's instances: none (the local cloud launches none into a warm pool).
+      DescribeWarmPool(input: OperationInput, ctx) {
+        if (!input.AutoScalingGroupName) throw errors.missingParameter('autoScalingGroupName');
+        checkMaxRecords(input.MaxRecords);
+        const group = modelFor(ctx).require(input.AutoScalingGroupName);
+        return {
+          WarmPoolConfiguration: group.warmPool ? warmPoolView(group.warmPool) : undefined,
+          Instances: [],
+        };
+      },
+
+      DeleteWarmPool(input: OperationInput, ctx) {
+        if (!input.AutoScalingGroupName) throw errors.missingParameter('autoScalingGroupName');
+        modelFor(ctx).deleteWarmPool(input.AutoScalingGroupName);
+        return {};
       },
 
       DetachInstances(input: OperationInput, ctx) {

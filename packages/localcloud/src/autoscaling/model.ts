@@ -9,6 +9,14 @@
 // `unhealthy`, once HealthCheckGracePeriod has passed since it entered InService (with launch hooks,
 // the grace period starts when they complete, as AWS documents): it is marked Unhealthy,
 // terminated (deregistered and drained first) and a replacement is launched.
+//
+// Suspended processes (SuspendProcesses) are honoured where the local cloud has the process: Launch
+// (no instance is launched, for any reason), Terminate (no scale-in), HealthCheck (no instance is
+// marked unhealthy), ReplaceUnhealthy (an unhealthy instance is marked, not replaced), AddToLoadBalancer
+// (new instances are not registered with the target groups) and AZRebalance (instances in a zone the
+// group no longer uses stay there). AlarmNotification, ScheduledActions and InstanceRefresh have no
+// process here to stop: the local cloud has no scaling policies, scheduled actions or refreshes; they
+// are kept and reported all the same.
 import type {
   AgentMode,
   AsgInstance,
@@ -45,6 +53,46 @@ export interface AsgInstanceRecord extends AsgInstance {
   terminateActivity?: ActivityRecord;
 }
 
+/** Auto Scaling's processes, as SuspendProcesses and ResumeProcesses name them. */
+export const SCALING_PROCESSES = [
+  'Launch',
+  'Terminate',
+  'AddToLoadBalancer',
+  'AlarmNotification',
+  'AZRebalance',
+  'HealthCheck',
+  'InstanceRefresh',
+  'ReplaceUnhealthy',
+  'ScheduledActions',
+] as const;
+
+export type ScalingProcess = (typeof SCALING_PROCESSES)[number];
+
+/** A warm pool's configuration (PutWarmPool). [I] The local cloud launches no instance into it. */
+export interface WarmPoolRecord {
+  readonly maxGroupPreparedCapacity?: number;
+  readonly minSize: number;
+  readonly poolState: 'Stopped' | 'Running' | 'Hibernated';
+  readonly instanceReusePolicy?: { ReuseOnScaleIn?: boolean };
+}
+
+/** A launch template as a request names it. */
+export interface LaunchTemplateRef {
+  id?: string;
+  name?: string;
+  version?: string;
+}
+
+/**
+ * A mixed instances policy as CreateAutoScalingGroup takes it: the launch template (with instance
+ * type overrides) and how On-Demand and Spot Instances are mixed. [I] The local cloud launches every
+ * instance On-Demand from the policy's launch template, with the template's own instance type.
+ */
+export interface MixedInstancesPolicyRecord {
+  readonly launchTemplate: { readonly overrides: readonly Record<string, unknown>[] };
+  readonly instancesDistribution: Readonly<Record<string, unknown>>;
+}
+
 export interface PendingAction {
   readonly token: string;
   readonly hook: LifecycleHookSpec;
@@ -63,11 +111,20 @@ export interface GroupRecord extends AutoScalingGroup {
     string,
     { notificationMetadata?: string; roleArn?: string; notificationTargetArn?: string }
   >;
+  /** Suspended processes and why (SuspensionReason). */
+  readonly suspendedProcesses: Map<ScalingProcess, string>;
+  warmPool?: WarmPoolRecord;
+  /** Set when the group launches through a mixed instances policy (its template is `launchTemplate`). */
+  mixedInstancesPolicy?: MixedInstancesPolicyRecord;
+  capacityRebalance: boolean;
 }
 
 export interface CreateGroupRequest {
   name: string;
-  launchTemplate?: { id?: string; name?: string; version?: string };
+  launchTemplate?: LaunchTemplateRef;
+  /** Instead of `launchTemplate`: the policy and the template it launches from. */
+  mixedInstancesPolicy?: { launchTemplate: LaunchTemplateRef; policy: MixedInstancesPolicyRecord };
+  capacityRebalance?: boolean;
   minSize: number;
   maxSize: number;
   desiredCapacity?: number;
@@ -80,10 +137,18 @@ export interface CreateGroupRequest {
   tags?: { key: string; value: string; propagateAtLaunch: boolean }[];
   lifecycleHooks?: LifecycleHookSpec[];
   agent?: AgentMode;
+  /** Not of the API: what a copy of a group carries over before it launches anything. */
+  copied?: {
+    hookDetails: GroupRecord['hookDetails'];
+    suspendedProcesses: readonly ScalingProcess[];
+    warmPool?: WarmPoolRecord;
+  };
 }
 
 export interface UpdateGroupRequest {
-  launchTemplate?: { id?: string; name?: string; version?: string };
+  launchTemplate?: LaunchTemplateRef;
+  mixedInstancesPolicy?: { launchTemplate: LaunchTemplateRef; policy: MixedInstancesPolicyRecord };
+  capacityRebalance?: boolean;
   minSize?: number;
   maxSize?: number;
   desiredCapacity?: number;
@@ -174,11 +239,35 @@ export class AutoScalingModel implements AutoScalingPort {
     return this.groups.get(name);
   }
 
+  /**
+   * [I] What CodeDeploy's copy carries over beyond the launch template, sizes and health check (its
+   * user guide: "the same number of running instances and many other configuration options"): the
+   * original's mixed instances policy, Capacity Rebalancing, warm pool, suspended processes and
+   * lifecycle hooks other than CodeDeploy's own (CodeDeploy installs its hook on the copy itself).
+   * AWSCodeDeployRole, the service role policy CodeDeploy documents, pairs DescribeAutoScalingGroups
+   * and DescribeLifecycleHooks with PutWarmPool ("to support adding warm pools to Amazon EC2 Auto
+   * Scaling groups for blue/green deployments"), SuspendProcesses and PutLifecycleHook: the calls
+   * such a copy makes. A suspension on the original is therefore one on the new fleet too.
+   */
   copy(sourceName: string, newName: string, desiredCapacity: number): GroupRecord {
     const source = this.require(sourceName);
+    const mixed = source.mixedInstancesPolicy;
     return this.create({
       name: newName,
-      ...(source.launchTemplate ? { launchTemplate: source.launchTemplate } : {}),
+      ...(mixed && source.launchTemplate
+        ? { mixedInstancesPolicy: { launchTemplate: source.launchTemplate, policy: mixed } }
+        : source.launchTemplate
+          ? { launchTemplate: source.launchTemplate }
+          : {}),
+      capacityRebalance: source.capacityRebalance,
+      lifecycleHooks: source.lifecycleHooks.filter((h) => !h.name.startsWith('CodeDeploy-managed-')),
+      copied: {
+        hookDetails: new Map(
+          [...source.hookDetails].filter(([name]) => !name.startsWith('CodeDeploy-managed-')),
+        ),
+        suspendedProcesses: [...source.suspendedProcesses.keys()],
+        ...(source.warmPool ? { warmPool: source.warmPool } : {}),
+      },
       minSize: Math.min(source.minSize, desiredCapacity),
       maxSize: Math.max(source.maxSize, desiredCapacity),
       desiredCapacity,
@@ -293,9 +382,9 @@ export class AutoScalingModel implements AutoScalingPort {
 
   create(request: CreateGroupRequest): GroupRecord {
     this.checkGroupName(request.name);
-    const launchTemplate = request.launchTemplate
-      ? this.resolveLaunchTemplate(request.launchTemplate)
-      : undefined;
+    if (request.launchTemplate && request.mixedInstancesPolicy) throw errors.launchTemplateAndMixedPolicy();
+    const reference = request.launchTemplate ?? request.mixedInstancesPolicy?.launchTemplate;
+    const launchTemplate = reference ? this.resolveLaunchTemplate(reference) : undefined;
     if (!launchTemplate) throw errors.noLaunchSource();
     const desired = request.desiredCapacity ?? request.minSize;
     this.checkCapacity(request.minSize, request.maxSize, desired);
@@ -324,7 +413,13 @@ export class AutoScalingModel implements AutoScalingPort {
       propagatedTags: new Set(tags.filter((t) => t.propagateAtLaunch).map((t) => t.key)),
       instances: [],
       lifecycleHooks: [...(request.lifecycleHooks ?? [])],
-      hookDetails: new Map(),
+      hookDetails: new Map(request.copied?.hookDetails ?? []),
+      suspendedProcesses: new Map(
+        (request.copied?.suspendedProcesses ?? []).map((p) => [p, this.suspensionReason()]),
+      ),
+      ...(request.copied?.warmPool ? { warmPool: request.copied.warmPool } : {}),
+      ...(request.mixedInstancesPolicy ? { mixedInstancesPolicy: request.mixedInstancesPolicy.policy } : {}),
+      capacityRebalance: request.capacityRebalance ?? false,
       agent: request.agent ?? this.deps.defaultAgent?.() ?? 'synthetic',
       createdTime: this.deps.scheduler.now(),
       defaultCooldown: request.defaultCooldown ?? 300,
@@ -346,7 +441,19 @@ export class AutoScalingModel implements AutoScalingPort {
     // As on AWS, changing only a bound drags the desired capacity along with it.
     const desired = request.desiredCapacity ?? Math.min(Math.max(group.desiredCapacity, minSize), maxSize);
     this.checkCapacity(minSize, maxSize, desired);
-    if (request.launchTemplate) group.launchTemplate = this.resolveLaunchTemplate(request.launchTemplate);
+    if (request.launchTemplate && request.mixedInstancesPolicy) throw errors.launchTemplateAndMixedPolicy();
+    if (request.mixedInstancesPolicy && group.warmPool) throw errors.warmPoolWithMixedPolicy(group.name);
+    // [I] A group takes either: a launch template replaces the policy, a policy replaces the template.
+    if (request.launchTemplate) {
+      group.launchTemplate = this.resolveLaunchTemplate(request.launchTemplate);
+      delete group.mixedInstancesPolicy;
+    }
+    if (request.mixedInstancesPolicy) {
+      group.launchTemplate = this.resolveLaunchTemplate(request.mixedInstancesPolicy.launchTemplate);
+      group.mixedInstancesPolicy = request.mixedInstancesPolicy.policy;
+    }
+    if (request.capacityRebalance !== undefined) group.capacityRebalance = request.capacityRebalance;
+    const zonesBefore = group.availabilityZones;
     if (request.availabilityZones?.length) group.availabilityZones = [...request.availabilityZones];
     if (request.vpcZoneIdentifier) {
       group.vpcZoneIdentifier = request.vpcZoneIdentifier;
@@ -364,6 +471,7 @@ export class AutoScalingModel implements AutoScalingPort {
     group.minSize = minSize;
     group.maxSize = maxSize;
     group.desiredCapacity = desired;
+    this.leaveRemovedZones(group, zonesBefore);
     this.reconcile(
       group,
       before === desired
@@ -393,6 +501,94 @@ export class AutoScalingModel implements AutoScalingPort {
       group,
       `${this.at()} a user request explicitly set group desired capacity changing the desired capacity from ${before} to ${desired}.  `,
     );
+  }
+
+  /** SuspendProcesses: every process when none is named. */
+  suspendProcesses(name: string, processes: readonly string[]): void {
+    const group = this.require(name);
+    for (const process of this.processesNamed(processes)) {
+      if (!group.suspendedProcesses.has(process))
+        group.suspendedProcesses.set(process, this.suspensionReason());
+    }
+  }
+
+  /** ResumeProcesses: every process when none is named; what was held back goes on. */
+  resumeProcesses(name: string, processes: readonly string[]): void {
+    const group = this.require(name);
+    for (const process of this.processesNamed(processes)) group.suspendedProcesses.delete(process);
+    // What was marked Unhealthy while ReplaceUnhealthy was suspended is replaced now.
+    if (!this.isSuspended(group, 'ReplaceUnhealthy')) {
+      for (const member of group.instances.filter(
+        (m) => m.lifecycleState === 'InService' && m.healthStatus === 'Unhealthy',
+      )) {
+        this.terminateMember(
+          group,
+          member,
+          `${this.at()} an instance was taken out of service in response to a health check indicating it is unhealthy, now that ReplaceUnhealthy is resumed.`,
+        );
+      }
+    }
+    this.leaveRemovedZones(group, group.availabilityZones);
+    this.reconcile(group);
+  }
+
+  isSuspended(group: GroupRecord, process: ScalingProcess): boolean {
+    return group.suspendedProcesses.has(process);
+  }
+
+  putWarmPool(name: string, pool: Partial<WarmPoolRecord>): void {
+    const group = this.require(name);
+    if (group.mixedInstancesPolicy) throw errors.warmPoolWithMixedPolicy(group.name);
+    group.warmPool = {
+      ...(pool.maxGroupPreparedCapacity !== undefined
+        ? { maxGroupPreparedCapacity: pool.maxGroupPreparedCapacity }
+        : {}),
+      minSize: pool.minSize ?? 0,
+      poolState: pool.poolState ?? 'Stopped',
+      ...(pool.instanceReusePolicy ? { instanceReusePolicy: pool.instanceReusePolicy } : {}),
+    };
+  }
+
+  deleteWarmPool(name: string): void {
+    const group = this.require(name);
+    if (!group.warmPool) throw errors.noWarmPool(group.name);
+    delete group.warmPool;
+  }
+
+  private processesNamed(processes: readonly string[]): ScalingProcess[] {
+    if (processes.length === 0) return [...SCALING_PROCESSES];
+    for (const process of processes) {
+      if (!(SCALING_PROCESSES as readonly string[]).includes(process)) throw errors.invalidProcess(process);
+    }
+    return processes as ScalingProcess[];
+  }
+
+  /** AWS's reason for a suspension a user asked for: `User suspended at 2015-09-03T16:18:38Z`. */
+  private suspensionReason(): string {
+    return `User suspended at ${this.deps.scheduler
+      .now()
+      .toISOString()
+      .replace(/\.\d{3}Z$/, 'Z')}`;
+  }
+
+  /**
+   * AZRebalance: instances left in a zone the group no longer uses are taken out of service, and the
+   * group launches their replacements in its zones. [I] AWS launches the replacements first (up to
+   * 10% over the maximum size); here they follow the termination, as a scale-out would.
+   */
+  private leaveRemovedZones(group: GroupRecord, zonesBefore: readonly string[]): void {
+    if (['AZRebalance', 'Launch', 'Terminate'].some((p) => this.isSuspended(group, p as ScalingProcess)))
+      return;
+    const stranded = group.instances.filter(
+      (m) => isLive(m) && !group.availabilityZones.includes(m.availabilityZone),
+    );
+    for (const member of stranded) {
+      this.terminateMember(
+        group,
+        member,
+        `${this.at()} an instance was taken out of service in response to an Availability Zone rebalancing: its zone ${member.availabilityZone} is no longer one of the group's (${zonesBefore.join(', ')} → ${group.availabilityZones.join(', ')}).`,
+      );
+    }
   }
 
   terminateInstance(instanceId: string, decrementDesired: boolean): GroupRecord {
@@ -482,13 +678,13 @@ export class AutoScalingModel implements AutoScalingPort {
   private reconcile(group: GroupRecord, why = ''): void {
     if (this.groups.get(group.name) !== group) return;
     const live = group.instances.filter(isLive);
-    if (live.length < group.desiredCapacity)
+    if (live.length < group.desiredCapacity && !this.isSuspended(group, 'Launch'))
       this.launchInto(
         group,
         group.desiredCapacity - live.length,
         `${why}${this.at()} an instance was started in response to a difference between desired and actual capacity, increasing the capacity from ${live.length} to ${group.desiredCapacity}.`,
       );
-    if (live.length > group.desiredCapacity) {
+    if (live.length > group.desiredCapacity && !this.isSuspended(group, 'Terminate')) {
       // Default termination policy, simplified: balance AZs, then the newest instance goes first.
       const victims: AsgInstanceRecord[] = [];
       const remaining = [...live];
@@ -513,8 +709,10 @@ export class AutoScalingModel implements AutoScalingPort {
 
   private launchInto(group: GroupRecord, count: number, cause: string): void {
     const counts = new Map(group.availabilityZones.map((zone) => [zone, 0]));
-    for (const m of group.instances.filter(isLive))
-      counts.set(m.availabilityZone, (counts.get(m.availabilityZone) ?? 0) + 1);
+    for (const m of group.instances.filter(isLive)) {
+      const count = counts.get(m.availabilityZone);
+      if (count !== undefined) counts.set(m.availabilityZone, count + 1);
+    }
     const zones = [...counts].sort((a, b) => a[1] - b[1]).map(([zone]) => zone);
     // Tag keys are the caller's: without a prototype, `__proto__` is a key like any other.
     const tags = Object.create(null) as Record<string, string>;
@@ -574,7 +772,10 @@ export class AutoScalingModel implements AutoScalingPort {
         for (const action of member.pendingActions.values()) action.cancelTimeout();
         member.pendingActions.clear();
         this.deregisterFromTargetGroups(group, member);
-        this.deps.scheduler.after(REPLACEMENT_DELAY_MS, () => this.reconcile(group));
+        // ReplaceUnhealthy suspended: the group stays short until it is resumed.
+        this.deps.scheduler.after(REPLACEMENT_DELAY_MS, () => {
+          if (!this.isSuspended(group, 'ReplaceUnhealthy')) this.reconcile(group);
+        });
       }
       if (instance.state === 'terminated') {
         this.activities.finish(member.terminateActivity, 'Successful', this.deps.scheduler.now());
@@ -655,6 +856,7 @@ export class AutoScalingModel implements AutoScalingPort {
     member.lifecycleState = 'InService';
     member.inServiceAt = this.deps.scheduler.now();
     this.activities.finish(member.launchActivity, 'Successful', member.inServiceAt);
+    if (this.isSuspended(group, 'AddToLoadBalancer')) return;
     for (const arn of group.targetGroupArns) {
       if (this.deps.elbv2.getTargetGroupByArn(arn)) this.deps.elbv2.register(arn, [member.instanceId]);
     }
@@ -706,6 +908,7 @@ export class AutoScalingModel implements AutoScalingPort {
     const awsMsPerMs = awsMsPerTimestampMs(this.deps.scheduler);
     for (const group of [...this.groups.values()]) {
       if (group.healthCheckType !== 'ELB' || group.status === 'Delete in progress') continue;
+      if (this.isSuspended(group, 'HealthCheck')) continue;
       const failing = group.instances.filter(
         (member) =>
           member.lifecycleState === 'InService' &&
@@ -719,13 +922,15 @@ export class AutoScalingModel implements AutoScalingPort {
       );
       for (const member of failing) {
         member.healthStatus = 'Unhealthy';
+        // ReplaceUnhealthy suspended: marked Unhealthy, left in service.
+        if (this.isSuspended(group, 'ReplaceUnhealthy')) continue;
         this.terminateMember(
           group,
           member,
           `${this.at()} an instance was taken out of service in response to an ELB system health check failure.`,
         );
       }
-      if (failing.length > 0) this.reconcile(group);
+      if (failing.length > 0 && !this.isSuspended(group, 'ReplaceUnhealthy')) this.reconcile(group);
     }
   }
 

@@ -7,9 +7,9 @@
 // token (tests and tools sign with made-up keys, some with a made-up token). Only an `ASIA…` key with
 // a session token that STS never issued (a session from before a reset, say) is refused as an
 // unknown token, the way AWS refuses a token it does not know.
-import { runSimulation } from '@cloud-copilot/iam-simulate';
 import type { Cloud } from '../cloud.js';
 import { AwsApiError, type RequestContext, type SigningName } from '../service.js';
+import { evaluateRole, type Decision } from './evaluate.js';
 import type { Session } from './model.js';
 import { passedRoles, requestAuthorization } from './request-actions.js';
 import { launchTemplateChecks, type Check } from './service-role.js';
@@ -116,35 +116,22 @@ export async function sessionDecision(
   action: string,
   resource: string,
   context: Record<string, string> = {},
-): Promise<'Allowed' | 'ImplicitlyDenied' | 'ExplicitlyDenied'> {
+): Promise<Decision> {
   const role = cloud.iam.roles.get(session.roleName.toLowerCase());
   // A deleted role's sessions may do nothing.
-  const identityPolicies = role?.arn === session.roleArn ? cloud.iam.policiesOf(role) : [];
-  const result = await runSimulation(
-    {
-      request: {
-        principal: session.assumedRoleArn,
-        action,
-        resource: { resource, accountId: ctx.accountId },
-        contextVariables: {
-          'aws:PrincipalArn': session.roleArn,
-          'aws:PrincipalAccount': ctx.accountId,
-          'aws:RequestedRegion': ctx.region,
-          ...context,
-        },
-      },
-      identityPolicies,
-      serviceControlPolicies: [],
-      resourceControlPolicies: [],
+  const { decision } = await evaluateRole(cloud.iam, role?.arn === session.roleArn ? role : undefined, {
+    principal: session.assumedRoleArn,
+    action,
+    resource,
+    accountId: ctx.accountId,
+    context: {
+      'aws:PrincipalArn': session.roleArn,
+      'aws:PrincipalAccount': ctx.accountId,
+      'aws:RequestedRegion': ctx.region,
+      ...context,
     },
-    {},
-  );
-  // An error (an action the reference lacks, a policy the evaluator cannot read) denies: nothing
-  // is allowed that the evaluator did not allow.
-  if (result.resultType === 'error') return 'ImplicitlyDenied';
-  return result.overallResult === 'Allowed' || result.overallResult === 'ExplicitlyDenied'
-    ? result.overallResult
-    : 'ImplicitlyDenied';
+  });
+  return decision;
 }
 
 /** Throws the service's AwsApiError when the request may not go on. */

@@ -214,6 +214,9 @@ function iamResources(cloud: Cloud, ctx: RequestContext, operation: string, inpu
   }
   const profile = str(input.InstanceProfileName);
   if (profile !== undefined) return [`arn:aws:iam::${ctx.accountId}:instance-profile/${profile}`];
+  // SimulatePrincipalPolicy: on the role (or user) whose policies are simulated.
+  const source = str(input.PolicySourceArn);
+  if (source !== undefined) return [source];
   const provider = str(input.OpenIDConnectProviderArn);
   if (provider !== undefined) return [provider];
   if (operation === 'CreateOpenIDConnectProvider') {

@@ -11,7 +11,7 @@
 // IAM_ROLE_PERMISSIONS with the message AWS gives for a service the role may not use, naming the
 // service of the first action refused (AmazonAutoScaling and AmazonEC2 as AWS names them; AWSIAM for
 // iam:PassRole is a guess).
-import { runSimulation } from '@cloud-copilot/iam-simulate';
+import { evaluateRole } from './evaluate.js';
 import type { Cloud, RegionModels } from '../cloud.js';
 
 export interface GreenFleetRequest {
@@ -118,24 +118,16 @@ export async function greenFleetDenial(
 ): Promise<string | undefined> {
   const role = cloud.iam.roleByArn(request.serviceRoleArn);
   if (!role) return undefined;
-  const identityPolicies = cloud.iam.policiesOf(role);
   const principal = `arn:aws:sts::${cloud.accountId}:assumed-role/${role.name}/AWSCodeDeploy`;
   for (const check of checksFor(cloud, cloud.region(request.region), request)) {
-    const result = await runSimulation(
-      {
-        request: {
-          principal,
-          action: check.action,
-          resource: { resource: check.resource, accountId: cloud.accountId },
-          contextVariables: { 'aws:PrincipalArn': role.arn, ...check.context },
-        },
-        identityPolicies,
-        serviceControlPolicies: [],
-        resourceControlPolicies: [],
-      },
-      {},
-    );
-    if (result.resultType === 'error' || result.overallResult !== 'Allowed') {
+    const { decision } = await evaluateRole(cloud.iam, role, {
+      principal,
+      action: check.action,
+      resource: check.resource,
+      accountId: cloud.accountId,
+      context: { 'aws:PrincipalArn': role.arn, ...check.context },
+    });
+    if (decision !== 'Allowed') {
       return (
         `The IAM role ${role.arn} does not give you permission to perform operations in the following AWS service: ${check.awsService}. ` +
         'Contact your AWS administrator if you need help. If you are an AWS administrator, you can grant permissions to your users or groups by creating IAM policies.'

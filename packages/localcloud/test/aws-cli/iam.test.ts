@@ -136,6 +136,29 @@ describe('the AWS CLI parses every IAM and STS operation of the local cloud', ()
     assert.deepEqual([gotProvider.Url, gotProvider.ClientIDList], [issuer, [org]]);
     assert.deepEqual(providers.OpenIDConnectProviderList, [{ Arn: providerArn }]);
 
+    // What the role may do, asked of the policy engine its sessions meet.
+    const simulated = await s.cli.call<{
+      EvaluationResults: {
+        EvalActionName: string;
+        EvalDecision: string;
+        MatchedStatements: { SourcePolicyId: string; SourcePolicyType: string }[];
+      }[];
+    }>('iam', 'simulate-principal-policy', {
+      PolicySourceArn: roleArn,
+      ActionNames: ['autoscaling:DescribeAutoScalingGroups', 'autoscaling:DeleteAutoScalingGroup'],
+    });
+    assert.deepEqual(
+      simulated.EvaluationResults.map((r) => [
+        r.EvalActionName,
+        r.EvalDecision,
+        r.MatchedStatements.map((m) => `${m.SourcePolicyType} ${m.SourcePolicyId}`),
+      ]),
+      [
+        ['autoscaling:DescribeAutoScalingGroups', 'allowed', ['role read-the-fleet']],
+        ['autoscaling:DeleteAutoScalingGroup', 'implicitDeny', []],
+      ],
+    );
+
     // Taken apart again: a scratch role, a scratch policy, the managed policy.
     await s.cli.call('iam', 'create-role', {
       RoleName: 'scratch',

@@ -296,6 +296,78 @@ describe('contract: responses match the botocore models', () => {
     );
     check(
       'autoscaling',
+      'SuspendProcesses',
+      await t.autoscaling.send(
+        new asg.SuspendProcessesCommand({
+          AutoScalingGroupName: 'batch-asg',
+          ScalingProcesses: ['AZRebalance'],
+        }),
+      ),
+    );
+    check(
+      'autoscaling',
+      'PutWarmPool',
+      await t.autoscaling.send(new asg.PutWarmPoolCommand({ AutoScalingGroupName: 'batch-asg', MinSize: 1 })),
+    );
+    check(
+      'autoscaling',
+      'DescribeWarmPool',
+      await t.autoscaling.send(new asg.DescribeWarmPoolCommand({ AutoScalingGroupName: 'batch-asg' })),
+    );
+    // The group as AWS reports one with a suspended process and a warm pool.
+    check(
+      'autoscaling',
+      'DescribeAutoScalingGroups',
+      await t.autoscaling.send(
+        new asg.DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['batch-asg'] }),
+      ),
+    );
+    check(
+      'autoscaling',
+      'DeleteWarmPool',
+      await t.autoscaling.send(new asg.DeleteWarmPoolCommand({ AutoScalingGroupName: 'batch-asg' })),
+    );
+    check(
+      'autoscaling',
+      'ResumeProcesses',
+      await t.autoscaling.send(new asg.ResumeProcessesCommand({ AutoScalingGroupName: 'batch-asg' })),
+    );
+    check(
+      'autoscaling',
+      'CreateAutoScalingGroup',
+      await t.autoscaling.send(
+        new asg.CreateAutoScalingGroupCommand({
+          AutoScalingGroupName: 'mixed-asg',
+          MinSize: 0,
+          MaxSize: 2,
+          AvailabilityZones: ['us-east-1a'],
+          CapacityRebalance: true,
+          MixedInstancesPolicy: {
+            LaunchTemplate: {
+              LaunchTemplateSpecification: { LaunchTemplateName: 'web-lt' },
+              Overrides: [{ InstanceType: 't3.small' }, { InstanceType: 't3a.small', WeightedCapacity: '1' }],
+            },
+            InstancesDistribution: { OnDemandBaseCapacity: 1, OnDemandPercentageAboveBaseCapacity: 50 },
+          },
+        }),
+      ),
+    );
+    check(
+      'autoscaling',
+      'DescribeAutoScalingGroups',
+      await t.autoscaling.send(
+        new asg.DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['mixed-asg'] }),
+      ),
+    );
+    check(
+      'autoscaling',
+      'DeleteAutoScalingGroup',
+      await t.autoscaling.send(
+        new asg.DeleteAutoScalingGroupCommand({ AutoScalingGroupName: 'mixed-asg', ForceDelete: true }),
+      ),
+    );
+    check(
+      'autoscaling',
       'DeleteAutoScalingGroup',
       await t.autoscaling.send(
         new asg.DeleteAutoScalingGroupCommand({ AutoScalingGroupName: 'batch-asg', ForceDelete: true }),

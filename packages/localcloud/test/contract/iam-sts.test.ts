@@ -96,6 +96,17 @@ describe('contract: IAM and STS responses match the botocore models', () => {
     assert.deepEqual(attached.AttachedPolicies, [
       { PolicyName: 'CloudWatchAgentServerPolicy', PolicyArn: managed },
     ]);
+    check(
+      'iam',
+      'SimulatePrincipalPolicy',
+      await iamClient.send(
+        new iam.SimulatePrincipalPolicyCommand({
+          PolicySourceArn: created.Role!.Arn,
+          ActionNames: ['s3:GetObject', 's3:DeleteObject'],
+          ResourceArns: ['arn:aws:s3:::web-revisions/web/app.zip'],
+        }),
+      ),
+    );
 
     const profile = await iamClient.send(
       new iam.CreateInstanceProfileCommand({ InstanceProfileName: 'web-dev' }),
