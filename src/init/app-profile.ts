@@ -72,10 +72,8 @@ export function teamProfile(input: TeamAppInput): AppProfile {
   if (detected.runtime === 'static') {
     execStart = `/usr/bin/env python3 -m http.server \${PORT} --bind \${HOST} --directory ${appDir}`;
   } else if (detected.runtime === 'python') {
-    execStart =
-      detected.dependencies.kind === 'pip'
-        ? `${appDir}/.venv/bin/python ${onInstance}`
-        : `/usr/bin/env python3 ${onInstance}`;
+    // With dependencies, the unit puts the virtual environment's bin first on PATH.
+    execStart = `/usr/bin/env python3 ${onInstance}`;
   } else {
     execStart = detected.npmStart ? '/usr/bin/env npm start --silent' : `/usr/bin/env node ${onInstance}`;
   }
@@ -139,5 +137,6 @@ export function templateValues(profile: AppProfile): TemplateValues {
     python: profile.runtime === 'python',
     static: profile.runtime === 'static',
     installsDependencies: profile.dependencies.kind !== 'none',
+    pythonVenv: profile.runtime === 'python' && profile.dependencies.kind === 'pip',
   };
 }
