@@ -134,17 +134,22 @@ function python(dir: string): Found {
   const candidates = ['app.py', 'main.py', 'wsgi.py', 'server.py'];
   const entry = candidates.find(has) ?? 'app.py';
   notes.push(has(entry) ? `entry ${entry}: found` : `entry app.py: none of ${candidates.join(', ')} exists`);
+  const read = (file: string) => (has(file) ? readFileSync(join(dir, file), 'utf8') : undefined);
+  const requirements = read('requirements.txt');
+  const pyproject = read('pyproject.toml');
   let dependencies: DetectedApp['dependencies'] = { kind: 'none' };
-  if (has('requirements.txt')) {
+  // Only what names a requirement needs a virtual environment: an app of the standard library
+  // runs on the instance's python3 as it is.
+  if (requirements !== undefined && /^\s*[^#\s]/m.test(requirements)) {
     dependencies = { kind: 'pip', arguments: '--requirement requirements.txt' };
     notes.push('AfterInstall installs requirements.txt into a virtual environment, .venv');
-  } else if (has('pyproject.toml')) {
+  } else if (pyproject !== undefined && /^\s*dependencies\s*=\s*\[\s*["']/m.test(pyproject)) {
     dependencies = { kind: 'pip', arguments: '.' };
     notes.push('AfterInstall installs the project (pyproject.toml) into a virtual environment, .venv');
+  } else {
+    notes.push("no dependencies to install: the app runs on the instance's python3");
   }
-  const name = has('pyproject.toml')
-    ? /^\s*name\s*=\s*["']([^"']+)["']/m.exec(readFileSync(join(dir, 'pyproject.toml'), 'utf8'))?.[1]
-    : undefined;
+  const name = pyproject ? /^\s*name\s*=\s*["']([^"']+)["']/m.exec(pyproject)?.[1] : undefined;
   return {
     runtime: 'python',
     tests: false,

@@ -72,9 +72,17 @@ describe('detectApp', () => {
     const req = detectApp(repo({ 'requirements.txt': 'flask\n', 'main.py': '' }));
     assert.deepEqual([req.runtime, req.entry, req.entryExists], ['python', 'main.py', true]);
     assert.deepEqual(req.dependencies, { kind: 'pip', arguments: '--requirement requirements.txt' });
-    const project = detectApp(repo({ 'pyproject.toml': '[project]\nname = "ledger"\n' }));
+    const project = detectApp(
+      repo({ 'pyproject.toml': '[project]\nname = "ledger"\ndependencies = [\n  "requests",\n]\n' }),
+    );
     assert.deepEqual([project.entry, project.name], ['app.py', 'ledger']);
     assert.deepEqual(project.dependencies, { kind: 'pip', arguments: '.' });
+    // Nothing named, nothing to install: the instance's python3 runs the app.
+    for (const files of <Record<string, string>[]>[
+      { 'pyproject.toml': '[project]\nname = "ledger"\ndependencies = []\n' },
+      { 'requirements.txt': '# none yet\n\n' },
+    ])
+      assert.deepEqual(detectApp(repo(files)).dependencies, { kind: 'none' }, Object.keys(files)[0]);
   });
 
   it('a static site: public/ alone is served when the site is there, else the whole revision', () => {

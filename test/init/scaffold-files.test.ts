@@ -10,14 +10,13 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { parseAppSpec } from '../../src/appspec/parse.js';
-import { teamProfile, type AppProfile } from '../../src/init/app-profile.js';
 import { renderCircleCiConfig, type PipelineRequest } from '../../src/init/circleci-config.js';
 import { HOOK_SCRIPTS, renderAppSpec, renderHooks } from '../../src/init/hooks-files.js';
-import type { DetectedApp } from '../../src/init/runtime.js';
 import { adaptSamTemplate, readRepositorySamTemplate } from '../../src/init/sam-template.js';
 import { planWorkflow, readCircleConfig } from '../../src/rehearse/circleci/index.js';
 import { parseTemplate } from '../../src/sam/template.js';
 import { repoRoot } from '../cli/spawn.js';
+import { profiles } from './team-profiles.js';
 import {
   compileCircleCiSchema,
   crossReferenceProblems,
@@ -28,54 +27,6 @@ import {
 import { evaluate, templateEvaluation } from '../template/intrinsics.js';
 import { checkReferences } from '../template/references.js';
 import { checkResources, loadSpecDatabase } from '../template/resource-spec.js';
-
-const detected = (over: Partial<DetectedApp>): DetectedApp => ({
-  runtime: 'node',
-  source: '/',
-  entry: 'index.js',
-  entryExists: true,
-  npmStart: false,
-  esm: false,
-  tests: false,
-  dependencies: { kind: 'none' },
-  notes: [],
-  ...over,
-});
-
-const profiles: Record<string, AppProfile> = {
-  node: teamProfile({
-    app: 'shop',
-    detected: detected({}),
-    port: 3000,
-    healthPath: '/health',
-    exampleWritten: false,
-  }),
-  'node with dependencies': teamProfile({
-    app: 'shop',
-    detected: detected({ dependencies: { kind: 'npm' } }),
-    port: 8000,
-    healthPath: '/healthcheck',
-    exampleWritten: true,
-  }),
-  python: teamProfile({
-    app: 'ledger',
-    detected: detected({
-      runtime: 'python',
-      entry: 'app.py',
-      dependencies: { kind: 'pip', arguments: '--requirement requirements.txt' },
-    }),
-    port: 8080,
-    healthPath: '/status',
-    exampleWritten: false,
-  }),
-  static: teamProfile({
-    app: 'site',
-    detected: detected({ runtime: 'static', source: 'public', entry: 'index.html' }),
-    port: 8000,
-    healthPath: '/healthcheck',
-    exampleWritten: false,
-  }),
-};
 
 describe('the hooks greenlight init writes', () => {
   for (const [name, profile] of Object.entries(profiles)) {

@@ -27,6 +27,7 @@ install_if_changed() {
 
 # appspec timeout: {{afterInstallTimeout}}s.
 readonly DEPENDENCIES_DEADLINE=240
+WHY=""
 {{#node}}
 readonly CACHE_DIR=/var/cache/{{app}}
 {{/node}}
@@ -53,9 +54,17 @@ ENV
 install_if_changed "$env_draft" "$ENV_FILE"
 
 {{#installsDependencies}}
-# as_app_user COMMAND...: runs COMMAND as the app user in its directory, within DEPENDENCIES_DEADLINE.
+# as_app_user COMMAND...: runs COMMAND as the app user in its directory, within DEPENDENCIES_DEADLINE;
+# when it fails, sets WHY to how (the deadline, or its exit code).
 as_app_user() {
-  (cd "$APP_DIR" && timeout --kill-after=5 "$DEPENDENCIES_DEADLINE" runuser -u "$APP_USER" -- "$@")
+  local status=0
+  (cd "$APP_DIR" && timeout --kill-after=5 "$DEPENDENCIES_DEADLINE" runuser -u "$APP_USER" -- "$@") || status=$?
+  case $status in
+    0) return 0 ;;
+    124 | 137) WHY="it did not finish within ${DEPENDENCIES_DEADLINE}s" ;;
+    *) WHY="it exited with code $status; its output is above" ;;
+  esac
+  return 1
 }
 
 step "install dependencies"
@@ -69,7 +78,7 @@ else
 fi
 if ! as_app_user env HOME="$CACHE_DIR" npm_config_cache="$CACHE_DIR/npm" \
   "${install_command[@]}" --omit=dev --no-audit --no-fund; then
-  fail "${install_command[*]} --omit=dev in $APP_DIR did not succeed within ${DEPENDENCIES_DEADLINE}s; its output is above"
+  fail "${install_command[*]} --omit=dev in $APP_DIR failed: $WHY"
 fi
 log "node_modules installed with ${install_command[*]}"
 {{/node}}
@@ -77,12 +86,12 @@ log "node_modules installed with ${install_command[*]}"
 # A virtual environment in the app's directory, made once; pip then brings it to the revision's list.
 if [[ ! -x $APP_DIR/.venv/bin/python ]]; then
   if ! as_app_user python3 -m venv "$APP_DIR/.venv"; then
-    fail "python3 -m venv $APP_DIR/.venv did not succeed (is the venv module installed?)"
+    fail "python3 -m venv $APP_DIR/.venv failed: $WHY (is python3's venv module installed?)"
   fi
 fi
 if ! as_app_user env HOME="$APP_DIR" "$APP_DIR/.venv/bin/python" -m pip install --quiet --disable-pip-version-check \
   {{pipArguments}}; then
-  fail "pip install {{pipArguments}} in $APP_DIR did not succeed within ${DEPENDENCIES_DEADLINE}s; its output is above"
+  fail "pip install {{pipArguments}} in $APP_DIR failed: $WHY"
 fi
 log "dependencies installed in $APP_DIR/.venv"
 {{/python}}
