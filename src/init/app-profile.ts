@@ -23,7 +23,11 @@ export interface AppProfile {
   readonly entry: string;
   /** The unit's ExecStart=. */
   readonly execStart: string;
-  readonly dependencies: DetectedApp['dependencies'];
+  /**
+   * AfterInstall installs what package.json (or requirements.txt, pyproject.toml) names, deciding at
+   * each deployment, so that a dependency added later is installed too.
+   */
+  readonly installsDependencies: boolean;
   /** The unit's Description=. */
   readonly description: string;
   /** How the README and the appspec name the app. */
@@ -39,7 +43,7 @@ export interface AppProfile {
 
 /** AfterInstall's appspec timeout: longer when it installs dependencies (their deadline is 240 s). */
 export function afterInstallTimeout(profile: AppProfile): number {
-  return profile.dependencies.kind === 'none' ? 90 : 300;
+  return profile.installsDependencies ? 300 : 90;
 }
 
 /** `WEB_HOOK_DEADLINE_SECONDS` for `web`: the knob that shortens the hooks' waits. */
@@ -72,7 +76,7 @@ export function teamProfile(input: TeamAppInput): AppProfile {
   if (detected.runtime === 'static') {
     execStart = `/usr/bin/env python3 -m http.server \${PORT} --bind \${HOST} --directory ${appDir}`;
   } else if (detected.runtime === 'python') {
-    // With dependencies, the unit puts the virtual environment's bin first on PATH.
+    // The unit puts the virtual environment's bin (when AfterInstall made one) first on PATH.
     execStart = `/usr/bin/env python3 ${onInstance}`;
   } else {
     execStart = detected.npmStart ? '/usr/bin/env npm start --silent' : `/usr/bin/env node ${onInstance}`;
@@ -91,7 +95,7 @@ export function teamProfile(input: TeamAppInput): AppProfile {
     source: detected.source,
     entry: detected.runtime === 'static' ? detected.source : entryPath,
     execStart,
-    dependencies: detected.dependencies,
+    installsDependencies: detected.runtime !== 'static',
     description: `${app}, deployed by greenlight`,
     appTitle: what,
     appspecWhat: `${what} (${detected.source === '/' ? 'the whole revision' : `${detected.source}/`})`,
@@ -106,11 +110,9 @@ export function teamProfile(input: TeamAppInput): AppProfile {
 /** The values the templates are rendered with. */
 export function templateValues(profile: AppProfile): TemplateValues {
   const dependenciesHow =
-    profile.dependencies.kind === 'npm'
-      ? '`npm ci --omit=dev`, as the app user'
-      : profile.dependencies.kind === 'pip'
-        ? `\`pip install ${profile.dependencies.arguments}\` into \`${profile.appDir}/.venv\``
-        : '';
+    profile.runtime === 'python'
+      ? `named by requirements.txt or pyproject.toml, with pip into \`${profile.appDir}/.venv\``
+      : 'named by package.json, with `npm ci --omit=dev` as the app user';
   return {
     app: profile.app,
     user: profile.user,
@@ -132,11 +134,10 @@ export function templateValues(profile: AppProfile): TemplateValues {
     deadlineVariable: deadlineVariable(profile.app),
     afterInstallTimeout: String(afterInstallTimeout(profile)),
     dependenciesHow,
-    pipArguments: profile.dependencies.kind === 'pip' ? profile.dependencies.arguments : '',
     node: profile.runtime === 'node',
     python: profile.runtime === 'python',
     static: profile.runtime === 'static',
-    installsDependencies: profile.dependencies.kind !== 'none',
-    pythonVenv: profile.runtime === 'python' && profile.dependencies.kind === 'pip',
+    installsDependencies: profile.installsDependencies,
+    pythonVenv: profile.runtime === 'python' && profile.installsDependencies,
   };
 }

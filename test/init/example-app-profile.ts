@@ -14,7 +14,7 @@ export const EXAMPLE_APP: AppProfile = {
   source: 'example-app',
   entry: 'example-app/server.mjs',
   execStart: '/usr/bin/env node /opt/web/server.mjs',
-  dependencies: { kind: 'none' },
+  installsDependencies: false,
   description: 'web, the greenlight example app',
   appTitle: 'the example app',
   appspecWhat: 'the example app (example-app/)',

@@ -204,18 +204,38 @@ describe(
       if (scratch) await rm(scratch, { recursive: true, force: true });
     });
 
-    it('an empty Node.js app: deployed twice, verified, drained through the scaffolded hooks; the listener serves the second', async () => {
+    it('an empty Node.js app: deployed, then again with its first dependency, verified, drained through the scaffolded hooks; the listener serves the second', async () => {
       const v1 = await scaffold('shop');
-      // A change of the app, as a team's next commit.
-      const index = await readFile(join(dirOf('shop'), 'index.js'), 'utf8');
+      // The team's next commit: its first dependency (a package of the repository, so that npm ci
+      // needs no registry here), used by the app. The hooks init wrote install it.
+      const shop = dirOf('shop');
+      await mkdir(join(shop, 'lib/greeting'), { recursive: true });
       await writeFile(
-        join(dirOf('shop'), 'index.js'),
+        join(shop, 'lib/greeting/package.json'),
+        '{"name":"greeting","version":"1.0.0","main":"index.js"}\n',
+      );
+      await writeFile(join(shop, 'lib/greeting/index.js'), "module.exports = 'hello from a dependency';\n");
+      const manifest = JSON.parse(await readFile(join(shop, 'package.json'), 'utf8')) as Record<
+        string,
+        unknown
+      >;
+      await writeFile(
+        join(shop, 'package.json'),
+        `${JSON.stringify({ ...manifest, dependencies: { greeting: 'file:lib/greeting' } }, null, 2)}\n`,
+      );
+      await exec('npm', ['install', '--package-lock-only', '--offline', '--no-audit', '--no-fund'], {
+        cwd: shop,
+      });
+      const index = await readFile(join(shop, 'index.js'), 'utf8');
+      await writeFile(
+        join(shop, 'index.js'),
         index.replace(
           "send(200, { app: 'shop', version });",
-          "send(200, { app: 'shop', version, hello: 'v2' });",
+          "send(200, { app: 'shop', version, hello: require('greeting') });",
         ),
       );
-      await git('shop', 'commit', '-q', '-am', 'v2');
+      await git('shop', 'add', '-A');
+      await git('shop', 'commit', '-q', '-m', 'v2: a dependency');
       const v2 = await git('shop', 'rev-parse', 'HEAD');
       const [, second = []] = await deploy('shop', [v1, v2]);
 
@@ -253,7 +273,11 @@ describe(
         };
         assert.deepEqual([health.status, health.version], ['pass', v2]);
       }
-      assert.deepEqual(await (await fetch(`${base}/`)).json(), { app: 'shop', version: v2, hello: 'v2' });
+      assert.deepEqual(await (await fetch(`${base}/`)).json(), {
+        app: 'shop',
+        version: v2,
+        hello: 'hello from a dependency',
+      });
     });
 
     it('a static site: served by python3, its health document says the version; the blue instance drains by losing it', async () => {

@@ -74,7 +74,7 @@ describe('the hooks greenlight init writes', () => {
       assert.deepEqual(spec.files, [{ source: profile.source, destination: `/opt/${profile.app}` }]);
       assert.equal(spec.hooks.get('ValidateService')?.[0]?.runas, profile.app);
       const afterInstall = spec.hooks.get('AfterInstall')?.[0]?.timeoutSeconds;
-      assert.equal(afterInstall, profile.dependencies.kind === 'none' ? 90 : 300);
+      assert.equal(afterInstall, profile.runtime === 'static' ? 90 : 300);
     });
   }
 
@@ -100,16 +100,20 @@ describe('the hooks greenlight init writes', () => {
     );
   });
 
-  it('Node.js with dependencies installs them in AfterInstall as the app user, within a deadline below the timeout', () => {
-    const after =
-      renderHooks(profiles['node with dependencies']!).find((f) => f.path === 'hooks/after-install.sh')
-        ?.text ?? '';
-    assert.match(after, /step "install dependencies"/);
-    assert.match(after, /timeout --kill-after=5 "\$DEPENDENCIES_DEADLINE" runuser -u "\$APP_USER" --/);
-    assert.match(after, /readonly DEPENDENCIES_DEADLINE=240\n/);
-    assert.match(after, /install_command=\(npm ci\)/);
-    const plain = renderHooks(profiles.node!).find((f) => f.path === 'hooks/after-install.sh')?.text ?? '';
-    assert.doesNotMatch(plain, /dependencies/);
+  it('AfterInstall installs what the app names at each deployment, as the app user, within a deadline below the timeout', () => {
+    const afterInstall = (name: string) =>
+      renderHooks(profiles[name]!).find((f) => f.path === 'hooks/after-install.sh')?.text ?? '';
+    for (const name of ['node', 'python']) {
+      const after = afterInstall(name);
+      assert.match(after, /step "install dependencies"/);
+      assert.match(after, /timeout --kill-after=5 "\$DEPENDENCIES_DEADLINE" runuser -u "\$APP_USER" --/);
+      assert.match(after, /readonly DEPENDENCIES_DEADLINE=240\n/);
+    }
+    // Decided when it runs: a dependency added after init is installed too.
+    assert.match(afterInstall('node'), /dependency_count=\$\(node -e /);
+    assert.match(afterInstall('node'), /install_command=\(npm ci\)/);
+    assert.match(afterInstall('python'), /pip_arguments=\(--requirement requirements\.txt\)/);
+    assert.doesNotMatch(afterInstall('static'), /dependencies/);
   });
 
   it('a static site writes its health document and drains by taking it away', () => {
@@ -140,7 +144,10 @@ describe('the hooks greenlight init writes', () => {
       /\*\*Answer `GET \/healthcheck`\*\* with `200` and a JSON body holding `"status":"pass"` and\n {2}`"version":"<APP_VERSION>"`/,
     );
     assert.match(readme, /`index.js` keeps it: greenlight init wrote it because it did not exist/);
-    assert.match(readme, /installs the dependencies \(`npm ci --omit=dev`, as the app user\)/);
+    assert.match(
+      readme,
+      /installs the dependencies \(named by package\.json, with `npm ci --omit=dev` as the app user\)/,
+    );
   });
 });
 

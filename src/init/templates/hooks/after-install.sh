@@ -4,7 +4,7 @@
 # it is root's with mode 0644 whatever {{appDir}}'s permissions say, and a rerun can tell whether
 # systemd has to reload it.
 {{#installsDependencies}}
-# Before that it installs the app's dependencies, which a GitHub revision does not carry.
+# Before that it installs the app's dependencies, when it has any: a GitHub revision does not carry them.
 {{/installsDependencies}}
 {{#static}}
 # And it writes the health document the server answers the health check with.
@@ -69,31 +69,55 @@ as_app_user() {
 
 step "install dependencies"
 {{#node}}
-# npm ci replaces node_modules whole, so a rerun ends in the same state; its cache is outside the app.
-install -d -m 0755 -o "$APP_USER" -g "$APP_USER" "$CACHE_DIR"
-if [[ -f $APP_DIR/package-lock.json ]]; then
-  install_command=(npm ci)
+# Decided at each deployment, so that a dependency added after greenlight init is installed too.
+dependency_count=$(node -e '
+  try { console.log(Object.keys(require(process.argv[1]).dependencies || {}).length); } catch { console.log(0); }
+' "$APP_DIR/package.json")
+if ((dependency_count == 0)); then
+  log "$APP_DIR/package.json names no dependencies: nothing to install"
 else
-  install_command=(npm install --no-package-lock)
+  # npm ci replaces node_modules whole, so a rerun ends in the same state; its cache is outside the app.
+  install -d -m 0755 -o "$APP_USER" -g "$APP_USER" "$CACHE_DIR"
+  if [[ -f $APP_DIR/package-lock.json ]]; then
+    install_command=(npm ci)
+  else
+    install_command=(npm install --no-package-lock)
+  fi
+  if ! as_app_user env HOME="$CACHE_DIR" npm_config_cache="$CACHE_DIR/npm" npm_config_update_notifier=false \
+    "${install_command[@]}" --omit=dev --no-audit --no-fund; then
+    fail "${install_command[*]} --omit=dev in $APP_DIR failed: $WHY"
+  fi
+  log "$dependency_count dependencies installed with ${install_command[*]}"
 fi
-if ! as_app_user env HOME="$CACHE_DIR" npm_config_cache="$CACHE_DIR/npm" \
-  "${install_command[@]}" --omit=dev --no-audit --no-fund; then
-  fail "${install_command[*]} --omit=dev in $APP_DIR failed: $WHY"
-fi
-log "node_modules installed with ${install_command[*]}"
 {{/node}}
 {{#python}}
-# A virtual environment in the app's directory, made once; pip then brings it to the revision's list.
-if [[ ! -x $APP_DIR/.venv/bin/python ]]; then
-  if ! as_app_user python3 -m venv "$APP_DIR/.venv"; then
-    fail "python3 -m venv $APP_DIR/.venv failed: $WHY (is python3's venv module installed?)"
+# Decided at each deployment, so that a requirement added after greenlight init is installed too.
+pip_arguments=()
+if [[ -f $APP_DIR/requirements.txt ]] && grep -q '^[[:space:]]*[^#[:space:]]' "$APP_DIR/requirements.txt"; then
+  pip_arguments=(--requirement requirements.txt)
+elif [[ -f $APP_DIR/pyproject.toml ]] && python3 -c '
+import re, sys
+text = open(sys.argv[1]).read()
+sys.exit(0 if re.search(r"^\s*dependencies\s*=\s*\[\s*[\"\x27]", text, re.M) else 1)
+' "$APP_DIR/pyproject.toml"; then
+  pip_arguments=(.)
+fi
+if ((${#pip_arguments[@]} == 0)); then
+  log "neither requirements.txt nor pyproject.toml names a requirement: nothing to install"
+else
+  # A virtual environment in the app's directory, made once; pip then brings it to the revision's list.
+  # The unit puts its bin first on PATH.
+  if [[ ! -x $APP_DIR/.venv/bin/python ]]; then
+    if ! as_app_user python3 -m venv "$APP_DIR/.venv"; then
+      fail "python3 -m venv $APP_DIR/.venv failed: $WHY (is python3's venv module installed?)"
+    fi
   fi
+  if ! as_app_user env HOME="$APP_DIR" "$APP_DIR/.venv/bin/python" -m pip install --quiet \
+    --disable-pip-version-check "${pip_arguments[@]}"; then
+    fail "pip install ${pip_arguments[*]} in $APP_DIR failed: $WHY"
+  fi
+  log "dependencies installed in $APP_DIR/.venv (pip install ${pip_arguments[*]})"
 fi
-if ! as_app_user env HOME="$APP_DIR" "$APP_DIR/.venv/bin/python" -m pip install --quiet --disable-pip-version-check \
-  {{pipArguments}}; then
-  fail "pip install {{pipArguments}} in $APP_DIR failed: $WHY"
-fi
-log "dependencies installed in $APP_DIR/.venv"
 {{/python}}
 
 {{/installsDependencies}}
