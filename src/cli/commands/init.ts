@@ -50,7 +50,7 @@ export function registerInit(program: Command, run: Runner): void {
   const command = program
     .command('init')
     .description(
-      'write greenlight.yml for the app in this repository, and appspec.yml, hooks/ and the CI pipeline (asks at a terminal; --yes takes the defaults); with --from-group, the environment that describes a live deployment group, written only when `group plan` from it says "up to date"',
+      'write greenlight.yml for the app in this repository, and appspec.yml, hooks/ and the CI pipeline (asks at a terminal; --yes takes the defaults; --env, repeated or a list, names the environments in delivery order); with --from-group, the environment that describes a live deployment group, written only when `group plan` from it says "up to date"',
     )
     .option(
       '--from-group <application/group>',
