@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 import boundary from './scripts/eslint-package-boundary.js';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'action/dist/', 'node_modules/', 'coverage/', '.tmp/'] },
+  { ignores: ['dist/', 'action/dist/', 'node_modules/', 'coverage/', '.tmp/', 'src/init/templates/'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

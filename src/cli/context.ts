@@ -31,6 +31,8 @@ export interface CommandContext {
   readonly signal: AbortSignal;
   /** Time for the command's waits and deadlines: the system clock, or a test's virtual clock. */
   readonly clock: Clock;
+  /** Where questions are asked (stdin, prompts on stderr), when the command runs with one. */
+  readonly terminal?: Terminal;
   /** The environment selected with --env (or GREENLIGHT_ENV), loaded and validated. */
   environment(flagOverrides?: Partial<Overrides>): EnvironmentConfig;
   /** SDK clients for the selected environment's region (or --region). */
@@ -51,6 +53,13 @@ export interface ContextInput {
   clock?: Clock;
   /** Where `print` writes (default: the process's stdout). */
   stdout?: { write(text: string): unknown };
+  terminal?: Terminal;
+}
+
+/** A command's input and where it prompts: a terminal when `input.isTTY`. */
+export interface Terminal {
+  readonly input: NodeJS.ReadableStream & { isTTY?: boolean };
+  readonly output: { write(text: string): unknown; isTTY?: boolean };
 }
 
 /**

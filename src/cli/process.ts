@@ -40,6 +40,7 @@ export async function runAsProcess(argv: readonly string[]): Promise<void> {
     env: process.env,
     cwd: process.cwd(),
     signal: controller.signal,
+    stdin: process.stdin,
   });
   process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
 }

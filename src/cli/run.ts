@@ -18,6 +18,8 @@ export interface CliIo {
   clock?: Clock;
   /** The wall GREENLIGHT_CLOCK's time is computed from (default: the system clock); tests move their own. */
   wall?: Clock;
+  /** Where a command that asks questions (init) reads the answers; prompts go to stderr. */
+  stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
 }
 
 /**
@@ -57,6 +59,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         signal: io.signal,
         stdout: io.stdout,
         ...(clock ? { clock } : {}),
+        ...(io.stdin ? { terminal: { input: io.stdin, output: io.stderr } } : {}),
       });
       let error: { message: string; code?: string } | undefined;
       try {

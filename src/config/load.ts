@@ -4,6 +4,7 @@ import { ConfigError } from './errors.js';
 import type { ConfigProblem } from './errors.js';
 import type { Config, EnvironmentConfig } from './environment.js';
 import { hasValueAt, mergeDefaults } from './merge.js';
+import { placeholderProblems } from './placeholder.js';
 import { inFileOrder, problemsFromIssues } from './problems.js';
 import { ENVIRONMENT_NAME, environmentSchema, fileShape } from './schema.js';
 import { readYaml } from './yaml-source.js';
@@ -61,6 +62,12 @@ export function loadConfig(input: LoadConfigInput): Config {
     }
   }
 
+  // A placeholder greenlight init wrote is said as such, instead of as a malformed ARN or bucket.
+  const placeholders = placeholderProblems(source.value, source.lineOf);
+  if (placeholders.length > 0) {
+    const at = new Set(placeholders.map((p) => p.path));
+    problems.splice(0, problems.length, ...placeholders, ...problems.filter((p) => !at.has(p.path)));
+  }
   if (problems.length > 0) throw ConfigError.fromProblems(file, inFileOrder(unique(problems)));
   return { file, application, environments };
 }

@@ -140,7 +140,8 @@ const commands: CommandSpec[] = [
     flags: [flag(['--revision'], value('revision')), flag(['--bundle'], value('path'))],
   },
   {
-    // The cloud holds no group, so no run of it gets as far as writing greenlight.yml.
+    // The cloud holds no group, and the directory no app (no package.json, requirements.txt or
+    // index.html), so no run of it, with --from-group or without, gets as far as writing a file.
     path: ['init'],
     flags: [
       flag(['--from-group'], fc.oneof(fc.constantFrom('web/web-dev', 'web', 'web/'), hostile)),

@@ -27,9 +27,14 @@ interface Run {
   stderr: string;
 }
 
-function run(command: string, args: readonly string[], cwd: string): Promise<Run> {
+function run(
+  command: string,
+  args: readonly string[],
+  cwd: string,
+  env: Record<string, string | undefined> = {},
+): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env: { ...process.env, CI: 'true' } });
+    const child = spawn(command, args, { cwd, env: { ...process.env, CI: 'true', ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -39,8 +44,13 @@ function run(command: string, args: readonly string[], cwd: string): Promise<Run
   });
 }
 
-async function ok(command: string, args: readonly string[], cwd: string): Promise<Run> {
-  const result = await run(command, args, cwd);
+async function ok(
+  command: string,
+  args: readonly string[],
+  cwd: string,
+  env: Record<string, string | undefined> = {},
+): Promise<Run> {
+  const result = await run(command, args, cwd, env);
   assert.equal(
     result.code,
     0,
@@ -200,6 +210,10 @@ describe('the packed package, installed into a project of its own', () => {
       BUILT_CLI,
       'bin/greenlight.js',
       'bin/built-cli.js',
+      // What greenlight init renders and adapts.
+      'dist/init/templates/hooks/lib.sh',
+      'dist/init/templates/circleci/config.yml',
+      'sam-template.yaml',
     ])
       assert.ok(listed.includes(file), `the package lacks ${file}`);
     const stray = listed.filter((f) => /^(src|test|scripts)\//.test(f) || f.endsWith('.map'));
@@ -261,6 +275,30 @@ describe('the packed package, installed into a project of its own', () => {
   it('its greenlight bin runs', async () => {
     const result = await ok(join(project, 'node_modules/.bin/greenlight'), ['--version'], project);
     assert.equal(result.stdout.trim(), manifest.version);
+  });
+
+  it('greenlight init --yes scaffolds the project, and greenlight appspec lint accepts what it wrote', async () => {
+    const bin = join(project, 'node_modules/.bin/greenlight');
+    // No AWS credentials of this machine: init writes the account placeholder instead of asking STS.
+    const noAws = {
+      AWS_CONFIG_FILE: '/nonexistent/greenlight-test/config',
+      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/greenlight-test/credentials',
+      AWS_ACCESS_KEY_ID: undefined,
+      AWS_PROFILE: undefined,
+      AWS_WEB_IDENTITY_TOKEN_FILE: undefined,
+    };
+    const init = await ok(bin, ['init', '--yes'], project, noAws);
+    assert.match(
+      init.stderr,
+      /wrote greenlight\.yml, appspec\.yml, hooks\/lib\.sh, .*hooks\/scratch\.service, hooks\/README\.md, index\.js, \.circleci\/config\.yml/,
+    );
+    // The scratch project is an ES module package: the example app is one too.
+    assert.match(
+      await readFile(join(project, 'index.js'), 'utf8'),
+      /^import \{ createServer \} from 'node:http';$/m,
+    );
+    const lint = await ok(bin, ['appspec', 'lint'], project);
+    assert.match(lint.stderr, /appspec\.yml: no problems/);
   });
 
   it('greenlight demo tells its story on the local cloud the package carries', async () => {

@@ -1,0 +1,223 @@
+import { UsageError } from '../exit-codes.js';
+import { ACCOUNT_PLACEHOLDER } from '../config/placeholder.js';
+import { RUNTIMES, type Runtime } from './runtime.js';
+
+// What `greenlight init` (without --from-group) is told, by flags or by a person answering, and the
+// defaults that follow this repository's naming: deployment group <app>-<env>, ASG <app>-<env>-asg,
+// target group <app>-<env>-tg, alarms <app>-<env>-5xx and -unhealthy-hosts and service role
+// <app>-<env>-codedeploy, as sam-template.yaml makes them.
+
+/** What init can write besides greenlight.yml, which it always writes. */
+export const WRITABLE = ['appspec', 'hooks', 'circleci', 'sam', 'example'] as const;
+export type Writable = (typeof WRITABLE)[number];
+
+export type RevisionAnswer =
+  | { readonly github: string }
+  | { readonly s3: { readonly bucket: string; readonly prefix: string } }
+  /** Each environment's bucket from sam-template.yaml: <app>-<env>-revisions-<account>-<region>. */
+  | { readonly stackBucket: true };
+
+export interface InitAnswers {
+  readonly application: string;
+  /** In delivery order: the last one is production. */
+  readonly environments: readonly string[];
+  readonly region: string;
+  /** Undefined: the placeholder goes where the account belongs, and greenlight.yml will not load. */
+  readonly account?: string;
+  /** A name, or a pattern with {app} and {env}. */
+  readonly autoScalingGroup: string;
+  readonly targetGroups: readonly string[];
+  readonly healthPath: string;
+  readonly healthPort: number;
+  readonly revision: RevisionAnswer;
+  readonly runtime: Runtime;
+  readonly write: readonly Writable[];
+}
+
+export const DEFAULT_ENVIRONMENTS = ['dev', 'prod'] as const;
+export const DEFAULT_ASG = '{app}-{env}-asg';
+export const DEFAULT_TARGET_GROUP = '{app}-{env}-tg';
+export const DEFAULT_HEALTH_PATH = '/healthcheck';
+export const DEFAULT_PORT = 8000;
+export const DEFAULT_REGION = 'us-east-1';
+
+/**
+ * The application names the Linux user, the unit, the directories on the instance and, with
+ * sam-template.yaml, every resource (its ApplicationName pattern), so it follows the strictest of them.
+ */
+const APPLICATION = /^[a-z][a-z0-9-]{0,19}$/;
+/** An environment names CircleCI jobs and contexts and every resource; short, so target group names fit 32. */
+const ENVIRONMENT = /^[a-z][a-z0-9-]{0,11}$/;
+const ACCOUNT = /^\d{12}$/;
+const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
+const HEALTH_PATH = /^\/[\w./~-]*$/;
+
+/** A package or directory name made into an application name (`@acme/Web_App` → `web-app`). */
+export function applicationNameFrom(name: string | undefined): string {
+  const cleaned = (name ?? '')
+    .replace(/^@[^/]+\//, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^[^a-z]+/, '')
+    .slice(0, 20)
+    .replace(/-+$/, '');
+  return cleaned === '' ? 'app' : cleaned;
+}
+
+export function checkApplication(value: string): string {
+  if (!APPLICATION.test(value))
+    throw new UsageError(
+      `application ${JSON.stringify(value)}: lower-case letters, digits and -, starting with a letter, at most 20 (it names the app's Linux user, its unit and directories, and sam-template.yaml's resources)`,
+    );
+  return value;
+}
+
+/** `dev,prod` or several flags: the environments in delivery order, each once. */
+export function checkEnvironments(values: readonly string[]): string[] {
+  const names = values
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
+  if (names.length === 0)
+    throw new UsageError('no environment: name at least one (e.g. --env dev --env prod)');
+  for (const name of names) {
+    if (!ENVIRONMENT.test(name))
+      throw new UsageError(
+        `environment ${JSON.stringify(name)}: lower-case letters, digits and -, starting with a letter, at most 12 (it names resources such as <app>-<env>-tg, which may have 32 characters)`,
+      );
+  }
+  const twice = names.find((name, index) => names.indexOf(name) !== index);
+  if (twice) throw new UsageError(`environment ${twice} is named twice`);
+  return names;
+}
+
+export function checkRegion(value: string): string {
+  if (!REGION.test(value))
+    throw new UsageError(`region ${JSON.stringify(value)}: expected an AWS region such as us-east-1`);
+  return value;
+}
+
+export function checkAccount(value: string): string {
+  if (!ACCOUNT.test(value))
+    throw new UsageError(`account ${JSON.stringify(value)}: expected the 12 digits of an AWS account id`);
+  return value;
+}
+
+export function checkHealthPath(value: string, runtime: Runtime): string {
+  if (!HEALTH_PATH.test(value) || value.split('/').includes('..'))
+    throw new UsageError(
+      `health path ${JSON.stringify(value)}: expected a path such as /healthcheck (letters, digits, / . _ ~ -)`,
+    );
+  if (runtime === 'static' && value.endsWith('/'))
+    throw new UsageError(
+      `health path ${value}: a static site's health check is a file, so the path cannot end with /`,
+    );
+  return value;
+}
+
+export function checkPort(value: number): number {
+  if (!Number.isInteger(value) || value < 1 || value > 65535)
+    throw new UsageError(`port ${value}: expected a port from 1 to 65535`);
+  return value;
+}
+
+/** A name pattern: with several environments it must say {env}, or two groups would share one ASG. */
+export function checkPattern(what: string, value: string, environments: readonly string[]): string {
+  if (!/^[\w{}.-]+$/.test(value) || /\{(?!app\}|env\})/.test(value))
+    throw new UsageError(
+      `${what} ${JSON.stringify(value)}: expected a name, or a pattern with {app} and {env} such as {app}-{env}-asg`,
+    );
+  if (environments.length > 1 && !value.includes('{env}'))
+    throw new UsageError(
+      `${what} ${JSON.stringify(value)} names one resource for ${environments.length} environments: use {env} in it (e.g. {app}-{env}-asg)`,
+    );
+  return value;
+}
+
+export function checkRuntime(value: string): Runtime {
+  if (!(RUNTIMES as readonly string[]).includes(value))
+    throw new UsageError(`runtime ${JSON.stringify(value)}: expected one of ${RUNTIMES.join(', ')}`);
+  return value as Runtime;
+}
+
+/** `appspec,hooks,sam`: what to write besides greenlight.yml. */
+export function checkWritable(values: readonly string[]): Writable[] {
+  const names = values
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
+  const unknown = names.filter((n) => !(WRITABLE as readonly string[]).includes(n));
+  if (unknown.length > 0)
+    throw new UsageError(
+      `--with ${unknown.join(',')}: expected some of ${WRITABLE.join(', ')} (greenlight.yml is always written)`,
+    );
+  return WRITABLE.filter((w) => names.includes(w));
+}
+
+export function expandName(pattern: string, app: string, env: string): string {
+  return pattern.replaceAll('{app}', app).replaceAll('{env}', env);
+}
+
+/** The partition of an ARN in this region (arn:aws-cn:… in China, arn:aws-us-gov:… in GovCloud). */
+export function partitionOf(region: string): string {
+  if (region.startsWith('cn-')) return 'aws-cn';
+  if (region.startsWith('us-gov-')) return 'aws-us-gov';
+  return 'aws';
+}
+
+/** Whether the environment is production: the last one delivered to. */
+export function isProduction(answers: Pick<InitAnswers, 'environments'>, env: string): boolean {
+  return answers.environments.at(-1) === env;
+}
+
+/** The environment of greenlight.yml that `answers` describe for `env`, as greenlight.yml spells it. */
+export function environmentSpec(answers: InitAnswers, env: string): Record<string, unknown> {
+  const app = answers.application;
+  const production = isProduction(answers, env);
+  const account = answers.account ?? ACCOUNT_PLACEHOLDER;
+  const revision =
+    'stackBucket' in answers.revision
+      ? { s3: { bucket: `${app}-${env}-revisions-${account}-${answers.region}`, prefix: `${app}/` } }
+      : answers.revision;
+  return {
+    region: answers.region,
+    deploymentGroup: `${app}-${env}`,
+    serviceRoleArn: `arn:${partitionOf(answers.region)}:iam::${account}:role/${app}-${env}-codedeploy`,
+    autoScalingGroup: expandName(answers.autoScalingGroup, app, env),
+    targetGroups: answers.targetGroups.map((t) => expandName(t, app, env)),
+    // greenlight verifies every instance whatever CodeDeploy says; production also installs one at a
+    // time, stopping at the first failure, and waits in Ready while greenlight verifies green.
+    deploymentConfig: production ? 'CodeDeployDefault.OneAtATime' : 'CodeDeployDefault.AllAtOnce',
+    blueGreen: {
+      greenFleet: 'COPY_AUTO_SCALING_GROUP',
+      ready: production ? { action: 'STOP_DEPLOYMENT', waitMinutes: 60 } : { action: 'CONTINUE_DEPLOYMENT' },
+      terminateBlue: { action: 'TERMINATE', waitMinutes: production ? 60 : 5 },
+    },
+    ...(production ? { verifyBeforeTraffic: true } : {}),
+    autoRollback: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_ALARM'],
+    alarms: [`${app}-${env}-5xx`, `${app}-${env}-unhealthy-hosts`],
+    revision,
+    health: { path: answers.healthPath, port: answers.healthPort },
+    bake: production ? '30m' : '10m',
+    tags: { app, environment: env },
+  };
+}
+
+/** The comment written above an environment. */
+export function environmentComment(answers: InitAnswers, env: string): string {
+  const app = answers.application;
+  const lines = [
+    `Written by greenlight init. Names as sam-template.yaml makes them: ${app}-${env}-asg, ${app}-${env}-tg,`,
+    `alarms ${app}-${env}-5xx and ${app}-${env}-unhealthy-hosts, service role ${app}-${env}-codedeploy.`,
+  ];
+  if (isProduction(answers, env))
+    lines.push(
+      `${env} is production (the last environment): one instance at a time, green verified in Ready before`,
+      'traffic moves, blue kept an hour for a rollback, a 30m bake.',
+    );
+  if (answers.account === undefined)
+    lines.push(
+      `${ACCOUNT_PLACEHOLDER}: put the environment's AWS account id; greenlight refuses this file until then.`,
+    );
+  return lines.map((line) => ` ${line}`).join('\n');
+}
