@@ -107,6 +107,8 @@ export async function runGate(request: GateRequest, deps: GateDeps): Promise<Gat
     ...gatherRequestFor(candidate.deploymentId, env, signal),
     alarms: [...new Set([...env.alarms, ...env.gate.alarms])],
     readBudgetMs: LOOK_READ_BUDGET_MS,
+    // A look judges the fleet as it is; the blue fleet's past events draw nothing in the gate's report.
+    replacedEvents: false,
   };
   const step = `bake ${candidate.deploymentId} (${candidate.revision}) in ${env.name} for ${formatDuration(request.bakeMs)}`;
   if (pollMs < request.pollMs) {
