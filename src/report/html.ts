@@ -91,7 +91,8 @@ export function htmlReport(input: HtmlReportInput): string {
   const verify = isVerifyReport(result) ? result : undefined;
   const gate = isGateReport(result) ? result : undefined;
   const doc = (result ?? {}) as ResultDocument;
-  const failed = input.exitCode !== 0;
+  // A rollback that verified (exit 5) did what it was asked; anything else but 0 is a failure.
+  const failed = !(input.exitCode === 0 || (input.command === 'rollback' && input.exitCode === 5));
   const subject = verify?.deploymentId ?? gate?.deploymentId ?? doc.deploymentId;
   const word = outcomeWord(input);
   const title = `greenlight ${input.command}${subject ? ` ${subject}` : ''}: ${word}`;
@@ -176,7 +177,7 @@ export function htmlReport(input: HtmlReportInput): string {
 function outcomeWord(input: HtmlReportInput): string {
   const code = input.exitCode;
   if (code === 0) return input.command === 'gate' ? 'PASSED' : 'VERIFIED';
-  if (code === 5) return 'FAILED, ROLLED BACK';
+  if (code === 5) return input.command === 'rollback' ? 'ROLLED BACK, VERIFIED' : 'FAILED, ROLLED BACK';
   if (code === 4) return 'TIMED OUT';
   if (code === 130 || code === 143) return 'INTERRUPTED';
   if (code === 2) return 'REFUSED';
