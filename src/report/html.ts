@@ -538,6 +538,7 @@ h4{font-size:1rem;margin:1em 0 .3em}
 .good .outcome{color:var(--good)}
 .facts{list-style:none;padding:0;margin:.3em 0;display:flex;flex-wrap:wrap;gap:.3em 1.5em}
 .mono,pre,code{font-family:ui-monospace,"DejaVu Sans Mono",Menlo,Consolas,monospace}
+td .mono,th .mono,th.mono{white-space:nowrap}
 .muted{color:var(--muted);font-size:.9em}
 .cards{display:flex;flex-wrap:wrap;gap:12px}
 .card{flex:1 1 260px;min-width:0;border:1px solid var(--line);border-left:8px solid #757575;border-radius:6px;padding:4px 14px}
@@ -578,6 +579,7 @@ summary{cursor:pointer;font-weight:600;padding:.2em 0}
 footer{color:var(--muted);font-size:.85em;border-top:1px solid var(--line);margin-top:2em}
 @media (max-width:640px){
   body{font-size:14px;overflow-wrap:anywhere}
+  td .mono,th .mono{white-space:normal}
   header.page,main,footer{padding:8px 10px}
   table.stack,table.stack thead,table.stack tbody,table.stack tr,table.stack th,table.stack td,table.stack caption{display:block;width:100%}
   table.stack thead tr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}

@@ -76,6 +76,7 @@ const FLEET_TITLE: Record<TimelineLane['lane'], string> = {
 };
 
 const ms = (iso: string | undefined): number => (iso ? Date.parse(iso) : Number.NaN);
+const round = (n: number): number => Math.round(n * 100) / 100;
 
 /** Patterns for one SVG (ids prefixed: a page holds several timelines). */
 export function statusPatterns(prefix: string): Html {
@@ -335,12 +336,16 @@ function laneMarkup(
   const bars: Html[] = [];
   const barY = y + (LANE_H - BAR_H) / 2;
   let rightmost = LABEL_W;
-  for (const e of lane.events) {
-    if (!e.startTime) continue;
+  const started = lane.events.filter((e) => e.startTime);
+  for (const [i, e] of started.entries()) {
     const start = ms(e.startTime);
     const end = e.endTime ? ms(e.endTime) : now;
-    const x1 = x(start);
-    const w = Math.max(3, x(end) - x1);
+    // Both edges rounded the way they are written, so a bar ends where the next one begins, not past it.
+    const x1 = round(x(start));
+    // A short event is widened to 3 px to be seen, but never over the next event's start.
+    const next = started[i + 1];
+    const nextX = next ? round(x(ms(next.startTime))) : Number.POSITIVE_INFINITY;
+    const w = Math.max(round(x(end)), Math.min(x1 + 3, nextX)) - x1;
     rightmost = Math.max(rightmost, x1 + w);
     bars.push(barMarkup(lane, e, x1, barY, w, prefix));
   }
