@@ -156,7 +156,7 @@ export function htmlReport(input: HtmlReportInput): string {
     <body>
       <header class="page ${failed ? 'bad' : 'good'}">
         <h1>greenlight ${input.command}: <span class="outcome">${failed ? '✗' : '✓'} ${word}</span></h1>
-        <p>exit code <strong>${input.exitCode}</strong>: ${EXIT_MEANING[input.exitCode] ?? 'see the log'}</p>
+        <p>exit code <strong>${input.exitCode}</strong>: ${exitMeaning(input)}</p>
         <ul class="facts">
           ${facts}
         </ul>
@@ -172,6 +172,11 @@ export function htmlReport(input: HtmlReportInput): string {
     </body>
   </html>`;
   return `<!DOCTYPE html>\n${page.value}\n`;
+}
+
+function exitMeaning(input: HtmlReportInput): string {
+  if (input.command === 'rollback' && input.exitCode === 5) return 'rolled back, and the rollback verified';
+  return EXIT_MEANING[input.exitCode] ?? 'see the log';
 }
 
 function outcomeWord(input: HtmlReportInput): string {
@@ -549,6 +554,7 @@ td .mono,th .mono,th.mono{white-space:nowrap}
 .card.bad .big{color:var(--bad)}
 .card.good .big{color:var(--good)}
 .headline{font-size:.9em}
+.status{white-space:nowrap}
 .status.bad{color:var(--bad);font-weight:700}
 .status.good{color:var(--good);font-weight:600}
 .status.neutral{color:var(--muted)}

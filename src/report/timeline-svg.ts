@@ -248,7 +248,9 @@ export function timelineSvg(timeline: Timeline, options: TimelineSvgOptions): Ht
     const end = wait.end ?? wait.plannedEnd;
     const x1 = x(ms(wait.start));
     const x2 = end ? x(ms(end)) : x(now);
-    const label = `blue termination wait (${wait.waitMinutes} min${wait.end ? '' : ', planned end'})`;
+    // The wait as set and as CodeDeploy's own times show it: they differ when it was cut short
+    // (ContinueDeployment), or on a local cloud whose waits run faster than its clock.
+    const label = `blue termination wait (${wait.waitMinutes} min set${wait.end ? `; took ${span(wait.start, wait.end)}` : ', planned end'})`;
     bands.push(
       html`<g
         class="marker"

@@ -161,7 +161,7 @@ describe('the HTML report', () => {
     assert.equal(markers['traffic-switch']?.attributes['data-end'], at(11.7));
     assert.equal(markers['termination-wait']?.attributes['data-end'], at(22));
     assert.match(text(markers['traffic-switch']), /traffic switch/);
-    assert.match(text(markers['termination-wait']), /blue termination wait \(5 min\)/);
+    assert.match(text(markers['termination-wait']), /blue termination wait \(5 min set; took 5m18s\)/);
   });
 
   it('tables have captions and column headers; the fleet table says ASG, AZ, health, version, deployment', () => {
