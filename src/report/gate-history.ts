@@ -1,6 +1,6 @@
 import type { GateReport } from '../gate/report-json.js';
 import { clockTime, html, num, shortRevision, span, table, type Html } from './markup.js';
-import { fillOf, statusLook, statusPatterns } from './timeline-svg.js';
+import { fillOf, legendSwatch, statusLook, statusPatterns } from './timeline-svg.js';
 
 // The bake as a person wants to see it: each alarm's state over the whole window (from CloudWatch's
 // history as the last look read it, so a flap between two looks shows), each look's healthy targets
@@ -236,4 +236,11 @@ export function gateLooksTable(gate: GateReport): Html {
       ],
     })),
   });
+}
+
+/** What the bake's colours, patterns and glyphs mean, in words. */
+export function gateLegend(prefix: string): Html {
+  return html`<ul class="legend" aria-label="Legend of the bake">
+    ${legendSwatch(prefix, 'Succeeded', 'alarm OK, every target healthy, the right version')}${legendSwatch(prefix, 'Failed', 'ALARM, a target not healthy, the wrong version')}${legendSwatch(prefix, 'Skipped', 'INSUFFICIENT_DATA (no data)')}${legendSwatch(prefix, 'Pending', 'unknown, missing or not checked')}
+  </ul>`;
 }

@@ -2,7 +2,7 @@ import type { InstanceFailure } from '../codedeploy/wait.js';
 import type { GateReport } from '../gate/report-json.js';
 import type { VerifyReport } from '../verify/report-json.js';
 import type { InstanceRow } from '../verify/verdict.js';
-import { gateHistorySvg, gateLooksTable } from './gate-history.js';
+import { gateHistorySvg, gateLegend, gateLooksTable } from './gate-history.js';
 import { dateTime, html, Html, shortRevision, span, table, type Part } from './markup.js';
 import { timelineLegend, timelineSvg, timelineTable } from './timeline-svg.js';
 
@@ -176,6 +176,8 @@ export function htmlReport(input: HtmlReportInput): string {
 
 function exitMeaning(input: HtmlReportInput): string {
   if (input.command === 'rollback' && input.exitCode === 5) return 'rolled back, and the rollback verified';
+  if (input.command === 'gate' && input.exitCode === 1) return 'the bake failed: nothing was promoted';
+  if (input.command === 'gate' && input.exitCode === 0) return 'the bake passed';
   return EXIT_MEANING[input.exitCode] ?? 'see the log';
 }
 
@@ -487,7 +489,7 @@ function gateSection(g: GateReport, id: () => string): Html {
     </div>
     ${g.problems.length > 0 ? table({ caption: 'What failed the gate', columns: ['what', 'kind', 'detail'], rows: g.problems.map((p) => ({ failed: true, cells: [p.subject, p.kind, p.detail] })) }) : html``}
     <h3>Alarms and health over the bake</h3>
-    ${timelineLegend(`${figure}-legend`)}
+    ${gateLegend(`${figure}-legend`)}
     <div class="scroll" role="region" aria-label="The bake over time, scrolls sideways" tabindex="0">
       ${gateHistorySvg(g, figure)}
     </div>

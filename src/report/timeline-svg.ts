@@ -470,30 +470,26 @@ function barMarkup(
   >`;
 }
 
-/** What the colours, patterns and glyphs mean, in words. */
+/** One swatch of the legend: the status drawn as in the figure, and what it means in words. */
+export function legendSwatch(prefix: string, status: string, words: string): Html {
+  const look = statusLook(status);
+  const id = `${prefix}-${status}`;
+  return html`<li>
+    <svg width="28" height="16" viewBox="0 0 28 16" aria-hidden="true">
+      ${statusPatterns(id)}
+      <rect x="1" y="1" width="26" height="14" fill="${fillOf(look, id)}" stroke="${look.stroke}" />
+      <text x="14" y="12" text-anchor="middle" font-size="11" font-weight="700" fill="${look.glyphColor}">
+        ${look.glyph}
+      </text>
+    </svg>
+    ${words}
+  </li>`;
+}
+
+/** What the timeline's colours, patterns, glyphs and bands mean, in words. */
 export function timelineLegend(prefix: string): Html {
-  const swatch = (status: string) => {
-    const look = statusLook(status);
-    return html`<li>
-      <svg width="28" height="16" viewBox="0 0 28 16" aria-hidden="true">
-        ${statusPatterns(`${prefix}-${status}`)}
-        <rect
-          x="1"
-          y="1"
-          width="26"
-          height="14"
-          fill="${fillOf(look, `${prefix}-${status}`)}"
-          stroke="${look.stroke}"
-        />
-        <text x="14" y="12" text-anchor="middle" font-size="11" font-weight="700" fill="${look.glyphColor}">
-          ${look.glyph}
-        </text>
-      </svg>
-      ${status === 'Pending' ? 'pending or unknown' : look.word}
-    </li>`;
-  };
   return html`<ul class="legend" aria-label="Legend of the timeline">
-    ${['Succeeded', 'Failed', 'InProgress', 'Skipped', 'Pending'].map(swatch)}
+    ${legendSwatch(prefix, 'Succeeded', 'succeeded')}${legendSwatch(prefix, 'Failed', 'failed')}${legendSwatch(prefix, 'InProgress', 'in progress')}${legendSwatch(prefix, 'Skipped', 'skipped')}${legendSwatch(prefix, 'Pending', 'pending or unknown')}
     <li><span class="band switch" aria-hidden="true"></span> traffic switch (AllowTraffic)</li>
     <li><span class="band wait" aria-hidden="true"></span> blue termination wait</li>
     <li><span class="band created" aria-hidden="true"></span> deployment created / completed</li>
