@@ -1,7 +1,7 @@
 // API calls and wall time to verify a finished blue/green deployment of 10, 100 and 1,000 instances on
 // the local cloud (synthetic agent), next to the fewest calls the APIs allow:
 //   GetDeployment + GetDeploymentGroup + ListDeploymentTargets pages (green and blue, 100 a page)
-//   + BatchGetDeploymentTargets (green, 25 a batch) + DescribeTargetGroups + one DescribeTargetHealth
+//   + BatchGetDeploymentTargets (green and, for the timeline, blue; 25 a batch) + DescribeTargetGroups + one DescribeTargetHealth
 //   per target group + DescribeAutoScalingGroups + DescribeAlarms.
 // EC2 is extra and listed on its own: the blue instances' state (terminated?), 200 ids a call.
 // Run: node --import tsx bench/verify-calls.ts [instances…]   (default: 10 100 1000)
@@ -43,7 +43,13 @@ for (const instances of sizes.length > 0 ? sizes : [10, 100, 1000]) {
       .filter(([k]) => k.startsWith('ec2:'))
       .reduce((a, [, n]) => a + n, 0);
     const minimum =
-      2 + 2 * Math.ceil(instances / PAGE) + Math.ceil(instances / 25) + 1 + env.targetGroups.length + 1 + 1;
+      2 +
+      2 * Math.ceil(instances / PAGE) +
+      2 * Math.ceil(instances / 25) +
+      1 +
+      env.targetGroups.length +
+      1 +
+      1;
     const ops = Object.entries(delta)
       .map(([k, n]) => `${k.split(':')[1] ?? k} ${n}`)
       .join(', ');

@@ -98,6 +98,9 @@ export { verdictJson, SCHEMA_ID as VERIFY_REPORT_SCHEMA, type VerifyReport } fro
 export { verdictJunit } from './verify/report-junit.js';
 export { verdictMarkdown } from './verify/report-markdown.js';
 export { verdictTable } from './verify/report-table.js';
+export { htmlReport, type HtmlReportInput, type ReportCommand } from './report/html.js';
+export type { Timeline, TimelineLane, TimelineEvent } from './verify/timeline.js';
+export type { GateReport } from './gate/report-json.js';
 
 // --- Outcomes --------------------------------------------------------------------------------------
 export { ExitCode, UsageError, exitCodeOf, type ExitCodeValue } from './exit-codes.js';

@@ -39,6 +39,8 @@ export interface CommandContext {
   aws(): AwsClients;
   /** Data for `--json`: the command's result. */
   setResult(data: unknown): void;
+  /** The result set so far (what `--json` prints; the HTML report renders it). */
+  result(): unknown;
   /** Writes text to stdout as it is: for commands whose output is itself data (shell, a stand-in's). */
   print(text: string): void;
 }
@@ -89,9 +91,7 @@ function identityEvent(identity: AwsIdentity): LogEvent {
   return event;
 }
 
-export async function createContext(
-  input: ContextInput,
-): Promise<CommandContext & { result(): unknown; dispose(): void }> {
+export async function createContext(input: ContextInput): Promise<CommandContext & { dispose(): void }> {
   const named = Boolean(input.options.env) || Boolean(input.env.GREENLIGHT_ENV);
   const reading = named ? await configModules() : undefined;
   let result: unknown;

@@ -19,6 +19,7 @@ import {
   type FaultRule,
   type RunningLocalCloud,
 } from '@greenlight/localcloud';
+import { htmlReport, type ReportCommand } from '../report/html.js';
 import { parseTemplate } from '../sam/template.js';
 import type { Logger } from '../log/events.js';
 import type { Verdict } from '../verify/verdict.js';
@@ -316,6 +317,7 @@ class Story {
       rollBackRelease({ env, build, pollMs: 500, signal: this.options.signal }, deps),
     );
     await watch.stop();
+    await this.writePage('rollback', 'rollback', rollback);
     const rv = rollback.result.verification;
     this.chapters.push({
       release: `rollback → ${label(rollback.result.revision ?? lastVerified.commit)}`,
@@ -341,7 +343,7 @@ class Story {
     const { say, title, problems } = this.narrator;
     title('Summary');
     say(table(this.chapters));
-    say(`\nreports (JSON, JUnit, Markdown) in ${this.options.reportsDir}`);
+    say(`\nreports (HTML, JSON, JUnit, Markdown) in ${this.options.reportsDir}`);
     if (problems.length > 0) {
       say(`\nthe story did not go as told:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     } else {
@@ -377,18 +379,36 @@ class Story {
   private async greenlight<T>(
     what: string,
     run: () => Promise<{ exitCode: number; result: T }>,
-  ): Promise<{ code: number; result: Partial<T> }> {
+  ): Promise<{ code: number; result: Partial<T>; error?: { message: string } }> {
     try {
       const { exitCode, result } = await run();
       return { code: exitCode, result };
     } catch (error) {
-      this.stage.output.emit({
-        kind: 'message',
-        level: 'error',
-        text: `${what}: ${(error as Error).message}`,
-      });
-      return { code: exitCodeOf(error) ?? ExitCode.Failed, result: {} };
+      const message = (error as Error).message;
+      this.stage.output.emit({ kind: 'message', level: 'error', text: `${what}: ${message}` });
+      return { code: exitCodeOf(error) ?? ExitCode.Failed, result: {}, error: { message } };
     }
+  }
+
+  /** The page `greenlight <command> --html` writes for this chapter: reports/demo/<chapter>.html. */
+  private async writePage(
+    chapter: string,
+    command: ReportCommand,
+    ran: { code: number; result: unknown; error?: { message: string } },
+  ): Promise<void> {
+    const dir = this.options.reportsDir;
+    await mkdir(dir, { recursive: true });
+    const file = resolve(dir, `${fileName(chapter)}.html`);
+    const page = htmlReport({
+      command,
+      exitCode: ran.code,
+      ...(Object.keys(ran.result as object).length > 0 ? { result: ran.result } : {}),
+      ...(ran.error ? { error: ran.error } : {}),
+      environment: this.stage.env.name,
+      generatedAt: new Date().toISOString(),
+    });
+    await writeFile(file, page);
+    this.narrator.say(`  HTML report: ${file}`);
   }
 
   /** The release `greenlight deploy` runs, with the traffic watched; its chapter and reports recorded. */
@@ -399,7 +419,7 @@ class Story {
     const { env, build, deps, listener, label } = this.stage;
     const watch = watchTraffic(listener, label, this.narrator.say, this.options.signal);
     const started = Date.now();
-    const { code, result } = await this.greenlight(`deploy ${release.label}`, () =>
+    const ran = await this.greenlight(`deploy ${release.label}`, () =>
       releaseRevision(
         {
           env,
@@ -412,6 +432,8 @@ class Story {
       ),
     );
     await watch.stop();
+    const { code, result } = ran;
+    await this.writePage(chapter, 'deploy', ran);
     const verdict = result.verification;
     this.chapters.push({
       release: chapter,
@@ -448,11 +470,15 @@ async function writeReports(
   say: (text: string) => void,
 ): Promise<void> {
   await mkdir(dir, { recursive: true });
-  const base = resolve(dir, `verify-${name.replace(/[^A-Za-z0-9.-]+/g, '-')}`);
+  const base = resolve(dir, `verify-${fileName(name)}`);
   await writeFile(`${base}.json`, `${JSON.stringify(verdict, null, 2)}\n`);
   await writeFile(`${base}.junit.xml`, verdictJunit(verdict));
   await writeFile(`${base}.md`, verdictMarkdown(verdict));
   say(`  reports: ${base}.{json,junit.xml,md}`);
+}
+
+function fileName(chapter: string): string {
+  return chapter.replace(/[^A-Za-z0-9.-]+/g, '-');
 }
 
 function table(chapters: readonly Chapter[]): string {

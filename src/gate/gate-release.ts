@@ -1,5 +1,3 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
 import type { BuildInfo } from '../codedeploy/deploy.js';
 import { formatDuration } from '../config/duration.js';
 import type { EnvironmentConfig } from '../config/environment.js';
@@ -9,7 +7,7 @@ import type { Logger } from '../log/events.js';
 import { formatElapsed } from '../log/format.js';
 import type { LastKnownGood } from '../rollback/last-known-good.js';
 import { verifyClientsOf } from '../verify/gather.js';
-import type { ReportFiles } from '../verify/report-files.js';
+import { writeReport, type ReportFiles } from '../verify/report-files.js';
 import { verdictJson, type VerifyReport } from '../verify/report-json.js';
 import { findCandidate } from './candidate.js';
 import { describeProblems } from './checks.js';
@@ -222,12 +220,6 @@ async function writeReports(
   cwd: string,
   logger: Logger,
 ): Promise<void> {
-  const write = async (file: string, content: string, what: string) => {
-    const path = resolve(cwd, file);
-    await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, content);
-    logger.emit({ kind: 'step', step: `write the ${what} report`, status: 'done', detail: path });
-  };
-  if (files.junit) await write(files.junit, gateJunit(outcome), 'JUnit');
-  if (files.markdown) await write(files.markdown, gateMarkdown(outcome), 'Markdown');
+  if (files.junit) await writeReport(files.junit, gateJunit(outcome), 'JUnit', cwd, logger);
+  if (files.markdown) await writeReport(files.markdown, gateMarkdown(outcome), 'Markdown', cwd, logger);
 }

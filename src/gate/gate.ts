@@ -69,6 +69,49 @@ export interface GateWatched {
   readonly servedVersion: string;
 }
 
+/** What one look saw, for the report's history of the bake (alarms, target health, served version). */
+export interface GateLook {
+  /** Which look of the bake, from 1. */
+  readonly look: number;
+  readonly at: string;
+  /** The look found nothing wrong. */
+  readonly ok: boolean;
+  /** Each watched alarm's state at the look; `MISSING` when CloudWatch does not know it. */
+  readonly alarms: readonly { readonly name: string; readonly state: string }[];
+  /** Per target group: its registered targets (any state but `unused`) and how many were healthy. */
+  readonly targetGroups: readonly {
+    readonly name: string;
+    readonly healthy: number;
+    readonly total: number;
+  }[];
+  /** The served-version rule's verdict at the look. */
+  readonly served: 'pass' | 'fail' | 'skip';
+  /** The versions the health endpoint answered with, and how often (errors as `(error)`). */
+  readonly versions: readonly { readonly version: string; readonly answers: number }[];
+}
+
+/** An alarm's changes of state since the bake began, as the last look read its history. */
+export interface GateAlarmTimeline {
+  readonly name: string;
+  /** Its state at the last look; absent when CloudWatch does not know it. */
+  readonly state?: string;
+  readonly changes: readonly { readonly at: string; readonly from: string; readonly to: string }[];
+  /** The history had more items than the gate reads. */
+  readonly truncated?: boolean;
+}
+
+/**
+ * At most this many looks are kept (and the latest): a longer bake keeps every 2nd look, then every
+ * 4th …, so the history stays evenly spread over the whole bake at a bounded size.
+ */
+export const MAX_LOOK_HISTORY = 240;
+
+/** The looks kept: those whose number is 1 plus a multiple of `stride`, and the latest. */
+export interface LookHistory {
+  readonly stride: number;
+  readonly looks: readonly GateLook[];
+}
+
 export interface GateOutcome {
   readonly result: 'passed' | 'failed' | 'cancelled';
   readonly environment: string;
@@ -86,6 +129,10 @@ export interface GateOutcome {
   readonly problems: readonly GateProblem[];
   /** The last look's rule results, for the reports. */
   readonly lastLook?: BakeJudgement;
+  /** What each look saw (at most MAX_LOOK_HISTORY, evenly thinned), oldest first. */
+  readonly history: readonly GateLook[];
+  /** The alarms' changes of state over the bake, from the last look's reading of their history. */
+  readonly alarmTimeline: readonly GateAlarmTimeline[];
   readonly smoke?: SmokeResult;
   /** SIGINT or SIGTERM. */
   readonly cancelledBy?: string;
@@ -107,6 +154,8 @@ export async function runGate(request: GateRequest, deps: GateDeps): Promise<Gat
     ...gatherRequestFor(candidate.deploymentId, env, signal),
     alarms: [...new Set([...env.alarms, ...env.gate.alarms])],
     readBudgetMs: LOOK_READ_BUDGET_MS,
+    // A look judges the fleet as it is; the blue fleet's past events draw nothing in the gate's report.
+    replacedEvents: false,
   };
   const step = `bake ${candidate.deploymentId} (${candidate.revision}) in ${env.name} for ${formatDuration(request.bakeMs)}`;
   if (pollMs < request.pollMs) {
@@ -126,6 +175,8 @@ export async function runGate(request: GateRequest, deps: GateDeps): Promise<Gat
   let last: BakeJudgement | undefined;
   let lastFacts: Facts | undefined;
   let lastSummary = '';
+  let history: LookHistory = { stride: 1, looks: [] };
+  let alarmTimeline: GateAlarmTimeline[] = [];
   let smoke: SmokeRun | undefined;
   let smokeResult: SmokeResult | undefined;
 
@@ -164,6 +215,16 @@ export async function runGate(request: GateRequest, deps: GateDeps): Promise<Gat
     looks++;
     last = judgement;
     lastFacts = facts;
+    history = recordLook(
+      history,
+      lookOf(looks, new Date(clock.now()).toISOString(), facts, window, judgement),
+    );
+    alarmTimeline = window.alarms.map((a) => ({
+      name: a.name,
+      ...(a.state ? { state: a.state } : {}),
+      changes: a.changes.map((c) => ({ at: new Date(c.at).toISOString(), from: c.from, to: c.to })),
+      ...(a.truncated ? { truncated: true } : {}),
+    }));
     const summary = describeLook(judgement);
     const at = formatElapsed(clock.now() - started);
     // A line when what the look saw changes; otherwise the output's heartbeat says the gate is alive.
@@ -204,6 +265,8 @@ export async function runGate(request: GateRequest, deps: GateDeps): Promise<Gat
       watched: watchedOf(lastFacts, last, excusedEver),
       problems,
       ...(last ? { lastLook: last } : {}),
+      history: history.looks,
+      alarmTimeline,
       ...(smokeResult ? { smoke: smokeResult } : {}),
       ...(result === 'cancelled' ? { cancelledBy: String(signal?.reason ?? 'SIGINT') } : {}),
     };
@@ -300,6 +363,63 @@ function announceEscapes(
       });
     }
   }
+}
+
+function lookOf(
+  look: number,
+  at: string,
+  facts: Facts,
+  window: AlarmWindow,
+  judgement: BakeJudgement,
+): GateLook {
+  const served = judgement.rules.find((r) => r.rule === 'served-version')?.verdict ?? 'skip';
+  const answers =
+    facts.served.mode === 'instances'
+      ? Object.values(facts.served.answers)
+      : facts.served.mode === 'load-balancer'
+        ? facts.served.answers
+        : [];
+  const versions = new Map<string, number>();
+  for (const a of answers) {
+    const version = a.version ?? '(error)';
+    versions.set(version, (versions.get(version) ?? 0) + 1);
+  }
+  return {
+    look,
+    at,
+    ok: judgement.ok,
+    alarms: window.alarms.map((a) => ({ name: a.name, state: a.state ?? 'MISSING' })),
+    targetGroups: facts.targetGroups.map((tg) => {
+      const registered = tg.found ? tg.targets.filter((t) => t.state !== 'unused') : [];
+      return {
+        name: tg.name,
+        healthy: registered.filter((t) => t.state === 'healthy').length,
+        total: registered.length,
+      };
+    }),
+    served: served === 'fail' ? 'fail' : served === 'pass' ? 'pass' : 'skip',
+    versions: [...versions].map(([version, n]) => ({ version, answers: n })),
+  };
+}
+
+/**
+ * The history with `look` added. Once it holds more than `max` looks, the stride doubles and the
+ * looks off it are dropped, so however long the bake the history spans all of it evenly.
+ */
+export function recordLook(history: LookHistory, look: GateLook, max = MAX_LOOK_HISTORY): LookHistory {
+  const onStride = (l: GateLook, stride: number) => (l.look - 1) % stride === 0;
+  const previous = history.looks.at(-1);
+  // The previous latest look was kept only for being the latest.
+  let looks = [
+    ...(previous && !onStride(previous, history.stride) ? history.looks.slice(0, -1) : history.looks),
+    look,
+  ];
+  let stride = history.stride;
+  while (looks.length > max + 1) {
+    stride *= 2;
+    looks = looks.filter((l, i) => onStride(l, stride) || i === looks.length - 1);
+  }
+  return { stride, looks };
 }
 
 function watchedOf(

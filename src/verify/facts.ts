@@ -11,6 +11,10 @@ export interface LifecycleEventFact {
   readonly scriptName?: string;
   readonly message?: string;
   readonly logTail?: string;
+  /** When the agent began the event (ISO-8601); absent for an event that never ran (Skipped, Pending). */
+  readonly startTime?: string;
+  /** When it ended (ISO-8601); a Skipped event has an end and no start. */
+  readonly endTime?: string;
 }
 
 export interface TargetFact {
@@ -43,6 +47,8 @@ export interface DeploymentFact {
   readonly errorMessage?: string;
   readonly instanceTerminationWaitStarted: boolean;
   readonly createTime?: string;
+  /** When CodeDeploy began the deployment (ISO-8601). */
+  readonly startTime?: string;
   readonly completeTime?: string;
 }
 
@@ -139,6 +145,11 @@ export interface Facts {
   readonly serving: readonly TargetFact[];
   /** The instances traffic moves away from (blue; green for a blue/green rollback). Ids only. */
   readonly replaced: readonly string[];
+  /**
+   * The replaced instances as CodeDeploy's targets, with their (BlockTraffic) events: asked only when
+   * the request wants the whole timeline (GatherRequest.replacedEvents); absent otherwise.
+   */
+  readonly replacedTargets?: readonly TargetFact[];
   /** The Auto Scaling group the serving fleet lives in; absent when there is none to compare with. */
   readonly asg?: AsgFact;
   readonly asgAbsentReason?: string;

@@ -80,6 +80,11 @@ export interface GatherRequest {
   readonly alarms?: readonly string[];
   /** Total time of one request to a health endpoint (connect, headers, body). */
   readonly healthTimeoutMs?: number;
+  /**
+   * Read the replaced (blue) targets' own lifecycle events for the timeline (default true): one
+   * BatchGetDeploymentTargets per 25 of them. The gate's looks, which draw no timeline, leave it out.
+   */
+  readonly replacedEvents?: boolean;
   /** How long the AWS reads may take in all, throttling included (default 5 minutes). */
   readonly readBudgetMs?: number;
   /** SIGINT/SIGTERM. */
@@ -144,10 +149,15 @@ export async function gatherFacts(
   ];
   const asgPlan = asgOf(info, deployment, group);
   const alarmNames = alarmsOf(group, request.alarms ?? []);
-  const [serving, asg, targetGroups, alarms] = await Promise.all([
+  const [serving, replacedTargets, asg, targetGroups, alarms] = await Promise.all([
     getInstanceTargets(clients.codedeploy, deployment.deploymentId, servingIds, read).then((ts) =>
       ts.map(targetFact),
     ),
+    request.replacedEvents !== false && replaced.length > 0
+      ? getInstanceTargets(clients.codedeploy, deployment.deploymentId, replaced, read).then((ts) =>
+          ts.map(targetFact),
+        )
+      : undefined,
     asgPlan.name ? describeAsg(read, clients.autoscaling, asgPlan.name) : undefined,
     describeTargetGroups(read, clients.elbv2, targetGroupNames),
     describeAlarms(read, clients.cloudwatch, alarmNames),
@@ -215,6 +225,7 @@ export async function gatherFacts(
     deployment,
     serving,
     replaced,
+    ...(replacedTargets ? { replacedTargets } : {}),
     ...(asg ? { asg } : { asgAbsentReason: asgPlan.reason }),
     otherAsgs,
     targetGroups,
@@ -337,6 +348,7 @@ export function deploymentFact(info: DeploymentInfo): DeploymentFact {
   const terminate = bg?.terminateBlueInstancesOnDeploymentSuccess;
   const commit = commitOf(info);
   const createTime = info.createTime?.toISOString();
+  const startTime = info.startTime?.toISOString();
   const completeTime = info.completeTime?.toISOString();
   const rollbackOf =
     info.creator === 'codeDeployRollback' ? info.rollbackInfo?.rollbackTriggeringDeploymentId : undefined;
@@ -369,6 +381,7 @@ export function deploymentFact(info: DeploymentInfo): DeploymentFact {
     ...(info.errorInformation?.message ? { errorMessage: info.errorInformation.message } : {}),
     instanceTerminationWaitStarted: Boolean(info.instanceTerminationWaitTimeStarted),
     ...(createTime ? { createTime } : {}),
+    ...(startTime ? { startTime } : {}),
     ...(completeTime ? { completeTime } : {}),
   };
 }
@@ -385,6 +398,8 @@ export function targetFact(t: InstanceTarget): TargetFact {
       ...(e.diagnostics?.scriptName ? { scriptName: e.diagnostics.scriptName } : {}),
       ...(e.diagnostics?.message ? { message: e.diagnostics.message } : {}),
       ...(e.diagnostics?.logTail ? { logTail: e.diagnostics.logTail } : {}),
+      ...(e.startTime ? { startTime: e.startTime.toISOString() } : {}),
+      ...(e.endTime ? { endTime: e.endTime.toISOString() } : {}),
     })),
   };
 }

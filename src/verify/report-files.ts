@@ -11,6 +11,8 @@ export interface ReportFiles {
   readonly junit?: string;
   /** `--markdown FILE` */
   readonly markdown?: string;
+  /** `--html FILE` (written by the CLI from the command's result: cli/report-option.ts) */
+  readonly html?: string;
 }
 
 /** A report path that cannot be written: exit 2, said before any AWS call is made. */
@@ -23,9 +25,10 @@ export class ReportPathError extends Error {
  * ancestor a writable directory — so a typo fails in a second, not after a verdict was reached.
  */
 export async function checkReportPaths(files: ReportFiles, cwd: string): Promise<void> {
-  for (const [flag, file] of [
-    ['--junit', files.junit],
-    ['--markdown', files.markdown],
+  for (const [flag, file, example] of [
+    ['--junit', files.junit, 'report.xml'],
+    ['--markdown', files.markdown, 'report.md'],
+    ['--html', files.html, 'report.html'],
   ] as const) {
     if (file === undefined) continue;
     if (file.trim() === '') throw new ReportPathError(`${flag} needs a file name`);
@@ -33,7 +36,7 @@ export async function checkReportPaths(files: ReportFiles, cwd: string): Promise
     const here = await stat(path).catch(() => undefined);
     if (here?.isDirectory())
       throw new ReportPathError(
-        `${flag} ${file}: ${path} is a directory; name a file in it, e.g. ${file.replace(/\/+$/, '')}/report.xml`,
+        `${flag} ${file}: ${path} is a directory; name a file in it, e.g. ${file.replace(/\/+$/, '')}/${example}`,
       );
     let dir = dirname(path);
     for (;;) {
@@ -59,26 +62,34 @@ export async function checkReportPaths(files: ReportFiles, cwd: string): Promise
   }
 }
 
-/** Writes the requested report files (relative to `cwd`), creating their directories. */
+/** Writes one report (relative to `cwd`), creating its directory, and says where. */
+export async function writeReport(
+  file: string,
+  content: string,
+  what: string,
+  cwd: string,
+  logger: Logger,
+): Promise<void> {
+  const path = resolve(cwd, file);
+  try {
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, content);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    throw new ReportPathError(
+      `could not write the ${what} report to ${path}: ${code} (${(error as Error).message})`,
+    );
+  }
+  logger.emit({ kind: 'step', step: `write the ${what} report`, status: 'done', detail: path });
+}
+
+/** Writes the requested JUnit and Markdown reports of a verdict. */
 export async function writeReportFiles(
   verdict: Verdict,
   files: ReportFiles,
   cwd: string,
   logger: Logger,
 ): Promise<void> {
-  const write = async (file: string, content: string, what: string) => {
-    const path = resolve(cwd, file);
-    try {
-      await mkdir(dirname(path), { recursive: true });
-      await writeFile(path, content);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code ?? 'error';
-      throw new ReportPathError(
-        `could not write the ${what} report to ${path}: ${code} (${(error as Error).message})`,
-      );
-    }
-    logger.emit({ kind: 'step', step: `write the ${what} report`, status: 'done', detail: path });
-  };
-  if (files.junit) await write(files.junit, verdictJunit(verdict), 'JUnit');
-  if (files.markdown) await write(files.markdown, verdictMarkdown(verdict), 'Markdown');
+  if (files.junit) await writeReport(files.junit, verdictJunit(verdict), 'JUnit', cwd, logger);
+  if (files.markdown) await writeReport(files.markdown, verdictMarkdown(verdict), 'Markdown', cwd, logger);
 }

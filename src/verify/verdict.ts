@@ -7,6 +7,7 @@ import {
   type RuleResult,
   type RuleVerdict,
 } from './rules.js';
+import { timelineOf, type Timeline } from './timeline.js';
 
 // The verdict: every rule applied to the facts, then folded into one row per instance. Every report
 // (table, JSON, JUnit, Markdown) is rendered from this one value, so they cannot disagree.
@@ -18,6 +19,10 @@ export interface InstanceRow {
   readonly instanceId: string;
   readonly role: InstanceRole;
   readonly availabilityZone?: string;
+  /** The Auto Scaling group it belongs to (its membership, else its EC2 tag). */
+  readonly autoScalingGroup?: string;
+  /** The deployment whose target it is (a scale-out instance's automatic one), and its status there. */
+  readonly deployedBy?: { readonly deploymentId: string; readonly status: string };
   readonly targetStatus?: string;
   readonly failedEvent?: string;
   readonly scriptName?: string;
@@ -25,6 +30,12 @@ export interface InstanceRow {
   readonly logTail?: string;
   /** Target health per target group, e.g. `healthy` or `web-tg: unhealthy`. */
   readonly health?: string;
+  /** The same, one entry per target group (`unused`: not registered in it). */
+  readonly targetHealth?: readonly {
+    readonly targetGroup: string;
+    readonly state: string;
+    readonly reason?: string;
+  }[];
   readonly version?: string;
   readonly verdict: 'pass' | 'fail';
   /** What failed, one entry per failing rule. */
@@ -46,6 +57,8 @@ export interface Verdict {
   readonly failedInstances: number;
   readonly rules: readonly RuleResult[];
   readonly instances: readonly InstanceRow[];
+  /** The deployment in time: per instance its lifecycle events with their times (timeline.ts). */
+  readonly timeline: Timeline;
   readonly gatheredAt: string;
 }
 
@@ -70,6 +83,7 @@ export function judge(facts: Facts): Verdict {
     failedInstances: failedFleet.length,
     rules,
     instances,
+    timeline: timelineOf(facts),
     gatheredAt: facts.gatheredAt,
   };
 }
@@ -145,19 +159,42 @@ function instanceRows(facts: Facts, rules: readonly RuleResult[]): InstanceRow[]
   const asgAz = new Map(
     facts.asg?.found ? facts.asg.instances.map((i) => [i.instanceId, i.availabilityZone] as const) : [],
   );
+  const asgOf = new Map<string, string>();
+  for (const g of [...(facts.asg ? [facts.asg] : []), ...facts.otherAsgs])
+    if (g.found) for (const i of g.instances) if (!asgOf.has(i.instanceId)) asgOf.set(i.instanceId, g.name);
   const targets = new Map(facts.serving.map((t) => [t.instanceId, t] as const));
-  for (const f of facts.followUps)
-    for (const t of f.targets) if (!targets.has(t.instanceId)) targets.set(t.instanceId, t);
+  const deployedBy = new Map(
+    facts.serving.map((t) => [
+      t.instanceId,
+      { deploymentId: facts.deployment.deploymentId, status: t.status },
+    ]),
+  );
+  for (const f of facts.followUps) {
+    for (const t of f.targets) {
+      if (!targets.has(t.instanceId)) targets.set(t.instanceId, t);
+      if (!deployedBy.has(t.instanceId))
+        deployedBy.set(t.instanceId, { deploymentId: f.deploymentId, status: t.status });
+    }
+  }
   const answers = facts.served.mode === 'instances' ? facts.served.answers : {};
   return [...roles.entries()].map(([id, role]) => {
     const failed = eventOf.get(id);
-    const health = facts.targetGroups
-      .flatMap((tg) => {
-        if (!tg.found) return [];
-        const state = tg.targets.find((t) => t.instanceId === id)?.state ?? 'unused';
-        return [facts.targetGroups.length === 1 ? state : `${tg.name}: ${state}`];
-      })
+    const targetHealth = facts.targetGroups.flatMap((tg) => {
+      if (!tg.found) return [];
+      const found = tg.targets.find((t) => t.instanceId === id);
+      return [
+        {
+          targetGroup: tg.name,
+          state: found?.state ?? 'unused',
+          ...(found?.reason ? { reason: found.reason } : {}),
+        },
+      ];
+    });
+    const health = targetHealth
+      .map((h) => (facts.targetGroups.length === 1 ? h.state : `${h.targetGroup}: ${h.state}`))
       .join(', ');
+    const asg = asgOf.get(id) ?? facts.instances[id]?.autoScalingGroup;
+    const by = deployedBy.get(id);
     const answer = answers[id];
     const version = answer?.version ?? (answer?.error ? `(${answer.error})` : undefined);
     const az = asgAz.get(id) ?? facts.instances[id]?.availabilityZone;
@@ -167,12 +204,14 @@ function instanceRows(facts: Facts, rules: readonly RuleResult[]): InstanceRow[]
       instanceId: id,
       role,
       ...(az ? { availabilityZone: az } : {}),
+      ...(asg ? { autoScalingGroup: asg } : {}),
+      ...(by ? { deployedBy: by } : {}),
       ...(target ? { targetStatus: target.status } : {}),
       ...(failed?.lifecycleEvent ? { failedEvent: failed.lifecycleEvent } : {}),
       ...(failed?.scriptName ? { scriptName: failed.scriptName } : {}),
       ...(failed?.errorCode ? { errorCode: failed.errorCode } : {}),
       ...(failed?.logTail ? { logTail: failed.logTail } : {}),
-      ...(health && facts.phase === 'after-traffic' ? { health } : {}),
+      ...(health && facts.phase === 'after-traffic' ? { health, targetHealth } : {}),
       ...(version ? { version } : {}),
       verdict: list.length > 0 ? 'fail' : 'pass',
       problems: list,
@@ -180,4 +219,4 @@ function instanceRows(facts: Facts, rules: readonly RuleResult[]): InstanceRow[]
   });
 }
 
-export type { RuleResult, RuleVerdict, Evidence, RuleName };
+export type { RuleResult, RuleVerdict, Evidence, RuleName, Timeline };

@@ -1,6 +1,6 @@
 // tier: e2e
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +8,7 @@ import { describe, it } from 'node:test';
 import { runDemo } from '../../src/demo/story.js';
 import type { LogEvent } from '../../src/log/events.js';
 import { formatEvent } from '../../src/log/format.js';
+import { all, byClass, parsePage, text } from '../report/dom.js';
 
 // The story `npm start` tells, on a smaller fleet, with each step's outcome asserted. The same story on
 // the synthetic agent is told by the README's `npm start -- --keep` (test/readme/readme.test.ts) and by
@@ -62,6 +63,27 @@ describe('npm start: the demo story', () => {
         for (const ext of ['.json', '.junit.xml', '.md'])
           assert.ok(files.includes(`${name}${ext}`), `${name}${ext}`);
       }
+      // The HTML report of each release, as `greenlight deploy --html` writes it; v3's names the failed
+      // instance the CLI named, in its green lane, failed at AfterInstall.
+      const pages: Record<string, string> = {};
+      for (const name of ['v1', 'v2', 'v3', 'rollback']) {
+        assert.ok(files.includes(`${name}.html`), `${name}.html`);
+        pages[name] = text(all(parsePage(await readFile(join(reports, `${name}.html`), 'utf8')), 'h1')[0]!);
+      }
+      assert.deepEqual(pages, {
+        v1: 'greenlight deploy: ✓ VERIFIED',
+        v2: 'greenlight deploy: ✓ VERIFIED',
+        v3: 'greenlight deploy: ✗ FAILED',
+        rollback: 'greenlight rollback: ✓ ROLLED BACK, VERIFIED',
+      });
+      const failed = /✗ (i-[0-9a-f]+) failed AfterInstall/.exec(cli)?.[1];
+      const v3 = parsePage(await readFile(join(reports, 'v3.html'), 'utf8'));
+      const lanes = byClass(v3, 'g', 'lane').filter((g) => g.attributes['data-status'] === 'Failed');
+      assert.deepEqual(
+        lanes.map((g) => [g.attributes['data-instance'], g.attributes['data-lane']]),
+        [[failed, 'green']],
+      );
+      assert.match(text(lanes[0]!), /FAILED AfterInstall/);
       assert.equal(result.agent, 'real');
     } finally {
       await rm(reports, { recursive: true, force: true });

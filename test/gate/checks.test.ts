@@ -306,6 +306,8 @@ describe('the gate reports', () => {
       },
       problems: look.problems,
       lastLook: look,
+      history: [],
+      alarmTimeline: [],
       smoke: {
         command: './smoke.sh',
         passed: false,

@@ -63,6 +63,15 @@ interface GateResult {
     servedVersion: string;
   };
   problems: { kind: string; subject: string; detail: string }[];
+  history: {
+    look: number;
+    at: string;
+    ok: boolean;
+    alarms: { name: string; state: string }[];
+    targetGroups: { name: string; healthy: number; total: number }[];
+    versions: { version: string; answers: number }[];
+  }[];
+  alarmTimeline: { name: string; state?: string; changes: { at: string; from: string; to: string }[] }[];
   smoke?: {
     command: string;
     passed: boolean;
@@ -334,6 +343,25 @@ describe('greenlight gate against the local cloud', () => {
       g.problems.map((p) => [p.kind, p.subject]),
       [['alarm', 'web-dev-5xx']],
     );
+    // The history the report draws: each look's alarm states, the fleet healthy, the version served.
+    const state = (n: number) => g.history[n]?.alarms.find((a) => a.name === 'web-dev-5xx')?.state;
+    assert.deepEqual(
+      g.history.map((l) => [l.look, l.ok]),
+      [
+        [1, true],
+        [2, true],
+        [3, false],
+      ],
+    );
+    assert.deepEqual([state(0), state(1), state(2)], ['OK', 'OK', 'ALARM']);
+    assert.deepEqual(g.history[0]?.targetGroups, [{ name: 'web-dev-tg', healthy: FLEET, total: FLEET }]);
+    assert.deepEqual(g.history[0]?.versions, [{ version: V1, answers: FLEET }]);
+    const changes = g.alarmTimeline.find((a) => a.name === 'web-dev-5xx')?.changes ?? [];
+    assert.deepEqual(
+      changes.map((c) => [c.from, c.to]),
+      [['OK', 'ALARM']],
+    );
+    assert.equal(Date.parse(changes[0]?.at ?? ''), firedAt - 1, 'when the alarm fired (its own time)');
     assert.match(
       r.stderr,
       /gate failed for d-\S+ \((?:a1)+\) in dev after .* alarm web-dev-5xx is ALARM: Threshold Crossed/,
@@ -488,6 +516,11 @@ describe('greenlight gate against the local cloud', () => {
     assert.ok(r.result.watchedMs < r.result.bakeMs);
     const problem = r.result.problems.find((p) => p.kind === 'instance');
     assert.equal(problem?.subject, id, JSON.stringify(r.result.problems));
+    // The history shows the instance falling out of health (the health checks take a few looks).
+    const healthy = r.result.history.map((l) => l.targetGroups[0]?.healthy);
+    assert.equal(healthy.length, r.result.looks);
+    assert.deepEqual(healthy.slice(0, -1), Array<number>(healthy.length - 1).fill(FLEET), String(healthy));
+    assert.equal(healthy.at(-1), FLEET - 1);
     assert.match(r.stderr, new RegExp(`${id} is unhealthy \\(Target.FailedHealthChecks`));
   });
 

@@ -162,6 +162,7 @@ function verdict(instances: InstanceRow[]): Verdict {
       },
     ],
     instances,
+    timeline: { lanes: [] },
     gatheredAt: '2026-11-22T10:00:00.000Z',
   };
 }

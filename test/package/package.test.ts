@@ -319,6 +319,9 @@ describe('the packed package, installed into a project of its own', () => {
     );
     assert.equal(result.code, 0, `${result.stderr}${result.stdout}`);
     assert.match(result.stderr, /the story went as told/);
+    // The HTML reports come from the bundle too (src/report, loaded with the demo).
+    const pages = (await readdir(join(project, 'demo-reports'))).filter((f) => f.endsWith('.html')).sort();
+    assert.deepEqual(pages, ['rollback.html', 'v1.html', 'v2.html', 'v3.html']);
   });
 });
 

@@ -221,6 +221,27 @@ describe('the static checks catch broken copies of .circleci/config.yml', () => 
     assert.deepEqual(messages, ['the verify JUnit report must be stored with store_test_results']);
   });
 
+  it('HTML reports that are not written, or written and not stored as artifacts', () => {
+    const broken = copy();
+    const notStored = (step: unknown, file: string) =>
+      !(typeof step === 'object' && step !== null && asMap(asMap(step).store_artifacts).path === file);
+    const deploy = asMap(broken.jobs).code_deploy as { steps: Record<string, Record<string, unknown>>[] };
+    deploy.steps = deploy.steps.filter((step) => notStored(step, 'reports/deploy.html'));
+    const verify = deploy.steps.find((step) => String(step.run?.name).startsWith('greenlight verify'))!;
+    verify.run!.command = String(verify.run!.command).replace(' --html reports/verify.html', '');
+    const gate = asMap(broken.jobs).gate as { steps: unknown[] };
+    gate.steps = gate.steps.filter((step) => notStored(step, 'reports/gate.html'));
+    const messages = deliveryProblems(broken, configText).map(
+      (problem) => `${problem.where}: ${problem.message}`,
+    );
+    assert.deepEqual(messages, [
+      'jobs.code_deploy: verify must write --html reports',
+      'jobs.code_deploy: the deploy --html report must be stored with store_artifacts',
+      'jobs.code_deploy: verify must write an --html report',
+      'jobs.gate: the gate --html report must be stored with store_artifacts',
+    ]);
+  });
+
   it('long-lived AWS keys, and a deploy job without the OIDC step', () => {
     const broken = copy();
     const job = asMap(broken.jobs).gate as { steps: unknown[] };

@@ -134,6 +134,10 @@ function jobProblems(config: CircleConfig, job: string): PipelineProblem[] {
     /deployscripts\/|greenlight\.js|\bsam (deploy|build)\b/.test(String(run.command)),
   );
   if (deploys.length === 0) return problems;
+  const artifacts = steps
+    .filter((step) => 'store_artifacts' in step)
+    .map((step) => String(asMap(step.store_artifacts).path));
+  const stored = (file: string) => artifacts.some((path) => file === path || file.startsWith(`${path}/`));
 
   // The built CLI, built once per job before its first use; never the sources through tsx.
   for (const command of commands) {
@@ -184,7 +188,7 @@ function jobProblems(config: CircleConfig, job: string): PipelineProblem[] {
   const gates = commands.some((command) => runsGreenlight(command, 'gate'));
   if (deploysCode) {
     const verify = commands.find((command) => runsGreenlight(command, 'verify')) ?? '';
-    for (const flag of ['--junit', '--json', '--markdown']) {
+    for (const flag of ['--junit', '--json', '--markdown', '--html']) {
       if (!verify.includes(flag)) problems.push({ where, message: `verify must write ${flag} reports` });
     }
     const junit = /--junit\s+(\S+)/.exec(verify)?.[1];
@@ -194,21 +198,38 @@ function jobProblems(config: CircleConfig, job: string): PipelineProblem[] {
     if (junit === undefined || !results.some((path) => junit === path || junit.startsWith(`${path}/`))) {
       problems.push({ where, message: 'the verify JUnit report must be stored with store_test_results' });
     }
-    const artifacts = steps
-      .filter((step) => 'store_artifacts' in step)
-      .map((step) => String(asMap(step.store_artifacts).path));
     for (const flag of ['--markdown']) {
       const file = new RegExp(`${flag}\\s+(\\S+)`).exec(verify)?.[1];
-      if (file === undefined || !artifacts.some((path) => file === path || file.startsWith(`${path}/`))) {
+      if (file === undefined || !stored(file)) {
         problems.push({ where, message: `the ${flag} report must be stored with store_artifacts` });
       }
     }
+    // The HTML pages, the deploy step's own (written even when it fails) and the verification's.
+    const deploy = commands.find((command) => runsGreenlight(command, 'deploy')) ?? '';
+    for (const [what, command] of [
+      ['deploy', deploy],
+      ['verify', verify],
+    ] as const) {
+      const file = /--html\s+(\S+)/.exec(command)?.[1];
+      if (file === undefined) problems.push({ where, message: `${what} must write an --html report` });
+      else if (!stored(file)) {
+        problems.push({ where, message: `the ${what} --html report must be stored with store_artifacts` });
+      }
+    }
     const json = /--json\s*>\s*(\S+)/.exec(verify)?.[1];
-    if (json === undefined || !artifacts.some((path) => json === path || json.startsWith(`${path}/`))) {
+    if (json === undefined || !stored(json)) {
       problems.push({
         where,
         message: 'the --json report must be written to a file and stored with store_artifacts',
       });
+    }
+  }
+  if (gates) {
+    const gate = commands.find((command) => runsGreenlight(command, 'gate')) ?? '';
+    const file = /--html\s+(\S+)/.exec(gate)?.[1];
+    if (file === undefined) problems.push({ where, message: 'gate must write an --html report' });
+    else if (!stored(file)) {
+      problems.push({ where, message: 'the gate --html report must be stored with store_artifacts' });
     }
   }
   if (deploysCode || gates) {

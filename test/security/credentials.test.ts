@@ -142,11 +142,13 @@ describe('no output mode prints AWS credentials or session tokens', () => {
       join(reports, 'verify.xml'),
       '--markdown',
       join(reports, 'verify.md'),
+      '--html',
+      join(reports, 'verify.html'),
       '--json=lines',
       '--verbose',
     ]);
     assert.equal(verified.code, 0, verified.stderr);
-    assert.ok((await readdir(reports)).length >= 2, 'the report files were written');
+    assert.ok((await readdir(reports)).length >= 3, 'the report files were written');
     await cloud.fault({
       scope: 'instance',
       deploymentGroup: 'web-dev',

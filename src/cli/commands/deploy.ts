@@ -10,6 +10,7 @@ import {
 } from '../../codedeploy/revision.js';
 import { UsageError } from '../errors.js';
 import type { Runner } from '../program.js';
+import { htmlOption, withReports } from '../report-option.js';
 import { commandPollMs, durationOption, pollOption } from './arguments.js';
 
 export interface DeployOptions {
@@ -27,6 +28,7 @@ export interface DeployOptions {
   continue?: boolean;
   stopOnCancel?: boolean;
   idFile?: string;
+  html?: string;
 }
 export function registerDeploy(program: Command, run: Runner): void {
   program
@@ -87,114 +89,119 @@ export function registerDeploy(program: Command, run: Runner): void {
       "write the deployment's id to FILE as soon as there is one (a later step of the job, e.g. rollback --if-release, acts on it)",
     )
     .addOption(pollOption())
+    .addOption(htmlOption())
     .action(
-      run(async (ctx, options: DeployOptions) => {
-        // Everything the person typed is checked before the first AWS call.
-        if (options.bundle && options.revision?.startsWith('s3://')) {
-          throw new UsageError(
-            '--bundle uploads a new S3 bundle; --revision may name its commit, not an s3:// URL',
+      run(
+        withReports('deploy', async (ctx, options: DeployOptions) => {
+          // Everything the person typed is checked before the first AWS call.
+          if (options.bundle && options.revision?.startsWith('s3://')) {
+            throw new UsageError(
+              '--bundle uploads a new S3 bundle; --revision may name its commit, not an s3:// URL',
+            );
+          }
+          // A short commit is resolved to its full id by the checkout's git (CodeDeploy needs all 40).
+          const named = options.revision ? await resolveRevision(options.revision, ctx.cwd) : undefined;
+          const env = ctx.environment(
+            options.timeout !== undefined ? { waitTimeoutMs: options.timeout } : {},
           );
-        }
-        // A short commit is resolved to its full id by the checkout's git (CodeDeploy needs all 40).
-        const named = options.revision ? await resolveRevision(options.revision, ctx.cwd) : undefined;
-        const env = ctx.environment(options.timeout !== undefined ? { waitTimeoutMs: options.timeout } : {});
-        const [{ buildInfoFromEnv }, { release }] = await Promise.all([
-          import('../../codedeploy/deploy.js'),
-          import('../../release.js'),
-        ]);
-        const revision: RevisionRef = named ?? {
-          type: 'GitHub',
-          commitId: await defaultCommit(ctx.env, ctx.cwd),
-        };
-        // HEAD deployed from GitHub must be there, or every green instance fails DownloadBundle. (An S3
-        // source is checked by HeadObject before the deployment is created; CI's CIRCLE_SHA1 was pushed.)
-        if (!named && !ctx.env.CIRCLE_SHA1 && options.bundle === undefined && revision.type === 'GitHub') {
-          if (env.revision.kind === 'github') {
-            const pushed = await checkCommitPushed(revision.commitId, env.revision.repository, ctx.cwd);
-            if (pushed.status === 'not-pushed') throw new UsageError(pushed.message);
-            if (pushed.status === 'unknown') {
-              ctx.output.emit({
-                kind: 'message',
-                level: 'warn',
-                text: `${pushed.message}; if it is not, every instance fails DownloadBundle`,
-              });
+          const [{ buildInfoFromEnv }, { release }] = await Promise.all([
+            import('../../codedeploy/deploy.js'),
+            import('../../release.js'),
+          ]);
+          const revision: RevisionRef = named ?? {
+            type: 'GitHub',
+            commitId: await defaultCommit(ctx.env, ctx.cwd),
+          };
+          // HEAD deployed from GitHub must be there, or every green instance fails DownloadBundle. (An S3
+          // source is checked by HeadObject before the deployment is created; CI's CIRCLE_SHA1 was pushed.)
+          if (!named && !ctx.env.CIRCLE_SHA1 && options.bundle === undefined && revision.type === 'GitHub') {
+            if (env.revision.kind === 'github') {
+              const pushed = await checkCommitPushed(revision.commitId, env.revision.repository, ctx.cwd);
+              if (pushed.status === 'not-pushed') throw new UsageError(pushed.message);
+              if (pushed.status === 'unknown') {
+                ctx.output.emit({
+                  kind: 'message',
+                  level: 'warn',
+                  text: `${pushed.message}; if it is not, every instance fails DownloadBundle`,
+                });
+              }
             }
           }
-        }
-        // What would make the deployment fail, found before it is created (greenlight preflight).
-        if (options.skipPreflight) {
-          ctx.output.emit({
-            kind: 'message',
-            level: 'warn',
-            text: 'preflight skipped (--skip-preflight): nothing was checked before the deployment',
-          });
-        } else {
-          const { preflight, preflightLines } = await import('../../preflight/preflight.js');
-          const checked = await preflight(
+          // What would make the deployment fail, found before it is created (greenlight preflight).
+          if (options.skipPreflight) {
+            ctx.output.emit({
+              kind: 'message',
+              level: 'warn',
+              text: 'preflight skipped (--skip-preflight): nothing was checked before the deployment',
+            });
+          } else {
+            const { preflight, preflightLines } = await import('../../preflight/preflight.js');
+            const checked = await preflight(
+              {
+                env,
+                revision,
+                bundleDir: resolve(ctx.cwd, options.bundle ?? '.'),
+                bundleNamed: options.bundle !== undefined,
+                uploads: options.bundle !== undefined,
+                githubUnchecked: ctx.env.CIRCLE_SHA1
+                  ? 'CircleCI built it from the GitHub repository (CIRCLE_SHA1)'
+                  : named
+                    ? 'named with --revision; CodeDeploy fetches it from GitHub'
+                    : 'HEAD, checked above',
+                cwd: ctx.cwd,
+              },
+              { aws: ctx.aws() },
+            );
+            const failed = checked.checks.filter((c) => c.status === 'fail');
+            for (const line of preflightLines(checked))
+              if (failed.length > 0 || line.level !== 'info')
+                ctx.output.emit({ kind: 'message', level: line.level, text: line.text });
+            if (failed.length > 0) {
+              ctx.output.emit({
+                kind: 'message',
+                level: 'error',
+                text: `preflight: ${failed.map((c) => c.name).join(', ')} failed; no deployment was created (--skip-preflight to deploy anyway)`,
+              });
+              ctx.setResult({ preflight: checked });
+              return checked.exitCode;
+            }
+            ctx.output.emit({
+              kind: 'message',
+              level: 'info',
+              text: `preflight: ${checked.checks.filter((c) => c.status === 'pass').length} checks passed${warnedAbout(checked.checks)} (${checked.checks
+                .filter((c) => c.status === 'skip')
+                .map((c) => c.name)
+                .join(', ')} not checked)`,
+            });
+          }
+          const { exitCode, result } = await release(
             {
               env,
               revision,
-              bundleDir: resolve(ctx.cwd, options.bundle ?? '.'),
-              bundleNamed: options.bundle !== undefined,
-              uploads: options.bundle !== undefined,
-              githubUnchecked: ctx.env.CIRCLE_SHA1
-                ? 'CircleCI built it from the GitHub repository (CIRCLE_SHA1)'
-                : named
-                  ? 'named with --revision; CodeDeploy fetches it from GitHub'
-                  : 'HEAD, checked above',
+              ...(options.bundle !== undefined ? { bundleDir: options.bundle } : {}),
               cwd: ctx.cwd,
+              build: buildInfoFromEnv(ctx.env),
+              ifBusy: options.ifBusy,
+              busyTimeoutMs: options.busyTimeout,
+              force: Boolean(options.force),
+              pollMs: commandPollMs(options.poll, ctx),
+              wait: options.wait,
+              verify: options.verify,
+              rollbackOnFailure: Boolean(options.rollbackOnFailure),
+              continueWhenReady: Boolean(options.continue),
+              stopOnCancel: Boolean(options.stopOnCancel),
+              ...(options.timeout !== undefined ? { timeoutMs: options.timeout } : {}),
+              ...(options.idFile !== undefined
+                ? { onStarted: writeIdFile(resolve(ctx.cwd, options.idFile)) }
+                : {}),
+              signal: ctx.signal,
             },
-            { aws: ctx.aws() },
+            { aws: ctx.aws(), clock: ctx.clock, logger: ctx.output },
           );
-          const failed = checked.checks.filter((c) => c.status === 'fail');
-          for (const line of preflightLines(checked))
-            if (failed.length > 0 || line.level !== 'info')
-              ctx.output.emit({ kind: 'message', level: line.level, text: line.text });
-          if (failed.length > 0) {
-            ctx.output.emit({
-              kind: 'message',
-              level: 'error',
-              text: `preflight: ${failed.map((c) => c.name).join(', ')} failed; no deployment was created (--skip-preflight to deploy anyway)`,
-            });
-            ctx.setResult({ preflight: checked });
-            return checked.exitCode;
-          }
-          ctx.output.emit({
-            kind: 'message',
-            level: 'info',
-            text: `preflight: ${checked.checks.filter((c) => c.status === 'pass').length} checks passed${warnedAbout(checked.checks)} (${checked.checks
-              .filter((c) => c.status === 'skip')
-              .map((c) => c.name)
-              .join(', ')} not checked)`,
-          });
-        }
-        const { exitCode, result } = await release(
-          {
-            env,
-            revision,
-            ...(options.bundle !== undefined ? { bundleDir: options.bundle } : {}),
-            cwd: ctx.cwd,
-            build: buildInfoFromEnv(ctx.env),
-            ifBusy: options.ifBusy,
-            busyTimeoutMs: options.busyTimeout,
-            force: Boolean(options.force),
-            pollMs: commandPollMs(options.poll, ctx),
-            wait: options.wait,
-            verify: options.verify,
-            rollbackOnFailure: Boolean(options.rollbackOnFailure),
-            continueWhenReady: Boolean(options.continue),
-            stopOnCancel: Boolean(options.stopOnCancel),
-            ...(options.timeout !== undefined ? { timeoutMs: options.timeout } : {}),
-            ...(options.idFile !== undefined
-              ? { onStarted: writeIdFile(resolve(ctx.cwd, options.idFile)) }
-              : {}),
-            signal: ctx.signal,
-          },
-          { aws: ctx.aws(), clock: ctx.clock, logger: ctx.output },
-        );
-        ctx.setResult(result);
-        return exitCode;
-      }),
+          ctx.setResult(result);
+          return exitCode;
+        }),
+      ),
     );
 }
 

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
 import type { Runner } from '../program.js';
+import { htmlOption, withReports } from '../report-option.js';
 import { collect, commandPollMs, durationOption, pollOption } from './arguments.js';
 
 export interface GateOptions {
@@ -14,6 +15,7 @@ export interface GateOptions {
   revision?: string;
   junit?: string;
   markdown?: string;
+  html?: string;
 }
 
 export function registerGate(program: Command, run: Runner): void {
@@ -52,7 +54,8 @@ export function registerGate(program: Command, run: Runner): void {
     )
     .option('--junit <file>', 'write the gate as JUnit XML')
     .option('--markdown <file>', 'write the gate as Markdown')
-    .action(run((ctx, options: GateOptions) => gate(ctx, options)));
+    .addOption(htmlOption())
+    .action(run(withReports('gate', (ctx, options: GateOptions) => gate(ctx, options))));
 }
 
 async function gate(ctx: CommandContext, options: GateOptions): Promise<number> {

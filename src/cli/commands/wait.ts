@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { Runner } from '../program.js';
+import { htmlOption, withReports } from '../report-option.js';
 import { commandPollMs, durationOption, parseDeploymentIdArgument, pollOption } from './arguments.js';
 
 interface WaitOptions {
@@ -9,6 +10,7 @@ interface WaitOptions {
   continue?: boolean;
   stopOnCancel?: boolean;
   verify: boolean;
+  html?: string;
 }
 
 export function registerWait(program: Command, run: Runner): void {
@@ -32,26 +34,29 @@ export function registerWait(program: Command, run: Runner): void {
       '--stop-on-cancel',
       'stop the deployment when greenlight is interrupted (default: leave it running)',
     )
+    .addOption(htmlOption())
     .action(
-      run(async (ctx, deploymentId: string, options: WaitOptions) => {
-        const env = ctx.options.env || ctx.env.GREENLIGHT_ENV ? ctx.environment() : undefined;
-        const { wait } = await import('../../release.js');
-        const { exitCode, result } = await wait(
-          {
-            deploymentId,
-            ...(env ? { env } : {}),
-            verify: options.verify,
-            pollMs: commandPollMs(options.poll, ctx),
-            ...(options.timeout !== undefined ? { timeoutMs: options.timeout } : {}),
-            rollbackOnFailure: Boolean(options.rollbackOnFailure),
-            continueWhenReady: Boolean(options.continue),
-            stopOnCancel: Boolean(options.stopOnCancel),
-            signal: ctx.signal,
-          },
-          { aws: ctx.aws(), clock: ctx.clock, logger: ctx.output },
-        );
-        ctx.setResult(result);
-        return exitCode;
-      }),
+      run(
+        withReports('wait', async (ctx, deploymentId: string, options: WaitOptions) => {
+          const env = ctx.options.env || ctx.env.GREENLIGHT_ENV ? ctx.environment() : undefined;
+          const { wait } = await import('../../release.js');
+          const { exitCode, result } = await wait(
+            {
+              deploymentId,
+              ...(env ? { env } : {}),
+              verify: options.verify,
+              pollMs: commandPollMs(options.poll, ctx),
+              ...(options.timeout !== undefined ? { timeoutMs: options.timeout } : {}),
+              rollbackOnFailure: Boolean(options.rollbackOnFailure),
+              continueWhenReady: Boolean(options.continue),
+              stopOnCancel: Boolean(options.stopOnCancel),
+              signal: ctx.signal,
+            },
+            { aws: ctx.aws(), clock: ctx.clock, logger: ctx.output },
+          );
+          ctx.setResult(result);
+          return exitCode;
+        }),
+      ),
     );
 }
