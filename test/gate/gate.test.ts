@@ -229,7 +229,20 @@ describe('greenlight gate against the local cloud', () => {
   let d1 = '';
 
   before(async () => {
-    cloud = await startCloud({ world: devWorld(FLEET) });
+    const world = devWorld(FLEET);
+    // The empty group's own fleet: two deployment groups on one Auto Scaling group would each leave
+    // their launch hook on it, which preflight refuses (a hook nobody answers for the other group).
+    world.autoScalingGroups = [
+      ...(world.autoScalingGroups ?? []),
+      {
+        name: 'web-empty-asg',
+        instances: 0,
+        availabilityZones: ['us-east-1a'],
+        targetGroups: ['web-dev-tg'],
+        launchTemplate: 'web',
+      },
+    ];
+    cloud = await startCloud({ world });
     servers.plan = versionOf;
     await servers.start();
     site = createServer((req, res) => {
@@ -253,7 +266,7 @@ describe('greenlight gate against the local cloud', () => {
         application: 'web',
         environments: {
           dev,
-          empty: { ...dev, deploymentGroup: 'web-empty' },
+          empty: { ...dev, deploymentGroup: 'web-empty', autoScalingGroup: 'web-empty-asg' },
           // The same group, for alarms that go quiet by design.
           lenient: { ...dev, gate: { ...dev.gate, insufficientData: 'pass' } },
           missing: { ...dev, deploymentGroup: 'web-missing' },
