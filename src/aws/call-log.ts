@@ -24,6 +24,7 @@ const SERVICE_OF_CLIENT: Readonly<Record<string, string>> = {
   CloudWatchClient: 'cloudwatch',
   S3Client: 's3',
   STSClient: 'sts',
+  SSMClient: 'ssm',
 };
 
 export function serviceOfClient(clientName: string | undefined): string {

@@ -4,6 +4,7 @@ import type { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { STSClient } from '@aws-sdk/client-sts';
 import { greenlightVersion } from '../version.js';
 import type * as StsSdk from './sdk/sts.js';
@@ -84,6 +85,8 @@ export interface AwsClients {
   cloudwatch(): Promise<CloudWatchClient>;
   s3(): Promise<S3Client>;
   sts(): Promise<STSClient>;
+  /** Systems Manager: Run Command on a failed instance, and whether each instance's agent answers. */
+  ssm(): Promise<SSMClient>;
   /**
    * Which AWS these clients talk to: asked of STS once (GetCallerIdentity), never rejected (what could
    * not be learnt is said in `problem`).
@@ -102,6 +105,7 @@ const ENDPOINT_VARIABLE = {
   cloudwatch: 'AWS_ENDPOINT_URL_CLOUDWATCH',
   s3: 'AWS_ENDPOINT_URL_S3',
   sts: 'AWS_ENDPOINT_URL_STS',
+  ssm: 'AWS_ENDPOINT_URL_SSM',
 } as const;
 
 type Service = keyof typeof ENDPOINT_VARIABLE;
@@ -392,6 +396,7 @@ export function createAwsClients(
           await configWithRetry('sts', Math.min(2, config('sts').maxAttempts)),
         ),
     ),
+    ssm: lazy('ssm', async () => new (await import('./sdk/ssm.js')).SSMClient(await configWithRetry('ssm'))),
     identity,
     destroy() {
       for (const client of built.values()) void client.then((c) => c.destroy()).catch(() => undefined);

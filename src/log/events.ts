@@ -37,6 +37,21 @@ export type LogEvent =
       message: string;
       logTail: string;
     }
+  /**
+   * A failed instance's whole scripts.log (diagnostics.fetchLogs), read through SSM Run Command, or
+   * why it could not be: the agent not registered, the role refused, no answer in time.
+   */
+  | {
+      kind: 'instance-log';
+      deploymentId: string;
+      instanceId: string;
+      status: 'fetched' | 'not-registered' | 'denied' | 'timed-out' | 'missing' | 'failed';
+      path: string;
+      text?: string;
+      bytes?: number;
+      whole?: boolean;
+      reason?: string;
+    }
   /** The verifier's verdict on a deployment: the rendered table and the one-line headline. */
   | {
       kind: 'verification';
