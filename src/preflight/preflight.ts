@@ -3,9 +3,9 @@
 // release — the group drifted from greenlight.yml, an alarm was already firing, the appspec the agent
 // rejects, an S3 bundle that is not there, a commit GitHub does not have — come here first.
 //
-// Not checked yet (issue 18 asks for them; each is said as skipped, with why): live agents (SSM's
-// PingStatus), the Auto Scaling processes CodeDeploy asks to suspend, lifecycle hooks, warm pools and
-// mixed instances policies, and the deploy role's permissions (IAM policy simulation).
+// Not checked yet (issue 18 asks for them; each is said as skipped, with why): the Auto Scaling
+// processes CodeDeploy asks to suspend, lifecycle hooks, warm pools and mixed instances policies, and
+// the deploy role's permissions (IAM policy simulation). Live agents: agents.ts.
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { existsSync } from 'node:fs';
@@ -18,6 +18,7 @@ import { launchTemplateMoves } from '../codedeploy/launch-template.js';
 import { checkCommitPushed, type RevisionRef } from '../codedeploy/revision.js';
 import { revisionLocation } from '../codedeploy/revision-location.js';
 import type { EnvironmentConfig } from '../config/environment.js';
+import { checkAgents } from './agents.js';
 
 export type CheckStatus = 'pass' | 'fail' | 'skip';
 
@@ -59,11 +60,6 @@ export interface PreflightResult {
 
 const NOT_YET: readonly PreflightCheck[] = [
   {
-    name: 'agents',
-    status: 'skip',
-    detail: 'whether each instance has a live CodeDeploy agent: greenlight does not ask SSM yet',
-  },
-  {
     name: 'auto-scaling-processes',
     status: 'skip',
     detail:
@@ -91,6 +87,7 @@ export async function preflight(
     checkCapacity(env, copied, deps.aws),
     checkRevision(request, deps.aws),
     checkAppSpec(request),
+    checkAgents(env, deps.aws),
   ]);
   const all = [...checks, ...NOT_YET];
   const failed = all.filter((c) => c.status === 'fail');
