@@ -1,3 +1,4 @@
+import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import type { InstanceFailure } from '../codedeploy/wait.js';
 import { readDeploymentGroup } from '../codedeploy/group.js';
 import type { EnvironmentConfig } from '../config/environment.js';
@@ -39,7 +40,16 @@ export function failedInstanceDiagnosis(
           maxBytes: diagnostics.maxBytes,
           timeoutMs: diagnostics.timeoutMs,
         },
-        { ssm: await deps.aws.ssm(), clock: deps.clock, ...(deps.signal ? { signal: deps.signal } : {}) },
+        {
+          ssm: await deps.aws.ssm(),
+          clock: deps.clock,
+          ...(deps.signal ? { signal: deps.signal } : {}),
+          instanceState: async (instanceId) => {
+            const ec2 = await deps.aws.ec2();
+            const out = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
+            return out.Reservations?.[0]?.Instances?.[0]?.State?.Name;
+          },
+        },
       );
     } catch (error) {
       scriptsLog = {

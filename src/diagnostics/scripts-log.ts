@@ -13,14 +13,16 @@ import type { Clock } from '../clock.js';
 // size, then its last `maxLines` lines cut to their last `maxBytes` bytes (bounded on the instance,
 // so an hour of a chatty hook never leaves it); GetCommandInvocation is asked until the command ends,
 // within a deadline. Every way it can go wrong is a status with a reason, never a throw: the agent
-// not registered (InvalidInstanceId), the deploy role not allowed (AccessDenied), the instance not
-// answering in time, the file not there.
+// not registered (InvalidInstanceId), the instance already terminated (a failed green fleet that
+// never took traffic goes with its deployment, often before its failure is even seen), the deploy
+// role not allowed (AccessDenied), the instance not answering in time, the file not there.
 
 /** The CodeDeploy agent's root directory on Linux (its `:root_dir:`). */
 export const DEPLOYMENT_ROOT = '/opt/codedeploy-agent/deployment-root';
 export const RUN_SHELL_SCRIPT = 'AWS-RunShellScript';
 
-export type ScriptsLogStatus = 'fetched' | 'not-registered' | 'denied' | 'timed-out' | 'missing' | 'failed';
+export type ScriptsLogStatus =
+  'fetched' | 'not-registered' | 'terminated' | 'denied' | 'timed-out' | 'missing' | 'failed';
 
 /** What greenlight learnt of a failed instance's scripts.log, and how. */
 export interface ScriptsLog {
@@ -57,9 +59,16 @@ export interface ScriptsLogDeps {
   readonly ssm: SSMClient;
   readonly clock: Clock;
   readonly signal?: AbortSignal;
+  /**
+   * The instance's EC2 state (DescribeInstances), asked only when SSM refuses it: SendCommand's
+   * InvalidInstanceId says the same of an unregistered agent and of an instance shutting down.
+   */
+  readonly instanceState?: (instanceId: string) => Promise<string | undefined>;
 }
 
 const DEFAULT_POLL_MS = 2_000;
+/** The first look: reading a file takes an instance a moment, not a poll's worth. */
+const FIRST_LOOK_MS = 500;
 /** SendCommand's delivery timeout and the script's own limit: SSM's minimum, the log is read in moments. */
 const COMMAND_TIMEOUT_SECONDS = 30;
 
@@ -118,11 +127,22 @@ export async function fetchScriptsLog(request: ScriptsLogRequest, deps: ScriptsL
     commandId = sent.Command?.CommandId ?? '';
     if (commandId === '') return { ...base, status: 'failed', reason: 'SendCommand answered no command id' };
   } catch (error) {
-    return { ...base, ...refusal(error, instanceId) };
+    const refused = refusal(error, instanceId);
+    if (refused.status === 'not-registered' && deps.instanceState) {
+      const state = await deps.instanceState(instanceId).catch(() => undefined);
+      if (state === 'shutting-down' || state === 'terminated')
+        return {
+          ...base,
+          status: 'terminated',
+          reason: `${instanceId} is ${state}: its scripts.log went with it (a failed green fleet that never took traffic is terminated with its deployment); the log tail above is what CodeDeploy kept`,
+        };
+    }
+    return { ...base, ...refused };
   }
   const withCommand = { ...base, commandId };
-  for (;;) {
-    const wait = Math.min(request.pollMs ?? DEFAULT_POLL_MS, Math.max(0, deadline - deps.clock.now()));
+  for (let look = 0; ; look++) {
+    const every = look === 0 ? FIRST_LOOK_MS : (request.pollMs ?? DEFAULT_POLL_MS);
+    const wait = Math.min(every, Math.max(0, deadline - deps.clock.now()));
     try {
       await deps.clock.sleep(wait, deps.signal);
     } catch {

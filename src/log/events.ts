@@ -1,3 +1,5 @@
+import type { ScriptsLogStatus } from '../diagnostics/scripts-log.js';
+
 // Everything greenlight tells a person or a machine is one of these events. The human renderers
 // (TTY and plain CI log) and the JSON output are all built from the same stream, so what a person
 // reads and what a script parses cannot disagree.
@@ -45,7 +47,7 @@ export type LogEvent =
       kind: 'instance-log';
       deploymentId: string;
       instanceId: string;
-      status: 'fetched' | 'not-registered' | 'denied' | 'timed-out' | 'missing' | 'failed';
+      status: ScriptsLogStatus;
       path: string;
       text?: string;
       bytes?: number;

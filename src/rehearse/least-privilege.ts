@@ -19,6 +19,8 @@ export interface RoleReport {
 
 const SAM_DEPLOY = 'sam deploy, by the SAM CLI (the rehearsal’s stand-in makes fewer calls than it)';
 const S3 = 'an S3 revision (revision: s3 in greenlight.yml), and sam deploy --s3-bucket';
+const FETCH_LOGS =
+  'diagnostics.fetchLogs, when an instance fails: its whole scripts.log read through SSM Run Command (src/diagnostics/scripts-log.ts)';
 const NEW_TEMPLATE_VERSION =
   'a deployment after a stack update: the group CodeDeploy copies is pointed at the new launch template version, which Auto Scaling lets only a caller who may launch from the template do';
 
@@ -53,6 +55,10 @@ export const OTHER_PATHS: Readonly<Record<string, string>> = {
   'cloudformation:DescribeStackEvents': `${SAM_DEPLOY}, when the stack changes`,
   'cloudformation:GetTemplate': SAM_DEPLOY,
   'cloudformation:GetTemplateSummary': SAM_DEPLOY,
+  'ssm:SendCommand': FETCH_LOGS,
+  'ssm:GetCommandInvocation': FETCH_LOGS,
+  'ssm:DescribeInstanceInformation':
+    "preflight's agents check of an environment with diagnostics.fetchLogs: whether each instance's SSM Agent answers (src/preflight/agents.ts)",
 };
 
 export function roleReports(usage: readonly RoleUsage[]): RoleReport[] {

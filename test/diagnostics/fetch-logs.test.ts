@@ -117,22 +117,27 @@ describe('diagnostics.fetchLogs: the whole scripts.log of a failed instance', ()
     );
   });
 
-  it('an instance whose SSM Agent is not registered: said in one line; the deploy still ends 1', async () => {
-    await cloud.control.ssmAgent('absent');
-    try {
-      const r = await failingDeploy('logs');
-      assert.equal(r.code, 1, r.stderr);
-      assert.equal(r.failure.scriptsLog?.status, 'not-registered');
-      const said = r.lines.filter((l) => l.includes(`scripts.log of ${r.failure.instanceId} not read`));
-      assert.equal(said.length, 1, r.stderr);
-      assert.match(
-        said[0] ?? '',
-        /not read \(not-registered\): its SSM Agent is not registered with Systems Manager/,
-      );
-      assert.match(said[0] ?? '', /AmazonSSMManagedInstanceCore/);
-    } finally {
-      await cloud.control.ssmAgent('online');
-    }
+  it('a green fleet that failed whole is terminated with its deployment: said as terminated, not as an agent problem', async () => {
+    await cloud.fault({
+      scope: 'instance',
+      deploymentGroup: 'web-dev',
+      fleet: 'green',
+      index: 1,
+      event: 'AfterInstall',
+      effect: 'fail',
+      count: 1,
+    });
+    const r = await failingDeploy('logs');
+    assert.equal(r.code, 1, r.stderr);
+    assert.ok(
+      r.lines.some((l) => /^error: d-\w+ Failed: HEALTH_CONSTRAINTS/.test(l)),
+      r.stderr,
+    );
+    assert.equal(r.failure.scriptsLog?.status, 'terminated', JSON.stringify(r.failure.scriptsLog));
+    assert.match(
+      r.failure.scriptsLog.reason ?? '',
+      /^i-\w+ is (shutting-down|terminated): its scripts\.log went with it/,
+    );
   });
 
   it('a deploy role SSM refuses: denied, said with the action and what the role needs', async () => {
@@ -174,6 +179,26 @@ describe('diagnostics.fetchLogs: the whole scripts.log of a failed instance', ()
     } finally {
       assert.ok(fault);
       await cloud.clearFaults();
+    }
+  });
+
+  // Last but one: its green fleet, whose agents never registered, becomes the group's (the deploy
+  // succeeded on the other instance), and preflight's agents check would refuse the next deploy with SSM.
+  it('an instance whose SSM Agent is not registered: said in one line; the deploy still ends 1', async () => {
+    await cloud.control.ssmAgent('absent');
+    try {
+      const r = await failingDeploy('logs');
+      assert.equal(r.code, 1, r.stderr);
+      assert.equal(r.failure.scriptsLog?.status, 'not-registered');
+      const said = r.lines.filter((l) => l.includes(`scripts.log of ${r.failure.instanceId} not read`));
+      assert.equal(said.length, 1, r.stderr);
+      assert.match(
+        said[0] ?? '',
+        /not read \(not-registered\): its SSM Agent is not registered with Systems Manager/,
+      );
+      assert.match(said[0] ?? '', /AmazonSSMManagedInstanceCore/);
+    } finally {
+      await cloud.control.ssmAgent('online');
     }
   });
 

@@ -361,7 +361,6 @@ export class SsmModel {
         commands: command.commands,
         ...(command.workingDirectory ? { workingDirectory: command.workingDirectory } : {}),
         executionTimeoutMs: command.executionTimeoutSeconds * 1000,
-        scheduler: this.deps.scheduler,
       });
       if (invocation.status !== 'InProgress') return;
       invocation.stdout = result.stdout;

@@ -3,10 +3,10 @@
 // (/var/lib/amazon/ssm/<instance id>/document/orchestration/<command id>/awsrunShellScript/0.awsrunShellScript/),
 // run by `sh` as root inside the instance's sandbox, in that directory or the document's
 // workingDirectory; stdout and stderr kept there too. The execution timeout (the document's
-// executionTimeout, AWS seconds on the cloud's clock) kills the script's whole process group.
+// executionTimeout) kills the script's whole process group; like the agent's script timeouts, it is
+// real seconds: real processes cannot be sped up.
 import type { ChildProcess } from 'node:child_process';
 import type { SandboxedInstance } from '../instance/sandboxed-instance.js';
-import type { Scheduler } from '../ports.js';
 
 /** What is kept of each stream: far more than GetCommandInvocation returns (24,000 and 8,000 characters). */
 const KEEP_BYTES = 1024 * 1024;
@@ -16,8 +16,8 @@ export interface SandboxRunRequest {
   readonly commandId: string;
   readonly commands: readonly string[];
   readonly workingDirectory?: string;
+  /** Real milliseconds. */
   readonly executionTimeoutMs: number;
-  readonly scheduler: Scheduler;
 }
 
 export interface SandboxRunResult {
@@ -36,7 +36,7 @@ function shellQuote(text: string): string {
 }
 
 export async function runInSandbox(request: SandboxRunRequest): Promise<SandboxRunResult> {
-  const { instance, scheduler } = request;
+  const { instance } = request;
   await instance.ready();
   const dir = orchestrationDir(instance.instanceId, request.commandId);
   await instance.write(`${dir}/_script.sh`, `${request.commands.join('\n')}\n`);
@@ -44,13 +44,13 @@ export async function runInSandbox(request: SandboxRunRequest): Promise<SandboxR
   // A working directory that is not there fails the plugin, as the agent does before running anything.
   const script = `cd ${shellQuote(cwd)} || exit 1\nexec /bin/sh ${shellQuote(`${dir}/_script.sh`)}`;
   const child = instance.spawn(['/bin/sh', '-c', script], instance.baseEnvironment());
-  const result = await collect(child, request.executionTimeoutMs, scheduler);
+  const result = await collect(child, request.executionTimeoutMs);
   await instance.write(`${dir}/stdout`, result.stdout).catch(() => undefined);
   await instance.write(`${dir}/stderr`, result.stderr).catch(() => undefined);
   return result;
 }
 
-function collect(child: ChildProcess, timeoutMs: number, scheduler: Scheduler): Promise<SandboxRunResult> {
+function collect(child: ChildProcess, timeoutMs: number): Promise<SandboxRunResult> {
   const keep = (chunks: Buffer[], size: { n: number }) => (chunk: Buffer) => {
     if (size.n >= KEEP_BYTES) return;
     chunks.push(chunk.subarray(0, KEEP_BYTES - size.n));
@@ -63,7 +63,7 @@ function collect(child: ChildProcess, timeoutMs: number, scheduler: Scheduler): 
   child.stdin?.on('error', () => undefined);
   child.stdin?.end();
   let timedOut = false;
-  const cancel = scheduler.after(timeoutMs, () => {
+  const timer = setTimeout(() => {
     timedOut = true;
     if (child.pid !== undefined) {
       try {
@@ -72,10 +72,12 @@ function collect(child: ChildProcess, timeoutMs: number, scheduler: Scheduler): 
         // Already gone.
       }
     }
-  });
+  }, timeoutMs);
+  // A command still running holds no cloud open: the sandbox's stop kills it.
+  timer.unref();
   return new Promise((resolve) => {
     const done = (code: number) => {
-      cancel();
+      clearTimeout(timer);
       resolve({
         exitCode: code,
         stdout: Buffer.concat(stdout).toString('utf8'),
