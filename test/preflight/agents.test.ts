@@ -6,6 +6,7 @@
 // its agent is named.
 import assert from 'node:assert/strict';
 import { ListDeploymentsCommand } from '@aws-sdk/client-codedeploy';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,13 +26,17 @@ describe('greenlight preflight: live agents', () => {
     cloud = await startCloud({ world: devWorld(2) });
     dir = await mkdtemp(join(tmpdir(), 'greenlight-preflight-agents-'));
     const dev = { ...sampleEnvironment(), autoRollback: [] };
+    // Preflight is asked of an S3 revision: a GitHub commit would be looked up with git, a process.
+    const s3 = { ...dev, revision: { s3: { bucket: 'web-revisions', prefix: 'web/' } } };
     await writeFile(
       join(dir, 'greenlight.yml'),
       stringify({
         application: 'web',
-        environments: { dev, ssm: { ...dev, diagnostics: { fetchLogs: true } } },
+        environments: { dev, history: s3, ssm: { ...s3, diagnostics: { fetchLogs: true } } },
       }),
     );
+    const s3Client = await cloud.aws.s3();
+    await s3Client.send(new PutObjectCommand({ Bucket: 'web-revisions', Key: 'web/app.zip', Body: 'PK' }));
     const applied = await run(['group', 'apply', '--env', 'dev']);
     assert.equal(applied.code, 0, applied.stderr);
   });
@@ -44,6 +49,7 @@ describe('greenlight preflight: live agents', () => {
     const r = await cliInProcess(args, { env: cloud.env, cwd: dir, clock: cloud.clock });
     return { ...r, lines: r.lines.map((line) => line.replace(/^error: /, '')) };
   }
+  const BUNDLE = 's3://web-revisions/web/app.zip';
   const agentsLine = (lines: readonly string[]) => lines.find((l) => /^[✓✗-] agents /.test(l));
   const instances = () =>
     cloud.lc.cloud
@@ -52,7 +58,7 @@ describe('greenlight preflight: live agents', () => {
       ?.instances.map((i) => i.instanceId) ?? [];
 
   it('with SSM: passes when every instance answers; an SSM Agent stopped fails it, named, and deploy creates nothing', async () => {
-    const ok = await run(['preflight', '--env', 'ssm', '--revision', 'a'.repeat(40)]);
+    const ok = await run(['preflight', '--env', 'ssm', '--revision', BUNDLE]);
     assert.equal(ok.code, 0, ok.stderr);
     assert.equal(
       agentsLine(ok.lines),
@@ -62,7 +68,7 @@ describe('greenlight preflight: live agents', () => {
     const [stopped] = instances();
     await cloud.control.ssmAgent('stopped', [stopped as string]);
     try {
-      const r = await run(['preflight', '--env', 'ssm', '--revision', 'a'.repeat(40)]);
+      const r = await run(['preflight', '--env', 'ssm', '--revision', BUNDLE]);
       assert.equal(r.code, 1, r.stderr);
       assert.equal(
         agentsLine(r.lines),
@@ -72,7 +78,7 @@ describe('greenlight preflight: live agents', () => {
         r.lines.some((l) => l.startsWith('  → start the agents on them (systemctl start amazon-ssm-agent')),
         r.stderr,
       );
-      const deploy = await run(['deploy', '--env', 'ssm', '--revision', 'a'.repeat(40), '--no-wait']);
+      const deploy = await run(['deploy', '--env', 'ssm', '--revision', BUNDLE, '--no-wait']);
       assert.equal(deploy.code, 1, deploy.stderr);
       assert.ok(
         deploy.lines.includes(
@@ -91,7 +97,7 @@ describe('greenlight preflight: live agents', () => {
   });
 
   it('without SSM: skipped before any deployment; then an instance whose event never reached its agent is named', async () => {
-    const first = await run(['preflight', '--env', 'dev', '--revision', 'a'.repeat(40)]);
+    const first = await run(['preflight', '--env', 'history', '--revision', BUNDLE]);
     assert.equal(first.code, 0, first.stderr);
     assert.match(agentsLine(first.lines) ?? '', /^- agents\s+no deployment has reached web\/web-dev yet/);
 
@@ -111,7 +117,7 @@ describe('greenlight preflight: live agents', () => {
       .find((id) => id !== undefined);
     assert.ok(down, deployed.stderr);
 
-    const r = await run(['preflight', '--env', 'dev', '--revision', 'c'.repeat(40)]);
+    const r = await run(['preflight', '--env', 'history', '--revision', BUNDLE]);
     assert.equal(r.code, 1, r.stderr);
     assert.match(
       agentsLine(r.lines) ?? '',
