@@ -1,9 +1,4 @@
-import {
-  GetCommandInvocationCommand,
-  SendCommandCommand,
-  type GetCommandInvocationCommandOutput,
-  type SSMClient,
-} from '@aws-sdk/client-ssm';
+import type { GetCommandInvocationCommandOutput, SSMClient } from '@aws-sdk/client-ssm';
 import { classifyAwsError } from '../aws/errors.js';
 import type { Clock } from '../clock.js';
 
@@ -109,6 +104,8 @@ export async function fetchScriptsLog(request: ScriptsLogRequest, deps: ScriptsL
   const base = { source: 'ssm-run-command' as const, path };
   const { instanceId } = request;
   const deadline = deps.clock.now() + request.timeoutMs;
+  // Imported when an instance has failed: a release that goes well never loads SSM's commands.
+  const { GetCommandInvocationCommand, SendCommandCommand } = await import('@aws-sdk/client-ssm');
   let commandId: string;
   try {
     const sent = await deps.ssm.send(

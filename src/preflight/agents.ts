@@ -1,6 +1,5 @@
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { ListDeploymentsCommand, type InstanceTarget } from '@aws-sdk/client-codedeploy';
-import { DescribeInstanceInformationCommand } from '@aws-sdk/client-ssm';
 import type { AwsClients } from '../aws/clients.js';
 import { AwsOperationError } from '../aws/errors.js';
 import { readDeploymentGroup } from '../codedeploy/group.js';
@@ -58,6 +57,8 @@ async function checkBySsm(
   aws: AwsClients,
 ): Promise<PreflightCheck> {
   const ssm = await aws.ssm();
+  // Imported only for an environment whose diagnostics use SSM.
+  const { DescribeInstanceInformationCommand } = await import('@aws-sdk/client-ssm');
   const status = new Map<string, string>();
   for (let i = 0; i < instances.length; i += SSM_FILTER_VALUES) {
     const ids = instances.slice(i, i + SSM_FILTER_VALUES);
