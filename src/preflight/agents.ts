@@ -126,14 +126,15 @@ async function checkByHistory(
   const last = new Map<string, { deploymentId: string; target: InstanceTarget }>();
   const wanted = new Set(instances);
   for (const deploymentId of deployments) {
+    // (listTargetIds and getInstanceTargets name the operation and the deployment when they fail.)
     const ids = await listTargetIds(codedeploy, deploymentId).catch((error: unknown) => {
-      throw new AwsOperationError('ListDeploymentTargets', deploymentId, error);
+      // One created a moment ago (another job's, waiting for its turn) has no targets yet.
+      if (error instanceof AwsOperationError && error.code === 'DeploymentNotStartedException') return [];
+      throw error;
     });
     const fresh = ids.filter((id) => wanted.has(id) && !last.has(id));
     if (fresh.length > 0) {
-      const targets = await getInstanceTargets(codedeploy, deploymentId, fresh).catch((error: unknown) => {
-        throw new AwsOperationError('BatchGetDeploymentTargets', deploymentId, error);
-      });
+      const targets = await getInstanceTargets(codedeploy, deploymentId, fresh);
       for (const target of targets) if (target.targetId) last.set(target.targetId, { deploymentId, target });
     }
     if (last.size === wanted.size) break;

@@ -5,7 +5,7 @@
 // nothing; without SSM the group's history decides — an instance whose lifecycle event never reached
 // its agent is named.
 import assert from 'node:assert/strict';
-import { ListDeploymentsCommand } from '@aws-sdk/client-codedeploy';
+import { CreateDeploymentCommand, ListDeploymentsCommand } from '@aws-sdk/client-codedeploy';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -128,5 +128,22 @@ describe('greenlight preflight: live agents', () => {
     assert.ok(
       r.lines.some((l) => l.startsWith('  → check the agent on them (systemctl status codedeploy-agent)')),
     );
+
+    // Another job's deployment, created a moment ago and not started (its targets cannot be listed
+    // yet), is no AWS error: the history before it still speaks.
+    const codedeploy = await cloud.aws.codedeploy();
+    await codedeploy.send(
+      new CreateDeploymentCommand({
+        applicationName: 'web',
+        deploymentGroupName: 'web-dev',
+        revision: {
+          revisionType: 'S3',
+          s3Location: { bucket: 'web-revisions', key: 'web/app.zip', bundleType: 'zip' },
+        },
+      }),
+    );
+    const racing = await run(['preflight', '--env', 'history', '--revision', BUNDLE]);
+    assert.equal(racing.code, 1, racing.stderr);
+    assert.match(agentsLine(racing.lines) ?? '', new RegExp(`may have no live CodeDeploy agent: ${down}: `));
   });
 });
