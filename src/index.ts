@@ -74,6 +74,7 @@ export type { LastKnownGood } from './rollback/last-known-good.js';
 export type { StartOutcome, BuildInfo, BusyMode } from './codedeploy/deploy.js';
 export { buildInfoFromEnv } from './codedeploy/deploy.js';
 export type { InstanceFailure } from './codedeploy/wait.js';
+export type { ScriptsLog, ScriptsLogStatus } from './diagnostics/scripts-log.js';
 export type { FollowedDeployment } from './codedeploy/follow.js';
 
 // --- What the operations are handed -----------------------------------------------------------------

@@ -10,6 +10,7 @@ import {
 import { fleetBehindLaunchTemplate, followLatestLaunchTemplate } from './codedeploy/launch-template.js';
 import { followDeployment, sayCodeDeployOutcome, type FollowedDeployment } from './codedeploy/follow.js';
 import { revisionLocation } from './codedeploy/revision-location.js';
+import { failedInstanceDiagnosis } from './diagnostics/failed-instances.js';
 import { InvalidArgumentError, type RevisionRef } from './codedeploy/revision.js';
 import type { InstanceFailure } from './codedeploy/wait.js';
 import type { EnvironmentConfig } from './config/environment.js';
@@ -195,6 +196,9 @@ async function releaseOnce(request: ReleaseRequest, deps: Deps): Promise<Release
   const timeoutMs = timeout !== undefined ? { timeoutMs: timeout } : {};
   const signal = request.signal ? { signal: request.signal } : {};
   const codedeploy = await deps.aws.codedeploy();
+  // A failed instance's whole scripts.log, when the environment asks for it.
+  const diagnose = failedInstanceDiagnosis(env, { ...deps, ...signal });
+  const diagnosing = diagnose ? { diagnose } : {};
   if (request.verify === false) {
     const { exitCode, result } = await followDeployment(
       {
@@ -206,7 +210,7 @@ async function releaseOnce(request: ReleaseRequest, deps: Deps): Promise<Release
         stopOnCancel: Boolean(request.stopOnCancel),
         ...signal,
       },
-      { codedeploy, clock: deps.clock, logger: deps.logger },
+      { codedeploy, clock: deps.clock, logger: deps.logger, ...diagnosing },
     );
     return { exitCode, result: { ...result, created, verified: false } };
   }
@@ -224,7 +228,7 @@ async function releaseOnce(request: ReleaseRequest, deps: Deps): Promise<Release
       stopOnCancel: Boolean(request.stopOnCancel),
       ...signal,
     },
-    verifyDeps,
+    { ...verifyDeps, ...diagnosing },
   );
   const result: ReleaseResult = {
     deploymentId: id,
@@ -356,12 +360,17 @@ export async function wait(
     stopOnCancel: Boolean(request.stopOnCancel),
     ...(request.signal ? { signal: request.signal } : {}),
   };
+  const diagnose = env
+    ? failedInstanceDiagnosis(env, { ...deps, ...(request.signal ? { signal: request.signal } : {}) })
+    : undefined;
+  const diagnosing = diagnose ? { diagnose } : {};
   if (request.verify === false) {
     const codedeploy = await deps.aws.codedeploy();
     const { exitCode, result } = await followDeployment(follow, {
       codedeploy,
       clock: deps.clock,
       logger: deps.logger,
+      ...diagnosing,
     });
     deps.logger.emit({
       kind: 'message',
@@ -374,7 +383,10 @@ export async function wait(
   // A deployment of another group is refused before the wait, not after it.
   if (env) await checkBelongsTo(clients.codedeploy, deploymentId, env);
   const verifyDeps = { clients, clock: deps.clock, logger: deps.logger };
-  const followed = await followAndVerify({ ...follow, ...(env ? { env } : {}) }, verifyDeps);
+  const followed = await followAndVerify(
+    { ...follow, ...(env ? { env } : {}) },
+    { ...verifyDeps, ...diagnosing },
+  );
   sayCodeDeployOutcome(deps.logger, followed.outcome.deployment, followed.outcome.failures);
   const result: WaitResult = { deploymentId, status: statusOf(followed), ...judged(followed) };
   if (!env) {

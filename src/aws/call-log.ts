@@ -25,6 +25,7 @@ const SERVICE_OF_CLIENT: Readonly<Record<string, string>> = {
   S3Client: 's3',
   STSClient: 'sts',
   IAMClient: 'iam',
+  SSMClient: 'ssm',
 };
 
 export function serviceOfClient(clientName: string | undefined): string {

@@ -5,6 +5,7 @@ import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { STSClient } from '@aws-sdk/client-sts';
 import { greenlightVersion } from '../version.js';
 import type * as StsSdk from './sdk/sts.js';
@@ -87,6 +88,8 @@ export interface AwsClients {
   sts(): Promise<STSClient>;
   /** IAM: only preflight asks it, whether the caller's role may do what a deployment does. */
   iam(): Promise<IAMClient>;
+  /** Systems Manager: Run Command on a failed instance, and whether each instance's agent answers. */
+  ssm(): Promise<SSMClient>;
   /**
    * Which AWS these clients talk to: asked of STS once (GetCallerIdentity), never rejected (what could
    * not be learnt is said in `problem`).
@@ -106,6 +109,7 @@ const ENDPOINT_VARIABLE = {
   s3: 'AWS_ENDPOINT_URL_S3',
   sts: 'AWS_ENDPOINT_URL_STS',
   iam: 'AWS_ENDPOINT_URL_IAM',
+  ssm: 'AWS_ENDPOINT_URL_SSM',
 } as const;
 
 type Service = keyof typeof ENDPOINT_VARIABLE;
@@ -397,6 +401,7 @@ export function createAwsClients(
         ),
     ),
     iam: lazy('iam', async () => new (await import('./sdk/iam.js')).IAMClient(await configWithRetry('iam'))),
+    ssm: lazy('ssm', async () => new (await import('./sdk/ssm.js')).SSMClient(await configWithRetry('ssm'))),
     identity,
     destroy() {
       for (const client of built.values()) void client.then((c) => c.destroy()).catch(() => undefined);

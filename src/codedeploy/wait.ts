@@ -9,6 +9,7 @@ import {
 import { AwsOperationError, awsCall, classifyAwsError } from '../aws/errors.js';
 import type { Clock } from '../clock.js';
 import { formatDuration } from '../config/duration.js';
+import type { ScriptsLog } from '../diagnostics/scripts-log.js';
 import type { DeploymentOverview, Logger } from '../log/events.js';
 import { getInstanceTargets, listTargetIds } from './targets.js';
 
@@ -33,6 +34,8 @@ export interface InstanceFailure {
   readonly errorCode: string;
   readonly message: string;
   readonly logTail: string;
+  /** The instance's whole scripts.log, or why it could not be read (diagnostics.fetchLogs). */
+  readonly scriptsLog?: ScriptsLog;
 }
 
 export interface WaitOptions {
@@ -56,6 +59,12 @@ export interface WaitDeps {
   readonly codedeploy: CodeDeployClient;
   readonly clock: Clock;
   readonly logger: Logger;
+  /**
+   * What more to learn of a failed instance (src/diagnostics: its whole scripts.log), started the
+   * moment the failure is seen — the instance may not outlive the deployment — and awaited before the
+   * wait returns the failures. It has a deadline of its own and never rejects.
+   */
+  readonly diagnose?: (failure: InstanceFailure) => Promise<InstanceFailure>;
 }
 
 export type WaitOutcome =
@@ -143,6 +152,8 @@ class DeploymentWatch {
   private readonly pollMs: number;
   private readonly started: number;
   private readonly failures = new Map<string, InstanceFailure>();
+  /** Failures being diagnosed (deps.diagnose), by instance. */
+  private readonly diagnosing = new Map<string, Promise<InstanceFailure>>();
   private lastCounts = '';
   private lastStatus = '';
   private deadline: number | undefined;
@@ -180,7 +191,7 @@ class DeploymentWatch {
       if (this.failures.size > 0 && this.options.rollbackOnFailure && !TERMINAL_STATUSES.has(status)) {
         return this.stopWithRollback('an instance failed');
       }
-      if (TERMINAL_STATUSES.has(status)) return this.finished(deployment);
+      if (TERMINAL_STATUSES.has(status)) return await this.finished(deployment);
       if (status === 'Ready' && !this.readyHandled) {
         this.readyHandled = true;
         const stopped = await this.decideAtReady(deployment);
@@ -271,6 +282,7 @@ class DeploymentWatch {
         if (failure) {
           this.failures.set(failure.instanceId, failure);
           logger.emit({ kind: 'instance-failed', ...failure });
+          this.diagnose(failure);
         }
       } else if (target.status === 'InProgress') {
         const event = (target.lifecycleEvents ?? []).find(
@@ -280,6 +292,24 @@ class DeploymentWatch {
       }
     }
     return active;
+  }
+
+  private diagnose(failure: InstanceFailure): void {
+    const { diagnose } = this.deps;
+    if (!diagnose) return;
+    this.diagnosing.set(
+      failure.instanceId,
+      diagnose(failure).catch(() => failure),
+    );
+  }
+
+  /** Every failure seen, with what diagnosing each found once it is done. */
+  private async allFailures(): Promise<InstanceFailure[]> {
+    return Promise.all(
+      [...this.failures.values()].map(
+        (failure) => this.diagnosing.get(failure.instanceId) ?? Promise.resolve(failure),
+      ),
+    );
   }
 
   /** A deployment event when the status changed or the targets were looked at. */
@@ -299,7 +329,7 @@ class DeploymentWatch {
     this.lastStatus = status;
   }
 
-  private finished(deployment: DeploymentInfo): WaitOutcome {
+  private async finished(deployment: DeploymentInfo): Promise<WaitOutcome> {
     const status = deployment.status ?? 'Unknown';
     if (status !== 'Succeeded' && deployment.errorInformation?.message) {
       this.deps.logger.emit({
@@ -308,7 +338,7 @@ class DeploymentWatch {
         text: `${this.id} ${status}: ${deployment.errorInformation.code ?? ''} ${deployment.errorInformation.message}`.trim(),
       });
     }
-    return { kind: 'finished', deployment, failures: [...this.failures.values()] };
+    return { kind: 'finished', deployment, failures: await this.allFailures() };
   }
 
   /**
@@ -400,7 +430,7 @@ class DeploymentWatch {
     // The stop is asynchronous: wait for the terminal status and the rollback deployment's id.
     for (;;) {
       const deployment = await this.get();
-      if (TERMINAL_STATUSES.has(deployment.status ?? '')) return this.stopped(deployment, endedFirst);
+      if (TERMINAL_STATUSES.has(deployment.status ?? '')) return await this.stopped(deployment, endedFirst);
       if (clock.now() >= (this.deadline ?? Infinity)) {
         throw new WaitTimeoutError(
           `${id} did not stop within the deadline; re-attach with: greenlight wait ${id}`,
@@ -411,10 +441,10 @@ class DeploymentWatch {
   }
 
   /** How the stopped deployment ended: rolled back by CodeDeploy, or over before the stop arrived. */
-  private stopped(deployment: DeploymentInfo, endedFirst: boolean): WaitOutcome {
+  private async stopped(deployment: DeploymentInfo, endedFirst: boolean): Promise<WaitOutcome> {
     const { logger } = this.deps;
     const step = `stop ${this.id} with rollback`;
-    const failures = [...this.failures.values()];
+    const failures = await this.allFailures();
     const rollbackId = deployment.rollbackInfo?.rollbackDeploymentId;
     if (endedFirst && !rollbackId) {
       logger.emit({

@@ -123,6 +123,18 @@ export interface EnvironmentConfig {
    * copies for the deployment, and resumes them afterwards (src/preflight/auto-scaling.ts).
    */
   readonly autoScaling?: { readonly suspendProcesses: boolean };
+  /** What greenlight fetches from a failed instance, beyond CodeDeploy's 2,048-character log tail. */
+  readonly diagnostics: Diagnostics;
+}
+
+export interface Diagnostics {
+  /** Read a failed instance's whole scripts.log through SSM Run Command (AWS-RunShellScript). */
+  readonly fetchLogs: boolean;
+  /** At most this many of its last lines, and of its last bytes, read on the instance. */
+  readonly maxLines: number;
+  readonly maxBytes: number;
+  /** How long to wait for the instance's answer. */
+  readonly timeoutMs: number;
 }
 
 export interface Config {

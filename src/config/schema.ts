@@ -27,6 +27,17 @@ import { didYouMean } from './suggestion.js';
 export const MAX_WAIT_MINUTES = 2880;
 export const MAX_ALARMS = 10;
 export const MAX_TARGET_GROUPS = 10;
+/**
+ * The most of a scripts.log one SSM Run Command brings back: GetCommandInvocation returns the first
+ * 24,000 characters of a command's output, and the first line of the output is the file's size.
+ */
+export const MAX_SCRIPTS_LOG_BYTES = 23_000;
+export const DEFAULT_DIAGNOSTICS = {
+  fetchLogs: false,
+  maxLines: 2000,
+  maxBytes: MAX_SCRIPTS_LOG_BYTES,
+  timeout: 120_000,
+} as const;
 
 /** CodeDeploy's own configs for EC2 (the Lambda and ECS ones do not apply to a server group). */
 export const PREDEFINED_DEPLOYMENT_CONFIGS = [
@@ -271,6 +282,25 @@ export const environmentShape = z.strictObject({
   ignoreApplicationStopFailures: z.boolean().default(false),
   // What greenlight does to the Auto Scaling group CodeDeploy copies (src/preflight/auto-scaling.ts).
   autoScaling: z.strictObject({ suspendProcesses: z.boolean().default(false) }).optional(),
+  // A failed instance's whole scripts.log, read through SSM Run Command (src/diagnostics/).
+  diagnostics: z
+    .strictObject({
+      fetchLogs: z.boolean().default(DEFAULT_DIAGNOSTICS.fetchLogs),
+      maxLines: z.number().int().min(1).max(100_000).default(DEFAULT_DIAGNOSTICS.maxLines),
+      maxBytes: z
+        .number()
+        .int()
+        .min(1024)
+        .max(
+          MAX_SCRIPTS_LOG_BYTES,
+          `expected at most ${MAX_SCRIPTS_LOG_BYTES} bytes: SSM returns the first 24,000 characters of a command's output`,
+        )
+        .default(DEFAULT_DIAGNOSTICS.maxBytes),
+      timeout: duration
+        .refine((ms) => ms >= 5_000, 'expected at least 5s: the instance has to take the command and answer')
+        .default(DEFAULT_DIAGNOSTICS.timeout),
+    })
+    .default(DEFAULT_DIAGNOSTICS),
 });
 
 type ParsedEnvironment = z.output<typeof environmentShape>;
@@ -407,6 +437,12 @@ function toEnvironment(env: ParsedEnvironment): EnvironmentFields {
     fileExistsBehavior: env.fileExistsBehavior,
     ignoreApplicationStopFailures: env.ignoreApplicationStopFailures,
     ...(env.autoScaling !== undefined && { autoScaling: env.autoScaling }),
+    diagnostics: {
+      fetchLogs: env.diagnostics.fetchLogs,
+      maxLines: env.diagnostics.maxLines,
+      maxBytes: env.diagnostics.maxBytes,
+      timeoutMs: env.diagnostics.timeout,
+    },
   };
 }
 

@@ -1,3 +1,5 @@
+import type { ScriptsLogStatus } from '../diagnostics/scripts-log.js';
+
 // Everything greenlight tells a person or a machine is one of these events. The human renderers
 // (TTY and plain CI log) and the JSON output are all built from the same stream, so what a person
 // reads and what a script parses cannot disagree.
@@ -36,6 +38,21 @@ export type LogEvent =
       errorCode: string;
       message: string;
       logTail: string;
+    }
+  /**
+   * A failed instance's whole scripts.log (diagnostics.fetchLogs), read through SSM Run Command, or
+   * why it could not be: the agent not registered, the role refused, no answer in time.
+   */
+  | {
+      kind: 'instance-log';
+      deploymentId: string;
+      instanceId: string;
+      status: ScriptsLogStatus;
+      path: string;
+      text?: string;
+      bytes?: number;
+      whole?: boolean;
+      reason?: string;
     }
   /** The verifier's verdict on a deployment: the rendered table and the one-line headline. */
   | {

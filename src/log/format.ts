@@ -29,6 +29,27 @@ const formatters: Formatters = {
     if (tail) lines.push('  log tail:', ...tail.split('\n').map((line) => `    ${line}`));
     return lines.join('\n');
   },
+  'instance-log': (e, width) => {
+    if (e.status !== 'fetched') {
+      return fitLines(
+        `  scripts.log of ${e.instanceId} not read (${e.status}): ${e.reason ?? ''}`.trimEnd(),
+        width,
+      );
+    }
+    const size = `${(e.bytes ?? 0).toLocaleString('en-US')} bytes`;
+    const which = e.whole
+      ? `the whole file, ${size}`
+      : `its last ${Buffer.byteLength(e.text ?? '').toLocaleString('en-US')} of ${size} (diagnostics.maxLines, maxBytes)`;
+    const text = (e.text ?? '').trimEnd();
+    return [
+      ...wrapText(
+        `  scripts.log of ${e.instanceId} (${e.path}), ${which}, through SSM Run Command:`,
+        width,
+        '    ',
+      ),
+      ...(text ? text.split('\n').map((line) => `    ${line}`) : ['    (empty)']),
+    ].join('\n');
+  },
   verification: (e, width) => fitLines(`${e.table}\n${e.verified ? '✓' : '✗'} ${e.headline}`, width),
   heartbeat: (e, width) =>
     fitLines(`… still waiting for ${e.waitingFor} (${formatElapsed(e.elapsedMs)})`, width),

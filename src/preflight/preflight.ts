@@ -5,10 +5,9 @@
 //
 // The group CodeDeploy copies — its processes, lifecycle hooks, warm pool, mixed instances policy and
 // Capacity Rebalancing — is auto-scaling.ts's; whether the caller may call what a deployment calls
-// (IAM's policy simulation), permissions.ts's. A check may pass, fail, warn (what CodeDeploy's
-// documentation only recommends: said, nothing stopped) or be skipped with why.
-//
-// Not checked yet (issue 18 asks for it; said as skipped, with why): live agents (SSM's PingStatus).
+// (IAM's policy simulation), permissions.ts's; whether each instance's agent answers, agents.ts's. A
+// check may pass, fail, warn (what CodeDeploy's documentation only recommends: said, nothing
+// stopped) or be skipped with why.
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { existsSync } from 'node:fs';
@@ -22,6 +21,7 @@ import { launchTemplateMoves, type LaunchTemplateAlignment } from '../codedeploy
 import { checkCommitPushed, type RevisionRef } from '../codedeploy/revision.js';
 import { revisionLocation } from '../codedeploy/revision-location.js';
 import type { EnvironmentConfig } from '../config/environment.js';
+import { checkAgents } from './agents.js';
 import {
   checkCapacityRebalance,
   checkLifecycleHooks,
@@ -70,14 +70,6 @@ export interface PreflightResult {
   readonly checks: readonly PreflightCheck[];
 }
 
-const NOT_YET: readonly PreflightCheck[] = [
-  {
-    name: 'agents',
-    status: 'skip',
-    detail: 'whether each instance has a live CodeDeploy agent: greenlight does not ask SSM yet',
-  },
-];
-
 export async function preflight(
   request: PreflightRequest,
   deps: { readonly aws: AwsClients },
@@ -117,8 +109,9 @@ export async function preflight(
         aws,
       ),
     ),
+    checkAgents(env, aws),
   ]);
-  const all = [...checks, ...NOT_YET];
+  const all = checks;
   const failed = all.filter((c) => c.status === 'fail');
   const exitCode = failed.some((c) => c.badInput) ? 2 : failed.length > 0 ? 1 : 0;
   return { passed: failed.length === 0, exitCode, checks: all };

@@ -20,6 +20,8 @@ export interface RoleReport {
 
 const SAM_DEPLOY = 'sam deploy, by the SAM CLI (the rehearsal’s stand-in makes fewer calls than it)';
 const SAM_S3 = 'sam deploy --s3-bucket';
+const FETCH_LOGS =
+  'diagnostics.fetchLogs, when an instance fails: its whole scripts.log read through SSM Run Command (src/diagnostics/scripts-log.ts)';
 
 /**
  * The deploy role's actions that greenlight or the SAM CLI calls only on some paths, and which: a
@@ -47,6 +49,10 @@ export const OTHER_PATHS: Readonly<Record<string, string>> = {
   'cloudformation:DescribeStackEvents': `${SAM_DEPLOY}, when the stack changes`,
   'cloudformation:GetTemplate': SAM_DEPLOY,
   'cloudformation:GetTemplateSummary': SAM_DEPLOY,
+  'ssm:SendCommand': FETCH_LOGS,
+  'ssm:GetCommandInvocation': FETCH_LOGS,
+  'ssm:DescribeInstanceInformation':
+    "preflight's agents check of an environment with diagnostics.fetchLogs: whether each instance's SSM Agent answers (src/preflight/agents.ts)",
 };
 
 export function roleReports(usage: readonly RoleUsage[]): RoleReport[] {

@@ -1,6 +1,6 @@
 import type { DeploymentInfo, RevisionLocation } from '@aws-sdk/client-codedeploy';
 import type { Clock } from '../clock.js';
-import { waitForDeployment, type WaitOutcome } from '../codedeploy/wait.js';
+import { waitForDeployment, type WaitDeps, type WaitOutcome } from '../codedeploy/wait.js';
 import type { EnvironmentConfig } from '../config/environment.js';
 import type { Logger } from '../log/events.js';
 import type { GatherRequest, VerifyClients } from './gather.js';
@@ -50,6 +50,8 @@ export interface FollowDeps {
   readonly clients: VerifyClients;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** What more to learn of each failed instance as it fails (WaitDeps.diagnose). */
+  readonly diagnose?: WaitDeps['diagnose'];
 }
 
 /**
@@ -84,7 +86,12 @@ export function gatherRequestFor(
 export async function followAndVerify(request: FollowRequest, deps: FollowDeps): Promise<FollowResult> {
   const verify = request.verify ?? true;
   const env = request.env;
-  const waitDeps = { codedeploy: deps.clients.codedeploy, clock: deps.clock, logger: deps.logger };
+  const waitDeps: WaitDeps = {
+    codedeploy: deps.clients.codedeploy,
+    clock: deps.clock,
+    logger: deps.logger,
+    ...(deps.diagnose ? { diagnose: deps.diagnose } : {}),
+  };
   let beforeTraffic: Verdict | undefined;
   const verifyWhenReady = verify && (env?.verifyBeforeTraffic ?? false);
   const onReady = verifyWhenReady

@@ -151,5 +151,9 @@ describe('least privilege by running: the report of each role', () => {
       if (action === 'ec2:RunInstances' || action === 'ec2:CreateTags') continue; // Auto Scaling's check
       assert.ok(sent.has(name), `${action}: greenlight sends no ${name}Command`);
     }
+    // A failed instance's scripts.log and preflight's SSM question: no short rehearsal fails an
+    // instance or turns diagnostics on, so the template's SSM grants are all excused here.
+    for (const action of ['ssm:SendCommand', 'ssm:GetCommandInvocation', 'ssm:DescribeInstanceInformation'])
+      assert.ok(Object.hasOwn(OTHER_PATHS, action), `${action} is not excused`);
   });
 });

@@ -6,6 +6,7 @@
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { codeDeployOperations } from '../src/codedeploy/handlers.js';
+import { ssmOperations } from '../src/ssm/handlers.js';
 
 const DEFAULT_BOTOCORE_DATA = '/usr/lib/python3/dist-packages/awscli/botocore/data';
 
@@ -15,6 +16,12 @@ export const IMPLEMENTED_OPERATIONS: Record<string, { dir: string; operations: s
     dir: 'codedeploy/2014-10-06',
     // The CodeDeploy service's own handler table decides.
     operations: [...codeDeployOperations],
+  },
+  ssm: {
+    dir: 'ssm/2014-11-06',
+    // Run Command with AWS-RunShellScript and the managed nodes it reaches: the SSM service's own
+    // handler table decides.
+    operations: [...ssmOperations],
   },
   autoscaling: {
     dir: 'autoscaling/2011-01-01',

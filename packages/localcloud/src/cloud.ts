@@ -25,6 +25,8 @@ import { RealInstances, type RealInstancesOptions } from './instance/real-instan
 import type { AgentMode, Ec2Instance, Scheduler } from './ports.js';
 import { seededRandom, type Random } from './random.js';
 import { S3Model } from './s3/model.js';
+import { SsmModel, type SsmAgentState } from './ssm/model.js';
+import { recordingScriptsLog } from './ssm/simulated-log.js';
 import type { World, WorldJournal } from './world.js';
 
 export const DEFAULT_ACCOUNT_ID = '123456789012';
@@ -38,6 +40,7 @@ export interface RegionModels {
   readonly cloudwatch: CloudWatchModel;
   readonly codedeploy: CodeDeployModel;
   readonly cloudformation: CloudFormationModel;
+  readonly ssm: SsmModel;
 }
 
 export interface CloudOptions {
@@ -93,6 +96,11 @@ export class Cloud {
    * stack, or by a world group without `agent` (world `instances.agent`, POST /_localcloud/instances/agent).
    */
   defaultAgent: AgentMode = 'synthetic';
+  /**
+   * The SSM Agent of instances launched from now on (world `instances.ssmAgent`,
+   * POST /_localcloud/instances/ssm-agent): online (as Amazon Linux 2023 ships it), stopped or absent.
+   */
+  defaultSsmAgent: SsmAgentState = 'online';
   /** World instances that already run an app answering this health path (world `serves`). */
   private readonly serving = new Map<string, string>();
   private readonly realAgent: Agent;
@@ -182,6 +190,7 @@ export class Cloud {
     this.serving.clear();
     this.images.clear();
     this.defaultAgent = 'synthetic';
+    this.defaultSsmAgent = 'online';
     this.instances.stopAll();
     for (const listener of this.resetListeners) listener();
   }
@@ -258,15 +267,29 @@ export class Cloud {
     const { accountId, scheduler, random } = this;
     const ec2 = new Ec2Model({ region, accountId, scheduler, random, addresses: this.addresses });
     this.instances.attach(ec2, region, (instance) => launchUserData(ec2, instance));
+    const ssm = new SsmModel({
+      region,
+      accountId,
+      scheduler,
+      random,
+      ec2,
+      sandboxOf: (instanceId) => this.instances.get(instanceId),
+      newInstanceAgent: () => this.defaultSsmAgent,
+    });
     const synthetic = this.recordingInstalls(
-      createSyntheticAgent({
+      // What the synthetic agent did goes to its simulated scripts.log, which SSM reads.
+      recordingScriptsLog(
+        createSyntheticAgent({
+          scheduler,
+          random,
+          s3: { getObject: (bucket, key, version) => this.s3.getObject(bucket, key, version) },
+          ...(this.options.syntheticAgentStartSeconds !== undefined
+            ? { startSeconds: this.options.syntheticAgentStartSeconds }
+            : {}),
+        }),
+        ssm.files,
         scheduler,
-        random,
-        s3: { getObject: (bucket, key, version) => this.s3.getObject(bucket, key, version) },
-        ...(this.options.syntheticAgentStartSeconds !== undefined
-          ? { startSeconds: this.options.syntheticAgentStartSeconds }
-          : {}),
-      }),
+      ),
       // The installed app now answers its health checks.
       (instanceId) => elbv2.appChanged(instanceId),
     );
@@ -313,7 +336,7 @@ export class Cloud {
       ...(this.options.codeDeployPageSize !== undefined ? { pageSize: this.options.codeDeployPageSize } : {}),
     });
     const cloudformation = new CloudFormationModel({ cloud: this, region });
-    return { region, ec2, elbv2, autoscaling, cloudwatch, codedeploy, cloudformation };
+    return { region, ec2, elbv2, autoscaling, cloudwatch, codedeploy, cloudformation, ssm };
   }
 }
 

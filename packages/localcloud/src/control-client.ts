@@ -2,7 +2,8 @@
 // demo or a person's script uses to set up and watch a running local cloud. Everything that has a
 // real AWS API (scaling, alarm state, registering targets) goes through that API, with the SDK.
 import type { RoleUsage } from './iam/usage.js';
-import type { ClockState, InstanceAgentState, ServedListener } from './control.js';
+import type { ClockState, InstanceAgentState, ServedListener, SsmAgentStates } from './control.js';
+import type { SsmAgentState } from './ssm/model.js';
 import type { FaultRule, StoredFaultRule } from './faults.js';
 import type { CircleCiTokenRequest, MintedToken } from './sts/circleci-issuer.js';
 import type { Jwk } from './sts/jwt.js';
@@ -77,6 +78,12 @@ export interface LocalCloudControl {
    * their scale-outs and CodeDeploy's copies); `real` is refused on a manual clock (409).
    */
   instanceAgent(agent?: 'synthetic' | 'real'): Promise<'synthetic' | 'real'>;
+  /**
+   * The SSM Agent of instances: with `instanceIds`, starts (`online`), stops or removes it on those
+   * instances (a registered one reads ConnectionLost, SendCommand refuses it); without, sets it for
+   * every instance launched from now on. No state: reads them all.
+   */
+  ssmAgent(state?: SsmAgentState, instanceIds?: readonly string[]): Promise<SsmAgentStates>;
 }
 
 /** The control client of the local cloud at `url` (e.g. `http://127.0.0.1:4566`). */
@@ -126,6 +133,14 @@ export function controlClient(url: string): LocalCloudControl {
           typeof by === 'number' ? { ms: by } : by === 'next' ? { next: true } : { to: by.to.toISOString() },
         ),
       ),
+    ssmAgent: (state, instanceIds) =>
+      state === undefined
+        ? call<SsmAgentStates>('GET', 'instances/ssm-agent')
+        : call<SsmAgentStates>(
+            'POST',
+            'instances/ssm-agent',
+            JSON.stringify({ state, ...(instanceIds ? { instanceIds } : {}) }),
+          ),
     instanceAgent: async (agent) =>
       (agent === undefined
         ? await call<InstanceAgentState>('GET', 'instances/agent')

@@ -6,6 +6,7 @@ import type { Cloud } from './cloud.js';
 import { greenlightClockValue, isAcceleratedScheduler, isManualScheduler } from './clock.js';
 import { FaultRuleError } from './faults.js';
 import { AwsApiError } from './service.js';
+import { SSM_AGENT_STATES, type SsmAgentState } from './ssm/model.js';
 import { circleCiIssuer, type CircleCiTokenRequest } from './sts/circleci-issuer.js';
 import { applyWorld, parseWorldText, WorldError, type World } from './world.js';
 
@@ -67,6 +68,44 @@ function setInstanceAgent(cloud: Cloud, body: Buffer): ControlResponse {
     return problem(409, manualClockRefusal('POST /_localcloud/instances/agent'));
   cloud.defaultAgent = agent;
   return { status: 200, body: { agent } satisfies InstanceAgentState };
+}
+
+/** What `GET` and `POST /_localcloud/instances/ssm-agent` answer: each instance's SSM Agent, and new ones'. */
+export interface SsmAgentStates {
+  readonly newInstances: SsmAgentState;
+  readonly instances: Readonly<Record<string, SsmAgentState>>;
+}
+
+function ssmAgentStates(cloud: Cloud): SsmAgentStates {
+  const instances: Record<string, SsmAgentState> = {};
+  for (const models of cloud.allRegions()) Object.assign(instances, models.ssm.agentStates());
+  return { newInstances: cloud.defaultSsmAgent, instances };
+}
+
+/**
+ * Starts, stops or removes the SSM Agent: `{"state": "stopped", "instanceIds": ["i-…"]}` for those
+ * instances (a registered one then reads ConnectionLost; one that never registered is not a managed
+ * node), `{"state": "absent"}` for every instance launched from now on.
+ */
+function setSsmAgent(cloud: Cloud, body: Buffer): ControlResponse {
+  const parsed = parseJson(body) as { state?: unknown; instanceIds?: unknown } | null;
+  const state = parsed?.state;
+  const ids = parsed?.instanceIds;
+  const usage = `instances/ssm-agent takes {"state": "${SSM_AGENT_STATES.join('" | "')}"} and, for instances already launched, "instanceIds": ["i-…"]`;
+  if (!SSM_AGENT_STATES.includes(state as SsmAgentState)) return problem(400, usage);
+  if (ids === undefined) {
+    cloud.defaultSsmAgent = state as SsmAgentState;
+    return { status: 200, body: ssmAgentStates(cloud) };
+  }
+  if (!Array.isArray(ids) || ids.length === 0 || !ids.every((id) => typeof id === 'string'))
+    return problem(400, usage);
+  const regions = cloud.allRegions();
+  const unknown = ids.filter((id) => !regions.some((models) => models.ssm.knows(id)));
+  if (unknown.length > 0) return problem(400, `instances/ssm-agent: no such instance: ${unknown.join(', ')}`);
+  for (const id of ids) {
+    for (const models of regions) if (models.ssm.knows(id)) models.ssm.setAgent(id, state as SsmAgentState);
+  }
+  return { status: 200, body: ssmAgentStates(cloud) };
 }
 
 /** What `GET /_localcloud/clock` answers. */
@@ -260,6 +299,10 @@ export async function handleControl(
         return { status: 200, body: { agent: cloud.defaultAgent } satisfies InstanceAgentState };
       case 'POST instances/agent':
         return setInstanceAgent(cloud, body);
+      case 'GET instances/ssm-agent':
+        return { status: 200, body: ssmAgentStates(cloud) };
+      case 'POST instances/ssm-agent':
+        return setSsmAgent(cloud, body);
       case 'POST oidc/circleci/token':
         return mintCircleCiToken(cloud, body);
       case 'GET oidc/circleci/jwks':

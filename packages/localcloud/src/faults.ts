@@ -15,6 +15,7 @@ const SIGNING_NAMES = [
   'sts',
   'cloudformation',
   'iam',
+  'ssm',
 ] as const;
 
 const firing = {
@@ -107,6 +108,7 @@ export type ApiFault =
 export function throttlingError(service: SigningName): AwsApiError {
   switch (service) {
     case 'codedeploy':
+    case 'ssm':
       return new AwsApiError('ThrottlingException', 'Rate exceeded');
     case 'ec2':
       return new AwsApiError('RequestLimitExceeded', 'Request limit exceeded.', {

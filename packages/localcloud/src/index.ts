@@ -40,7 +40,8 @@ export {
   type ClockAnchors,
   type WallClock,
 } from './clock.js';
-export type { ClockState, ServedListener } from './control.js';
+export type { ClockState, ServedListener, SsmAgentStates } from './control.js';
+export type { SsmAgentState } from './ssm/model.js';
 
 // --- What it holds: the world ---------------------------------------------------------------------
 export {

@@ -23,6 +23,7 @@ import { invalidUri } from './s3/errors.js';
 import { handleS3, renderS3Error, routeS3, type S3Response, type S3Route } from './s3/handlers.js';
 import { internalError } from './faults.js';
 import { stsService } from './sts/handlers.js';
+import { ssmService } from './ssm/handlers.js';
 import {
   AwsApiError,
   type OperationHandler,
@@ -123,6 +124,7 @@ export function createServices(cloud: Cloud): ServiceDefinition[] {
     stsService(cloud),
     cloudFormationService((ctx) => regionOf(ctx).cloudformation),
     iamService(() => cloud.iam),
+    ssmService((ctx) => regionOf(ctx).ssm),
   ];
 }
 
@@ -157,6 +159,17 @@ export function createRouter(
   };
   const jsonServices = new Map<string, ModelService>([
     ['CodeDeploy_20141006', codeDeployJson],
+    [
+      'AmazonSSM',
+      {
+        signingName: 'ssm',
+        codec: createJsonCodec({
+          model: loadServiceModel('ssm'),
+          targetPrefix: 'AmazonSSM',
+          jsonVersion: '1.1',
+        }),
+      },
+    ],
     [
       'GraniteServiceVersion20100801',
       {

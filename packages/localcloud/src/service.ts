@@ -13,7 +13,8 @@ export type SigningName =
   | 's3'
   | 'sts'
   | 'cloudformation'
-  | 'iam';
+  | 'iam'
+  | 'ssm';
 
 export interface RequestContext {
   readonly region: string;

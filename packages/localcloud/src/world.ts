@@ -167,7 +167,11 @@ export const worldSchema = z
     images: z.array(imageSchema).default([]),
     /** New instances: the agent of groups that name none (here, through the APIs, or a stack). */
     instances: z
-      .object({ agent: z.enum(['synthetic', 'real']).optional() })
+      .object({
+        agent: z.enum(['synthetic', 'real']).optional(),
+        /** Their SSM Agent: online (the default, as Amazon Linux 2023 ships it), stopped or absent. */
+        ssmAgent: z.enum(['online', 'stopped', 'absent']).optional(),
+      })
       .strict()
       .default({}),
     launchTemplates: z.array(launchTemplateSchema).default([]),
@@ -409,6 +413,11 @@ function applyTo(models: RegionModels, cloud: Cloud, world: World, journal: Worl
     const before = cloud.defaultAgent;
     journal.record(() => (cloud.defaultAgent = before));
     cloud.defaultAgent = world.instances.agent;
+  }
+  if (world.instances.ssmAgent !== undefined) {
+    const before = cloud.defaultSsmAgent;
+    journal.record(() => (cloud.defaultSsmAgent = before));
+    cloud.defaultSsmAgent = world.instances.ssmAgent;
   }
   for (const template of world.launchTemplates) {
     const created = ec2.createLaunchTemplate({

@@ -33,8 +33,8 @@ const WORLD = {
 };
 
 const account = '123456789012';
-/** Covered by their own files under aws-cli/ (codedeploy.test.ts, cloudformation.test.ts, iam.test.ts: IAM and STS). */
-const coveredElsewhere: readonly SigningName[] = ['codedeploy', 'cloudformation', 'iam', 'sts'];
+/** Covered by their own files under aws-cli/ (codedeploy.test.ts, cloudformation.test.ts, iam.test.ts: IAM and STS, ssm.test.ts). */
+const coveredElsewhere: readonly SigningName[] = ['codedeploy', 'cloudformation', 'iam', 'sts', 'ssm'];
 
 type Attributes = { Attributes: { Key: string; Value: string }[] };
 const attribute = (output: Attributes, key: string) => output.Attributes.find((a) => a.Key === key)?.Value;

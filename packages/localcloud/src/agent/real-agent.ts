@@ -242,16 +242,18 @@ class EventRun {
     const spec = this.readAppSpec(archive);
     const scripts = spec.hooks.get(event) ?? [];
     if (scripts.length === 0) return succeeded();
-    const logFile = `${this.deploymentDir}/logs/scripts.log`;
-    const record = (entry: string): void => {
-      const line = scriptsLogStamp(new Date()) + entry;
-      // scripts.log is the agent's bookkeeping; a hook that broke its directory does not fail the event.
-      this.logWrites = this.logWrites.then(() => this.instance.append(logFile, line)).catch(() => undefined);
-    };
-    const result = await this.runScripts(event, archive, scripts, record);
+    const result = await this.runScripts(event, archive, scripts, this.record);
     await this.logWrites;
     return result;
   }
+
+  /** Writes one entry, stamped, to the deployment's scripts.log (after the ones before it). */
+  private readonly record = (entry: string): void => {
+    const logFile = `${this.deploymentDir}/logs/scripts.log`;
+    const line = scriptsLogStamp(new Date()) + entry;
+    // scripts.log is the agent's bookkeeping; a hook that broke its directory does not fail the event.
+    this.logWrites = this.logWrites.then(() => this.instance.append(logFile, line)).catch(() => undefined);
+  };
 
   private async runScripts(
     event: LifecycleEventName,
@@ -349,19 +351,22 @@ class EventRun {
       timeoutSeconds,
       ...(first?.runas !== undefined ? { runas: first.runas } : {}),
     };
-    this.log.append(`LifecycleEvent - ${event}`);
-    this.log.append(`Script - ${location}`);
+    // The stand-in's output goes to scripts.log as a script's would: what the log tail says, the file says.
+    const entry = (text: string) => this.record(this.log.append(text));
+    entry(`LifecycleEvent - ${event}`);
+    entry(`Script - ${location}`);
     if (effect === 'fail') {
       const result = await this.instance.exec([
         '/bin/sh',
         '-c',
         `echo "${event}: failing as a local cloud fault rule asks"; echo "exit ${exitCode}" >&2; exit ${exitCode}`,
       ]);
-      for (const line of result.stdout.split('\n').filter(Boolean)) this.log.append(`[stdout]${line}`);
-      for (const line of result.stderr.split('\n').filter(Boolean)) this.log.append(`[stderr]${line}`);
+      for (const line of result.stdout.split('\n').filter(Boolean)) entry(`[stdout]${line}`);
+      for (const line of result.stderr.split('\n').filter(Boolean)) entry(`[stderr]${line}`);
+      await this.logWrites;
       return scriptDiagnostics(script, { kind: 'failed', exitCode: result.code }, this.log.tail());
     }
-    this.log.append(`[stdout]${event}: hanging as a local cloud fault rule asks`);
+    entry(`[stdout]${event}: hanging as a local cloud fault rule asks`);
     await new Promise<void>((resolve) => {
       const cancel = this.deps.scheduler.after(timeoutSeconds * 1000, resolve);
       this.signal.addEventListener(
@@ -373,6 +378,7 @@ class EventRun {
         { once: true },
       );
     });
+    await this.logWrites;
     return scriptDiagnostics(script, { kind: 'timed-out' }, this.log.tail());
   }
 

@@ -26,6 +26,7 @@ export interface AuthorizationRequest {
 export function expiredToken(service: SigningName): AwsApiError {
   switch (service) {
     case 'codedeploy':
+    case 'ssm':
       return new AwsApiError(
         'ExpiredTokenException',
         'The security token included in the request is expired',
@@ -45,6 +46,7 @@ export function expiredToken(service: SigningName): AwsApiError {
 export function invalidToken(service: SigningName): AwsApiError {
   switch (service) {
     case 'codedeploy':
+    case 'ssm':
       return new AwsApiError(
         'UnrecognizedClientException',
         'The security token included in the request is invalid.',
@@ -81,6 +83,7 @@ export function accessDenied(
   const message = `User: ${principal} is not authorized to perform: ${action}${on} ${why}`;
   switch (service) {
     case 'codedeploy':
+    case 'ssm':
       return new AwsApiError('AccessDeniedException', message);
     case 'ec2':
       return new AwsApiError(
@@ -149,8 +152,8 @@ export async function authorize(cloud: Cloud, request: AuthorizationRequest): Pr
       throw accessDenied(service, session.assumedRoleArn, action, resource, outcome === 'ExplicitlyDenied');
     }
   };
-  const { action, resources } = requestAuthorization(cloud, ctx, service, operation, input);
-  for (const resource of resources) await evaluate(action, resource);
+  const { action, resources, contexts } = requestAuthorization(cloud, ctx, service, operation, input);
+  for (const resource of resources) await evaluate(action, resource, contexts?.get(resource));
   for (const passed of passedRoles(service, operation, input)) {
     await evaluate('iam:PassRole', passed.roleArn, { 'iam:PassedToService': passed.toService });
   }

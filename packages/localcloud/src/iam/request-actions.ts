@@ -14,6 +14,8 @@ export interface RequestAuthorization {
   readonly action: string;
   /** Every resource the request touches; the request is allowed only when each one is. */
   readonly resources: readonly string[];
+  /** Condition keys of a resource (its tags, as `ssm:resourceTag/<key>`), where the action takes them. */
+  readonly contexts?: ReadonlyMap<string, Readonly<Record<string, string>>>;
 }
 
 /** The IAM service prefix of each signing name (CloudWatch signs as `monitoring`). */
@@ -27,6 +29,7 @@ export const IAM_PREFIX: Readonly<Record<SigningName, string>> = {
   sts: 'sts',
   cloudformation: 'cloudformation',
   iam: 'iam',
+  ssm: 'ssm',
 };
 
 /** S3's API operations → its IAM actions (which are not the operation names). */
@@ -226,6 +229,50 @@ function iamResources(cloud: Cloud, ctx: RequestContext, operation: string, inpu
   return ['*'];
 }
 
+/**
+ * ssm:SendCommand is evaluated on the document and on each instance it reaches (AWS's Service
+ * Authorization Reference: resource types document, instance), each instance with its tags as
+ * `ssm:resourceTag/<key>` and `aws:ResourceTag/<key>`, the keys SSM's documentation uses to limit
+ * Run Command to tagged instances. [I] AWS names its own documents with no account
+ * (`arn:aws:ssm:<region>::document/AWS-RunShellScript`); the policy evaluator needs one, so they are
+ * evaluated as `arn:aws:ssm:<region>:aws:document/…` (`aws`, as AWS's managed policies carry it): a
+ * statement for `…:*:document/AWS-RunShellScript` matches both, one with an empty account matches only
+ * AWS's. Every other SSM operation the local cloud serves has no resource-level permissions.
+ */
+function ssmAuthorization(
+  cloud: Cloud,
+  ctx: RequestContext,
+  operation: string,
+  input: Input,
+): RequestAuthorization {
+  const action = `ssm:${operation}`;
+  if (operation !== 'SendCommand') return { action, resources: ['*'] };
+  const models = cloud.region(ctx.region);
+  const name = str(input.DocumentName) ?? '';
+  const document = name.startsWith('arn:')
+    ? name.replace(/^(arn:[^:]+:ssm:[^:]*:):/, '$1aws:')
+    : `arn:aws:ssm:${ctx.region}:${name.startsWith('AWS-') ? 'aws' : ctx.accountId}:document/${name}`;
+  let instanceIds: string[];
+  try {
+    instanceIds = models.ssm.targetInstances(input);
+  } catch {
+    // [I] A request the handler refuses (no such instance, bad targets) is evaluated on the ids it names.
+    instanceIds = strings(input.InstanceIds);
+  }
+  const contexts = new Map<string, Record<string, string>>();
+  const instances = instanceIds.map((id) => {
+    const arn = `arn:aws:ec2:${ctx.region}:${ctx.accountId}:instance/${id}`;
+    const tags: Record<string, string> = {};
+    for (const [key, value] of models.ec2.get(id)?.tags ?? []) {
+      tags[`ssm:resourceTag/${key}`] = value;
+      tags[`aws:ResourceTag/${key}`] = value;
+    }
+    contexts.set(arn, tags);
+    return arn;
+  });
+  return { action, resources: [document, ...instances], contexts };
+}
+
 /** A role a request hands to a service (`iam:PassRole`, with `iam:PassedToService`). */
 export interface PassedRole {
   readonly roleArn: string;
@@ -262,6 +309,7 @@ export function requestAuthorization(
 ): RequestAuthorization {
   const fields = (typeof input === 'object' && input !== null ? input : {}) as Input;
   if (service === 's3') return s3Authorization(operation, fields);
+  if (service === 'ssm') return ssmAuthorization(cloud, ctx, operation, fields);
   const action = `${IAM_PREFIX[service]}:${operation}`;
   let resources: string[];
   switch (service) {

@@ -68,7 +68,7 @@ export interface ServiceModel {
 }
 
 export type ModelName =
-  'codedeploy' | 'autoscaling' | 'elbv2' | 'ec2' | 'cloudwatch' | 'sts' | 'cloudformation' | 'iam';
+  'codedeploy' | 'autoscaling' | 'elbv2' | 'ec2' | 'cloudwatch' | 'sts' | 'cloudformation' | 'iam' | 'ssm';
 
 export function loadServiceModel(name: ModelName): ServiceModel {
   return JSON.parse(readFileSync(join(MODELS_DIR, `${name}.json`), 'utf8')) as ServiceModel;

@@ -23,6 +23,7 @@ export const cliServices = {
   sts: { signingName: 'sts', model: 'sts/2011-06-15' },
   iam: { signingName: 'iam', model: 'iam/2010-05-08' },
   cloudformation: { signingName: 'cloudformation', model: 'cloudformation/2010-05-15' },
+  ssm: { signingName: 'ssm', model: 'ssm/2014-11-06' },
 } as const satisfies Record<string, { signingName: SigningName; model: string }>;
 
 export type CliService = keyof typeof cliServices;

@@ -25,6 +25,7 @@ describe('AWS CLI coverage', () => {
       'iam',
       'monitoring',
       's3',
+      'ssm',
       'sts',
     ]);
     assert.deepEqual([...(implemented.get('s3') ?? [])].sort(), [

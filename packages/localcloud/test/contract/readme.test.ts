@@ -23,6 +23,7 @@ const services: Record<Exclude<SigningName, 's3'>, { title: string; protocol: st
   sts: { title: 'STS', protocol: 'query (XML)' },
   cloudformation: { title: 'CloudFormation', protocol: 'query (XML)' },
   iam: { title: 'IAM', protocol: 'query (XML)' },
+  ssm: { title: 'Systems Manager', protocol: 'JSON 1.1' },
 };
 
 // Every request shape the S3 router names; an operation it can route is one the README must list.

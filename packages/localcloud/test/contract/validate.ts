@@ -14,6 +14,7 @@ const DIRS: Record<string, string> = {
   codedeploy: 'codedeploy/2014-10-06',
   sts: 'sts/2011-06-15',
   iam: 'iam/2010-05-08',
+  ssm: 'ssm/2014-11-06',
 };
 
 interface Ref {

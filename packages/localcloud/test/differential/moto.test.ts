@@ -8,12 +8,12 @@
 //
 // It needs boto3 and moto (`python3 -m moto.server`); without them it skips, saying so.
 import assert from 'node:assert/strict';
-import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { startTestCloud, type TestCloud } from '../harness.js';
+import { motoUnavailable, startMoto } from './moto-server.js';
 
 const run = promisify(execFile);
 const SCRIPT = join(import.meta.dirname, 'boto3_calls.py');
@@ -191,55 +191,13 @@ function differences(moto: Results, local: Results): { call: string; what: strin
   return found;
 }
 
-function importable(): string | undefined {
-  const probe = spawnSync('python3', ['-c', 'import boto3, moto.server'], { encoding: 'utf8' });
-  if (probe.error) return `python3 is not runnable (${probe.error.message})`;
-  if (probe.status !== 0)
-    return `moto or boto3 is not importable: ${probe.stderr.trim().split('\n').pop() ?? ''}`;
-  return undefined;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
-/** moto's server on a free port, answering; its startup is a real process's, so it is waited for in real time. */
-async function startMoto(): Promise<{ url: string; process: ChildProcess }> {
-  const port = await freePort();
-  const child = spawn('python3', ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    try {
-      const answer = await fetch(`${url}/moto-api/`);
-      if (answer.ok) return { url, process: child };
-    } catch {
-      // not listening yet
-    }
-    if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`moto did not start on ${url}: ${stderr.slice(-500)}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 async function callsAgainst(url: string, localCloud = false): Promise<Results> {
   const args = [SCRIPT, url, ...(localCloud ? ['--local-cloud'] : [])];
   const { stdout } = await run('python3', args, { maxBuffer: 16 * 1024 * 1024, timeout: 60_000 });
   return JSON.parse(stdout) as Results;
 }
 
-const unavailable = importable();
+const unavailable = motoUnavailable();
 
 describe('differential: boto3 against moto and against the local cloud', { skip: unavailable }, () => {
   let cloud: TestCloud;
