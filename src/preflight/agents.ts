@@ -110,6 +110,9 @@ async function checkByHistory(
       new ListDeploymentsCommand({
         applicationName: env.application,
         deploymentGroupName: env.deploymentGroup,
+        // Only what is over says anything: a deployment in flight (another job's) has not reached
+        // its instances yet, or is about to replace them.
+        includeOnlyStatuses: ['Succeeded', 'Failed', 'Stopped'],
       }),
     )
     .catch((error: unknown) => {
@@ -120,7 +123,7 @@ async function checkByHistory(
     return {
       name: NAME,
       status: 'skip',
-      detail: `no deployment has reached ${name} yet: its history cannot say whether the agents answer (diagnostics.fetchLogs asks SSM instead)`,
+      detail: `no deployment of ${name} has ended yet: its history cannot say whether the agents answer (diagnostics.fetchLogs asks SSM instead)`,
     };
   // Each instance's newest target, newest deployment first, until every instance has one.
   const last = new Map<string, { deploymentId: string; target: InstanceTarget }>();
@@ -139,9 +142,12 @@ async function checkByHistory(
     }
     if (last.size === wanted.size) break;
   }
+  // An instance no ended deployment reached is unknown, not dead: a warning. Only CodeDeploy's own
+  // word that an event never reached the agent fails the check.
+  const unknown = instances.filter((id) => !last.has(id));
   const problems = instances.flatMap((id) => {
     const seen = last.get(id);
-    if (!seen) return [`${id}: none of the last ${deployments.length} deployments reached it`];
+    if (!seen) return [];
     const failed = (seen.target.lifecycleEvents ?? []).find(
       (e) => e.status === 'Failed' && AGENT_UNREACHABLE.test(e.diagnostics?.message ?? ''),
     );
@@ -149,6 +155,12 @@ async function checkByHistory(
       ? [`${id}: ${failed.lifecycleEventName ?? '?'} of ${seen.deploymentId} never reached its agent`]
       : [];
   });
+  if (problems.length === 0 && unknown.length > 0)
+    return {
+      name: NAME,
+      status: 'warn',
+      detail: `${unknown.length} of ${instances.length} instances of ${fleet} took part in none of the group's last ${deployments.length} ended deployments (${unknown.join(', ')}): whether their agents answer is not known; diagnostics.fetchLogs has preflight ask SSM`,
+    };
   if (problems.length === 0)
     return {
       name: NAME,

@@ -99,7 +99,7 @@ describe('greenlight preflight: live agents', () => {
   it('without SSM: skipped before any deployment; then an instance whose event never reached its agent is named', async () => {
     const first = await run(['preflight', '--env', 'history', '--revision', BUNDLE]);
     assert.equal(first.code, 0, first.stderr);
-    assert.match(agentsLine(first.lines) ?? '', /^- agents\s+no deployment has reached web\/web-dev yet/);
+    assert.match(agentsLine(first.lines) ?? '', /^- agents\s+no deployment of web\/web-dev has ended yet/);
 
     await cloud.fault({
       scope: 'instance',
