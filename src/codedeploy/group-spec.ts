@@ -127,6 +127,11 @@ export function specFromGroupInfo(info: DeploymentGroupInfo): DeploymentGroupSpe
   };
 }
 
+/** A field's value as the plan prints it: `[a, b]` for a list. */
+export function showSpecValue(value: FieldChange['current']): string {
+  return Array.isArray(value) ? `[${value.join(', ')}]` : String(value);
+}
+
 export function diffGroups(current: DeploymentGroupSpec, desired: DeploymentGroupSpec): FieldChange[] {
   const changes: FieldChange[] = [];
   for (const field of Object.keys(desired) as SpecField[]) {

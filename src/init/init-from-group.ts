@@ -4,7 +4,7 @@ import { ConfigError } from '../config/errors.js';
 import { resolveEnvironment } from '../config/environment.js';
 import { loadConfig } from '../config/load.js';
 import { groupClientsOf, planGroup, type GroupPlan } from '../codedeploy/group.js';
-import type { FieldChange } from '../codedeploy/group-spec.js';
+import { showSpecValue, type FieldChange } from '../codedeploy/group-spec.js';
 import type { Logger } from '../log/events.js';
 import { addEnvironment, importComment } from './config-file.js';
 import { importGroup, type ImportRequest, type UnsupportedSetting } from './from-group.js';
@@ -105,7 +105,8 @@ export async function initFromGroup(
   if (upToDate) say('info', `greenlight group plan --env ${request.env}: ${source} up to date`);
   else {
     say('error', `greenlight group plan --env ${request.env} would change ${source}:`);
-    for (const c of changes) say('error', `  ~ ${c.field}: ${show(c.current)} → ${show(c.desired)}`);
+    for (const c of changes)
+      say('error', `  ~ ${c.field}: ${showSpecValue(c.current)} → ${showSpecValue(c.desired)}`);
     const tags = Object.entries(plan.tagsToSet);
     if (tags.length > 0)
       say(
@@ -138,8 +139,4 @@ export async function initFromGroup(
       text,
     },
   };
-}
-
-function show(value: FieldChange['current']): string {
-  return Array.isArray(value) ? `[${value.join(', ')}]` : String(value);
 }

@@ -1,58 +1,12 @@
 import type { Command } from 'commander';
-import type { GroupPlan, ReferenceCheck } from '../../codedeploy/group.js';
-import type { FieldChange } from '../../codedeploy/group-spec.js';
+import type { GroupPlan } from '../../codedeploy/group.js';
 import type { Logger } from '../../log/events.js';
 import type { Runner } from '../program.js';
 
-const MARK: Record<ReferenceCheck['status'], string> = {
-  exists: '✓',
-  missing: '✗',
-  'created by apply': '+',
-  'not checked': '?',
-};
-
-function referenceLine(check: ReferenceCheck): string {
-  const detail =
-    check.status === 'exists'
-      ? ''
-      : check.status === 'missing'
-        ? ': does not exist'
-        : `: ${check.status}${check.note ? ` (${check.note})` : ''}`;
-  return `  ${MARK[check.status]} ${check.kind} ${check.name}${detail}`;
-}
-
-function show(value: FieldChange['current']): string {
-  return Array.isArray(value) ? `[${value.join(', ')}]` : String(value);
-}
-
-/** The plan as a person reads it: one line per resource, one indented line per changed field. */
-export function printPlan(plan: GroupPlan, logger: Logger, cleanOrphans: boolean): void {
-  const say = (text: string) => logger.emit({ kind: 'message', level: 'info', text });
-  say(`application ${plan.application.name}: ${plan.application.action === 'create' ? 'create' : 'exists'}`);
-  if (plan.deploymentConfig) {
-    const c = plan.deploymentConfig;
-    say(
-      `deployment config ${c.name}: ${c.action === 'create' ? 'create' : 'exists'} (minimum healthy hosts ${c.minimumHealthyHosts.type} ${c.minimumHealthyHosts.value})`,
-    );
-  }
-  const group = `${plan.desired.applicationName}/${plan.desired.deploymentGroupName}`;
-  if (plan.group.action === 'create') say(`deployment group ${group}: create`);
-  else if (plan.group.action === 'none') say(`deployment group ${group}: up to date`);
-  else {
-    say(`deployment group ${group}: update ${plan.group.changes.length} field(s)`);
-    for (const change of plan.group.changes)
-      say(`  ~ ${change.field}: ${show(change.current)} → ${show(change.desired)}`);
-  }
-  say('the group refers to:');
-  for (const check of plan.references) say(referenceLine(check));
-  const tags = Object.entries(plan.tagsToSet);
-  if (tags.length > 0) say(`tags to set: ${tags.map(([k, v]) => `${k}=${v}`).join(', ')}`);
-  if (plan.orphans.length > 0) {
-    say(
-      `orphaned Auto Scaling groups (no deployment owns them): ${plan.orphans.join(', ')}` +
-        (cleanOrphans ? '' : ' — delete them with: greenlight group apply --clean-orphans'),
-    );
-  }
+/** The plan as a person reads it (codedeploy/plan-lines.ts), one message per line. */
+async function printPlan(plan: GroupPlan, logger: Logger, cleanOrphans: boolean): Promise<void> {
+  const { planLines } = await import('../../codedeploy/plan-lines.js');
+  for (const text of planLines(plan, cleanOrphans)) logger.emit({ kind: 'message', level: 'info', text });
 }
 
 export function registerGroup(program: Command, run: Runner): void {
@@ -70,7 +24,7 @@ export function registerGroup(program: Command, run: Runner): void {
         const { GroupReferencesError, groupClientsOf, missingReferences, planGroup } =
           await import('../../codedeploy/group.js');
         const plan = await planGroup(env, await groupClientsOf(ctx.aws()));
-        printPlan(plan, ctx.output, false);
+        await printPlan(plan, ctx.output, false);
         ctx.setResult(plan);
         // A plan that cannot be applied is an error of the configuration (or of the stack): exit 2.
         const missing = missingReferences(plan);
@@ -99,7 +53,7 @@ export function registerGroup(program: Command, run: Runner): void {
           cleanOrphans: Boolean(options.cleanOrphans),
         });
         if (options.dryRun) {
-          printPlan(result.plan, ctx.output, Boolean(options.cleanOrphans));
+          await printPlan(result.plan, ctx.output, Boolean(options.cleanOrphans));
           ctx.output.emit({ kind: 'message', level: 'info', text: 'dry run: nothing was changed' });
           const missing = missingReferences(result.plan);
           ctx.setResult(result);
