@@ -169,7 +169,7 @@ export function webIdentitySession(
  * rerouting, the termination wait; or timeouts.wait), or its bake, and a quarter hour to spare.
  */
 export function sessionLengthMs(environment: {
-  readonly blueGreen: {
+  readonly blueGreen?: {
     readonly ready: { readonly action: string; readonly waitMinutes?: number };
     readonly terminateBlue: { readonly action: string; readonly waitMinutes?: number };
   };
@@ -177,14 +177,16 @@ export function sessionLengthMs(environment: {
   readonly bakeMs: number;
 }): number {
   const minute = 60_000;
-  const { ready, terminateBlue } = environment.blueGreen;
+  // An in-place environment has neither a Ready wait nor a termination wait.
+  const ready = environment.blueGreen?.ready;
+  const terminateBlue = environment.blueGreen?.terminateBlue;
   const deployment =
     environment.timeouts.waitMs ??
     15 * minute +
       60 * minute +
-      (ready.action === 'STOP_DEPLOYMENT' ? (ready.waitMinutes ?? 0) * minute : 0) +
+      (ready?.action === 'STOP_DEPLOYMENT' ? (ready.waitMinutes ?? 0) * minute : 0) +
       30 * minute +
-      (terminateBlue.action === 'TERMINATE' ? (terminateBlue.waitMinutes ?? 0) * minute : 0);
+      (terminateBlue?.action === 'TERMINATE' ? (terminateBlue.waitMinutes ?? 0) * minute : 0);
   return Math.max(deployment, environment.bakeMs + 30 * minute) + 15 * minute;
 }
 

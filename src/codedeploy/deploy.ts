@@ -229,7 +229,7 @@ export async function startDeployment(request: StartRequest, deps: StartDeps): P
       if (lastOk && lastOk === latestId && latest && sameRevision(latest.revision, request.revision)) {
         if (request.isVerified && (await request.isVerified(lastOk))) {
           const behind =
-            deps.fleetBehind && env.blueGreen.greenFleet === 'COPY_AUTO_SCALING_GROUP'
+            deps.fleetBehind && env.blueGreen?.greenFleet === 'COPY_AUTO_SCALING_GROUP'
               ? await deps.fleetBehind(groupNamesOf(info))
               : undefined;
           if (behind === undefined) return { kind: 'already-verified', deploymentId: lastOk };
@@ -242,7 +242,7 @@ export async function startDeployment(request: StartRequest, deps: StartDeps): P
       }
     }
 
-    if (deps.beforeCopy && env.blueGreen.greenFleet === 'COPY_AUTO_SCALING_GROUP') {
+    if (deps.beforeCopy && env.blueGreen?.greenFleet === 'COPY_AUTO_SCALING_GROUP') {
       await deps.beforeCopy(groupNamesOf(info));
     }
     try {
@@ -254,7 +254,7 @@ export async function startDeployment(request: StartRequest, deps: StartDeps): P
           description: describeDeployment(request.revision, request.build),
           fileExistsBehavior: env.fileExistsBehavior,
           ignoreApplicationStopFailures: env.ignoreApplicationStopFailures,
-          ...(env.blueGreen.targetInstances
+          ...(env.blueGreen?.targetInstances
             ? {
                 targetInstances: {
                   tagFilters: Object.entries(env.blueGreen.targetInstances.tags).map(([Key, Value]) => ({

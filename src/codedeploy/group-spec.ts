@@ -42,6 +42,11 @@ export interface FieldChange {
   readonly desired: DeploymentGroupSpec[SpecField];
 }
 
+/** Transitional: in-place environments load, but the group is not yet reconciled for them (exit 2). */
+export class InPlaceNotYetError extends Error {
+  readonly exitCode = 2;
+}
+
 /** `CodeDeploy_<group>_<deployment id>`: the copy a COPY_AUTO_SCALING_GROUP deployment makes. */
 export function isCopyOfGroup(asgName: string, deploymentGroupName: string): boolean {
   return copiedAsgDeploymentId(asgName, deploymentGroupName) !== undefined;
@@ -62,6 +67,11 @@ export function copiedAsgDeploymentId(asgName: string, deploymentGroupName: stri
  */
 export function desiredGroup(env: EnvironmentConfig, current?: DeploymentGroupSpec): DeploymentGroupSpec {
   const bg = env.blueGreen;
+  if (bg === undefined) {
+    throw new InPlaceNotYetError(
+      `environment ${env.name} is style: in-place, which group plan and apply do not manage yet`,
+    );
+  }
   let autoScalingGroups: string[] = env.autoScalingGroup ? [env.autoScalingGroup] : [];
   if (current && env.autoScalingGroup && bg.greenFleet === 'COPY_AUTO_SCALING_GROUP') {
     const followed = current.autoScalingGroups.filter(

@@ -43,6 +43,21 @@ export interface BlueGreenOptions {
   readonly terminateBlue: TerminateBlueOption;
 }
 
+/**
+ * How CodeDeploy deploys the environment. `blue-green`: onto a new (green) fleet, then traffic moves
+ * to it and the old (blue) one goes. `in-place`: onto the instances that serve, a few at a time as
+ * the deployment config allows, each taken out of the load balancer while it installs.
+ */
+export type DeploymentStyle = 'blue-green' | 'in-place';
+
+/** The fleet of an in-place environment: every instance of these groups, and every one with these tags. */
+export interface InPlaceOptions {
+  /** The deployment group's Auto Scaling groups; each instance they launch is deployed to. */
+  readonly autoScalingGroups: readonly string[];
+  /** EC2 instances carrying every one of these tags (each its own tag group, so they are ANDed). */
+  readonly tags: Readonly<Record<string, string>>;
+}
+
 export type AutoRollbackEvent =
   'DEPLOYMENT_FAILURE' | 'DEPLOYMENT_STOP_ON_ALARM' | 'DEPLOYMENT_STOP_ON_REQUEST';
 
@@ -86,11 +101,19 @@ export interface EnvironmentConfig {
   readonly region?: string;
   readonly deploymentGroup: string;
   readonly serviceRoleArn: string;
-  /** The group's first ASG; after COPY_AUTO_SCALING_GROUP deployments CodeDeploy's copy takes over. */
+  readonly style: DeploymentStyle;
+  /**
+   * Blue/green only: the group's first ASG; after COPY_AUTO_SCALING_GROUP deployments CodeDeploy's
+   * copy takes over. An in-place environment names its groups in `inPlace.autoScalingGroups`.
+   */
   readonly autoScalingGroup?: string;
+  /** Blue/green: 1 to 10. In-place: 0 (no load balancer: WITHOUT_TRAFFIC_CONTROL) to 10. */
   readonly targetGroups: readonly string[];
   readonly deploymentConfig: DeploymentConfigSpec;
-  readonly blueGreen: BlueGreenOptions;
+  /** Present exactly when `style` is `blue-green`. */
+  readonly blueGreen?: BlueGreenOptions;
+  /** Present exactly when `style` is `in-place`. */
+  readonly inPlace?: InPlaceOptions;
   /** Empty: automatic rollback disabled. */
   readonly autoRollback: readonly AutoRollbackEvent[];
   /** CloudWatch alarms of the deployment group (at most 10). */

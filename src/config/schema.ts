@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { parseDuration } from './duration.js';
 import { ConfigError } from './errors.js';
 import type {
+  BlueGreenOptions,
   DeploymentConfigSpec,
   EnvironmentConfig,
   RevisionSource,
@@ -194,6 +195,27 @@ const blueGreen = z.strictObject({
   terminateBlue: terminateBlue.default({ action: 'TERMINATE' }),
 });
 
+// An in-place fleet: the group's Auto Scaling groups and the instances carrying every tag. Tags are
+// written to CodeDeploy as a tag set with one tag per group (ec2TagSet), which CodeDeploy ANDs: a map
+// reads as "instances with all of these", and an OR of tags (`{app: web, env: prod}` matching every
+// web instance of every environment) is not what anyone writing a map means.
+const inPlace = z
+  .strictObject({
+    autoScalingGroups: uniqueList(autoScalingGroupName, 100, 'Auto Scaling groups').default([]),
+    tags: z
+      .record(z.string().min(1).max(128), z.string().max(256))
+      // CodeDeploy takes at most 3 tag groups in a tag set.
+      .refine(
+        (record) => Object.keys(record).length <= 3,
+        "expected at most 3 tags (CodeDeploy's limit of 3 tag groups)",
+      )
+      .default({}),
+  })
+  .refine(
+    (value) => Object.keys(value.tags).length + value.autoScalingGroups.length > 0,
+    'expected at least one Auto Scaling group or tag to find the instances by',
+  );
+
 const revision = z
   .strictObject(
     {
@@ -245,17 +267,13 @@ export const environmentShape = z.strictObject({
   region: region.optional(),
   deploymentGroup: deploymentGroupName,
   serviceRoleArn,
+  style: z.enum(['blue-green', 'in-place']).default('blue-green'),
   autoScalingGroup: autoScalingGroupName.optional(),
-  targetGroups: uniqueList(targetGroupName, MAX_TARGET_GROUPS, 'target groups').min(
-    1,
-    'expected at least one target group: blue/green deployments move traffic through a load balancer',
-  ),
+  // Required for blue/green (checkCrossFields); an in-place environment may have no load balancer.
+  targetGroups: uniqueList(targetGroupName, MAX_TARGET_GROUPS, 'target groups').default([]),
   deploymentConfig: deploymentConfig.default('CodeDeployDefault.OneAtATime'),
-  blueGreen: blueGreen.default({
-    greenFleet: 'COPY_AUTO_SCALING_GROUP',
-    ready: { action: 'CONTINUE_DEPLOYMENT' },
-    terminateBlue: { action: 'TERMINATE' },
-  }),
+  blueGreen: blueGreen.optional(),
+  inPlace: inPlace.optional(),
   autoRollback: uniqueList(autoRollbackEvent, 3, 'events').default(['DEPLOYMENT_FAILURE']),
   alarms: uniqueList(alarmName, MAX_ALARMS, 'alarms', "CodeDeploy's limit per deployment group").default([]),
   ignorePollAlarmFailure: z.boolean().default(false),
@@ -304,13 +322,72 @@ export const environmentShape = z.strictObject({
 });
 
 type ParsedEnvironment = z.output<typeof environmentShape>;
+type Problem = (path: (string | number)[], message: string) => void;
+
+const DEFAULT_BLUE_GREEN: z.output<typeof blueGreen> = {
+  greenFleet: 'COPY_AUTO_SCALING_GROUP',
+  ready: { action: 'CONTINUE_DEPLOYMENT' },
+  terminateBlue: { action: 'TERMINATE' },
+};
+
+/**
+ * An in-place environment has no green fleet: the keys that describe one are errors, not ignored,
+ * so a file copied from a blue/green environment says what no longer applies. They may come from
+ * `defaults:`; the message says so.
+ */
+function checkInPlace(env: ParsedEnvironment, problem: Problem): void {
+  const fromDefaults = ' (if it comes from defaults:, move it into the blue/green environments)';
+  if (env.inPlace === undefined) {
+    problem(
+      ['inPlace'],
+      'required with style: in-place: {autoScalingGroups: [..], tags: {Key: Value}} names the instances deployed to',
+    );
+  }
+  if (env.blueGreen !== undefined) {
+    problem(['blueGreen'], `only applies with style: blue-green${fromDefaults}`);
+  }
+  if (env.autoScalingGroup !== undefined) {
+    problem(
+      ['autoScalingGroup'],
+      `names the ASG a blue/green deployment copies; with style: in-place list the groups under inPlace.autoScalingGroups${fromDefaults}`,
+    );
+  }
+  if (env.verifyBeforeTraffic === true) {
+    problem(
+      ['verifyBeforeTraffic'],
+      'only applies with style: blue-green: an in-place deployment has no Ready state before traffic moves',
+    );
+  }
+  if (env.autoScaling?.suspendProcesses === true && (env.inPlace?.autoScalingGroups.length ?? 0) === 0) {
+    problem(
+      ['autoScaling', 'suspendProcesses'],
+      'needs inPlace.autoScalingGroups: the groups whose processes are suspended',
+    );
+  }
+  if (env.autoRollback.includes('DEPLOYMENT_STOP_ON_ALARM') && env.alarms.length === 0) {
+    problem(['autoRollback'], 'DEPLOYMENT_STOP_ON_ALARM needs at least one alarm in alarms');
+  }
+}
 
 /** Rules that tie keys together; they run once every key has the right type. */
 function checkCrossFields(env: ParsedEnvironment, context: z.RefinementCtx): void {
-  const problem = (path: (string | number)[], message: string): void => {
+  const problem: Problem = (path, message) => {
     context.issues.push({ code: 'custom', path, message, input: undefined });
   };
-  const { greenFleet, targetInstances, ready, terminateBlue } = env.blueGreen;
+  if (env.style === 'in-place') {
+    checkInPlace(env, problem);
+    return;
+  }
+  if (env.inPlace !== undefined) {
+    problem(['inPlace'], 'only applies with style: in-place (this environment is blue-green, the default)');
+  }
+  if (env.targetGroups.length === 0) {
+    problem(
+      ['targetGroups'],
+      'expected at least one target group: blue/green deployments move traffic through a load balancer',
+    );
+  }
+  const { greenFleet, targetInstances, ready, terminateBlue } = env.blueGreen ?? DEFAULT_BLUE_GREEN;
   if (greenFleet === 'COPY_AUTO_SCALING_GROUP') {
     if (env.autoScalingGroup === undefined) {
       problem(
@@ -378,7 +455,7 @@ function toRevision(value: ParsedEnvironment['revision']): RevisionSource {
   return { kind: 's3', bucket: s3.bucket, prefix: s3.prefix, bundleType: s3.bundleType };
 }
 
-function toTerminateBlue(value: ParsedEnvironment['blueGreen']['terminateBlue']): TerminateBlueOption {
+function toTerminateBlue(value: z.output<typeof terminateBlue>): TerminateBlueOption {
   return value.action === 'KEEP_ALIVE'
     ? { action: 'KEEP_ALIVE' }
     : { action: 'TERMINATE', waitMinutes: value.waitMinutes ?? DEFAULT_TERMINATION_WAIT_MINUTES };
@@ -386,8 +463,27 @@ function toTerminateBlue(value: ParsedEnvironment['blueGreen']['terminateBlue'])
 
 type EnvironmentFields = Omit<EnvironmentConfig, 'name' | 'application'>;
 
+function toBlueGreen(value: z.output<typeof blueGreen>): BlueGreenOptions {
+  const { ready, greenFleet, targetInstances } = value;
+  return {
+    greenFleet,
+    ...(targetInstances !== undefined && {
+      targetInstances: {
+        tags: targetInstances.tags ?? {},
+        autoScalingGroups: targetInstances.autoScalingGroups ?? [],
+      },
+    }),
+    ready:
+      ready.action === 'STOP_DEPLOYMENT'
+        ? { action: 'STOP_DEPLOYMENT', waitMinutes: ready.waitMinutes ?? 0 }
+        : { action: 'CONTINUE_DEPLOYMENT' },
+    terminateBlue: toTerminateBlue(value.terminateBlue),
+  };
+}
+
 function toEnvironment(env: ParsedEnvironment): EnvironmentFields {
-  const { ready, greenFleet, targetInstances } = env.blueGreen;
+  const inPlaceStyle = env.style === 'in-place';
+  const bg = inPlaceStyle ? undefined : toBlueGreen(env.blueGreen ?? DEFAULT_BLUE_GREEN);
   const capacityRange =
     env.expectedCapacity === undefined
       ? undefined
@@ -398,23 +494,15 @@ function toEnvironment(env: ParsedEnvironment): EnvironmentFields {
     ...(env.region !== undefined && { region: env.region }),
     deploymentGroup: env.deploymentGroup,
     serviceRoleArn: env.serviceRoleArn,
+    style: env.style,
     ...(env.autoScalingGroup !== undefined && { autoScalingGroup: env.autoScalingGroup }),
     targetGroups: env.targetGroups,
     deploymentConfig: toDeploymentConfig(env.deploymentConfig),
-    blueGreen: {
-      greenFleet,
-      ...(targetInstances !== undefined && {
-        targetInstances: {
-          tags: targetInstances.tags ?? {},
-          autoScalingGroups: targetInstances.autoScalingGroups ?? [],
-        },
+    ...(bg !== undefined && { blueGreen: bg }),
+    ...(inPlaceStyle &&
+      env.inPlace !== undefined && {
+        inPlace: { autoScalingGroups: env.inPlace.autoScalingGroups, tags: env.inPlace.tags },
       }),
-      ready:
-        ready.action === 'STOP_DEPLOYMENT'
-          ? { action: 'STOP_DEPLOYMENT', waitMinutes: ready.waitMinutes ?? 0 }
-          : { action: 'CONTINUE_DEPLOYMENT' },
-      terminateBlue: toTerminateBlue(env.blueGreen.terminateBlue),
-    },
     autoRollback: env.autoRollback,
     alarms: env.alarms,
     ignorePollAlarmFailure: env.ignorePollAlarmFailure,
@@ -432,7 +520,7 @@ function toEnvironment(env: ParsedEnvironment): EnvironmentFields {
     tags: env.tags,
     // Verifying before traffic is only possible when the deployment stops in Ready, and then it is
     // what greenlight is for, so it is on unless the file turns it off.
-    verifyBeforeTraffic: env.verifyBeforeTraffic ?? ready.action === 'STOP_DEPLOYMENT',
+    verifyBeforeTraffic: env.verifyBeforeTraffic ?? bg?.ready.action === 'STOP_DEPLOYMENT',
     timeouts: env.timeouts.wait === undefined ? {} : { waitMs: env.timeouts.wait },
     fileExistsBehavior: env.fileExistsBehavior,
     ignoreApplicationStopFailures: env.ignoreApplicationStopFailures,

@@ -82,6 +82,7 @@ export async function readCopiedFleet(
   info: DeploymentGroupInfo | undefined,
   aws: AwsClientSource,
 ): Promise<FleetView> {
+  if (env.blueGreen === undefined) return { skip: 'an in-place environment has no copied fleet' };
   if (env.blueGreen.greenFleet !== 'COPY_AUTO_SCALING_GROUP')
     return { skip: 'the green fleet is discovered, not copied' };
   const entries = info?.autoScalingGroups ?? [];
@@ -145,8 +146,8 @@ export function checkProcesses(env: EnvironmentConfig, view: FleetView): Preflig
       status: 'pass',
       detail: `${list([...PROCESSES_TO_SUSPEND])} are suspended on ${groups}: CodeDeploy's copy, the next fleet, keeps them suspended`,
     };
-  const { ready } = env.blueGreen;
-  if (ready.action === 'STOP_DEPLOYMENT')
+  const ready = env.blueGreen?.ready;
+  if (ready?.action === 'STOP_DEPLOYMENT')
     return {
       name,
       status: 'warn',
@@ -331,7 +332,7 @@ export async function withSuspendedProcesses<T>(
   deps: { readonly aws: AwsClientSource; readonly logger: Logger; readonly follows: boolean },
   release: () => Promise<T>,
 ): Promise<T> {
-  if (!env.autoScaling?.suspendProcesses || env.blueGreen.greenFleet !== 'COPY_AUTO_SCALING_GROUP')
+  if (!env.autoScaling?.suspendProcesses || env.blueGreen?.greenFleet !== 'COPY_AUTO_SCALING_GROUP')
     return release();
   const { logger } = deps;
   const say = (level: 'info' | 'warn' | 'error', text: string) =>

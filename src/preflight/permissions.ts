@@ -63,7 +63,7 @@ const copies = (f: DeploymentFacts) => [
 ];
 const bundle = (f: DeploymentFacts) =>
   f.bundle ? [`arn:${f.partition}:s3:::${f.bundle.bucket}/${f.bundle.key}`] : [];
-const waitsInReady = (f: DeploymentFacts) => f.env.blueGreen.ready.action === 'STOP_DEPLOYMENT';
+const waitsInReady = (f: DeploymentFacts) => f.env.blueGreen?.ready.action === 'STOP_DEPLOYMENT';
 
 const S3 = 'an S3 revision (revision: s3 in greenlight.yml), and sam deploy --s3-bucket';
 const NEW_TEMPLATE_VERSION =

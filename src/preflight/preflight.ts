@@ -238,7 +238,7 @@ async function copiedGroups(
   env: EnvironmentConfig,
   info: Promise<DeploymentGroupInfo | undefined>,
 ): Promise<readonly string[] | undefined> {
-  if (env.blueGreen.greenFleet !== 'COPY_AUTO_SCALING_GROUP') return undefined;
+  if (env.blueGreen?.greenFleet !== 'COPY_AUTO_SCALING_GROUP') return undefined;
   return ((await info)?.autoScalingGroups ?? []).flatMap((g) => (g.name ? [g.name] : []));
 }
 

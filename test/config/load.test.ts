@@ -52,8 +52,8 @@ describe('the example greenlight.yml', () => {
       name: 'web-all-healthy',
       minimumHealthyHosts: { type: 'HOST_COUNT', value: 3 },
     });
-    assert.deepEqual(prod.blueGreen.ready, { action: 'STOP_DEPLOYMENT', waitMinutes: 60 });
-    assert.deepEqual(prod.blueGreen.terminateBlue, { action: 'TERMINATE', waitMinutes: 60 });
+    assert.deepEqual(prod.blueGreen?.ready, { action: 'STOP_DEPLOYMENT', waitMinutes: 60 });
+    assert.deepEqual(prod.blueGreen?.terminateBlue, { action: 'TERMINATE', waitMinutes: 60 });
     assert.equal(prod.verifyBeforeTraffic, true);
     assert.deepEqual(prod.expectedCapacity, { min: 4, max: 4 });
     assert.deepEqual(prod.alarms, ['web-prod-5xx', 'web-prod-unhealthy-hosts']);
@@ -156,9 +156,9 @@ environments:
       { kind: 'github', repository: 'example/greenlight' },
       'a choice replaces whole',
     );
-    assert.deepEqual(dev.blueGreen.ready, { action: 'CONTINUE_DEPLOYMENT' }, 'no waitMinutes carried over');
-    assert.deepEqual(dev.blueGreen.terminateBlue, { action: 'TERMINATE', waitMinutes: 10 });
-    assert.deepEqual(prod.blueGreen.ready, { action: 'STOP_DEPLOYMENT', waitMinutes: 30 });
+    assert.deepEqual(dev.blueGreen?.ready, { action: 'CONTINUE_DEPLOYMENT' }, 'no waitMinutes carried over');
+    assert.deepEqual(dev.blueGreen?.terminateBlue, { action: 'TERMINATE', waitMinutes: 10 });
+    assert.deepEqual(prod.blueGreen?.ready, { action: 'STOP_DEPLOYMENT', waitMinutes: 30 });
     assert.equal(prod.verifyBeforeTraffic, true, 'on by default when the deployment waits in Ready');
     assert.equal(dev.verifyBeforeTraffic, false);
   });

@@ -17,6 +17,14 @@ function blueGreen(env: Environment): Record<string, unknown> {
   return env.blueGreen as Record<string, unknown>;
 }
 
+/** The sample turned into an in-place environment over its ASG. */
+function inPlace(env: Environment): void {
+  delete env.blueGreen;
+  delete env.autoScalingGroup;
+  env.style = 'in-place';
+  env.inPlace = { autoScalingGroups: ['web-dev-asg'] };
+}
+
 const names = (count: number, prefix: string) =>
   Array.from({ length: count }, (_, index) => `${prefix}-${index}`);
 
@@ -284,6 +292,78 @@ describe('rules greenlight.yml is checked against', () => {
       'environments.dev.outdatedInstancesStrategy',
       /expected one of UPDATE, IGNORE, found "SKIP"/,
     ],
+    [
+      'the style is blue-green or in-place',
+      (env) => (env.style = 'rolling'),
+      'environments.dev.style',
+      /expected one of blue-green, in-place, found "rolling"/,
+    ],
+    [
+      'in-place needs inPlace',
+      (env) => {
+        inPlace(env);
+        delete env.inPlace;
+      },
+      'environments.dev.inPlace',
+      /required with style: in-place/,
+    ],
+    [
+      'in-place has no blueGreen (it may come from defaults:)',
+      (env) => {
+        inPlace(env);
+        env.blueGreen = { greenFleet: 'COPY_AUTO_SCALING_GROUP' };
+      },
+      'environments.dev.blueGreen',
+      /only applies with style: blue-green \(if it comes from defaults:/,
+    ],
+    [
+      'in-place names its groups under inPlace, not autoScalingGroup',
+      (env) => {
+        inPlace(env);
+        env.autoScalingGroup = 'web-dev-asg';
+      },
+      'environments.dev.autoScalingGroup',
+      /with style: in-place list the groups under inPlace\.autoScalingGroups/,
+    ],
+    [
+      'in-place finds instances by something',
+      (env) => {
+        inPlace(env);
+        env.inPlace = { autoScalingGroups: [], tags: {} };
+      },
+      'environments.dev.inPlace',
+      /expected at least one Auto Scaling group or tag/,
+    ],
+    [
+      'in-place takes at most 3 tags (tag groups)',
+      (env) => {
+        inPlace(env);
+        env.inPlace = { tags: { a: '1', b: '2', c: '3', d: '4' } };
+      },
+      'environments.dev.inPlace.tags',
+      /expected at most 3 tags/,
+    ],
+    [
+      'in-place is never verified before traffic',
+      (env) => {
+        inPlace(env);
+        env.verifyBeforeTraffic = true;
+      },
+      'environments.dev.verifyBeforeTraffic',
+      /no Ready state/,
+    ],
+    [
+      'inPlace only with style in-place',
+      (env) => (env.inPlace = { autoScalingGroups: ['web-dev-asg'] }),
+      'environments.dev.inPlace',
+      /only applies with style: in-place/,
+    ],
+    [
+      'blue/green needs a target group',
+      (env) => (env.targetGroups = []),
+      'environments.dev.targetGroups',
+      /expected at least one target group/,
+    ],
   ];
 
   for (const [rule, change, path, message] of rejected) {
@@ -346,6 +426,15 @@ describe('rules greenlight.yml is checked against', () => {
         });
       },
     ],
+    ['in-place over an ASG', inPlace],
+    [
+      'in-place by tags, without a load balancer',
+      (env) => {
+        inPlace(env);
+        env.inPlace = { tags: { app: 'web', environment: 'dev' } };
+        env.targetGroups = [];
+      },
+    ],
   ];
 
   for (const [what, change] of accepted) {
@@ -354,4 +443,36 @@ describe('rules greenlight.yml is checked against', () => {
       assert.equal(resolveEnvironment(config, 'dev', {}).deploymentGroup, 'web-dev');
     });
   }
+
+  it('an in-place environment has its fleet and no blue/green options', () => {
+    const config = loadConfig({
+      path: 'rules.yml',
+      text: configText(
+        withChange((env) => {
+          inPlace(env);
+          env.inPlace = { autoScalingGroups: ['web-dev-asg'], tags: { app: 'web' } };
+        }),
+      ),
+    });
+    const env = resolveEnvironment(config, 'dev', {});
+    assert.equal(env.style, 'in-place');
+    assert.deepEqual(env.inPlace, { autoScalingGroups: ['web-dev-asg'], tags: { app: 'web' } });
+    assert.equal(env.blueGreen, undefined);
+    assert.equal(env.verifyBeforeTraffic, false);
+  });
+
+  it('a blue/green environment is the default style, with its options defaulted', () => {
+    const config = loadConfig({
+      path: 'rules.yml',
+      text: configText(withChange((env) => delete env.blueGreen)),
+    });
+    const env = resolveEnvironment(config, 'dev', {});
+    assert.equal(env.style, 'blue-green');
+    assert.equal(env.inPlace, undefined);
+    assert.deepEqual(env.blueGreen, {
+      greenFleet: 'COPY_AUTO_SCALING_GROUP',
+      ready: { action: 'CONTINUE_DEPLOYMENT' },
+      terminateBlue: { action: 'TERMINATE', waitMinutes: 60 },
+    });
+  });
 });

@@ -44,7 +44,12 @@ describe('what a deployment calls, against the deploy role the template makes', 
         // Every path at once: Ready, suspended processes, an uploaded S3 bundle of a version, a move.
         env: {
           ...env,
-          blueGreen: { ...env.blueGreen, ready: { action: 'STOP_DEPLOYMENT', waitMinutes: 60 } },
+          blueGreen: {
+            greenFleet: 'COPY_AUTO_SCALING_GROUP',
+            terminateBlue: { action: 'TERMINATE', waitMinutes: 60 },
+            ...env.blueGreen,
+            ready: { action: 'STOP_DEPLOYMENT', waitMinutes: 60 },
+          },
           autoScaling: { suspendProcesses: true },
         },
         partition: 'aws',
