@@ -559,3 +559,49 @@ describe('in place: a scale-out during the deployment', () => {
     assert.match(s.log(), /let web\/web-dev's fleet settle/);
   });
 });
+
+describe('in place: autoScaling.suspendProcesses', () => {
+  let s: Scene;
+  before(async () => {
+    s = await scene(world({ instances: 2 }), { config: 'CodeDeployDefault.AllAtOnce' });
+  });
+  after(() => s.cloud.close());
+
+  it('suspends the processes on inPlace.autoScalingGroups while the deployment runs and resumes them after', async () => {
+    const autoscaling = await s.cloud.aws.autoscaling();
+    const suspended = async () =>
+      (
+        (
+          await autoscaling.send(
+            new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['web-dev-asg'] }),
+          )
+        ).AutoScalingGroups?.[0]?.SuspendedProcesses ?? []
+      )
+        .map((p) => p.ProcessName ?? '')
+        .sort();
+    const env: EnvironmentConfig = { ...s.env, autoScaling: { suspendProcesses: true } };
+    const seen: Promise<string[]>[] = [];
+    const deps: Deps = {
+      ...s.deps,
+      logger: {
+        emit: (e) => {
+          s.events.push(e);
+          if (e.kind === 'deployment' && e.status === 'InProgress') seen.push(suspended());
+        },
+      },
+    };
+    const { exitCode } = await release({ env, revision: parseRevision(V1), build: {}, pollMs: 15_000 }, deps);
+    assert.equal(exitCode, ExitCode.Ok, s.log());
+    const during = await Promise.all(seen);
+    assert.ok(during.length > 0);
+    for (const processes of during)
+      assert.deepEqual(processes, [
+        'AZRebalance',
+        'AlarmNotification',
+        'ReplaceUnhealthy',
+        'ScheduledActions',
+      ]);
+    assert.deepEqual(await suspended(), []);
+    assert.match(s.log(), /resumed .* on web-dev-asg \(deployed in place\)/);
+  });
+});
