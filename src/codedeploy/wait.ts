@@ -160,6 +160,7 @@ class DeploymentWatch {
   private readyHandled = false;
   private terminationNoted = false;
   private missed = 0;
+  private inPlace = false;
 
   constructor(
     private readonly options: WaitOptions,
@@ -183,6 +184,7 @@ class DeploymentWatch {
       const deadline = (this.deadline ??=
         this.started + (this.options.timeoutMs ?? deriveTimeoutMs(deployment)));
       const status = deployment.status ?? 'Unknown';
+      this.inPlace = deployment.deploymentStyle?.deploymentType === 'IN_PLACE';
       const overview = overviewOf(deployment);
       const activeEvents = await this.lookAtTargets(status, overview);
       this.missed = 0;
@@ -324,6 +326,7 @@ class DeploymentWatch {
       deploymentId: this.id,
       status,
       overview,
+      ...(this.inPlace ? { inPlace: true } : {}),
       ...(activeEvents ? { activeEvents } : {}),
     });
     this.lastStatus = status;

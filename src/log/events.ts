@@ -25,6 +25,8 @@ export type LogEvent =
       deploymentId: string;
       status: string;
       overview?: DeploymentOverview;
+      /** An in-place deployment: progress is instances done of the fleet, no fleets or traffic switch. */
+      inPlace?: boolean;
       /** Lifecycle event → instance ids currently in it. */
       activeEvents?: Record<string, string[]>;
     }

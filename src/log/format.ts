@@ -11,6 +11,7 @@ const formatters: Formatters = {
   step: (e, width) => fitLines(`${stepMark[e.status]} ${e.step}${e.detail ? `: ${e.detail}` : ''}`, width),
   deployment: (e) => {
     const parts = [`${e.deploymentId} ${e.status}`];
+    if (e.overview && e.inPlace) parts.push(`in place: ${formatInPlaceProgress(e.overview)}`);
     if (e.overview) parts.push(formatOverview(e.overview));
     const active = Object.entries(e.activeEvents ?? {}).filter(([, ids]) => ids.length > 0);
     if (active.length > 0) parts.push(active.map(([event, ids]) => `${event}: ${ids.length}`).join(', '));
@@ -95,6 +96,13 @@ export function formatOverview(o: DeploymentOverview): string {
   ];
   const shown = order.filter((k) => o[k] > 0).map((k) => `${k} ${o[k]}`);
   return shown.length > 0 ? shown.join(', ') : 'no instances yet';
+}
+
+/** `2 of 3 instances done`: an instance is done once it Succeeded, Failed or was Skipped. */
+export function formatInPlaceProgress(o: DeploymentOverview): string {
+  const done = o.Succeeded + o.Failed + o.Skipped;
+  const total = done + o.InProgress + o.Pending + o.Ready;
+  return `${done} of ${total} instance${total === 1 ? '' : 's'} done`;
 }
 
 export function formatElapsed(ms: number): string {

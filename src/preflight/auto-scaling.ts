@@ -332,7 +332,13 @@ export async function withSuspendedProcesses<T>(
   deps: { readonly aws: AwsClientSource; readonly logger: Logger; readonly follows: boolean },
   release: () => Promise<T>,
 ): Promise<T> {
-  if (!env.autoScaling?.suspendProcesses || env.blueGreen?.greenFleet !== 'COPY_AUTO_SCALING_GROUP')
+  // In place there is no copy: the processes are suspended on the groups the deployment installs,
+  // so that no instance launches, is replaced or rebalanced away while it does.
+  const inPlace = env.inPlace !== undefined;
+  if (
+    !env.autoScaling?.suspendProcesses ||
+    (!inPlace && env.blueGreen?.greenFleet !== 'COPY_AUTO_SCALING_GROUP')
+  )
     return release();
   const { logger } = deps;
   const say = (level: 'info' | 'warn' | 'error', text: string) =>
@@ -345,11 +351,15 @@ export async function withSuspendedProcesses<T>(
     return release();
   }
   const autoscaling = await deps.aws.autoscaling();
-  const info = await readDeploymentGroup(await deps.aws.codedeploy(), env, () => undefined);
-  const originals = (info?.autoScalingGroups ?? []).flatMap((g) => (g.name ? [g.name] : []));
+  const originals = inPlace
+    ? [...(env.inPlace?.autoScalingGroups ?? [])]
+    : (
+        (await readDeploymentGroup(await deps.aws.codedeploy(), env, () => undefined))?.autoScalingGroups ??
+        []
+      ).flatMap((g) => (g.name ? [g.name] : []));
   if (originals.length === 0) return release();
-  const copyPrefix = `CodeDeploy_${env.deploymentGroup}_`;
-  const copiesBefore = await groupsNamedLike(autoscaling, copyPrefix);
+  const copyPrefix = inPlace ? undefined : `CodeDeploy_${env.deploymentGroup}_`;
+  const copiesBefore = copyPrefix ? await groupsNamedLike(autoscaling, copyPrefix) : new Set<string>();
   // Only what was running is greenlight's to suspend, and so to resume.
   const suspended = new Map<string, string[]>();
   let outcome: { ok: true; value: T } | { ok: false; error: unknown };
@@ -368,7 +378,7 @@ export async function withSuspendedProcesses<T>(
       suspended.set(nameOf(group), processes);
       say(
         'info',
-        `suspended ${list(processes)} on ${nameOf(group)} for the deployment (CodeDeploy's copy carries them); greenlight resumes them when it ends`,
+        `suspended ${list(processes)} on ${nameOf(group)} for the deployment${inPlace ? '' : " (CodeDeploy's copy carries them)"}; greenlight resumes them when it ends`,
       );
     }
     outcome = { ok: true, value: await release() };
@@ -397,7 +407,7 @@ export async function withSuspendedProcesses<T>(
 async function resume(
   autoscaling: AutoScalingClient,
   suspended: ReadonlyMap<string, readonly string[]>,
-  copyPrefix: string,
+  copyPrefix: string | undefined,
   copiesBefore: ReadonlySet<string>,
   say: (level: 'info' | 'warn' | 'error', text: string) => void,
 ): Promise<{ group: string; error: unknown }[]> {
@@ -423,8 +433,10 @@ async function resume(
     () => new Set(suspended.keys()),
   );
   for (const [group, processes] of suspended) {
-    if (present.has(group)) await resumeOn(group, processes, 'the group CodeDeploy copied');
+    if (present.has(group))
+      await resumeOn(group, processes, copyPrefix ? 'the group CodeDeploy copied' : 'deployed in place');
   }
+  if (copyPrefix === undefined) return failures;
   // What every copy may carry: the union of what greenlight suspended.
   const carried = [...new Set([...suspended.values()].flat())];
   let copies: Set<string>;

@@ -324,6 +324,7 @@ function fleetTable(v: VerifyReport): Html {
 
 const ROLE_ORDER: Record<InstanceRow['role'], number> = {
   green: 0,
+  'in-place': 0,
   'scale-out': 1,
   undeployed: 2,
   other: 3,

@@ -158,6 +158,12 @@ export interface Facts {
    * instances are part of the environment's fleet too.
    */
   readonly otherAsgs: readonly AsgFact[];
+  /**
+   * In-place: the running (or pending) EC2 instances the deployment group's tag filters or tag set
+   * match, which CodeDeploy deploys to besides its Auto Scaling groups' instances. Absent for
+   * blue/green and automatic deployments, and when the group has no tags.
+   */
+  readonly tagged?: { readonly filter: string; readonly instanceIds: readonly string[] };
   /** The environment's target groups (greenlight.yml's and the group's), with every registered target. */
   readonly targetGroups: readonly TargetGroupFact[];
   /** EC2 state of the instances that needed it (replaced ones, unreachable ones, address lookups). */

@@ -5,7 +5,11 @@ import type { EnvironmentConfig } from '../config/environment.js';
 import type { Logger } from '../log/events.js';
 import type { GatherRequest, VerifyClients } from './gather.js';
 import type { Verdict } from './verdict.js';
+import { settleInPlaceFleet } from './settle-fleet.js';
 import { verifyDeployment } from './verify.js';
+
+/** How long an in-place fleet may take to settle (launches and their automatic deployments). */
+const FLEET_SETTLE_MS = 15 * 60_000;
 
 // Following a deployment to its end and verifying it: verify-before-traffic while it waits in Ready
 // (ContinueDeployment only when the green fleet verified; a failing green fleet is stopped with
@@ -120,6 +124,18 @@ export async function followAndVerify(request: FollowRequest, deps: FollowDeps):
     },
     waitDeps,
   );
+  // In place, instances launched meanwhile get an automatic deployment once this one ends: let it run.
+  if (verify) {
+    await settleInPlaceFleet(
+      outcome.deployment,
+      {
+        pollMs: request.pollMs,
+        withinMs: FLEET_SETTLE_MS,
+        ...(request.signal ? { signal: request.signal } : {}),
+      },
+      deps,
+    );
+  }
   // A green fleet stopped before traffic has nothing more to say than its before-traffic verdict.
   const verdict =
     verify && !(beforeTraffic && !beforeTraffic.verified)

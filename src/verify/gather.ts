@@ -8,6 +8,7 @@ import {
   type CodeDeployClient,
   type DeploymentGroupInfo,
   type DeploymentInfo,
+  type EC2TagFilter,
   type InstanceTarget,
 } from '@aws-sdk/client-codedeploy';
 import { DescribeInstancesCommand, type EC2Client } from '@aws-sdk/client-ec2';
@@ -149,7 +150,9 @@ export async function gatherFacts(
   ];
   const asgPlan = asgOf(info, deployment, group);
   const alarmNames = alarmsOf(group, request.alarms ?? []);
-  const [serving, replacedTargets, asg, targetGroups, alarms] = await Promise.all([
+  // An in-place deployment goes to the group's tagged instances too: they are part of its fleet.
+  const inPlaceFleet = !blueGreen && deployment.creator !== 'autoscaling';
+  const [serving, replacedTargets, asg, targetGroups, alarms, tagged] = await Promise.all([
     getInstanceTargets(clients.codedeploy, deployment.deploymentId, servingIds, read).then((ts) =>
       ts.map(targetFact),
     ),
@@ -161,6 +164,7 @@ export async function gatherFacts(
     asgPlan.name ? describeAsg(read, clients.autoscaling, asgPlan.name) : undefined,
     describeTargetGroups(read, clients.elbv2, targetGroupNames),
     describeAlarms(read, clients.cloudwatch, alarmNames),
+    inPlaceFleet ? describeTagged(read, clients.ec2, group) : undefined,
   ]);
   const trafficMoved = movedTraffic(deployment, serving, phase);
 
@@ -188,6 +192,7 @@ export async function gatherFacts(
       ...members,
       ...otherAsgs.flatMap(liveMembers),
       ...(phase === 'after-traffic' ? registered : []),
+      ...(tagged?.instanceIds ?? []),
     ]),
   ].filter((id) => !targetSet.has(id) && !replacedSet.has(id));
   const followUps =
@@ -228,6 +233,7 @@ export async function gatherFacts(
     ...(replacedTargets ? { replacedTargets } : {}),
     ...(asg ? { asg } : { asgAbsentReason: asgPlan.reason }),
     otherAsgs,
+    ...(tagged ? { tagged } : {}),
     targetGroups,
     instances,
     alarms,
@@ -429,9 +435,11 @@ function asgOf(
       ? { name: asgs[0], reason: '' }
       : { reason: 'DISCOVER_EXISTING picks its green instances by tag, not from one Auto Scaling group' };
   }
-  return groupAsgs.length === 1
+  // In place: the group's first Auto Scaling group; the others are read as `otherAsgs`, and every
+  // one of them is held to the same counts (rules.ts, capacity).
+  return groupAsgs.length > 0
     ? { name: groupAsgs[0], reason: '' }
-    : { reason: 'the deployment group has no single Auto Scaling group' };
+    : { reason: 'the deployment group has no Auto Scaling group: its instances are found by tag' };
 }
 
 function alarmsOf(group: DeploymentGroupInfo | undefined, extra: readonly string[]): string[] {
@@ -587,6 +595,71 @@ async function describeInstances(
   return facts;
 }
 
+/**
+ * The running (or pending) EC2 instances an in-place deployment group's tags pick, as CodeDeploy
+ * reads them: `ec2TagFilters` is one OR of its filters; `ec2TagSet` an AND of groups, each an OR of
+ * its filters ("Tag groups" in the CodeDeploy User Guide: an instance must match at least one tag in
+ * every group). EC2 filters AND their names, so each tag filter is one DescribeInstances.
+ */
+async function describeTagged(
+  read: AwsRead,
+  ec2: EC2Client,
+  group: DeploymentGroupInfo,
+): Promise<Facts['tagged']> {
+  const single = group.ec2TagFilters ?? [];
+  const groups =
+    single.length > 0 ? [single] : (group.ec2TagSet?.ec2TagSetList ?? []).filter((g) => g.length > 0);
+  if (groups.length === 0) return undefined;
+  const describe = (f: EC2TagFilter) =>
+    f.Type === 'KEY_ONLY'
+      ? `${f.Key ?? ''}`
+      : f.Type === 'VALUE_ONLY'
+        ? `=${f.Value ?? ''}`
+        : `${f.Key ?? ''}=${f.Value ?? ''}`;
+  const filter = groups
+    .map((g) => g.map(describe).join(' or '))
+    .map((t) => (groups.length > 1 && t.includes(' or ') ? `(${t})` : t))
+    .join(' and ');
+  let matched: Set<string> | undefined;
+  for (const tagGroup of groups) {
+    const any = new Set<string>();
+    for (const f of tagGroup) for (const id of await instancesWithTag(read, ec2, f)) any.add(id);
+    matched = matched ? new Set([...matched].filter((id) => any.has(id))) : any;
+  }
+  return { filter, instanceIds: [...(matched ?? [])].sort() };
+}
+
+async function instancesWithTag(read: AwsRead, ec2: EC2Client, f: EC2TagFilter): Promise<string[]> {
+  const tag =
+    f.Type === 'KEY_ONLY'
+      ? { Name: 'tag-key', Values: [f.Key ?? ''] }
+      : f.Type === 'VALUE_ONLY'
+        ? { Name: 'tag-value', Values: [f.Value ?? ''] }
+        : { Name: `tag:${f.Key ?? ''}`, Values: [f.Value ?? ''] };
+  const ids: string[] = [];
+  let token: string | undefined;
+  do {
+    const next = token;
+    const out = await read(
+      'DescribeInstances',
+      `instances tagged ${tag.Name}=${tag.Values.join(',')}`,
+      (abortSignal) =>
+        ec2.send(
+          new DescribeInstancesCommand({
+            Filters: [tag, { Name: 'instance-state-name', Values: ['pending', 'running'] }],
+            MaxResults: 1000,
+            ...(next ? { NextToken: next } : {}),
+          }),
+          { abortSignal },
+        ),
+    );
+    for (const r of out.Reservations ?? [])
+      for (const i of r.Instances ?? []) if (i.InstanceId) ids.push(i.InstanceId);
+    token = out.NextToken;
+  } while (token);
+  return ids;
+}
+
 function asgTag(tags: readonly { Key?: string; Value?: string }[] | undefined): {
   autoScalingGroup?: string;
 } {
@@ -656,20 +729,22 @@ async function followUpDeployments(
   return facts;
 }
 
-type ServedPlan = { kind: 'skip'; reason: string } | { kind: 'probe'; health: HealthCheck & { url: string } };
+type ServedPlan = { kind: 'skip'; reason: string } | { kind: 'probe'; health: HealthCheck };
 
 function servedPlan(request: GatherRequest, d: DeploymentFact, phase: Facts['phase']): ServedPlan {
   const health = request.health;
   if (!health) return { kind: 'skip', reason: 'no environment given (--env): its health check is not known' };
   if (!health.expectVersion)
     return { kind: 'skip', reason: 'greenlight.yml sets health.expectVersion: false' };
-  if (!health.url) {
+  // In place, each instance is asked on its own address; the URL is only the fallback when none
+  // answers (and an environment without a load balancer may have none).
+  if (!health.url && d.deploymentType !== 'IN_PLACE') {
     return { kind: 'skip', reason: 'greenlight.yml sets no health.url for this environment' };
   }
   if (!d.expectedVersion)
     return { kind: 'skip', reason: `the revision ${d.revision} names no commit to compare with` };
   if (phase === 'before-traffic' || d.status === 'Succeeded' || d.status === 'Ready') {
-    return { kind: 'probe', health: { ...health, url: health.url } };
+    return { kind: 'probe', health };
   }
   return { kind: 'skip', reason: `the deployment is ${d.status}: nothing to ask yet` };
 }
@@ -694,6 +769,7 @@ async function askServedVersions(
   const reachable = asked.some((a) => !a.unreachable);
   if (reachable || asked.length === 0) return { mode: 'instances', answers };
   const why = `no instance answered on its private address (${asked[0]?.error ?? 'unreachable'})`;
+  if (!health.url) return { mode: 'instances', answers };
   if (phase === 'before-traffic') {
     return {
       mode: 'skipped',
@@ -702,12 +778,13 @@ async function askServedVersions(
   }
   // Round robin across T targets: 3·T requests see every target with high probability.
   const count = Math.min(3_000, Math.max(10, ids.length * 3));
+  const url = health.url;
   const lb = await inBatches(
-    Array.from({ length: count }, () => health.url),
+    Array.from({ length: count }, () => url),
     8,
-    (url) => askVersion(url, probe),
+    (u) => askVersion(u, probe),
   );
-  return { mode: 'load-balancer', why, url: health.url, answers: lb, targets: ids.length };
+  return { mode: 'load-balancer', why, url, answers: lb, targets: ids.length };
 }
 
 /** The clients verification talks to, from greenlight's client factory. */

@@ -129,7 +129,67 @@ function eventEvidence(target: TargetFact, beforeTraffic: boolean): Evidence {
   };
 }
 
+/**
+ * An in-place deployment of a person, a pipeline or CodeDeploy's rollback: it goes to every instance
+ * of the group's Auto Scaling groups and tags, so its fleet is all of them (not an automatic
+ * deployment, which installs only the instances that launched).
+ */
+export function isInPlaceRelease(f: Facts): boolean {
+  return f.deployment.deploymentType === 'IN_PLACE' && f.deployment.creator !== 'autoscaling';
+}
+
+/**
+ * In place, the deployment's verdict is about every instance of the fleet: each target must have
+ * Succeeded every event, and an instance the deployment never targeted (launched or tagged since, or
+ * missed) runs another revision unless an automatic deployment of this revision installed it later.
+ */
+function inPlaceEvents(f: Facts): RuleResult {
+  const d = f.deployment;
+  const targets = new Set(f.serving.map((t) => t.instanceId));
+  const byFollowUp = deployedByFollowUp(f);
+  const evidence: Evidence[] = f.serving.map((t) => {
+    const e = eventEvidence(t, false);
+    if (e.verdict === 'pass' || t.status !== 'Skipped') return e;
+    // OneAtATime stops at the first failure: the rest are Skipped, still on the revision before.
+    return {
+      ...e,
+      detail: `${t.instanceId}: Skipped — ${d.deploymentId} never installed ${d.revision} on it, so it still runs the revision before`,
+    };
+  });
+  for (const id of fleetIds(f)) {
+    if (targets.has(id)) continue;
+    const later = byFollowUp.get(id);
+    evidence.push(
+      later
+        ? {
+            verdict: 'pass',
+            instanceId: id,
+            detail: `${id}: joined the fleet later and was deployed by automatic deployment ${later}`,
+          }
+        : {
+            verdict: 'fail',
+            instanceId: id,
+            detail: `${id} is undeployed: it is in the fleet but has no target in ${d.deploymentId}; ${undeployedWhy(f, id)}`,
+          },
+    );
+  }
+  const instances = evidence.filter((e) => e.instanceId !== undefined).length;
+  if (instances === 0)
+    return result('lifecycle-events', [{ verdict: 'fail', detail: `${d.deploymentId} has no instance` }], '');
+  const failed = evidence.filter((e) => e.verdict === 'fail');
+  return result(
+    'lifecycle-events',
+    evidence,
+    `every one of ${plural(instances, 'instance')} of the fleet Succeeded every lifecycle event`,
+    `${failed.length} of ${plural(instances, 'instance')} did not succeed: ${failed
+      .slice(0, 5)
+      .map((e) => e.detail)
+      .join('; ')}${failed.length > 5 ? ' …' : ''}`,
+  );
+}
+
 export const lifecycleEvents: Rule = (f) => {
+  if (isInPlaceRelease(f) && f.phase === 'after-traffic') return inPlaceEvents(f);
   if (f.serving.length === 0) {
     return result(
       'lifecycle-events',
@@ -187,9 +247,55 @@ function trafficNeverMoved(f: Facts): string | undefined {
   return `traffic never moved: ${f.deployment.deploymentId} is ${f.deployment.status} before AllowTraffic, so the original fleet still serves`;
 }
 
+/**
+ * In place, every one of the group's Auto Scaling groups is the fleet: each is held to desired =
+ * InService = deployed, and greenlight.yml's expectedCapacity is the size of the whole fleet (its
+ * groups' instances, its tagged ones and what is registered), not one group's.
+ */
+function inPlaceCapacity(f: Facts): RuleResult {
+  const groups = [...(f.asg ? [f.asg] : []), ...f.otherAsgs];
+  const evidence: Evidence[] = [];
+  const targets = new Set(f.serving.map((t) => t.instanceId));
+  const byFollowUp = deployedByFollowUp(f);
+  const counts: string[] = [];
+  for (const g of groups) {
+    if (!g.found) {
+      evidence.push({ verdict: 'fail', detail: `Auto Scaling group ${g.name} does not exist` });
+      continue;
+    }
+    const live = g.instances.filter((i) => !LEAVING.has(i.lifecycleState));
+    const inService = live.filter((i) => i.lifecycleState === 'InService').length;
+    const deployed = live.filter((i) => targets.has(i.instanceId) || byFollowUp.has(i.instanceId)).length;
+    const text = `${g.name}: desired ${g.desiredCapacity}, InService ${inService}, deployed ${deployed}`;
+    counts.push(text);
+    const consistent = g.desiredCapacity === inService && inService === deployed && deployed === live.length;
+    evidence.push({
+      verdict: consistent ? 'pass' : 'fail',
+      detail: consistent ? text : `${text} — they must be equal`,
+    });
+  }
+  const size = liveFleetIds(f).length;
+  const range = f.expectedCapacity;
+  if (range && (size < range.min || size > range.max)) {
+    const want = range.min === range.max ? `${range.min}` : `${range.min} to ${range.max}`;
+    evidence.push({
+      verdict: 'fail',
+      detail: `the fleet has ${plural(size, 'instance')}; greenlight.yml expects ${want}`,
+    });
+  }
+  if (evidence.length === 0) {
+    if (!range)
+      return skip('capacity', f.asgAbsentReason ?? 'the fleet has no Auto Scaling group to compare with');
+    evidence.push({ verdict: 'pass', detail: `the fleet has ${plural(size, 'instance')}` });
+  }
+  const summary = counts.length > 0 ? counts.join('; ') : `the fleet has ${plural(size, 'instance')}`;
+  return result('capacity', evidence, summary);
+}
+
 export const capacity: Rule = (f) => {
   const never = trafficNeverMoved(f);
   if (never) return skip('capacity', never);
+  if (isInPlaceRelease(f) && f.phase === 'after-traffic') return inPlaceCapacity(f);
   const asg = f.asg;
   if (!asg)
     return skip('capacity', f.asgAbsentReason ?? 'the fleet has no Auto Scaling group to compare with');
@@ -301,8 +407,20 @@ export function fleetIds(f: Facts): string[] {
       if (g?.found)
         for (const i of g.instances)
           if (!LEAVING.has(i.lifecycleState) && !replaced.has(i.instanceId)) ids.add(i.instanceId);
+    for (const id of f.tagged?.instanceIds ?? []) ids.add(id);
   }
   return [...ids];
+}
+
+/** The fleet as it stands: fleetIds without the deployment's targets that have left it since. */
+function liveFleetIds(f: Facts): string[] {
+  const live = new Set<string>();
+  for (const tg of f.targetGroups)
+    if (tg.found) for (const t of tg.targets) if (t.state !== 'unused') live.add(t.instanceId);
+  for (const g of [f.asg, ...f.otherAsgs])
+    if (g?.found) for (const i of g.instances) if (!LEAVING.has(i.lifecycleState)) live.add(i.instanceId);
+  for (const id of f.tagged?.instanceIds ?? []) live.add(id);
+  return [...live];
 }
 
 const describeHealth = (h: TargetHealthFact | undefined) =>
@@ -318,7 +436,8 @@ export const targetHealth: Rule = (f) => {
     if (!tg.found) evidence.push({ verdict: 'fail', detail: `target group ${tg.name} does not exist` });
   }
   const groups = f.targetGroups.flatMap((tg) => (tg.found ? [tg] : []));
-  for (const id of servingIds(f)) {
+  // In place, CodeDeploy registers every instance it deployed (AllowTraffic): the whole fleet.
+  for (const id of isInPlaceRelease(f) ? fleetIds(f) : servingIds(f)) {
     const bad = groups.flatMap((tg) => {
       const h = tg.targets.find((t) => t.instanceId === id);
       return h?.state === 'healthy' ? [] : [`${describeHealth(h)} in ${tg.name}`];

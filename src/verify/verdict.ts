@@ -13,7 +13,7 @@ import { timelineOf, type Timeline } from './timeline.js';
 // (table, JSON, JUnit, Markdown) is rendered from this one value, so they cannot disagree.
 
 /** Why an instance is in the report. */
-export type InstanceRole = 'green' | 'scale-out' | 'undeployed' | 'blue' | 'other';
+export type InstanceRole = 'green' | 'in-place' | 'scale-out' | 'undeployed' | 'blue' | 'other';
 
 export interface InstanceRow {
   readonly instanceId: string;
@@ -132,7 +132,8 @@ function stillServing(facts: Facts): string {
 
 function instanceRows(facts: Facts, rules: readonly RuleResult[]): InstanceRow[] {
   const roles = new Map<string, InstanceRole>();
-  for (const t of facts.serving) roles.set(t.instanceId, 'green');
+  const targetRole = facts.deployment.deploymentType === 'IN_PLACE' ? 'in-place' : 'green';
+  for (const t of facts.serving) roles.set(t.instanceId, targetRole);
   for (const id of deployedByFollowUp(facts).keys()) if (!roles.has(id)) roles.set(id, 'scale-out');
   const replaced = new Set(facts.replaced);
   const problems = new Map<string, { rule: RuleName; detail: string }[]>();
