@@ -470,6 +470,43 @@ describe('in place: rollback to the last verified revision', () => {
     assert.equal(rb.verification.revision, V1);
     assert.equal((await s.deployment(rb.deploymentId)).deploymentStyle?.deploymentType, 'IN_PLACE');
   });
+
+  it("a rollback while one of the group's own alarms fires is not stopped by it; the alarm still fails its verification (exit 1)", async () => {
+    // Before: CodeDeploy stopped greenlight's redeploy of the verified revision at once (ALARM_ACTIVE),
+    // exactly when a rollback is needed. Now the rollback's deployment does not poll the group's alarms
+    // (overrideAlarmConfiguration, as CodeDeploy's API reference advises for this case); greenlight's
+    // verification still reads them, so exit 5 waits for the alarm to clear.
+    const v3 = await s.release(V3);
+    assert.equal(v3.exitCode, ExitCode.Ok, s.log());
+    const cloudwatch = await s.cloud.aws.cloudwatch();
+    const setAlarm = (StateValue: 'ALARM' | 'OK') =>
+      cloudwatch.send(
+        new SetAlarmStateCommand({ AlarmName: 'web-dev-5xx', StateValue, StateReason: 'test' }),
+      );
+    await setAlarm('ALARM');
+    try {
+      s.events.length = 0;
+      const rolled = await rollback({ env: s.env, to: parseRevision(V1), build: {}, pollMs: 15_000 }, s.deps);
+      assert.equal(rolled.exitCode, ExitCode.Failed, s.log());
+      const id = rolled.result.deploymentId;
+      assert.ok(id, s.log());
+      const info = await s.deployment(id);
+      assert.equal(
+        info.status,
+        'Succeeded',
+        `CodeDeploy ran the rollback: ${JSON.stringify(info.errorInformation)}`,
+      );
+      assert.equal(info.overrideAlarmConfiguration?.enabled, false);
+      assert.equal(info.revision?.gitHubLocation?.commitId, V1);
+      assert.match(s.log(), /alarm web-dev-5xx is ALARM/);
+    } finally {
+      await setAlarm('OK');
+    }
+    // The fleet is on V1: with the alarm clear, the same deployment verifies.
+    const again = await rollback({ env: s.env, to: parseRevision(V1), build: {}, pollMs: 15_000 }, s.deps);
+    assert.equal(again.exitCode, ExitCode.RolledBack, s.log());
+    assert.equal(again.result.revision, V1);
+  });
 });
 
 describe('in place without traffic control: instances by Auto Scaling group and tags', () => {

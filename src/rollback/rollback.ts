@@ -166,6 +166,7 @@ export async function rollBack(request: RollbackRequest, deps: RollbackDeps): Pr
         ifBusy: 'wait',
         // An older build on purpose: that is what a rollback is.
         force: true,
+        alarmPollingOff: true,
         busyTimeoutMs: request.timeoutMs ?? 3_600_000,
         pollMs: request.pollMs,
         ...(request.signal ? { signal: request.signal } : {}),

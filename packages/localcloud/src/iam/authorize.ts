@@ -11,7 +11,7 @@ import type { Cloud } from '../cloud.js';
 import { AwsApiError, type RequestContext, type SigningName } from '../service.js';
 import { evaluateRole, type Decision } from './evaluate.js';
 import type { Session } from './model.js';
-import { passedRoles, requestAuthorization } from './request-actions.js';
+import { dependentActions, passedRoles, requestAuthorization } from './request-actions.js';
 import { launchTemplateChecks, type Check } from './service-role.js';
 
 export interface AuthorizationRequest {
@@ -154,6 +154,9 @@ export async function authorize(cloud: Cloud, request: AuthorizationRequest): Pr
   };
   const { action, resources, contexts } = requestAuthorization(cloud, ctx, service, operation, input);
   for (const resource of resources) await evaluate(action, resource, contexts?.get(resource));
+  for (const also of dependentActions(cloud, ctx, service, operation, input)) {
+    await evaluate(also.action, also.resource);
+  }
   for (const passed of passedRoles(service, operation, input)) {
     await evaluate('iam:PassRole', passed.roleArn, { 'iam:PassedToService': passed.toService });
   }

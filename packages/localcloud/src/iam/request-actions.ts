@@ -299,6 +299,29 @@ export function passedRoles(service: SigningName, operation: string, input: unkn
   return [];
 }
 
+/**
+ * Actions a request needs besides its own. CreateDeployment with an overrideAlarmConfiguration also
+ * needs codedeploy:UpdateDeploymentGroup on the group (CodeDeploy's API reference: "If you specify
+ * an overrideAlarmConfiguration, you need the UpdateDeploymentGroup IAM permission when calling
+ * CreateDeployment").
+ */
+export function dependentActions(
+  cloud: Cloud,
+  ctx: RequestContext,
+  service: SigningName,
+  operation: string,
+  input: unknown,
+): { readonly action: string; readonly resource: string }[] {
+  const fields = (typeof input === 'object' && input !== null ? input : {}) as Input;
+  if (service !== 'codedeploy' || operation !== 'CreateDeployment') return [];
+  if (fields.overrideAlarmConfiguration === undefined || fields.overrideAlarmConfiguration === null)
+    return [];
+  return codeDeployResources(cloud, ctx, operation, fields).map((resource) => ({
+    action: 'codedeploy:UpdateDeploymentGroup',
+    resource,
+  }));
+}
+
 /** The action and resources of one request, decoded (model services) or routed (S3). */
 export function requestAuthorization(
   cloud: Cloud,
