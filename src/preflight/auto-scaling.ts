@@ -65,11 +65,16 @@ export const PROCESSES_TO_SUSPEND = [
 
 const CODEDEPLOY_HOOK = 'CodeDeploy-managed-';
 
-/** The groups CodeDeploy would copy, read once for the checks that look at them. */
+/**
+ * The groups CodeDeploy would copy (blue/green) or deploy to where they are (in-place), read once for
+ * the checks that look at them.
+ */
 export interface CopiedFleet {
   readonly groups: readonly AutoScalingGroup[];
   /** The hooks the deployment group names as CodeDeploy's own on them. */
   readonly codeDeployHooks: ReadonlySet<string>;
+  /** In-place: these groups are the fleet itself, nothing is copied. */
+  readonly inPlace?: boolean;
 }
 
 /** The copied groups, or why there are none to look at. */
@@ -82,7 +87,7 @@ export async function readCopiedFleet(
   info: DeploymentGroupInfo | undefined,
   aws: AwsClientSource,
 ): Promise<FleetView> {
-  if (env.blueGreen === undefined) return { skip: 'an in-place environment has no copied fleet' };
+  if (env.blueGreen === undefined) return readInPlaceFleet(env, info, aws);
   if (env.blueGreen.greenFleet !== 'COPY_AUTO_SCALING_GROUP')
     return { skip: 'the green fleet is discovered, not copied' };
   const entries = info?.autoScalingGroups ?? [];
@@ -97,6 +102,26 @@ export async function readCopiedFleet(
     entries.flatMap((g) => [g.hook, g.terminationHook].filter((h) => h !== undefined)),
   );
   return { groups, codeDeployHooks };
+}
+
+/** An in-place environment's groups: exactly greenlight.yml's inPlace.autoScalingGroups. */
+async function readInPlaceFleet(
+  env: EnvironmentConfig,
+  info: DeploymentGroupInfo | undefined,
+  aws: AwsClientSource,
+): Promise<FleetView> {
+  const names = env.inPlace?.autoScalingGroups ?? [];
+  if (names.length === 0)
+    return { skip: 'the in-place fleet has no Auto Scaling group: its instances are found by their tags' };
+  const groups = await describeGroups(await aws.autoscaling(), names);
+  if (groups.length === 0)
+    return { skip: `${list(names)}, the in-place fleet, does not exist (deployment-group says more)` };
+  const codeDeployHooks = new Set(
+    (info?.autoScalingGroups ?? []).flatMap((g) =>
+      [g.hook, g.terminationHook].filter((h) => h !== undefined),
+    ),
+  );
+  return { groups, codeDeployHooks, inPlace: true };
 }
 
 async function describeGroups(autoscaling: AutoScalingClient, names: readonly string[]) {
@@ -114,6 +139,7 @@ const list = (names: readonly string[]): string => names.join(', ');
 export function checkProcesses(env: EnvironmentConfig, view: FleetView): PreflightCheck {
   const name = 'auto-scaling-processes';
   if (isSkip(view)) return { name, status: 'skip', detail: view.skip };
+  if (view.inPlace) return checkInPlaceProcesses(env, view);
   const suspendedOn = (group: AutoScalingGroup) =>
     new Map((group.SuspendedProcesses ?? []).map((p) => [p.ProcessName ?? '', p.SuspensionReason ?? '']));
   const launchless = view.groups.filter((g) => suspendedOn(g).has('Launch'));
@@ -161,6 +187,42 @@ export function checkProcesses(env: EnvironmentConfig, view: FleetView): Preflig
   };
 }
 
+/**
+ * In place, the instances CodeDeploy installs on are the ones Auto Scaling may take away: CodeDeploy's
+ * guide ("Suspending Amazon EC2 Auto Scaling processes during deployments") says a scale-in can
+ * terminate an instance in the middle of its update and rebalancing can move instances between
+ * Availability Zones. A scale-out is no harm to the outcome: CodeDeploy's launch hook installs the
+ * group's last successful revision on a new instance, and with outdatedInstancesStrategy UPDATE a
+ * follow-up deployment brings it to this one (the guide's "Amazon EC2 Auto Scaling" integration page).
+ */
+function checkInPlaceProcesses(env: EnvironmentConfig, view: CopiedFleet): PreflightCheck {
+  const name = 'auto-scaling-processes';
+  const suspended = (group: AutoScalingGroup) =>
+    new Set((group.SuspendedProcesses ?? []).map((p) => p.ProcessName ?? ''));
+  const groups = list(view.groups.map(nameOf));
+  const running = [
+    ...new Set(view.groups.flatMap((g) => PROCESSES_TO_SUSPEND.filter((p) => !suspended(g).has(p)))),
+  ];
+  if (running.length === 0)
+    return { name, status: 'pass', detail: `${list([...PROCESSES_TO_SUSPEND])} are suspended on ${groups}` };
+  if (env.autoScaling?.suspendProcesses)
+    return {
+      name,
+      status: 'pass',
+      detail: `greenlight suspends ${list(running)} on ${groups} for the deployment and resumes them after it, however it ends`,
+    };
+  const outdated =
+    env.outdatedInstancesStrategy === 'IGNORE'
+      ? '; and with outdatedInstancesStrategy IGNORE an instance launched meanwhile keeps the old revision'
+      : '';
+  return {
+    name,
+    status: 'warn',
+    detail: `${list(running)} run on ${groups}: a scale-in, replacement or rebalancing during the deployment can take an instance CodeDeploy is installing on (CodeDeploy's guide suggests suspending them for in-place deployments)${outdated}`,
+    fix: `autoScaling: {suspendProcesses: true} in greenlight.yml for ${env.name}: greenlight suspends them for each deployment and resumes them after it`,
+  };
+}
+
 async function hooksOf(autoscaling: AutoScalingClient, group: string): Promise<LifecycleHook[]> {
   const answer = await autoscaling
     .send(new DescribeLifecycleHooksCommand({ AutoScalingGroupName: group }))
@@ -200,6 +262,14 @@ export async function checkLifecycleHooks(view: FleetView, aws: AwsClientSource)
   );
   const describe = ({ group, hook }: (typeof foreign)[number]) =>
     `${group}'s ${hookName(hook)} (${hook.DefaultResult ?? 'ABANDON'} after ${hook.HeartbeatTimeout ?? 3600} s)`;
+  if (view.inPlace && launching.length > 0)
+    // No copy: the team's own launch hook on its own group is completed as it always is.
+    return {
+      name,
+      status: 'warn',
+      detail: `launch hook ${list(launching.map(describe))}: an instance launched during the deployment waits for it as well as for CodeDeploy's, in an order that cannot be predetermined (CodeDeploy's user guide)`,
+      fix: 'make sure what it waits for does not need the revision installed, or delete it',
+    };
   const abandoning = launching.filter(({ hook }) => (hook.DefaultResult ?? 'ABANDON') === 'ABANDON');
   if (abandoning.length > 0) {
     const { group, hook } = abandoning[0] as (typeof abandoning)[number];
@@ -332,7 +402,11 @@ export async function withSuspendedProcesses<T>(
   deps: { readonly aws: AwsClientSource; readonly logger: Logger; readonly follows: boolean },
   release: () => Promise<T>,
 ): Promise<T> {
-  if (!env.autoScaling?.suspendProcesses || env.blueGreen?.greenFleet !== 'COPY_AUTO_SCALING_GROUP')
+  const inPlace = env.style === 'in-place';
+  if (
+    !env.autoScaling?.suspendProcesses ||
+    (!inPlace && env.blueGreen?.greenFleet !== 'COPY_AUTO_SCALING_GROUP')
+  )
     return release();
   const { logger } = deps;
   const say = (level: 'info' | 'warn' | 'error', text: string) =>
@@ -346,7 +420,10 @@ export async function withSuspendedProcesses<T>(
   }
   const autoscaling = await deps.aws.autoscaling();
   const info = await readDeploymentGroup(await deps.aws.codedeploy(), env, () => undefined);
-  const originals = (info?.autoScalingGroups ?? []).flatMap((g) => (g.name ? [g.name] : []));
+  // In place: the groups greenlight.yml names, which are the fleet; blue/green: the group CodeDeploy copies.
+  const originals = inPlace
+    ? [...(env.inPlace?.autoScalingGroups ?? [])]
+    : (info?.autoScalingGroups ?? []).flatMap((g) => (g.name ? [g.name] : []));
   if (originals.length === 0) return release();
   const copyPrefix = `CodeDeploy_${env.deploymentGroup}_`;
   const copiesBefore = await groupsNamedLike(autoscaling, copyPrefix);
@@ -368,7 +445,7 @@ export async function withSuspendedProcesses<T>(
       suspended.set(nameOf(group), processes);
       say(
         'info',
-        `suspended ${list(processes)} on ${nameOf(group)} for the deployment (CodeDeploy's copy carries them); greenlight resumes them when it ends`,
+        `suspended ${list(processes)} on ${nameOf(group)} for the deployment${inPlace ? '' : " (CodeDeploy's copy carries them)"}; greenlight resumes them when it ends`,
       );
     }
     outcome = { ok: true, value: await release() };
@@ -380,7 +457,12 @@ export async function withSuspendedProcesses<T>(
     if (!outcome.ok) throw outcome.error;
     return outcome.value;
   }
-  const failures = await resume(autoscaling, suspended, copyPrefix, copiesBefore, say);
+  const failures = await resume(
+    autoscaling,
+    suspended,
+    { copyPrefix, copiesBefore, original: inPlace ? 'the in-place fleet' : 'the group CodeDeploy copied' },
+    say,
+  );
   if (!outcome.ok) throw outcome.error;
   if (failures.length > 0) {
     const [first] = failures;
@@ -397,10 +479,14 @@ export async function withSuspendedProcesses<T>(
 async function resume(
   autoscaling: AutoScalingClient,
   suspended: ReadonlyMap<string, readonly string[]>,
-  copyPrefix: string,
-  copiesBefore: ReadonlySet<string>,
+  groups: {
+    readonly copyPrefix: string;
+    readonly copiesBefore: ReadonlySet<string>;
+    readonly original: string;
+  },
   say: (level: 'info' | 'warn' | 'error', text: string) => void,
 ): Promise<{ group: string; error: unknown }[]> {
+  const { copyPrefix, copiesBefore } = groups;
   const failures: { group: string; error: unknown }[] = [];
   const resumeOn = async (group: string, processes: readonly string[], what: string) => {
     try {
@@ -423,7 +509,7 @@ async function resume(
     () => new Set(suspended.keys()),
   );
   for (const [group, processes] of suspended) {
-    if (present.has(group)) await resumeOn(group, processes, 'the group CodeDeploy copied');
+    if (present.has(group)) await resumeOn(group, processes, groups.original);
   }
   // What every copy may carry: the union of what greenlight suspended.
   const carried = [...new Set([...suspended.values()].flat())];
