@@ -30,9 +30,10 @@ import {
   copiedAsgDeploymentId,
   desiredGroup,
   diffGroups,
+  isCopyOfGroup,
   specFromGroupInfo,
   toCreateInput,
-  toUpdateInput,
+  toUpdateInputs,
   type DeploymentGroupSpec,
   type FieldChange,
 } from './group-spec.js';
@@ -113,6 +114,8 @@ export interface GroupPlan {
   readonly orphans: readonly string[];
   /** What the group refers to (ASG, target groups, alarms, service role, deployment config), checked. */
   readonly references: readonly ReferenceCheck[];
+  /** What applying the plan does that a person should know first (a change of deployment style). */
+  readonly warnings: readonly string[];
 }
 
 export interface ApplyResult {
@@ -130,6 +133,14 @@ const terminal = new Set(['Succeeded', 'Failed', 'Stopped']);
 
 /** Reads what exists and compares it with greenlight.yml. Changes nothing. */
 export async function planGroup(env: EnvironmentConfig, clients: GroupClients): Promise<GroupPlan> {
+  return (await readAndPlan(env, clients)).plan;
+}
+
+/** The plan, and the group as CodeDeploy described it (what an update starts from). */
+async function readAndPlan(
+  env: EnvironmentConfig,
+  clients: GroupClients,
+): Promise<{ plan: GroupPlan; current: DeploymentGroupInfo | undefined }> {
   const [applicationExists, config, current, others] = await Promise.all([
     readApplication(env, clients),
     readDeploymentConfig(env, clients),
@@ -143,7 +154,7 @@ export async function planGroup(env: EnvironmentConfig, clients: GroupClients): 
     serviceRoleCheck(env),
     await checkDeploymentConfig(env, clients, config),
   ];
-  return { ...plan, references };
+  return { plan: { ...plan, references }, current };
 }
 
 async function buildPlan(
@@ -183,7 +194,44 @@ async function buildPlan(
     desired,
     tagsToSet,
     orphans,
+    warnings: currentSpec ? styleChangeWarnings(currentSpec, desired) : [],
   };
+}
+
+/**
+ * CodeDeploy lets an update change a group's deployment style, and greenlight does it when
+ * greenlight.yml says so; but what the group deploys to changes with it, which the plan says first.
+ */
+function styleChangeWarnings(current: DeploymentGroupSpec, desired: DeploymentGroupSpec): string[] {
+  if (current.deploymentType === desired.deploymentType) return [];
+  const group = desired.deploymentGroupName;
+  if (desired.deploymentType === 'IN_PLACE') {
+    // After blue/green deployments the instances that serve are in CodeDeploy's copy of the first ASG,
+    // which greenlight.yml cannot know by name: an in-place group naming the first ASG would deploy
+    // to a group that is gone (or idle) and leave the serving fleet out.
+    const copies = current.autoScalingGroups.filter(
+      (name) => isCopyOfGroup(name, group) && !desired.autoScalingGroups.includes(name),
+    );
+    return [
+      `the group changes from blue/green to in-place: from now on each deployment installs onto the instances of ${showList(desired.autoScalingGroups)}${desired.ec2Tags.length > 0 ? ' and those with its tags' : ''}, where they are`,
+      ...(copies.length > 0
+        ? [
+            `the group's fleet is now ${copies.join(', ')}, CodeDeploy's copy from its last blue/green deployment, which greenlight.yml does not name: ` +
+              'list it under inPlace.autoScalingGroups to go on deploying to the instances that serve',
+          ]
+        : []),
+    ];
+  }
+  return [
+    `the group changes from in-place to blue/green: each deployment copies ${showList(desired.autoScalingGroups)} into a new fleet and moves traffic to it` +
+      (current.ec2Tags.length > 0
+        ? "; the group's EC2 tags, which named the in-place fleet, are removed"
+        : ''),
+  ];
+}
+
+function showList(names: readonly string[]): string {
+  return names.length === 0 ? 'no Auto Scaling group' : names.join(', ');
 }
 
 /**
@@ -196,7 +244,7 @@ export async function applyGroup(
   logger: Logger,
   options: { dryRun?: boolean; cleanOrphans?: boolean } = {},
 ): Promise<ApplyResult> {
-  const plan = await planGroup(env, clients);
+  const { plan, current: before } = await readAndPlan(env, clients);
   if (options.dryRun) return { plan, changed: false, deletedOrphans: [] };
   // A group that refers to what does not exist is not applied at all: not even the deployment config
   // or the application, which would leave it half applied.
@@ -215,6 +263,7 @@ export async function applyGroup(
 
   let action = plan.group;
   let desired = plan.desired;
+  let current = before;
   if (action.action === 'create') {
     const created = await createGroup(plan.desired, env, clients);
     if (created) {
@@ -222,7 +271,7 @@ export async function applyGroup(
       step(logger, `deployment group ${env.application}/${env.deploymentGroup}`, 'created');
     } else {
       // Someone else created it between our read and our create: reconcile against what they made.
-      const current = await readGroup(env, clients);
+      current = await readGroup(env, clients);
       if (!current)
         throw new Error(
           `deployment group ${env.deploymentGroup} exists and does not: CodeDeploy disagrees with itself`,
@@ -233,10 +282,12 @@ export async function applyGroup(
       action = changes.length > 0 ? { action: 'update', changes } : { action: 'none' };
     }
   }
-  if (action.action === 'update') {
-    await awsCall('UpdateDeploymentGroup', groupName(env), () =>
-      clients.codedeploy.send(new UpdateDeploymentGroupCommand(toUpdateInput(desired))),
-    );
+  if (action.action === 'update' && current) {
+    for (const input of toUpdateInputs(desired, current)) {
+      await awsCall('UpdateDeploymentGroup', groupName(env), () =>
+        clients.codedeploy.send(new UpdateDeploymentGroupCommand(input)),
+      );
+    }
     changed = true;
     step(
       logger,

@@ -39,6 +39,7 @@ export function planLines(plan: GroupPlan, cleanOrphans: boolean): string[] {
     for (const change of plan.group.changes)
       say(`  ~ ${change.field}: ${showSpecValue(change.current)} → ${showSpecValue(change.desired)}`);
   }
+  for (const warning of plan.warnings) say(`! ${warning}`);
   say('the group refers to:');
   for (const check of plan.references) say(referenceLine(check));
   const tags = Object.entries(plan.tagsToSet);

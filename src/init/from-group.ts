@@ -9,6 +9,13 @@ import {
 } from '@aws-sdk/client-codedeploy';
 import { awsCall } from '../aws/errors.js';
 import { readDeploymentGroup } from '../codedeploy/group.js';
+import {
+  showEc2Tag,
+  showSpecValue,
+  tagGroupsOf,
+  type Ec2Tag,
+  type Ec2TagGroup,
+} from '../codedeploy/group-spec.js';
 import { readGroupTags } from '../codedeploy/group-tags.js';
 import { UsageError } from '../exit-codes.js';
 
@@ -75,12 +82,14 @@ export async function importGroup(
   environment.serviceRoleArn = info.serviceRoleArn;
 
   const style = info.deploymentStyle;
-  if (style?.deploymentType !== 'BLUE_GREEN' || style.deploymentOption !== 'WITH_TRAFFIC_CONTROL') {
+  const inPlace = (style?.deploymentType ?? 'IN_PLACE') === 'IN_PLACE';
+  if (inPlace) environment.style = 'in-place';
+  else if (style?.deploymentOption !== 'WITH_TRAFFIC_CONTROL') {
     unsupported.push({
       setting: 'deploymentStyle',
-      value: `${style?.deploymentType ?? 'IN_PLACE'} ${style?.deploymentOption ?? 'WITHOUT_TRAFFIC_CONTROL'}`,
+      value: `BLUE_GREEN ${style?.deploymentOption ?? 'WITHOUT_TRAFFIC_CONTROL'}`,
       effect: 'changed',
-      why: 'greenlight manages blue/green groups with traffic control; `group apply` would make this one blue/green',
+      why: 'a blue/green group on EC2 moves traffic through a load balancer; `group apply` would turn traffic control on',
     });
   }
   if (info.computePlatform && info.computePlatform !== 'Server') {
@@ -92,38 +101,25 @@ export async function importGroup(
     });
   }
 
-  const bg = info.blueGreenDeploymentConfiguration;
-  // CodeDeploy's default for a blue/green group; an in-place group has no green fleet, and the one
-  // greenlight would give it (a copy) is among what `group apply` would change, said by the plan.
-  const greenFleet =
-    bg?.greenFleetProvisioningOption?.action ??
-    (style?.deploymentType === 'BLUE_GREEN' ? 'DISCOVER_EXISTING' : 'COPY_AUTO_SCALING_GROUP');
   const asgs = (info.autoScalingGroups ?? []).map((g) => g.name ?? '');
   const lastDeployment = await latestDeployment(codedeploy, application, deploymentGroup);
-
-  if (greenFleet === 'COPY_AUTO_SCALING_GROUP' && asgs.length === 1) {
-    environment.autoScalingGroup = asgs[0];
-    if (asgs[0]?.startsWith(`CodeDeploy_${deploymentGroup}_`)) {
-      notes.push(
-        `autoScalingGroup ${asgs[0]} is CodeDeploy's copy from an earlier deployment; greenlight follows each new copy, so it stays up to date`,
-      );
-    }
-  } else if (asgs.length > 0 && greenFleet === 'COPY_AUTO_SCALING_GROUP') {
-    unsupported.push({
-      setting: 'autoScalingGroups',
-      value: asgs.join(', '),
-      effect: 'changed',
-      why: 'a group that copies its Auto Scaling group has exactly one',
-    });
-  }
+  if (inPlace) environment.inPlace = inPlaceFleet(info, asgs, unsupported);
   const targetGroups = (info.loadBalancerInfo?.targetGroupInfoList ?? []).map((t) => t.name ?? '');
   environment.targetGroups = targetGroups;
-  if (targetGroups.length === 0) {
+  if (!inPlace && targetGroups.length === 0) {
     unsupported.push({
       setting: 'loadBalancerInfo.targetGroupInfoList',
       value: 'none',
       effect: 'changed',
       why: 'greenlight moves traffic through 1 to 10 ELBv2 target groups, and this group names none',
+    });
+  }
+  if (inPlace && style?.deploymentOption === 'WITHOUT_TRAFFIC_CONTROL' && targetGroups.length > 0) {
+    unsupported.push({
+      setting: 'deploymentStyle.deploymentOption',
+      value: `WITHOUT_TRAFFIC_CONTROL, naming ${targetGroups.join(', ')}`,
+      effect: 'changed',
+      why: 'an in-place environment with target groups deploys with traffic control; `group apply` would turn it on (or drop the target groups from greenlight.yml to go without)',
     });
   }
   if ((info.loadBalancerInfo?.elbInfoList ?? []).length > 0) {
@@ -136,34 +132,9 @@ export async function importGroup(
   }
 
   environment.deploymentConfig = await deploymentConfigOf(codedeploy, info.deploymentConfigName, notes);
-
-  const blueGreen: Record<string, unknown> = { greenFleet };
-  if (greenFleet === 'DISCOVER_EXISTING') {
-    const target = lastDeployment?.targetInstances;
-    const tags = Object.fromEntries(
-      (target?.tagFilters ?? []).flatMap((f) => (f.Key && f.Value !== undefined ? [[f.Key, f.Value]] : [])),
-    );
-    const fromAsgs = target?.autoScalingGroups ?? [];
-    if (Object.keys(tags).length === 0 && fromAsgs.length === 0) {
-      throw new UsageError(
-        `${application}/${deploymentGroup} discovers its green fleet, and which instances it is lives in each deployment, not in the group: ` +
-          'it has no deployment to read them from. Write blueGreen.targetInstances ({tags, autoScalingGroups}) by hand',
-      );
-    }
-    blueGreen.targetInstances = { tags, autoScalingGroups: fromAsgs };
-    notes.push(`blueGreen.targetInstances: from the group's last deployment ${lastDeployment?.deploymentId}`);
+  if (!inPlace) {
+    environment.blueGreen = blueGreenOf(info, asgs, lastDeployment, environment, unsupported, notes);
   }
-  const ready = bg?.deploymentReadyOption;
-  blueGreen.ready =
-    ready?.actionOnTimeout === 'STOP_DEPLOYMENT'
-      ? { action: 'STOP_DEPLOYMENT', waitMinutes: ready.waitTimeInMinutes ?? 0 }
-      : { action: 'CONTINUE_DEPLOYMENT' };
-  const terminate = bg?.terminateBlueInstancesOnDeploymentSuccess;
-  blueGreen.terminateBlue =
-    terminate?.action === 'KEEP_ALIVE'
-      ? { action: 'KEEP_ALIVE' }
-      : { action: 'TERMINATE', waitMinutes: terminate?.terminationWaitTimeInMinutes ?? 0 };
-  environment.blueGreen = blueGreen;
 
   const rollback = info.autoRollbackConfiguration;
   environment.autoRollback = rollback?.enabled ? [...(rollback.events ?? [])].sort() : [];
@@ -208,8 +179,14 @@ export async function importGroup(
   // What greenlight never sends: `group apply` leaves it, but greenlight.yml cannot say it.
   const kept: [string, unknown, string][] = [
     ['triggerConfigurations', info.triggerConfigurations, 'notifications (SNS triggers)'],
-    ['ec2TagFilters', info.ec2TagFilters, 'instances chosen by EC2 tags'],
-    ['ec2TagSet', info.ec2TagSet?.ec2TagSetList, 'instances chosen by EC2 tag sets'],
+    // An in-place group's EC2 tags are its fleet (inPlace.tags, above); a blue/green group's are not
+    // greenlight's to manage.
+    ...(inPlace
+      ? []
+      : ([
+          ['ec2TagFilters', info.ec2TagFilters, 'instances chosen by EC2 tags'],
+          ['ec2TagSet', info.ec2TagSet?.ec2TagSetList, 'instances chosen by EC2 tag sets'],
+        ] as [string, unknown, string][])),
     ['onPremisesInstanceTagFilters', info.onPremisesInstanceTagFilters, 'on-premises instances'],
     ['onPremisesTagSet', info.onPremisesTagSet?.onPremisesTagSetList, 'on-premises instances'],
   ];
@@ -232,6 +209,108 @@ export async function importGroup(
     });
   }
   return { application, environment, unsupported, notes };
+}
+
+/**
+ * The keys of `blueGreen:`, and the ASG of a group that copies it. A DISCOVER_EXISTING group's green
+ * fleet lives in each deployment, so it is read from the last one.
+ */
+function blueGreenOf(
+  info: DeploymentGroupInfo,
+  asgs: readonly string[],
+  lastDeployment: DeploymentInfo | undefined,
+  environment: Record<string, unknown>,
+  unsupported: UnsupportedSetting[],
+  notes: string[],
+): Record<string, unknown> {
+  const { applicationName: application, deploymentGroupName: deploymentGroup } = info;
+  const bg = info.blueGreenDeploymentConfiguration;
+  // CodeDeploy's default for a blue/green group.
+  const greenFleet = bg?.greenFleetProvisioningOption?.action ?? 'DISCOVER_EXISTING';
+  if (greenFleet === 'COPY_AUTO_SCALING_GROUP' && asgs.length === 1) {
+    environment.autoScalingGroup = asgs[0];
+    if (asgs[0]?.startsWith(`CodeDeploy_${deploymentGroup}_`)) {
+      notes.push(
+        `autoScalingGroup ${asgs[0]} is CodeDeploy's copy from an earlier deployment; greenlight follows each new copy, so it stays up to date`,
+      );
+    }
+  } else if (asgs.length > 0 && greenFleet === 'COPY_AUTO_SCALING_GROUP') {
+    unsupported.push({
+      setting: 'autoScalingGroups',
+      value: asgs.join(', '),
+      effect: 'changed',
+      why: 'a group that copies its Auto Scaling group has exactly one',
+    });
+  }
+  const blueGreen: Record<string, unknown> = { greenFleet };
+  if (greenFleet === 'DISCOVER_EXISTING') {
+    const target = lastDeployment?.targetInstances;
+    const tags = Object.fromEntries(
+      (target?.tagFilters ?? []).flatMap((f) => (f.Key && f.Value !== undefined ? [[f.Key, f.Value]] : [])),
+    );
+    const fromAsgs = target?.autoScalingGroups ?? [];
+    if (Object.keys(tags).length === 0 && fromAsgs.length === 0) {
+      throw new UsageError(
+        `${application}/${deploymentGroup} discovers its green fleet, and which instances it is lives in each deployment, not in the group: ` +
+          'it has no deployment to read them from. Write blueGreen.targetInstances ({tags, autoScalingGroups}) by hand',
+      );
+    }
+    blueGreen.targetInstances = { tags, autoScalingGroups: fromAsgs };
+    notes.push(`blueGreen.targetInstances: from the group's last deployment ${lastDeployment?.deploymentId}`);
+  }
+  const ready = bg?.deploymentReadyOption;
+  blueGreen.ready =
+    ready?.actionOnTimeout === 'STOP_DEPLOYMENT'
+      ? { action: 'STOP_DEPLOYMENT', waitMinutes: ready.waitTimeInMinutes ?? 0 }
+      : { action: 'CONTINUE_DEPLOYMENT' };
+  const terminate = bg?.terminateBlueInstancesOnDeploymentSuccess;
+  blueGreen.terminateBlue =
+    terminate?.action === 'KEEP_ALIVE'
+      ? { action: 'KEEP_ALIVE' }
+      : { action: 'TERMINATE', waitMinutes: terminate?.terminationWaitTimeInMinutes ?? 0 };
+  return blueGreen;
+}
+
+/**
+ * `inPlace:` of an in-place group: every ASG it names, and its EC2 tags when they read as greenlight.yml
+ * says them — instances carrying every one of a few `Key: Value` tags, i.e. one KEY_AND_VALUE tag per
+ * group of a tag set (or a single tag filter). Anything else (tags ORed within a group, KEY_ONLY or
+ * VALUE_ONLY, one key twice) is reported as what `group apply` would change, and no tags are written
+ * for it.
+ */
+function inPlaceFleet(
+  info: DeploymentGroupInfo,
+  asgs: readonly string[],
+  unsupported: UnsupportedSetting[],
+): Record<string, unknown> {
+  const groups = tagGroupsOf(info);
+  const fleet: Record<string, unknown> = { autoScalingGroups: [...asgs] };
+  if (groups.length === 0) return fleet;
+  const problem = tagProblem(groups);
+  if (problem === undefined) {
+    fleet.tags = Object.fromEntries(groups.map((group) => [group[0]?.key, group[0]?.value]));
+    return fleet;
+  }
+  const filters = (info.ec2TagFilters ?? []).length > 0;
+  unsupported.push({
+    setting: filters ? 'ec2TagFilters' : 'ec2TagSet',
+    value: showSpecValue(groups),
+    effect: 'changed',
+    why: `${problem}; inPlace.tags are instances carrying all of up to 3 Key: Value tags, so \`group apply\` would replace them`,
+  });
+  return fleet;
+}
+
+function tagProblem(groups: readonly Ec2TagGroup[]): string | undefined {
+  if (groups.some((group) => group.length > 1)) return 'an instance needs only one of several tags (ORed)';
+  const tags = groups.map((group) => group[0] as Ec2Tag);
+  const typed = tags.find((tag) => tag.type !== 'KEY_AND_VALUE');
+  if (typed)
+    return `${showEc2Tag(typed)} matches a ${typed.type === 'KEY_ONLY' ? 'key with any value' : 'value under any key'}`;
+  const keys = tags.map((tag) => tag.key);
+  const twice = keys.find((key, i) => keys.indexOf(key) !== i);
+  if (twice !== undefined) return `tag ${twice} is asked for with two values`;
+  return undefined;
 }
 
 async function deploymentConfigOf(

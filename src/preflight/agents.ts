@@ -1,4 +1,8 @@
-import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
+import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
+import {
+  DescribeAutoScalingGroupsCommand,
+  type DescribeAutoScalingGroupsCommandOutput,
+} from '@aws-sdk/client-auto-scaling';
 import { ListDeploymentsCommand, type InstanceTarget } from '@aws-sdk/client-codedeploy';
 import type { AwsClients } from '../aws/clients.js';
 import { AwsOperationError } from '../aws/errors.js';
@@ -28,27 +32,65 @@ const AGENT_UNREACHABLE = /agent was not able to receive|agent is not running|no
 export async function checkAgents(env: EnvironmentConfig, aws: AwsClients): Promise<PreflightCheck> {
   const codedeploy = await aws.codedeploy();
   const group = await readDeploymentGroup(codedeploy, env, () => undefined);
-  const asgNames =
-    group?.autoScalingGroups?.flatMap((g) => (g.name ? [g.name] : [])) ??
-    (env.autoScalingGroup ? [env.autoScalingGroup] : []);
-  if (asgNames.length === 0)
+  // In place, the fleet is what greenlight.yml names: its groups' instances and those with its tags.
+  const asgNames = env.inPlace
+    ? [...env.inPlace.autoScalingGroups]
+    : (group?.autoScalingGroups?.flatMap((g) => (g.name ? [g.name] : [])) ??
+      (env.autoScalingGroup ? [env.autoScalingGroup] : []));
+  const tags = Object.entries(env.inPlace?.tags ?? {});
+  if (asgNames.length === 0 && tags.length === 0)
     return { name: NAME, status: 'skip', detail: 'the deployment group has no Auto Scaling group yet' };
+  const tagged = tags.length > 0 ? await taggedInstances(tags, aws) : [];
   const autoscaling = await aws.autoscaling();
-  const described = await autoscaling
-    .send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: asgNames }))
-    .catch((error: unknown) => {
-      throw new AwsOperationError('DescribeAutoScalingGroups', asgNames.join(', '), error);
-    });
-  const instances = (described.AutoScalingGroups ?? [])
+  const described: DescribeAutoScalingGroupsCommandOutput | { AutoScalingGroups?: undefined } =
+    asgNames.length === 0
+      ? {}
+      : await autoscaling
+          .send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: asgNames }))
+          .catch((error: unknown) => {
+            throw new AwsOperationError('DescribeAutoScalingGroups', asgNames.join(', '), error);
+          });
+  const fromGroups = (described.AutoScalingGroups ?? [])
     .flatMap((g) => g.Instances ?? [])
     .filter((i) => !(i.LifecycleState ?? '').startsWith('Terminat'))
     .flatMap((i) => (i.InstanceId ? [i.InstanceId] : []));
-  const fleet = asgNames.join(', ');
+  const instances = [...new Set([...fromGroups, ...tagged])];
+  const fleet = [
+    ...asgNames,
+    ...(tags.length > 0 ? [`instances tagged ${tags.map(([k, v]) => `${k}=${v}`).join(' and ')}`] : []),
+  ].join(', ');
   if (instances.length === 0)
     return { name: NAME, status: 'pass', detail: `${fleet} has no instance to check` };
   return env.diagnostics.fetchLogs
     ? checkBySsm(instances, fleet, aws)
     : checkByHistory(env, instances, fleet, aws);
+}
+
+/** Running (or starting) EC2 instances carrying every one of these tags, as CodeDeploy's tag set matches them. */
+async function taggedInstances(tags: readonly [string, string][], aws: AwsClients): Promise<string[]> {
+  const ec2 = await aws.ec2();
+  const filters = [
+    ...tags.map(([key, value]) => ({ Name: `tag:${key}`, Values: [value] })),
+    { Name: 'instance-state-name', Values: ['pending', 'running'] },
+  ];
+  const ids: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await ec2
+      .send(new DescribeInstancesCommand({ Filters: filters, ...(token ? { NextToken: token } : {}) }))
+      .catch((error: unknown) => {
+        throw new AwsOperationError(
+          'DescribeInstances',
+          tags.map(([k, v]) => `tag:${k}=${v}`).join(', '),
+          error,
+        );
+      });
+    for (const reservation of page.Reservations ?? [])
+      for (const instance of reservation.Instances ?? [])
+        if (instance.InstanceId) ids.push(instance.InstanceId);
+    token = page.NextToken;
+  } while (token);
+  return ids;
 }
 
 async function checkBySsm(

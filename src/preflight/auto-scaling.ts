@@ -65,11 +65,16 @@ export const PROCESSES_TO_SUSPEND = [
 
 const CODEDEPLOY_HOOK = 'CodeDeploy-managed-';
 
-/** The groups CodeDeploy would copy, read once for the checks that look at them. */
+/**
+ * The groups CodeDeploy would copy (blue/green) or deploy to where they are (in-place), read once for
+ * the checks that look at them.
+ */
 export interface CopiedFleet {
   readonly groups: readonly AutoScalingGroup[];
   /** The hooks the deployment group names as CodeDeploy's own on them. */
   readonly codeDeployHooks: ReadonlySet<string>;
+  /** In-place: these groups are the fleet itself, nothing is copied. */
+  readonly inPlace?: boolean;
 }
 
 /** The copied groups, or why there are none to look at. */
@@ -82,7 +87,7 @@ export async function readCopiedFleet(
   info: DeploymentGroupInfo | undefined,
   aws: AwsClientSource,
 ): Promise<FleetView> {
-  if (env.blueGreen === undefined) return { skip: 'an in-place environment has no copied fleet' };
+  if (env.blueGreen === undefined) return readInPlaceFleet(env, info, aws);
   if (env.blueGreen.greenFleet !== 'COPY_AUTO_SCALING_GROUP')
     return { skip: 'the green fleet is discovered, not copied' };
   const entries = info?.autoScalingGroups ?? [];
@@ -97,6 +102,26 @@ export async function readCopiedFleet(
     entries.flatMap((g) => [g.hook, g.terminationHook].filter((h) => h !== undefined)),
   );
   return { groups, codeDeployHooks };
+}
+
+/** An in-place environment's groups: exactly greenlight.yml's inPlace.autoScalingGroups. */
+async function readInPlaceFleet(
+  env: EnvironmentConfig,
+  info: DeploymentGroupInfo | undefined,
+  aws: AwsClientSource,
+): Promise<FleetView> {
+  const names = env.inPlace?.autoScalingGroups ?? [];
+  if (names.length === 0)
+    return { skip: 'the in-place fleet has no Auto Scaling group: its instances are found by their tags' };
+  const groups = await describeGroups(await aws.autoscaling(), names);
+  if (groups.length === 0)
+    return { skip: `${list(names)}, the in-place fleet, does not exist (deployment-group says more)` };
+  const codeDeployHooks = new Set(
+    (info?.autoScalingGroups ?? []).flatMap((g) =>
+      [g.hook, g.terminationHook].filter((h) => h !== undefined),
+    ),
+  );
+  return { groups, codeDeployHooks, inPlace: true };
 }
 
 async function describeGroups(autoscaling: AutoScalingClient, names: readonly string[]) {
@@ -114,6 +139,7 @@ const list = (names: readonly string[]): string => names.join(', ');
 export function checkProcesses(env: EnvironmentConfig, view: FleetView): PreflightCheck {
   const name = 'auto-scaling-processes';
   if (isSkip(view)) return { name, status: 'skip', detail: view.skip };
+  if (view.inPlace) return checkInPlaceProcesses(env, view);
   const suspendedOn = (group: AutoScalingGroup) =>
     new Map((group.SuspendedProcesses ?? []).map((p) => [p.ProcessName ?? '', p.SuspensionReason ?? '']));
   const launchless = view.groups.filter((g) => suspendedOn(g).has('Launch'));
@@ -161,6 +187,42 @@ export function checkProcesses(env: EnvironmentConfig, view: FleetView): Preflig
   };
 }
 
+/**
+ * In place, the instances CodeDeploy installs on are the ones Auto Scaling may take away: CodeDeploy's
+ * guide ("Suspending Amazon EC2 Auto Scaling processes during deployments") says a scale-in can
+ * terminate an instance in the middle of its update and rebalancing can move instances between
+ * Availability Zones. A scale-out is no harm to the outcome: CodeDeploy's launch hook installs the
+ * group's last successful revision on a new instance, and with outdatedInstancesStrategy UPDATE a
+ * follow-up deployment brings it to this one (the guide's "Amazon EC2 Auto Scaling" integration page).
+ */
+function checkInPlaceProcesses(env: EnvironmentConfig, view: CopiedFleet): PreflightCheck {
+  const name = 'auto-scaling-processes';
+  const suspended = (group: AutoScalingGroup) =>
+    new Set((group.SuspendedProcesses ?? []).map((p) => p.ProcessName ?? ''));
+  const groups = list(view.groups.map(nameOf));
+  const running = [
+    ...new Set(view.groups.flatMap((g) => PROCESSES_TO_SUSPEND.filter((p) => !suspended(g).has(p)))),
+  ];
+  if (running.length === 0)
+    return { name, status: 'pass', detail: `${list([...PROCESSES_TO_SUSPEND])} are suspended on ${groups}` };
+  if (env.autoScaling?.suspendProcesses)
+    return {
+      name,
+      status: 'pass',
+      detail: `greenlight suspends ${list(running)} on ${groups} for the deployment and resumes them after it, however it ends`,
+    };
+  const outdated =
+    env.outdatedInstancesStrategy === 'IGNORE'
+      ? '; and with outdatedInstancesStrategy IGNORE an instance launched meanwhile keeps the old revision'
+      : '';
+  return {
+    name,
+    status: 'warn',
+    detail: `${list(running)} run on ${groups}: a scale-in, replacement or rebalancing during the deployment can take an instance CodeDeploy is installing on (CodeDeploy's guide suggests suspending them for in-place deployments)${outdated}`,
+    fix: `autoScaling: {suspendProcesses: true} in greenlight.yml for ${env.name}: greenlight suspends them for each deployment and resumes them after it`,
+  };
+}
+
 async function hooksOf(autoscaling: AutoScalingClient, group: string): Promise<LifecycleHook[]> {
   const answer = await autoscaling
     .send(new DescribeLifecycleHooksCommand({ AutoScalingGroupName: group }))
@@ -200,6 +262,14 @@ export async function checkLifecycleHooks(view: FleetView, aws: AwsClientSource)
   );
   const describe = ({ group, hook }: (typeof foreign)[number]) =>
     `${group}'s ${hookName(hook)} (${hook.DefaultResult ?? 'ABANDON'} after ${hook.HeartbeatTimeout ?? 3600} s)`;
+  if (view.inPlace && launching.length > 0)
+    // No copy: the team's own launch hook on its own group is completed as it always is.
+    return {
+      name,
+      status: 'warn',
+      detail: `launch hook ${list(launching.map(describe))}: an instance launched during the deployment waits for it as well as for CodeDeploy's, in an order that cannot be predetermined (CodeDeploy's user guide)`,
+      fix: 'make sure what it waits for does not need the revision installed, or delete it',
+    };
   const abandoning = launching.filter(({ hook }) => (hook.DefaultResult ?? 'ABANDON') === 'ABANDON');
   if (abandoning.length > 0) {
     const { group, hook } = abandoning[0] as (typeof abandoning)[number];

@@ -57,10 +57,21 @@ const everything = () => ['*'];
 /** The groups CodeDeploy copies. */
 const originals = (f: DeploymentFacts) =>
   f.groups.flatMap((g) => (g.AutoScalingGroupARN ? [g.AutoScalingGroupARN] : []));
-/** The copies CodeDeploy makes of them, named per deployment. */
-const copies = (f: DeploymentFacts) => [
-  arn(f, 'autoscaling', `autoScalingGroup:*:autoScalingGroupName/CodeDeploy_${f.env.deploymentGroup}_*`),
-];
+/**
+ * The copies CodeDeploy makes of them, named per deployment. An in-place deployment makes none: it
+ * installs on the groups' own instances, so it needs no call on a copy (nor CodeDeploy's
+ * CreateAutoScalingGroup, which is the service role's, not the caller's, in either style).
+ */
+const copies = (f: DeploymentFacts) =>
+  f.env.style === 'in-place'
+    ? []
+    : [
+        arn(
+          f,
+          'autoscaling',
+          `autoScalingGroup:*:autoScalingGroupName/CodeDeploy_${f.env.deploymentGroup}_*`,
+        ),
+      ];
 const bundle = (f: DeploymentFacts) =>
   f.bundle ? [`arn:${f.partition}:s3:::${f.bundle.bucket}/${f.bundle.key}`] : [];
 const waitsInReady = (f: DeploymentFacts) => f.env.blueGreen?.ready.action === 'STOP_DEPLOYMENT';
@@ -69,7 +80,7 @@ const S3 = 'an S3 revision (revision: s3 in greenlight.yml), and sam deploy --s3
 const NEW_TEMPLATE_VERSION =
   'a deployment after a stack update: the group CodeDeploy copies is pointed at the new launch template version, which Auto Scaling lets only a caller who may launch from the template do';
 const SUSPEND =
-  'autoScaling.suspendProcesses in greenlight.yml: the processes CodeDeploy names are suspended on the group it copies for the deployment, and resumed after it';
+  "autoScaling.suspendProcesses in greenlight.yml: the processes CodeDeploy names are suspended on the group it copies (in place: on the fleet's groups) for the deployment, and resumed after it";
 
 export const DEPLOY_PATH: readonly DeployAction[] = [
   { action: 'codedeploy:GetApplication', on: application },

@@ -85,10 +85,17 @@ export async function preflight(
       : [],
   );
   const fleet = info.then((i) => readCopiedFleet(env, i, aws));
-  const checks = await Promise.all([
+  const checks: PreflightCheck[] = await Promise.all([
     checkGroup(env, aws),
     checkAlarms(env, aws),
-    checkLaunchTemplate(copied, moves),
+    env.style === 'in-place'
+      ? ({
+          name: 'launch-template',
+          status: 'skip',
+          detail:
+            'an in-place deployment copies no Auto Scaling group: it installs on the instances that are there',
+        } satisfies PreflightCheck)
+      : checkLaunchTemplate(copied, moves),
     checkCapacity(env, copied, aws),
     checkRevision(request, aws),
     checkAppSpec(request),
@@ -203,6 +210,7 @@ async function checkCapacity(
       status: 'skip',
       detail: 'greenlight.yml gives this environment no expectedCapacity',
     };
+  if (env.inPlace !== undefined) return checkInPlaceCapacity(env.inPlace, expected, aws);
   const groups = await copied;
   if (groups === undefined)
     return { name: 'capacity', status: 'skip', detail: 'the green fleet is discovered, not copied' };
@@ -230,6 +238,55 @@ async function checkCapacity(
     name: 'capacity',
     status: 'pass',
     detail: `${groups.join(', ')} wants ${(described.AutoScalingGroups ?? []).map((g) => g.DesiredCapacity ?? 0).join(', ')}, as greenlight.yml expects (${want})`,
+  };
+}
+
+/**
+ * In place the fleet deployed to is the groups' instances as they are: their desired capacities
+ * together are its size. Instances found by tags are counted by verify, which sees them; they are not
+ * guessed at here.
+ */
+async function checkInPlaceCapacity(
+  fleet: NonNullable<EnvironmentConfig['inPlace']>,
+  expected: NonNullable<EnvironmentConfig['expectedCapacity']>,
+  aws: AwsClients,
+): Promise<PreflightCheck> {
+  const name = 'capacity';
+  if (Object.keys(fleet.tags).length > 0)
+    return {
+      name,
+      status: 'skip',
+      detail:
+        'the in-place fleet includes instances found by tags: verify counts it once the deployment has its targets',
+    };
+  const groups = fleet.autoScalingGroups;
+  const autoscaling = await aws.autoscaling();
+  const described = await autoscaling
+    .send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [...groups] }))
+    .catch((error: unknown) => {
+      throw new AwsOperationError('DescribeAutoScalingGroups', groups.join(', '), error);
+    });
+  const found = described.AutoScalingGroups ?? [];
+  if (found.length === 0)
+    return {
+      name,
+      status: 'skip',
+      detail: `${groups.join(', ')} does not exist (deployment-group says more)`,
+    };
+  const total = found.reduce((sum, g) => sum + (g.DesiredCapacity ?? 0), 0);
+  const want = expected.min === expected.max ? String(expected.min) : `${expected.min} to ${expected.max}`;
+  const each = found.map((g) => `${g.AutoScalingGroupName ?? '?'} ${g.DesiredCapacity ?? 0}`).join(', ');
+  if (total < expected.min || total > expected.max)
+    return {
+      name,
+      status: 'fail',
+      detail: `the in-place fleet wants ${total} instance${total === 1 ? '' : 's'} (${each}), and greenlight.yml expects ${want}: verify would fail the deployment after it ran`,
+      fix: `set the groups' desired capacity (aws autoscaling update-auto-scaling-group --desired-capacity) or greenlight.yml's expectedCapacity`,
+    };
+  return {
+    name,
+    status: 'pass',
+    detail: `the in-place fleet wants ${total} (${each}), as greenlight.yml expects (${want})`,
   };
 }
 

@@ -8,8 +8,9 @@ import {
   diffGroups,
   isCopyOfGroup,
   specFromGroupInfo,
+  showSpecValue,
   toCreateInput,
-  toUpdateInput,
+  toUpdateInputs,
 } from '../../src/codedeploy/group-spec.js';
 import { configText, sampleEnvironment } from '../config/sample.js';
 
@@ -149,7 +150,8 @@ describe('deployment group desired state', () => {
     const desired = desiredGroup(env(), current);
     assert.deepEqual(diffGroups(current, desired), []);
     const withAlarm = desiredGroup(env({ alarms: ['web-dev-5xx', 'web-dev-latency'] }), current);
-    assert.deepEqual(toUpdateInput(withAlarm).autoScalingGroups, ['CodeDeploy_web-dev_d-A1B2C3D4E']);
+    const [update] = toUpdateInputs(withAlarm, moved);
+    assert.deepEqual(update?.autoScalingGroups, ['CodeDeploy_web-dev_d-A1B2C3D4E']);
   });
 
   it('an ASG that is neither the configured one nor a copy of it is drift back to the configured one', () => {
@@ -167,10 +169,13 @@ describe('deployment group desired state', () => {
   });
 
   it('the update input always carries the ASG with the blue/green configuration', () => {
-    const update = toUpdateInput(desiredGroup(env()));
-    assert.ok(update.blueGreenDeploymentConfiguration);
+    const updates = toUpdateInputs(desiredGroup(env()), groupInfoLike());
+    assert.equal(updates.length, 1);
+    const [update] = updates;
+    assert.ok(update?.blueGreenDeploymentConfiguration);
     assert.deepEqual(update.autoScalingGroups, ['web-dev-asg']);
     assert.equal(update.currentDeploymentGroupName, 'web-dev');
+    assert.equal(update.ec2TagSet, undefined, 'a blue/green group’s tags are left alone');
   });
 
   it('a disabled rollback configuration with leftover events is not drift when rollback is off', () => {
@@ -178,5 +183,212 @@ describe('deployment group desired state', () => {
       groupInfoLike({ autoRollbackConfiguration: { enabled: false, events: ['DEPLOYMENT_FAILURE'] } }),
     );
     assert.deepEqual(diffGroups(current, desiredGroup(env({ autoRollback: [] }))), []);
+  });
+});
+
+/** The sample environment made in-place: its ASG as the fleet, blue/green keys gone. */
+function inPlaceEnv(changes: Record<string, unknown> = {}) {
+  const { autoScalingGroup: _asg, blueGreen: _bg, ...rest } = sampleEnvironment();
+  const config = loadConfig({
+    path: 'greenlight.yml',
+    text: configText({
+      ...rest,
+      style: 'in-place',
+      inPlace: { autoScalingGroups: ['web-dev-asg'], tags: { app: 'web', env: 'dev' } },
+      ...changes,
+    }),
+  });
+  return resolveEnvironment(config, 'dev');
+}
+
+/** What CodeDeploy returns for an in-place group made from `inPlaceEnv()`. */
+function inPlaceInfoLike(changes: Record<string, unknown> = {}) {
+  const input = toCreateInput(desiredGroup(inPlaceEnv()), {});
+  return {
+    applicationName: input.applicationName,
+    deploymentGroupName: input.deploymentGroupName,
+    serviceRoleArn: input.serviceRoleArn,
+    deploymentConfigName: input.deploymentConfigName,
+    autoScalingGroups: [
+      { name: 'web-dev-asg', hook: 'CodeDeploy-managed-automatic-launch-deployment-hook-web-dev-1' },
+    ],
+    ec2TagFilters: [],
+    ec2TagSet: input.ec2TagSet,
+    deploymentStyle: input.deploymentStyle,
+    loadBalancerInfo: input.loadBalancerInfo,
+    alarmConfiguration: input.alarmConfiguration,
+    autoRollbackConfiguration: input.autoRollbackConfiguration,
+    outdatedInstancesStrategy: input.outdatedInstancesStrategy,
+    computePlatform: 'Server' as const,
+    ...changes,
+  };
+}
+
+const tag = (Key: string, Value: string, Type = 'KEY_AND_VALUE') => ({ Key, Value, Type });
+
+describe('an in-place deployment group', () => {
+  it('is created in place with traffic control, its ASGs, its tags ANDed as a tag set, and no blue/green configuration', () => {
+    const input = toCreateInput(desiredGroup(inPlaceEnv()), {});
+    assert.deepEqual(input.deploymentStyle, {
+      deploymentType: 'IN_PLACE',
+      deploymentOption: 'WITH_TRAFFIC_CONTROL',
+    });
+    assert.deepEqual(input.autoScalingGroups, ['web-dev-asg']);
+    assert.deepEqual(input.ec2TagSet, { ec2TagSetList: [[tag('app', 'web')], [tag('env', 'dev')]] });
+    assert.equal(input.ec2TagFilters, undefined);
+    assert.equal(input.blueGreenDeploymentConfiguration, undefined);
+    assert.deepEqual(input.loadBalancerInfo, { targetGroupInfoList: [{ name: 'web-dev-tg' }] });
+  });
+
+  it('without target groups it deploys without traffic control and names no load balancer', () => {
+    const input = toCreateInput(desiredGroup(inPlaceEnv({ targetGroups: [] })), {});
+    assert.deepEqual(input.deploymentStyle, {
+      deploymentType: 'IN_PLACE',
+      deploymentOption: 'WITHOUT_TRAFFIC_CONTROL',
+    });
+    assert.equal(input.loadBalancerInfo, undefined);
+  });
+
+  it('a group made from greenlight.yml has no drift, whatever blue/green settings CodeDeploy reports for it', () => {
+    assert.deepEqual(diffGroups(specFromGroupInfo(inPlaceInfoLike()), desiredGroup(inPlaceEnv())), []);
+    const withLeftovers = specFromGroupInfo(
+      inPlaceInfoLike({
+        blueGreenDeploymentConfiguration: {
+          terminateBlueInstancesOnDeploymentSuccess: {
+            action: 'KEEP_ALIVE',
+            terminationWaitTimeInMinutes: 0,
+          },
+          deploymentReadyOption: { actionOnTimeout: 'STOP_DEPLOYMENT', waitTimeInMinutes: 30 },
+          greenFleetProvisioningOption: { action: 'COPY_AUTO_SCALING_GROUP' },
+        },
+      }),
+    );
+    assert.deepEqual(diffGroups(withLeftovers, desiredGroup(inPlaceEnv(), withLeftovers)), []);
+  });
+
+  it('one KEY_AND_VALUE tag filter, the same tag as a tag set, and tags: {k: v} are one fleet', () => {
+    const desired = desiredGroup(
+      inPlaceEnv({ inPlace: { autoScalingGroups: ['web-dev-asg'], tags: { app: 'web' } } }),
+    );
+    const asFilters = specFromGroupInfo(
+      inPlaceInfoLike({ ec2TagFilters: [tag('app', 'web')], ec2TagSet: undefined }),
+    );
+    const asSet = specFromGroupInfo(inPlaceInfoLike({ ec2TagSet: { ec2TagSetList: [[tag('app', 'web')]] } }));
+    assert.deepEqual(diffGroups(asFilters, desired), []);
+    assert.deepEqual(diffGroups(asSet, desired), []);
+  });
+
+  it('tag groups compare in any order; ORed filters are not ANDed tags', () => {
+    const reordered = specFromGroupInfo(
+      inPlaceInfoLike({ ec2TagSet: { ec2TagSetList: [[tag('env', 'dev')], [tag('app', 'web')]] } }),
+    );
+    assert.deepEqual(diffGroups(reordered, desiredGroup(inPlaceEnv())), []);
+    const ored = specFromGroupInfo(
+      inPlaceInfoLike({ ec2TagFilters: [tag('env', 'dev'), tag('app', 'web')], ec2TagSet: undefined }),
+    );
+    const changes = diffGroups(ored, desiredGroup(inPlaceEnv()));
+    assert.deepEqual(
+      changes.map((c) => c.field),
+      ['ec2Tags'],
+    );
+    assert.equal(showSpecValue(changes[0]!.current), '[(app=web or env=dev)]');
+    assert.equal(showSpecValue(changes[0]!.desired), '[app=web and env=dev]');
+  });
+
+  it('a changed tag is one change, and its update sends the new tag set only', () => {
+    const current = inPlaceInfoLike();
+    const desired = desiredGroup(
+      inPlaceEnv({ inPlace: { autoScalingGroups: ['web-dev-asg'], tags: { app: 'web', env: 'test' } } }),
+      specFromGroupInfo(current),
+    );
+    assert.deepEqual(
+      diffGroups(specFromGroupInfo(current), desired).map((c) => c.field),
+      ['ec2Tags'],
+    );
+    const updates = toUpdateInputs(desired, current);
+    assert.equal(updates.length, 1);
+    assert.deepEqual(updates[0]?.ec2TagSet, { ec2TagSetList: [[tag('app', 'web')], [tag('env', 'test')]] });
+    assert.equal(updates[0]?.ec2TagFilters, undefined);
+    assert.equal(updates[0]?.blueGreenDeploymentConfiguration, undefined);
+  });
+
+  it('tag filters are cleared in an update of their own before the tag set is sent (never both in one call)', () => {
+    const current = inPlaceInfoLike({
+      ec2TagFilters: [tag('app', 'web'), tag('env', 'dev')],
+      ec2TagSet: undefined,
+    });
+    const updates = toUpdateInputs(desiredGroup(inPlaceEnv()), current);
+    assert.deepEqual(updates[0], {
+      applicationName: 'web',
+      currentDeploymentGroupName: 'web-dev',
+      ec2TagFilters: [],
+    });
+    assert.equal(updates.length, 2);
+    assert.equal(updates[1]?.ec2TagFilters, undefined);
+    assert.ok(updates[1]?.ec2TagSet);
+    // With no tags wanted, one update clears the filters.
+    const noTags = toUpdateInputs(
+      desiredGroup(inPlaceEnv({ inPlace: { autoScalingGroups: ['web-dev-asg'] } })),
+      current,
+    );
+    assert.equal(noTags.length, 1);
+    assert.deepEqual(noTags[0]?.ec2TagFilters, []);
+    assert.equal(noTags[0]?.ec2TagSet, undefined);
+  });
+
+  it('target groups removed: traffic control off and the load balancer cleared with an empty list', () => {
+    const desired = desiredGroup(inPlaceEnv({ targetGroups: [] }));
+    const current = inPlaceInfoLike();
+    assert.deepEqual(
+      diffGroups(specFromGroupInfo(current), desired)
+        .map((c) => c.field)
+        .sort(),
+      ['deploymentOption', 'targetGroups'],
+    );
+    assert.deepEqual(toUpdateInputs(desired, current)[0]?.loadBalancerInfo, { targetGroupInfoList: [] });
+  });
+
+  it('its ASGs are exactly the ones greenlight.yml names: a copy is not followed', () => {
+    const current = specFromGroupInfo(
+      inPlaceInfoLike({ autoScalingGroups: [{ name: 'CodeDeploy_web-dev_d-A1B2C3D4E' }] }),
+    );
+    assert.deepEqual(diffGroups(current, desiredGroup(inPlaceEnv(), current)), [
+      { field: 'autoScalingGroups', current: ['CodeDeploy_web-dev_d-A1B2C3D4E'], desired: ['web-dev-asg'] },
+    ]);
+  });
+
+  it('blue/green to in-place: the style, option-free fields unchanged, the copy replaced by the named fleet', () => {
+    const blueGreen = groupInfoLike({ autoScalingGroups: [{ name: 'CodeDeploy_web-dev_d-A1B2C3D4E' }] });
+    const current = specFromGroupInfo(blueGreen);
+    const desired = desiredGroup(inPlaceEnv(), current);
+    assert.deepEqual(
+      diffGroups(current, desired)
+        .map((c) => c.field)
+        .sort(),
+      ['autoScalingGroups', 'deploymentType', 'ec2Tags'],
+    );
+    const [update] = toUpdateInputs(desired, blueGreen);
+    assert.deepEqual(update?.deploymentStyle, {
+      deploymentType: 'IN_PLACE',
+      deploymentOption: 'WITH_TRAFFIC_CONTROL',
+    });
+    assert.equal(update?.blueGreenDeploymentConfiguration, undefined);
+  });
+
+  it('in-place to blue/green: the in-place fleet’s tags are removed, the configured ASG is the one copied', () => {
+    const inPlace = inPlaceInfoLike();
+    const current = specFromGroupInfo(inPlace);
+    const desired = desiredGroup(env(), current);
+    assert.deepEqual(desired.ec2Tags, []);
+    assert.deepEqual(desired.autoScalingGroups, ['web-dev-asg']);
+    const [update] = toUpdateInputs(desired, inPlace);
+    assert.deepEqual(update?.ec2TagSet, { ec2TagSetList: [] });
+    assert.equal(update?.deploymentStyle?.deploymentType, 'BLUE_GREEN');
+    assert.ok(update?.blueGreenDeploymentConfiguration);
+  });
+
+  it('a blue/green group’s own tag filters are left as they are, never drift', () => {
+    const current = specFromGroupInfo(groupInfoLike({ ec2TagFilters: [tag('fleet', 'blue')] }));
+    assert.deepEqual(diffGroups(current, desiredGroup(env(), current)), []);
   });
 });

@@ -106,5 +106,94 @@ describe(
       assert.equal(plan.code, 0, plan.stderr);
       assert.match(plan.stderr, /deployment group shop\/shop-impl: up to date/);
     });
+
+    it("an in-place group with a custom config, made with the CLI's own flags: written as style: in-place, up to date, and read back by the CLI in its shape", async () => {
+      await aws(
+        'deploy',
+        'create-application',
+        '--application-name',
+        'shop-ip',
+        '--compute-platform',
+        'Server',
+      );
+      await aws(
+        'deploy',
+        'create-deployment-config',
+        '--deployment-config-name',
+        'shop-two-healthy',
+        '--minimum-healthy-hosts',
+        'type=HOST_COUNT,value=2',
+      );
+      await aws(
+        'deploy',
+        'create-deployment-group',
+        '--application-name',
+        'shop-ip',
+        '--deployment-group-name',
+        'shop-ip-prod',
+        '--service-role-arn',
+        'arn:aws:iam::123456789012:role/shop-codedeploy',
+        '--deployment-config-name',
+        'shop-two-healthy',
+        '--deployment-style',
+        'deploymentType=IN_PLACE,deploymentOption=WITH_TRAFFIC_CONTROL',
+        '--auto-scaling-groups',
+        'web-dev-asg',
+        '--load-balancer-info',
+        'targetGroupInfoList=[{name=web-dev-tg}]',
+        '--ec2-tag-set',
+        'ec2TagSetList=[[{Key=app,Value=shop,Type=KEY_AND_VALUE}]]',
+      );
+      const here = await mkdtemp(join(dir, 'ip-'));
+      const env = { ...cloud.env };
+      const init = await greenlight(
+        [
+          'init',
+          '--from-group',
+          'shop-ip/shop-ip-prod',
+          '--env',
+          'prod',
+          '--revision',
+          'github:example/shop',
+        ],
+        { cwd: here, env },
+      );
+      assert.equal(init.code, 0, init.stderr);
+      const prod = (await readBack(join(here, 'greenlight.yml'))).environments.prod;
+      assert.equal(prod.style, 'in-place');
+      assert.deepEqual(prod.inPlace, { autoScalingGroups: ['web-dev-asg'], tags: { app: 'shop' } });
+      assert.deepEqual(prod.deploymentConfig, {
+        name: 'shop-two-healthy',
+        minimumHealthyHosts: { type: 'HOST_COUNT', value: 2 },
+      });
+      const plan = await greenlight(['group', 'plan', '--env', 'prod'], { cwd: here, env });
+      assert.equal(plan.code, 0, plan.stderr);
+      assert.match(plan.stderr, /deployment group shop-ip\/shop-ip-prod: up to date/);
+
+      // A tag changed in greenlight.yml and applied: the CLI reads back an in-place group's shape.
+      const text = await readFile(join(here, 'greenlight.yml'), 'utf8');
+      await writeFile(join(here, 'greenlight.yml'), text.replace('app: shop', 'app: shop-v2'));
+      const apply = await greenlight(['group', 'apply', '--env', 'prod'], { cwd: here, env });
+      assert.equal(apply.code, 0, apply.stderr);
+      const got = (await aws(
+        'deploy',
+        'get-deployment-group',
+        '--application-name',
+        'shop-ip',
+        '--deployment-group-name',
+        'shop-ip-prod',
+      )) as { deploymentGroupInfo: Record<string, unknown> };
+      const info = got.deploymentGroupInfo;
+      assert.deepEqual(info.deploymentStyle, {
+        deploymentType: 'IN_PLACE',
+        deploymentOption: 'WITH_TRAFFIC_CONTROL',
+      });
+      assert.deepEqual(info.ec2TagSet, {
+        ec2TagSetList: [[{ Key: 'app', Value: 'shop-v2', Type: 'KEY_AND_VALUE' }]],
+      });
+      assert.deepEqual(info.ec2TagFilters, []);
+      assert.equal(info.blueGreenDeploymentConfiguration, undefined);
+      assert.equal(info.deploymentConfigName, 'shop-two-healthy');
+    });
   },
 );

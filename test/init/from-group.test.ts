@@ -159,7 +159,7 @@ describe('greenlight init --from-group', () => {
     assert.ok(!plan.lines.some((l) => l.includes('tags to set')), plan.stderr);
   });
 
-  it('an in-place group: nothing is written, and what group apply would change is said', async () => {
+  it('an in-place group behind a load balancer with a custom config: written as style: in-place, and group plan says up to date', async () => {
     const codedeploy = await cloud.aws.codedeploy();
     await codedeploy.send(
       new CreateDeploymentConfigCommand({
@@ -168,50 +168,158 @@ describe('greenlight init --from-group', () => {
       }),
     );
     await createGroup({
-      deploymentGroupName: 'web-inplace',
-      deploymentConfigName: 'web-half',
-      autoScalingGroups: ['web-dev-asg'],
-      deploymentStyle: { deploymentType: 'IN_PLACE', deploymentOption: 'WITHOUT_TRAFFIC_CONTROL' },
-    });
-    const here = await project();
-    const r = await run(
-      ['init', '--from-group', 'web/web-inplace', '--env', 'dev', '--revision', 'github:example/web'],
-      here,
-    );
-    assert.equal(r.code, 1, r.stderr);
-    assert.ok(
-      r.lines.some((l) =>
-        /deploymentStyle = IN_PLACE WITHOUT_TRAFFIC_CONTROL: greenlight manages blue\/green/.test(l),
-      ),
-      r.stderr,
-    );
-    assert.ok(
-      r.lines.some((l) => /targetGroupInfoList = none/.test(l)),
-      r.stderr,
-    );
-    assert.ok(
-      r.lines.some((l) => /not written: greenlight.yml cannot describe web\/web-inplace/.test(l)),
-      r.stderr,
-    );
-    assert.equal(existsSync(join(here, 'greenlight.yml')), false);
-
-    // In place behind a load balancer: the file would load, and the plan says what apply would change.
-    await createGroup({
       deploymentGroupName: 'web-inplace-lb',
       deploymentConfigName: 'web-half',
       autoScalingGroups: ['web-dev-asg'],
       deploymentStyle: { deploymentType: 'IN_PLACE', deploymentOption: 'WITH_TRAFFIC_CONTROL' },
       loadBalancerInfo: { targetGroupInfoList: [{ name: 'web-dev-tg' }] },
     });
-    const lb = await run(
+    const here = await project();
+    const r = await run(
       ['init', '--from-group', 'web/web-inplace-lb', '--env', 'dev', '--revision', 'github:example/web'],
       here,
     );
-    assert.equal(lb.code, 1, lb.stderr);
+    assert.equal(r.code, 0, r.stderr);
+    const dev = (await readBack(join(here, 'greenlight.yml'))).environments.dev;
+    assert.equal(dev.style, 'in-place');
+    assert.deepEqual(dev.inPlace, { autoScalingGroups: ['web-dev-asg'] });
+    assert.deepEqual(dev.targetGroups, ['web-dev-tg']);
+    assert.equal(dev.blueGreen, undefined);
+    assert.equal(dev.autoScalingGroup, undefined);
+    assert.deepEqual(dev.deploymentConfig, {
+      name: 'web-half',
+      minimumHealthyHosts: { type: 'FLEET_PERCENT', value: 50 },
+    });
+    const plan = await run(['group', 'plan', '--env', 'dev'], here);
+    assert.equal(plan.code, 0, plan.stderr);
     assert.ok(
-      lb.lines.some((l) => /~ deploymentType: IN_PLACE → BLUE_GREEN/.test(l)),
-      lb.stderr,
+      plan.lines.some((l) => l.includes('deployment group web/web-inplace-lb: up to date')),
+      plan.stderr,
     );
+  });
+
+  it('an in-place group found by one EC2 tag filter, without a load balancer: inPlace.tags, no target groups, up to date', async () => {
+    await createGroup({
+      deploymentGroupName: 'web-inplace-tags',
+      deploymentStyle: { deploymentType: 'IN_PLACE', deploymentOption: 'WITHOUT_TRAFFIC_CONTROL' },
+      ec2TagFilters: [{ Key: 'app', Value: 'web', Type: 'KEY_AND_VALUE' }],
+    });
+    const here = await project();
+    const r = await run(
+      ['init', '--from-group', 'web/web-inplace-tags', '--env', 'dev', '--revision', 'github:example/web'],
+      here,
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const dev = (await readBack(join(here, 'greenlight.yml'))).environments.dev;
+    assert.equal(dev.style, 'in-place');
+    assert.deepEqual(dev.inPlace, { autoScalingGroups: [], tags: { app: 'web' } });
+    assert.deepEqual(dev.targetGroups, []);
+    const plan = await run(['group', 'plan', '--env', 'dev'], here);
+    assert.equal(plan.code, 0, plan.stderr);
+    assert.ok(
+      plan.lines.some((l) => l.includes('web/web-inplace-tags: up to date')),
+      plan.stderr,
+    );
+  });
+
+  it('in-place settings greenlight.yml cannot say are reported, not dropped: ORed tag filters, KEY_ONLY and VALUE_ONLY tags, two tags in one group, on-premises tags', async () => {
+    await createGroup({
+      deploymentGroupName: 'web-inplace-ored',
+      autoScalingGroups: ['web-dev-asg'],
+      deploymentStyle: { deploymentType: 'IN_PLACE', deploymentOption: 'WITHOUT_TRAFFIC_CONTROL' },
+      ec2TagFilters: [
+        { Key: 'app', Value: 'web', Type: 'KEY_AND_VALUE' },
+        { Key: 'app', Value: 'api', Type: 'KEY_AND_VALUE' },
+      ],
+      onPremisesInstanceTagFilters: [{ Key: 'rack', Value: 'r1', Type: 'KEY_AND_VALUE' }],
+    });
+    const here = await project();
+    const ored = await run(
+      [
+        'init',
+        '--from-group',
+        'web/web-inplace-ored',
+        '--env',
+        'dev',
+        '--revision',
+        'github:example/web',
+        '--json',
+      ],
+      here,
+    );
+    assert.equal(ored.code, 1, ored.stderr);
+    assert.ok(
+      ored.lines.some((l) =>
+        /ec2TagFilters = \[\(app=api or app=web\)\]: an instance needs only one of several tags/.test(l),
+      ),
+      ored.stderr,
+    );
+    assert.ok(
+      ored.lines.some((l) => /^warn: onPremisesInstanceTagFilters = .*rack.*group apply leaves them/.test(l)),
+      ored.stderr,
+    );
+    // The plan says what apply would do with the file: the tags go.
+    assert.ok(
+      ored.lines.some((l) => /~ ec2Tags: \[\(app=api or app=web\)\] → \[\]/.test(l)),
+      ored.stderr,
+    );
+    assert.equal(existsSync(join(here, 'greenlight.yml')), false);
+    const { result } = JSON.parse(ored.stdout) as {
+      result: { unsupported: { setting: string; effect: string }[] };
+    };
+    assert.deepEqual(result.unsupported.map((u) => `${u.setting} ${u.effect}`).sort(), [
+      'ec2TagFilters changed',
+      'onPremisesInstanceTagFilters kept',
+    ]);
+
+    const cases: [
+      string,
+      { Key: string; Value?: string; Type: 'KEY_ONLY' | 'VALUE_ONLY' | 'KEY_AND_VALUE' }[][],
+      RegExp,
+    ][] = [
+      [
+        'web-inplace-keyonly',
+        [[{ Key: 'app', Type: 'KEY_ONLY' }]],
+        /ec2TagSet = \[app=\*\]: app=\* matches a key with any value/,
+      ],
+      [
+        'web-inplace-valueonly',
+        [[{ Key: '', Value: 'web', Type: 'VALUE_ONLY' }]],
+        /ec2TagSet = \[\*=web\]: \*=web matches a value under any key/,
+      ],
+      [
+        'web-inplace-two-in-group',
+        [
+          [
+            { Key: 'app', Value: 'web', Type: 'KEY_AND_VALUE' },
+            { Key: 'env', Value: 'dev', Type: 'KEY_AND_VALUE' },
+          ],
+          [{ Key: 'team', Value: 'payments', Type: 'KEY_AND_VALUE' }],
+        ],
+        /ec2TagSet = \[\(app=web or env=dev\) and team=payments\]: an instance needs only one of several tags/,
+      ],
+    ];
+    for (const [name, ec2TagSetList, said] of cases) {
+      await createGroup({
+        deploymentGroupName: name,
+        autoScalingGroups: ['web-dev-asg'],
+        deploymentStyle: { deploymentType: 'IN_PLACE', deploymentOption: 'WITHOUT_TRAFFIC_CONTROL' },
+        ec2TagSet: { ec2TagSetList },
+      });
+      const r = await run(
+        ['init', '--from-group', `web/${name}`, '--env', 'dev', '--revision', 'github:example/web'],
+        here,
+      );
+      assert.equal(r.code, 1, r.stderr);
+      assert.ok(
+        r.lines.some((l) => said.test(l)),
+        `${name}: ${r.stderr}`,
+      );
+      assert.ok(
+        r.lines.some((l) => /not written/.test(l)),
+        r.stderr,
+      );
+    }
     assert.equal(existsSync(join(here, 'greenlight.yml')), false);
   });
 

@@ -9,7 +9,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
+import type { AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
+import { resolveEnvironment } from '../../src/config/environment.js';
 import { loadConfig } from '../../src/config/load.js';
+import { configText, sampleEnvironment } from '../config/sample.js';
 import { DEPLOY_PATH, policySourceOf, type DeploymentFacts } from '../../src/preflight/permissions.js';
 import { parseTemplate } from '../../src/sam/template.js';
 import { evaluate, templateEvaluation } from '../template/intrinsics.js';
@@ -109,5 +112,39 @@ describe('what a deployment calls, against the deploy role the template makes', 
     });
     const root = policySourceOf(`arn:aws:iam::${ACCOUNT}:root`);
     assert.ok('skip' in root && /neither a role's session nor an IAM user/.test(root.skip));
+  });
+});
+
+describe('what an in-place deployment calls', () => {
+  it('nothing on a copy: suspend and resume on the fleet’s own groups only, no launch template move', () => {
+    const { autoScalingGroup: _asg, blueGreen: _bg, ...rest } = sampleEnvironment();
+    const env = resolveEnvironment(
+      loadConfig({
+        path: 'greenlight.yml',
+        text: configText({
+          ...rest,
+          style: 'in-place',
+          inPlace: { autoScalingGroups: ['web-dev-asg'] },
+          autoScaling: { suspendProcesses: true },
+        }),
+      }),
+      'dev',
+    );
+    const fleet = `arn:aws:autoscaling:us-east-1:${ACCOUNT}:autoScalingGroup:1:autoScalingGroupName/web-dev-asg`;
+    const facts: DeploymentFacts = {
+      env,
+      partition: 'aws',
+      region: 'us-east-1',
+      account: ACCOUNT,
+      groups: [{ AutoScalingGroupName: 'web-dev-asg', AutoScalingGroupARN: fleet } as AutoScalingGroup],
+      uploads: false,
+      moves: [],
+    };
+    const on = (action: string) => DEPLOY_PATH.find((a) => a.action === action)?.on(facts);
+    assert.deepEqual(on('autoscaling:SuspendProcesses'), [fleet]);
+    assert.deepEqual(on('autoscaling:ResumeProcesses'), [fleet]);
+    assert.deepEqual(on('autoscaling:UpdateAutoScalingGroup'), []);
+    assert.deepEqual(on('codedeploy:ContinueDeployment'), []);
+    assert.ok(!DEPLOY_PATH.some((a) => a.action === 'autoscaling:CreateAutoScalingGroup'));
   });
 });
