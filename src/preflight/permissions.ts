@@ -93,6 +93,13 @@ export const DEPLOY_PATH: readonly DeployAction[] = [
   // The verified revision is recorded on the deployment group (last-known-good).
   { action: 'codedeploy:TagResource', on: deploymentGroup },
   { action: 'codedeploy:CreateDeployment', on: deploymentGroup },
+  {
+    // CodeDeploy's API reference: "If you specify an overrideAlarmConfiguration, you need the
+    // UpdateDeploymentGroup IAM permission when calling CreateDeployment."
+    action: 'codedeploy:UpdateDeploymentGroup',
+    on: (f) => (f.env.alarms.length > 0 ? deploymentGroup(f) : []),
+    path: 'a rollback in a group with alarms: its deployment does not poll them (overrideAlarmConfiguration), which CodeDeploy allows only a caller who may update the group',
+  },
   { action: 'codedeploy:GetDeployment', on: deploymentGroup },
   { action: 'codedeploy:BatchGetDeployments', on: deploymentGroup },
   { action: 'codedeploy:ListDeployments', on: deploymentGroup },
