@@ -428,6 +428,8 @@ describe('in place: rollback to the last verified revision', () => {
     s.events.length = 0;
     const passed = await gate({ env: s.env, bakeMs: 0, pollMs: 60_000, build: {} }, s.deps);
     assert.equal(passed.exitCode, ExitCode.Ok, s.log());
+    // Its summary counts the fleet itself: in place there is no green fleet.
+    assert.match(s.log(), /target health: +3 instances of the fleet in web-dev-tg/, s.log());
     const v2 = await s.release(V2);
     assert.equal(v2.exitCode, ExitCode.Ok, s.log());
     // The alarm fires after the first look of V2's bake.

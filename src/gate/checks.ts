@@ -8,6 +8,7 @@ import {
   type RuleResult,
 } from '../verify/rules.js';
 import type { AlarmJudgement } from './alarm-window.js';
+import type { GateWatched } from './gate.js';
 
 // One look at a baking environment: target health, the served version and what is registered judged
 // with the verifier's own rules over a view of the facts that fits a bake (only instances InService
@@ -91,10 +92,12 @@ export function judgeBake(facts: Facts, alarms: AlarmJudgement): BakeJudgement {
       detail: `Auto Scaling group ${asg.name} does not exist`,
     });
   } else if (asg?.found && instances.length === 0) {
+    // In place there is no green fleet: the group's own instances are the fleet being baked.
+    const fleet = facts.deployment.deploymentType === 'IN_PLACE' ? 'the fleet' : 'the green fleet';
     problems.push({
       kind: 'fleet',
       subject: asg.name,
-      detail: `no instance of the green fleet is InService in ${asg.name}`,
+      detail: `no instance of ${fleet} is InService in ${asg.name}`,
     });
   }
   return {
@@ -120,4 +123,15 @@ export function describeProblems(problems: readonly GateProblem[]): string {
 /** What one look watched, in the rules' own words. */
 export function describeLook(judgement: BakeJudgement): string {
   return judgement.rules.map((r) => `${r.rule}: ${r.summary}`).join(' · ');
+}
+
+/** `3 green instances in web-dev-tg`: what the bake held to being healthy, in the release's own terms. */
+export function describeTargetHealth(
+  watched: Pick<GateWatched, 'instances' | 'targetGroups' | 'inPlace'>,
+): string {
+  const n = watched.instances.length;
+  const where = watched.targetGroups.join(', ');
+  if (!watched.inPlace) return `${n} green instances in ${where || 'no target group'}`;
+  const fleet = `${n} ${n === 1 ? 'instance' : 'instances'} of the fleet`;
+  return where ? `${fleet} in ${where}` : `${fleet} (no target group)`;
 }

@@ -10,7 +10,7 @@ import { verifyClientsOf } from '../verify/gather.js';
 import { writeReport, type ReportFiles } from '../verify/report-files.js';
 import { verdictJson, type VerifyReport } from '../verify/report-json.js';
 import { findCandidate } from './candidate.js';
-import { describeProblems } from './checks.js';
+import { describeProblems, describeTargetHealth } from './checks.js';
 import { runGate, type GateOutcome } from './gate.js';
 import { recordPassedGate, type PassedGate } from './passed-gate.js';
 import { gateJson } from './report-json.js';
@@ -206,10 +206,7 @@ function passedLines(o: GateOutcome): string[] {
   if (w.alarms.length > 0) lines.push(`  alarm history:  ${w.alarmHistory}`);
   if (w.excusedAlarms.length > 0)
     lines.push(`  let through:    ${w.excusedAlarms.join(', ')} (--ignore-alarms)`);
-  lines.push(
-    `  target health:  ${w.instances.length} green instances in ${w.targetGroups.join(', ') || 'no target group'}`,
-    `  served version: ${w.servedVersion}`,
-  );
+  lines.push(`  target health:  ${describeTargetHealth(w)}`, `  served version: ${w.servedVersion}`);
   if (o.smoke) lines.push(`  smoke tests:    ${describeSmoke(o.smoke)} (${o.smoke.command})`);
   return lines;
 }

@@ -65,6 +65,8 @@ export interface GateWatched {
   readonly excusedAlarms: readonly string[];
   readonly targetGroups: readonly string[];
   readonly instances: readonly string[];
+  /** The release was in place: the instances are the fleet itself, not a green fleet beside a blue one. */
+  readonly inPlace?: true;
   /** How the served version was checked, or why it was not. */
   readonly servedVersion: string;
 }
@@ -435,6 +437,7 @@ function watchedOf(
     excusedAlarms: [...excused],
     targetGroups: facts?.targetGroups.map((tg) => tg.name) ?? [],
     instances: last?.instances ?? [],
+    ...(facts?.deployment.deploymentType === 'IN_PLACE' ? { inPlace: true as const } : {}),
     servedVersion: served
       ? `${served.verdict === 'skip' ? 'not checked: ' : ''}${served.summary}`
       : 'not checked',

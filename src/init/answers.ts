@@ -17,15 +17,23 @@ export type RevisionAnswer =
   /** Each environment's bucket from sam-template.yaml: <app>-<env>-revisions-<account>-<region>. */
   | { readonly stackBucket: true };
 
+/** blue-green: onto a copy of the fleet, then traffic moves; in-place: onto the instances that serve. */
+export const STYLES = ['blue-green', 'in-place'] as const;
+export type Style = (typeof STYLES)[number];
+
 export interface InitAnswers {
   readonly application: string;
+  readonly style: Style;
   /** In delivery order: the last one is production. */
   readonly environments: readonly string[];
   readonly region: string;
   /** Undefined: the placeholder goes where the account belongs, and greenlight.yml will not load. */
   readonly account?: string;
-  /** A name, or a pattern with {app} and {env}. */
-  readonly autoScalingGroup: string;
+  /** A name, or a pattern with {app} and {env}. Undefined only in place, when tags find the fleet. */
+  readonly autoScalingGroup?: string;
+  /** In place: the EC2 tags (values may hold {app} and {env}) every deployed instance carries. */
+  readonly tags?: Readonly<Record<string, string>>;
+  /** Empty only in place: no load balancer, deployed without traffic control. */
   readonly targetGroups: readonly string[];
   readonly healthPath: string;
   readonly healthPort: number;
@@ -40,6 +48,9 @@ export const DEFAULT_TARGET_GROUP = '{app}-{env}-tg';
 export const DEFAULT_HEALTH_PATH = '/healthcheck';
 export const DEFAULT_PORT = 8000;
 export const DEFAULT_REGION = 'us-east-1';
+export const DEFAULT_STYLE: Style = 'blue-green';
+/** The answer that names no Auto Scaling group, target group or tag (in place only). */
+export const NONE = 'none';
 
 /**
  * The application names the Linux user, the unit, the directories on the instance and, with
@@ -134,6 +145,42 @@ export function checkPattern(what: string, value: string, environments: readonly
   return value;
 }
 
+export function checkStyle(value: string): Style {
+  if (!(STYLES as readonly string[]).includes(value))
+    throw new UsageError(`style ${JSON.stringify(value)}: expected blue-green or in-place`);
+  return value as Style;
+}
+
+/** CodeDeploy takes at most 3 tag groups in a tag set, greenlight's inPlace.tags. */
+const MAX_TAGS = 3;
+
+/**
+ * `Key=Value,Key2=Value2`: the tags every instance of an in-place fleet carries. Values may say
+ * {app} and {env}; with several environments one must say {env}, or they would share their instances.
+ */
+export function checkTags(value: string, environments: readonly string[]): Record<string, string> {
+  const tags: Record<string, string> = {};
+  for (const item of value.split(',').map((t) => t.trim())) {
+    const match = /^([^=]{1,128})=(.{0,256})$/.exec(item);
+    if (!match || /\{(?!app\}|env\})/.test(item))
+      throw new UsageError(
+        `tag ${JSON.stringify(item)}: expected Key=Value, comma-separated, e.g. app={app},env={env}`,
+      );
+    const key = (match[1] as string).trim();
+    if (key in tags) throw new UsageError(`tag ${key} is named twice`);
+    tags[key] = (match[2] as string).trim();
+  }
+  if (Object.keys(tags).length > MAX_TAGS)
+    throw new UsageError(
+      `tags ${value}: at most ${MAX_TAGS} (CodeDeploy's limit of ${MAX_TAGS} tag groups in a tag set)`,
+    );
+  if (environments.length > 1 && !Object.values(tags).some((v) => v.includes('{env}')))
+    throw new UsageError(
+      `tags ${value} find the same instances for ${environments.length} environments: use {env} in a value (e.g. env={env})`,
+    );
+  return tags;
+}
+
 export function checkRuntime(value: string): Runtime {
   if (!(RUNTIMES as readonly string[]).includes(value))
     throw new UsageError(`runtime ${JSON.stringify(value)}: expected one of ${RUNTIMES.join(', ')}`);
@@ -179,23 +226,53 @@ export function environmentSpec(answers: InitAnswers, env: string): Record<strin
     'stackBucket' in answers.revision
       ? { s3: { bucket: `${app}-${env}-revisions-${account}-${answers.region}`, prefix: `${app}/` } }
       : answers.revision;
+  const targetGroups = answers.targetGroups.map((t) => expandName(t, app, env));
+  // sam-template.yaml's alarms watch the load balancer: without one there is nothing for them to see.
+  const alarms = targetGroups.length > 0 ? [`${app}-${env}-5xx`, `${app}-${env}-unhealthy-hosts`] : [];
+  const asg =
+    answers.autoScalingGroup !== undefined ? expandName(answers.autoScalingGroup, app, env) : undefined;
+  const fleet =
+    answers.style === 'in-place'
+      ? {
+          style: 'in-place',
+          inPlace: {
+            ...(asg !== undefined ? { autoScalingGroups: [asg] } : {}),
+            ...(answers.tags !== undefined && Object.keys(answers.tags).length > 0
+              ? {
+                  tags: Object.fromEntries(
+                    Object.entries(answers.tags).map(([k, v]) => [k, expandName(v, app, env)]),
+                  ),
+                }
+              : {}),
+          },
+          ...(targetGroups.length > 0 ? { targetGroups } : {}),
+          // In place, the instances that install are out of service: one at a time everywhere, so the
+          // rest keep serving and the first failure stops the deployment.
+          deploymentConfig: 'CodeDeployDefault.OneAtATime',
+        }
+      : {
+          autoScalingGroup: asg,
+          targetGroups,
+          // greenlight verifies every instance whatever CodeDeploy says; production also installs one
+          // at a time, stopping at the first failure, and waits in Ready while greenlight verifies green.
+          deploymentConfig: production ? 'CodeDeployDefault.OneAtATime' : 'CodeDeployDefault.AllAtOnce',
+          blueGreen: {
+            greenFleet: 'COPY_AUTO_SCALING_GROUP',
+            ready: production
+              ? { action: 'STOP_DEPLOYMENT', waitMinutes: 60 }
+              : { action: 'CONTINUE_DEPLOYMENT' },
+            terminateBlue: { action: 'TERMINATE', waitMinutes: production ? 60 : 5 },
+          },
+          ...(production ? { verifyBeforeTraffic: true } : {}),
+        };
   return {
     region: answers.region,
     deploymentGroup: `${app}-${env}`,
     serviceRoleArn: `arn:${partitionOf(answers.region)}:iam::${account}:role/${app}-${env}-codedeploy`,
-    autoScalingGroup: expandName(answers.autoScalingGroup, app, env),
-    targetGroups: answers.targetGroups.map((t) => expandName(t, app, env)),
-    // greenlight verifies every instance whatever CodeDeploy says; production also installs one at a
-    // time, stopping at the first failure, and waits in Ready while greenlight verifies green.
-    deploymentConfig: production ? 'CodeDeployDefault.OneAtATime' : 'CodeDeployDefault.AllAtOnce',
-    blueGreen: {
-      greenFleet: 'COPY_AUTO_SCALING_GROUP',
-      ready: production ? { action: 'STOP_DEPLOYMENT', waitMinutes: 60 } : { action: 'CONTINUE_DEPLOYMENT' },
-      terminateBlue: { action: 'TERMINATE', waitMinutes: production ? 60 : 5 },
-    },
-    ...(production ? { verifyBeforeTraffic: true } : {}),
-    autoRollback: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_ALARM'],
-    alarms: [`${app}-${env}-5xx`, `${app}-${env}-unhealthy-hosts`],
+    ...fleet,
+    autoRollback:
+      alarms.length > 0 ? ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_ALARM'] : ['DEPLOYMENT_FAILURE'],
+    ...(alarms.length > 0 ? { alarms } : {}),
     revision,
     health: { path: answers.healthPath, port: answers.healthPort },
     bake: production ? '30m' : '10m',
@@ -210,7 +287,12 @@ export function environmentComment(answers: InitAnswers, env: string): string {
     `Written by greenlight init. Names as sam-template.yaml makes them: ${app}-${env}-asg, ${app}-${env}-tg,`,
     `alarms ${app}-${env}-5xx and ${app}-${env}-unhealthy-hosts, service role ${app}-${env}-codedeploy.`,
   ];
-  if (isProduction(answers, env))
+  if (isProduction(answers, env) && answers.style === 'in-place')
+    lines.push(
+      `${env} is production (the last environment): installed in place one instance at a time, as every`,
+      'environment is, and a 30m bake.',
+    );
+  else if (isProduction(answers, env))
     lines.push(
       `${env} is production (the last environment): one instance at a time, green verified in Ready before`,
       'traffic moves, blue kept an hour for a rollback, a 30m bake.',

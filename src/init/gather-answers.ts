@@ -11,13 +11,17 @@ import {
   checkPort,
   checkRegion,
   checkRuntime,
+  checkStyle,
+  checkTags,
   checkWritable,
   DEFAULT_ASG,
   DEFAULT_ENVIRONMENTS,
   DEFAULT_HEALTH_PATH,
   DEFAULT_PORT,
   DEFAULT_REGION,
+  DEFAULT_STYLE,
   DEFAULT_TARGET_GROUP,
+  NONE,
   type InitAnswers,
   type RevisionAnswer,
   type Writable,
@@ -34,7 +38,10 @@ export interface InitFlags {
   readonly environments?: readonly string[];
   readonly region?: string;
   readonly account?: string;
+  readonly style?: string;
   readonly autoScalingGroup?: string;
+  /** `Key=Value,…`: in place only. */
+  readonly tags?: string;
   readonly targetGroups?: readonly string[];
   readonly healthPath?: string;
   readonly healthPort?: number;
@@ -128,17 +135,50 @@ export async function gatherAnswers(input: GatherInput): Promise<Gathered> {
     );
   }
 
+  const style = await value(
+    flags.style,
+    'Deployment style (blue-green: onto a new fleet, then traffic moves; in-place: onto the instances that serve)',
+    DEFAULT_STYLE,
+    checkStyle,
+  );
+  const inPlace = style === 'in-place';
+  if (!inPlace && flags.tags !== undefined)
+    throw new UsageError(
+      '--tags: only with --style in-place (a blue/green fleet is the Auto Scaling group CodeDeploy copies)',
+    );
+
+  // In place, tags alone may find the fleet: given --tags and no --asg, the ASG's default is none.
   const autoScalingGroup = await value(
     flags.autoScalingGroup,
-    'Auto Scaling group of each environment ({app} and {env} are filled in)',
-    DEFAULT_ASG,
-    (text) => checkPattern('Auto Scaling group', text, environments),
+    inPlace
+      ? `Auto Scaling group of each environment ({app} and {env} are filled in; ${NONE}: only tagged instances)`
+      : 'Auto Scaling group of each environment ({app} and {env} are filled in)',
+    inPlace && flags.tags !== undefined ? NONE : DEFAULT_ASG,
+    (text) => (inPlace && text === NONE ? undefined : checkPattern('Auto Scaling group', text, environments)),
   );
+  const tags = inPlace
+    ? await value(
+        flags.tags,
+        `EC2 tags every instance to deploy to carries (Key=Value, comma-separated; ${NONE}: the Auto Scaling group's instances only)`,
+        NONE,
+        (text) => {
+          const found = text === NONE ? {} : checkTags(text, environments);
+          if (autoScalingGroup === undefined && Object.keys(found).length === 0)
+            throw new UsageError(
+              'no Auto Scaling group and no tag: an in-place environment needs one of them to find its instances',
+            );
+          return found;
+        },
+      )
+    : undefined;
   const targetGroups = await value(
     flags.targetGroups?.join(','),
-    'Target groups, comma-separated',
+    inPlace
+      ? `Target groups, comma-separated (${NONE}: no load balancer, deployed without traffic control)`
+      : 'Target groups, comma-separated',
     DEFAULT_TARGET_GROUP,
     (text) => {
+      if (inPlace && text === NONE) return [];
       const list = text
         .split(',')
         .map((t) => t.trim())
@@ -200,10 +240,12 @@ export async function gatherAnswers(input: GatherInput): Promise<Gathered> {
   return {
     answers: {
       application,
+      style,
       environments,
       region,
       ...(account !== undefined ? { account } : {}),
-      autoScalingGroup,
+      ...(autoScalingGroup !== undefined ? { autoScalingGroup } : {}),
+      ...(tags !== undefined && Object.keys(tags).length > 0 ? { tags } : {}),
       targetGroups,
       healthPath,
       healthPort,

@@ -307,10 +307,14 @@ export function checkWarmPool(view: FleetView): PreflightCheck {
   if (pooled.length === 0)
     return { name, status: 'pass', detail: `${list(view.groups.map(nameOf))}: no warm pool` };
   const first = nameOf(pooled[0] as AutoScalingGroup);
+  // In place nothing is copied: the pool is the group's own, and so is CodeDeploy's launch hook on it.
+  const whose = view.inPlace
+    ? "CodeDeploy's launch hook on the group"
+    : 'CodeDeploy copies it, but its launch hook';
   return {
     name,
     status: 'warn',
-    detail: `${list(pooled.map((g) => `${nameOf(g)} has a warm pool (min ${g.WarmPoolConfiguration?.MinSize ?? 0}, ${g.WarmPoolConfiguration?.PoolState ?? 'Stopped'})`))}: CodeDeploy copies it, but its launch hook is not answered for instances entering the pool (Warmed:Pending:Wait, aws/aws-codedeploy-agent#390): they wait out the hook, and none gets the revision before it serves`,
+    detail: `${list(pooled.map((g) => `${nameOf(g)} has a warm pool (min ${g.WarmPoolConfiguration?.MinSize ?? 0}, ${g.WarmPoolConfiguration?.PoolState ?? 'Stopped'})`))}: ${whose} is not answered for instances entering the pool (Warmed:Pending:Wait, aws/aws-codedeploy-agent#390): they wait out the hook, and none gets the revision before it serves`,
     fix: `aws autoscaling delete-warm-pool --auto-scaling-group-name ${first}, unless the pool's instances are deployed to by other means`,
   };
 }
@@ -337,7 +341,7 @@ export function checkMixedInstances(view: FleetView): PreflightCheck {
       name,
       status: 'warn',
       detail: `${list(spot.map((g) => `${nameOf(g)} launches ${spotCapacity(g)} of ${g.DesiredCapacity ?? 0} as Spot`))} (mixed instances policy): EC2 may interrupt one during the deployment, with two minutes' notice, and its lifecycle events then fail`,
-      fix: 'OnDemandPercentageAboveBaseCapacity: 100 on the group CodeDeploy copies, or accept a release that fails when EC2 reclaims an instance',
+      fix: `OnDemandPercentageAboveBaseCapacity: 100 on ${view.inPlace ? list(spot.map(nameOf)) : 'the group CodeDeploy copies'}, or accept a release that fails when EC2 reclaims an instance`,
     };
   return {
     name,
@@ -362,8 +366,8 @@ export function checkCapacityRebalance(view: FleetView): PreflightCheck {
   return {
     name,
     status: 'warn',
-    detail: `Capacity Rebalancing is on for ${list(spot.map(nameOf))}, whose Spot Instances it replaces when EC2 recommends it (Auto Scaling's user guide): on CodeDeploy's copy, mid-deployment, that takes an instance CodeDeploy is installing on`,
-    fix: `aws autoscaling update-auto-scaling-group --auto-scaling-group-name ${nameOf(spot[0] as AutoScalingGroup)} --no-capacity-rebalance, or no Spot in the group CodeDeploy copies`,
+    detail: `Capacity Rebalancing is on for ${list(spot.map(nameOf))}, whose Spot Instances it replaces when EC2 recommends it (Auto Scaling's user guide): ${view.inPlace ? 'mid-deployment' : "on CodeDeploy's copy, mid-deployment"}, that takes an instance CodeDeploy is installing on`,
+    fix: `aws autoscaling update-auto-scaling-group --auto-scaling-group-name ${nameOf(spot[0] as AutoScalingGroup)} --no-capacity-rebalance, or no Spot in ${view.inPlace ? 'the group' : 'the group CodeDeploy copies'}`,
   };
 }
 

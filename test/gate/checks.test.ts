@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseDuration } from '../../src/config/duration.js';
 import { judgeAlarms, type AlarmWatch } from '../../src/gate/alarm-window.js';
-import { describeProblems, judgeBake } from '../../src/gate/checks.js';
+import { describeProblems, describeTargetHealth, judgeBake } from '../../src/gate/checks.js';
 import { effectivePollMs, MIN_LOOKS, type GateOutcome } from '../../src/gate/gate.js';
 import { gateJunit } from '../../src/gate/report-junit.js';
 import { gateMarkdown } from '../../src/gate/report-markdown.js';
@@ -214,6 +214,38 @@ describe('judging one look of a bake', () => {
     assert.deepEqual(
       j.problems.map((p) => [p.kind, p.subject]),
       [['fleet', 'CodeDeploy_web-dev_d-ABCDEFGHI']],
+    );
+  });
+
+  it('a fleet with no instance InService is named as green, or in place as the fleet itself', () => {
+    const f = facts();
+    assert.ok(f.asg?.found);
+    const asg = { ...f.asg, instances: f.asg.instances.map((i) => ({ ...i, lifecycleState: 'Terminated' })) };
+    const detail = (deploymentType: 'BLUE_GREEN' | 'IN_PLACE') =>
+      judgeBake({ ...f, asg, deployment: { ...f.deployment, deploymentType } }, alarms()).problems.map(
+        (p) => p.detail,
+      );
+    assert.deepEqual(detail('BLUE_GREEN'), [
+      'no instance of the green fleet is InService in CodeDeploy_web-dev_d-ABCDEFGHI',
+    ]);
+    assert.deepEqual(detail('IN_PLACE'), [
+      'no instance of the fleet is InService in CodeDeploy_web-dev_d-ABCDEFGHI',
+    ]);
+  });
+
+  it("the summary's target health counts green instances, or in place the fleet's, with or without a target group", () => {
+    const instances = ['i-1', 'i-2', 'i-3'];
+    assert.equal(
+      describeTargetHealth({ instances, targetGroups: ['web-tg'] }),
+      '3 green instances in web-tg',
+    );
+    assert.equal(
+      describeTargetHealth({ instances, targetGroups: ['web-tg', 'web-api-tg'], inPlace: true }),
+      '3 instances of the fleet in web-tg, web-api-tg',
+    );
+    assert.equal(
+      describeTargetHealth({ instances: ['i-1'], targetGroups: [], inPlace: true }),
+      '1 instance of the fleet (no target group)',
     );
   });
 

@@ -14,6 +14,8 @@ import {
   applicationNameFrom,
   checkEnvironments,
   checkPattern,
+  checkStyle,
+  checkTags,
   environmentSpec,
   type InitAnswers,
 } from '../../src/init/answers.js';
@@ -144,6 +146,7 @@ describe('the GitHub remote', () => {
 describe('the answers', () => {
   const answers: InitAnswers = {
     application: 'shop',
+    style: 'blue-green',
     environments: ['dev', 'impl', 'prod'],
     region: 'eu-west-1',
     account: '111122223333',
@@ -206,6 +209,62 @@ describe('the answers', () => {
       () => checkPattern('target group', '{application}-tg', ['prod']),
       /a pattern with \{app\} and \{env\}/,
     );
+  });
+});
+
+describe('the answers of an in-place environment', () => {
+  const answers: InitAnswers = {
+    application: 'shop',
+    style: 'in-place',
+    environments: ['dev', 'prod'],
+    region: 'eu-west-1',
+    account: '111122223333',
+    autoScalingGroup: '{app}-{env}-asg',
+    targetGroups: ['{app}-{env}-tg'],
+    healthPath: '/healthcheck',
+    healthPort: 8000,
+    revision: { github: 'acme/shop' },
+    runtime: 'node',
+    write: ['appspec', 'hooks'],
+  };
+
+  it('name the fleet under inPlace, one instance at a time everywhere, and no blue/green key', () => {
+    for (const env of answers.environments) {
+      const spec = environmentSpec(answers, env);
+      assert.equal(spec.style, 'in-place');
+      assert.deepEqual(spec.inPlace, { autoScalingGroups: [`shop-${env}-asg`] });
+      assert.deepEqual(spec.targetGroups, [`shop-${env}-tg`]);
+      assert.equal(spec.deploymentConfig, 'CodeDeployDefault.OneAtATime');
+      for (const key of ['blueGreen', 'autoScalingGroup', 'verifyBeforeTraffic'])
+        assert.ok(!(key in spec), `${env}: ${key}`);
+      assert.deepEqual(spec.alarms, [`shop-${env}-5xx`, `shop-${env}-unhealthy-hosts`]);
+    }
+  });
+
+  it('take tags alone, each environment its own; without target groups, no load balancer alarms', () => {
+    const { autoScalingGroup: _, ...rest } = answers;
+    const spec = environmentSpec({ ...rest, tags: { app: '{app}', env: '{env}' }, targetGroups: [] }, 'prod');
+    assert.deepEqual(spec.inPlace, { tags: { app: 'shop', env: 'prod' } });
+    assert.ok(!('targetGroups' in spec) && !('alarms' in spec), JSON.stringify(spec));
+    assert.deepEqual(spec.autoRollback, ['DEPLOYMENT_FAILURE']);
+  });
+
+  it('refuse a style or tags greenlight.yml could not say', () => {
+    assert.equal(checkStyle('in-place'), 'in-place');
+    assert.throws(() => checkStyle('canary'), /style "canary": expected blue-green or in-place/);
+    assert.deepEqual(checkTags('app={app}, env={env}', ['dev', 'prod']), { app: '{app}', env: '{env}' });
+    assert.deepEqual(checkTags('role=web', ['prod']), { role: 'web' });
+    assert.throws(
+      () => checkTags('role=web', ['dev', 'prod']),
+      /tags role=web find the same instances for 2 environments: use \{env\} in a value/,
+    );
+    assert.throws(() => checkTags('role', ['prod']), /tag "role": expected Key=Value/);
+    assert.throws(
+      () => checkTags('env={environment}', ['prod']),
+      /tag "env=\{environment\}": expected Key=Value/,
+    );
+    assert.throws(() => checkTags('a=1,a=2', ['prod']), /tag a is named twice/);
+    assert.throws(() => checkTags('a=1,b=2,c=3,d=4', ['prod']), /at most 3/);
   });
 });
 

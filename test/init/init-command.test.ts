@@ -18,24 +18,27 @@ import { cliInProcess, forgetThisMachinesAwsConfig } from '../support/in-process
 
 forgetThisMachinesAwsConfig();
 
-/** What sam-template.yaml would make for shop's dev environment. */
+/** What sam-template.yaml would make for the dev environments of shop (blue/green) and depot (in place). */
 const SHOP_DEV: WorldInput = {
   region: 'us-east-1',
-  launchTemplates: [{ name: 'shop-dev' }],
-  targetGroups: [{ name: 'shop-dev-tg', port: 8000, healthCheck: { path: '/healthcheck' } }],
-  autoScalingGroups: [
-    {
-      name: 'shop-dev-asg',
-      instances: 2,
-      availabilityZones: ['us-east-1a', 'us-east-1b'],
-      launchTemplate: 'shop-dev',
-      agent: 'synthetic',
-    },
-  ],
-  alarms: [
-    { name: 'shop-dev-5xx', state: 'OK' },
-    { name: 'shop-dev-unhealthy-hosts', state: 'OK' },
-  ],
+  launchTemplates: [{ name: 'shop-dev' }, { name: 'depot-dev' }],
+  targetGroups: ['shop', 'depot'].map((app) => ({
+    name: `${app}-dev-tg`,
+    port: 8000,
+    healthCheck: { path: '/healthcheck' },
+  })),
+  autoScalingGroups: ['shop', 'depot'].map((app) => ({
+    name: `${app}-dev-asg`,
+    instances: 2,
+    availabilityZones: ['us-east-1a', 'us-east-1b'],
+    targetGroups: [`${app}-dev-tg`],
+    launchTemplate: `${app}-dev`,
+    agent: 'synthetic' as const,
+  })),
+  alarms: ['shop', 'depot'].flatMap((app) => [
+    { name: `${app}-dev-5xx`, state: 'OK' as const },
+    { name: `${app}-dev-unhealthy-hosts`, state: 'OK' as const },
+  ]),
   buckets: [],
 };
 
@@ -121,6 +124,101 @@ describe('greenlight init', () => {
     );
   });
 
+  it('--yes --style in-place: an in-place environment that loads, and group plan says the in-place group it would create', async () => {
+    const dir = await nodeApp();
+    const init = await run(['init', '--yes', '--style', 'in-place', '--application', 'depot'], dir);
+    assert.equal(init.code, 0, init.stderr);
+    const config = parse(await readFile(join(dir, 'greenlight.yml'), 'utf8')) as {
+      environments: Record<string, Record<string, unknown>>;
+    };
+    for (const env of ['dev', 'prod']) {
+      const spec = config.environments[env] ?? {};
+      assert.equal(spec.style, 'in-place');
+      assert.deepEqual(spec.inPlace, { autoScalingGroups: [`depot-${env}-asg`] });
+      assert.deepEqual(spec.targetGroups, [`depot-${env}-tg`]);
+      assert.equal(spec.deploymentConfig, 'CodeDeployDefault.OneAtATime');
+      for (const key of ['blueGreen', 'autoScalingGroup', 'verifyBeforeTraffic'])
+        assert.ok(!(key in spec), `${env} has ${key}`);
+    }
+
+    const plan = await run(['group', 'plan', '--env', 'dev'], dir);
+    assert.equal(plan.code, 0, plan.stderr);
+    for (const line of [
+      'deployment group depot/depot-dev: create',
+      '  ✓ Auto Scaling group depot-dev-asg',
+      '  ✓ target group depot-dev-tg',
+      '  ✓ deployment config CodeDeployDefault.OneAtATime',
+    ])
+      assert.ok(plan.stderr.includes(line), `${line}\n---\n${plan.stderr}`);
+    const apply = await run(['group', 'apply', '--env', 'dev'], dir);
+    assert.equal(apply.code, 0, apply.stderr);
+    const group = await (
+      await cloud.aws.codedeploy()
+    ).send(new GetDeploymentGroupCommand({ applicationName: 'depot', deploymentGroupName: 'depot-dev' }));
+    const info = group.deploymentGroupInfo;
+    assert.deepEqual(info?.deploymentStyle, {
+      deploymentType: 'IN_PLACE',
+      deploymentOption: 'WITH_TRAFFIC_CONTROL',
+    });
+    assert.deepEqual(
+      info?.autoScalingGroups?.map((g) => g.name),
+      ['depot-dev-asg'],
+    );
+    assert.equal(info?.blueGreenDeploymentConfiguration, undefined);
+  });
+
+  it('in place at a terminal: asks the style, then the ASG, the tags and the target groups, where none is an answer', async () => {
+    const dir = await nodeApp();
+    const stdin = Object.assign(new PassThrough(), { isTTY: true });
+    stdin.end(
+      [
+        '', // runtime: node
+        'depot',
+        'test,live',
+        '', // region
+        '', // account: STS's
+        'in-place',
+        'none', // no ASG
+        'none', // and no tag: refused, asked again
+        'team=depot,env=depot-{env}',
+        'none', // no load balancer
+        '',
+        '',
+        '',
+        'appspec',
+      ].join('\n'),
+    );
+    let stderr = '';
+    const code = await runCli(['init'], {
+      stdout: { write: () => true },
+      stderr: { write: (s: string) => (stderr += s) },
+      env: cloud.env,
+      cwd: dir,
+      signal: new AbortController().signal,
+      clock: cloud.clock,
+      stdin,
+    });
+    assert.equal(code, 0, stderr);
+    for (const prompt of [
+      'Deployment style (blue-green: onto a new fleet, then traffic moves; in-place: onto the instances that serve) [blue-green]: ',
+      'Auto Scaling group of each environment ({app} and {env} are filled in; none: only tagged instances) [{app}-{env}-asg]: ',
+      "EC2 tags every instance to deploy to carries (Key=Value, comma-separated; none: the Auto Scaling group's instances only) [none]: ",
+      'Target groups, comma-separated (none: no load balancer, deployed without traffic control) [{app}-{env}-tg]: ',
+    ])
+      assert.ok(stderr.includes(prompt), `${prompt}\n---\n${stderr}`);
+    assert.match(
+      stderr,
+      / {2}no Auto Scaling group and no tag: an in-place environment needs one of them to find its instances/,
+    );
+    const config = parse(await readFile(join(dir, 'greenlight.yml'), 'utf8')) as {
+      environments: Record<string, Record<string, unknown>>;
+    };
+    const live = config.environments.live ?? {};
+    assert.deepEqual(live.inPlace, { tags: { team: 'depot', env: 'depot-live' } });
+    assert.ok(!('targetGroups' in live) && !('alarms' in live), JSON.stringify(live));
+    assert.deepEqual(live.autoRollback, ['DEPLOYMENT_FAILURE']);
+  });
+
   it('flags instead of answers: several --env, the names, the account, the runtime, what to write', async () => {
     const dir = await nodeApp();
     const init = await run(
@@ -189,6 +287,7 @@ describe('greenlight init', () => {
         'dev,prod',
         '', // region
         '', // account: STS's
+        '', // style: blue-green
         '', // ASG
         '', // target groups
         '/ready',
@@ -307,6 +406,23 @@ describe('greenlight init', () => {
         /--with, --yes: for greenlight init without --from-group/,
       ],
       [['init', '--yes', '--runtime', 'static', '--with', 'example'], /a static site has no app of its own/],
+      [['init', '--yes', '--style', 'canary'], /style "canary": expected blue-green or in-place/],
+      [
+        ['init', '--yes', '--tags', 'team=shop,env={env}'],
+        /--tags: only with --style in-place \(a blue\/green fleet is the Auto Scaling group CodeDeploy copies\)/,
+      ],
+      [
+        ['init', '--yes', '--style', 'in-place', '--tags', 'team=shop'],
+        /tags team=shop find the same instances for 2 environments: use \{env\} in a value/,
+      ],
+      [
+        ['init', '--yes', '--style', 'in-place', '--asg', 'none', '--tags', 'none'],
+        /no Auto Scaling group and no tag: an in-place environment needs one of them/,
+      ],
+      [
+        ['init', '--from-group', 'shop/shop-dev', '--env', 'dev', '--style', 'in-place'],
+        /--style: for greenlight init without --from-group/,
+      ],
     ];
     for (const [args, message] of cases) {
       const result = await run(args, dir);

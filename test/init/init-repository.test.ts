@@ -28,6 +28,7 @@ after(() => rmSync(scratch, { recursive: true, force: true }));
 
 const ANSWERS: InitAnswers = {
   application: 'shop',
+  style: 'blue-green',
   environments: ['dev', 'prod'],
   region: 'us-east-1',
   account: '111122223333',

@@ -12,7 +12,9 @@ interface InitOptions {
   fromGroup?: { application: string; deploymentGroup: string };
   application?: string;
   account?: string;
+  style?: string;
   asg?: string;
+  tags?: string;
   targetGroup?: string[];
   runtime?: string;
   entry?: string;
@@ -29,7 +31,9 @@ interface InitOptions {
 const SCAFFOLD_ONLY: [keyof InitOptions, string][] = [
   ['application', '--application'],
   ['account', '--account'],
+  ['style', '--style'],
   ['asg', '--asg'],
+  ['tags', '--tags'],
   ['targetGroup', '--target-group'],
   ['runtime', '--runtime'],
   ['entry', '--entry'],
@@ -65,10 +69,21 @@ export function registerInit(program: Command, run: Runner): void {
       '--account <id>',
       "the environments' AWS account (default: STS GetCallerIdentity of the credentials at hand)",
     )
-    .option('--asg <name>', 'Auto Scaling group; {app} and {env} are filled in (default {app}-{env}-asg)')
+    .option(
+      '--style <blue-green|in-place>',
+      'blue-green (default): each deployment onto a copy of the fleet; in-place: onto the instances that serve, one at a time',
+    )
+    .option(
+      '--asg <name>',
+      'Auto Scaling group; {app} and {env} are filled in (default {app}-{env}-asg; in place with --tags, none)',
+    )
+    .option(
+      '--tags <Key=Value,...>',
+      'in place: EC2 tags (at most 3) every instance to deploy to carries, besides the ASG; values may say {app} and {env}',
+    )
     .option(
       '--target-group <name>',
-      'target group, repeatable; {app} and {env} are filled in (default {app}-{env}-tg)',
+      'target group, repeatable; {app} and {env} are filled in (default {app}-{env}-tg; in place, none deploys without traffic control)',
       collect,
     )
     .option(
@@ -177,7 +192,9 @@ async function initScaffold(
         ...(environments.length > 0 ? { environments } : {}),
         ...(ctx.options.region !== undefined ? { region: ctx.options.region } : {}),
         ...(options.account !== undefined ? { account: options.account } : {}),
+        ...(options.style !== undefined ? { style: options.style } : {}),
         ...(options.asg !== undefined ? { autoScalingGroup: options.asg } : {}),
+        ...(options.tags !== undefined ? { tags: options.tags } : {}),
         ...(options.targetGroup !== undefined ? { targetGroups: options.targetGroup } : {}),
         ...(options.healthPath !== undefined ? { healthPath: options.healthPath } : {}),
         ...(options.healthPort !== undefined ? { healthPort: options.healthPort } : {}),
