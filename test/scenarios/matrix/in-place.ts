@@ -604,6 +604,53 @@ export const inPlaceScenarios: readonly MatrixScenario[] = [
     },
   },
   {
+    id: 'in-place-verify-superseded',
+    category: 'in-place',
+    groundTruth:
+      'in place, AllAtOnce over 3: v1 verified, then v2 verified onto the same instances; `verify` of v1’s deployment (by id, so no health check to ask): every instance runs v2, though v1’s targets all still say Succeeded',
+    action: 'verify',
+    instances: 3,
+    env: inPlace({ deploymentConfig: 'CodeDeployDefault.AllAtOnce' }),
+    versions: installed,
+    act: async (ctx) => {
+      ctx.facts.judged = await mustSucceed(ctx, deployArgs(V1));
+      await mustSucceed(ctx, deployArgs(V2));
+      await ctx.cli(['verify', ctx.facts.judged, '--json']);
+    },
+    expect: {
+      exitCode: 1,
+      verified: false,
+      failing: ['lifecycle-events'],
+      names: ['launch:1', 'launch:2', 'launch:3', 'superseded', `deployed ${V2} on it`],
+    },
+  },
+  {
+    id: 'in-place-verify-superseded-no-version-check',
+    category: 'in-place',
+    groundTruth:
+      'in place, AllAtOnce over 3, health.expectVersion: false: v1 verified, then v2 verified onto the same instances; `verify` of v1’s deployment with --env: every instance runs v2',
+    action: 'verify',
+    instances: 3,
+    env: inPlace({
+      deploymentConfig: 'CodeDeployDefault.AllAtOnce',
+      health: { path: '/healthcheck', expectVersion: false },
+    }),
+    versions: installed,
+    act: async (ctx) => {
+      ctx.facts.judged = await mustSucceed(ctx, deployArgs(V1));
+      await mustSucceed(ctx, deployArgs(V2));
+      await ctx.cli(['verify', ctx.facts.judged, '--env', 'dev', '--json']);
+    },
+    expect: {
+      exitCode: 1,
+      verified: false,
+      failing: ['lifecycle-events'],
+      names: ['launch:1', 'superseded', `deployed ${V2} on it`],
+      // Nothing verified may be recorded for v1 now: the last-known-good stays v2's.
+      finalState: (observed) => lastKnownGoodIs(observed.context.cloud, V2),
+    },
+  },
+  {
     id: 'in-place-apply-twice',
     category: 'in-place',
     groundTruth:
