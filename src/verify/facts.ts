@@ -127,7 +127,10 @@ export type ServedFacts =
       readonly targets: number;
     };
 
-/** An automatic deployment CodeDeploy started (scale-out) after the verified one. */
+/**
+ * A deployment after the verified one that reached some of the instances asked about: an automatic
+ * one (scale-out) for instances it never targeted, any in place for its own instances.
+ */
 export interface FollowUpFact {
   readonly deploymentId: string;
   readonly status: string;
@@ -172,6 +175,12 @@ export interface Facts {
   readonly ignoreAlarmFailure: boolean;
   readonly served: ServedFacts;
   readonly followUps: readonly FollowUpFact[];
+  /**
+   * In place: deployments of the group created after this one (by anyone) that reached one of its
+   * own instances, oldest first. The newest of them on an instance is what it runs now. Absent when
+   * not looked for (blue/green, an automatic deployment, before traffic).
+   */
+  readonly later?: readonly FollowUpFact[];
   /** The green fleet's size must fall in this range (greenlight.yml expectedCapacity). */
   readonly expectedCapacity?: { readonly min: number; readonly max: number };
   /** `after-traffic`: the deployment is done; `before-traffic`: green waits in Ready. */

@@ -195,10 +195,26 @@ export async function gatherFacts(
       ...(tagged?.instanceIds ?? []),
     ]),
   ].filter((id) => !targetSet.has(id) && !replacedSet.has(id));
+  // In place the judged deployment's own instances may have been deployed again since (the next
+  // release, a rollback): what they run is the newest deployment that reached them, not this one.
+  const inPlaceAfter = inPlaceFleet && phase === 'after-traffic' && serving.length > 0;
+  const afterwards =
+    (strangers.length > 0 && phase === 'after-traffic') || inPlaceAfter
+      ? await deploymentsSince(read, clients.codedeploy, info)
+      : [];
   const followUps =
     strangers.length > 0 && phase === 'after-traffic'
-      ? await followUpDeployments(read, clients.codedeploy, info, strangers)
+      ? await reaching(
+          read,
+          clients.codedeploy,
+          info,
+          afterwards.filter((d) => d.creator === 'autoscaling'),
+          strangers,
+        )
       : [];
+  const later = inPlaceAfter
+    ? await reaching(read, clients.codedeploy, info, afterwards, [...targetSet])
+    : undefined;
 
   // EC2 only where needed: blue instances (terminated or kept alive?), deployed instances that left
   // their group, strangers (which group launched them?) and the addresses of the instances asked.
@@ -240,6 +256,7 @@ export async function gatherFacts(
     ignoreAlarmFailure: Boolean(group.alarmConfiguration?.ignorePollAlarmFailure),
     served,
     followUps,
+    ...(later ? { later } : {}),
     ...(request.expectedCapacity ? { expectedCapacity: request.expectedCapacity } : {}),
     phase,
     trafficMoved,
@@ -667,16 +684,12 @@ function asgTag(tags: readonly { Key?: string; Value?: string }[] | undefined): 
   return value ? { autoScalingGroup: value } : {};
 }
 
-/**
- * Automatic deployments of the group created after this one that deployed to the given instances,
- * with the revision each installed: an instance counts as deployed only by one of this revision.
- */
-async function followUpDeployments(
+/** The group's deployments created after `info` (any creator), oldest first. */
+async function deploymentsSince(
   read: AwsRead,
   codedeploy: CodeDeployClient,
   info: DeploymentInfo,
-  instanceIds: readonly string[],
-): Promise<FollowUpFact[]> {
+): Promise<DeploymentInfo[]> {
   const group = `${info.applicationName ?? '?'}/${info.deploymentGroupName ?? '?'}`;
   const since = info.createTime;
   const ids: string[] = [];
@@ -705,14 +718,22 @@ async function followUpDeployments(
     );
     infos.push(...(out.deploymentsInfo ?? []));
   }
-  const wanted = new Set(instanceIds);
-  const automatic = infos
-    .filter(
-      (d) => d.creator === 'autoscaling' && (!since || (d.createTime?.getTime() ?? 0) >= since.getTime()),
-    )
+  return infos
+    .filter((d) => !since || (d.createTime?.getTime() ?? 0) >= since.getTime())
     .sort((a, b) => (a.createTime?.getTime() ?? 0) - (b.createTime?.getTime() ?? 0));
+}
+
+/** Those of `deployments` that targeted any of `instanceIds`, with those targets. */
+async function reaching(
+  read: AwsRead,
+  codedeploy: CodeDeployClient,
+  info: DeploymentInfo,
+  deployments: readonly DeploymentInfo[],
+  instanceIds: readonly string[],
+): Promise<FollowUpFact[]> {
+  const wanted = new Set(instanceIds);
   const facts: FollowUpFact[] = [];
-  for (const d of automatic) {
+  for (const d of deployments) {
     const id = d.deploymentId ?? '?';
     const targetIds = (await listTargetIds(codedeploy, id, undefined, read)).filter((t) => wanted.has(t));
     if (targetIds.length === 0) continue;
@@ -720,7 +741,7 @@ async function followUpDeployments(
     facts.push({
       deploymentId: id,
       status: d.status ?? 'Unknown',
-      creator: d.creator ?? 'autoscaling',
+      creator: d.creator ?? 'user',
       revision: revisionLabel(d.revision),
       sameRevision: sameRevision(d.revision, info.revision),
       targets,

@@ -1,5 +1,5 @@
 import { ALLOW_TRAFFIC_EVENTS } from '../appspec/lifecycle-events.js';
-import type { Facts, LifecycleEventFact, TargetFact, TargetHealthFact } from './facts.js';
+import type { Facts, FollowUpFact, LifecycleEventFact, TargetFact, TargetHealthFact } from './facts.js';
 
 // The verifier's rules: pure functions of the facts. Each has a name, a verdict (pass, fail, or skip
 // with the reason the deployment's style does not support it — never a silent pass) and evidence,
@@ -149,7 +149,8 @@ function inPlaceEvents(f: Facts): RuleResult {
   const byFollowUp = deployedByFollowUp(f);
   const evidence: Evidence[] = f.serving.map((t) => {
     const e = eventEvidence(t, false);
-    if (e.verdict === 'pass' || t.status !== 'Skipped') return e;
+    if (e.verdict === 'pass') return supersededOn(f, t.instanceId) ?? e;
+    if (t.status !== 'Skipped') return e;
     // OneAtATime stops at the first failure: the rest are Skipped, still on the revision before.
     return {
       ...e,
@@ -186,6 +187,29 @@ function inPlaceEvents(f: Facts): RuleResult {
       .map((e) => e.detail)
       .join('; ')}${failed.length > 5 ? ' …' : ''}`,
   );
+}
+
+/**
+ * In place, a later deployment that reached one of the judged deployment's instances replaced what
+ * it installed there, unless it installed the same revision and Succeeded on it: the newest one to
+ * reach the instance is what it runs (CodeDeploy keeps each deployment's targets as they ended, so
+ * an old deployment's Succeeded instances say nothing of today's).
+ */
+function supersededOn(f: Facts, instanceId: string): Evidence | undefined {
+  let newest: { d: FollowUpFact; status: string } | undefined;
+  for (const d of f.later ?? []) {
+    const t = d.targets.find((x) => x.instanceId === instanceId);
+    // Pending or Skipped: it never began on the instance, which still runs what it ran.
+    if (t && t.status !== 'Pending' && t.status !== 'Skipped') newest = { d, status: t.status };
+  }
+  if (!newest || (newest.d.sameRevision && newest.status === 'Succeeded')) return undefined;
+  const { d, status } = newest;
+  const what = d.sameRevision ? `${f.deployment.revision} again` : d.revision;
+  return {
+    verdict: 'fail',
+    instanceId,
+    detail: `${instanceId}: superseded — ${d.deploymentId} (created by ${d.creator}, ${status} on it) deployed ${what} on it after ${f.deployment.deploymentId}, so it no longer runs what ${f.deployment.deploymentId} installed`,
+  };
 }
 
 export const lifecycleEvents: Rule = (f) => {

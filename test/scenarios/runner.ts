@@ -12,7 +12,7 @@ import { stringify } from 'yaml';
 import { runCli } from '../../src/cli/run.js';
 import { sampleEnvironment } from '../config/sample.js';
 import { devWorld, startCloud, type TestCloud } from '../support/cloud.js';
-import type { ScenarioContext, ScenarioSetup, VersionPlan } from './scenario.js';
+import type { ScenarioContext, ScenarioSetup } from './scenario.js';
 
 export interface CliRun {
   readonly code: number;
@@ -48,7 +48,7 @@ const address = (n: number) => `127.0.1.${n}`;
 export class VersionServers {
   private servers: Server[] = [];
   port = 0;
-  plan: VersionPlan = () => undefined;
+  plan: (launchIndex: number) => string | undefined = () => undefined;
 
   /** `track` counts each server's requests as work in flight (virtual time waits for them). */
   constructor(private readonly track?: (server: Server) => void) {}
@@ -110,6 +110,15 @@ export class VersionServers {
   }
 }
 
+/** The revision the local cloud last installed on the running n-th launched instance. */
+function installedAt(cloud: TestCloud, launchIndex: number): string | undefined {
+  const instance = cloud.lc.cloud
+    .region('us-east-1')
+    .ec2.all()
+    .find((i) => i.privateIpAddress === address(launchIndex) && i.state === 'running');
+  return instance ? cloud.lc.cloud.installedVersion(instance.instanceId) : undefined;
+}
+
 export interface ScenarioHarness {
   readonly cloud: TestCloud;
   readonly servers: VersionServers;
@@ -148,8 +157,9 @@ export async function startScenarioHarness(options: HarnessOptions = {}): Promis
     servers,
     async run(scenario) {
       await cloud.control.reset();
-      await cloud.control.loadWorld(devWorld(scenario.instances));
-      servers.plan = scenario.versions ?? (() => undefined);
+      await cloud.control.loadWorld(scenario.world ?? devWorld(scenario.instances));
+      const versions = scenario.versions;
+      servers.plan = versions ? (n) => versions(n, installedAt(cloud, n)) : () => undefined;
       const dir = await mkdtemp(join(tmpdir(), 'greenlight-scenario-'));
       try {
         const env = {

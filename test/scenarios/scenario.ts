@@ -11,10 +11,16 @@ import {
   DescribeTargetHealthCommand,
   RegisterTargetsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { WorldInput } from '@greenlight/localcloud';
 import type { RuleName } from '../../src/verify/rules.js';
 import type { TestCloud } from '../support/cloud.js';
 
-export type VersionPlan = (launchIndex: number) => string | undefined;
+/**
+ * What the n-th launched instance's health endpoint answers. `installed` is the revision the local
+ * cloud last installed on it (undefined before its first install): in place the same instance changes
+ * version, so an in-place scenario's app answers that.
+ */
+export type VersionPlan = (launchIndex: number, installed: string | undefined) => string | undefined;
 
 export interface ScenarioContext {
   readonly cloud: TestCloud;
@@ -48,6 +54,9 @@ export interface Scenario {
   /** What really happened, in words. */
   readonly groundTruth: string;
   readonly instances: number;
+  /** The world to load instead of the dev world of `instances` (e.g. tagged fleets, no target group). */
+  readonly world?: WorldInput;
+  /** greenlight.yml's `dev` changes; a key set to undefined is left out (YAML omits it). */
   readonly env?: Record<string, unknown>;
   readonly versions?: VersionPlan;
   readonly faults?: readonly Record<string, unknown>[];

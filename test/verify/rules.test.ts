@@ -421,6 +421,57 @@ describe('verifier rules', () => {
   });
 });
 
+describe('in place: a later deployment to the same instances', () => {
+  const OTHER = 'd'.repeat(40);
+  /** An in-place deployment of SHA over the three instances, then `later` deployments reaching them. */
+  const inPlace = (later: Facts['later']) =>
+    facts({
+      deployment: { ...facts().deployment, deploymentType: 'IN_PLACE' },
+      serving: green.map((id) => target(id, { label: undefined })),
+      replaced: [],
+      instances: {},
+      asg: { ...(facts().asg as NonNullable<Facts['asg']>), name: 'web-asg' },
+      ...(later ? { later } : {}),
+    });
+  const reaching = (deploymentId: string, revision: string, status: string, ids = ['i-g1']) => ({
+    deploymentId,
+    status: 'Succeeded',
+    creator: 'user',
+    revision,
+    sameRevision: revision === SHA,
+    targets: ids.map((id) => target(id, { label: undefined, status })),
+  });
+  const failedIds = (f: Facts) =>
+    (judge(f).rules.find((r) => r.rule === 'lifecycle-events')?.evidence ?? [])
+      .filter((e) => e.verdict === 'fail')
+      .map((e) => e.instanceId);
+
+  it('an instance another revision was deployed to since no longer runs this one: it fails, named', () => {
+    const f = inPlace([reaching('d-LATER0001', OTHER, 'Succeeded')]);
+    assert.deepEqual(failedIds(f), ['i-g1']);
+    assert.equal(judge(f).verified, false);
+    const detail = judge(f).rules.find((r) => r.rule === 'lifecycle-events')?.evidence[0]?.detail ?? '';
+    assert.match(
+      detail,
+      /i-g1: superseded — d-LATER0001 \(created by user, Succeeded on it\) deployed d{40}/,
+    );
+  });
+
+  it('the same revision Succeeded again, or a deployment that never began on it, leaves it verified', () => {
+    assert.deepEqual(failedIds(inPlace([reaching('d-AGAIN0001', SHA, 'Succeeded')])), []);
+    assert.deepEqual(failedIds(inPlace([reaching('d-LATER0001', OTHER, 'Skipped', green)])), []);
+    assert.deepEqual(failedIds(inPlace([reaching('d-LATER0001', OTHER, 'Pending', green)])), []);
+    assert.equal(judge(inPlace(undefined)).verified, true);
+  });
+
+  it('the newest deployment to reach an instance decides: another revision, then this one again', () => {
+    const back = [reaching('d-LATER0001', OTHER, 'Succeeded'), reaching('d-AGAIN0001', SHA, 'Succeeded')];
+    assert.deepEqual(failedIds(inPlace(back)), []);
+    const failedAgain = [reaching('d-LATER0001', OTHER, 'Succeeded'), reaching('d-AGAIN0001', SHA, 'Failed')];
+    assert.deepEqual(failedIds(inPlace(failedAgain)), ['i-g1']);
+  });
+});
+
 describe('verifier reports', () => {
   const failed = facts({
     serving: [

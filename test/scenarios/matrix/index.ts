@@ -3,6 +3,7 @@ import { apiFaults } from './api-faults.js';
 import { environmentScenarios } from './environment.js';
 import { fleetChanges } from './fleet-changes.js';
 import { gateScenarios } from './gate.js';
+import { inPlaceScenarios } from './in-place.js';
 import { instanceFailures } from './instance-failures.js';
 import type { MatrixScenario } from './matrix-scenario.js';
 import { racesAndHistory } from './races-and-history.js';
@@ -16,6 +17,7 @@ export const matrix: readonly MatrixScenario[] = [
   ...rollbackTruth,
   ...gateScenarios,
   ...environmentScenarios,
+  ...inPlaceScenarios,
 ];
 
 /** The seed `npm test` runs the matrix with. */
