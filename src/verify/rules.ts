@@ -659,7 +659,9 @@ export const servedVersion: Rule = (f) => {
 
 export const scaleOutDeployments: Rule = (f) => {
   if (f.followUps.length === 0)
-    return skip('scale-out-deployments', 'no automatic deployment followed this one');
+    // Follow-ups are read for the fleet's live instances this deployment did not reach; one that went
+    // to an instance since abandoned or terminated is not among them (capacity counts that instance).
+    return skip('scale-out-deployments', 'no automatic deployment after this one reached a live instance');
   const evidence: Evidence[] = [];
   for (const d of f.followUps) {
     if (d.status !== 'Succeeded') {

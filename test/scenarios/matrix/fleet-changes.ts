@@ -94,10 +94,12 @@ export const fleetChanges: readonly MatrixScenario[] = [
     expect: {
       exitCode: 1,
       verified: false,
-      // Which rule says so is timing: the automatic deployment may be Failed (at AfterInstall), the
-      // relaunch's still running (scale-out-deployments), or not created yet (capacity). Whichever
-      // it is, the new instance is named undeployed and the deployment is not verified.
-      names: ['undeployed'],
+      // When verify looks, the ASG has abandoned the failed instance and not yet launched its
+      // replacement (the cloud's clock stands still while greenlight reads): the group wants 5 and
+      // has 4, all deployed. The counts are what says so; "undeployed" alone would also match a
+      // passing rule's summary ("no blue or undeployed instance …").
+      failing: ['capacity'],
+      names: ['desired 5, InService 4, deployed 4 — they must be equal'],
     },
   },
   {
