@@ -283,10 +283,17 @@ export function environmentSpec(answers: InitAnswers, env: string): Record<strin
 /** The comment written above an environment. */
 export function environmentComment(answers: InitAnswers, env: string): string {
   const app = answers.application;
-  const lines = [
-    `Written by greenlight init. Names as sam-template.yaml makes them: ${app}-${env}-asg, ${app}-${env}-tg,`,
-    `alarms ${app}-${env}-5xx and ${app}-${env}-unhealthy-hosts, service role ${app}-${env}-codedeploy.`,
-  ];
+  // The template's alarms watch its load balancer: an environment without target groups has neither.
+  const lines =
+    answers.targetGroups.length > 0
+      ? [
+          `Written by greenlight init. Names as sam-template.yaml makes them: ${app}-${env}-asg, ${app}-${env}-tg,`,
+          `alarms ${app}-${env}-5xx and ${app}-${env}-unhealthy-hosts, service role ${app}-${env}-codedeploy.`,
+        ]
+      : [
+          `Written by greenlight init. The service role is named as sam-template.yaml makes it (${app}-${env}-codedeploy);`,
+          'without a load balancer there is no target group and no load-balancer alarm.',
+        ];
   if (isProduction(answers, env) && answers.style === 'in-place')
     lines.push(
       `${env} is production (the last environment): installed in place one instance at a time, as every`,

@@ -16,6 +16,7 @@ import {
   checkPattern,
   checkStyle,
   checkTags,
+  environmentComment,
   environmentSpec,
   type InitAnswers,
 } from '../../src/init/answers.js';
@@ -247,6 +248,9 @@ describe('the answers of an in-place environment', () => {
     assert.deepEqual(spec.inPlace, { tags: { app: 'shop', env: 'prod' } });
     assert.ok(!('targetGroups' in spec) && !('alarms' in spec), JSON.stringify(spec));
     assert.deepEqual(spec.autoRollback, ['DEPLOYMENT_FAILURE']);
+    const comment = environmentComment({ ...rest, targetGroups: [] }, 'prod');
+    assert.doesNotMatch(comment, /shop-prod-tg|shop-prod-5xx/, 'names nothing the environment does not use');
+    assert.match(comment, /shop-prod-codedeploy/);
   });
 
   it('refuse a style or tags greenlight.yml could not say', () => {
