@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { builtCli } from '../support/built-cli.js';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const entry = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 // Resolved here, not by the child: the child's cwd may be a directory without node_modules.
 const tsxLoader = import.meta.resolve('tsx');
 
@@ -12,12 +12,15 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the real greenlight entry point in a child process, as a user or CI would. */
-export function greenlight(
+/**
+ * Runs greenlight in a child process, as a user or CI would: the CLI bundled from the sources as they
+ * are now (test/support/built-cli.ts), what bin/greenlight.js runs after `npm run build`.
+ */
+export async function greenlight(
   args: string[],
   options: { cwd?: string; env?: Record<string, string | undefined>; input?: string } = {},
 ): Promise<CliResult> {
-  return runTypeScript(entry, args, options);
+  return runNode([await builtCli(), ...args], options);
 }
 
 /** Runs a TypeScript entry point of the repository (e.g. a deployscript) the way CI does. */
@@ -26,8 +29,15 @@ export function runTypeScript(
   args: string[],
   options: { cwd?: string; env?: Record<string, string | undefined>; input?: string } = {},
 ): Promise<CliResult> {
+  return runNode(['--import', tsxLoader, file, ...args], options);
+}
+
+function runNode(
+  argv: string[],
+  options: { cwd?: string; env?: Record<string, string | undefined>; input?: string },
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', tsxLoader, file, ...args], {
+    const child = spawn(process.execPath, argv, {
       cwd: options.cwd ?? repoRoot,
       env: {
         PATH: process.env.PATH,

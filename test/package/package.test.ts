@@ -76,7 +76,13 @@ before(async () => {
     await cp(join(repo, entry), join(pkg, entry), { recursive: true });
   }
   await symlink(join(repo, 'node_modules'), join(pkg, 'node_modules'), 'dir');
-  await ok(process.execPath, ['--import', 'tsx', 'scripts/build.ts', '--out-dir', join(pkg, 'dist')], repo);
+  // --no-check: npm test's type check already checks these sources; this test is about what the build
+  // and the package hold (and a consumer still typechecks against the declarations, below).
+  await ok(
+    process.execPath,
+    ['--import', 'tsx', 'scripts/build.ts', '--out-dir', join(pkg, 'dist'), '--no-check'],
+    repo,
+  );
 });
 
 after(async () => {

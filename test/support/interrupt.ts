@@ -1,11 +1,7 @@
 // Signalling greenlight mid-command, as CI does when a job is cancelled: the real entry point runs in
 // a child process until its stderr shows it reached the moment the test wants, then gets the signal.
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-
-const entry = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
-// Resolved here, not by the child: the child's cwd may be a directory without node_modules.
-const tsxLoader = import.meta.resolve('tsx');
+import { builtCli } from './built-cli.js';
 
 export interface Interrupted {
   /** The exit code (null when the signal itself ended it). */
@@ -17,7 +13,7 @@ export interface Interrupted {
  * Runs `greenlight ARGS` until its stderr matches `when`, sends it `signal`, and resolves once it has
  * exited. A greenlight that exits before `when` is never signalled; its exit code tells the test.
  */
-export function interruptGreenlight(
+export async function interruptGreenlight(
   args: readonly string[],
   options: {
     readonly cwd: string;
@@ -26,7 +22,8 @@ export function interruptGreenlight(
     readonly signal: NodeJS.Signals;
   },
 ): Promise<Interrupted> {
-  const child = spawn(process.execPath, ['--import', tsxLoader, entry, ...args], {
+  // The CLI bundled from the sources as they are now (built-cli.ts): its process starts as CI's does.
+  const child = spawn(process.execPath, [await builtCli(), ...args], {
     cwd: options.cwd,
     env: { PATH: process.env.PATH, CI: 'true', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
