@@ -10,13 +10,16 @@ import { STAMP_FILE, sameStamp, sourceStamp } from './source-stamp.js';
 /** The bundled CLI (scripts/bundle-cli.ts), relative to the package root. */
 export const BUILT_CLI = 'dist/bundle/greenlight.js';
 
-/** @param {URL} root the package root, ending in '/' */
-export function builtCliIsCurrent(root) {
-  if (!existsSync(new URL(BUILT_CLI, root))) return false;
+/**
+ * @param {URL} root the package root, ending in '/'
+ * @param {URL} dist the build's directory, ending in '/' (dist/ unless said otherwise)
+ */
+export function builtCliIsCurrent(root, dist = new URL('dist/', root)) {
+  if (!existsSync(new URL(BUILT_CLI.replace(/^dist\//, ''), dist))) return false;
   const sources = fileURLToPath(new URL('src/', root));
   if (!existsSync(sources)) return true;
   try {
-    const stamp = JSON.parse(readFileSync(new URL(`dist/${STAMP_FILE}`, root), 'utf8'));
+    const stamp = JSON.parse(readFileSync(new URL(STAMP_FILE, dist), 'utf8'));
     return sameStamp(stamp, sourceStamp(sources, fileURLToPath(new URL('packages/localcloud/src/', root))));
   } catch {
     return false;

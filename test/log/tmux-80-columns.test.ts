@@ -13,8 +13,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { stringify } from 'yaml';
 import { displayWidth } from '../../src/log/width.js';
-import { repoRoot } from '../cli/spawn.js';
 import { sampleEnvironment } from '../config/sample.js';
+import { builtCli } from '../support/built-cli.js';
 import { devWorld, startCloud, type TestCloud } from '../support/cloud.js';
 import { until } from '../support/until.js';
 
@@ -59,7 +59,9 @@ describe(
       const exports = Object.entries(cloud.env)
         .map(([k, v]) => `export ${k}='${v}'`)
         .join('\n');
-      const bin = join(repoRoot, 'bin/greenlight.js');
+      // The CLI built from the sources as they are now, as the other tests that spawn greenlight run it
+      // (what bin/greenlight.js runs after `npm run build`).
+      const bin = await builtCli();
       const script = join(dir, 'run.sh');
       // No CI variable: greenlight must see a terminal and redraw its status line in place.
       await writeFile(

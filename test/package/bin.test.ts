@@ -119,6 +119,26 @@ describe('bin/greenlight.js: never a dist/ older than the sources', () => {
     await runs('sources', { GREENLIGHT_FROM_SOURCE: '1' });
   });
 
+  it('runs the build GREENLIGHT_BUILD_DIR names instead of dist/, under the same rule', async () => {
+    const elsewhere = join(root, 'elsewhere');
+    await rm(elsewhere, { recursive: true, force: true });
+    await build();
+    // A build elsewhere that says another thing, so the output tells which one ran.
+    await mkdir(join(elsewhere, 'bundle'), { recursive: true });
+    await writeFile(join(elsewhere, 'bundle/greenlight.js'), "process.stdout.write('elsewhere\\n');\n");
+    await writeFile(join(elsewhere, STAMP_FILE), JSON.stringify(sourceStamp(join(root, 'src'))));
+    const result = await bin({ GREENLIGHT_BUILD_DIR: elsewhere });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, 'elsewhere\n');
+    await runs('compiled');
+    // Older than the sources: the sources run, never that build (nor dist/, which is not looked at).
+    await touchAfterBuild('src/clock.ts');
+    await writeFile(join(root, 'dist', STAMP_FILE), JSON.stringify(sourceStamp(join(root, 'src'))));
+    await runs('compiled');
+    await runs('sources', { GREENLIGHT_BUILD_DIR: `${elsewhere}/` });
+    await rm(elsewhere, { recursive: true, force: true });
+  });
+
   it('runs dist/ where there are no sources (an installed package)', async () => {
     await build();
     await rm(join(root, 'src'), { recursive: true });

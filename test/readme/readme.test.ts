@@ -8,13 +8,18 @@
 // must be pointed at the local cloud on the line itself (Debian's AWS CLI ignores AWS_ENDPOINT_URL).
 // `npm start -- --keep` runs too, and the lines it prints are compared with the README's and run.
 // No AWS credentials or configuration reach the commands, so a line that escaped to AWS fails.
+// `npx greenlight` runs the bin a reader's clone has; the bin finds the CLI built from the sources as
+// they are now in the build the e2e tests share (GREENLIGHT_BUILD_DIR, test/support/built-cli.ts)
+// rather than compiling the sources through tsx at each of its processes (about 8 of this file's 22
+// CPU s). bin/greenlight.js's choice between a build and the sources is test/package/bin.test.ts's.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { describe, it, type TestContext } from 'node:test';
+import { dirname, join } from 'node:path';
+import { before, describe, it, type TestContext } from 'node:test';
 import { parseWorldText, type FaultRule } from '@greenlight/localcloud';
+import { builtCli } from '../support/built-cli.js';
 import { until } from '../support/until.js';
 import {
   commandsOf,
@@ -28,7 +33,13 @@ import {
   type FencedBlock,
 } from './blocks.js';
 
-/** What the commands see: this process's environment without AWS's or greenlight's settings. */
+/** The directory of the shared build of the CLI (its bundle/ and its stamp), once it is built. */
+let buildDir: string | undefined;
+
+/**
+ * What the commands see: this process's environment without AWS's or greenlight's settings, but for
+ * where the bin finds the current build.
+ */
 function readerEnv(): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {
@@ -44,6 +55,7 @@ function readerEnv(): Record<string, string> {
     AWS_EC2_METADATA_DISABLED: 'true',
     AWS_PAGER: '',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    ...(buildDir ? { GREENLIGHT_BUILD_DIR: buildDir } : {}),
   };
 }
 
@@ -231,6 +243,9 @@ async function runReadme(
 }
 
 describe('the READMEs, run', { concurrency: true }, () => {
+  before(async () => {
+    buildDir = dirname(dirname(await builtCli()));
+  });
   let scratch: string;
 
   it('README.md: every shell block runs as written, against a local cloud it starts', async (t) => {
