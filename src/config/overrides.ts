@@ -42,9 +42,15 @@ export const OVERRIDE_VARIABLES: Readonly<Record<string, OverrideKey>> = {
 
 /**
  * GREENLIGHT_* variables the command line reads for itself, not overrides of greenlight.yml: never
- * reported as unknown. GREENLIGHT_CLOCK: the commands' time on an accelerated local cloud (src/cli/clock-env.ts).
+ * reported as unknown. GREENLIGHT_CLOCK: the commands' time on an accelerated local cloud
+ * (src/cli/clock-env.ts); GREENLIGHT_FROM_SOURCE and GREENLIGHT_BUILD_DIR: which build bin/greenlight.js
+ * runs (bin/built-cli.js).
  */
-export const RUNTIME_VARIABLES: ReadonlySet<string> = new Set(['GREENLIGHT_CLOCK']);
+export const RUNTIME_VARIABLES: ReadonlySet<string> = new Set([
+  'GREENLIGHT_CLOCK',
+  'GREENLIGHT_FROM_SOURCE',
+  'GREENLIGHT_BUILD_DIR',
+]);
 
 /** The flag each override comes from, for messages. */
 export const OVERRIDE_FLAGS: Readonly<Record<OverrideKey, string>> = {

@@ -41,6 +41,10 @@ describe('readEnvOverrides', () => {
       GREENLIGHT_FOO: 'x',
       GREENLIGHT_REGOIN: 'eu-west-1',
       GREENLIGHT_BAKE: '5m',
+      // Read by bin/greenlight.js and the command line for themselves: not unknown.
+      GREENLIGHT_FROM_SOURCE: '1',
+      GREENLIGHT_BUILD_DIR: '/tmp/build',
+      GREENLIGHT_CLOCK: 'http://127.0.0.1:1/_localcloud/clock',
     });
     assert.deepEqual(values, { bakeMs: 300_000 });
     assert.deepEqual(ignored, ['GREENLIGHT_FOO', 'GREENLIGHT_REGOIN']);
