@@ -298,7 +298,7 @@ function inPlaceCapacity(f: Facts): RuleResult {
       detail: consistent ? text : `${text} — they must be equal`,
     });
   }
-  const size = liveFleetIds(f).length;
+  const size = currentMembers(f).length;
   const range = f.expectedCapacity;
   if (range && (size < range.min || size > range.max)) {
     const want = range.min === range.max ? `${range.min}` : `${range.min} to ${range.max}`;
@@ -421,30 +421,23 @@ function servingIds(f: Facts): string[] {
  */
 export function fleetIds(f: Facts): string[] {
   const ids = new Set(servingIds(f));
-  if (f.phase === 'after-traffic' && f.trafficMoved) {
-    const replaced = new Set(f.replaced);
-    for (const tg of f.targetGroups)
-      if (tg.found)
-        for (const t of tg.targets)
-          if (t.state !== 'unused' && !replaced.has(t.instanceId)) ids.add(t.instanceId);
-    for (const g of [f.asg, ...f.otherAsgs])
-      if (g?.found)
-        for (const i of g.instances)
-          if (!LEAVING.has(i.lifecycleState) && !replaced.has(i.instanceId)) ids.add(i.instanceId);
-    for (const id of f.tagged?.instanceIds ?? []) ids.add(id);
-  }
+  if (f.phase === 'after-traffic' && f.trafficMoved)
+    for (const id of currentMembers(f, new Set(f.replaced))) ids.add(id);
   return [...ids];
 }
 
-/** The fleet as it stands: fleetIds without the deployment's targets that have left it since. */
-function liveFleetIds(f: Facts): string[] {
-  const live = new Set<string>();
+/**
+ * The environment's instances as they stand, but `except`: every one registered in its target groups
+ * (in any state but `unused`), every live member of the group's Auto Scaling groups, every tagged one.
+ */
+function currentMembers(f: Facts, except: ReadonlySet<string> = new Set()): string[] {
+  const ids = new Set<string>();
   for (const tg of f.targetGroups)
-    if (tg.found) for (const t of tg.targets) if (t.state !== 'unused') live.add(t.instanceId);
+    if (tg.found) for (const t of tg.targets) if (t.state !== 'unused') ids.add(t.instanceId);
   for (const g of [f.asg, ...f.otherAsgs])
-    if (g?.found) for (const i of g.instances) if (!LEAVING.has(i.lifecycleState)) live.add(i.instanceId);
-  for (const id of f.tagged?.instanceIds ?? []) live.add(id);
-  return [...live];
+    if (g?.found) for (const i of g.instances) if (!LEAVING.has(i.lifecycleState)) ids.add(i.instanceId);
+  for (const id of f.tagged?.instanceIds ?? []) ids.add(id);
+  return [...ids].filter((id) => !except.has(id));
 }
 
 const describeHealth = (h: TargetHealthFact | undefined) =>
