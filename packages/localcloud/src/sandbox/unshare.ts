@@ -43,7 +43,9 @@ decode() { case $1 in *\\*) printf '%b' "$1" ;; *) printf '%s' "$1" ;; esac; }
 readonly_mount() {
   opts=
   while read -r _ _ _ _ point options _; do
-    [ "$(decode "$point")" = "$1" ] && opts=$options
+    # Only an escaped point (a space, a tab, a backslash in its path) costs a subshell to decode.
+    case $point in *\\*) point=$(decode "$point") ;; esac
+    [ "$point" = "$1" ] && opts=$options
   done < /proc/self/mountinfo
   flags=remount,bind,ro
   for flag in nosuid nodev noexec noatime nodiratime relatime; do
