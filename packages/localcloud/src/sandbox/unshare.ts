@@ -42,10 +42,11 @@ decode() { case $1 in *\\*) printf '%b' "$1" ;; *) printf '%s' "$1" ;; esac; }
 # Remounts a mount point read-only, keeping the flags a user namespace may not drop.
 readonly_mount() {
   opts=
-  while read -r _ _ _ _ point options _; do
+  # (Its own variable: $point belongs to the caller's loop, whose message names it.)
+  while read -r _ _ _ _ line_point options _; do
     # Only an escaped point (a space, a tab, a backslash in its path) costs a subshell to decode.
-    case $point in *\\*) point=$(decode "$point") ;; esac
-    [ "$point" = "$1" ] && opts=$options
+    case $line_point in *\\*) line_point=$(decode "$line_point") ;; esac
+    [ "$line_point" = "$1" ] && opts=$options
   done < /proc/self/mountinfo
   flags=remount,bind,ro
   for flag in nosuid nodev noexec noatime nodiratime relatime; do
