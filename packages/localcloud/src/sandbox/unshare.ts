@@ -38,7 +38,8 @@ if [ "$wait" = 1 ]; then
 fi
 exec </dev/null
 
-decode() { case $1 in *\\*) printf '%b' "$1" ;; *) printf '%s' "$1" ;; esac; }
+# mountinfo writes a space, tab, newline or backslash in a path as a backslash and three octal digits.
+decode() { printf '%b' "$1"; }
 # Remounts a mount point read-only, keeping the flags a user namespace may not drop.
 readonly_mount() {
   opts=
