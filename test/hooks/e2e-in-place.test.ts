@@ -19,7 +19,7 @@ import {
   DescribeTargetHealthCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { checkConfinement, type WorldInput } from '@greenlight/localcloud';
-import { runCli } from '../../src/cli/run.js';
+import { cliJson } from '../support/in-process.js';
 import { makeReleases, type Release } from '../../src/demo/revisions.js';
 import { repoRoot } from '../cli/spawn.js';
 import {
@@ -142,21 +142,8 @@ describe(
       if (scratch) await rm(scratch, { recursive: true, force: true });
     });
 
-    async function greenlight(
-      args: string[],
-    ): Promise<{ code: number; result: Record<string, unknown>; log: string }> {
-      const stdout: string[] = [];
-      const stderr: string[] = [];
-      const code = await runCli([...args, '--json'], {
-        stdout: { write: (s: string) => stdout.push(s) },
-        stderr: { write: (s: string) => stderr.push(s) },
-        env: { ...process.env, ...cloudEnv, CI: 'true' },
-        cwd: scratch,
-        signal: new AbortController().signal,
-      });
-      const doc = JSON.parse(stdout.join('') || '{}') as { result?: Record<string, unknown> };
-      return { code, result: doc.result ?? {}, log: stderr.join('') };
-    }
+    const greenlight = (args: string[]) =>
+      cliJson(args, { env: { ...process.env, ...cloudEnv, CI: 'true' }, cwd: scratch });
 
     const deploy = (commit: string, ...flags: string[]) =>
       greenlight(['deploy', '--env', 'dev', '--revision', commit, '--poll', '250ms', ...flags]);

@@ -12,7 +12,7 @@ import {
   DescribeLoadBalancersCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { AppSpec } from '../../src/appspec/appspec.js';
-import { runCli } from '../../src/cli/run.js';
+import { cliJson } from '../support/in-process.js';
 import { makeReleases, type Release } from '../../src/demo/revisions.js';
 import { type LifecycleEventName, checkConfinement } from '@greenlight/localcloud';
 import { repoRoot } from '../cli/spawn.js';
@@ -92,21 +92,8 @@ describe(
       if (scratch) await rm(scratch, { recursive: true, force: true });
     });
 
-    async function greenlight(
-      args: string[],
-    ): Promise<{ code: number; result: Record<string, unknown>; log: string }> {
-      const stdout: string[] = [];
-      const stderr: string[] = [];
-      const code = await runCli([...args, '--json'], {
-        stdout: { write: (s: string) => stdout.push(s) },
-        stderr: { write: (s: string) => stderr.push(s) },
-        env: { ...process.env, ...cloudEnv, CI: 'true' },
-        cwd: scratch,
-        signal: new AbortController().signal,
-      });
-      const doc = JSON.parse(stdout.join('') || '{}') as { result?: Record<string, unknown> };
-      return { code, result: doc.result ?? {}, log: stderr.join('') };
-    }
+    const greenlight = (args: string[]) =>
+      cliJson(args, { env: { ...process.env, ...cloudEnv, CI: 'true' }, cwd: scratch });
 
     async function instanceIdsOf(asg: string): Promise<string[]> {
       const out = await tc.autoscaling.send(

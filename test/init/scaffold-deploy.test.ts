@@ -19,7 +19,7 @@ import {
   DescribeLoadBalancersCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { checkConfinement, type WorldInput } from '@greenlight/localcloud';
-import { runCli } from '../../src/cli/run.js';
+import { cliJson } from '../support/in-process.js';
 import {
   startRealCloud,
   targetsOf,
@@ -95,22 +95,7 @@ describe(
         })
       ).stdout.trim();
 
-    async function greenlight(
-      app: App,
-      args: string[],
-    ): Promise<{ code: number; log: string; result: Record<string, unknown> }> {
-      let stdout = '';
-      let log = '';
-      const code = await runCli([...args, '--json'], {
-        stdout: { write: (s: string) => (stdout += s) },
-        stderr: { write: (s: string) => (log += s) },
-        env,
-        cwd: dirOf(app),
-        signal: new AbortController().signal,
-      });
-      const doc = JSON.parse(stdout || '{}') as { result?: Record<string, unknown> };
-      return { code, log, result: doc.result ?? {} };
-    }
+    const greenlight = (app: App, args: string[]) => cliJson(args, { env, cwd: dirOf(app) });
 
     /** init --yes, appspec lint, a commit; returns the commit. */
     async function scaffold(app: App): Promise<string> {

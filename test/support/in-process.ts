@@ -13,7 +13,12 @@ export interface InProcessRun {
 
 export async function cliInProcess(
   args: readonly string[],
-  options: { readonly env: Record<string, string>; readonly cwd: string; readonly clock: Clock },
+  options: {
+    readonly env: Readonly<Record<string, string | undefined>>;
+    readonly cwd: string;
+    /** Default: the system clock (a test beside real processes, such as sandboxed hooks). */
+    readonly clock?: Clock;
+  },
 ): Promise<InProcessRun> {
   let stdout = '';
   let stderr = '';
@@ -23,10 +28,20 @@ export async function cliInProcess(
     env: options.env,
     cwd: options.cwd,
     signal: new AbortController().signal,
-    clock: options.clock,
+    ...(options.clock ? { clock: options.clock } : {}),
   });
   const lines = stderr.split('\n').map((line) => line.replace(/^\[\d\d:\d\d:\d\d\] /, ''));
   return { code, stdout, stderr, lines };
+}
+
+/** cliInProcess with `--json`: the exit code, the JSON document's `result`, and stderr (the log). */
+export async function cliJson(
+  args: readonly string[],
+  options: Parameters<typeof cliInProcess>[1],
+): Promise<{ code: number; result: Record<string, unknown>; log: string }> {
+  const run = await cliInProcess([...args, '--json'], options);
+  const doc = JSON.parse(run.stdout || '{}') as { result?: Record<string, unknown> };
+  return { code: run.code, result: doc.result ?? {}, log: run.stderr };
 }
 
 /**
