@@ -2,16 +2,27 @@
 # ({"argv": [...], "env": {...}, "cwd": "..."}), each line of stdout its result
 # ({"rc": 0, "stdout": "...", "stderr": "..."}). A command runs through awscli.clidriver, the code
 # /usr/bin/aws runs (AWSCLIEntryPoint: its argument parsing, botocore's serializers and parsers, its output
-# formatting), with a fresh driver, environment and working directory of its own; only the
-# interpreter's start-up and the CLI's imports (about a second of CPU per command) are shared.
+# formatting), with a fresh driver, session, environment and working directory of its own. Shared
+# between commands: the interpreter's start-up, the CLI's imports (about a second of CPU), and the
+# CLI's data files as parsed (below).
 import contextlib
+import functools
 import io
 import json
 import os
 import sys
 
 import awscli
+import botocore.loaders  # awscli's own botocore: importing awscli makes it the one named botocore
+import botocore.session
 from awscli.clidriver import AWSCLIEntryPoint
+
+# The data loader, one per data path (AWS_DATA_PATH and the CLI's data): the service models,
+# endpoints and partitions it reads are parsed once and kept, as a long-lived botocore session keeps
+# them for all its clients. Each command's session is still new (its credentials, config and
+# handlers); only the parsing of read-only files is not done again. It was about four fifths of a
+# command's CPU: 50 commands against a local cloud took 11.3 CPU s with a loader each, 2.3 with this.
+botocore.session.create_loader = functools.lru_cache(maxsize=None)(botocore.loaders.create_loader)
 
 replies = sys.stdout
 # What importing awscli does to the environment of a process that starts the CLI: its own data
