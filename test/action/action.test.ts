@@ -7,17 +7,18 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { stringify } from 'yaml';
-import { BUNDLE_DIR, BUNDLE_ENTRY, bundleCli } from '../../scripts/bundle-cli.js';
 import { sampleEnvironment } from '../config/sample.js';
+import { builtCli } from '../support/built-cli.js';
 import { devWorld, startCloud, type TestCloud } from '../support/cloud.js';
 
 // The action as GitHub's runner runs it: `node action/dist/index.js` (the committed build, which
 // test/action/dist.test.ts holds to the sources) with the inputs as INPUT_* variables, a fresh
 // GITHUB_OUTPUT file per step and the job's GITHUB_STEP_SUMMARY, against the local cloud on scaled
-// wall time. greenlight is this checkout's CLI, built here as `npm run build` builds it
-// (scripts/bundle-cli.ts: the package's dist/bundle/greenlight.js), run as the action's child
-// process: named by the `cli` input, or installed in the project the way npm ci installs it. (The published package, the default without either, is not on the
-// registry from a test; test/action/cli.test.ts holds the choice.)
+// wall time. greenlight is this checkout's CLI as `npm run build` bundles it (scripts/bundle-cli.ts:
+// the package's dist/bundle/greenlight.js; here the one build the run's tests share,
+// test/support/built-cli.ts), run as the action's child process: named by the `cli` input, or
+// installed in the project the way npm ci installs it. (The published package, the default without
+// either, is not on the registry from a test; test/action/cli.test.ts holds the choice.)
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const entry = join(root, 'action/dist/index.js');
@@ -50,6 +51,7 @@ describe('the GitHub Action, run as the runner runs it, against the local cloud'
   let steps = 0;
   /** The cli input: this checkout's built CLI, its words quoted (split as a shell would). */
   let cli: string;
+  let built: string;
 
   /** One step: `uses: greenlight` with these inputs (and this checkout's greenlight as cli unless given). */
   async function step(inputs: Record<string, string>, { defaultCli = false } = {}): Promise<Step> {
@@ -83,8 +85,7 @@ describe('the GitHub Action, run as the runner runs it, against the local cloud'
   before(async () => {
     cloud = await startCloud({ world: devWorld(4), timeScale: 3000 });
     dir = await mkdtemp(join(tmpdir(), 'greenlight-action-'));
-    await bundleCli(root, join(dir, 'build'));
-    const built = join(dir, 'build', BUNDLE_DIR, BUNDLE_ENTRY);
+    built = await builtCli();
     cli = `'${process.execPath}' '${built}'`;
     summary = join(dir, 'step-summary.md');
     await writeFile(summary, '');
@@ -125,10 +126,7 @@ describe('the GitHub Action, run as the runner runs it, against the local cloud'
     };
     assert.deepEqual([result.result.deploymentId, result.result.verified], [id, true]);
     // greenlight's own progress is the step's log, and the log says which greenlight ran.
-    assert.ok(
-      deploy.stdout.includes(`greenlight is ${process.execPath} ${join(dir, 'build')}`),
-      deploy.stdout,
-    );
+    assert.ok(deploy.stdout.includes(`greenlight is ${process.execPath} ${built}`), deploy.stdout);
     assert.match(deploy.stdout, /greenlight\.js \(the cli input\)/);
     assert.match(deploy.stdout, new RegExp(`created ${id}`));
 
