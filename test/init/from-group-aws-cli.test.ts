@@ -1,16 +1,16 @@
 // tier: e2e
 // The shape teams have, made the way they make it: a blue/green group and its first deployment
-// created with the AWS CLI (Debian's /usr/bin/aws, its own botocore serializers), as a hand-run
-// `aws deploy create-deployment-group` or a boto3 script would. `greenlight init --from-group` (the
-// real entry point, a child process) writes the environment, and `group plan` says up to date.
+// created with the AWS CLI (Debian's /usr/bin/aws, its own botocore serializers; the local cloud's
+// AwsCliDriver runs its code in one process), as a hand-run `aws deploy create-deployment-group` or a
+// boto3 script would. `greenlight init --from-group` (the real entry point, a child process) writes
+// the environment, and `group plan` says up to date.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
+import { AWS_CLI, AwsCliDriver } from '@greenlight/localcloud';
 import { parse } from 'yaml';
 
 /** greenlight.yml as these tests read it back. */
@@ -25,37 +25,38 @@ const readBack = async (path: string) => parse(await readFile(path, 'utf8')) as 
 import { greenlight } from '../cli/spawn.js';
 import { devWorld, startCloud, type TestCloud } from '../support/cloud.js';
 
-const AWS = '/usr/bin/aws';
-
 describe(
   'greenlight init --from-group on a group the AWS CLI made',
-  { skip: !existsSync(AWS) && !process.env.CI && 'no /usr/bin/aws (Debian awscli); .ci/run installs it' },
+  { skip: !existsSync(AWS_CLI) && !process.env.CI && 'no /usr/bin/aws (Debian awscli); .ci/run installs it' },
   () => {
     let cloud: TestCloud;
     let dir: string;
+    let cli: AwsCliDriver;
 
     before(async () => {
       cloud = await startCloud({ world: devWorld(2) });
       dir = await mkdtemp(join(tmpdir(), 'greenlight-init-cli-'));
+      cli = new AwsCliDriver(dir);
     });
     after(async () => {
+      await cli.close();
       await cloud.close();
       await rm(dir, { recursive: true, force: true });
     });
 
     async function aws(...args: string[]): Promise<unknown> {
-      const { stdout } = await promisify(execFile)(
-        AWS,
-        [...args, '--endpoint-url', cloud.lc.url, '--output', 'json'],
+      const argv = [...args, '--endpoint-url', cloud.lc.url, '--output', 'json'];
+      const { rc, stdout, stderr } = await cli.run(
+        argv,
         {
-          env: {
-            ...cloud.env,
-            HOME: dir,
-            AWS_CONFIG_FILE: '/nonexistent',
-            AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
-          },
+          ...cloud.env,
+          HOME: dir,
+          AWS_CONFIG_FILE: '/nonexistent',
+          AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
         },
+        { cwd: dir },
       );
+      assert.equal(rc, 0, `aws ${argv.join(' ')} exited ${rc}: ${stderr}`);
       return stdout.trim() ? JSON.parse(stdout) : {};
     }
 

@@ -1,16 +1,16 @@
 // tier: e2e
-// The AWS CLI (Debian's /usr/bin/aws, its own botocore) as an independent client of what preflight
-// reads: a warm pool put with `aws autoscaling put-warm-pool` and a process suspended with `aws
-// autoscaling suspend-processes` on the group CodeDeploy would copy, and greenlight preflight's answer
-// — a warning for the warm pool, a failure for Launch — and, with both gone, nothing to say.
+// The AWS CLI (Debian's /usr/bin/aws, its own botocore; the local cloud's AwsCliDriver runs its code
+// in one process) as an independent client of what preflight reads: a warm pool put with `aws
+// autoscaling put-warm-pool` and a process suspended with `aws autoscaling suspend-processes` on the
+// group CodeDeploy would copy, and greenlight preflight's answer — a warning for the warm pool, a
+// failure for Launch — and, with both gone, nothing to say.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { AwsCliDriver } from '@greenlight/localcloud';
 import { stringify } from 'yaml';
 import { repoRoot } from '../cli/spawn.js';
 import { sampleEnvironment } from '../config/sample.js';
@@ -18,15 +18,16 @@ import { devWorld, startCloud, type TestCloud } from '../support/cloud.js';
 import { cliInProcess, forgetThisMachinesAwsConfig } from '../support/in-process.js';
 
 forgetThisMachinesAwsConfig();
-const run = promisify(execFile);
 
 describe('preflight on what the AWS CLI put on the group CodeDeploy would copy', () => {
   let cloud: TestCloud;
   let dir: string;
+  let cli: AwsCliDriver;
 
   before(async () => {
     cloud = await startCloud({ world: devWorld(2), timeScale: 60 });
     dir = await mkdtemp(join(tmpdir(), 'greenlight-preflight-cli-'));
+    cli = new AwsCliDriver(dir);
     const dev = { ...sampleEnvironment(), revision: { s3: { bucket: 'web-revisions', prefix: 'web/' } } };
     await writeFile(join(dir, 'greenlight.yml'), stringify({ application: 'web', environments: { dev } }));
     await (
@@ -35,15 +36,23 @@ describe('preflight on what the AWS CLI put on the group CodeDeploy would copy',
     assert.equal((await greenlight(['group', 'apply', '--env', 'dev'])).code, 0);
   });
   after(async () => {
+    await cli.close();
     await cloud.close();
     await rm(dir, { recursive: true, force: true });
   });
 
-  /** `/usr/bin/aws autoscaling …` against the local cloud (Debian's CLI ignores AWS_ENDPOINT_URL). */
-  const aws = (...args: string[]) =>
-    run('/usr/bin/aws', ['--endpoint-url', cloud.lc.url, '--output', 'json', 'autoscaling', ...args], {
-      env: { ...process.env, ...cloud.env, AWS_PAGER: '' },
+  /** `aws autoscaling …` against the local cloud (Debian's CLI ignores AWS_ENDPOINT_URL). */
+  const aws = async (...args: string[]) => {
+    const argv = ['--endpoint-url', cloud.lc.url, '--output', 'json', 'autoscaling', ...args];
+    const result = await cli.run(argv, {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: dir,
+      ...cloud.env,
+      AWS_PAGER: '',
     });
+    assert.equal(result.rc, 0, `aws ${argv.join(' ')} exited ${result.rc}: ${result.stderr}`);
+    return result;
+  };
   const greenlight = (args: string[]) => cliInProcess(args, { env: cloud.env, cwd: dir, clock: cloud.clock });
   const preflight = async () => {
     const r = await greenlight([
