@@ -9,13 +9,16 @@ import {
 } from '../verify/rules.js';
 import type { AlarmJudgement } from './alarm-window.js';
 import type { GateWatched } from './gate.js';
+import type { ScalingHistory } from './scaling-history.js';
 
 // One look at a baking environment: target health, the served version and what is registered judged
 // with the verifier's own rules over a view of the facts that fits a bake (only instances InService
 // in their Auto Scaling groups are held to being healthy and serving the version, so a scale-in or a
 // scale-out still launching is not mistaken for a failure; every instance registered in the target
-// groups takes traffic, so each must be one the revision was installed on), and the alarms judged
-// over the whole bake so far by alarm-window.ts. Pure: facts and the alarm judgement in, a judgement out.
+// groups takes traffic, so each must be one the revision was installed on), the alarms judged over
+// the whole bake so far by alarm-window.ts, and what Auto Scaling did since the bake began
+// (scaling-history.ts): an instance it took out of service for failing a health check fell over
+// during the bake, even if no look saw it go. Pure: facts, alarms and history in, a judgement out.
 
 export type GateProblemKind = 'alarm' | 'instance' | 'version' | 'target-group' | 'fleet' | 'smoke';
 
@@ -38,7 +41,11 @@ export interface BakeJudgement {
   readonly escaped: ReadonlySet<string>;
 }
 
-export function judgeBake(facts: Facts, alarms: AlarmJudgement): BakeJudgement {
+export function judgeBake(
+  facts: Facts,
+  alarms: AlarmJudgement,
+  scaling: ScalingHistory = { replacements: [], unread: [] },
+): BakeJudgement {
   const asg = facts.asg;
   const inService = asg?.found
     ? new Set(asg.instances.filter((i) => i.lifecycleState === 'InService').map((i) => i.instanceId))
@@ -80,6 +87,20 @@ export function judgeBake(facts: Facts, alarms: AlarmJudgement): BakeJudgement {
             detail: e.detail,
           },
     );
+  }
+  for (const r of scaling.replacements) {
+    problems.push({
+      kind: 'instance',
+      subject: r.instanceId,
+      detail: `${r.instanceId} was taken out of service by ${r.group} at ${new Date(r.at).toISOString()} for failing a health check (Auto Scaling: "${r.cause}")`,
+    });
+  }
+  for (const group of scaling.unread) {
+    problems.push({
+      kind: 'fleet',
+      subject: group,
+      detail: `${group} has more scaling activities since the bake began than a look reads; the gate cannot say none was an instance failing its health check`,
+    });
   }
   for (const e of failed(versionRule)) {
     const subject = e.instanceId ?? (facts.served.mode === 'load-balancer' ? facts.served.url : '?');

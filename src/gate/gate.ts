@@ -8,6 +8,7 @@ import { patientRead } from '../aws/patient-read.js';
 import { gatherRequestFor } from '../verify/follow.js';
 import { gatherFacts, type GatherRequest, type VerifyClients } from '../verify/gather.js';
 import { readAlarmWindow } from './alarm-history.js';
+import { readScalingHistory } from './scaling-history.js';
 import { escapedAtStart, judgeAlarms, stateAtStart, type AlarmWindow } from './alarm-window.js';
 import type { GateCandidate } from './candidate.js';
 import { describeLook, describeProblems, judgeBake, type BakeJudgement, type GateProblem } from './checks.js';
@@ -22,8 +23,10 @@ import {
 
 // The bake: look at the environment at once, then every poll interval until the bake window has
 // passed, failing at the first look that finds a green instance not healthy, the wrong version
-// served, or an alarm that was in ALARM (or INSUFFICIENT_DATA, unless gate.insufficientData says
-// pass) at any moment since the bake began. Each look gathers the verifier's facts afresh (the same
+// served, an instance Auto Scaling took out of service for failing a health check since the bake
+// began (scaling-history.ts: one replaced between two looks leaves no other trace), or an alarm
+// that was in ALARM (or INSUFFICIENT_DATA, unless gate.insufficientData says pass) at any moment
+// since the bake began. Each look gathers the verifier's facts afresh (the same
 // calls and health requests `greenlight verify` makes) and judges them with its rules (checks.ts);
 // the alarms are read with their history since the bake's start (alarm-history.ts), so a flap between
 // two looks is seen at the next one, and the last look, at the end of the window, sees it all. The smoke
@@ -140,6 +143,11 @@ export interface GateOutcome {
   readonly cancelledBy?: string;
 }
 
+/** The Auto Scaling groups whose instances take the environment's traffic in the bake. */
+function bakedGroups(facts: Facts): string[] {
+  return [facts.asg, ...facts.otherAsgs].flatMap((g) => (g?.found ? [g.name] : []));
+}
+
 export function effectivePollMs(bakeMs: number, pollMs: number): number {
   if (bakeMs <= 0) return pollMs;
   return Math.max(1, Math.min(pollMs, Math.floor(bakeMs / MIN_LOOKS)));
@@ -202,7 +210,12 @@ export async function runGate(request: GateRequest, deps: GateDeps): Promise<Gat
       insufficientData: env.gate.insufficientData,
       ignoreMissing: facts.ignoreAlarmFailure,
     });
-    const judgement = judgeBake(facts, alarms);
+    const scaling = await readScalingHistory(
+      { autoscaling: deps.clients.autoscaling, read },
+      bakedGroups(facts),
+      started,
+    );
+    const judgement = judgeBake(facts, alarms, scaling);
     for (const name of escaped) {
       if (!judgement.escaped.has(name) && !watchedAgain.has(name)) {
         watchedAgain.add(name);

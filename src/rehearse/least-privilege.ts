@@ -32,6 +32,8 @@ export const OTHER_PATHS: Readonly<Record<string, string>> = {
   ...deployPathsByAction(),
   'autoscaling:DeleteAutoScalingGroup': 'group apply --clean-orphans: the groups CodeDeploy copied and left',
   'cloudwatch:DescribeAlarmHistory': 'the gate, when an alarm changed state during the bake',
+  'autoscaling:DescribeScalingActivities':
+    'the gate, at each look: whether Auto Scaling took an instance out of service for a failed health check during the bake (src/gate/scaling-history.ts)',
   'iam:SimulatePrincipalPolicy':
     'preflight, which deploy runs first: whether this role may call what a deployment calls (deploy --skip-preflight does not ask)',
   'codedeploy:CreateDeploymentGroup': 'group apply, when the deployment group does not exist',

@@ -206,6 +206,43 @@ describe('judging one look of a bake', () => {
     assert.deepEqual(j.instances, ['i-g1', 'i-g2']);
   });
 
+  it('an instance Auto Scaling took out of service for a failed health check since the bake began fails the look, though the fleet now looks whole', () => {
+    const f = facts();
+    const j = judgeBake(f, alarms(), {
+      replacements: [
+        {
+          group: 'CodeDeploy_web-dev_d-ABCDEFGHI',
+          instanceId: 'i-g4',
+          at: Date.parse('2026-12-05T20:11:53Z'),
+          cause:
+            'At 2026-12-05T20:11:53Z an instance was taken out of service in response to an ELB system health check failure.',
+        },
+      ],
+      unread: [],
+    });
+    assert.equal(j.ok, false);
+    assert.deepEqual(
+      j.problems.map((p) => [p.kind, p.subject]),
+      [['instance', 'i-g4']],
+    );
+    assert.equal(
+      j.problems[0]?.detail,
+      'i-g4 was taken out of service by CodeDeploy_web-dev_d-ABCDEFGHI at 2026-12-05T20:11:53.000Z for failing a health check (Auto Scaling: "At 2026-12-05T20:11:53Z an instance was taken out of service in response to an ELB system health check failure.")',
+    );
+  });
+
+  it('a group whose activities since the bake began could not all be read fails the look: nothing is assumed', () => {
+    const j = judgeBake(facts(), alarms(), { replacements: [], unread: ['CodeDeploy_web-dev_d-ABCDEFGHI'] });
+    assert.deepEqual(
+      j.problems.map((p) => [p.kind, p.subject]),
+      [['fleet', 'CodeDeploy_web-dev_d-ABCDEFGHI']],
+    );
+    assert.match(
+      j.problems[0]?.detail ?? '',
+      /more scaling activities since the bake began than a look reads/,
+    );
+  });
+
   it('a fleet with no instance InService fails the look', () => {
     const f = facts();
     assert.ok(f.asg?.found);

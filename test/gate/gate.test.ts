@@ -19,7 +19,12 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { GetDeploymentCommand, GetDeploymentGroupCommand } from '@aws-sdk/client-codedeploy';
-import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
+import {
+  DescribeAutoScalingGroupsCommand,
+  ResumeProcessesCommand,
+  SuspendProcessesCommand,
+} from '@aws-sdk/client-auto-scaling';
+import { DescribeInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import { stringify } from 'yaml';
 import { runCli } from '../../src/cli/run.js';
 import type { Clock } from '../../src/clock.js';
@@ -651,6 +656,57 @@ describe('greenlight gate against the local cloud', () => {
     assert.equal(r.result.smoke?.stopped, true);
     assert.equal(r.result.passedGate, undefined);
     assert.match(r.stderr, /gate cancelled by SIGINT after .* of the 10m bake: nothing was promoted/);
+  });
+
+  it('fails when Auto Scaling takes a green instance out of service between two looks, though no look saw it unhealthy', async () => {
+    const id = await greenInstance(d1, 2);
+    const group = `CodeDeploy_web-dev_${d1}`;
+    const ec2 = await cloud.aws.ec2();
+    const autoscaling = await cloud.aws.autoscaling();
+    const inService = async () => {
+      const out = await autoscaling.send(
+        new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [group] }),
+      );
+      return (out.AutoScalingGroups?.[0]?.Instances ?? []).filter((i) => i.LifecycleState === 'InService')
+        .length;
+    };
+    // No replacement can launch (as when the zone is out of capacity), so the fleet stays short.
+    await autoscaling.send(
+      new SuspendProcessesCommand({ AutoScalingGroupName: group, ScalingProcesses: ['Launch'] }),
+    );
+    let r: Run;
+    try {
+      // The instance stops behind the group's back (a host failure): Auto Scaling's EC2 health check
+      // takes it out of service at once. At the next look it is Terminating, its registration
+      // draining: every instance still InService is healthy and serves v1.
+      r = await start(['gate', '--env', 'dev', '--json', '--bake', '10m', '--poll', '1m'], {
+        afterLook: 1,
+        act: async () => {
+          await ec2.send(new TerminateInstancesCommand({ InstanceIds: [id] }));
+        },
+      }).done;
+    } finally {
+      await autoscaling.send(
+        new ResumeProcessesCommand({ AutoScalingGroupName: group, ScalingProcesses: ['Launch'] }),
+      );
+    }
+    assert.equal(r.code, 1, r.stderr);
+    assert.deepEqual(
+      r.result.problems.map((p) => [p.kind, p.subject]),
+      [['instance', id]],
+      JSON.stringify(r.result.problems),
+    );
+    assert.match(
+      r.result.problems[0]?.detail ?? '',
+      new RegExp(
+        `${id} was taken out of service by ${group} at .* for failing a health check \\(Auto Scaling: ".*EC2 health check indicating it has been terminated or stopped\\."\\)`,
+      ),
+    );
+    assert.equal(r.result.looks, 2, 'the first look after the instance went');
+    assert.equal(r.result.history[0]?.ok, true);
+    assert.equal(r.result.passedGate, undefined, 'nothing recorded');
+    // The replacement launches once Launch is resumed: the group is whole again for the next test.
+    await cloud.until(inService, (n) => n === FLEET, `${group} back to ${FLEET} instances InService`, '30m');
   });
 
   it('--rollback-on-failure rolls back to the revision that last passed the gate: exit 5', async () => {
