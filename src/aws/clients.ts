@@ -66,6 +66,11 @@ export interface AwsClientOptions {
    * stale profile) are refused before anything reads or changes it. When STS cannot say, calls go on.
    */
   account?: { readonly id: string; readonly owner: string };
+  /**
+   * How long a call's connection may sit with nothing sent or received before it fails as a timeout
+   * (default SOCKET_IDLE_TIMEOUT_MS); the SDK then retries it, and a reader's deadline bounds it.
+   */
+  socketIdleTimeoutMs?: number;
   /** Told of every AWS call when it ends (`--verbose`); without it no call is measured. */
   onCall?: (call: AwsCallRecord) => void;
   /**
@@ -203,6 +208,12 @@ export function createAwsClients(
       ...cfg,
       ...(webIdentity ? { credentials: webIdentity } : {}),
       maxAttempts: attempts,
+      // A call on a connection that went silent (a stalled proxy, a half-open socket) fails and is
+      // retried instead of waiting forever: the SDK sets no such limit for most clients.
+      requestHandler: {
+        connectionTimeout: CONNECT_TIMEOUT_MS,
+        socketTimeout: options.socketIdleTimeoutMs ?? SOCKET_IDLE_TIMEOUT_MS,
+      },
       ...(cfg.endpoint && isLoopbackEndpoint(cfg.endpoint)
         ? { retryStrategy: await localCloudRetryStrategy(attempts) }
         : {}),
@@ -433,6 +444,13 @@ function wrongAccount(account: { id: string; owner: string }, who: AwsIdentity):
 
 /** How long the identity line waits for STS unless told otherwise. */
 const IDENTITY_DEADLINE_MS = 10_000;
+/** Establishing a connection to an AWS endpoint. */
+export const CONNECT_TIMEOUT_MS = 10_000;
+/**
+ * A connection with nothing sent or received for this long is dead: AWS answers a read in seconds
+ * (a page of 1,000 instances included), and an upload that is moving is never idle this long.
+ */
+export const SOCKET_IDLE_TIMEOUT_MS = 60_000;
 
 /** What the identity line says when GetCallerIdentity could not answer. */
 function identityProblem(error: unknown, deadlineMs: number): string {

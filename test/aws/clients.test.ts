@@ -110,6 +110,44 @@ describe('client configuration from the injected environment', () => {
         await cloud.clearFaults();
       }
     });
+
+    it('a call whose answer never comes fails as a timeout and is retried, instead of waiting forever', async () => {
+      // The first ListApplications is held for ten minutes of real time (a stalled connection); the
+      // socket's idle limit ends that attempt, and the next one is answered.
+      await cloud.fault({
+        scope: 'api',
+        service: 'codedeploy',
+        operation: 'ListApplications',
+        effect: 'delay',
+        ms: 600_000,
+        count: 1,
+      });
+      const before = (await cloud.requests())['codedeploy:ListApplications'] ?? 0;
+      const calls: { retries: number; error?: string }[] = [];
+      const clients = createAwsClients(
+        {
+          endpoint: cloud.lc.url,
+          region: 'us-east-1',
+          credentials,
+          maxAttempts: 3,
+          socketIdleTimeoutMs: 2_000,
+          onCall: (call) => calls.push(call),
+        },
+        {},
+      );
+      try {
+        const codedeploy = await clients.codedeploy();
+        const out = await codedeploy.send(new ListApplicationsCommand({}));
+        assert.deepEqual(out.applications ?? [], []);
+        const after = (await cloud.requests())['codedeploy:ListApplications'] ?? 0;
+        assert.ok(after - before >= 2, `the held attempt and a retry: ${after - before}`);
+        assert.equal(calls.length, 1);
+        assert.ok((calls[0]?.retries ?? 0) >= 1, JSON.stringify(calls));
+      } finally {
+        clients.destroy();
+        await cloud.clearFaults();
+      }
+    });
   });
 
   it('an endpoint on this machine is told from one a network away', () => {
