@@ -137,7 +137,10 @@ export interface StartRequest {
   readonly build: BuildInfo;
   readonly ifBusy: BusyMode;
   readonly force: boolean;
-  /** How long `--if-busy wait` waits for the other deployment. */
+  /**
+   * How long `--if-busy wait` waits for the group to be free, in all: a group that takes on another
+   * deployment as each one ends (a scale-out loop, another pipeline) does not get a new budget each time.
+   */
   readonly busyTimeoutMs: number;
   readonly pollMs: number;
   /** Whether a deployment was verified by greenlight (the last-known-good record); absent: never. */
@@ -201,6 +204,7 @@ export async function startDeployment(request: StartRequest, deps: StartDeps): P
     if (!said.has(text)) warn(deps.logger, text);
     said.add(text);
   };
+  const busySince = deps.clock.now();
   // A DeploymentLimitExceededException after our check means someone else got the slot first; look
   // again, a bounded number of times.
   for (let attempt = 1; ; attempt++) {
@@ -228,7 +232,7 @@ export async function startDeployment(request: StartRequest, deps: StartDeps): P
           `${group} is busy with ${other}; wait for it (--if-busy wait), or stop it`,
         );
       }
-      await waitUntilDone(busy.deploymentId, other, request, deps);
+      await waitUntilDone(busy.deploymentId, other, request, deps, busySince);
       continue;
     }
 
@@ -422,8 +426,9 @@ async function waitUntilDone(
   what: string,
   request: StartRequest,
   deps: StartDeps,
+  busySince: number,
 ): Promise<void> {
-  const until = deps.clock.now() + request.busyTimeoutMs;
+  const until = busySince + request.busyTimeoutMs;
   deps.logger.emit({ kind: 'step', step: `wait for ${what} to finish`, status: 'started' });
   for (;;) {
     const d = await getDeployment(id, deps);
@@ -437,8 +442,9 @@ async function waitUntilDone(
       return;
     }
     if (deps.clock.now() >= until) {
+      const group = `${request.env.application}/${request.env.deploymentGroup}`;
       throw new WaitTimeoutError(
-        `${what} is still ${d.status ?? '?'} after ${formatDuration(request.busyTimeoutMs)}; try again later, or stop it`,
+        `${group} has been busy for ${formatDuration(Math.max(0, Math.round(deps.clock.now() - busySince)))}, more than the ${formatDuration(request.busyTimeoutMs)} it may be waited for: ${what} is still ${d.status ?? '?'}; try again later, or stop it`,
       );
     }
     await deps.clock.sleep(request.pollMs, request.signal);

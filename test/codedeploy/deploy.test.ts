@@ -27,6 +27,7 @@ import { applyGroup } from '../../src/codedeploy/group.js';
 import { fleetBehindLaunchTemplate } from '../../src/codedeploy/launch-template.js';
 import { revisionLocation } from '../../src/codedeploy/revision-location.js';
 import { waitForDeployment } from '../../src/codedeploy/wait.js';
+import type { Clock } from '../../src/clock.js';
 import type { EnvironmentConfig } from '../../src/config/environment.js';
 import type { LogEvent } from '../../src/log/events.js';
 import { devEnvironment, devWorld, startCloud, type TestCloud } from '../support/cloud.js';
@@ -173,6 +174,67 @@ describe('creating deployments safely', () => {
       new StopDeploymentCommand({ deploymentId: created.deploymentId, autoRollbackEnabled: false }),
     );
     await untilStatus(cloud, created.deploymentId, ['Stopped']);
+  });
+
+  it('--if-busy wait has one budget for the whole wait: a group that takes on another deployment as each ends does not get a new one', async () => {
+    const env = readyEnv();
+    const codedeploy = await cloud.aws.codedeploy();
+    const deps = { codedeploy, clock: cloud.clock, logger: recorder() };
+    const first = await startDeployment(request(env, sha('5')), deps);
+    assert.equal(first.kind, 'created');
+    await untilStatus(cloud, first.deploymentId, ['Ready']);
+    const budget = 60 * 60_000;
+    const start = cloud.clock.now();
+    let second = '';
+    // 50 minutes into the wait, the first deployment goes on and ends, and at once another pipeline
+    // creates its own, which waits in Ready for ten hours.
+    const clock: Clock = {
+      now: () => cloud.clock.now(),
+      async sleep(ms, signal) {
+        if (!second && cloud.clock.now() - start >= 50 * 60_000) {
+          second = 'creating';
+          await codedeploy.send(
+            new ContinueDeploymentCommand({
+              deploymentId: first.deploymentId,
+              deploymentWaitType: 'READY_WAIT',
+            }),
+          );
+          await untilStatus(cloud, first.deploymentId, ['Succeeded']);
+          const other = await startDeployment(request(env, sha('7')), deps);
+          assert.equal(other.kind, 'created');
+          second = other.deploymentId;
+        }
+        await cloud.clock.sleep(ms, signal);
+      },
+    };
+    try {
+      await assert.rejects(
+        startDeployment(request(env, sha('6'), { ifBusy: 'wait', busyTimeoutMs: budget }), {
+          ...deps,
+          clock,
+        }),
+        (e: unknown) => {
+          assert.equal((e as { exitCode?: number }).exitCode, 4, String(e));
+          assert.match(
+            (e as Error).message,
+            new RegExp(
+              `web/web-dev has been busy for 1h\\S*, more than the 1h it may be waited for: ${second} \\(${sha('7')}, (Created|InProgress|Ready)\\) is still`,
+            ),
+          );
+          return true;
+        },
+      );
+      assert.ok(second.startsWith('d-'), 'the second deployment was created during the wait');
+      assert.ok(cloud.clock.now() - start <= budget + 15_000, `waited ${cloud.clock.now() - start} ms`);
+    } finally {
+      // The next tests need the group free.
+      if (second.startsWith('d-')) {
+        await codedeploy.send(
+          new StopDeploymentCommand({ deploymentId: second, autoRollbackEnabled: false }),
+        );
+        await untilStatus(cloud, second, ['Stopped']);
+      }
+    }
   });
 
   it('the limit-exceeded race after the check: one deployment is created and the other attaches to it', async () => {
