@@ -3,6 +3,7 @@ import {
   blueDeregistered,
   deployedByFollowUp,
   servedVersion,
+  supersededOn,
   targetHealth,
   type Evidence,
   type RuleResult,
@@ -18,7 +19,9 @@ import type { ScalingHistory } from './scaling-history.js';
 // groups takes traffic, so each must be one the revision was installed on), the alarms judged over
 // the whole bake so far by alarm-window.ts, and what Auto Scaling did since the bake began
 // (scaling-history.ts): an instance it took out of service for failing a health check fell over
-// during the bake, even if no look saw it go. Pure: facts, alarms and history in, a judgement out.
+// during the bake, even if no look saw it go. In place, an instance a later deployment reached runs
+// what that one installed (the verifier's supersededOn). Pure: facts, alarms and history in, a
+// judgement out.
 
 export type GateProblemKind = 'alarm' | 'instance' | 'version' | 'target-group' | 'fleet' | 'smoke';
 
@@ -87,6 +90,12 @@ export function judgeBake(
             detail: e.detail,
           },
     );
+  }
+  // In place, a deployment made since (another revision, or this one failing again) that reached an
+  // instance replaced what is being baked there: its bake no longer says anything of this release.
+  for (const id of instances) {
+    const superseded = supersededOn(view, id);
+    if (superseded) problems.push({ kind: 'instance', subject: id, detail: superseded.detail });
   }
   for (const r of scaling.replacements) {
     problems.push({

@@ -195,7 +195,7 @@ function inPlaceEvents(f: Facts): RuleResult {
  * reach the instance is what it runs (CodeDeploy keeps each deployment's targets as they ended, so
  * an old deployment's Succeeded instances say nothing of today's).
  */
-function supersededOn(f: Facts, instanceId: string): Evidence | undefined {
+export function supersededOn(f: Facts, instanceId: string): Evidence | undefined {
   let newest: { d: FollowUpFact; status: string } | undefined;
   for (const d of f.later ?? []) {
     const t = d.targets.find((x) => x.instanceId === instanceId);

@@ -231,6 +231,36 @@ describe('judging one look of a bake', () => {
     );
   });
 
+  it('in place, a deployment made since that reached a baked instance fails the look: it no longer runs what is baked', () => {
+    const f = facts();
+    const inPlace = (revision: string): Facts => ({
+      ...f,
+      deployment: { ...f.deployment, deploymentType: 'IN_PLACE' },
+      serving: f.serving.map((t) => ({ ...t, label: undefined })),
+      later: [
+        {
+          deploymentId: 'd-LATER0001',
+          status: 'Succeeded',
+          creator: 'user',
+          revision,
+          sameRevision: revision === SHA,
+          targets: [{ instanceId: 'i-g2', status: 'Succeeded', events: [] }],
+        },
+      ],
+    });
+    const other = judgeBake(inPlace('d'.repeat(40)), alarms());
+    assert.deepEqual(
+      other.problems.map((p) => [p.kind, p.subject]),
+      [['instance', 'i-g2']],
+    );
+    assert.match(
+      describeProblems(other.problems),
+      /i-g2: superseded — d-LATER0001 \(created by user, Succeeded on it\) deployed d{40} on it after d-ABCDEFGHI/,
+    );
+    // The same revision deployed again, and succeeding, still runs what is baked.
+    assert.equal(judgeBake(inPlace(SHA), alarms()).ok, true);
+  });
+
   it('a group whose activities since the bake began could not all be read fails the look: nothing is assumed', () => {
     const j = judgeBake(facts(), alarms(), { replacements: [], unread: ['CodeDeploy_web-dev_d-ABCDEFGHI'] });
     assert.deepEqual(
