@@ -456,8 +456,18 @@ export const targetHealth: Rule = (f) => {
   // In place, CodeDeploy registers every instance it deployed (AllowTraffic): the whole fleet.
   for (const id of isInPlaceRelease(f) ? fleetIds(f) : servingIds(f)) {
     const bad = groups.flatMap((tg) => {
-      const h = tg.targets.find((t) => t.instanceId === id);
-      return h?.state === 'healthy' ? [] : [`${describeHealth(h)} in ${tg.name}`];
+      // Every registration of the instance (one per port) takes traffic and must be healthy; one
+      // draining beside a healthy one is a port being let go of, and takes no new requests.
+      const registrations = tg.targets.filter((t) => t.instanceId === id);
+      if (registrations.length === 0) return [`${describeHealth(undefined)} in ${tg.name}`];
+      const anyHealthy = registrations.some((h) => h.state === 'healthy');
+      return registrations
+        .filter((h) => h.state !== 'healthy' && !(anyHealthy && h.state === 'draining'))
+        .map((h) =>
+          registrations.length > 1
+            ? `${describeHealth(h)} on port ${h.port ?? '?'} in ${tg.name}`
+            : `${describeHealth(h)} in ${tg.name}`,
+        );
     });
     evidence.push(
       bad.length > 0

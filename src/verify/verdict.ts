@@ -182,17 +182,17 @@ function instanceRows(facts: Facts, rules: readonly RuleResult[]): InstanceRow[]
     const failed = eventOf.get(id);
     const targetHealth = facts.targetGroups.flatMap((tg) => {
       if (!tg.found) return [];
-      const found = tg.targets.find((t) => t.instanceId === id);
-      return [
-        {
-          targetGroup: tg.name,
-          state: found?.state ?? 'unused',
-          ...(found?.reason ? { reason: found.reason } : {}),
-        },
-      ];
+      // One row per registration: an instance registered on two ports is shown on both.
+      const registrations = tg.targets.filter((t) => t.instanceId === id);
+      if (registrations.length === 0) return [{ targetGroup: tg.name, state: 'unused' }];
+      return registrations.map((found) => ({
+        targetGroup: registrations.length > 1 ? `${tg.name}:${found.port ?? '?'}` : tg.name,
+        state: found.state,
+        ...(found.reason ? { reason: found.reason } : {}),
+      }));
     });
     const health = targetHealth
-      .map((h) => (facts.targetGroups.length === 1 ? h.state : `${h.targetGroup}: ${h.state}`))
+      .map((h) => (targetHealth.length === 1 ? h.state : `${h.targetGroup}: ${h.state}`))
       .join(', ');
     const asg = asgOf.get(id) ?? facts.instances[id]?.autoScalingGroup;
     const by = deployedBy.get(id);

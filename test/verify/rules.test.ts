@@ -152,6 +152,29 @@ describe('verifier rules', () => {
     assert.ok(failingRules(pending).includes('lifecycle-events'));
   });
 
+  it('target health: every registration of an instance must be healthy, one per port; one draining beside a healthy one is let go', () => {
+    const tg = (extra: { instanceId: string; port: number; state: string }[]) =>
+      facts({
+        targetGroups: [
+          {
+            name: 'web-tg',
+            found: true,
+            arn: 'arn:tg',
+            targets: [...green.map((id) => ({ instanceId: id, port: 8000, state: 'healthy' })), ...extra],
+          },
+        ],
+      });
+    const health = (f: Facts) => judge(f).rules.find((r) => r.rule === 'target-health');
+    const second = health(tg([{ instanceId: 'i-g2', port: 8080, state: 'unhealthy' }]));
+    assert.equal(second?.verdict, 'fail');
+    assert.deepEqual(
+      second?.evidence.filter((e) => e.verdict === 'fail').map((e) => e.detail),
+      ['i-g2 is unhealthy on port 8080 in web-tg'],
+    );
+    assert.equal(health(tg([{ instanceId: 'i-g2', port: 8080, state: 'draining' }]))?.verdict, 'pass');
+    assert.equal(health(tg([{ instanceId: 'i-g2', port: 8080, state: 'initial' }]))?.verdict, 'fail');
+  });
+
   it('before traffic, traffic events may be Pending and target health is skipped with a reason', () => {
     const f = facts({
       phase: 'before-traffic',
