@@ -1,7 +1,9 @@
 import {
   DescribeAlarmHistoryCommand,
   DescribeAlarmsCommand,
+  type AlarmType,
   type CloudWatchClient,
+  type CompositeAlarm,
   type MetricAlarm,
 } from '@aws-sdk/client-cloudwatch';
 import type { AwsRead } from '../aws/patient-read.js';
@@ -16,6 +18,8 @@ import type { AlarmChange, AlarmWatch, AlarmWindow } from './alarm-window.js';
 // agree (NTP) to well under a poll interval, or a change in the bake's first moments could fall
 // before the history's StartDate.
 
+/** Both kinds: a composite alarm is answered (and its history) only when asked for. */
+const ALARM_TYPES: AlarmType[] = ['MetricAlarm', 'CompositeAlarm'];
 /** DescribeAlarms takes at most 100 names. */
 const NAMES_PER_CALL = 100;
 /** DescribeAlarmHistory's largest page. */
@@ -36,7 +40,7 @@ export async function readAlarmWindow(
   since: number,
 ): Promise<AlarmWindow> {
   const { cloudwatch, read, clock } = deps;
-  const found = new Map<string, MetricAlarm>();
+  const found = new Map<string, MetricAlarm | CompositeAlarm>();
   for (let i = 0; i < names.length; i += NAMES_PER_CALL) {
     const batch = names.slice(i, i + NAMES_PER_CALL);
     let token: string | undefined;
@@ -45,13 +49,15 @@ export async function readAlarmWindow(
         cloudwatch.send(
           new DescribeAlarmsCommand({
             AlarmNames: batch,
+            AlarmTypes: ALARM_TYPES,
             MaxRecords: 100,
             ...(token ? { NextToken: token } : {}),
           }),
           abortSignal ? { abortSignal } : {},
         ),
       );
-      for (const a of out.MetricAlarms ?? []) if (a.AlarmName) found.set(a.AlarmName, a);
+      for (const a of [...(out.MetricAlarms ?? []), ...(out.CompositeAlarms ?? [])])
+        if (a.AlarmName) found.set(a.AlarmName, a);
       token = out.NextToken;
     } while (token);
   }
@@ -97,6 +103,7 @@ async function readChanges(
         new DescribeAlarmHistoryCommand({
           AlarmName: name,
           HistoryItemType: 'StateUpdate',
+          AlarmTypes: ALARM_TYPES,
           StartDate: new Date(since),
           EndDate: new Date(until),
           ScanBy: 'TimestampAscending',

@@ -550,13 +550,15 @@ async function describeAlarms(
       cloudwatch.send(
         new DescribeAlarmsCommand({
           AlarmNames: [...names],
+          // A composite alarm is answered only when asked for; unasked, it would read as missing.
+          AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
           MaxRecords: 100,
           ...(next ? { NextToken: next } : {}),
         }),
         { abortSignal },
       ),
     );
-    for (const a of out.MetricAlarms ?? []) {
+    for (const a of [...(out.MetricAlarms ?? []), ...(out.CompositeAlarms ?? [])]) {
       if (a.AlarmName) {
         found.set(a.AlarmName, {
           name: a.AlarmName,

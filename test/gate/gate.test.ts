@@ -17,7 +17,11 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  PutCompositeAlarmCommand,
+  PutMetricAlarmCommand,
+  SetAlarmStateCommand,
+} from '@aws-sdk/client-cloudwatch';
 import { GetDeploymentCommand, GetDeploymentGroupCommand } from '@aws-sdk/client-codedeploy';
 import {
   DescribeAutoScalingGroupsCommand,
@@ -274,6 +278,8 @@ describe('greenlight gate against the local cloud', () => {
           empty: { ...dev, deploymentGroup: 'web-empty', autoScalingGroup: 'web-empty-asg' },
           // The same group, for alarms that go quiet by design.
           lenient: { ...dev, gate: { ...dev.gate, insufficientData: 'pass' } },
+          // The same group, watched through a composite alarm (created by the test that uses it).
+          composite: { ...dev, gate: { alarms: ['web-dev-any'] } },
           missing: { ...dev, deploymentGroup: 'web-missing' },
         },
       }),
@@ -475,6 +481,46 @@ describe('greenlight gate against the local cloud', () => {
     );
     assert.equal(r.result.passedGate, undefined);
     assert.deepEqual(await readPassedGate(codedeploy, group), recorded, 'no gate-passed tags were written');
+  });
+
+  it('a composite alarm is watched like a metric alarm: found, and its ALARM between two looks fails the gate, named', async () => {
+    const cloudwatch = await cloud.aws.cloudwatch();
+    // An alarm on no metric (never evaluated: its state moves only when told) and a composite over it.
+    await cloudwatch.send(
+      new PutMetricAlarmCommand({
+        AlarmName: 'web-dev-errors',
+        EvaluationPeriods: 1,
+        ComparisonOperator: 'GreaterThanThreshold',
+        Threshold: 1,
+      }),
+    );
+    await alarm('web-dev-errors', 'OK');
+    await cloudwatch.send(
+      new PutCompositeAlarmCommand({ AlarmName: 'web-dev-any', AlarmRule: 'ALARM("web-dev-errors")' }),
+    );
+    await cloud.time?.advance(1);
+    const r = await start(['gate', '--env', 'composite', '--json', '--bake', '10m', '--poll', '1m'], {
+      afterLook: 1,
+      act: async () => {
+        await alarm('web-dev-errors', 'ALARM');
+        await alarm('web-dev-errors', 'OK');
+      },
+    }).done;
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.result.history[0]?.ok, true, 'the composite was found, and OK, at the first look');
+    assert.deepEqual(r.result.history[0]?.alarms.find((a) => a.name === 'web-dev-any')?.state, 'OK');
+    assert.deepEqual(
+      r.result.problems.map((p) => [p.kind, p.subject]),
+      [['alarm', 'web-dev-any']],
+      JSON.stringify(r.result.problems),
+    );
+    assert.deepEqual(
+      r.result.alarmTimeline.find((a) => a.name === 'web-dev-any')?.changes.map((c) => [c.from, c.to]),
+      [
+        ['OK', 'ALARM'],
+        ['ALARM', 'OK'],
+      ],
+    );
   });
 
   it('an alarm in INSUFFICIENT_DATA the whole bake fails it, unless gate.insufficientData: pass', async () => {

@@ -95,6 +95,8 @@ export const IMPLEMENTED_OPERATIONS: Record<string, { dir: string; operations: s
       'DescribeAlarmHistory',
       'SetAlarmState',
       'PutMetricAlarm',
+      // An alarm of alarms: what a team watches instead of each metric alarm on its own.
+      'PutCompositeAlarm',
       'DeleteAlarms',
       // Metrics: what alarms evaluate, and what a person or a pipeline reads while a release bakes.
       'PutMetricData',

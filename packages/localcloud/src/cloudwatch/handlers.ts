@@ -8,7 +8,7 @@ import * as errors from './errors.js';
 import { metricOperations } from './metric-handlers.js';
 import { checkQueries, type MetricQuery } from './metric-queries.js';
 import { isStatistic } from './metric-store.js';
-import { ALARM_STATES } from './model.js';
+import { ALARM_STATES, typeOf } from './model.js';
 import type { AlarmHistoryRecord, AlarmRecord, CloudWatchModel, HistoryItemType } from './model.js';
 
 const HISTORY_ITEM_TYPES: readonly HistoryItemType[] = ['ConfigurationUpdate', 'StateUpdate', 'Action'];
@@ -58,10 +58,45 @@ function alarmView(alarm: AlarmRecord): Record<string, unknown> {
   };
 }
 
+/** A composite alarm as DescribeAlarms answers it (the CompositeAlarm shape). */
+function compositeView(alarm: AlarmRecord): Record<string, unknown> {
+  return {
+    AlarmName: alarm.name,
+    AlarmArn: alarm.arn,
+    AlarmDescription: alarm.description,
+    AlarmConfigurationUpdatedTimestamp: alarm.configurationUpdatedTimestamp,
+    ActionsEnabled: true,
+    OKActions: [],
+    AlarmActions: [],
+    InsufficientDataActions: [],
+    ...alarm.definition,
+    StateValue: alarm.state,
+    StateReason: alarm.stateReason,
+    StateReasonData: alarm.stateReasonData,
+    StateUpdatedTimestamp: alarm.stateUpdatedTimestamp,
+    StateTransitionedTimestamp: alarm.stateTransitionedTimestamp,
+  };
+}
+
+/** PutCompositeAlarm's members kept as the alarm's definition. */
+const COMPOSITE_MEMBERS = [
+  'ActionsEnabled',
+  'OKActions',
+  'AlarmActions',
+  'InsufficientDataActions',
+  'AlarmRule',
+];
+
+/** AlarmTypes: which kinds of alarm an operation answers with; only metric alarms when not given. */
+function alarmTypesOf(input: OperationInput): string[] {
+  const types: string[] = input.AlarmTypes ?? ['MetricAlarm'];
+  return types;
+}
+
 function historyItemView(item: AlarmHistoryRecord): Record<string, unknown> {
   return {
     AlarmName: item.alarmName,
-    AlarmType: 'MetricAlarm',
+    AlarmType: item.alarmType,
     Timestamp: item.timestamp,
     HistoryItemType: item.type,
     HistorySummary: item.summary,
@@ -120,16 +155,21 @@ export function cloudWatchService(modelFor: (ctx: RequestContext) => CloudWatchM
       DescribeAlarms(input: OperationInput, ctx) {
         const names: string[] = input.AlarmNames ?? [];
         const maxRecords = maxRecordsOf(input, 50);
-        const types: string[] = input.AlarmTypes ?? ['MetricAlarm'];
-        const alarms = types.includes('MetricAlarm')
-          ? modelFor(ctx)
-              .all()
-              .filter((a) => names.length === 0 || names.includes(a.name))
-              .filter((a) => input.AlarmNamePrefix === undefined || a.name.startsWith(input.AlarmNamePrefix))
-              .filter((a) => input.StateValue === undefined || a.state === input.StateValue)
-          : [];
+        const types = alarmTypesOf(input);
+        // Metric alarms first, then composites: one list, paged as one.
+        const alarms = modelFor(ctx)
+          .all()
+          .filter((a) => types.includes(typeOf(a)))
+          .filter((a) => names.length === 0 || names.includes(a.name))
+          .filter((a) => input.AlarmNamePrefix === undefined || a.name.startsWith(input.AlarmNamePrefix))
+          .filter((a) => input.StateValue === undefined || a.state === input.StateValue)
+          .sort((a, b) => Number(Boolean(a.composite)) - Number(Boolean(b.composite)));
         const page = paginate(alarms, input.NextToken, maxRecords, errors.invalidNextToken);
-        return { MetricAlarms: page.items.map(alarmView), CompositeAlarms: [], NextToken: page.nextToken };
+        return {
+          MetricAlarms: page.items.filter((a) => !a.composite).map(alarmView),
+          CompositeAlarms: page.items.filter((a) => a.composite).map(compositeView),
+          NextToken: page.nextToken,
+        };
       },
 
       // The alarm's history, newest first unless ScanBy says otherwise. An unknown alarm has none (AWS
@@ -145,16 +185,16 @@ export function cloudWatchService(modelFor: (ctx: RequestContext) => CloudWatchM
         if (!SCAN_BY.includes(scanBy)) {
           throw errors.invalidParameterValue(`Invalid value for ScanBy: ${scanBy}`);
         }
-        const types: string[] = input.AlarmTypes ?? ['MetricAlarm'];
-        const items = types.includes('MetricAlarm')
-          ? modelFor(ctx).alarmHistory({
-              ...(input.AlarmName !== undefined ? { alarmName: input.AlarmName as string } : {}),
-              ...(type !== undefined ? { type } : {}),
-              ...(input.StartDate !== undefined ? { start: input.StartDate as Date } : {}),
-              ...(input.EndDate !== undefined ? { end: input.EndDate as Date } : {}),
-              ascending: scanBy === 'TimestampAscending',
-            })
-          : [];
+        const types = alarmTypesOf(input);
+        const items = modelFor(ctx)
+          .alarmHistory({
+            ...(input.AlarmName !== undefined ? { alarmName: input.AlarmName as string } : {}),
+            ...(type !== undefined ? { type } : {}),
+            ...(input.StartDate !== undefined ? { start: input.StartDate as Date } : {}),
+            ...(input.EndDate !== undefined ? { end: input.EndDate as Date } : {}),
+            ascending: scanBy === 'TimestampAscending',
+          })
+          .filter((item) => types.includes(item.alarmType));
         const page = paginate(items, input.NextToken, maxRecords, errors.invalidNextToken);
         return { AlarmHistoryItems: page.items.map(historyItemView), NextToken: page.nextToken };
       },
@@ -191,6 +231,16 @@ export function cloudWatchService(modelFor: (ctx: RequestContext) => CloudWatchM
         for (const member of DEFINITION_MEMBERS)
           if (input[member] !== undefined) definition[member] = input[member];
         modelFor(ctx).putMetricAlarm(input.AlarmName, definition, input.AlarmDescription);
+        return {};
+      },
+
+      PutCompositeAlarm(input: OperationInput, ctx) {
+        if (!input.AlarmName) throw errors.missingParameter('AlarmName');
+        if (!input.AlarmRule) throw errors.missingParameter('AlarmRule');
+        const definition: Record<string, unknown> = {};
+        for (const member of COMPOSITE_MEMBERS)
+          if (input[member] !== undefined) definition[member] = input[member];
+        modelFor(ctx).putCompositeAlarm(input.AlarmName, input.AlarmRule, definition, input.AlarmDescription);
         return {};
       },
 

@@ -13,6 +13,10 @@
 // declares is held: its state moves only when told to (SetAlarmState), as the world's alarms always
 // have; an alarm whose comparison is an anomaly band is not evaluated either.
 //
+// Composite alarms (PutCompositeAlarm): a rule over other alarms' states (composite-rule.ts), evaluated
+// when the composite is created or updated and whenever an alarm it names changes state: ALARM when
+// the rule holds, OK when it does not. SetAlarmState holds until that next evaluation.
+//
 // History (DescribeAlarmHistory): as on AWS, an alarm's creation, update and deletion are
 // ConfigurationUpdate items and each change of its StateValue a StateUpdate item, "Alarm updated from
 // OK to ALARM", with the old and new state in HistoryData. [I] A SetAlarmState that leaves the value
@@ -29,6 +33,7 @@ import {
   type TreatMissingData,
 } from './alarm-evaluator.js';
 import { sampleAwsMetrics, TrafficMeter, type ListenerRequest, type MetricSources } from './aws-metrics.js';
+import { alarmsOf, AlarmRuleError, evaluateRule, parseAlarmRule, type RuleExpr } from './composite-rule.js';
 import * as errors from './errors.js';
 import { periodOf, runQueries, type MetricQuery } from './metric-queries.js';
 import { MetricStore, statisticOf, type Dimension } from './metric-store.js';
@@ -51,12 +56,19 @@ export interface AlarmRecord {
   definition: Record<string, unknown>;
   /** False for the world's alarms: their state moves only when told to. */
   evaluated: boolean;
+  /** A composite alarm's rule (its definition holds AlarmRule as given); absent for a metric alarm. */
+  composite?: { readonly expr: RuleExpr; readonly alarms: readonly string[] };
 }
+
+export type AlarmType = 'MetricAlarm' | 'CompositeAlarm';
+
+export const typeOf = (alarm: AlarmRecord): AlarmType => (alarm.composite ? 'CompositeAlarm' : 'MetricAlarm');
 
 export type HistoryItemType = 'ConfigurationUpdate' | 'StateUpdate' | 'Action';
 
 export interface AlarmHistoryRecord {
   readonly alarmName: string;
+  readonly alarmType: AlarmType;
   readonly timestamp: Date;
   readonly type: HistoryItemType;
   readonly summary: string;
@@ -164,6 +176,8 @@ export class CloudWatchModel implements CloudWatchPort {
   ): AlarmRecord {
     const now = this.deps.scheduler.now();
     const existing = this.alarms.get(name);
+    if (existing?.composite)
+      throw errors.validationError(`The alarm ${name} is a composite alarm; a metric alarm cannot take its name.`);
     const evaluated = !options.held && ruleOf(definition) !== undefined;
     if (existing) {
       const before = configurationOf(existing);
@@ -200,6 +214,100 @@ export class CloudWatchModel implements CloudWatchPort {
     return alarm;
   }
 
+  /**
+   * Creates or replaces a composite alarm, then evaluates it. Its rule must parse and name only alarms
+   * that exist ([I] AWS refuses a rule naming an alarm it does not know; a composite may not name
+   * itself).
+   */
+  putCompositeAlarm(
+    name: string,
+    rule: string,
+    definition: Record<string, unknown>,
+    description?: string,
+  ): AlarmRecord {
+    let expr: RuleExpr;
+    try {
+      expr = parseAlarmRule(rule);
+    } catch (error) {
+      if (error instanceof AlarmRuleError)
+        throw errors.validationError(`Error in alarm rule: ${error.message}.`);
+      throw error;
+    }
+    const alarms = alarmsOf(expr);
+    const unknown = alarms.filter((ref) => {
+      const found = this.alarms.get(this.nameOf(ref));
+      return !found || found.name === name;
+    });
+    if (unknown.length > 0)
+      throw errors.validationError(
+        `Could not save the composite alarm as alarms [${unknown.join(', ')}] in the alarm rule do not exist`,
+      );
+    const existing = this.alarms.get(name);
+    if (existing && !existing.composite)
+      throw errors.validationError(
+        `The alarm ${name} is a metric alarm; a composite alarm cannot take its name.`,
+      );
+    const now = this.deps.scheduler.now();
+    const composite = { expr, alarms };
+    if (existing) {
+      const before = configurationOf(existing);
+      existing.definition = definition;
+      existing.description = description;
+      existing.composite = composite;
+      existing.configurationUpdatedTimestamp = now;
+      this.record(name, now, 'ConfigurationUpdate', `Alarm "${name}" updated`, {
+        version: '1.0',
+        type: 'Update',
+        originalUpdatedAlarm: before,
+        updatedAlarm: configurationOf(existing),
+      });
+      this.evaluateComposite(existing, 'the alarm rule was updated');
+      return existing;
+    }
+    const alarm: AlarmRecord = {
+      name,
+      arn: `arn:aws:cloudwatch:${this.deps.region}:${this.deps.accountId}:alarm:${name}`,
+      ...(description !== undefined ? { description } : {}),
+      state: 'INSUFFICIENT_DATA',
+      stateReason: 'Unchecked: Initial alarm creation',
+      stateUpdatedTimestamp: now,
+      stateTransitionedTimestamp: now,
+      configurationUpdatedTimestamp: now,
+      definition,
+      evaluated: false,
+      composite,
+    };
+    this.alarms.set(name, alarm);
+    this.record(name, now, 'ConfigurationUpdate', `Alarm "${name}" created`, {
+      version: '1.0',
+      type: 'Create',
+      createdAlarm: configurationOf(alarm),
+    });
+    this.evaluateComposite(alarm, 'the alarm was created');
+    return alarm;
+  }
+
+  /** A rule names an alarm by name or by ARN (`arn:aws:cloudwatch:<region>:<account>:alarm:<name>`). */
+  private nameOf(ref: string): string {
+    return /^arn:[^:]+:cloudwatch:[^:]*:[^:]*:alarm:(.+)$/.exec(ref)?.[1] ?? ref;
+  }
+
+  /** Sets a composite's state from its rule, when that differs from the state it is in. */
+  private evaluateComposite(alarm: AlarmRecord, why: string, depth = 0): void {
+    if (!alarm.composite || depth > 10) return;
+    const holds = evaluateRule(alarm.composite.expr, (ref) => this.alarms.get(this.nameOf(ref))?.state);
+    const state: AlarmState = holds ? 'ALARM' : 'OK';
+    if (state === alarm.state) return;
+    const at = this.deps.scheduler.now().toISOString();
+    this.transition(
+      alarm,
+      state,
+      `${why} at ${at}: the alarm rule is ${holds ? 'true' : 'false'}`,
+      undefined,
+      depth + 1,
+    );
+  }
+
   setAlarmState(name: string, state: AlarmState, reason: string, reasonData?: string): void {
     const alarm = this.alarms.get(name);
     if (!alarm) throw errors.alarmNotFound(name);
@@ -214,7 +322,13 @@ export class CloudWatchModel implements CloudWatchPort {
     this.transition(alarm, state, reason, reasonData);
   }
 
-  private transition(alarm: AlarmRecord, state: AlarmState, reason: string, reasonData?: string): void {
+  private transition(
+    alarm: AlarmRecord,
+    state: AlarmState,
+    reason: string,
+    reasonData?: string,
+    depth = 0,
+  ): void {
     const name = alarm.name;
     const now = this.deps.scheduler.now();
     const from = alarm.state;
@@ -232,6 +346,12 @@ export class CloudWatchModel implements CloudWatchPort {
         newState: stateOf(alarm),
       });
       for (const listener of this.listeners) listener(name, state);
+      // The composites that name this alarm look again.
+      for (const other of this.alarms.values()) {
+        if (other === alarm || !other.composite) continue;
+        if (other.composite.alarms.some((ref) => this.nameOf(ref) === name))
+          this.evaluateComposite(other, `${alarm.arn} transitioned to ${state}`, depth);
+      }
     }
   }
 
@@ -351,8 +471,10 @@ export class CloudWatchModel implements CloudWatchPort {
     summary: string,
     data: Record<string, unknown>,
   ): void {
+    const alarm = this.alarms.get(alarmName);
     this.history.push({
       alarmName,
+      alarmType: alarm ? typeOf(alarm) : 'MetricAlarm',
       timestamp,
       type,
       summary,

@@ -490,6 +490,21 @@ describe('contract: responses match the botocore models', () => {
       ),
     );
     check('cloudwatch', 'DescribeAlarms', await t.cloudwatch.send(new cw.DescribeAlarmsCommand({})));
+    check(
+      'cloudwatch',
+      'PutCompositeAlarm',
+      await t.cloudwatch.send(
+        new cw.PutCompositeAlarmCommand({ AlarmName: 'api-any', AlarmRule: 'ALARM("api-latency") OR FALSE' }),
+      ),
+    );
+    const both = await t.cloudwatch.send(
+      new cw.DescribeAlarmsCommand({
+        AlarmNames: ['api-any'],
+        AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
+      }),
+    );
+    assert.equal(both.CompositeAlarms?.[0]?.StateValue, 'ALARM');
+    check('cloudwatch', 'DescribeAlarms', both);
     const history = await t.cloudwatch.send(
       new cw.DescribeAlarmHistoryCommand({ AlarmName: 'api-latency', MaxRecords: 100 }),
     );
@@ -518,7 +533,9 @@ describe('contract: responses match the botocore models', () => {
       'cloudwatch',
       'DeleteAlarms',
       // One name matches no alarm: the others are deleted all the same, without an error.
-      await t.cloudwatch.send(new cw.DeleteAlarmsCommand({ AlarmNames: ['api-latency', 'no-such-alarm'] })),
+      await t.cloudwatch.send(
+        new cw.DeleteAlarmsCommand({ AlarmNames: ['api-any', 'api-latency', 'no-such-alarm'] }),
+      ),
     );
 
     const dimensions = [{ Name: 'Service', Value: 'web' }];
