@@ -38,6 +38,10 @@ const DEFINITION_MEMBERS = [
   'ThresholdMetricId',
 ];
 
+/**
+ * An alarm as DescribeAlarms answers it: the MetricAlarm shape, or for a composite the
+ * CompositeAlarm shape, which has no metric (no Dimensions) and holds its AlarmRule instead.
+ */
 function alarmView(alarm: AlarmRecord): Record<string, unknown> {
   return {
     AlarmName: alarm.name,
@@ -48,27 +52,7 @@ function alarmView(alarm: AlarmRecord): Record<string, unknown> {
     OKActions: [],
     AlarmActions: [],
     InsufficientDataActions: [],
-    Dimensions: [],
-    ...alarm.definition,
-    StateValue: alarm.state,
-    StateReason: alarm.stateReason,
-    StateReasonData: alarm.stateReasonData,
-    StateUpdatedTimestamp: alarm.stateUpdatedTimestamp,
-    StateTransitionedTimestamp: alarm.stateTransitionedTimestamp,
-  };
-}
-
-/** A composite alarm as DescribeAlarms answers it (the CompositeAlarm shape). */
-function compositeView(alarm: AlarmRecord): Record<string, unknown> {
-  return {
-    AlarmName: alarm.name,
-    AlarmArn: alarm.arn,
-    AlarmDescription: alarm.description,
-    AlarmConfigurationUpdatedTimestamp: alarm.configurationUpdatedTimestamp,
-    ActionsEnabled: true,
-    OKActions: [],
-    AlarmActions: [],
-    InsufficientDataActions: [],
+    ...(alarm.composite ? {} : { Dimensions: [] }),
     ...alarm.definition,
     StateValue: alarm.state,
     StateReason: alarm.stateReason,
@@ -89,8 +73,7 @@ const COMPOSITE_MEMBERS = [
 
 /** AlarmTypes: which kinds of alarm an operation answers with; only metric alarms when not given. */
 function alarmTypesOf(input: OperationInput): string[] {
-  const types: string[] = input.AlarmTypes ?? ['MetricAlarm'];
-  return types;
+  return (input.AlarmTypes as string[] | undefined) ?? ['MetricAlarm'];
 }
 
 function historyItemView(item: AlarmHistoryRecord): Record<string, unknown> {
@@ -167,7 +150,7 @@ export function cloudWatchService(modelFor: (ctx: RequestContext) => CloudWatchM
         const page = paginate(alarms, input.NextToken, maxRecords, errors.invalidNextToken);
         return {
           MetricAlarms: page.items.filter((a) => !a.composite).map(alarmView),
-          CompositeAlarms: page.items.filter((a) => a.composite).map(compositeView),
+          CompositeAlarms: page.items.filter((a) => a.composite).map(alarmView),
           NextToken: page.nextToken,
         };
       },

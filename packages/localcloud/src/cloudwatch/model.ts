@@ -174,16 +174,29 @@ export class CloudWatchModel implements CloudWatchPort {
     description?: string,
     options: { held?: boolean } = {},
   ): AlarmRecord {
-    const now = this.deps.scheduler.now();
     const existing = this.alarms.get(name);
     if (existing?.composite)
-      throw errors.validationError(`The alarm ${name} is a composite alarm; a metric alarm cannot take its name.`);
+      throw errors.validationError(
+        `The alarm ${name} is a composite alarm; a metric alarm cannot take its name.`,
+      );
     const evaluated = !options.held && ruleOf(definition) !== undefined;
+    return this.store(name, { definition, description, evaluated });
+  }
+
+  /** Creates an alarm, or replaces the configuration of one, recording either in its history. */
+  private store(
+    name: string,
+    fields: Pick<AlarmRecord, 'definition' | 'description' | 'evaluated' | 'composite'>,
+  ): AlarmRecord {
+    const now = this.deps.scheduler.now();
+    const { definition, description, evaluated, composite } = fields;
+    const existing = this.alarms.get(name);
     if (existing) {
       const before = configurationOf(existing);
       existing.definition = definition;
       existing.description = description;
       existing.evaluated = evaluated;
+      if (composite) existing.composite = composite;
       existing.configurationUpdatedTimestamp = now;
       this.record(name, now, 'ConfigurationUpdate', `Alarm "${name}" updated`, {
         version: '1.0',
@@ -204,6 +217,7 @@ export class CloudWatchModel implements CloudWatchPort {
       configurationUpdatedTimestamp: now,
       definition,
       evaluated,
+      ...(composite ? { composite } : {}),
     };
     this.alarms.set(name, alarm);
     this.record(name, now, 'ConfigurationUpdate', `Alarm "${name}" created`, {
@@ -247,43 +261,13 @@ export class CloudWatchModel implements CloudWatchPort {
       throw errors.validationError(
         `The alarm ${name} is a metric alarm; a composite alarm cannot take its name.`,
       );
-    const now = this.deps.scheduler.now();
-    const composite = { expr, alarms };
-    if (existing) {
-      const before = configurationOf(existing);
-      existing.definition = definition;
-      existing.description = description;
-      existing.composite = composite;
-      existing.configurationUpdatedTimestamp = now;
-      this.record(name, now, 'ConfigurationUpdate', `Alarm "${name}" updated`, {
-        version: '1.0',
-        type: 'Update',
-        originalUpdatedAlarm: before,
-        updatedAlarm: configurationOf(existing),
-      });
-      this.evaluateComposite(existing, 'the alarm rule was updated');
-      return existing;
-    }
-    const alarm: AlarmRecord = {
-      name,
-      arn: `arn:aws:cloudwatch:${this.deps.region}:${this.deps.accountId}:alarm:${name}`,
-      ...(description !== undefined ? { description } : {}),
-      state: 'INSUFFICIENT_DATA',
-      stateReason: 'Unchecked: Initial alarm creation',
-      stateUpdatedTimestamp: now,
-      stateTransitionedTimestamp: now,
-      configurationUpdatedTimestamp: now,
+    const alarm = this.store(name, {
       definition,
+      description,
       evaluated: false,
-      composite,
-    };
-    this.alarms.set(name, alarm);
-    this.record(name, now, 'ConfigurationUpdate', `Alarm "${name}" created`, {
-      version: '1.0',
-      type: 'Create',
-      createdAlarm: configurationOf(alarm),
+      composite: { expr, alarms },
     });
-    this.evaluateComposite(alarm, 'the alarm was created');
+    this.evaluateComposite(alarm, existing ? 'the alarm rule was updated' : 'the alarm was created');
     return alarm;
   }
 
