@@ -35,7 +35,9 @@ function checkPeriod(period: number, parameter = 'Period'): void {
     );
 }
 
-function checkRange(start: Date, end: Date): void {
+function checkRange(start: Date | undefined, end: Date | undefined): void {
+  if (!(start instanceof Date)) throw errors.missingParameter('StartTime');
+  if (!(end instanceof Date)) throw errors.missingParameter('EndTime');
   if (start.getTime() >= end.getTime())
     throw errors.invalidParameterValue('The parameter StartTime must be less than the parameter EndTime.');
 }

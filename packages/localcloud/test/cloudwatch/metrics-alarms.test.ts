@@ -424,6 +424,17 @@ describe('CloudWatch metrics and alarms on the cloud clock', () => {
     );
     assert.equal(badMath.$metadata?.httpStatusCode, 400);
     assert.match(badMath.message, /does not support the function ANOMALY_DETECTION_BAND/);
+    // A required time left out is the caller's mistake, named (the fuzz tests found it a 500).
+    const noStart = await caught(() =>
+      t.cloudwatch.send(
+        new cw.GetMetricDataCommand({
+          EndTime: new Date(START.getTime() + MINUTE),
+          MetricDataQueries: [{ Id: 'x', Expression: 'SUM(m1)' }],
+        } as unknown as cw.GetMetricDataCommandInput),
+      ),
+    );
+    assert.equal(noStart.$metadata?.httpStatusCode, 400);
+    assert.match(noStart.message, /StartTime/);
     const awsNamespace = await caught(() =>
       t.cloudwatch.send(
         new cw.PutMetricDataCommand({
