@@ -185,7 +185,7 @@ describe('the AWS CLI parses every operation of the local cloud (CodeDeploy asid
     });
 
     describe('CloudWatch (the query protocol, as this CLI speaks it)', { concurrency: 1 }, () => {
-      it('put-metric-alarm, set-alarm-state, describe-alarms, describe-alarm-history, delete-alarms', async () => {
+      it('put-metric-alarm, set-alarm-state, describe-alarms, describe-alarm-history, put-composite-alarm, delete-alarms', async () => {
         const put = await s.cli.call('cloudwatch', 'put-metric-alarm', {
           AlarmName: 'api-latency',
           MetricName: 'TargetResponseTime',
@@ -238,8 +238,25 @@ describe('the AWS CLI parses every operation of the local cloud (CodeDeploy asid
             ?.stateReason,
           'set by the AWS CLI',
         );
+        // A composite over it, in ALARM with it; describe-alarms names it only when --alarm-types asks.
         assert.deepEqual(
-          await s.cli.call('cloudwatch', 'delete-alarms', { AlarmNames: ['api-latency'] }),
+          await s.cli.call('cloudwatch', 'put-composite-alarm', {
+            AlarmName: 'api-any',
+            AlarmRule: 'ALARM("api-latency")',
+          }),
+          {},
+        );
+        const composites = await s.cli.call<{ CompositeAlarms: { AlarmName: string; StateValue: string }[] }>(
+          'cloudwatch',
+          'describe-alarms',
+          { AlarmNames: ['api-any'], AlarmTypes: ['CompositeAlarm'] },
+        );
+        assert.deepEqual(
+          composites.CompositeAlarms.map((a) => [a.AlarmName, a.StateValue]),
+          [['api-any', 'ALARM']],
+        );
+        assert.deepEqual(
+          await s.cli.call('cloudwatch', 'delete-alarms', { AlarmNames: ['api-any', 'api-latency'] }),
           {},
         );
         assert.equal(s.models().cloudwatch.alarmState('api-latency'), undefined);
