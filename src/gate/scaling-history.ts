@@ -9,6 +9,8 @@ import type { AwsRead } from '../aws/patient-read.js';
 // instance was taken out of service in response to an ELB system health check failure." A scale-in,
 // an instance refresh or a person's TerminateInstanceInAutoScalingGroup is not a health failure and
 // its cause says so ("… in response to a difference between desired and actual capacity …").
+// Paged by hand, as gather.ts pages its listings: each page is a patient read retried on its own,
+// and the read stops at the first finished activity from before the bake.
 
 /** DescribeScalingActivities' largest page. */
 const PAGE = 100;

@@ -56,7 +56,10 @@ export interface AlarmRecord {
   definition: Record<string, unknown>;
   /** False for the world's alarms: their state moves only when told to. */
   evaluated: boolean;
-  /** A composite alarm's rule (its definition holds AlarmRule as given); absent for a metric alarm. */
+  /**
+   * A composite alarm's rule (its definition holds AlarmRule as given) and the names of the alarms it
+   * names (ARNs resolved); absent for a metric alarm.
+   */
   composite?: { readonly expr: RuleExpr; readonly alarms: readonly string[] };
 }
 
@@ -247,8 +250,8 @@ export class CloudWatchModel implements CloudWatchPort {
         throw errors.validationError(`Error in alarm rule: ${error.message}.`);
       throw error;
     }
-    const alarms = alarmsOf(expr);
-    const unknown = alarms.filter((ref) => {
+    const refs = alarmsOf(expr);
+    const unknown = refs.filter((ref) => {
       const found = this.alarms.get(this.nameOf(ref));
       return !found || found.name === name;
     });
@@ -265,7 +268,7 @@ export class CloudWatchModel implements CloudWatchPort {
       definition,
       description,
       evaluated: false,
-      composite: { expr, alarms },
+      composite: { expr, alarms: [...new Set(refs.map((ref) => this.nameOf(ref)))] },
     });
     this.evaluateComposite(alarm, existing ? 'the alarm rule was updated' : 'the alarm was created');
     return alarm;
@@ -333,7 +336,7 @@ export class CloudWatchModel implements CloudWatchPort {
       // The composites that name this alarm look again.
       for (const other of this.alarms.values()) {
         if (other === alarm || !other.composite) continue;
-        if (other.composite.alarms.some((ref) => this.nameOf(ref) === name))
+        if (other.composite.alarms.includes(name))
           this.evaluateComposite(other, `${alarm.arn} transitioned to ${state}`, depth);
       }
     }
